@@ -1,0 +1,86 @@
+/* zmalloc: the one door through which zkv allocates memory.
+ *
+ * Every byte zkv holds is allocated here so that zmalloc_used_memory() is the
+ * truth that INFO memory, MEMORY USAGE and maxmemory eviction rely on.  The
+ * layer is a thin wrapper over one allocator chosen at build time (jemalloc by
+ * default, tcmalloc, or the C library's malloc).
+ *
+ * How a block's size is known:
+ *   - Allocators that can report the usable size of a block (jemalloc,
+ *     tcmalloc, glibc) are asked, and the block is used as is: no header.
+ *   - Otherwise (or when built with ZKV_MALLOC_PREFIX=ON, which keeps this
+ *     path tested) each block carries an 8-byte header in front of it holding
+ *     the requested size.  Callers never see the header.  Pointers returned on
+ *     this path are aligned to 8 bytes, not to the allocator's 16.
+ *
+ * used_memory counts what a block really consumes: its usable size, or the
+ * requested size plus the header.  Counting is done in per-thread counters
+ * that are summed when read, so the single event-loop thread pays no locked
+ * instruction per allocation while background threads (lazy freeing) still
+ * keep the total exact.
+ *
+ * Allocation failure calls the out-of-memory handler (default: log the size
+ * and abort); the zmalloc_try_* variants return NULL instead.
+ */
+#ifndef ZKV_ZMALLOC_H
+#define ZKV_ZMALLOC_H
+
+#include <stddef.h>
+
+/* Allocation.  Never return NULL: on failure the out-of-memory handler runs,
+ * and the default one aborts.  zmalloc_realloc(NULL, n) behaves as
+ * zmalloc_alloc(n); zmalloc_realloc(p, 0) frees p and returns NULL. */
+void *zmalloc_alloc(size_t size);
+void *zmalloc_calloc(size_t size);
+void *zmalloc_realloc(void *ptr, size_t size);
+char *zmalloc_strdup(const char *string);
+void zmalloc_free(void *ptr);
+
+/* Same contracts, but return NULL on failure without calling the handler.
+ * On failure zmalloc_try_realloc leaves the old block untouched. */
+void *zmalloc_try_alloc(size_t size);
+void *zmalloc_try_calloc(size_t size);
+void *zmalloc_try_realloc(void *ptr, size_t size);
+
+/* Bytes the caller may use in the block (at least what it asked for). */
+size_t zmalloc_usable_size(const void *ptr);
+
+/* Bytes zmalloc_alloc(size) would consume if called now, without allocating:
+ * lets data structures pick sizes that fall on the allocator's classes. */
+size_t zmalloc_good_size(size_t size);
+
+/* Out-of-memory handler; it may not return (abort, exit or longjmp).  NULL
+ * restores the default handler. */
+typedef void (*zmalloc_oom_handler)(size_t requested_size);
+void zmalloc_set_oom_handler(zmalloc_oom_handler handler);
+
+/* Bytes currently allocated through zmalloc by all threads. */
+size_t zmalloc_used_memory(void);
+
+/* Resident set size of the process in bytes (Linux: /proc/self/stat field
+ * 24 times the page size; macOS: task_info; elsewhere used_memory). */
+size_t zmalloc_rss(void);
+
+/* Parses the resident page count out of the text of a /proc/<pid>/stat file.
+ * Exposed for tests.  Returns 0 on success, -1 if the text is malformed. */
+int zmalloc_parse_proc_stat_rss_pages(const char *stat_text, long long *pages);
+
+/* Allocator statistics, refreshed on each call.  Returns 0 when the backend
+ * reports real numbers, -1 when it has none (fields are then zero). */
+typedef struct zmalloc_allocator_stats {
+    size_t allocated; /* bytes in live allocations */
+    size_t active;    /* bytes in pages holding live allocations */
+    size_t resident;  /* bytes the allocator holds in physical memory */
+} zmalloc_allocator_stats;
+int zmalloc_get_allocator_stats(zmalloc_allocator_stats *stats);
+
+/* Returns unused dirty pages to the operating system.  0 on success. */
+int zmalloc_purge(void);
+
+/* "jemalloc-5.3.0", "tcmalloc-2.10", "libc": the INFO mem_allocator value. */
+const char *zmalloc_allocator_name(void);
+
+/* Physical memory of the machine in bytes, 0 if unknown. */
+size_t zmalloc_total_system_memory(void);
+
+#endif
