@@ -1,0 +1,167 @@
+/* command.h: how commands are described, registered, found and run.
+ *
+ * Each module describes its commands in a constant array of command_spec
+ * (terminated by an entry whose name is NULL) in its own file, for example
+ *
+ *     const command_spec string_commands[] = {
+ *         {.name = "get", .handler = string_get_command, .arity = 2,
+ *          .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1,
+ *          .key_step = 1, .categories = ACL_READ | ACL_STRING | ACL_FAST,
+ *          .group = "string", .summary = "Get the value of a key", .since = "1.0.0",
+ *          .complexity = "O(1)"},
+ *         {0}};
+ *
+ * and registers it with one line in server/command_table.c.  At start-up the
+ * registry turns the specs into `command` records (the spec plus mutable call
+ * statistics) in a case-insensitive hash table.
+ *
+ * Conventions follow Redis 7.0 so COMMAND INFO/DOCS can be produced from the
+ * specs: arity counts the command name, a negative arity is a minimum;
+ * subcommands have full arity too (CONFIG GET is -3) and their own flags.
+ * A container command (CONFIG, CLIENT, ...) has no handler of its own unless
+ * it wants to see unknown subcommands; dispatch resolves argv[1] among its
+ * subcommands and answers "unknown subcommand" itself.
+ */
+#ifndef ZKV_COMMAND_H
+#define ZKV_COMMAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+typedef void command_handler(client *c);
+
+/* Command flags: the Redis 7.0 names COMMAND INFO shows (command_flag_name). */
+enum command_flag {
+    COMMAND_WRITE = 1u << 0,
+    COMMAND_READONLY = 1u << 1,
+    COMMAND_DENYOOM = 1u << 2,
+    COMMAND_MODULE = 1u << 3,
+    COMMAND_ADMIN = 1u << 4,
+    COMMAND_PUBSUB = 1u << 5,
+    COMMAND_NOSCRIPT = 1u << 6,
+    COMMAND_BLOCKING = 1u << 7,
+    COMMAND_LOADING = 1u << 8,
+    COMMAND_STALE = 1u << 9,
+    COMMAND_SKIP_MONITOR = 1u << 10,
+    COMMAND_SKIP_SLOWLOG = 1u << 11,
+    COMMAND_ASKING = 1u << 12,
+    COMMAND_FAST = 1u << 13,
+    COMMAND_NO_AUTH = 1u << 14,
+    COMMAND_MAY_REPLICATE = 1u << 15,
+    COMMAND_SENTINEL = 1u << 16,
+    COMMAND_ONLY_SENTINEL = 1u << 17,
+    COMMAND_NO_MANDATORY_KEYS = 1u << 18,
+    COMMAND_PROTECTED = 1u << 19,
+    COMMAND_MODULE_GETKEYS = 1u << 20,
+    COMMAND_MODULE_NO_CLUSTER = 1u << 21,
+    COMMAND_NO_ASYNC_LOADING = 1u << 22,
+    COMMAND_NO_MULTI = 1u << 23,
+    COMMAND_MOVABLE_KEYS = 1u << 24,
+    COMMAND_ALLOW_BUSY = 1u << 25,
+    COMMAND_FLAG_COUNT = 26
+};
+
+/* ACL categories (COMMAND INFO's "@read", ...). */
+enum acl_category {
+    ACL_KEYSPACE = 1u << 0,
+    ACL_READ = 1u << 1,
+    ACL_WRITE = 1u << 2,
+    ACL_SET = 1u << 3,
+    ACL_SORTEDSET = 1u << 4,
+    ACL_LIST = 1u << 5,
+    ACL_HASH = 1u << 6,
+    ACL_STRING = 1u << 7,
+    ACL_BITMAP = 1u << 8,
+    ACL_HYPERLOGLOG = 1u << 9,
+    ACL_GEO = 1u << 10,
+    ACL_STREAM = 1u << 11,
+    ACL_PUBSUB = 1u << 12,
+    ACL_ADMIN = 1u << 13,
+    ACL_FAST = 1u << 14,
+    ACL_SLOW = 1u << 15,
+    ACL_BLOCKING = 1u << 16,
+    ACL_DANGEROUS = 1u << 17,
+    ACL_CONNECTION = 1u << 18,
+    ACL_TRANSACTION = 1u << 19,
+    ACL_SCRIPTING = 1u << 20,
+    ACL_CATEGORY_COUNT = 21
+};
+
+typedef struct command_spec {
+    const char *name;    /* lower case; for a subcommand only its own word ("get") */
+    command_handler *handler;
+    int arity;
+    uint32_t flags;      /* enum command_flag bits */
+    int first_key;       /* 0 when the command takes no key */
+    int last_key;        /* negative: counted from the end (-1 = last argument) */
+    int key_step;
+    uint32_t categories; /* enum acl_category bits */
+    const char *group;   /* COMMAND DOCS group: "string", "server", "connection", ... */
+    const char *summary;
+    const char *since;
+    const char *complexity;
+    const struct command_spec *subcommands; /* NULL-name terminated, or NULL */
+} command_spec;
+
+/* Per-command counters (INFO commandstats). */
+typedef struct command_stats {
+    long long calls;
+    long long microseconds;
+    long long rejected_calls; /* refused before running (arity, NOAUTH, ...) */
+    long long failed_calls;   /* ran and replied with an error */
+} command_stats;
+
+/* A registered command: the spec plus what changes at run time. */
+typedef struct command {
+    const command_spec *spec;
+    struct command *parent;      /* for subcommands */
+    struct command *subcommands; /* array of subcommand_count */
+    int subcommand_count;
+    char *full_name;             /* "get", "config|get" */
+    command_stats stats;
+    void *introspection;         /* owned by the introspection module (latency histogram) */
+} command;
+
+/* ---- Registry (command_table.c) ---- */
+
+/* Builds the table from every module's spec array.  0 on success, -1 if a name
+ * is registered twice (the message goes to *error). */
+int command_table_init(const char **error);
+/* Case-insensitive lookup; NULL if unknown. */
+command *command_lookup(const char *name, size_t length);
+command *command_lookup_subcommand(const command *parent, const char *name, size_t length);
+/* Every top-level command, sorted by name; *count receives the number. */
+command *const *command_table_all(size_t *count);
+/* Zeroes every command's stats (CONFIG RESETSTAT). */
+void command_table_reset_stats(void);
+/* Redis 7.0 names: "write", "readonly", ... and "keyspace", "read", ...
+ * (without '@'); NULL for an unused bit index. */
+const char *command_flag_name(int bit);
+const char *acl_category_name(int bit);
+
+/* ---- Dispatch (dispatch.c) ---- */
+
+/* Looks up and runs the command in c->argc/c->argv with every check Redis does
+ * before calling (unknown command, arity, authentication, MULTI queueing). */
+void dispatch_process_command(client *c);
+/* Runs a resolved command now: stats, monitor/slowlog observers, reply
+ * suppression (CLIENT REPLY OFF/SKIP).  Used by dispatch and EXEC. */
+void dispatch_call(client *c, command *cmd);
+
+/* Observers run after every executed command (slowlog, latency, MONITOR).
+ * duration_us is the handler's run time.  At most a handful are accepted;
+ * returns -1 when full. */
+typedef void command_observer(client *c, command *cmd, long long duration_us);
+int dispatch_add_observer(command_observer *observer);
+
+/* Errors replied since start, by error code (INFO errorstats).  `visit` is
+ * called with each code and count, in first-seen order. */
+void dispatch_errorstats_foreach(void (*visit)(const char *code, long long count, void *context),
+                                 void *context);
+void dispatch_errorstats_reset(void);
+/* Counts one error reply with this text (reply.c calls it). */
+void dispatch_count_error(const char *text, size_t length);
+
+#endif

@@ -1,0 +1,26 @@
+/* config.h: configuration parameters, the config file, and CONFIG.
+ *
+ * Every parameter is one entry of the table in config.c: its name (and
+ * aliases), its type (bool, integer, memory size, enum, string, special), its
+ * bounds and default, whether CONFIG SET may change it at run time, and an
+ * optional apply callback run after a change.  The values live in
+ * server.config.  Adding a parameter means adding one table entry.
+ */
+#ifndef ZKV_CONFIG_H
+#define ZKV_CONFIG_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+/* Fills server.config with the defaults. */
+void config_set_defaults(void);
+/* Parses the command line: `[config-file] [--name value ...]`.  Returns 0, or
+ * -1 with a zmalloc'd message in *error (which names file:line). */
+int config_load(int argc, char **argv, char **error);
+/* Parses a memory size ("1gb", "100k", "512"); 0 on success, -1 if invalid. */
+int config_parse_memory(const char *text, unsigned long long *value);
+
+extern const struct command_spec config_commands[];
+
+#endif

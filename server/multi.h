@@ -1,0 +1,43 @@
+/* multi.h: MULTI/EXEC/DISCARD/WATCH/UNWATCH and the hooks the keyspace calls.
+ *
+ * A client inside MULTI gets its commands queued (copied, since the parser's
+ * buffer is reused) and answered +QUEUED; EXEC runs them back to back.
+ *
+ * WATCH is optimistic locking: each watched (db, key) has an entry in a
+ * server-wide table listing the clients that watch it.  The keyspace calls
+ * multi_key_modified on every write, expiry and eviction; it costs one
+ * counter check when nobody watches anything, so it is free on the hot path.
+ */
+#ifndef ZKV_MULTI_H
+#define ZKV_MULTI_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+struct command;
+
+/* Keyspace hooks. */
+void multi_key_modified(int db_index, const char *key, size_t length);
+/* Call BEFORE emptying the database (db_index, or every one when -1): watched
+ * keys that exist are flagged (existence is asked to the checker below when
+ * one is registered; without one every watcher of that db is flagged). */
+void multi_database_flushed(int db_index);
+/* SWAPDB: watchers of keys in either database are flagged. */
+void multi_databases_swapped(int first_db, int second_db);
+typedef int multi_key_exists_function(int db_index, const char *key, size_t length);
+void multi_set_key_exists_check(multi_key_exists_function *exists);
+
+/* Used by dispatch and client.c. */
+int multi_watching_anything(void);
+/* Queues c->argv for EXEC and replies +QUEUED. */
+void multi_queue_command(client *c, struct command *cmd);
+/* A queue-time error: EXEC will answer EXECABORT. */
+void multi_flag_error(client *c);
+/* Drops the queue and leaves MULTI state (DISCARD, RESET, client free). */
+void multi_discard(client *c);
+void multi_unwatch_all(client *c);
+
+extern const struct command_spec multi_commands[];
+
+#endif
