@@ -45,6 +45,11 @@ void *zmalloc_try_realloc(void *ptr, size_t size);
 /* Bytes the caller may use in the block (at least what it asked for). */
 size_t zmalloc_usable_size(const void *ptr);
 
+/* Bytes of hidden header in front of each block: 8 on the size-header path
+ * (zmalloc_usable_size then returns exactly the requested size), 0 when the
+ * allocator reports block sizes. */
+size_t zmalloc_size_header_bytes(void);
+
 /* Bytes zmalloc_alloc(size) would consume if called now, without allocating:
  * lets data structures pick sizes that fall on the allocator's classes. */
 size_t zmalloc_good_size(size_t size);
