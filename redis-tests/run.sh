@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# Run upstream Redis 7.0.15 Tcl test units against zkv (or, to validate this
+# runner, against redis-server) and compare with the checked-in expectations.
+#
+# Design:
+#   - Each unit runs in its own scratch copy of the cached tests/ tree, with
+#     src/redis-server pointing at launcher.sh; the harness deletes files under
+#     tests/tmp when it starts, so units sharing one tree could not run side by
+#     side.  Units run --jobs at a time (2 by default).
+#   - "external" units get a fresh server on a free port, started here and
+#     killed by PID afterwards; "spawn" units let the harness start servers
+#     through the launcher (see units.txt).
+#   - Harness options: --durable (an unsupported command fails one test, not
+#     the unit), --ignore-encoding (zkv's encodings are its own), --clients 1,
+#     and tags that deny what zkv deliberately lacks: replication (repl,
+#     needs:repl), persistence (needs:save), DEBUG beyond LOG/SLEEP
+#     (needs:debug) and scripting.
+#   - A unit gets a wall-clock limit; the harness, its test client and the
+#     servers it spawned share a process group that `timeout` kills, and the
+#     launcher records server PIDs so none is left behind.  A unit that times
+#     out, loses its server or ends without "All tests passed"/"tests failed"
+#     is aborted: the tests it did not report (units.txt knows how many
+#     redis-server reports) count as failures.
+#   - The result of a unit is the set of test names that printed [ok] and
+#     never [err].  Expectations (expected-passes.txt: "<unit><TAB><name>")
+#     must all be in that set; tests passing beyond them are listed so the file
+#     can be raised with --update-expectations.
+#
+# Usage: redis-tests/run.sh [options] [unit ...]
+#   --server PATH           zkv-server to test (default $ZKV_SERVER, else build/zkv-server)
+#   --redis PATH            test this redis-server instead (no launcher translation,
+#                           no expectations; prints the counts units.txt records)
+#   --jobs N                units run at the same time (default 2)
+#   --unit-timeout SEC      wall-clock limit per unit (default 150)
+#   --expectations FILE     default redis-tests/expected-passes.txt
+#   --no-expectations       only report
+#   --update-expectations   rewrite the expectations of the units run from this run
+#   --keep                  keep the scratch directory (logs of every unit)
+#   --verbose               print each unit's harness output
+# Exit status: 0 when every expectation holds and no unit aborted (or, without
+# expectations, when the run itself worked), 1 otherwise.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$here/.." && pwd)
+
+server=${ZKV_SERVER:-$repo_root/build/zkv-server}
+real_redis=0
+jobs=2
+unit_timeout=150
+expectations=$here/expected-passes.txt
+use_expectations=1
+update=0
+keep=0
+verbose=0
+selected=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --server) server=$2; shift 2 ;;
+    --redis) server=$2; real_redis=1; use_expectations=0; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --unit-timeout) unit_timeout=$2; shift 2 ;;
+    --expectations) expectations=$2; shift 2 ;;
+    --no-expectations) use_expectations=0; shift ;;
+    --update-expectations) update=1; shift ;;
+    --keep) keep=1; shift ;;
+    --verbose) verbose=1; shift ;;
+    -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) selected+=("$1"); shift ;;
+  esac
+done
+
+if [ ! -x "$server" ]; then
+  echo "run.sh: no server binary at $server (build zkv first, or pass --server/--redis)" >&2
+  exit 1
+fi
+server=$(cd "$(dirname "$server")" && pwd)/$(basename "$server")
+for tool in tclsh timeout flock; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "run.sh: $tool is missing (scripts/dev.sh deps installs tcl)" >&2
+    exit 1
+  fi
+done
+
+tree=$("$here/fetch.sh")
+
+# The unit table: name, mode and result-line count against redis-server.
+declare -A unit_mode unit_results
+all_units=()
+while read -r name mode results; do
+  case "$name" in ''|'#'*) continue ;; esac
+  all_units+=("$name")
+  unit_mode[$name]=$mode
+  unit_results[$name]=$results
+done <"$here/units.txt"
+if [ ${#selected[@]} -eq 0 ]; then
+  selected=("${all_units[@]}")
+fi
+for name in "${selected[@]}"; do
+  if [ -z "${unit_mode[$name]:-}" ]; then
+    echo "run.sh: $name is not in units.txt" >&2
+    exit 2
+  fi
+done
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/zkv-redis-tests.XXXXXX")
+cleanup() {
+  if [ "$keep" = 1 ]; then
+    echo "logs kept in $scratch"
+  else
+    rm -rf "$scratch"
+  fi
+}
+trap cleanup EXIT
+
+harness_tags="-needs:repl -repl -needs:save -needs:debug -scripting"
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  tclsh <<'EOF'
+set s [socket -server {} -myaddr 127.0.0.1 0]
+puts [lindex [fconfigure $s -sockname] 2]
+close $s
+EOF
+}
+
+# Send PING until the server answers (+PONG or an error both mean it is up).
+wait_for_server() {
+  local port=$1 pid=$2 tries=100
+  while [ $tries -gt 0 ]; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if reply=$(timeout 2 tclsh <<EOF 2>/dev/null
+set fd [socket 127.0.0.1 $port]
+fconfigure \$fd -translation binary
+puts -nonewline \$fd "PING\r\n"
+flush \$fd
+puts [gets \$fd]
+EOF
+    ); then
+      case "$reply" in '+'*|'-'*) return 0 ;; esac
+    fi
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  return 1
+}
+
+# Stop one process by PID: SIGTERM, then SIGKILL after 5 seconds.
+stop_pid() {
+  local pid=$1 waited=0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ $waited -lt 50 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# Start the external server of a unit; prints "<pid> <port>".
+start_external_server() {
+  local dir=$1 attempt port pid
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    cat >"$dir/external.conf" <<EOF
+port $port
+bind 127.0.0.1
+dir $dir
+logfile ""
+save ""
+appendonly no
+enable-protected-configs yes
+enable-debug-command yes
+enable-module-command yes
+EOF
+    (cd "$dir" && exec src/redis-server "$dir/external.conf" >>"$dir/server.log" 2>&1) &
+    pid=$!
+    if wait_for_server "$port" "$pid"; then
+      echo "$pid $port"
+      return 0
+    fi
+    stop_pid "$pid"
+  done
+  return 1
+}
+
+# Run one unit; leaves in $dir: harness.log and result (tab-separated lines:
+# "status ok|aborted <reason>", "ok <name>", "err <name>", "err-block <text>",
+# "skip <name>").
+run_unit() {
+  local name=$1 index=$2 dir=$3
+  mkdir -p "$dir/src" "$dir/pids"
+  cp -r "$tree/tests" "$dir/tests"
+  rm -rf "$dir/tests/tmp"/*
+  ln -s "$here/launcher.sh" "$dir/src/redis-server"
+  # unit/networking drives the server through src/redis-cli as well.
+  if command -v redis-cli >/dev/null; then
+    ln -s "$(command -v redis-cli)" "$dir/src/redis-cli"
+  fi
+  export ZKV_RT_SERVER=$server ZKV_RT_PIDDIR=$dir/pids ZKV_RT_PASSTHROUGH=$real_redis
+
+  # Disjoint port ranges for the harness of each unit (it also probes port+10000).
+  local baseport=$((21000 + index * 300))
+  local harness_args=(--single "$name" --clients 1 --durable --ignore-encoding
+                      --tags "$harness_tags" --timeout "$unit_timeout"
+                      --baseport "$baseport" --portcount 250)
+  local server_pid="" abort_reason=""
+  if [ "${unit_mode[$name]}" = external ]; then
+    local started
+    if ! started=$(start_external_server "$dir"); then
+      printf 'status\taborted\tserver did not start\n' >"$dir/result"
+      return
+    fi
+    server_pid=${started% *}
+    harness_args+=(--host 127.0.0.1 --port "${started#* }")
+  fi
+
+  local status=0
+  (cd "$dir" && TERM=dumb timeout -k 5 "$unit_timeout" tclsh tests/test_helper.tcl "${harness_args[@]}") \
+    >"$dir/harness.log" 2>&1 </dev/null || status=$?
+  if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+    abort_reason="timed out after ${unit_timeout}s"
+  fi
+  if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
+    abort_reason=${abort_reason:-server exited during the unit}
+  fi
+  if [ -n "$server_pid" ]; then
+    stop_pid "$server_pid"
+  fi
+  local pidfile
+  for pidfile in "$dir/pids"/*; do
+    [ -e "$pidfile" ] && stop_pid "$(basename "$pidfile")"
+  done
+  if [ -z "$abort_reason" ]; then
+    if grep -q '^\[exception\]' "$dir/harness.log"; then
+      abort_reason="harness exception"
+    elif grep -q '^\[TIMEOUT\]' "$dir/harness.log"; then
+      abort_reason="harness timeout (no progress)"
+    elif ! grep -q 'All tests passed without errors\|The following tests failed' "$dir/harness.log"; then
+      abort_reason="harness ended early (exit $status)"
+    fi
+  fi
+
+  {
+    if [ -n "$abort_reason" ]; then
+      printf 'status\taborted\t%s\n' "$abort_reason"
+    else
+      printf 'status\tok\n'
+    fi
+    awk '
+      /^\[ok\]: /     { s = substr($0, 7); sub(/ \([0-9]+ ms\)$/, "", s); print "ok\t" s; next }
+      /^\[err\]: /    { s = substr($0, 8)
+                        if (s ~ / in tests\/.*\.tcl$/) { sub(/ in tests\/.*\.tcl$/, "", s); print "err\t" s }
+                        else print "err-block\t" s
+                        next }
+      /^\[skip\]: /   { print "skip\t" substr($0, 9); next }
+      /^\[ignore\]: / { print "skip\t" substr($0, 11); next }
+    ' "$dir/harness.log"
+  } >"$dir/result"
+}
+
+# Run the selected units, --jobs at a time.
+index=0
+for name in "${selected[@]}"; do
+  dir=$scratch/$(echo "$name" | tr / _)
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n || true
+  done
+  run_unit "$name" "$index" "$dir" &
+  index=$((index + 1))
+done
+wait
+
+# Report.
+total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
+regressions=$scratch/regressions newly=$scratch/newly passing_all=$scratch/passing
+: >"$regressions"; : >"$newly"; : >"$passing_all"
+printf '%-22s %7s %7s %8s  %s\n' unit passed failed skipped note
+for name in "${selected[@]}"; do
+  dir=$scratch/$(echo "$name" | tr / _)
+  result=$dir/result
+  [ -f "$result" ] || printf 'status\taborted\trunner error\n' >"$result"
+  passed=$(grep -c '^ok	' "$result" || true)
+  failed=$(grep -c '^err	\|^err-block	' "$result" || true)
+  skipped=$(grep -c '^skip	' "$result" || true)
+  note=""
+  status_line=$(grep '^status	' "$result")
+  if [ "$(echo "$status_line" | cut -f2)" = aborted ]; then
+    aborted_units=$((aborted_units + 1))
+    missing=$(( ${unit_results[$name]} - passed - failed - skipped ))
+    [ $missing -lt 0 ] && missing=0
+    failed=$((failed + missing))
+    note="ABORTED: $(echo "$status_line" | cut -f3), $missing tests unreported"
+  fi
+  if [ "$real_redis" = 1 ]; then
+    note="${note:+$note; }results=$((passed + failed + skipped))"
+  fi
+  printf '%-22s %7d %7d %8d  %s\n' "$name" "$passed" "$failed" "$skipped" "$note"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
+
+  # Passing = printed [ok] and never [err].
+  comm -23 <(grep '^ok	' "$result" | cut -f2- | LC_ALL=C sort -u) \
+           <(grep '^err	' "$result" | cut -f2- | LC_ALL=C sort -u) |
+    sed "s|^|$name	|" >>"$passing_all"
+  if [ "$verbose" = 1 ]; then
+    echo "----- $name: harness output"
+    cat "$dir/harness.log"
+  fi
+done
+
+exit_status=0
+if [ "$use_expectations" = 1 ] || [ "$update" = 1 ]; then
+  [ -f "$expectations" ] || : >"$expectations"
+  expected_now=$scratch/expected
+  for name in "${selected[@]}"; do
+    awk -F'\t' -v u="$name" '$1 == u' "$expectations"
+  done | LC_ALL=C sort -u >"$expected_now"
+  LC_ALL=C sort -u -o "$passing_all" "$passing_all"
+  LC_ALL=C comm -23 "$expected_now" "$passing_all" >"$regressions"
+  LC_ALL=C comm -13 "$expected_now" "$passing_all" >"$newly"
+fi
+
+if [ "$update" = 1 ]; then
+  {
+    grep '^#' "$expectations" || true
+    grep -v '^#' "$expectations" | grep -v '^$' | awk -F'\t' -v units=" ${selected[*]} " \
+      'index(units, " " $1 " ") == 0' || true
+    cat "$passing_all"
+  } >"$scratch/expectations.new"
+  header=$(grep '^#' "$scratch/expectations.new" || true)
+  { [ -n "$header" ] && echo "$header"; grep -v '^#' "$scratch/expectations.new" | LC_ALL=C sort -u; } \
+    >"$expectations"
+  echo "expectations: wrote $(grep -vc '^#' "$expectations") passing tests to $expectations"
+  if [ -s "$regressions" ]; then
+    echo "expectations LOWERED: $(wc -l <"$regressions") tests no longer expected to pass (say why in the commit):"
+    sed 's/^/  - /' "$regressions"
+  fi
+elif [ "$use_expectations" = 1 ]; then
+  if [ -s "$newly" ]; then
+    echo "newly passing ($(wc -l <"$newly")), raise with --update-expectations:"
+    sed 's/^/  + /' "$newly"
+  fi
+  if [ -s "$regressions" ]; then
+    echo "EXPECTED TO PASS BUT DID NOT ($(wc -l <"$regressions")):"
+    sed 's/^/  - /' "$regressions"
+    exit_status=1
+  fi
+  if [ $aborted_units -gt 0 ]; then
+    echo "$aborted_units unit(s) aborted"
+    exit_status=1
+  fi
+fi
+
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+exit $exit_status
