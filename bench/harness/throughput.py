@@ -1,0 +1,101 @@
+"""Scenario 1, throughput: redis-benchmark against both servers, alternating.
+
+Both servers stay up for the whole scenario; for every round, pipeline
+depth and test, each server gets one redis-benchmark run, and the order
+flips every round so neither always goes first on a warmer machine.  From
+the --csv output we keep requests per second and p50/p99 latency.  At
+pipeline 1 the client and the loopback round trip dominate, so the figure
+that shows the server's own cost is CPU time per request: utime+stime of
+the server process over the run divided by the requests it served.  After
+the SET run a sample of keys is read back: every hit must be the same
+3-byte filler redis-benchmark wrote to all keys, and there must be hits.
+"""
+import csv
+import io
+import subprocess
+
+from harness.servers import Server
+from harness.tools import run_loadgen
+
+SCENARIO = "throughput"
+TESTS = ["set", "get", "incr", "mset", "ping"]
+
+
+def _requests(ctx, depth, test):
+    n = ctx.sizes["bench_requests"][depth]
+    return max(1000, n // 4) if test == "mset" else n
+
+
+def _bench_once(ctx, server, depth, test, rnd):
+    n = _requests(ctx, depth, test)
+    argv = [ctx.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", "50",
+            "-n", str(n), "-d", "3", "-r", "1000000", "-P", str(depth), "-t", test, "--csv"]
+    cpu_before = server.cpu_seconds()
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=ctx.bench_timeout)
+    except subprocess.TimeoutExpired:
+        ctx.log.write("$ %s\ntimed out\n" % " ".join(argv))
+        return None
+    cpu = server.cpu_seconds() - cpu_before
+    ctx.log.write("$ %s\n%s%s" % (" ".join(argv), proc.stdout, proc.stderr))
+    rows = [r for r in csv.DictReader(io.StringIO(proc.stdout)) if r.get("rps")]
+    if proc.returncode != 0 or not rows or "rror" in proc.stderr:
+        return None
+    return rows, cpu / (n * len(rows))
+
+
+def _record(ctx, server, depth, test, rnd, outcome):
+    prefix = "P%d %s" % (depth, test.upper())
+    record = ctx.results.record
+    if outcome is None:
+        record(SCENARIO, prefix + " rps", "req/s", "higher", server.name, rnd, "n/a")
+        record(SCENARIO, prefix + " cpu", "us/req", "lower", server.name, rnd, "n/a")
+        return
+    rows, cpu_per_request = outcome
+    for row in rows:
+        name = "P%d %s" % (depth, row["test"])
+        record(SCENARIO, name + " rps", "req/s", "higher", server.name, rnd, float(row["rps"]))
+        record(SCENARIO, name + " p50", "ms", "lower", server.name, rnd,
+               float(row["p50_latency_ms"]))
+        record(SCENARIO, name + " p99", "ms", "lower", server.name, rnd,
+               float(row["p99_latency_ms"]))
+    record(SCENARIO, prefix + " cpu", "us/req", "lower", server.name, rnd, cpu_per_request * 1e6)
+
+
+def _verify_set_keys(ctx, server):
+    """Keys redis-benchmark SET must read back as its one 3-byte filler (or be absent)."""
+    result = run_loadgen(ctx.loadgen, "verify", server.port, ctx.log, count=1000000, step=97,
+                         size=3, uniform=True, allow_nil=True)
+    if not result.ok:
+        ctx.results.problem(server.name, SCENARIO, "SET values wrong: " + result.line)
+        return False
+    if result.field("sent") == result.field("nil"):
+        ctx.results.problem(server.name, SCENARIO, "no key written by SET could be read back")
+        return False
+    return True
+
+
+def run(ctx, specs):
+    servers = []
+    try:
+        for spec in specs:
+            servers.append(Server(spec, ctx.logdir))
+        for rnd in range(ctx.rounds):
+            order = servers if rnd % 2 == 0 else servers[::-1]
+            for depth in ctx.sizes["pipelines"]:
+                for test in TESTS:
+                    for server in order:
+                        outcome = _bench_once(ctx, server, depth, test, rnd)
+                        if test == "set" and outcome is not None and not _verify_set_keys(ctx, server):
+                            outcome = "invalid"
+                        if outcome == "invalid":
+                            for fig, unit, better in (("rps", "req/s", "higher"),
+                                                      ("cpu", "us/req", "lower")):
+                                ctx.results.record(SCENARIO, "P%d SET %s" % (depth, fig), unit,
+                                                   better, server.name, rnd, "invalid")
+                        else:
+                            _record(ctx, server, depth, test, rnd, outcome)
+                        ctx.progress("%s r%d P%d %s %s" % (SCENARIO, rnd, depth, test, server.name))
+    finally:
+        for server in servers:
+            server.stop()
