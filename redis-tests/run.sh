@@ -37,8 +37,7 @@
 #   --update-expectations   rewrite the expectations of the units run from this run
 #   --keep                  keep the scratch directory (logs of every unit)
 #   --verbose               print each unit's harness output
-# Exit status: 0 when every expectation holds and no unit aborted (or, without
-# expectations, when the run itself worked), 1 otherwise.
+# Exit status: 0 when no unit aborted and every expectation holds, else 1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -261,6 +260,26 @@ run_unit() {
   } >"$dir/result"
 }
 
+# Check what the harness needs from any server before spending minutes on units.
+preflight() {
+  local dir=$scratch/preflight started pid
+  mkdir -p "$dir/src" "$dir/pids"
+  ln -s "$here/launcher.sh" "$dir/src/redis-server"
+  if ! started=$(ZKV_RT_SERVER=$server ZKV_RT_PIDDIR=$dir/pids ZKV_RT_PASSTHROUGH=$real_redis \
+                 start_external_server "$dir"); then
+    echo "preflight: the server did not start and answer PING; its log:"
+    sed 's/^/  /' "$dir/server.log"
+    return
+  fi
+  pid=${started% *}
+  timeout 30 tclsh "$here/preflight.tcl" "${started#* }" || echo "  preflight did not finish"
+  if ! grep -q 'Ready to accept' "$dir/server.log"; then
+    echo "  MISSING  log line \"Ready to accept connections\" on stdout once listening (spawn units wait for it)"
+  fi
+  stop_pid "$pid"
+}
+preflight
+
 # Run the selected units, --jobs at a time.
 index=0
 for name in "${selected[@]}"; do
@@ -349,10 +368,10 @@ elif [ "$use_expectations" = 1 ]; then
     sed 's/^/  - /' "$regressions"
     exit_status=1
   fi
-  if [ $aborted_units -gt 0 ]; then
-    echo "$aborted_units unit(s) aborted"
-    exit_status=1
-  fi
+fi
+if [ $aborted_units -gt 0 ]; then
+  echo "$aborted_units unit(s) aborted"
+  exit_status=1
 fi
 
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
