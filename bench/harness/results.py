@@ -42,6 +42,7 @@ class Results:
         self._tsv.flush()
 
     def problem(self, server, scenario, detail):
+        detail = " ".join(detail.split())[:300]
         self.problems.append((server, scenario, detail))
         print("  !! %s/%s: %s" % (server, scenario, detail), flush=True)
 
@@ -75,6 +76,9 @@ class Results:
                 summary.append({"scenario": scenario, "figure": figure, "unit": group["unit"],
                                 "better": group["better"], "server": server, "median": median,
                                 "min": low, "max": high, "ratio": ratio, "rounds": count})
+        with open(os.path.join(self.run_dir, "problems.tsv"), "w") as f:
+            for problem in self.problems:
+                f.write("\t".join(problem) + "\n")
         with open(os.path.join(self.run_dir, "summary.tsv"), "w") as f:
             columns = ["scenario", "figure", "unit", "better", "server", "median", "min", "max",
                        "ratio", "rounds"]
