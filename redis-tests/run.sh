@@ -32,9 +32,14 @@
 #                           no expectations; prints the counts units.txt records)
 #   --jobs N                units run at the same time (default 2)
 #   --unit-timeout SEC      wall-clock limit per unit (default 150)
+#   --budget SEC            wall-clock limit of a whole round of units (default 270);
+#                           units it leaves no time for are aborted
+#   --rounds N              run everything N times; a test passes only if it passes
+#                           every time (default 1, 2 with --update-expectations)
 #   --expectations FILE     default redis-tests/expected-passes.txt
 #   --no-expectations       only report
-#   --update-expectations   rewrite the expectations of the units run from this run
+#   --update-expectations   rewrite the expectations of the units run with the tests
+#                           that passed in every round
 #   --keep                  keep the scratch directory (logs of every unit)
 #   --verbose               print each unit's harness output
 # Exit status: 0 when no unit aborted and every expectation holds, else 1.
@@ -47,6 +52,8 @@ server=${ZKV_SERVER:-$repo_root/build/zkv-server}
 real_redis=0
 jobs=2
 unit_timeout=150
+budget=270
+rounds=1
 expectations=$here/expected-passes.txt
 use_expectations=1
 update=0
@@ -60,9 +67,11 @@ while [ $# -gt 0 ]; do
     --redis) server=$2; real_redis=1; use_expectations=0; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --unit-timeout) unit_timeout=$2; shift 2 ;;
+    --budget) budget=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --expectations) expectations=$2; shift 2 ;;
     --no-expectations) use_expectations=0; shift ;;
-    --update-expectations) update=1; shift ;;
+    --update-expectations) update=1; [ "$rounds" -lt 2 ] && rounds=2; shift ;;
     --keep) keep=1; shift ;;
     --verbose) verbose=1; shift ;;
     -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -189,7 +198,7 @@ EOF
 # "status ok|aborted <reason>", "ok <name>", "err <name>", "err-block <text>",
 # "skip <name>").
 run_unit() {
-  local name=$1 index=$2 dir=$3
+  local name=$1 index=$2 dir=$3 limit=$4
   mkdir -p "$dir/src" "$dir/pids"
   cp -r "$tree/tests" "$dir/tests"
   rm -rf "$dir/tests/tmp"/*
@@ -203,7 +212,7 @@ run_unit() {
   # Disjoint port ranges for the harness of each unit (it also probes port+10000).
   local baseport=$((21000 + index * 300))
   local harness_args=(--single "$name" --clients 1 --durable --ignore-encoding
-                      --tags "$harness_tags" --timeout "$unit_timeout"
+                      --tags "$harness_tags" --timeout "$limit"
                       --baseport "$baseport" --portcount 250)
   local server_pid="" abort_reason=""
   if [ "${unit_mode[$name]}" = external ]; then
@@ -217,10 +226,10 @@ run_unit() {
   fi
 
   local status=0
-  (cd "$dir" && TERM=dumb timeout -k 5 "$unit_timeout" tclsh tests/test_helper.tcl "${harness_args[@]}") \
+  (cd "$dir" && TERM=dumb timeout -k 5 "$limit" tclsh tests/test_helper.tcl "${harness_args[@]}") \
     >"$dir/harness.log" 2>&1 </dev/null || status=$?
   if [ $status -eq 124 ] || [ $status -eq 137 ]; then
-    abort_reason="timed out after ${unit_timeout}s"
+    abort_reason="timed out after ${limit}s"
   fi
   if [ -n "$server_pid" ] && ! kill -0 "$server_pid" 2>/dev/null; then
     abort_reason=${abort_reason:-server exited during the unit}
@@ -280,57 +289,89 @@ preflight() {
 }
 preflight
 
-# Run the selected units, --jobs at a time.
-index=0
-for name in "${selected[@]}"; do
-  dir=$scratch/$(echo "$name" | tr / _)
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-    wait -n || true
+# Run the selected units, --jobs at a time, within the time budget; units
+# the budget leaves no time for are aborted, not silently dropped.
+run_round() {
+  local round_dir=$1 index=0 name dir left limit
+  local deadline=$(( $(date +%s) + budget ))
+  for name in "${selected[@]}"; do
+    dir=$round_dir/$(echo "$name" | tr / _)
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+      wait -n || true
+    done
+    left=$(( deadline - $(date +%s) ))
+    if [ $left -lt 15 ]; then
+      mkdir -p "$dir"
+      printf 'status\taborted\tnot run, the %ss budget was spent\n' "$budget" >"$dir/result"
+      continue
+    fi
+    limit=$(( left < unit_timeout ? left : unit_timeout ))
+    run_unit "$name" "$index" "$dir" "$limit" &
+    index=$((index + 1))
   done
-  run_unit "$name" "$index" "$dir" &
-  index=$((index + 1))
-done
-wait
+  wait
+}
 
-# Report.
+# Print a round's table; its passing tests ("<unit><TAB><name>": printed
+# [ok] and never [err]) go to <round_dir>/passing.
 total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
-regressions=$scratch/regressions newly=$scratch/newly passing_all=$scratch/passing
-: >"$regressions"; : >"$newly"; : >"$passing_all"
-printf '%-22s %7s %7s %8s  %s\n' unit passed failed skipped note
-for name in "${selected[@]}"; do
-  dir=$scratch/$(echo "$name" | tr / _)
-  result=$dir/result
-  [ -f "$result" ] || printf 'status\taborted\trunner error\n' >"$result"
-  passed=$(grep -c '^ok	' "$result" || true)
-  failed=$(grep -c '^err	\|^err-block	' "$result" || true)
-  skipped=$(grep -c '^skip	' "$result" || true)
-  note=""
-  status_line=$(grep '^status	' "$result")
-  if [ "$(echo "$status_line" | cut -f2)" = aborted ]; then
-    aborted_units=$((aborted_units + 1))
-    missing=$(( ${unit_results[$name]} - passed - failed - skipped ))
-    [ $missing -lt 0 ] && missing=0
-    failed=$((failed + missing))
-    note="ABORTED: $(echo "$status_line" | cut -f3), $missing tests unreported"
-  fi
-  if [ "$real_redis" = 1 ]; then
-    note="${note:+$note; }results=$((passed + failed + skipped))"
-  fi
-  printf '%-22s %7d %7d %8d  %s\n' "$name" "$passed" "$failed" "$skipped" "$note"
-  total_passed=$((total_passed + passed))
-  total_failed=$((total_failed + failed))
-  total_skipped=$((total_skipped + skipped))
+report_round() {
+  local round_dir=$1 name dir result passed failed skipped note status_line missing
+  total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
+  : >"$round_dir/passing"
+  printf '%-22s %7s %7s %8s  %s\n' unit passed failed skipped note
+  for name in "${selected[@]}"; do
+    dir=$round_dir/$(echo "$name" | tr / _)
+    result=$dir/result
+    [ -f "$result" ] || printf 'status\taborted\trunner error\n' >"$result"
+    passed=$(grep -c '^ok	' "$result" || true)
+    failed=$(grep -c '^err	\|^err-block	' "$result" || true)
+    skipped=$(grep -c '^skip	' "$result" || true)
+    note=""
+    status_line=$(grep '^status	' "$result")
+    if [ "$(echo "$status_line" | cut -f2)" = aborted ]; then
+      aborted_units=$((aborted_units + 1))
+      missing=$(( ${unit_results[$name]} - passed - failed - skipped ))
+      [ $missing -lt 0 ] && missing=0
+      failed=$((failed + missing))
+      note="ABORTED: $(echo "$status_line" | cut -f3), $missing tests unreported"
+    fi
+    if [ "$real_redis" = 1 ]; then
+      note="${note:+$note; }results=$((passed + failed + skipped))"
+    fi
+    printf '%-22s %7d %7d %8d  %s\n' "$name" "$passed" "$failed" "$skipped" "$note"
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    total_skipped=$((total_skipped + skipped))
 
-  # Passing = printed [ok] and never [err].
-  comm -23 <(grep '^ok	' "$result" | cut -f2- | LC_ALL=C sort -u) \
-           <(grep '^err	' "$result" | cut -f2- | LC_ALL=C sort -u) |
-    sed "s|^|$name	|" >>"$passing_all"
-  if [ "$verbose" = 1 ]; then
-    echo "----- $name: harness output"
-    cat "$dir/harness.log"
+    LC_ALL=C comm -23 <(grep '^ok	' "$result" | cut -f2- | LC_ALL=C sort -u) \
+                      <(grep '^err	' "$result" | cut -f2- | LC_ALL=C sort -u) |
+      sed "s|^|$name	|" >>"$round_dir/passing"
+    if [ "$verbose" = 1 ]; then
+      echo "----- $name: harness output"
+      cat "$dir/harness.log"
+    fi
+  done
+  LC_ALL=C sort -u -o "$round_dir/passing" "$round_dir/passing"
+}
+
+# Tests count as passing only if they passed in every round.
+passing_all=$scratch/passing
+for round in $(seq 1 "$rounds"); do
+  [ "$rounds" -gt 1 ] && echo "round $round of $rounds"
+  mkdir -p "$scratch/round$round"
+  run_round "$scratch/round$round"
+  report_round "$scratch/round$round"
+  if [ "$round" = 1 ]; then
+    cp "$scratch/round1/passing" "$passing_all"
+  else
+    LC_ALL=C comm -12 "$passing_all" "$scratch/round$round/passing" >"$passing_all.next"
+    mv "$passing_all.next" "$passing_all"
   fi
 done
 
+regressions=$scratch/regressions newly=$scratch/newly
+: >"$regressions"; : >"$newly"
 exit_status=0
 if [ "$use_expectations" = 1 ] || [ "$update" = 1 ]; then
   [ -f "$expectations" ] || : >"$expectations"
@@ -338,7 +379,6 @@ if [ "$use_expectations" = 1 ] || [ "$update" = 1 ]; then
   for name in "${selected[@]}"; do
     awk -F'\t' -v u="$name" '$1 == u' "$expectations"
   done | LC_ALL=C sort -u >"$expected_now"
-  LC_ALL=C sort -u -o "$passing_all" "$passing_all"
   LC_ALL=C comm -23 "$expected_now" "$passing_all" >"$regressions"
   LC_ALL=C comm -13 "$expected_now" "$passing_all" >"$newly"
 fi
