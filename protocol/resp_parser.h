@@ -69,9 +69,16 @@ void resp_parser_destroy(resp_parser *parser);
 /* Limits may change at run time (CONFIG SET); they apply from the next header. */
 void resp_parser_set_limits(resp_parser *parser, const resp_parser_limits *limits);
 
+/* Redis 7.0 refuses large requests from clients that still have to
+ * authenticate ("unauthenticated multibulk length" above 10 arguments,
+ * "unauthenticated bulk length" above 16384 bytes).  Off by default; the
+ * server turns it on while a password is required and not yet given. */
+void resp_parser_set_unauthenticated(resp_parser *parser, int unauthenticated);
+
 /* Where the caller should read the next bytes: *capacity bytes are writable at
  * the returned pointer.  Normally RESP_READ_CHUNK; while a big argument is
- * arriving, exactly what remains of it (so its bytes land in place). */
+ * arriving, exactly what remains of it (so its bytes land in place).
+ * After a protocol error: NULL with *capacity 0. */
 char *resp_parser_read_area(resp_parser *parser, size_t *capacity);
 void resp_parser_commit_read(resp_parser *parser, size_t count);
 
@@ -86,7 +93,8 @@ resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *co
  * lives in the shared buffer and must be copied. */
 void *resp_parser_take_argument(resp_parser *parser, int index);
 
-/* Text of the last error, e.g. "ERR Protocol error: invalid bulk length". */
+/* Text of the last error, e.g. "ERR Protocol error: invalid bulk length";
+ * "" while no error occurred. */
 const char *resp_parser_error(const resp_parser *parser);
 
 /* Bytes held by the parser (buffer capacity + big arguments): qbuf in

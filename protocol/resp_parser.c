@@ -1,0 +1,785 @@
+/* resp_parser: incremental RESP request parser.
+ *
+ * Design.  The parser owns one growable query buffer laid out as
+ *
+ *     [consumed][command being parsed .......][free space]
+ *     0         command_start    position     end        capacity
+ *
+ * `position` only moves forward, so no byte is parsed twice; `scan_from`
+ * remembers how far the search for the end of the current line got, so a
+ * line that arrives one byte at a time costs one memchr over each new byte.
+ * Space is made (by moving the pending command to the front, or by moving it
+ * to a buffer twice as large) only when fewer than RESP_READ_CHUNK bytes are
+ * free, so each byte is moved O(1) times on average and a pipelined client
+ * settles on a 32 KiB buffer.
+ *
+ * Arguments point into the buffer; inline arguments with quotes or escapes
+ * are unescaped in place (the output of an escape is never longer than its
+ * input), so the hot path never allocates.  A bulk of at least
+ * RESP_BIG_ARGUMENT_THRESHOLD bytes that has not fully arrived gets its own
+ * block of exactly length + 2 bytes (the payload and its CRLF): the part
+ * already received is copied once and the rest is read straight into place.
+ *
+ * Compatibility with Redis 7.0 (verified against redis-server 7.0.15):
+ *   - Lengths follow Redis' string2ll: no sign but '-', no leading zeros, no
+ *     spaces.  "*0", "*-1" (any count <= 0) are empty commands and skipped.
+ *   - A header line ends at the first CR; the byte after it is skipped
+ *     unchecked, and so are the two bytes after a bulk payload.
+ *   - Inline lines end at LF (a CR before it is dropped), and are split like
+ *     sdssplitargs does: quotes may open inside a word ("a"b is an error,
+ *     a"b c" is one argument "ab c"); \v and \f separate words only when
+ *     they precede a word.
+ *   - The maximum header and inline lengths are enforced as if bytes arrived
+ *     one at a time, so the result never depends on how input was split:
+ *     a line whose end is more than the limit away from its first byte is
+ *     "too big", even when it arrived whole (Redis accepts it then).
+ * Deliberate differences (Redis hangs or misreads in these cases):
+ *   - A NUL byte in an inline line is an error ("null byte in inline
+ *     request") instead of a connection that waits forever.
+ *   - A NUL byte in a header line makes the line invalid (Redis' strchr
+ *     stops at the NUL and waits); "expected '$', got" shows a NUL, like CR
+ *     and LF, as a space.
+ */
+#include "resp_parser.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zmalloc.h"
+
+#define INITIAL_ARGUMENT_SLOTS 8
+#define UNAUTHENTICATED_MAX_COUNT 10
+#define UNAUTHENTICATED_MAX_BULK 16384
+/* The fast length path reads at most 18 digits; it is only taken when the
+ * header limit cannot be reached by such a line. */
+#define FAST_LENGTH_DIGITS 18
+
+typedef enum parser_state {
+    STATE_COMMAND_START,
+    STATE_MULTIBULK_COUNT,
+    STATE_BULK_HEADER,
+    STATE_BULK_DATA,
+    STATE_BIG_DATA,
+    STATE_INLINE,
+    STATE_FAILED
+} parser_state;
+
+typedef enum line_search { LINE_FOUND, LINE_INCOMPLETE, LINE_TOO_LONG } line_search;
+
+/* What one step of the state machine achieved. */
+typedef enum step {
+    STEP_GO_ON,     /* progress made; the state says what comes next */
+    STEP_NEED_MORE, /* stopped: waiting for bytes */
+    STEP_COMMAND,   /* a command is complete */
+    STEP_ERROR      /* the parser failed */
+} step;
+
+struct resp_parser {
+    resp_parser_limits limits;
+    int unauthenticated;
+
+    char *buffer;
+    size_t capacity;
+    size_t command_start;
+    size_t position;
+    size_t end;
+    size_t scan_from;
+
+    parser_state state;
+    resp_request_kind kind;
+    long long arguments_missing; /* multibulk arguments still to come */
+    size_t bulk_length;          /* payload length of the current bulk */
+
+    resp_argument *argv;
+    void **argument_blocks; /* per argument: its own block, or NULL */
+    int argc;
+    int argument_slots;
+    int command_returned; /* argv holds the command last returned */
+
+    char *big_block; /* block of the big bulk being received */
+    size_t big_received;
+    size_t big_size;
+    size_t block_bytes; /* bytes in all blocks the parser holds */
+
+    char error[64];
+};
+
+void resp_parser_default_limits(resp_parser_limits *limits)
+{
+    limits->max_bulk_length = 512LL * 1024 * 1024;
+    limits->max_inline_length = 64 * 1024;
+    limits->max_multibulk_count = INT_MAX;
+    limits->max_header_length = 64 * 1024;
+}
+
+resp_parser *resp_parser_create(const resp_parser_limits *limits)
+{
+    resp_parser *parser = zmalloc_try_calloc(sizeof(*parser));
+    if (parser == NULL)
+        return NULL;
+    if (limits != NULL)
+        parser->limits = *limits;
+    else
+        resp_parser_default_limits(&parser->limits);
+    parser->state = STATE_COMMAND_START;
+    return parser;
+}
+
+static void release_blocks(resp_parser *parser)
+{
+    for (int i = 0; i < parser->argc; i++) {
+        if (parser->argument_blocks[i] != NULL) {
+            zmalloc_free(parser->argument_blocks[i]);
+            parser->argument_blocks[i] = NULL;
+        }
+    }
+    parser->block_bytes = 0;
+}
+
+/* Forgets the command last returned (its argv is no longer valid). */
+static void release_returned_command(resp_parser *parser)
+{
+    if (!parser->command_returned)
+        return;
+    release_blocks(parser);
+    parser->argc = 0;
+    parser->command_returned = 0;
+}
+
+void resp_parser_destroy(resp_parser *parser)
+{
+    if (parser == NULL)
+        return;
+    release_blocks(parser);
+    zmalloc_free(parser->big_block);
+    zmalloc_free(parser->argv);
+    zmalloc_free(parser->argument_blocks);
+    zmalloc_free(parser->buffer);
+    zmalloc_free(parser);
+}
+
+void resp_parser_set_limits(resp_parser *parser, const resp_parser_limits *limits)
+{
+    parser->limits = *limits;
+}
+
+void resp_parser_set_unauthenticated(resp_parser *parser, int unauthenticated)
+{
+    parser->unauthenticated = unauthenticated;
+}
+
+const char *resp_parser_error(const resp_parser *parser)
+{
+    return parser->error; /* empty until an error occurs */
+}
+
+static step fail(resp_parser *parser, const char *text)
+{
+    snprintf(parser->error, sizeof(parser->error), "ERR Protocol error: %s", text);
+    parser->state = STATE_FAILED;
+    return STEP_ERROR;
+}
+
+/* ---- Buffer management ---- */
+
+/* Between commands with every received byte parsed: offsets may restart
+ * at 0.  (In this state command_start == position == end.) */
+static int nothing_pending(const resp_parser *parser)
+{
+    return parser->state == STATE_COMMAND_START && parser->command_start == parser->end;
+}
+
+static int big_argument_arriving(const resp_parser *parser)
+{
+    return parser->state == STATE_BIG_DATA && parser->big_received < parser->big_size;
+}
+
+/* Moves every buffer offset `shift` bytes down. */
+static void shift_offsets(resp_parser *parser, size_t shift)
+{
+    parser->command_start -= shift;
+    parser->position -= shift;
+    parser->end -= shift;
+    parser->scan_from -= shift;
+}
+
+/* Makes at least RESP_READ_CHUNK bytes free after `end`: slides the pending
+ * command to the front when that frees enough, otherwise moves it into a
+ * larger buffer.  Arguments already parsed are rebased. */
+static void make_room(resp_parser *parser)
+{
+    size_t shift = parser->command_start;
+    size_t pending = parser->end - shift;
+    if (shift > 0 && parser->capacity - pending >= RESP_READ_CHUNK) {
+        memmove(parser->buffer, parser->buffer + shift, pending);
+        for (int i = 0; i < parser->argc; i++)
+            if (parser->argument_blocks[i] == NULL)
+                parser->argv[i].data -= shift;
+        shift_offsets(parser, shift);
+        return;
+    }
+    size_t wanted = parser->capacity * 2;
+    if (wanted < pending + RESP_READ_CHUNK)
+        wanted = pending + RESP_READ_CHUNK;
+    char *larger = zmalloc_alloc(wanted);
+    if (pending > 0)
+        memcpy(larger, parser->buffer + shift, pending);
+    for (int i = 0; i < parser->argc; i++)
+        if (parser->argument_blocks[i] == NULL)
+            parser->argv[i].data = larger + (parser->argv[i].data - (parser->buffer + shift));
+    zmalloc_free(parser->buffer);
+    parser->buffer = larger;
+    parser->capacity = zmalloc_usable_size(larger);
+    shift_offsets(parser, shift);
+}
+
+char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
+{
+    if (parser->state == STATE_FAILED) {
+        *capacity = 0;
+        return NULL;
+    }
+    release_returned_command(parser);
+    if (big_argument_arriving(parser)) {
+        *capacity = parser->big_size - parser->big_received;
+        return parser->big_block + parser->big_received;
+    }
+    if (nothing_pending(parser))
+        shift_offsets(parser, parser->command_start);
+    if (parser->capacity - parser->end < RESP_READ_CHUNK)
+        make_room(parser);
+    *capacity = parser->capacity - parser->end;
+    return parser->buffer + parser->end;
+}
+
+void resp_parser_commit_read(resp_parser *parser, size_t count)
+{
+    if (big_argument_arriving(parser))
+        parser->big_received += count;
+    else
+        parser->end += count;
+}
+
+void resp_parser_feed(resp_parser *parser, const char *data, size_t length)
+{
+    while (length > 0) {
+        size_t capacity;
+        char *area = resp_parser_read_area(parser, &capacity);
+        if (area == NULL)
+            return;
+        size_t count = length < capacity ? length : capacity;
+        memcpy(area, data, count);
+        resp_parser_commit_read(parser, count);
+        data += count;
+        length -= count;
+    }
+}
+
+size_t resp_parser_memory(const resp_parser *parser)
+{
+    size_t argv_bytes = (size_t)parser->argument_slots * (sizeof(resp_argument) + sizeof(void *));
+    return parser->capacity + parser->block_bytes + argv_bytes;
+}
+
+size_t resp_parser_pending_bytes(const resp_parser *parser)
+{
+    size_t pending = parser->end - parser->command_start;
+    if (!parser->command_returned)
+        pending += parser->block_bytes - (parser->big_size - parser->big_received);
+    return pending;
+}
+
+size_t resp_parser_free_capacity(const resp_parser *parser)
+{
+    if (big_argument_arriving(parser))
+        return parser->big_size - parser->big_received;
+    return parser->capacity - parser->end;
+}
+
+void resp_parser_shrink(resp_parser *parser)
+{
+    release_returned_command(parser);
+    if (!nothing_pending(parser))
+        return;
+    zmalloc_free(parser->buffer);
+    parser->buffer = NULL;
+    parser->capacity = 0;
+    shift_offsets(parser, parser->command_start);
+    if (parser->argument_slots > INITIAL_ARGUMENT_SLOTS) {
+        zmalloc_free(parser->argv);
+        zmalloc_free(parser->argument_blocks);
+        parser->argv = NULL;
+        parser->argument_blocks = NULL;
+        parser->argument_slots = 0;
+    }
+}
+
+/* ---- Arguments ---- */
+
+static void grow_arguments(resp_parser *parser)
+{
+    int slots = parser->argument_slots ? parser->argument_slots * 2 : INITIAL_ARGUMENT_SLOTS;
+    parser->argv = zmalloc_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
+    parser->argument_blocks =
+        zmalloc_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
+    parser->argument_slots = slots;
+}
+
+static inline void push_argument(resp_parser *parser, const char *data, size_t length, void *block)
+{
+    if (parser->argc == parser->argument_slots)
+        grow_arguments(parser);
+    parser->argv[parser->argc].data = data;
+    parser->argv[parser->argc].length = length;
+    parser->argument_blocks[parser->argc] = block;
+    parser->argc++;
+}
+
+void *resp_parser_take_argument(resp_parser *parser, int index)
+{
+    if (!parser->command_returned || index < 0 || index >= parser->argc)
+        return NULL;
+    void *block = parser->argument_blocks[index];
+    if (block != NULL) {
+        parser->argument_blocks[index] = NULL;
+        parser->block_bytes -= parser->argv[index].length + 2;
+    }
+    return block;
+}
+
+/* ---- Lengths ---- */
+
+/* Redis' string2ll rules: "0", or an optional '-' and a digit 1-9 followed
+ * by digits, within long long.  Returns 1 on success. */
+static int parse_length(const char *text, size_t length, long long *value)
+{
+    if (length == 0)
+        return 0;
+    if (length == 1 && text[0] == '0') {
+        *value = 0;
+        return 1;
+    }
+    int negative = text[0] == '-';
+    size_t index = negative;
+    if (index == length || text[index] < '1' || text[index] > '9')
+        return 0;
+    unsigned long long magnitude = 0;
+    const unsigned long long bound = negative ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+    for (; index < length; index++) {
+        unsigned digit = (unsigned char)text[index] - '0';
+        if (digit > 9 || magnitude > (bound - digit) / 10)
+            return 0;
+        magnitude = magnitude * 10 + digit;
+    }
+    *value = negative ? (long long)(0 - magnitude) : (long long)magnitude;
+    return 1;
+}
+
+/* Fast path for the common header: a canonical non-negative length of at
+ * most FAST_LENGTH_DIGITS digits, its CR and the byte after it, all
+ * received.  Returns 0 when anything else is there; the general path then
+ * gives the exact answer. */
+static inline int parse_length_fast(const char *cursor, const char *limit, long long *value,
+                                    const char **next)
+{
+    const char *first = cursor;
+    long long result = 0;
+    while (cursor < limit && cursor - first < FAST_LENGTH_DIGITS &&
+           (unsigned char)(*cursor - '0') <= 9) {
+        result = result * 10 + (*cursor - '0');
+        cursor++;
+    }
+    if (cursor == first || limit - cursor < 2 || *cursor != '\r')
+        return 0;
+    if (*first == '0' && cursor - first > 1)
+        return 0;
+    *value = result;
+    *next = cursor + 2;
+    return 1;
+}
+
+static int fast_path_allowed(const resp_parser *parser)
+{
+    return parser->limits.max_header_length > FAST_LENGTH_DIGITS + 1;
+}
+
+/* Finds the CR ending the header line that starts at `position`.  A CR
+ * more than max_header_length bytes after the line's first byte makes the
+ * line too long, wherever the input was split.  The line is complete once
+ * the byte after the CR has arrived too. */
+static line_search find_header_end(resp_parser *parser, size_t *carriage_return)
+{
+    size_t available = parser->end - parser->position;
+    size_t window = available;
+    if (parser->limits.max_header_length < available)
+        window = parser->limits.max_header_length + 1;
+    size_t search_end = parser->position + window;
+    if (parser->scan_from < search_end) {
+        const char *found =
+            memchr(parser->buffer + parser->scan_from, '\r', search_end - parser->scan_from);
+        if (found != NULL) {
+            *carriage_return = (size_t)(found - parser->buffer);
+            parser->scan_from = *carriage_return;
+            return *carriage_return + 1 < parser->end ? LINE_FOUND : LINE_INCOMPLETE;
+        }
+        parser->scan_from = search_end;
+    }
+    return available > parser->limits.max_header_length ? LINE_TOO_LONG : LINE_INCOMPLETE;
+}
+
+/* ---- Multibulk ---- */
+
+static step start_multibulk(resp_parser *parser, long long count)
+{
+    if (count > INT_MAX || count > parser->limits.max_multibulk_count)
+        return fail(parser, "invalid multibulk length");
+    if (count > UNAUTHENTICATED_MAX_COUNT && parser->unauthenticated)
+        return fail(parser, "unauthenticated multibulk length");
+    if (count <= 0) {
+        parser->state = STATE_COMMAND_START; /* an empty command, skipped */
+        return STEP_GO_ON;
+    }
+    parser->arguments_missing = count;
+    parser->scan_from = parser->position;
+    parser->state = STATE_BULK_HEADER;
+    return STEP_GO_ON;
+}
+
+/* Parses "*<count>\r\n". */
+static step parse_multibulk_count(resp_parser *parser)
+{
+    const char *line = parser->buffer + parser->position;
+    const char *next;
+    long long count;
+    if (fast_path_allowed(parser) &&
+        parse_length_fast(line + 1, parser->buffer + parser->end, &count, &next)) {
+        parser->position = (size_t)(next - parser->buffer);
+        return start_multibulk(parser, count);
+    }
+    size_t carriage_return;
+    line_search search = find_header_end(parser, &carriage_return);
+    if (search == LINE_TOO_LONG)
+        return fail(parser, "too big mbulk count string");
+    if (search == LINE_INCOMPLETE)
+        return STEP_NEED_MORE;
+    size_t digits = carriage_return - parser->position - 1;
+    if (!parse_length(line + 1, digits, &count))
+        return fail(parser, "invalid multibulk length");
+    parser->position = carriage_return + 2;
+    return start_multibulk(parser, count);
+}
+
+static step fail_expected_dollar(resp_parser *parser, char got)
+{
+    /* Redis replaces CR and LF in error texts with spaces; a NUL too here. */
+    if (got == '\r' || got == '\n' || got == '\0')
+        got = ' ';
+    char text[40];
+    snprintf(text, sizeof(text), "expected '$', got '%c'", got);
+    return fail(parser, text);
+}
+
+static step start_bulk(resp_parser *parser, long long length)
+{
+    if (length < 0 || length > parser->limits.max_bulk_length)
+        return fail(parser, "invalid bulk length");
+    if (length > UNAUTHENTICATED_MAX_BULK && parser->unauthenticated)
+        return fail(parser, "unauthenticated bulk length");
+    parser->bulk_length = (size_t)length;
+    parser->state = STATE_BULK_DATA;
+    return STEP_GO_ON;
+}
+
+/* Parses "$<length>\r\n". */
+static step parse_bulk_header(resp_parser *parser)
+{
+    const char *line = parser->buffer + parser->position;
+    const char *next;
+    long long length;
+    if (fast_path_allowed(parser) && parser->position < parser->end && line[0] == '$' &&
+        parse_length_fast(line + 1, parser->buffer + parser->end, &length, &next)) {
+        parser->position = (size_t)(next - parser->buffer);
+        return start_bulk(parser, length);
+    }
+    size_t carriage_return;
+    line_search search = find_header_end(parser, &carriage_return);
+    if (search == LINE_TOO_LONG)
+        return fail(parser, "too big bulk count string");
+    if (search == LINE_INCOMPLETE)
+        return STEP_NEED_MORE;
+    if (line[0] != '$')
+        return fail_expected_dollar(parser, line[0]);
+    size_t digits = carriage_return - parser->position - 1;
+    if (!parse_length(line + 1, digits, &length))
+        return fail(parser, "invalid bulk length");
+    parser->position = carriage_return + 2;
+    return start_bulk(parser, length);
+}
+
+/* Gives a big bulk that has not fully arrived its own block and moves the
+ * bytes already received into it. */
+static step start_big_argument(resp_parser *parser)
+{
+    size_t size = parser->bulk_length + 2;
+    char *block = zmalloc_try_alloc(size);
+    if (block == NULL)
+        return fail(parser, "out of memory for a bulk argument");
+    size_t received = parser->end - parser->position;
+    memcpy(block, parser->buffer + parser->position, received);
+    parser->end = parser->position;
+    parser->big_block = block;
+    parser->big_size = size;
+    parser->big_received = received;
+    parser->block_bytes += size;
+    parser->state = STATE_BIG_DATA;
+    return STEP_NEED_MORE;
+}
+
+/* One argument is complete: so is the command, or the next header follows. */
+static step finish_argument(resp_parser *parser, const char *data, void *block)
+{
+    push_argument(parser, data, parser->bulk_length, block);
+    parser->scan_from = parser->position;
+    if (--parser->arguments_missing > 0) {
+        parser->state = STATE_BULK_HEADER;
+        return STEP_GO_ON;
+    }
+    parser->state = STATE_COMMAND_START;
+    return STEP_COMMAND;
+}
+
+static step parse_bulk_data(resp_parser *parser)
+{
+    size_t available = parser->end - parser->position;
+    if (available < parser->bulk_length + 2) {
+        if (parser->bulk_length >= RESP_BIG_ARGUMENT_THRESHOLD)
+            return start_big_argument(parser);
+        return STEP_NEED_MORE;
+    }
+    const char *data = parser->buffer + parser->position;
+    parser->position += parser->bulk_length + 2;
+    return finish_argument(parser, data, NULL);
+}
+
+static step parse_big_data(resp_parser *parser)
+{
+    if (parser->big_received < parser->big_size)
+        return STEP_NEED_MORE;
+    char *block = parser->big_block;
+    parser->big_block = NULL;
+    parser->big_received = parser->big_size = 0;
+    return finish_argument(parser, block, block);
+}
+
+/* ---- Inline ---- */
+
+static int is_inline_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static char unescape(char c)
+{
+    switch (c) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'b': return '\b';
+    case 'a': return '\a';
+    default: return c;
+    }
+}
+
+/* Decodes one double-quoted word body starting after the quote, writing at
+ * *output.  Returns the cursor after the closing quote, or NULL. */
+static char *decode_double_quoted(char *cursor, char *limit, char **output)
+{
+    char *out = *output;
+    for (;;) {
+        if (cursor == limit)
+            return NULL;
+        if (cursor[0] == '\\' && limit - cursor >= 4 && cursor[1] == 'x' &&
+            hex_value(cursor[2]) >= 0 && hex_value(cursor[3]) >= 0) {
+            *out++ = (char)(hex_value(cursor[2]) * 16 + hex_value(cursor[3]));
+            cursor += 4;
+        } else if (cursor[0] == '\\' && limit - cursor >= 2) {
+            *out++ = unescape(cursor[1]);
+            cursor += 2;
+        } else if (cursor[0] == '"') {
+            *output = out;
+            return cursor + 1;
+        } else {
+            *out++ = *cursor++;
+        }
+    }
+}
+
+/* Single quotes only know the escape \'. */
+static char *decode_single_quoted(char *cursor, char *limit, char **output)
+{
+    char *out = *output;
+    for (;;) {
+        if (cursor == limit)
+            return NULL;
+        if (cursor[0] == '\\' && limit - cursor >= 2 && cursor[1] == '\'') {
+            *out++ = '\'';
+            cursor += 2;
+        } else if (cursor[0] == '\'') {
+            *output = out;
+            return cursor + 1;
+        } else {
+            *out++ = *cursor++;
+        }
+    }
+}
+
+/* Splits one word starting at `cursor` in place.  Returns the cursor after
+ * it, or NULL for unbalanced quotes; the word is [word, *word_end). */
+static char *split_word(char *cursor, char *limit, char **word_end)
+{
+    char *out = cursor;
+    while (cursor < limit) {
+        char c = *cursor;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            return *word_end = out, cursor + 1;
+        if (c != '"' && c != '\'') {
+            *out++ = *cursor++;
+            continue;
+        }
+        cursor = c == '"' ? decode_double_quoted(cursor + 1, limit, &out)
+                          : decode_single_quoted(cursor + 1, limit, &out);
+        /* A closing quote must end the word. */
+        if (cursor == NULL || (cursor < limit && !is_inline_space(*cursor)))
+            return NULL;
+        break;
+    }
+    *word_end = out;
+    return cursor;
+}
+
+/* Splits an inline line into arguments, unescaping in place.  Returns 0, or
+ * -1 for unbalanced quotes. */
+static int split_inline(resp_parser *parser, char *line, size_t length)
+{
+    char *cursor = line;
+    char *limit = line + length;
+    for (;;) {
+        while (cursor < limit && is_inline_space(*cursor))
+            cursor++;
+        if (cursor == limit)
+            return 0;
+        char *word = cursor;
+        char *word_end;
+        cursor = split_word(cursor, limit, &word_end);
+        if (cursor == NULL)
+            return -1;
+        push_argument(parser, word, (size_t)(word_end - word), NULL);
+    }
+}
+
+/* Finds the LF ending the inline line at `position`, refusing NUL bytes
+ * and lines longer than max_inline_length (as if fed byte by byte). */
+static step find_inline_end(resp_parser *parser, size_t *line_feed)
+{
+    size_t available = parser->end - parser->position;
+    size_t window = available;
+    if (parser->limits.max_inline_length < available)
+        window = parser->limits.max_inline_length + 1;
+    size_t search_end = parser->position + window;
+    if (parser->scan_from < search_end) {
+        const char *start = parser->buffer + parser->scan_from;
+        const char *found = memchr(start, '\n', search_end - parser->scan_from);
+        size_t stop = found != NULL ? (size_t)(found - parser->buffer) : search_end;
+        if (memchr(start, '\0', stop - parser->scan_from) != NULL)
+            return fail(parser, "null byte in inline request");
+        parser->scan_from = stop;
+        if (found != NULL) {
+            *line_feed = stop;
+            return STEP_GO_ON;
+        }
+    }
+    if (available > parser->limits.max_inline_length)
+        return fail(parser, "too big inline request");
+    return STEP_NEED_MORE;
+}
+
+/* An inline line with no words (blank line) is skipped like Redis does. */
+static step parse_inline(resp_parser *parser)
+{
+    size_t line_feed;
+    step found = find_inline_end(parser, &line_feed);
+    if (found != STEP_GO_ON)
+        return found;
+    size_t line_end = line_feed;
+    if (line_end > parser->position && parser->buffer[line_end - 1] == '\r')
+        line_end--;
+    if (split_inline(parser, parser->buffer + parser->position, line_end - parser->position) != 0)
+        return fail(parser, "unbalanced quotes in request");
+    parser->position = line_feed + 1;
+    parser->state = STATE_COMMAND_START;
+    return parser->argc > 0 ? STEP_COMMAND : STEP_GO_ON;
+}
+
+/* ---- The state machine ---- */
+
+static step start_command(resp_parser *parser)
+{
+    parser->command_start = parser->position;
+    parser->scan_from = parser->position;
+    parser->argc = 0;
+    if (parser->position == parser->end)
+        return STEP_NEED_MORE;
+    if (parser->buffer[parser->position] == '*') {
+        parser->kind = RESP_REQUEST_MULTIBULK;
+        parser->state = STATE_MULTIBULK_COUNT;
+    } else {
+        parser->kind = RESP_REQUEST_INLINE;
+        parser->state = STATE_INLINE;
+    }
+    return STEP_GO_ON;
+}
+
+static step take_step(resp_parser *parser)
+{
+    switch (parser->state) {
+    case STATE_COMMAND_START: return start_command(parser);
+    case STATE_MULTIBULK_COUNT: return parse_multibulk_count(parser);
+    case STATE_BULK_HEADER: return parse_bulk_header(parser);
+    case STATE_BULK_DATA: return parse_bulk_data(parser);
+    case STATE_BIG_DATA: return parse_big_data(parser);
+    case STATE_INLINE: return parse_inline(parser);
+    case STATE_FAILED: break;
+    }
+    return STEP_ERROR;
+}
+
+resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *command)
+{
+    release_returned_command(parser);
+    step result;
+    do
+        result = take_step(parser);
+    while (result == STEP_GO_ON);
+    if (result == STEP_NEED_MORE)
+        return RESP_PARSE_NEED_MORE;
+    if (result == STEP_ERROR)
+        return RESP_PARSE_ERROR;
+    parser->command_start = parser->position;
+    parser->command_returned = 1;
+    command->argc = parser->argc;
+    command->argv = parser->argv;
+    command->kind = parser->kind;
+    return RESP_PARSE_COMMAND;
+}
