@@ -89,6 +89,24 @@ enum acl_category {
     ACL_CATEGORY_COUNT = 21
 };
 
+/* Key-spec flags (COMMAND INFO key specs, COMMAND GETKEYSANDFLAGS), Redis
+ * 7.0's names.  A spec that leaves key_flags 0 gets RO+access when readonly,
+ * RW+update when it writes. */
+enum key_flag {
+    KEY_RO = 1u << 0,
+    KEY_RW = 1u << 1,
+    KEY_OW = 1u << 2,
+    KEY_RM = 1u << 3,
+    KEY_ACCESS = 1u << 4,
+    KEY_UPDATE = 1u << 5,
+    KEY_INSERT = 1u << 6,
+    KEY_DELETE = 1u << 7,
+    KEY_NOT_KEY = 1u << 8,
+    KEY_INCOMPLETE = 1u << 9,
+    KEY_VARIABLE_FLAGS = 1u << 10,
+    KEY_FLAG_COUNT = 11
+};
+
 typedef struct command_spec {
     const char *name;    /* lower case; for a subcommand only its own word ("get") */
     command_handler *handler;
@@ -103,6 +121,7 @@ typedef struct command_spec {
     const char *since;
     const char *complexity;
     const struct command_spec *subcommands; /* NULL-name terminated, or NULL */
+    uint32_t key_flags;  /* enum key_flag bits of its keys; 0: derived from flags */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
