@@ -41,6 +41,7 @@
 #   --update-expectations   rewrite the expectations of the units run with the tests
 #                           that passed in every round
 #   --keep                  keep the scratch directory (logs of every unit)
+#   --list-failures         print every failed test with its reason (reasons.awk)
 #   --verbose               print each unit's harness output
 # Exit status: 0 when no unit aborted and every expectation holds, else 1.
 set -euo pipefail
@@ -59,6 +60,7 @@ use_expectations=1
 update=0
 keep=0
 verbose=0
+list_failures=0
 selected=()
 
 while [ $# -gt 0 ]; do
@@ -74,6 +76,7 @@ while [ $# -gt 0 ]; do
     --update-expectations) update=1; [ "$rounds" -lt 2 ] && rounds=2; shift ;;
     --keep) keep=1; shift ;;
     --verbose) verbose=1; shift ;;
+    --list-failures) list_failures=1; shift ;;
     -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) selected+=("$1"); shift ;;
@@ -369,6 +372,26 @@ for round in $(seq 1 "$rounds"); do
     mv "$passing_all.next" "$passing_all"
   fi
 done
+
+# Failures of the last round by reason (reasons.awk), for the summary and README.
+last_round=$scratch/round$rounds
+failures=$scratch/failures
+: >"$failures"
+for name in "${selected[@]}"; do
+  dir=$last_round/$(echo "$name" | tr / _)
+  [ -f "$dir/harness.log" ] && awk -v unit="$name" -f "$here/reasons.awk" "$dir/harness.log" >>"$failures"
+  status_line=$(grep '^status	' "$dir/result")
+  if [ "$(echo "$status_line" | cut -f2)" = aborted ]; then
+    printf 'unit aborted (%s)\t%s\t(the rest of the unit)\n' "$(echo "$status_line" | cut -f3)" "$name" >>"$failures"
+  fi
+done
+if [ -s "$failures" ]; then
+  echo "failed tests by reason:"
+  cut -f1 "$failures" | sort | uniq -c | sort -rn | sed 's/^ */  /'
+  if [ "$list_failures" = 1 ]; then
+    sort "$failures" | sed 's/^/  /'
+  fi
+fi
 
 regressions=$scratch/regressions newly=$scratch/newly
 : >"$regressions"; : >"$newly"
