@@ -167,10 +167,47 @@ static void test_exited_freeing_threads_fold_negative_counts(void **state) {
     assert_int_equal(zmalloc_used_memory(), start);
 }
 
+/* Thread-local destructors of other code may allocate and free after
+ * zmalloc's own exit hook (and jemalloc's) has run on the thread: glibc runs
+ * destructors in key creation order, and this key is created last. */
+static pthread_key_t late_key;
+static void *late_survivor;
+
+static void late_destructor(void *block) {
+    zmalloc_free(block);
+    void *scratch = zmalloc_alloc(300);
+    zmalloc_free(scratch);
+    late_survivor = zmalloc_realloc(zmalloc_alloc(10), 5000);
+}
+
+static void *allocate_then_exit(void *argument) {
+    (void)argument;
+    zmalloc_free(zmalloc_alloc(1));
+    pthread_setspecific(late_key, zmalloc_alloc(123));
+    return NULL;
+}
+
+static void test_allocations_in_late_exit_destructors_are_counted(void **state) {
+    (void)state;
+    zmalloc_free(zmalloc_alloc(1)); /* zmalloc's own key exists before late_key */
+    assert_int_equal(pthread_key_create(&late_key, late_destructor), 0);
+    size_t start = zmalloc_used_memory();
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, allocate_then_exit, NULL), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_non_null(late_survivor);
+    assert_int_equal(zmalloc_used_memory() - start,
+                     zmalloc_usable_size(late_survivor) + zmalloc_size_header_bytes());
+    zmalloc_free(late_survivor);
+    assert_int_equal(zmalloc_used_memory(), start);
+    pthread_key_delete(late_key);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_keep_the_count_exact),
         cmocka_unit_test(test_exited_freeing_threads_fold_negative_counts),
+        cmocka_unit_test(test_allocations_in_late_exit_destructors_are_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

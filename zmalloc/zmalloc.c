@@ -81,15 +81,36 @@ static void zmalloc_out_of_memory(size_t requested_size) {
 
 /* ------------------------------------------------------------ allocation */
 
-static void *zmalloc_allocate(size_t size, int zeroed) {
+/* Inlined into each entry point: the hot path is then one call deep. */
+#define ZMALLOC_HOT static inline __attribute__((always_inline))
+
+#if ZMALLOC_SIZE_HEADER_BYTES
+ZMALLOC_HOT void *zmalloc_allocate(size_t size, int zeroed) {
     if (size > SIZE_MAX - ZMALLOC_SIZE_HEADER_BYTES) return NULL;
     size_t block_size = size + ZMALLOC_SIZE_HEADER_BYTES;
     void *block = zeroed ? zmalloc_backend_calloc(block_size) : zmalloc_backend_malloc(block_size);
     if (!block) return NULL;
-    void *pointer = zmalloc_block_to_pointer(block, size);
-    zmalloc_counter_add(zmalloc_pointer_counted_size(pointer));
-    return pointer;
+    zmalloc_counter_add(block_size);
+    return zmalloc_block_to_pointer(block, size);
 }
+
+void zmalloc_free(void *pointer) {
+    if (!pointer) return;
+    zmalloc_counter_subtract(zmalloc_pointer_counted_size(pointer));
+    zmalloc_backend_free(zmalloc_pointer_to_block(pointer));
+}
+#else
+ZMALLOC_HOT void *zmalloc_allocate(size_t size, int zeroed) {
+    zmalloc_backend_allocation allocation = zmalloc_backend_allocate_counted(size, zeroed);
+    if (allocation.block) zmalloc_counter_add(allocation.usable);
+    return allocation.block;
+}
+
+void zmalloc_free(void *pointer) {
+    if (!pointer) return;
+    zmalloc_counter_subtract(zmalloc_backend_free_counted(pointer));
+}
+#endif
 
 /* Resizes a live block; on failure the old block is left as it was. */
 static void *zmalloc_resize(void *pointer, size_t size) {
@@ -148,13 +169,6 @@ char *zmalloc_strdup(const char *string) {
     char *copy = zmalloc_alloc(size);
     memcpy(copy, string, size);
     return copy;
-}
-
-void zmalloc_free(void *pointer) {
-    if (!pointer) return;
-    size_t counted = zmalloc_pointer_counted_size(pointer);
-    zmalloc_counter_subtract(counted);
-    zmalloc_backend_free(zmalloc_pointer_to_block(pointer), counted);
 }
 
 /* ------------------------------------------------------------------ sizes */

@@ -2,10 +2,8 @@
  * compile time so every call is a direct call into the allocator.
  *
  *   jemalloc  Debian's build is not prefixed: linking it replaces the
- *             process's malloc, and mallocx/sdallocx/nallocx/mallctl come
- *             with it.  Frees pass the block's size (sdallocx), which spares
- *             jemalloc the page-map lookup a plain free() does; zmalloc has
- *             looked the size up already to count it.
+ *             process's malloc, and nallocx/mallctl come with it.  Block
+ *             sizes are read from jemalloc's per-thread byte totals (below).
  *   tcmalloc  gperftools' tc_* entry points and tc_malloc_size.
  *   libc      malloc and, on glibc, malloc_usable_size.  Other C libraries
  *             have no size query, so the size header is used.
@@ -20,6 +18,7 @@
 #define ZKV_ZMALLOC_BACKEND_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #if defined(ZMALLOC_BACKEND_JEMALLOC)
@@ -46,6 +45,30 @@
 #define ZMALLOC_SIZE_HEADER_BYTES 0
 #endif
 
+typedef struct zmalloc_backend_allocation {
+    void *block;
+    size_t usable; /* meaningful only when block is not NULL */
+} zmalloc_backend_allocation;
+
+#if defined(ZMALLOC_BACKEND_JEMALLOC)
+/* jemalloc keeps, per thread, the total bytes (usable sizes) it ever handed
+ * out and took back, and publishes pointers to both ("thread.allocatedp",
+ * "thread.deallocatedp").  Reading the total before and after a malloc or
+ * free gives the block's usable size for two loads from a cache line the
+ * allocator has just touched, instead of a size lookup in jemalloc's page
+ * map (which costs as much again as the free itself).  The loads are
+ * volatile because compilers assume malloc and free change no memory the
+ * caller can see.  NULL until the thread's first call fills them in. */
+typedef struct zmalloc_jemalloc_thread_totals {
+    const volatile uint64_t *allocated;
+    const volatile uint64_t *deallocated;
+} zmalloc_jemalloc_thread_totals;
+extern _Thread_local zmalloc_jemalloc_thread_totals zmalloc_jemalloc_totals;
+
+zmalloc_backend_allocation zmalloc_jemalloc_allocate_slow(size_t size, int zeroed);
+size_t zmalloc_jemalloc_free_slow(void *block);
+#endif
+
 static inline void *zmalloc_backend_malloc(size_t size) {
 #if defined(ZMALLOC_BACKEND_TCMALLOC)
     return tc_malloc(size);
@@ -70,27 +93,54 @@ static inline void *zmalloc_backend_realloc(void *block, size_t size) {
 #endif
 }
 
-/* size is the block's usable size or the size it was requested with. */
-static inline void zmalloc_backend_free(void *block, size_t size) {
-#if defined(ZMALLOC_BACKEND_JEMALLOC)
-    sdallocx(block, size, 0);
-#elif defined(ZMALLOC_BACKEND_TCMALLOC)
-    (void)size;
+static inline void zmalloc_backend_free(void *block) {
+#if defined(ZMALLOC_BACKEND_TCMALLOC)
     tc_free(block);
 #else
-    (void)size;
     free(block);
 #endif
 }
 
 #if ZMALLOC_BACKEND_HAS_SIZE_QUERY
 static inline size_t zmalloc_backend_usable_size(void *block) {
-#if defined(ZMALLOC_BACKEND_JEMALLOC)
-    return malloc_usable_size(block);
-#elif defined(ZMALLOC_BACKEND_TCMALLOC)
+#if defined(ZMALLOC_BACKEND_TCMALLOC)
     return tc_malloc_size(block);
 #else
     return malloc_usable_size(block);
+#endif
+}
+
+/* Allocates and reports the block's usable size; the pair comes back in two
+ * registers. */
+static inline zmalloc_backend_allocation zmalloc_backend_allocate_counted(size_t size, int zeroed) {
+    zmalloc_backend_allocation allocation;
+#if defined(ZMALLOC_BACKEND_JEMALLOC)
+    const volatile uint64_t *allocated = zmalloc_jemalloc_totals.allocated;
+    if (__builtin_expect(allocated == NULL, 0)) return zmalloc_jemalloc_allocate_slow(size, zeroed);
+    uint64_t before = *allocated;
+    allocation.block = zeroed ? calloc(1, size) : malloc(size);
+    allocation.usable = (size_t)(*allocated - before);
+#else
+    allocation.block = zeroed ? zmalloc_backend_calloc(size) : zmalloc_backend_malloc(size);
+    allocation.usable = allocation.block ? zmalloc_backend_usable_size(allocation.block) : 0;
+#endif
+    return allocation;
+}
+
+/* Frees the block and returns its usable size. */
+static inline size_t zmalloc_backend_free_counted(void *block) {
+#if defined(ZMALLOC_BACKEND_JEMALLOC)
+    const volatile uint64_t *deallocated = zmalloc_jemalloc_totals.deallocated;
+    if (__builtin_expect(deallocated != NULL, 1)) {
+        uint64_t before = *deallocated;
+        free(block);
+        return (size_t)(*deallocated - before);
+    }
+    return zmalloc_jemalloc_free_slow(block);
+#else
+    size_t usable = zmalloc_backend_usable_size(block);
+    zmalloc_backend_free(block);
+    return usable;
 #endif
 }
 #endif
