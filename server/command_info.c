@@ -1,0 +1,137 @@
+/* command_info: COMMAND INFO / COMMAND DOCS entries (see command_info.h).
+ *
+ * Reply types follow Redis 7.0 in RESP3: flags, categories, tips and key
+ * specs are sets; subcommands an array, or an empty set when there are none
+ * (Redis's own quirk, kept for byte compatibility).
+ */
+#include "command_info.h"
+
+#include <string.h>
+
+#include "reply.h"
+
+/* Flags Redis never lists in COMMAND INFO (sentinel and module internals). */
+#define HIDDEN_COMMAND_FLAGS                                                                   \
+    (COMMAND_SENTINEL | COMMAND_ONLY_SENTINEL | COMMAND_PROTECTED | COMMAND_MODULE_GETKEYS |     \
+     COMMAND_MODULE_NO_CLUSTER)
+
+static const char *const key_flag_names[KEY_FLAG_COUNT] = {
+    "RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"};
+
+command *command_info_lookup(const char *name, size_t length) {
+    const char *bar = memchr(name, '|', length);
+    if (!bar) return command_lookup(name, length);
+    command *parent = command_lookup(name, (size_t)(bar - name));
+    if (!parent) return NULL;
+    return command_lookup_subcommand(parent, bar + 1, length - (size_t)(bar - name) - 1);
+}
+
+static int bit_count(uint32_t bits) { return __builtin_popcount(bits); }
+
+static void reply_flags(client *c, uint32_t flags) {
+    flags &= ~(uint32_t)HIDDEN_COMMAND_FLAGS;
+    reply_set_header(c, bit_count(flags));
+    for (int bit = 0; bit < COMMAND_FLAG_COUNT; bit++) {
+        if (flags & (1u << bit)) reply_simple(c, command_flag_name(bit));
+    }
+}
+
+static void reply_categories(client *c, uint32_t categories) {
+    reply_set_header(c, bit_count(categories));
+    for (int bit = 0; bit < ACL_CATEGORY_COUNT; bit++) {
+        if (!(categories & (1u << bit))) continue;
+        char name[32] = "@";
+        strncat(name, acl_category_name(bit), sizeof(name) - 2);
+        reply_simple(c, name);
+    }
+}
+
+uint32_t command_info_key_flags(const command *cmd) {
+    if (cmd->spec->key_flags) return cmd->spec->key_flags;
+    if (cmd->spec->flags & COMMAND_WRITE) return KEY_RW | KEY_UPDATE;
+    return KEY_RO | KEY_ACCESS;
+}
+
+void command_info_reply_key_flags(client *c, uint32_t key_flags) {
+    reply_set_header(c, bit_count(key_flags));
+    for (int bit = 0; bit < KEY_FLAG_COUNT; bit++) {
+        if (key_flags & (1u << bit)) reply_simple(c, key_flag_names[bit]);
+    }
+}
+
+static void reply_key_spec(client *c, const command *cmd) {
+    const command_spec *spec = cmd->spec;
+    reply_map_header(c, 3);
+    reply_bulk_cstring(c, "flags");
+    command_info_reply_key_flags(c, command_info_key_flags(cmd));
+    reply_bulk_cstring(c, "begin_search");
+    reply_map_header(c, 2);
+    reply_bulk_cstring(c, "type");
+    reply_bulk_cstring(c, "index");
+    reply_bulk_cstring(c, "spec");
+    reply_map_header(c, 1);
+    reply_bulk_cstring(c, "index");
+    reply_integer(c, spec->first_key);
+    reply_bulk_cstring(c, "find_keys");
+    reply_map_header(c, 2);
+    reply_bulk_cstring(c, "type");
+    reply_bulk_cstring(c, "range");
+    reply_bulk_cstring(c, "spec");
+    reply_map_header(c, 3);
+    reply_bulk_cstring(c, "lastkey");
+    /* The range's last key counts from the first key, negatives from the end. */
+    reply_integer(c, spec->last_key < 0 ? spec->last_key : spec->last_key - spec->first_key);
+    reply_bulk_cstring(c, "keystep");
+    reply_integer(c, spec->key_step);
+    reply_bulk_cstring(c, "limit");
+    reply_integer(c, 0);
+}
+
+void command_info_reply(client *c, const command *cmd) {
+    const command_spec *spec = cmd->spec;
+    reply_array_header(c, 10);
+    reply_bulk_cstring(c, cmd->full_name);
+    reply_integer(c, spec->arity);
+    reply_flags(c, spec->flags);
+    reply_integer(c, spec->first_key);
+    reply_integer(c, spec->last_key);
+    reply_integer(c, spec->key_step);
+    reply_categories(c, spec->categories);
+    reply_set_header(c, 0); /* tips */
+    if (spec->first_key > 0) {
+        reply_set_header(c, 1);
+        reply_key_spec(c, cmd);
+    } else {
+        reply_set_header(c, 0);
+    }
+    if (cmd->subcommand_count == 0) {
+        reply_set_header(c, 0);
+        return;
+    }
+    reply_array_header(c, cmd->subcommand_count);
+    for (int i = 0; i < cmd->subcommand_count; i++) command_info_reply(c, &cmd->subcommands[i]);
+}
+
+static int present(const char *text) { return text && text[0]; }
+
+static void reply_docs_field(client *c, const char *name, const char *value) {
+    if (!present(value)) return;
+    reply_bulk_cstring(c, name);
+    reply_bulk_cstring(c, value);
+}
+
+void command_info_reply_docs(client *c, const command *cmd) {
+    const command_spec *spec = cmd->spec;
+    reply_bulk_cstring(c, cmd->full_name);
+    int fields = present(spec->summary) + present(spec->since) + present(spec->group) +
+                 present(spec->complexity) + (cmd->subcommand_count > 0);
+    reply_map_header(c, fields);
+    reply_docs_field(c, "summary", spec->summary);
+    reply_docs_field(c, "since", spec->since);
+    reply_docs_field(c, "group", spec->group);
+    reply_docs_field(c, "complexity", spec->complexity);
+    if (cmd->subcommand_count == 0) return;
+    reply_bulk_cstring(c, "subcommands");
+    reply_map_header(c, cmd->subcommand_count);
+    for (int i = 0; i < cmd->subcommand_count; i++) command_info_reply_docs(c, &cmd->subcommands[i]);
+}

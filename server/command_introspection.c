@@ -1,0 +1,253 @@
+/* command_introspection: the COMMAND command.
+ *
+ * COMMAND | COUNT | INFO [name ...] | DOCS [name ...] |
+ * LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p] | GETKEYS cmd ... |
+ * GETKEYSANDFLAGS cmd ... | HELP, all answered from the command table.
+ * redis-cli sends COMMAND DOCS when it starts; the reply is built straight
+ * from the constant specs, with no allocation besides the output buffer.
+ */
+#include <string.h>
+
+#include "command_info.h"
+#include "glob.h"
+#include "introspection.h"
+#include "reply.h"
+
+/* ---- COMMAND, COUNT, INFO, DOCS ---- */
+
+static void reply_all_info(client *c) {
+    size_t count;
+    command *const *all = command_table_all(&count);
+    reply_array_header(c, (long long)count);
+    for (size_t i = 0; i < count; i++) command_info_reply(c, all[i]);
+}
+
+/* COMMAND has a handler of its own (for the bare form), so dispatch hands it
+ * the unknown subcommands too. */
+static void command_command(client *c) {
+    if (c->argc > 1) {
+        reply_error_format(c, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
+                           (int)(c->argv[1].length < 128 ? c->argv[1].length : 128), c->argv[1].data);
+        return;
+    }
+    reply_all_info(c);
+}
+
+static void command_count_command(client *c) {
+    size_t count;
+    command_table_all(&count);
+    reply_integer(c, (long long)count);
+}
+
+static void command_info_command(client *c) {
+    if (c->argc == 2) {
+        reply_all_info(c);
+        return;
+    }
+    reply_array_header(c, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        const command *cmd = command_info_lookup(c->argv[i].data, c->argv[i].length);
+        if (cmd) command_info_reply(c, cmd);
+        else reply_null(c);
+    }
+}
+
+static void command_docs_command(client *c) {
+    if (c->argc == 2) {
+        size_t count;
+        command *const *all = command_table_all(&count);
+        reply_map_header(c, (long long)count);
+        for (size_t i = 0; i < count; i++) command_info_reply_docs(c, all[i]);
+        return;
+    }
+    resp_deferred header = resp_write_deferred_header(c->reply);
+    long long found = 0;
+    for (int i = 2; i < c->argc; i++) {
+        const command *cmd = command_info_lookup(c->argv[i].data, c->argv[i].length);
+        if (!cmd) continue;
+        command_info_reply_docs(c, cmd);
+        found++;
+    }
+    resp_set_deferred_map_length(c->reply, header, found);
+}
+
+/* ---- LIST ---- */
+
+typedef struct list_filter {
+    enum { FILTER_NONE, FILTER_MODULE, FILTER_CATEGORY, FILTER_PATTERN } kind;
+    uint32_t category;
+    const resp_argument *pattern;
+} list_filter;
+
+static int filter_accepts(const list_filter *filter, const command *cmd) {
+    switch (filter->kind) {
+    case FILTER_NONE: return 1;
+    case FILTER_MODULE: return 0; /* zkv has no modules */
+    case FILTER_CATEGORY: return (cmd->spec->categories & filter->category) != 0;
+    case FILTER_PATTERN:
+        return glob_match(filter->pattern->data, filter->pattern->length, cmd->full_name,
+                          strlen(cmd->full_name), 1);
+    }
+    return 0;
+}
+
+static long long reply_names(client *c, const command *cmd, const list_filter *filter) {
+    long long replied = 0;
+    if (filter_accepts(filter, cmd)) {
+        reply_bulk_cstring(c, cmd->full_name);
+        replied++;
+    }
+    for (int i = 0; i < cmd->subcommand_count; i++) replied += reply_names(c, &cmd->subcommands[i], filter);
+    return replied;
+}
+
+/* The category bit named (without '@'); 0 if unknown. */
+static uint32_t category_named(const resp_argument *name) {
+    for (int bit = 0; bit < ACL_CATEGORY_COUNT; bit++) {
+        if (introspection_argument_is(name, acl_category_name(bit))) return 1u << bit;
+    }
+    return 0;
+}
+
+/* Parses FILTERBY <kind> <value>; 0, or -1 on a syntax error. */
+static int parse_list_filter(client *c, list_filter *filter) {
+    filter->kind = FILTER_NONE;
+    if (c->argc == 2) return 0;
+    if (c->argc != 5 || !introspection_argument_is(&c->argv[2], "filterby")) return -1;
+    const resp_argument *kind = &c->argv[3];
+    if (introspection_argument_is(kind, "module")) {
+        filter->kind = FILTER_MODULE;
+    } else if (introspection_argument_is(kind, "aclcat")) {
+        filter->kind = FILTER_CATEGORY;
+        filter->category = category_named(&c->argv[4]);
+    } else if (introspection_argument_is(kind, "pattern")) {
+        filter->kind = FILTER_PATTERN;
+        filter->pattern = &c->argv[4];
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static void command_list_command(client *c) {
+    list_filter filter;
+    if (parse_list_filter(c, &filter) != 0) {
+        reply_syntax_error(c);
+        return;
+    }
+    size_t count;
+    command *const *all = command_table_all(&count);
+    resp_deferred header = resp_write_deferred_header(c->reply);
+    long long replied = 0;
+    for (size_t i = 0; i < count; i++) replied += reply_names(c, all[i], &filter);
+    resp_set_deferred_array_length(c->reply, header, replied);
+}
+
+/* ---- GETKEYS, GETKEYSANDFLAGS ---- */
+
+/* The command described by argv[2..]: a container resolves its subcommand. */
+static const command *resolve_target(client *c) {
+    const command *cmd = command_lookup(c->argv[2].data, c->argv[2].length);
+    if (cmd && cmd->subcommand_count && c->argc > 3) {
+        const command *sub = command_lookup_subcommand(cmd, c->argv[3].data, c->argv[3].length);
+        if (sub) return sub;
+    }
+    return cmd;
+}
+
+static int arity_accepts(int arity, int argc) { return arity > 0 ? argc == arity : argc >= -arity; }
+
+static void reply_keys(client *c, int with_flags) {
+    const command *cmd = resolve_target(c);
+    int argc = c->argc - 2;
+    const resp_argument *argv = c->argv + 2;
+    if (!cmd) {
+        reply_error(c, "ERR Invalid command specified");
+        return;
+    }
+    const command_spec *spec = cmd->spec;
+    if (spec->first_key <= 0 || spec->key_step <= 0) {
+        reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    if (!arity_accepts(spec->arity, argc)) {
+        reply_error(c, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+    if (last >= argc) last = argc - 1;
+    if (last < spec->first_key) {
+        reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    uint32_t key_flags = command_info_key_flags(cmd);
+    reply_array_header(c, (last - spec->first_key) / spec->key_step + 1);
+    for (int i = spec->first_key; i <= last; i += spec->key_step) {
+        if (with_flags) reply_array_header(c, 2);
+        reply_bulk(c, argv[i].data, argv[i].length);
+        if (with_flags) command_info_reply_key_flags(c, key_flags);
+    }
+}
+
+static void command_getkeys_command(client *c) { reply_keys(c, 0); }
+
+static void command_getkeysandflags_command(client *c) { reply_keys(c, 1); }
+
+/* ---- HELP and the table ---- */
+
+static void command_help_command(client *c) {
+    static const char *const lines[] = {
+        "(no subcommand)",
+        "    Describe every command (as INFO does).",
+        "COUNT",
+        "    Number of commands.",
+        "LIST [FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <glob>)]",
+        "    Names of the commands, subcommands as <command>|<subcommand>.",
+        "INFO [<command-name> ...]",
+        "    Arity, flags, key positions, ACL categories and subcommands of the",
+        "    given commands (of every command when none is given).",
+        "DOCS [<command-name> ...]",
+        "    Summary, group, first version and complexity of the given commands",
+        "    (of every command when none is given).",
+        "GETKEYS <full-command>",
+        "    The keys a complete command line would access.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    The same keys, each with its access flags.",
+        NULL};
+    reply_help(c, "COMMAND", lines);
+}
+
+#define COMMAND_SUB_FLAGS (COMMAND_LOADING | COMMAND_STALE)
+#define COMMAND_SUB_CATEGORIES (ACL_SLOW | ACL_CONNECTION)
+
+static const command_spec command_subcommands[] = {
+    {.name = "count", .handler = command_count_command, .arity = 2, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
+     .summary = "Number of commands", .complexity = "O(1)"},
+    {.name = "docs", .handler = command_docs_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
+     .summary = "Documentation of commands", .complexity = "O(N) where N is the number of commands to look up"},
+    {.name = "getkeys", .handler = command_getkeys_command, .arity = -4, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
+     .summary = "Extract the keys of a full command line", .complexity = "O(N) where N is the number of arguments to the command"},
+    {.name = "getkeysandflags", .handler = command_getkeysandflags_command, .arity = -4,
+     .flags = COMMAND_SUB_FLAGS, .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
+     .summary = "Extract the keys of a full command line with their access flags",
+     .complexity = "O(N) where N is the number of arguments to the command"},
+    {.name = "help", .handler = command_help_command, .arity = 2, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "5.0.0",
+     .summary = "Describe the COMMAND subcommands", .complexity = "O(1)"},
+    {.name = "info", .handler = command_info_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
+     .summary = "Describe commands", .complexity = "O(N) where N is the number of commands to look up"},
+    {.name = "list", .handler = command_list_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
+     .summary = "Names of the commands", .complexity = "O(N) where N is the total number of Redis commands"},
+    {0}};
+
+const command_spec command_commands[] = {
+    {.name = "command", .handler = command_command, .arity = -1, .flags = COMMAND_SUB_FLAGS,
+     .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
+     .summary = "Describe every command", .complexity = "O(N) where N is the total number of commands",
+     .subcommands = command_subcommands},
+    {0}};

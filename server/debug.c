@@ -1,0 +1,113 @@
+/* debug: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | HELP, and FUNCTION FLUSH.
+ *
+ * DEBUG is a testing aid: SLEEP blocks the whole event loop on purpose (the
+ * upstream test suite uses it to provoke latency and timeouts), and
+ * SET-ACTIVE-EXPIRE switches the keyspace's active expiry cycle, which reads
+ * server.config.active_expire_enabled.  Any other subcommand is an error.
+ *
+ * zkv has no scripting, so FUNCTION only accepts FLUSH, which has nothing to
+ * remove and answers +OK (the upstream test suite calls it between tests).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "command.h"
+#include "introspection.h"
+#include "log.h"
+#include "reply.h"
+
+static void debug_log(client *c) {
+    log_message(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].length, c->argv[2].data);
+    reply_ok(c);
+}
+
+/* Parses seconds like strtod does ("abc" sleeps 0, as in Redis). */
+static double argument_seconds(const resp_argument *argument) {
+    char text[64];
+    size_t length = argument->length < sizeof(text) - 1 ? argument->length : sizeof(text) - 1;
+    memcpy(text, argument->data, length);
+    text[length] = '\0';
+    return strtod(text, NULL);
+}
+
+static void debug_sleep(client *c) {
+    double seconds = argument_seconds(&c->argv[2]);
+    if (seconds > 0) {
+        struct timespec wait = {.tv_sec = (time_t)seconds,
+                                .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+        while (nanosleep(&wait, &wait) != 0 && errno == EINTR) {
+        }
+    }
+    reply_ok(c);
+}
+
+static void debug_set_active_expire(client *c) {
+    long long enabled;
+    if (introspection_parse_integer(&c->argv[2], &enabled) != 0) enabled = 0;
+    server.config.active_expire_enabled = enabled != 0;
+    reply_ok(c);
+}
+
+static void debug_help(client *c) {
+    static const char *const lines[] = {
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Turn the active expiry of keys off (0) or on (1).",
+        "SLEEP <seconds>",
+        "    Block the server for <seconds> (decimals allowed).",
+        NULL};
+    reply_help(c, "DEBUG", lines);
+}
+
+static void debug_command(client *c) {
+    const resp_argument *sub = &c->argv[1];
+    if (c->argc == 2 && introspection_argument_is(sub, "help")) debug_help(c);
+    else if (c->argc == 3 && introspection_argument_is(sub, "log")) debug_log(c);
+    else if (c->argc == 3 && introspection_argument_is(sub, "sleep")) debug_sleep(c);
+    else if (c->argc == 3 && introspection_argument_is(sub, "set-active-expire")) debug_set_active_expire(c);
+    else reply_subcommand_syntax_error(c);
+}
+
+static void function_flush_command(client *c) {
+    if (c->argc > 3) {
+        reply_subcommand_syntax_error(c);
+        return;
+    }
+    if (c->argc == 3 && !introspection_argument_is(&c->argv[2], "async") &&
+        !introspection_argument_is(&c->argv[2], "sync")) {
+        reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+        return;
+    }
+    reply_ok(c);
+}
+
+static void function_help_command(client *c) {
+    static const char *const lines[] = {
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete every library (zkv has no scripting: there is never any).",
+        NULL};
+    reply_help(c, "FUNCTION", lines);
+}
+
+static const command_spec function_subcommands[] = {
+    {.name = "flush", .handler = function_flush_command, .arity = -2,
+     .flags = COMMAND_WRITE | COMMAND_NOSCRIPT, .categories = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING,
+     .group = "scripting", .since = "7.0.0", .summary = "Delete every library",
+     .complexity = "O(N) where N is the number of functions deleted"},
+    {.name = "help", .handler = function_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
+     .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
+     .summary = "Describe the FUNCTION subcommands", .complexity = "O(1)"},
+    {0}};
+
+const command_spec debug_commands[] = {
+    {.name = "debug", .handler = debug_command, .arity = -2,
+     .flags = COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+     .categories = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
+     .summary = "Testing and debugging aids", .complexity = "Depends on subcommand."},
+    {.name = "function", .arity = -2, .categories = ACL_SLOW, .group = "scripting", .since = "7.0.0",
+     .summary = "Manage function libraries", .complexity = "Depends on subcommand.",
+     .subcommands = function_subcommands},
+    {0}};

@@ -1,0 +1,54 @@
+/* info_commands: the commandstats, errorstats and latencystats INFO
+ * sections, from the command table's counters, dispatch's error counts and
+ * the per-command latency histograms.
+ *
+ * Commands are visited in table order (sorted by name), each container
+ * before its subcommands, which are named "container|sub" as in Redis.
+ */
+#include "histogram.h"
+#include "info.h"
+#include "introspection.h"
+
+typedef void command_visitor(strbuf *out, const command *cmd);
+
+static void visit_tree(strbuf *out, const command *cmd, command_visitor *visit) {
+    visit(out, cmd);
+    for (int i = 0; i < cmd->subcommand_count; i++) visit_tree(out, &cmd->subcommands[i], visit);
+}
+
+static void visit_all(strbuf *out, command_visitor *visit) {
+    size_t count;
+    command *const *all = command_table_all(&count);
+    for (size_t i = 0; i < count; i++) visit_tree(out, all[i], visit);
+}
+
+static void write_command_stats(strbuf *out, const command *cmd) {
+    const command_stats *stats = &cmd->stats;
+    if (!stats->calls && !stats->rejected_calls && !stats->failed_calls) return;
+    double per_call = stats->calls ? (double)stats->microseconds / (double)stats->calls : 0;
+    strbuf_printf(out, "cmdstat_%s:calls=%lld,usec=%lld,usec_per_call=%.2f,rejected_calls=%lld,failed_calls=%lld\r\n",
+                  cmd->full_name, stats->calls, stats->microseconds, per_call, stats->rejected_calls,
+                  stats->failed_calls);
+}
+
+void info_write_commandstats(strbuf *out) { visit_all(out, write_command_stats); }
+
+static void write_error_count(const char *code, long long count, void *context) {
+    strbuf_printf(context, "errorstat_%s:count=%lld\r\n", code, count);
+}
+
+void info_write_errorstats(strbuf *out) { dispatch_errorstats_foreach(write_error_count, out); }
+
+static void write_command_latency(strbuf *out, const command *cmd) {
+    const histogram *h = introspection_command_histogram(cmd);
+    if (!h || h->total == 0) return;
+    strbuf_printf(out, "latency_percentiles_usec_%s:", cmd->full_name);
+    for (int i = 0; i < server.config.latency_tracking_percentile_count; i++) {
+        double percentile = server.config.latency_tracking_percentiles[i];
+        strbuf_printf(out, "%sp%g=%.3f", i ? "," : "", percentile,
+                      (double)histogram_percentile(h, percentile));
+    }
+    strbuf_append(out, "\r\n", 2);
+}
+
+void info_write_latencystats(strbuf *out) { visit_all(out, write_command_latency); }

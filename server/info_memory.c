@@ -1,0 +1,129 @@
+/* info_memory: the memory INFO section.
+ *
+ * Two steps: gather_figures() measures everything once (used memory, RSS,
+ * allocator statistics, client buffers), then the field table below prints
+ * them in Redis 7.0's order.  Completing or changing the section means
+ * editing the table (and the figures struct if a new measurement is needed):
+ * the list of fields lives in this one place.
+ *
+ * Fields for subsystems zkv lacks (Lua, functions, replication backlog, AOF,
+ * cluster links, defragmentation) are reported as zero.
+ */
+#include <string.h>
+
+#include "client.h"
+#include "info.h"
+#include "zmalloc.h"
+
+typedef struct memory_figures {
+    unsigned long long used, rss, peak, startup, overhead, dataset, clients;
+    unsigned long long allocated, active, resident, system, maxmemory;
+} memory_figures;
+
+static memory_figures gather_figures(void) {
+    memory_figures f;
+    memset(&f, 0, sizeof(f));
+    f.used = zmalloc_used_memory();
+    f.rss = zmalloc_rss();
+    if (f.used > server.peak_used_memory) server.peak_used_memory = f.used;
+    f.peak = server.peak_used_memory;
+    f.startup = server.startup_used_memory;
+    f.clients = client_total_memory();
+    f.overhead = f.startup + f.clients;
+    f.dataset = f.used > f.overhead ? f.used - f.overhead : 0;
+    zmalloc_allocator_stats stats;
+    if (zmalloc_get_allocator_stats(&stats) == 0) {
+        f.allocated = stats.allocated;
+        f.active = stats.active;
+        f.resident = stats.resident;
+    }
+    f.system = zmalloc_total_system_memory();
+    f.maxmemory = server.config.maxmemory;
+    return f;
+}
+
+static double ratio(unsigned long long numerator, unsigned long long denominator) {
+    return denominator ? (double)numerator / (double)denominator : 0;
+}
+
+static long long difference(unsigned long long minuend, unsigned long long subtrahend) {
+    return (long long)minuend - (long long)subtrahend;
+}
+
+static const char *policy_name(int policy) {
+    static const char *const names[] = {"noeviction",   "allkeys-lru",  "allkeys-lfu",     "allkeys-random",
+                                        "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"};
+    return (policy >= 0 && policy < (int)(sizeof(names) / sizeof(names[0]))) ? names[policy] : "noeviction";
+}
+
+static void field_bytes(strbuf *out, const char *name, unsigned long long value) {
+    strbuf_printf(out, "%s:%llu\r\n", name, value);
+}
+
+static void field_human(strbuf *out, const char *name, unsigned long long value) {
+    strbuf_printf(out, "%s:", name);
+    info_append_human_bytes(out, value);
+    strbuf_append(out, "\r\n", 2);
+}
+
+static void field_ratio(strbuf *out, const char *name, double value) {
+    strbuf_printf(out, "%s:%.2f\r\n", name, value);
+}
+
+static void field_percent(strbuf *out, const char *name, double value) {
+    strbuf_printf(out, "%s:%.2f%%\r\n", name, value);
+}
+
+static void field_signed(strbuf *out, const char *name, long long value) {
+    strbuf_printf(out, "%s:%lld\r\n", name, value);
+}
+
+void info_write_memory(strbuf *out) {
+    memory_figures f = gather_figures();
+    field_bytes(out, "used_memory", f.used);
+    field_human(out, "used_memory_human", f.used);
+    field_bytes(out, "used_memory_rss", f.rss);
+    field_human(out, "used_memory_rss_human", f.rss);
+    field_bytes(out, "used_memory_peak", f.peak);
+    field_human(out, "used_memory_peak_human", f.peak);
+    field_percent(out, "used_memory_peak_perc", 100 * ratio(f.used, f.peak));
+    field_bytes(out, "used_memory_overhead", f.overhead);
+    field_bytes(out, "used_memory_startup", f.startup);
+    field_bytes(out, "used_memory_dataset", f.dataset);
+    field_percent(out, "used_memory_dataset_perc",
+                  100 * ratio(f.dataset, f.used > f.startup ? f.used - f.startup : 0));
+    field_bytes(out, "allocator_allocated", f.allocated);
+    field_bytes(out, "allocator_active", f.active);
+    field_bytes(out, "allocator_resident", f.resident);
+    field_bytes(out, "total_system_memory", f.system);
+    field_human(out, "total_system_memory_human", f.system);
+    static const char *const no_scripting[] = {
+        "used_memory_lua:0", "used_memory_vm_eval:0", "used_memory_lua_human:0B", "used_memory_scripts_eval:0",
+        "number_of_cached_scripts:0", "number_of_functions:0", "number_of_libraries:0",
+        "used_memory_vm_functions:0", "used_memory_vm_total:0", "used_memory_vm_total_human:0B",
+        "used_memory_functions:0", "used_memory_scripts:0", "used_memory_scripts_human:0B"};
+    for (size_t i = 0; i < sizeof(no_scripting) / sizeof(no_scripting[0]); i++)
+        strbuf_printf(out, "%s\r\n", no_scripting[i]);
+    field_bytes(out, "maxmemory", f.maxmemory);
+    field_human(out, "maxmemory_human", f.maxmemory);
+    strbuf_printf(out, "maxmemory_policy:%s\r\n", policy_name(server.config.maxmemory_policy));
+    field_ratio(out, "allocator_frag_ratio", ratio(f.active, f.allocated));
+    field_signed(out, "allocator_frag_bytes", difference(f.active, f.allocated));
+    field_ratio(out, "allocator_rss_ratio", ratio(f.resident, f.active));
+    field_signed(out, "allocator_rss_bytes", difference(f.resident, f.active));
+    field_ratio(out, "rss_overhead_ratio", ratio(f.rss, f.resident));
+    field_signed(out, "rss_overhead_bytes", difference(f.rss, f.resident));
+    field_ratio(out, "mem_fragmentation_ratio", ratio(f.rss, f.used));
+    field_signed(out, "mem_fragmentation_bytes", difference(f.rss, f.used));
+    strbuf_append_cstring(out, "mem_not_counted_for_evict:0\r\n"
+                               "mem_replication_backlog:0\r\n"
+                               "mem_total_replication_buffers:0\r\n"
+                               "mem_clients_slaves:0\r\n");
+    field_bytes(out, "mem_clients_normal", f.clients);
+    strbuf_append_cstring(out, "mem_cluster_links:0\r\n"
+                               "mem_aof_buffer:0\r\n");
+    strbuf_printf(out, "mem_allocator:%s\r\n", zmalloc_allocator_name());
+    strbuf_append_cstring(out, "active_defrag_running:0\r\n"
+                               "lazyfree_pending_objects:0\r\n"
+                               "lazyfreed_objects:0\r\n");
+}

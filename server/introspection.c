@@ -1,0 +1,129 @@
+/* introspection: the shared observer and argument helpers (see
+ * introspection.h).
+ *
+ * The observer runs after every executed command, so it does as little as
+ * possible when nothing asks for data: a histogram increment when
+ * latency-tracking is on, two threshold comparisons (slow log, latency
+ * monitor) and a counter check for MONITOR clients.
+ */
+#include "introspection.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+
+#include "histogram.h"
+#include "latency.h"
+#include "monitor.h"
+#include "slowlog.h"
+#include "strbuf.h"
+
+static void record_latency(command *cmd, long long duration_us) {
+    if (!cmd->introspection) cmd->introspection = histogram_create();
+    histogram_record(cmd->introspection, duration_us < 0 ? 0 : (uint64_t)duration_us);
+}
+
+void introspection_observe_command(client *c, command *cmd, long long duration_us) {
+    if (server.config.latency_tracking) record_latency(cmd, duration_us);
+    slowlog_consider(c, cmd, duration_us);
+    latency_consider_command(cmd, duration_us);
+    if (server.monitor_count > 0) monitor_feed(c, cmd);
+}
+
+int introspection_init(void) { return dispatch_add_observer(introspection_observe_command); }
+
+histogram *introspection_command_histogram(const command *cmd) { return cmd->introspection; }
+
+static void reset_histogram_tree(command *cmd) {
+    if (cmd->introspection) histogram_reset(cmd->introspection);
+    for (int i = 0; i < cmd->subcommand_count; i++) reset_histogram_tree(&cmd->subcommands[i]);
+}
+
+void introspection_reset_histograms(void) {
+    size_t count;
+    command *const *all = command_table_all(&count);
+    for (size_t i = 0; i < count; i++) reset_histogram_tree(all[i]);
+}
+
+int introspection_argument_is(const resp_argument *argument, const char *word) {
+    size_t length = strlen(word);
+    return argument->length == length && strncasecmp(argument->data, word, length) == 0;
+}
+
+int introspection_parse_integer(const resp_argument *argument, long long *value) {
+    const char *p = argument->data;
+    size_t length = argument->length;
+    if (length == 0 || length > 20) return -1;
+    int negative = p[0] == '-';
+    size_t i = negative ? 1 : 0;
+    if (i == length) return -1;
+    if (p[i] == '0' && length > i + 1) return -1; /* leading zeros */
+    if (negative && p[i] == '0') return -1;       /* "-0" */
+    unsigned long long magnitude = 0;
+    for (; i < length; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        unsigned digit = (unsigned)(p[i] - '0');
+        if (magnitude > (ULLONG_MAX - digit) / 10) return -1;
+        magnitude = magnitude * 10 + digit;
+    }
+    if (negative) {
+        if (magnitude > (unsigned long long)LLONG_MAX + 1) return -1;
+        *value = magnitude == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)magnitude;
+    } else {
+        if (magnitude > (unsigned long long)LLONG_MAX) return -1;
+        *value = (long long)magnitude;
+    }
+    return 0;
+}
+
+void introspection_append_quoted(strbuf *out, const char *data, size_t length) {
+    static const char hex[] = "0123456789abcdef";
+    strbuf_append_char(out, '"');
+    for (size_t i = 0; i < length; i++) {
+        unsigned char byte = (unsigned char)data[i];
+        switch (byte) {
+        case '\\': strbuf_append(out, "\\\\", 2); break;
+        case '"': strbuf_append(out, "\\\"", 2); break;
+        case '\n': strbuf_append(out, "\\n", 2); break;
+        case '\r': strbuf_append(out, "\\r", 2); break;
+        case '\t': strbuf_append(out, "\\t", 2); break;
+        case '\a': strbuf_append(out, "\\a", 2); break;
+        case '\b': strbuf_append(out, "\\b", 2); break;
+        default:
+            if (isprint(byte)) {
+                strbuf_append_char(out, (char)byte);
+            } else {
+                char escaped[4] = {'\\', 'x', hex[byte >> 4], hex[byte & 15]};
+                strbuf_append(out, escaped, 4);
+            }
+        }
+    }
+    strbuf_append_char(out, '"');
+}
+
+/* HELLO [protover [AUTH user pass] [SETNAME name]]: the two words after AUTH. */
+static int hello_argument_redacted(int argc, const resp_argument *argv, int index) {
+    for (int i = 2; i + 2 < argc; i++) {
+        if (introspection_argument_is(&argv[i], "auth")) {
+            if (index == i + 1 || index == i + 2) return 1;
+            i += 2;
+        }
+    }
+    return 0;
+}
+
+/* CONFIG SET name value [name value ...]: values of password parameters. */
+static int config_set_argument_redacted(int argc, const resp_argument *argv, int index) {
+    if (index < 3 || index >= argc || (index - 3) % 2 != 0) return 0;
+    const resp_argument *name = &argv[index - 1];
+    return introspection_argument_is(name, "requirepass") || introspection_argument_is(name, "masterauth");
+}
+
+int introspection_argument_redacted(const command *cmd, int argc, const resp_argument *argv, int index) {
+    const char *name = cmd->full_name;
+    if (strcmp(name, "auth") == 0) return index >= 1;
+    if (strcmp(name, "hello") == 0) return hello_argument_redacted(argc, argv, index);
+    if (strcmp(name, "config|set") == 0) return config_set_argument_redacted(argc, argv, index);
+    return 0;
+}
