@@ -30,6 +30,7 @@ data_dir=$(mktemp -d)
 trap 'rm -rf "$data_dir"' EXIT
 (cd "$bench_dir" && python3 -m harness.report "$run_dir" "$results_dir" "$data_dir")
 cp "$run_dir/summary.tsv" "$run_dir/meta.json" "$results_dir/"
+rm -f "$results_dir"/*.png
 
 style='set terminal pngcairo size 1000,560 font "DejaVu Sans,10" noenhanced
 set grid ytics lc rgb "#dddddd"
@@ -41,7 +42,10 @@ bars() { # file png title ylabel [extra gnuplot]
   local file=$1 png=$2 title=$3 ylabel=$4 extra=${5:-}
   local columns
   columns=$(awk 'NR == 1 { print NF; exit }' "$file")
-  [ "$(wc -l < "$file")" -gt 1 ] || return 0
+  # Nothing to draw when the scenario was not run.
+  [ "$columns" -ge 2 ] || return 0
+  awk -v n="$columns" 'NR > 1 { for (i = NF - n + 2; i <= NF; i++) if ($i != "NaN") found = 1 }
+                       END { exit !found }' "$file" || return 0
   gnuplot <<GP
 $style
 set output "$results_dir/$png"
@@ -95,6 +99,9 @@ GP
 fi
 
 if [ ${#ping_files[@]} -gt 0 ]; then
+  # One y range for all panels, so the servers compare at a glance.
+  ping_max_ms=$(for entry in "${ping_files[@]}"; do IFS='|' read -r _ path _ <<< "$entry"; cat "$path"; done |
+                awk 'BEGIN { m = 1 } $2 / 1000 > m { m = $2 / 1000 } END { print m * 2 }')
   panels=""
   for entry in "${ping_files[@]}"; do
     IFS='|' read -r server path start end <<< "$entry"
@@ -113,6 +120,7 @@ set multiplot layout ${#ping_files[@]},1
 set xlabel "seconds since the pinger started"
 set ylabel "ms (log scale)"
 set logscale y
+set yrange [0.005:$ping_max_ms]
 set key top right
 $panels
 unset multiplot
