@@ -27,6 +27,14 @@ void client_close_after_reply(client *c);
  * Call after writing to another client's c->reply (MONITOR, pubsub). */
 void client_schedule_write(client *c);
 client *client_find_by_id(uint64_t id);
+/* Takes ownership of argument `index` of the running command when it lives
+ * in its own zmalloc block (a big bulk): returns the block, or NULL when the
+ * caller must copy (small argument, or a command replayed by EXEC). */
+void *client_take_argument(client *c, int index);
+/* Makes the running command's replies reach the client again although
+ * CLIENT REPLY OFF/SKIP was in force when it started (CLIENT REPLY ON uses it
+ * before answering +OK).  Handlers that turn replies off simply do not reply. */
+void client_restore_reply(client *c);
 /* 2 or 3: switches the reply encoding (HELLO). */
 void client_set_protocol(client *c, int version);
 /* Bytes used by this client: structure, query buffer, output buffer, argv,

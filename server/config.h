@@ -21,6 +21,9 @@ int config_load(int argc, char **argv, char **error);
 /* Parses a memory size ("1gb", "100k", "512"); 0 on success, -1 if invalid. */
 int config_parse_memory(const char *text, unsigned long long *value);
 
-extern const struct command_spec config_commands[];
+/* CONFIG RESETSTAT also calls these (slowlog, latency histograms, ...). */
+typedef void config_resetstat_hook(void);
+int config_add_resetstat_hook(config_resetstat_hook *hook);
+
 
 #endif

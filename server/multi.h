@@ -38,6 +38,5 @@ void multi_flag_error(client *c);
 void multi_discard(client *c);
 void multi_unwatch_all(client *c);
 
-extern const struct command_spec multi_commands[];
 
 #endif

@@ -6,9 +6,8 @@
  *
  * Every error reply must go through reply_error* so that total_error_replies,
  * errorstats (counted by error code: the first word) and the command's
- * failed_calls stay right.  Error texts are given without the leading '-';
- * a text that does not start with an upper-case code gets "ERR " in front,
- * as in Redis.
+ * failed_calls stay right.  Error texts are given without the leading '-'
+ * and always start with their code: "ERR syntax error", "NOAUTH ...".
  *
  * CLIENT REPLY OFF/SKIP is handled by dispatch (it swaps c->reply for a
  * discarding buffer), so helpers need not check it.
@@ -34,7 +33,7 @@ void reply_set_header(client *c, long long count);
 void reply_double(client *c, double value);
 void reply_verbatim(client *c, const char *text, size_t length); /* "txt" verbatim, bulk in RESP2 */
 
-/* Errors.  `text` is "CODE message" or just "message" (then "ERR " is added). */
+/* Errors.  `text` is "CODE message", without CR or LF. */
 void reply_error(client *c, const char *text);
 void reply_error_length(client *c, const char *text, size_t length);
 void reply_error_format(client *c, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -58,6 +58,7 @@ struct watched_key;
 #define CLIENT_EXECUTING (1u << 14)         /* a command of this client is running */
 #define CLIENT_PUBSUB (1u << 15)            /* subscribed to channels (pubsub module) */
 #define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
+#define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
 
 /* ---- Client ---- */
 typedef struct multi_command {
@@ -78,6 +79,9 @@ typedef struct client {
     uint32_t flags;
     resp_parser *parser;
     resp_output *reply;
+    /* While CLIENT REPLY OFF/SKIP hides a command's reply, c->reply points at a
+     * discarding buffer and the real one waits here (NULL otherwise). */
+    resp_output *hidden_reply;
     /* The command being executed. */
     int argc;
     resp_argument *argv;
@@ -103,6 +107,7 @@ typedef struct client {
     int64_t output_soft_limit_since_ms; /* when the soft output limit was first exceeded, 0 if not */
     struct client *previous, *next;  /* server.clients, oldest first */
     struct client *next_pending;     /* server.pending_writes */
+    struct client *next_closing;     /* clients to free at the end of the iteration */
     void *introspection;             /* owned by the introspection module */
 } client;
 
@@ -216,8 +221,9 @@ typedef struct server_state {
     int client_count;
     uint64_t next_client_id;
     client *pending_writes;        /* clients with output to flush */
+    client *closing_clients;       /* marked CLIENT_CLOSE_ASAP */
     client *current_client;        /* the client whose command is running */
-    int monitor_count;             /* clients in MONITOR mode */
+    int monitor_count;             /* clients in MONITOR mode (client_free decrements it) */
     int listener_count;
     int listener_fds[SERVER_MAX_LISTENERS];
     struct event *listener_events[SERVER_MAX_LISTENERS];
@@ -239,6 +245,17 @@ static inline int64_t server_unix_time_ms(void) { return server.unix_time_ms; }
 void server_update_cached_time(void);
 /* Seconds since start-up (uptime_in_seconds). */
 long long server_uptime_seconds(void);
+
+/* Other modules' periodic work (keyspace expiry, memory sampling): each job
+ * runs on every cron tick (`hz` times per second).  -1 when the table is full. */
+typedef void server_cron_job(void);
+int server_add_cron_job(server_cron_job *job);
+
+/* Start-up and the loop (main.c drives them). */
+int server_init(void);        /* clocks, event base, signals, cron; -1 on failure */
+void server_run(void);        /* returns once a shutdown was requested */
+void server_finish(void);     /* closes listeners and clients, removes pidfile/socket */
+void server_schedule_cron(void); /* (re)arms the cron timer at `hz` */
 
 /* Asks the loop to stop after the current iteration and exit(code). */
 void server_request_shutdown(int exit_code);

@@ -1,0 +1,235 @@
+/* client: the life of a connection (see client.h).
+ *
+ * A client is one zmalloc'd structure plus its parser and output buffer.
+ * Clients live on a doubly linked list, oldest first, which is the order
+ * CLIENT LIST prints.  Two singly linked side lists avoid scanning every
+ * client each loop iteration: pending_writes (output to flush) and
+ * closing_clients (to free once no handler can reference them).
+ *
+ * Idle clients give their buffers back: after CLIENT_IDLE_SHRINK_MS without
+ * traffic and with nothing pending, the cron shrinks the parser and the
+ * output buffer, so an idle connection costs its structures only.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "multi.h"
+#include "zmalloc.h"
+
+#define CLIENT_IDLE_SHRINK_MS 2000
+
+static void fill_parser_limits(resp_parser_limits *limits) {
+    resp_parser_default_limits(limits);
+    limits->max_bulk_length = server.config.proto_max_bulk_len;
+}
+
+client *client_create(int fd, int unix_socket) {
+    client *c = zmalloc_try_calloc(sizeof(client));
+    if (!c) return NULL;
+    resp_parser_limits limits;
+    fill_parser_limits(&limits);
+    c->parser = resp_parser_create(&limits);
+    c->reply = resp_output_create();
+    if (!c->parser || !c->reply) {
+        if (c->parser) resp_parser_destroy(c->parser);
+        if (c->reply) resp_output_destroy(c->reply);
+        zmalloc_free(c);
+        return NULL;
+    }
+    c->fd = fd;
+    c->id = ++server.next_client_id;
+    c->resp_version = 2;
+    if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
+    if (!server.config.require_pass) c->flags |= CLIENT_AUTHENTICATED;
+    c->creation_time_ms = c->last_interaction_ms = server_unix_time_ms();
+    c->previous = server.clients_tail;
+    if (server.clients_tail) server.clients_tail->next = c;
+    else server.clients = c;
+    server.clients_tail = c;
+    server.client_count++;
+    return c;
+}
+
+static void unlink_pending(client *c) {
+    if (!(c->flags & CLIENT_PENDING_WRITE)) return;
+    client **link = &server.pending_writes;
+    while (*link && *link != c) link = &(*link)->next_pending;
+    if (*link) *link = c->next_pending;
+    c->flags &= ~CLIENT_PENDING_WRITE;
+}
+
+static void unlink_closing(client *c) {
+    if (!(c->flags & CLIENT_CLOSE_ASAP)) return;
+    client **link = &server.closing_clients;
+    while (*link && *link != c) link = &(*link)->next_closing;
+    if (*link) *link = c->next_closing;
+}
+
+static void unlink_client(client *c) {
+    if (c->previous) c->previous->next = c->next;
+    else server.clients = c->next;
+    if (c->next) c->next->previous = c->previous;
+    else server.clients_tail = c->previous;
+    server.client_count--;
+    unlink_pending(c);
+    unlink_closing(c);
+}
+
+void client_free(client *c) {
+    if (server.current_client == c) server.current_client = NULL;
+    if (c->flags & CLIENT_MONITOR) server.monitor_count--;
+    multi_discard(c);
+    multi_unwatch_all(c);
+    unlink_client(c);
+    if (c->read_event) event_free(c->read_event);
+    if (c->write_event) event_free(c->write_event);
+    if (c->fd >= 0) close(c->fd);
+    resp_parser_destroy(c->parser);
+    if (c->hidden_reply) c->reply = c->hidden_reply;
+    resp_output_destroy(c->reply);
+    zmalloc_free(c->name);
+    zmalloc_free(c->library_name);
+    zmalloc_free(c->library_version);
+    zmalloc_free(c);
+}
+
+void client_close_async(client *c) {
+    if (c->flags & CLIENT_CLOSE_ASAP) return;
+    c->flags |= CLIENT_CLOSE_ASAP;
+    c->next_closing = server.closing_clients;
+    server.closing_clients = c;
+}
+
+void client_close_after_reply(client *c) {
+    c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+    client_schedule_write(c);
+}
+
+void client_free_closed(void) {
+    while (server.closing_clients) {
+        client *c = server.closing_clients;
+        server.closing_clients = c->next_closing;
+        c->flags &= ~CLIENT_CLOSE_ASAP;
+        client_free(c);
+    }
+}
+
+void client_schedule_write(client *c) {
+    if (c->flags & (CLIENT_PENDING_WRITE | CLIENT_FAKE)) return;
+    c->flags |= CLIENT_PENDING_WRITE;
+    c->next_pending = server.pending_writes;
+    server.pending_writes = c;
+}
+
+client *client_find_by_id(uint64_t id) {
+    for (client *c = server.clients; c; c = c->next) {
+        if (c->id == id) return c;
+    }
+    return NULL;
+}
+
+void *client_take_argument(client *c, int index) {
+    if (c->flags & (CLIENT_ARGV_COPIED | CLIENT_FAKE) || !c->parser) return NULL;
+    return resp_parser_take_argument(c->parser, index);
+}
+
+void client_set_protocol(client *c, int version) {
+    c->resp_version = version;
+    resp_output_set_protocol(c->hidden_reply ? c->hidden_reply : c->reply, version);
+}
+
+size_t client_argv_memory(const client *c) {
+    size_t total = (size_t)c->argc * sizeof(resp_argument);
+    for (int i = 0; i < c->argc; i++) total += c->argv[i].length;
+    return total;
+}
+
+static size_t multi_memory(const client *c) {
+    size_t total = (size_t)c->multi.capacity * sizeof(multi_command);
+    for (int i = 0; i < c->multi.count; i++) {
+        const multi_command *queued = &c->multi.commands[i];
+        total += (size_t)queued->argc * sizeof(resp_argument);
+        for (int j = 0; j < queued->argc; j++) total += queued->argv[j].length;
+    }
+    return total;
+}
+
+size_t client_memory(const client *c) {
+    const resp_output *output = c->hidden_reply ? c->hidden_reply : c->reply;
+    return sizeof(client) + resp_parser_memory(c->parser) + resp_output_memory(output) + multi_memory(c) +
+           (c->name ? strlen(c->name) + 1 : 0);
+}
+
+size_t client_total_memory(void) {
+    size_t total = 0;
+    for (client *c = server.clients; c; c = c->next) total += client_memory(c);
+    return total;
+}
+
+/* ---- Output buffer limits ---- */
+
+static const output_limit *limit_for(const client *c) {
+    int limit_class = (c->flags & CLIENT_PUBSUB) ? OUTPUT_LIMIT_PUBSUB : OUTPUT_LIMIT_NORMAL;
+    return &server.config.output_limits[limit_class];
+}
+
+/* 1 when the soft limit has been exceeded for longer than allowed. */
+static int soft_limit_reached(client *c, const output_limit *limit, size_t used) {
+    if (!limit->soft_bytes || used < limit->soft_bytes) {
+        c->output_soft_limit_since_ms = 0;
+        return 0;
+    }
+    int64_t now = server_unix_time_ms();
+    if (!c->output_soft_limit_since_ms) {
+        c->output_soft_limit_since_ms = now;
+        return limit->soft_seconds == 0;
+    }
+    return now - c->output_soft_limit_since_ms >= limit->soft_seconds * 1000;
+}
+
+int client_check_output_limits(client *c) {
+    if (c->flags & CLIENT_CLOSE_ASAP) return 1;
+    const output_limit *limit = limit_for(c);
+    size_t used = resp_output_memory(c->hidden_reply ? c->hidden_reply : c->reply);
+    int hard = limit->hard_bytes && used >= limit->hard_bytes;
+    if (!hard && !soft_limit_reached(c, limit, used)) return 0;
+    log_message(LOG_WARNING, "Client id=%llu addr=%s closed for exceeding its output buffer limit (%zu bytes)",
+                (unsigned long long)c->id, c->address, used);
+    server.stats.client_output_buffer_limit_disconnections++;
+    client_close_async(c);
+    return 1;
+}
+
+/* ---- Cron ---- */
+
+static int idle_timed_out(const client *c, int64_t now) {
+    if (!server.config.timeout_seconds) return 0;
+    if (c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_FAKE)) return 0;
+    return now - c->last_interaction_ms > server.config.timeout_seconds * 1000;
+}
+
+static void shrink_if_idle(client *c, int64_t now) {
+    if (now - c->last_interaction_ms < CLIENT_IDLE_SHRINK_MS) return;
+    if (resp_parser_pending_bytes(c->parser) == 0) resp_parser_shrink(c->parser);
+    if (resp_output_pending_bytes(c->reply) == 0) resp_output_shrink(c->reply);
+}
+
+void client_cron(void) {
+    int64_t now = server_unix_time_ms();
+    for (client *c = server.clients; c; c = c->next) {
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        if (idle_timed_out(c, now)) {
+            log_message(LOG_VERBOSE, "Closing idle client id=%llu", (unsigned long long)c->id);
+            client_close_async(c);
+            continue;
+        }
+        shrink_if_idle(c, now);
+        if (c->output_soft_limit_since_ms) client_check_output_limits(c);
+    }
+}

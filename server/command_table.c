@@ -1,0 +1,180 @@
+/* command_table: the registry of every command zkv implements.
+ *
+ * Modules describe their commands in constant command_spec arrays; the list
+ * below names each array, so adding a module is one `extern` line and one
+ * entry.  At start-up the registry copies the specs into `command` records
+ * (spec + mutable stats + "parent|sub" name) and indexes the top-level ones
+ * in an open-addressing hash table keyed case-insensitively, sized to stay
+ * under half full so lookups rarely probe more than once.  Subcommands are
+ * few per container and are found by a linear scan.
+ */
+#include "command.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+#include "zmalloc.h"
+
+/* ---- The module list: one line per module. ---- */
+extern const command_spec connection_commands[];
+extern const command_spec server_admin_commands[];
+extern const command_spec config_commands[];
+extern const command_spec multi_commands[];
+extern const command_spec client_commands[];
+extern const command_spec command_commands[];
+extern const command_spec info_commands[];
+extern const command_spec slowlog_commands[];
+extern const command_spec latency_commands[];
+extern const command_spec monitor_commands[];
+extern const command_spec debug_commands[];
+
+static const command_spec *const module_commands[] = {
+    connection_commands,
+    server_admin_commands,
+    config_commands,
+    multi_commands,
+    client_commands,
+    command_commands,
+    info_commands,
+    slowlog_commands,
+    latency_commands,
+    monitor_commands,
+    debug_commands,
+};
+
+/* ---- Flag and category names (Redis 7.0 spelling), indexed by bit. ---- */
+static const char *const flag_names[COMMAND_FLAG_COUNT] = {
+    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
+    "blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking",
+    "fast", "no_auth", "may_replicate", "sentinel", "only_sentinel",
+    "no_mandatory_keys", "protected", "module_getkeys", "module_no_cluster",
+    "no_async_loading", "no_multi", "movablekeys", "allow_busy"};
+
+static const char *const category_names[ACL_CATEGORY_COUNT] = {
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash",
+    "string", "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin",
+    "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting"};
+
+const char *command_flag_name(int bit) {
+    return (bit >= 0 && bit < COMMAND_FLAG_COUNT) ? flag_names[bit] : NULL;
+}
+
+const char *acl_category_name(int bit) {
+    return (bit >= 0 && bit < ACL_CATEGORY_COUNT) ? category_names[bit] : NULL;
+}
+
+/* ---- Table state ---- */
+static command **slots;          /* hash table of top-level commands */
+static size_t slot_mask;
+static command **sorted;         /* the same commands sorted by name */
+static size_t command_count;
+
+static uint64_t hash_name(const char *name, size_t length) {
+    uint64_t hash = 1469598103934665603ULL;
+    for (size_t i = 0; i < length; i++) {
+        hash ^= (unsigned char)tolower((unsigned char)name[i]);
+        hash *= 1099511628211ULL;
+    }
+    return hash;
+}
+
+static int name_matches(const command *cmd, const char *name, size_t length) {
+    return strlen(cmd->spec->name) == length && strncasecmp(cmd->spec->name, name, length) == 0;
+}
+
+static size_t spec_count(const command_spec *specs) {
+    size_t count = 0;
+    while (specs && specs[count].name) count++;
+    return count;
+}
+
+static void fill_command(command *cmd, const command_spec *spec, command *parent) {
+    memset(cmd, 0, sizeof(*cmd));
+    cmd->spec = spec;
+    cmd->parent = parent;
+    strbuf name = STRBUF_INIT;
+    if (parent) strbuf_printf(&name, "%s|", parent->spec->name);
+    strbuf_append_cstring(&name, spec->name);
+    cmd->full_name = strbuf_detach(&name, NULL);
+    size_t children = spec_count(spec->subcommands);
+    if (!children) return;
+    cmd->subcommands = zmalloc_calloc(children * sizeof(command));
+    cmd->subcommand_count = (int)children;
+    for (size_t i = 0; i < children; i++) fill_command(&cmd->subcommands[i], &spec->subcommands[i], cmd);
+}
+
+static int insert_command(command *cmd) {
+    size_t length = strlen(cmd->spec->name);
+    size_t index = hash_name(cmd->spec->name, length) & slot_mask;
+    while (slots[index]) {
+        if (name_matches(slots[index], cmd->spec->name, length)) return -1;
+        index = (index + 1) & slot_mask;
+    }
+    slots[index] = cmd;
+    return 0;
+}
+
+static int compare_by_name(const void *left, const void *right) {
+    const command *a = *(command *const *)left, *b = *(command *const *)right;
+    return strcmp(a->spec->name, b->spec->name);
+}
+
+int command_table_init(const char **error) {
+    size_t modules = sizeof(module_commands) / sizeof(module_commands[0]);
+    command_count = 0;
+    for (size_t m = 0; m < modules; m++) command_count += spec_count(module_commands[m]);
+    size_t capacity = 16;
+    while (capacity < command_count * 2) capacity *= 2;
+    slots = zmalloc_calloc(capacity * sizeof(command *));
+    slot_mask = capacity - 1;
+    sorted = zmalloc_alloc((command_count ? command_count : 1) * sizeof(command *));
+    command *records = zmalloc_calloc((command_count ? command_count : 1) * sizeof(command));
+    size_t next = 0;
+    for (size_t m = 0; m < modules; m++) {
+        for (const command_spec *spec = module_commands[m]; spec->name; spec++, next++) {
+            fill_command(&records[next], spec, NULL);
+            sorted[next] = &records[next];
+            if (insert_command(&records[next]) != 0) {
+                if (error) *error = spec->name;
+                return -1;
+            }
+        }
+    }
+    qsort(sorted, command_count, sizeof(command *), compare_by_name);
+    return 0;
+}
+
+command *command_lookup(const char *name, size_t length) {
+    if (!slots) return NULL;
+    size_t index = hash_name(name, length) & slot_mask;
+    while (slots[index]) {
+        if (name_matches(slots[index], name, length)) return slots[index];
+        index = (index + 1) & slot_mask;
+    }
+    return NULL;
+}
+
+command *command_lookup_subcommand(const command *parent, const char *name, size_t length) {
+    for (int i = 0; i < parent->subcommand_count; i++) {
+        if (name_matches(&parent->subcommands[i], name, length)) return &parent->subcommands[i];
+    }
+    return NULL;
+}
+
+command *const *command_table_all(size_t *count) {
+    *count = command_count;
+    return sorted;
+}
+
+static void reset_stats(command *cmd) {
+    memset(&cmd->stats, 0, sizeof(cmd->stats));
+    for (int i = 0; i < cmd->subcommand_count; i++) reset_stats(&cmd->subcommands[i]);
+}
+
+void command_table_reset_stats(void) {
+    for (size_t i = 0; i < command_count; i++) reset_stats(sorted[i]);
+}

@@ -1,0 +1,220 @@
+/* config_command: CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
+ *
+ * CONFIG SET is all-or-nothing.  It runs in three passes: check every name
+ * (unknown, immutable, protected, duplicate) before touching anything, then
+ * set every value remembering the old text, then run the apply callbacks
+ * once each.  A failure in the second or third pass puts every old value back
+ * (and re-applies), so the server is left exactly as it was.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "command.h"
+#include "config.h"
+#include "config_table.h"
+#include "glob.h"
+#include "reply.h"
+#include "strbuf.h"
+#include "zmalloc.h"
+
+/* Arguments are not NUL-terminated: copy them into C strings. */
+static char *argument_string(const resp_argument *argument) {
+    char *text = zmalloc_alloc(argument->length + 1);
+    memcpy(text, argument->data, argument->length);
+    text[argument->length] = '\0';
+    return text;
+}
+
+/* ---- CONFIG GET ---- */
+
+static int matches_any(client *c, const char *name) {
+    for (int i = 2; i < c->argc; i++) {
+        if (glob_match(c->argv[i].data, c->argv[i].length, name, strlen(name), 1)) return 1;
+    }
+    return 0;
+}
+
+static void reply_parameter(client *c, const char *name, const config_parameter *parameter) {
+    strbuf value = STRBUF_INIT;
+    config_parameter_get(parameter, &value);
+    reply_bulk_cstring(c, name);
+    reply_bulk(c, strbuf_cstring(&value), value.length);
+    strbuf_free(&value);
+}
+
+static void config_get_command(client *c) {
+    resp_deferred header = resp_write_deferred_header(c->reply);
+    long long pairs = 0;
+    for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
+        if (matches_any(c, parameter->name)) {
+            reply_parameter(c, parameter->name, parameter);
+            pairs++;
+        }
+        if (parameter->alias && matches_any(c, parameter->alias)) {
+            reply_parameter(c, parameter->alias, parameter);
+            pairs++;
+        }
+    }
+    resp_set_deferred_map_length(c->reply, header, pairs);
+}
+
+/* ---- CONFIG SET ---- */
+
+typedef struct pending_change {
+    const config_parameter *parameter;
+    char *old_value;
+} pending_change;
+
+static void reply_set_failure(client *c, const char *name, const char *reason) {
+    reply_error_format(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, reason);
+}
+
+/* First pass: every name must be known, settable and given once. */
+static int check_names(client *c, pending_change *changes, int count) {
+    for (int i = 0; i < count; i++) {
+        char *name = argument_string(&c->argv[2 + 2 * i]);
+        const config_parameter *parameter = config_find(name);
+        const char *reason = NULL;
+        if (!parameter) {
+            reply_error_format(c, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", name);
+            zmalloc_free(name);
+            return -1;
+        }
+        if (parameter->flags & CONFIG_IMMUTABLE) reason = "can't set immutable config";
+        else if (parameter->flags & CONFIG_PROTECTED) reason = "can't set protected config";
+        for (int j = 0; j < i && !reason; j++) {
+            if (changes[j].parameter == parameter) reason = "duplicate parameter";
+        }
+        if (reason) {
+            reply_set_failure(c, name, reason);
+            zmalloc_free(name);
+            return -1;
+        }
+        changes[i].parameter = parameter;
+        zmalloc_free(name);
+    }
+    return 0;
+}
+
+static void restore(pending_change *changes, int count) {
+    for (int i = count - 1; i >= 0; i--) {
+        const char *ignored = NULL;
+        if (changes[i].old_value) config_parameter_set(changes[i].parameter, changes[i].old_value, &ignored);
+    }
+}
+
+/* Runs each distinct apply callback once; the failing parameter index or -1. */
+static int apply_all(pending_change *changes, int count, const char **reason) {
+    for (int i = 0; i < count; i++) {
+        config_apply_function *apply = changes[i].parameter->apply;
+        int seen = 0;
+        for (int j = 0; j < i; j++) seen |= changes[j].parameter->apply == apply;
+        if (apply && !seen && apply(reason) != 0) return i;
+    }
+    return -1;
+}
+
+static void reapply_quietly(pending_change *changes, int count) {
+    const char *ignored;
+    apply_all(changes, count, &ignored);
+}
+
+static void set_values(client *c, pending_change *changes, int count) {
+    for (int i = 0; i < count; i++) {
+        strbuf old = STRBUF_INIT;
+        config_parameter_get(changes[i].parameter, &old);
+        changes[i].old_value = strbuf_detach(&old, NULL);
+        char *value = argument_string(&c->argv[3 + 2 * i]);
+        const char *reason = NULL;
+        int result = config_parameter_set(changes[i].parameter, value, &reason);
+        zmalloc_free(value);
+        if (result != 0) {
+            restore(changes, i + 1);
+            reply_set_failure(c, changes[i].parameter->name, reason);
+            return;
+        }
+    }
+    const char *reason = NULL;
+    int failed = apply_all(changes, count, &reason);
+    if (failed >= 0) {
+        restore(changes, count);
+        reapply_quietly(changes, count);
+        reply_set_failure(c, changes[failed].parameter->name, reason);
+        return;
+    }
+    reply_ok(c);
+}
+
+static void config_set_command(client *c) {
+    if (c->argc % 2) {
+        reply_syntax_error(c);
+        return;
+    }
+    int count = (c->argc - 2) / 2;
+    pending_change *changes = zmalloc_calloc((size_t)count * sizeof(pending_change));
+    if (check_names(c, changes, count) == 0) set_values(c, changes, count);
+    for (int i = 0; i < count; i++) zmalloc_free(changes[i].old_value);
+    zmalloc_free(changes);
+}
+
+/* ---- RESETSTAT, REWRITE, HELP ---- */
+
+static void config_resetstat_command(client *c) {
+    config_reset_statistics();
+    reply_ok(c);
+}
+
+static void config_rewrite_command(client *c) {
+    if (!server.config_file) {
+        reply_error(c, "ERR The server is running without a config file");
+        return;
+    }
+    char *error = NULL;
+    if (config_rewrite(&error) != 0) {
+        reply_error_format(c, "ERR %s", error);
+        zmalloc_free(error);
+        return;
+    }
+    reply_ok(c);
+}
+
+static void config_help_command(client *c) {
+    static const char *const lines[] = {
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        NULL};
+    reply_help(c, "CONFIG", lines);
+}
+
+#define CONFIG_SUB(n, h, a, f, s, cx)                                                                  \
+    {.name = n, .handler = h, .arity = a, .flags = f, .categories = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, \
+     .group = "server", .summary = s, .since = "2.0.0", .complexity = cx}
+
+static const command_spec config_subcommands[] = {
+    CONFIG_SUB("get", config_get_command, -3, COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+               "Get the values of configuration parameters", "O(N) when N is the number of configuration parameters provided"),
+    CONFIG_SUB("set", config_set_command, -4,
+               COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+               "Set configuration parameters to the given values", "O(N) when N is the number of configuration parameters provided"),
+    CONFIG_SUB("resetstat", config_resetstat_command, 2,
+               COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+               "Reset the server's statistics", "O(1)"),
+    CONFIG_SUB("rewrite", config_rewrite_command, 2,
+               COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+               "Persist the effective configuration to file", "O(1)"),
+    {.name = "help", .handler = config_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
+     .categories = ACL_SLOW, .group = "server", .summary = "Show helpful text about the different subcommands",
+     .since = "5.0.0", .complexity = "O(1)"},
+    {.name = NULL}};
+
+const command_spec config_commands[] = {
+    {.name = "config", .arity = -2, .group = "server", .categories = ACL_SLOW,
+     .summary = "A container for server configuration commands", .since = "2.0.0",
+     .complexity = "Depends on subcommand.", .subcommands = config_subcommands},
+    {.name = NULL}};

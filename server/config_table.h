@@ -1,0 +1,76 @@
+/* config_table: the parameter table shared by config.c (values),
+ * config_file.c (loading, rewriting) and config_command.c (CONFIG).
+ *
+ * A parameter's value is always read and written as text at this level:
+ * config_parameter_set parses and validates text into server.config, and
+ * config_parameter_get formats the current value the way CONFIG GET prints
+ * it.  Rollback in CONFIG SET is therefore "set the old text back".
+ */
+#ifndef ZKV_CONFIG_TABLE_H
+#define ZKV_CONFIG_TABLE_H
+
+#include "strbuf.h"
+
+enum config_type {
+    CONFIG_BOOL,    /* int, "yes"/"no" */
+    CONFIG_INTEGER, /* decimal, target given by config_target */
+    CONFIG_MEMORY,  /* "100mb", target given by config_target */
+    CONFIG_ENUM,    /* int, one of `choices` */
+    CONFIG_STRING,  /* char *, zmalloc'd */
+    CONFIG_SPECIAL  /* own parse/format functions */
+};
+
+enum config_target { TARGET_INT, TARGET_LONG_LONG, TARGET_UNSIGNED_LONG, TARGET_UNSIGNED_LONG_LONG };
+
+#define CONFIG_IMMUTABLE (1u << 0)      /* start-up only: "can't set immutable config" */
+#define CONFIG_PROTECTED (1u << 1)      /* never from a client: "can't set protected config" */
+#define CONFIG_MULTI_ARGUMENT (1u << 2) /* file/command line: several words make the value */
+#define CONFIG_EMPTY_IS_NULL (1u << 3)  /* string: "" stores NULL (requirepass) */
+
+typedef struct config_choice {
+    const char *name;
+    int value;
+} config_choice;
+
+typedef struct config_parameter config_parameter;
+/* Parses text into the value; 0, or -1 with a static reason in *error. */
+typedef int config_parse_function(const config_parameter *parameter, const char *text, const char **error);
+typedef void config_format_function(const config_parameter *parameter, strbuf *out);
+/* Runs after a CONFIG SET changed the value; 0, or -1 with *error. */
+typedef int config_apply_function(const char **error);
+
+struct config_parameter {
+    const char *name;
+    const char *alias;
+    enum config_type type;
+    unsigned flags;
+    void *value;              /* into server.config */
+    enum config_target target;
+    long long minimum, maximum;
+    const char *default_text;
+    const config_choice *choices; /* NULL-name terminated */
+    config_parse_function *parse;   /* CONFIG_SPECIAL */
+    config_format_function *format; /* CONFIG_SPECIAL */
+    config_apply_function *apply;
+};
+
+/* The table, NULL-name terminated. */
+extern const config_parameter config_parameters[];
+
+const config_parameter *config_find(const char *name);
+int config_parameter_set(const config_parameter *parameter, const char *text, const char **error);
+void config_parameter_get(const config_parameter *parameter, strbuf *out);
+
+/* config_file.c: splits one line the way redis.conf is read (quotes,
+ * escapes).  Returns the word count or -1 on unbalanced quotes; the words
+ * are zmalloc'd and released with config_free_words. */
+int config_split_line(const char *line, char ***words);
+void config_free_words(char **words, int count);
+
+/* Rewrites server.config_file; 0, or -1 with a zmalloc'd message. */
+int config_rewrite(char **error);
+
+/* config.c: CONFIG RESETSTAT's work. */
+void config_reset_statistics(void);
+
+#endif

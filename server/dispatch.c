@@ -1,0 +1,234 @@
+/* dispatch: from a parsed command to its handler, with Redis's checks.
+ *
+ * dispatch_process_command applies, in Redis 7.0's order: QUIT, lookup
+ * (unknown command / unknown subcommand), arity, authentication, then either
+ * queues the command (inside MULTI) or calls it.  A refusal counts as a
+ * rejected call and, inside MULTI, makes EXEC abort.
+ *
+ * dispatch_call is the one place a handler runs: it times the call, updates
+ * the command's stats, hides the reply when CLIENT REPLY OFF/SKIP is in force
+ * (by pointing c->reply at a scratch buffer, which also catches handlers
+ * that write to c->reply directly), and then tells the observers (slowlog,
+ * latency, MONITOR).  Nothing on this path allocates.
+ */
+#include "command.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client.h"
+#include "multi.h"
+#include "reply.h"
+#include "strbuf.h"
+
+#define DISPATCH_MAX_OBSERVERS 8
+#define ERRORSTATS_LIMIT 128
+#define ERROR_CODE_LENGTH 32
+
+static command_observer *observers[DISPATCH_MAX_OBSERVERS];
+static int observer_count;
+static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
+
+typedef struct error_code_count {
+    char code[ERROR_CODE_LENGTH];
+    long long count;
+} error_code_count;
+static error_code_count error_counts[ERRORSTATS_LIMIT];
+static int error_code_total;
+
+int dispatch_add_observer(command_observer *observer) {
+    if (observer_count == DISPATCH_MAX_OBSERVERS) return -1;
+    observers[observer_count++] = observer;
+    return 0;
+}
+
+/* ---- Error statistics ---- */
+
+void dispatch_count_error(const char *text, size_t length) {
+    server.stats.total_error_replies++;
+    size_t code_length = 0;
+    while (code_length < length && text[code_length] != ' ') code_length++;
+    if (code_length >= ERROR_CODE_LENGTH) code_length = ERROR_CODE_LENGTH - 1;
+    for (int i = 0; i < error_code_total; i++) {
+        if (strlen(error_counts[i].code) == code_length &&
+            memcmp(error_counts[i].code, text, code_length) == 0) {
+            error_counts[i].count++;
+            return;
+        }
+    }
+    if (error_code_total == ERRORSTATS_LIMIT) return;
+    memcpy(error_counts[error_code_total].code, text, code_length);
+    error_counts[error_code_total].code[code_length] = '\0';
+    error_counts[error_code_total++].count = 1;
+}
+
+void dispatch_errorstats_foreach(void (*visit)(const char *code, long long count, void *context),
+                                 void *context) {
+    for (int i = 0; i < error_code_total; i++) visit(error_counts[i].code, error_counts[i].count, context);
+}
+
+void dispatch_errorstats_reset(void) { error_code_total = 0; }
+
+/* ---- Calling ---- */
+
+static void hide_reply(client *c) {
+    if (!discard_output) discard_output = resp_output_create();
+    c->hidden_reply = c->reply;
+    c->reply = discard_output;
+}
+
+void client_restore_reply(client *c) {
+    if (!c->hidden_reply) return;
+    resp_output_clear(discard_output);
+    c->reply = c->hidden_reply;
+    c->hidden_reply = NULL;
+}
+
+void dispatch_call(client *c, command *cmd) {
+    client *previous_client = server.current_client;
+    command *previous_command = c->command;
+    server.current_client = c;
+    c->command = cmd;
+    c->flags |= CLIENT_EXECUTING;
+    int hidden = (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) && !c->hidden_reply;
+    if (hidden) hide_reply(c);
+    long long errors_before = server.stats.total_error_replies;
+    uint64_t start = server_monotonic_us();
+    cmd->spec->handler(c);
+    long long duration = (long long)(server_monotonic_us() - start);
+    if (hidden) client_restore_reply(c);
+    cmd->stats.calls++;
+    cmd->stats.microseconds += duration;
+    if (server.stats.total_error_replies != errors_before) cmd->stats.failed_calls++;
+    server.stats.commands_processed++;
+    for (int i = 0; i < observer_count; i++) observers[i](c, cmd, duration);
+    c->last_command = cmd;
+    c->command = previous_command;
+    if (!previous_command) c->flags &= ~CLIENT_EXECUTING;
+    server.current_client = previous_client;
+}
+
+/* ---- Checks before calling ---- */
+
+/* Refuses the command: counts it and poisons a MULTI in progress. */
+static void reject(client *c, command *cmd, const char *text) {
+    if (cmd) cmd->stats.rejected_calls++;
+    if (c->flags & CLIENT_MULTI) multi_flag_error(c);
+    reply_error(c, text);
+}
+
+static void reject_unknown_command(client *c) {
+    strbuf message = STRBUF_INIT;
+    strbuf_append_cstring(&message, "ERR unknown command '");
+    size_t name_length = c->argv[0].length < 128 ? c->argv[0].length : 128;
+    strbuf_append(&message, c->argv[0].data, name_length);
+    strbuf_append_cstring(&message, "', with args beginning with: ");
+    size_t arguments_start = message.length;
+    for (int i = 1; i < c->argc && message.length - arguments_start < 128; i++) {
+        size_t room = 128 - (message.length - arguments_start);
+        size_t length = c->argv[i].length < room ? c->argv[i].length : room;
+        strbuf_append_char(&message, '\'');
+        strbuf_append(&message, c->argv[i].data, length);
+        strbuf_append_cstring(&message, "' ");
+    }
+    reject(c, NULL, message.data);
+    strbuf_free(&message);
+}
+
+static void reject_unknown_subcommand(client *c) {
+    char upper[64];
+    size_t length = c->argv[0].length < sizeof(upper) - 1 ? c->argv[0].length : sizeof(upper) - 1;
+    for (size_t i = 0; i < length; i++) upper[i] = (char)toupper((unsigned char)c->argv[0].data[i]);
+    upper[length] = '\0';
+    char text[512];
+    int sub_length = (int)(c->argv[1].length < 128 ? c->argv[1].length : 128);
+    snprintf(text, sizeof(text), "ERR unknown subcommand '%.*s'. Try %s HELP.", sub_length,
+             c->argv[1].data, upper);
+    reject(c, NULL, text);
+}
+
+static int arity_ok(const command *cmd, int argc) {
+    int arity = cmd->spec->arity;
+    return arity > 0 ? argc == arity : argc >= -arity;
+}
+
+static int is_named(const resp_argument *argument, const char *name) {
+    return argument->length == strlen(name) && strncasecmp(argument->data, name, argument->length) == 0;
+}
+
+/* The commands that run immediately inside MULTI instead of being queued. */
+static int runs_inside_multi(const command *cmd) {
+    const char *name = cmd->spec->name;
+    return !cmd->parent && (!strcmp(name, "exec") || !strcmp(name, "discard") || !strcmp(name, "multi") ||
+                            !strcmp(name, "watch") || !strcmp(name, "quit") || !strcmp(name, "reset"));
+}
+
+static int authentication_required(const client *c) {
+    return server.config.require_pass && !(c->flags & CLIENT_AUTHENTICATED);
+}
+
+/* Resolves argv[0] (and argv[1] for containers); NULL after replying. */
+static command *resolve(client *c) {
+    command *cmd = command_lookup(c->argv[0].data, c->argv[0].length);
+    if (!cmd) {
+        reject_unknown_command(c);
+        return NULL;
+    }
+    if (cmd->subcommand_count && c->argc >= 2) {
+        command *sub = command_lookup_subcommand(cmd, c->argv[1].data, c->argv[1].length);
+        if (!sub && !cmd->spec->handler) {
+            reject_unknown_subcommand(c);
+            return NULL;
+        }
+        if (sub) cmd = sub;
+    }
+    return cmd;
+}
+
+static void advance_reply_skip(client *c) {
+    c->flags &= ~CLIENT_REPLY_SKIP;
+    if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
+        c->flags |= CLIENT_REPLY_SKIP;
+        c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
+    }
+}
+
+static void process(client *c) {
+    if (is_named(&c->argv[0], "quit")) {
+        reply_ok(c);
+        client_close_after_reply(c);
+        return;
+    }
+    command *cmd = resolve(c);
+    if (!cmd) return;
+    c->command = cmd;
+    if (!arity_ok(cmd, c->argc)) {
+        cmd->stats.rejected_calls++;
+        if (c->flags & CLIENT_MULTI) multi_flag_error(c);
+        reply_arity_error(c);
+        c->command = NULL;
+        return;
+    }
+    c->command = NULL;
+    if (authentication_required(c) && !(cmd->spec->flags & COMMAND_NO_AUTH)) {
+        reject(c, cmd, "NOAUTH Authentication required.");
+        return;
+    }
+    if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {
+        reject(c, cmd, "ERR Command not allowed inside a transaction");
+        return;
+    }
+    if ((c->flags & CLIENT_MULTI) && !runs_inside_multi(cmd)) {
+        multi_queue_command(c, cmd);
+        return;
+    }
+    dispatch_call(c, cmd);
+}
+
+void dispatch_process_command(client *c) {
+    if (c->argc == 0) return;
+    process(c);
+    advance_reply_skip(c);
+}

@@ -1,0 +1,308 @@
+/* multi: transactions and optimistic locking (see multi.h).
+ *
+ * Watched keys live in a chained hash table keyed by (db, key).  Each entry
+ * lists the clients watching it, and each client lists its entries, so
+ * UNWATCH and client exit cost O(keys watched by that client) and a key
+ * modification costs one hash lookup.  When nothing is watched at all,
+ * multi_key_modified returns after one comparison: the keyspace may call it
+ * on every write.  Like Redis, a touched key stays watched (and the client
+ * dirty) until EXEC, DISCARD or UNWATCH.
+ *
+ * Queued commands are copied into one allocation each (argument vector and
+ * bytes together) because the parser reuses its buffer for the next command.
+ */
+#include "multi.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "client.h"
+#include "command.h"
+#include "reply.h"
+#include "zmalloc.h"
+
+typedef struct watcher {
+    client *c;
+    struct watcher *next;
+} watcher;
+
+typedef struct watch_entry {
+    struct watch_entry *next; /* bucket chain */
+    watcher *watchers;
+    int db_index;
+    size_t length;
+    char key[];
+} watch_entry;
+
+/* One per (client, key): the client's list of what it watches. */
+struct watched_key {
+    watch_entry *entry;
+    struct watched_key *next;
+};
+
+static watch_entry **buckets;
+static size_t bucket_count;
+static size_t entry_count;
+static multi_key_exists_function *key_exists;
+
+void multi_set_key_exists_check(multi_key_exists_function *exists) { key_exists = exists; }
+
+int multi_watching_anything(void) { return entry_count != 0; }
+
+/* ---- The watched-key table ---- */
+
+static size_t bucket_of(int db_index, const char *key, size_t length) {
+    uint64_t hash = 1469598103934665603ULL ^ (uint64_t)db_index;
+    for (size_t i = 0; i < length; i++) hash = (hash ^ (unsigned char)key[i]) * 1099511628211ULL;
+    return (size_t)(hash & (bucket_count - 1));
+}
+
+static watch_entry *find_entry(int db_index, const char *key, size_t length) {
+    if (!entry_count) return NULL;
+    for (watch_entry *entry = buckets[bucket_of(db_index, key, length)]; entry; entry = entry->next) {
+        if (entry->db_index == db_index && entry->length == length && !memcmp(entry->key, key, length))
+            return entry;
+    }
+    return NULL;
+}
+
+static void grow_table(void) {
+    size_t old_count = bucket_count;
+    watch_entry **old = buckets;
+    bucket_count = old_count ? old_count * 2 : 64;
+    buckets = zmalloc_calloc(bucket_count * sizeof(watch_entry *));
+    for (size_t i = 0; i < old_count; i++) {
+        while (old[i]) {
+            watch_entry *entry = old[i];
+            old[i] = entry->next;
+            size_t index = bucket_of(entry->db_index, entry->key, entry->length);
+            entry->next = buckets[index];
+            buckets[index] = entry;
+        }
+    }
+    zmalloc_free(old);
+}
+
+static watch_entry *add_entry(int db_index, const char *key, size_t length) {
+    if (entry_count >= bucket_count) grow_table();
+    watch_entry *entry = zmalloc_alloc(sizeof(watch_entry) + length);
+    entry->watchers = NULL;
+    entry->db_index = db_index;
+    entry->length = length;
+    memcpy(entry->key, key, length);
+    size_t index = bucket_of(db_index, key, length);
+    entry->next = buckets[index];
+    buckets[index] = entry;
+    entry_count++;
+    return entry;
+}
+
+static void remove_entry(watch_entry *target) {
+    watch_entry **link = &buckets[bucket_of(target->db_index, target->key, target->length)];
+    while (*link != target) link = &(*link)->next;
+    *link = target->next;
+    zmalloc_free(target);
+    entry_count--;
+}
+
+static void remove_watcher(watch_entry *entry, client *c) {
+    watcher **link = &entry->watchers;
+    while (*link && (*link)->c != c) link = &(*link)->next;
+    if (!*link) return;
+    watcher *found = *link;
+    *link = found->next;
+    zmalloc_free(found);
+    if (!entry->watchers) remove_entry(entry);
+}
+
+static void watch_key(client *c, int db_index, const char *key, size_t length) {
+    watch_entry *entry = find_entry(db_index, key, length);
+    for (struct watched_key *mine = c->watched_keys; entry && mine; mine = mine->next) {
+        if (mine->entry == entry) return;
+    }
+    if (!entry) entry = add_entry(db_index, key, length);
+    watcher *w = zmalloc_alloc(sizeof(watcher));
+    w->c = c;
+    w->next = entry->watchers;
+    entry->watchers = w;
+    struct watched_key *mine = zmalloc_alloc(sizeof(struct watched_key));
+    mine->entry = entry;
+    mine->next = c->watched_keys;
+    c->watched_keys = mine;
+    c->watched_count++;
+}
+
+void multi_unwatch_all(client *c) {
+    while (c->watched_keys) {
+        struct watched_key *mine = c->watched_keys;
+        c->watched_keys = mine->next;
+        remove_watcher(mine->entry, c);
+        zmalloc_free(mine);
+    }
+    c->watched_count = 0;
+}
+
+/* ---- Keyspace hooks ---- */
+
+static void touch(watch_entry *entry) {
+    for (watcher *w = entry->watchers; w; w = w->next) w->c->flags |= CLIENT_DIRTY_CAS;
+}
+
+void multi_key_modified(int db_index, const char *key, size_t length) {
+    if (!entry_count) return;
+    watch_entry *entry = find_entry(db_index, key, length);
+    if (entry) touch(entry);
+}
+
+static int exists_in(int db_index, const watch_entry *entry) {
+    return !key_exists || key_exists(db_index, entry->key, entry->length);
+}
+
+void multi_database_flushed(int db_index) {
+    for (size_t i = 0; entry_count && i < bucket_count; i++) {
+        for (watch_entry *entry = buckets[i]; entry; entry = entry->next) {
+            if ((db_index == -1 || entry->db_index == db_index) && exists_in(entry->db_index, entry)) touch(entry);
+        }
+    }
+}
+
+void multi_databases_swapped(int first_db, int second_db) {
+    for (size_t i = 0; entry_count && i < bucket_count; i++) {
+        for (watch_entry *entry = buckets[i]; entry; entry = entry->next) {
+            if (entry->db_index != first_db && entry->db_index != second_db) continue;
+            if (exists_in(first_db, entry) || exists_in(second_db, entry)) touch(entry);
+        }
+    }
+}
+
+/* ---- The queue ---- */
+
+void multi_queue_command(client *c, command *cmd) {
+    multi_state *state = &c->multi;
+    if (state->count == state->capacity) {
+        state->capacity = state->capacity ? state->capacity * 2 : 4;
+        state->commands = zmalloc_realloc(state->commands, (size_t)state->capacity * sizeof(multi_command));
+    }
+    size_t bytes = (size_t)c->argc * sizeof(resp_argument);
+    for (int i = 0; i < c->argc; i++) bytes += c->argv[i].length;
+    resp_argument *copy = zmalloc_alloc(bytes);
+    char *data = (char *)(copy + c->argc);
+    for (int i = 0; i < c->argc; i++) {
+        memcpy(data, c->argv[i].data, c->argv[i].length);
+        copy[i].data = data;
+        copy[i].length = c->argv[i].length;
+        data += c->argv[i].length;
+    }
+    state->commands[state->count++] = (multi_command){.command = cmd, .argc = c->argc, .argv = copy};
+    reply_simple(c, "QUEUED");
+}
+
+void multi_flag_error(client *c) {
+    if (c->flags & CLIENT_MULTI) c->flags |= CLIENT_DIRTY_EXEC;
+}
+
+void multi_discard(client *c) {
+    for (int i = 0; i < c->multi.count; i++) zmalloc_free(c->multi.commands[i].argv);
+    zmalloc_free(c->multi.commands);
+    memset(&c->multi, 0, sizeof(c->multi));
+    c->flags &= ~(CLIENT_MULTI | CLIENT_DIRTY_EXEC | CLIENT_DIRTY_CAS);
+}
+
+/* ---- Commands ---- */
+
+static void multi_command_handler(client *c) {
+    if (c->flags & CLIENT_MULTI) {
+        reply_error(c, "ERR MULTI calls can not be nested");
+        return;
+    }
+    c->flags |= CLIENT_MULTI;
+    reply_ok(c);
+}
+
+static void discard_command(client *c) {
+    if (!(c->flags & CLIENT_MULTI)) {
+        reply_error(c, "ERR DISCARD without MULTI");
+        return;
+    }
+    multi_discard(c);
+    multi_unwatch_all(c);
+    reply_ok(c);
+}
+
+/* Runs the queue; the queue's copies stand in for argv meanwhile. */
+static void run_queue(client *c) {
+    int argc = c->argc;
+    resp_argument *argv = c->argv;
+    multi_state queue = c->multi;
+    memset(&c->multi, 0, sizeof(c->multi));
+    c->flags &= ~CLIENT_MULTI;
+    c->flags |= CLIENT_ARGV_COPIED;
+    server.in_exec = 1;
+    reply_array_header(c, queue.count);
+    for (int i = 0; i < queue.count; i++) {
+        c->argc = queue.commands[i].argc;
+        c->argv = queue.commands[i].argv;
+        dispatch_call(c, queue.commands[i].command);
+    }
+    server.in_exec = 0;
+    c->flags &= ~CLIENT_ARGV_COPIED;
+    c->argc = argc;
+    c->argv = argv;
+    c->multi = queue;
+}
+
+static void exec_command(client *c) {
+    if (!(c->flags & CLIENT_MULTI)) {
+        reply_error(c, "ERR EXEC without MULTI");
+        return;
+    }
+    if (c->flags & CLIENT_DIRTY_EXEC) {
+        reply_error(c, "EXECABORT Transaction discarded because of previous errors.");
+    } else if (c->flags & CLIENT_DIRTY_CAS) {
+        reply_null_array(c);
+    } else {
+        multi_unwatch_all(c); /* keys touched by the transaction itself must not matter */
+        run_queue(c);
+    }
+    multi_discard(c);
+    multi_unwatch_all(c);
+}
+
+static void watch_command(client *c) {
+    if (c->flags & CLIENT_MULTI) {
+        reply_error(c, "ERR WATCH inside MULTI is not allowed");
+        return;
+    }
+    for (int i = 1; i < c->argc; i++) watch_key(c, c->db_index, c->argv[i].data, c->argv[i].length);
+    reply_ok(c);
+}
+
+static void unwatch_command(client *c) {
+    multi_unwatch_all(c);
+    c->flags &= ~CLIENT_DIRTY_CAS;
+    reply_ok(c);
+}
+
+#define TRANSACTION_FLAGS (COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE)
+
+const command_spec multi_commands[] = {
+    {.name = "multi", .handler = multi_command_handler, .arity = 1,
+     .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
+     .group = "transactions", .summary = "Start a transaction", .since = "1.2.0", .complexity = "O(1)"},
+    {.name = "exec", .handler = exec_command, .arity = 1, .flags = TRANSACTION_FLAGS | COMMAND_SKIP_SLOWLOG,
+     .categories = ACL_SLOW | ACL_TRANSACTION, .group = "transactions",
+     .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
+     .complexity = "Depends on commands in the transaction"},
+    {.name = "discard", .handler = discard_command, .arity = 1,
+     .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
+     .group = "transactions", .summary = "Discard all commands issued after MULTI", .since = "2.0.0",
+     .complexity = "O(N), when N is the number of queued commands"},
+    {.name = "watch", .handler = watch_command, .arity = -2,
+     .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .first_key = 1, .last_key = -1, .key_step = 1,
+     .categories = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
+     .summary = "Monitor changes to keys to determine execution of a MULTI/EXEC block", .since = "2.2.0",
+     .complexity = "O(1) for every key."},
+    {.name = "unwatch", .handler = unwatch_command, .arity = 1,
+     .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
+     .group = "transactions", .summary = "Forget about all watched keys", .since = "2.2.0", .complexity = "O(1)"},
+    {.name = NULL}};
