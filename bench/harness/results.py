@@ -90,24 +90,27 @@ class Results:
 
 
 def print_summary(summary, out):
-    """One line per figure and server: `figure server reference ratio  min..max min..max`."""
-    by_figure = {}
+    """Per figure and server: `figure server reference ratio  min..max min..max`."""
+    by_figure, servers_of = {}, {}
     for row in summary:
-        by_figure.setdefault((row["scenario"], row["figure"], row["unit"]), {})[row["server"]] = row
+        key = (row["scenario"], row["figure"], row["unit"])
+        by_figure.setdefault(key, {})[row["server"]] = row
+        names = servers_of.setdefault(row["scenario"], [])
+        if row["server"] != REFERENCE and row["server"] not in names:
+            names.append(row["server"])
     scenario_shown = None
-    for (scenario, figure, unit), servers in by_figure.items():
+    for (scenario, figure, unit), rows in by_figure.items():
         if scenario != scenario_shown:
-            out.write("\n== %s ==\n%-42s %-16s %10s %10s %7s   %-22s %s\n" % (
+            out.write("\n== %s ==\n%-44s %-16s %10s %10s %7s   %-22s %s\n" % (
                 scenario, "figure", "server", "server", REFERENCE, "ratio", "server min..max",
                 "%s min..max" % REFERENCE))
             scenario_shown = scenario
-        ref = servers.get(REFERENCE)
-        for name, row in servers.items():
-            if name == REFERENCE and len(servers) > 1:
-                continue
-            out.write("%-42s %-16s %10s %10s %7s   %-22s %s\n" % (
-                "%s (%s)" % (figure, unit), name, fmt(row["median"]),
-                fmt(ref["median"]) if ref else "-", fmt(row["ratio"]) if ref else "-",
-                "%s..%s" % (fmt(row["min"]), fmt(row["max"])),
+        ref = rows.get(REFERENCE)
+        for name in servers_of[scenario] or [REFERENCE]:
+            row = rows.get(name)
+            out.write("%-44s %-16s %10s %10s %7s   %-22s %s\n" % (
+                "%s (%s)" % (figure, unit), name, fmt(row["median"]) if row else "-",
+                fmt(ref["median"]) if ref else "-", fmt(row["ratio"]) if row and ref else "-",
+                "%s..%s" % (fmt(row["min"]), fmt(row["max"])) if row else "-",
                 "%s..%s" % (fmt(ref["min"]), fmt(ref["max"])) if ref else "-"))
     out.flush()

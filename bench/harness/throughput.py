@@ -18,7 +18,9 @@ from harness.servers import Server
 from harness.tools import run_loadgen
 
 SCENARIO = "throughput"
-TESTS = ["set", "get", "incr", "mset", "ping"]
+# redis-benchmark test -> the names of the rows it prints in --csv.
+TESTS = {"set": ["SET"], "get": ["GET"], "incr": ["INCR"], "mset": ["MSET (10 keys)"],
+         "ping": ["PING_INLINE", "PING_MBULK"]}
 
 
 def _requests(ctx, depth, test):
@@ -26,7 +28,8 @@ def _requests(ctx, depth, test):
     return max(1000, n // 4) if test == "mset" else n
 
 
-def _bench_once(ctx, server, depth, test, rnd):
+def _bench_once(ctx, server, depth, test):
+    """One redis-benchmark run: (csv rows, server CPU seconds per request), or None."""
     n = _requests(ctx, depth, test)
     argv = [ctx.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", "50",
             "-n", str(n), "-d", "3", "-r", "1000000", "-P", str(depth), "-t", test, "--csv"]
@@ -45,21 +48,24 @@ def _bench_once(ctx, server, depth, test, rnd):
 
 
 def _record(ctx, server, depth, test, rnd, outcome):
-    prefix = "P%d %s" % (depth, test.upper())
+    """outcome: (csv rows, cpu seconds per request), or the word "n/a" or "invalid"."""
+    if isinstance(outcome, str):
+        rows = [{"test": name, "rps": outcome, "p50_latency_ms": outcome,
+                 "p99_latency_ms": outcome} for name in TESTS[test]]
+        cpu = outcome
+    else:
+        rows, cpu = outcome[0], outcome[1] * 1e6
+        for row in rows:
+            for field in ("rps", "p50_latency_ms", "p99_latency_ms"):
+                row[field] = float(row[field])
     record = ctx.results.record
-    if outcome is None:
-        record(SCENARIO, prefix + " rps", "req/s", "higher", server.name, rnd, "n/a")
-        record(SCENARIO, prefix + " cpu", "us/req", "lower", server.name, rnd, "n/a")
-        return
-    rows, cpu_per_request = outcome
     for row in rows:
         name = "P%d %s" % (depth, row["test"])
-        record(SCENARIO, name + " rps", "req/s", "higher", server.name, rnd, float(row["rps"]))
-        record(SCENARIO, name + " p50", "ms", "lower", server.name, rnd,
-               float(row["p50_latency_ms"]))
-        record(SCENARIO, name + " p99", "ms", "lower", server.name, rnd,
-               float(row["p99_latency_ms"]))
-    record(SCENARIO, prefix + " cpu", "us/req", "lower", server.name, rnd, cpu_per_request * 1e6)
+        record(SCENARIO, name + " rps", "req/s", "higher", server.name, rnd, row["rps"])
+        record(SCENARIO, name + " p50", "ms", "lower", server.name, rnd, row["p50_latency_ms"])
+        record(SCENARIO, name + " p99", "ms", "lower", server.name, rnd, row["p99_latency_ms"])
+    record(SCENARIO, "P%d %s cpu" % (depth, test.upper()), "us/req", "lower", server.name, rnd,
+           cpu)
 
 
 def _verify_set_keys(ctx, server):
@@ -85,16 +91,10 @@ def run(ctx, specs):
             for depth in ctx.sizes["pipelines"]:
                 for test in TESTS:
                     for server in order:
-                        outcome = _bench_once(ctx, server, depth, test, rnd)
-                        if test == "set" and outcome is not None and not _verify_set_keys(ctx, server):
+                        outcome = _bench_once(ctx, server, depth, test) or "n/a"
+                        if test == "set" and outcome != "n/a" and not _verify_set_keys(ctx, server):
                             outcome = "invalid"
-                        if outcome == "invalid":
-                            for fig, unit, better in (("rps", "req/s", "higher"),
-                                                      ("cpu", "us/req", "lower")):
-                                ctx.results.record(SCENARIO, "P%d SET %s" % (depth, fig), unit,
-                                                   better, server.name, rnd, "invalid")
-                        else:
-                            _record(ctx, server, depth, test, rnd, outcome)
+                        _record(ctx, server, depth, test, rnd, outcome)
                         ctx.progress("%s r%d P%d %s %s" % (SCENARIO, rnd, depth, test, server.name))
     finally:
         for server in servers:
