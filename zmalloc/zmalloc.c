@@ -23,40 +23,8 @@
 #include <string.h>
 
 #include "zmalloc_backend.h"
+#include "zmalloc_block.h"
 #include "zmalloc_counter.h"
-
-/* ---------------------------------------------------------------- blocks */
-
-/* The address callers see for a block the allocator returned. */
-static inline void *zmalloc_block_to_pointer(void *block, size_t requested) {
-#if ZMALLOC_SIZE_HEADER_BYTES
-    uint64_t header = requested;
-    memcpy(block, &header, sizeof(header));
-    return (char *)block + ZMALLOC_SIZE_HEADER_BYTES;
-#else
-    (void)requested;
-    return block;
-#endif
-}
-
-static inline void *zmalloc_pointer_to_block(const void *pointer) {
-    return (char *)pointer - ZMALLOC_SIZE_HEADER_BYTES;
-}
-
-/* Bytes the caller may use, and bytes the block counts for in used_memory. */
-static inline size_t zmalloc_pointer_usable_size(const void *pointer) {
-#if ZMALLOC_SIZE_HEADER_BYTES
-    uint64_t header;
-    memcpy(&header, zmalloc_pointer_to_block(pointer), sizeof(header));
-    return (size_t)header;
-#else
-    return zmalloc_backend_usable_size((void *)pointer);
-#endif
-}
-
-static inline size_t zmalloc_pointer_counted_size(const void *pointer) {
-    return zmalloc_pointer_usable_size(pointer) + ZMALLOC_SIZE_HEADER_BYTES;
-}
 
 /* ------------------------------------------------------ out-of-memory path */
 

@@ -88,4 +88,23 @@ const char *zmalloc_allocator_name(void);
 /* Physical memory of the machine in bytes, 0 if unknown. */
 size_t zmalloc_total_system_memory(void);
 
+/* Active defragmentation (jemalloc only; elsewhere begin returns -1,
+ * should_move 0 and move NULL).  Call from one thread.
+ *
+ * zmalloc_defrag_begin() starts a defrag cycle: it snapshots the allocator's
+ * per-size-class occupancy that the decisions of the cycle use.  Returns 0
+ * when defragmentation is available.
+ *
+ * zmalloc_defrag_should_move(ptr) says whether moving the block would help:
+ * its slab is not full, its size class has other non-full slabs, and its
+ * slab is used less than 1.125 times their average.
+ *
+ * zmalloc_defrag_move(ptr) copies the block to a new one, frees the old one
+ * and returns the new address, which the caller must store in place of the
+ * old.  used_memory is unchanged.  NULL when nothing was moved (no memory, or
+ * not jemalloc); ptr is then still valid. */
+int zmalloc_defrag_begin(void);
+int zmalloc_defrag_should_move(void *ptr);
+void *zmalloc_defrag_move(void *ptr);
+
 #endif
