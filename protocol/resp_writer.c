@@ -8,11 +8,10 @@
  * spare so a request/response client does not allocate per reply; shrink
  * frees it.
  *
- * Small replies are formatted straight into the tail chunk: an encoder
- * reserves the most bytes it can need (a length header needs at most 24),
- * and when the tail has less room than that a new chunk is started, leaving
- * at most a few unused bytes behind.  Larger payloads are copied across
- * chunks.
+ * Replies are formatted straight into the tail chunk when they fit in it;
+ * otherwise a length header (at most 24 bytes) is written whole, starting a
+ * new chunk if the tail has less room, which leaves at most 23 unused bytes
+ * behind, and payloads are copied across chunks.
  *
  * Deferred headers remember (chunk, offset) and insert the header there when
  * its length is known: by sliding the rest of that chunk (at most one chunk,
@@ -323,10 +322,18 @@ static void write_number_line(resp_output *output, char type, long long value)
 
 /* ---- Encoders ---- */
 
-/* "<type><text>\r\n" */
+/* Free bytes in the tail buffer chunk (0 when the tail is a reference). */
+static size_t tail_room(const resp_output *output)
+{
+    const resp_chunk *tail = output->tail;
+    return tail != NULL ? tail->capacity - tail->length : 0;
+}
+
+/* "<type><text>\r\n": in one piece when it fits the tail, else copied
+ * across chunks so no tail space is left unused. */
 static void write_text_line(resp_output *output, char type, const char *text, size_t length)
 {
-    if (length + 3 <= RESP_OUTPUT_CHUNK_SIZE) {
+    if (length + 3 <= tail_room(output)) {
         char *cursor = reserve(output, length + 3);
         cursor[0] = type;
         memcpy(cursor + 1, text, length);
@@ -357,7 +364,7 @@ void resp_write_integer(resp_output *output, long long value)
 
 void resp_write_bulk(resp_output *output, const void *data, size_t length)
 {
-    if (length + HEADER_MAXIMUM + 2 <= RESP_OUTPUT_CHUNK_SIZE) {
+    if (length + HEADER_MAXIMUM + 2 <= tail_room(output)) {
         char *cursor = reserve(output, length + HEADER_MAXIMUM + 2);
         cursor[0] = '$';
         size_t used = 1 + (size_t)resp_format_int64(cursor + 1, (long long)length);
