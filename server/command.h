@@ -122,6 +122,8 @@ typedef struct command_spec {
     const char *complexity;
     const struct command_spec *subcommands; /* NULL-name terminated, or NULL */
     uint32_t key_flags;  /* enum key_flag bits of its keys; 0: derived from flags */
+    const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
+                            "nondeterministic_output request_policy:all_shards" */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
