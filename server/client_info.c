@@ -52,6 +52,15 @@ static output_figures output_of(const client *c) {
     return figures;
 }
 
+/* Bytes of the running command's arguments, as Redis counts them (string
+ * lengths only); 0 for a client that is not executing. */
+static size_t argv_memory(const client *c) {
+    if (!(c->flags & CLIENT_EXECUTING)) return 0;
+    size_t total = 0;
+    for (int i = 0; i < c->argc; i++) total += c->argv[i].length;
+    return total;
+}
+
 static size_t multi_memory(const client *c) {
     size_t total = (size_t)c->multi.capacity * sizeof(multi_command);
     for (int i = 0; i < c->multi.count; i++) {
@@ -66,7 +75,7 @@ void client_info_append(strbuf *out, const client *c) {
     char flags[16];
     client_info_flags(c, flags, sizeof(flags));
     int64_t now = server_unix_time_ms();
-    size_t argv_memory = (c->flags & CLIENT_EXECUTING) ? client_argv_memory(c) : 0;
+    size_t arguments = argv_memory(c);
     output_figures output = output_of(c);
     char events[3] = {0};
     size_t event_count = 0;
@@ -81,8 +90,8 @@ void client_info_append(strbuf *out, const client *c) {
                   (long long)(now - c->creation_time_ms) / 1000, (long long)(now - c->last_interaction_ms) / 1000,
                   flags, c->db_index, c->pubsub_channels, c->pubsub_patterns,
                   (c->flags & CLIENT_MULTI) ? c->multi.count : -1, resp_parser_pending_bytes(c->parser),
-                  resp_parser_free_capacity(c->parser), argv_memory, multi_memory(c), output.buffer_size,
+                  resp_parser_free_capacity(c->parser), arguments, multi_memory(c), output.buffer_size,
                   output.buffer_used, output.buffer_used, output.list_length, output.list_memory,
-                  client_memory(c) + argv_memory, events, command_name(c), c->resp_version,
+                  client_memory(c) + arguments, events, command_name(c), c->resp_version,
                   c->library_name ? c->library_name : "", c->library_version ? c->library_version : "");
 }

@@ -59,6 +59,25 @@ void command_info_reply_key_flags(client *c, uint32_t key_flags) {
     }
 }
 
+/* Tips are stored as one space-separated string. */
+static void reply_tips(client *c, const char *tips) {
+    int count = 0;
+    for (const char *p = tips; p && *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        count++;
+        while (*p && *p != ' ') p++;
+    }
+    reply_set_header(c, count);
+    for (const char *p = tips; count > 0 && *p;) {
+        while (*p == ' ') p++;
+        const char *end = p;
+        while (*end && *end != ' ') end++;
+        if (end > p) reply_bulk(c, p, (size_t)(end - p));
+        p = end;
+    }
+}
+
 static void reply_key_spec(client *c, const command *cmd) {
     const command_spec *spec = cmd->spec;
     reply_map_header(c, 3);
@@ -97,7 +116,7 @@ void command_info_reply(client *c, const command *cmd) {
     reply_integer(c, spec->last_key);
     reply_integer(c, spec->key_step);
     reply_categories(c, spec->categories);
-    reply_set_header(c, 0); /* tips */
+    reply_tips(c, spec->tips);
     if (spec->first_key > 0) {
         reply_set_header(c, 1);
         reply_key_spec(c, cmd);

@@ -226,7 +226,8 @@ static const command_spec command_subcommands[] = {
      .summary = "Number of commands", .complexity = "O(1)"},
     {.name = "docs", .handler = command_docs_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
-     .summary = "Documentation of commands", .complexity = "O(N) where N is the number of commands to look up"},
+     .summary = "Documentation of commands", .complexity = "O(N) where N is the number of commands to look up",
+     .tips = "nondeterministic_output_order"},
     {.name = "getkeys", .handler = command_getkeys_command, .arity = -4, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "Extract the keys of a full command line", .complexity = "O(N) where N is the number of arguments to the command"},
@@ -239,15 +240,18 @@ static const command_spec command_subcommands[] = {
      .summary = "Describe the COMMAND subcommands", .complexity = "O(1)"},
     {.name = "info", .handler = command_info_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
-     .summary = "Describe commands", .complexity = "O(N) where N is the number of commands to look up"},
+     .summary = "Describe commands", .complexity = "O(N) where N is the number of commands to look up",
+     .tips = "nondeterministic_output_order"},
     {.name = "list", .handler = command_list_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
-     .summary = "Names of the commands", .complexity = "O(N) where N is the total number of Redis commands"},
+     .summary = "Names of the commands", .complexity = "O(N) where N is the total number of Redis commands",
+     .tips = "nondeterministic_output_order"},
     {0}};
 
 const command_spec command_commands[] = {
     {.name = "command", .handler = command_command, .arity = -1, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "Describe every command", .complexity = "O(N) where N is the total number of commands",
-     .subcommands = command_subcommands},
+     .subcommands = command_subcommands,
+     .tips = "nondeterministic_output_order"},
     {0}};

@@ -97,5 +97,6 @@ static void info_command(client *c) {
 const command_spec info_commands[] = {
     {.name = "info", .handler = info_command, .arity = -1, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
-     .summary = "Server information and statistics", .complexity = "O(1)"},
+     .summary = "Server information and statistics", .complexity = "O(1)",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {0}};
