@@ -43,9 +43,9 @@ function classify(text,    cmd, m) {
         if (cmd ~ /^x/) return "streams"
         return "not yet implemented: " toupper(cmd)
     }
-    if (match(text, /unknown subcommand '[^']*'\. Try [A-Za-z|]+ HELP/)) {
+    if (match(text, /unknown subcommand( or wrong number of arguments for)? '[^']*'\. Try [A-Za-z|]+ HELP/)) {
         m = substr(text, RSTART, RLENGTH)
-        sub(/^unknown subcommand '/, "", m)
+        sub(/^[^']*'/, "", m)
         split(m, parts, "'. Try ")
         sub(/ HELP$/, "", parts[2])
         if (toupper(parts[2]) == "FUNCTION") return "scripting"

@@ -21,6 +21,8 @@
 #     out, loses its server or ends without "All tests passed"/"tests failed"
 #     is aborted: the tests it did not report (units.txt knows how many
 #     redis-server reports) count as failures.
+#   - Tests known to hang zkv (hangs.txt) are skipped, with the reason on
+#     file, so one missing reply does not cost the rest of its unit.
 #   - The result of a unit is the set of test names that printed [ok] and
 #     never [err].  Expectations (expected-passes.txt: "<unit><TAB><name>")
 #     must all be in that set; tests passing beyond them are listed so the file
@@ -41,6 +43,7 @@
 #   --update-expectations   rewrite the expectations of the units run with the tests
 #                           that passed in every round
 #   --keep                  keep the scratch directory (logs of every unit)
+#   --no-hang-skips         also run the tests hangs.txt skips because they hang zkv
 #   --list-failures         print every failed test with its reason (reasons.awk)
 #   --verbose               print each unit's harness output
 # Exit status: 0 when no unit aborted and every expectation holds, else 1.
@@ -61,6 +64,7 @@ update=0
 keep=0
 verbose=0
 list_failures=0
+hang_skips=1
 selected=()
 
 while [ $# -gt 0 ]; do
@@ -77,6 +81,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --verbose) verbose=1; shift ;;
     --list-failures) list_failures=1; shift ;;
+    --no-hang-skips) hang_skips=0; shift ;;
     -h|--help) sed -n '/^# Usage:/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) selected+=("$1"); shift ;;
@@ -217,6 +222,12 @@ run_unit() {
   local harness_args=(--single "$name" --clients 1 --durable --ignore-encoding
                       --tags "$harness_tags" --timeout "$limit"
                       --baseport "$baseport" --portcount 250)
+  if [ "$real_redis" = 0 ] && [ "$hang_skips" = 1 ]; then
+    local hang
+    while IFS= read -r hang; do
+      harness_args+=(--skiptest "$hang")
+    done < <(awk -F'\t' -v u="$name" '$1 == u { print $2 }' "$here/hangs.txt")
+  fi
   local server_pid="" abort_reason=""
   if [ "${unit_mode[$name]}" = external ]; then
     local started
@@ -319,7 +330,7 @@ run_round() {
 # [ok] and never [err]) go to <round_dir>/passing.
 total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
 report_round() {
-  local round_dir=$1 name dir result passed failed skipped note status_line missing
+  local round_dir=$1 name dir result passed failed skipped note status_line missing hung
   total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
   : >"$round_dir/passing"
   printf '%-22s %7s %7s %8s  %s\n' unit passed failed skipped note
@@ -341,6 +352,9 @@ report_round() {
     fi
     if [ "$real_redis" = 1 ]; then
       note="${note:+$note; }results=$((passed + failed + skipped))"
+    elif [ "$hang_skips" = 1 ]; then
+      hung=$(awk -F'\t' -v u="$name" '$1 == u' "$here/hangs.txt" | wc -l)
+      [ "$hung" -gt 0 ] && note="${note:+$note; }$hung skipped as hanging zkv (hangs.txt)"
     fi
     printf '%-22s %7d %7d %8d  %s\n' "$name" "$passed" "$failed" "$skipped" "$note"
     total_passed=$((total_passed + passed))
