@@ -4,7 +4,8 @@
 # Design: the reason is read from the error text the harness prints under each
 # [err] line.  An unknown command names the missing feature, and the command
 # tells which data type or subsystem it belongs to; other texts are coarser
-# (lost connection, unknown subcommand or config parameter, wrong reply).  A
+# (lost connection, unknown subcommand, config parameter or INFO field,
+# wrong reply).  A
 # test that fails on a wrong reply may still be about a missing type (a setup
 # step is fine, an assertion is not), so "wrong reply" is the bucket to read
 # test by test.
@@ -60,6 +61,11 @@ function classify(text,    cmd, m) {
         sub(/^[^']*'/, "", m)
         sub(/'$/, "", m)
         return "not yet implemented: CONFIG parameter " m
+    }
+    if (text ~ /Expected '' to / && match(text, /\[s -?[0-9]* ?[a-z_0-9]+\]/)) {
+        m = substr(text, RSTART + 3, RLENGTH - 4)
+        sub(/^-?[0-9]+ /, "", m)
+        return "not yet implemented: INFO field " m
     }
     if (text ~ /WRONGTYPE/) return "wrong reply (WRONGTYPE)"
     if (text ~ /connection refused|connection reset|broken pipe|I\/O error|couldn't open socket/)
