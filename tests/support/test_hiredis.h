@@ -1,0 +1,72 @@
+/* test_hiredis: cmocka assertions over hiredis replies, shared by the
+ * integration tests (header-only so tests/CMakeLists.txt need not change).
+ *
+ * Each helper consumes (frees) the reply it checks, so a test reads as a
+ * list of `command -> expected reply` lines.
+ */
+#ifndef ZKV_TEST_HIREDIS_H
+#define ZKV_TEST_HIREDIS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+
+static inline redisContext *test_redis_connect(int port) {
+    struct timeval timeout = {5, 0};
+    redisContext *context = redisConnectWithTimeout("127.0.0.1", port, timeout);
+    assert_non_null(context);
+    assert_int_equal(context->err, 0);
+    redisSetTimeout(context, timeout);
+    return context;
+}
+
+static inline void expect_reply_type(redisReply *reply, int type) {
+    assert_non_null(reply);
+    if (reply->type != type && reply->type == REDIS_REPLY_ERROR) print_error("unexpected error: %s\n", reply->str);
+    assert_int_equal(reply->type, type);
+}
+
+static inline void expect_status(redisReply *reply, const char *text) {
+    expect_reply_type(reply, REDIS_REPLY_STATUS);
+    assert_string_equal(reply->str, text);
+    freeReplyObject(reply);
+}
+
+static inline void expect_error(redisReply *reply, const char *text) {
+    expect_reply_type(reply, REDIS_REPLY_ERROR);
+    assert_string_equal(reply->str, text);
+    freeReplyObject(reply);
+}
+
+static inline void expect_bulk(redisReply *reply, const char *text) {
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    assert_int_equal(reply->len, strlen(text));
+    assert_memory_equal(reply->str, text, reply->len);
+    freeReplyObject(reply);
+}
+
+static inline void expect_integer(redisReply *reply, long long value) {
+    expect_reply_type(reply, REDIS_REPLY_INTEGER);
+    assert_int_equal(reply->integer, value);
+    freeReplyObject(reply);
+}
+
+static inline void expect_nil(redisReply *reply) {
+    expect_reply_type(reply, REDIS_REPLY_NIL);
+    freeReplyObject(reply);
+}
+
+/* Reads the next pipelined reply. */
+static inline redisReply *next_reply(redisContext *context) {
+    void *reply = NULL;
+    assert_int_equal(redisGetReply(context, &reply), REDIS_OK);
+    return reply;
+}
+
+#endif
