@@ -319,7 +319,11 @@ void resp_parser_shrink(resp_parser *parser)
 
 static void grow_arguments(resp_parser *parser)
 {
-    int slots = parser->argument_slots ? parser->argument_slots * 2 : INITIAL_ARGUMENT_SLOTS;
+    int slots = INITIAL_ARGUMENT_SLOTS;
+    if (parser->argument_slots > INT_MAX / 2)
+        slots = INT_MAX; /* argc never exceeds INT_MAX: counts are capped there */
+    else if (parser->argument_slots > 0)
+        slots = parser->argument_slots * 2;
     parser->argv = zmalloc_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
     parser->argument_blocks =
         zmalloc_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
