@@ -10,6 +10,7 @@ interval for the over-time chart.  The data are verified at the end (the
 deleted half missing, the overwritten quarter new, the rest original)
 before any figure is recorded.
 """
+import subprocess
 import threading
 import time
 
@@ -126,5 +127,8 @@ def run(ctx, specs, scenario="fragmentation"):
     for rnd in range(ctx.rounds):
         order = specs[rnd % len(specs):] + specs[:rnd % len(specs)]
         for spec in order:
-            _one(ctx, spec, scenario, rnd)
+            try:
+                _one(ctx, spec, scenario, rnd)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+                ctx.results.problem(spec.name, scenario, "failed: %s" % err)
             ctx.progress("%s r%d %s" % (scenario, rnd, spec.name))

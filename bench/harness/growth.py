@@ -85,5 +85,8 @@ def run(ctx, specs):
     for rnd in range(ctx.rounds):
         order = specs[rnd % len(specs):] + specs[:rnd % len(specs)]
         for spec in order:
-            _one(ctx, spec, rnd)
+            try:
+                _one(ctx, spec, rnd)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+                ctx.results.problem(spec.name, "growth", "failed: %s" % err)
             ctx.progress("growth r%d %s" % (rnd, spec.name))

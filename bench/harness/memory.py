@@ -8,6 +8,7 @@ then sets an EXPIRE on every key, so it costs one load instead of two.
 A case the server cannot do (no INFO field, no EXPIRE) reports n/a; a case
 whose sample reads back wrong reports invalid.
 """
+import subprocess
 import time
 
 from harness.servers import Server
@@ -76,5 +77,8 @@ def run(ctx, specs, scenario="memory"):
         order = specs[rnd % len(specs):] + specs[:rnd % len(specs)]
         for label, size, seed, with_ttl in CASES:
             for spec in order:
-                _case(ctx, spec, scenario, rnd, label, size, seed, with_ttl)
+                try:
+                    _case(ctx, spec, scenario, rnd, label, size, seed, with_ttl)
+                except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+                    ctx.results.problem(spec.name, scenario, "%s: failed: %s" % (label, err))
                 ctx.progress("%s r%d %s %s" % (scenario, rnd, label, spec.name))

@@ -39,7 +39,10 @@ def _bench_once(ctx, server, depth, test):
     except subprocess.TimeoutExpired:
         ctx.log.write("$ %s\ntimed out\n" % " ".join(argv))
         return None
-    cpu = server.cpu_seconds() - cpu_before
+    try:
+        cpu = server.cpu_seconds() - cpu_before
+    except OSError:
+        return None
     ctx.log.write("$ %s\n%s%s" % (" ".join(argv), proc.stdout, proc.stderr))
     rows = [r for r in csv.DictReader(io.StringIO(proc.stdout)) if r.get("rps")]
     if proc.returncode != 0 or not rows or "rror" in proc.stderr:
@@ -87,11 +90,17 @@ def run(ctx, specs):
         for spec in specs:
             servers.append(Server(spec, ctx.logdir))
         for rnd in range(ctx.rounds):
-            order = servers if rnd % 2 == 0 else servers[::-1]
+            order = list(servers) if rnd % 2 == 0 else servers[::-1]
             for depth in ctx.sizes["pipelines"]:
                 for test in TESTS:
-                    for server in order:
+                    for i, server in enumerate(order):
                         outcome = _bench_once(ctx, server, depth, test) or "n/a"
+                        if not server.alive():
+                            ctx.results.problem(server.name, SCENARIO, "died during P%d %s, "
+                                                "restarted" % (depth, test))
+                            order[i] = servers[servers.index(server)] = Server(server.spec,
+                                                                               ctx.logdir)
+                            outcome = "invalid"
                         if test == "set" and outcome != "n/a" and not _verify_set_keys(ctx, server):
                             outcome = "invalid"
                         _record(ctx, server, depth, test, rnd, outcome)
