@@ -160,7 +160,7 @@ static void test_header_hides_itself_and_keeps_alignment(void **state) {
 static void test_good_size_matches_consumption(void **state) {
     (void)state;
     int allocator_knows = zmalloc_size_header_bytes() != 0 || zmalloc_good_size(17) != 17;
-    for (size_t size = 0; size < 70000; size = size < 300 ? size + 1 : size * 5 / 4) {
+    for (size_t size = 0; size < (16 << 20); size = size < 300 ? size + 1 : size * 5 / 4 + 1) {
         size_t good = zmalloc_good_size(size);
         assert_true(good >= size);
         if (!allocator_knows) continue;

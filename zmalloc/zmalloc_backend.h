@@ -4,7 +4,8 @@
  *   jemalloc  Debian's build is not prefixed: linking it replaces the
  *             process's malloc, and nallocx/mallctl come with it.  Block
  *             sizes are read from jemalloc's per-thread byte totals (below).
- *   tcmalloc  gperftools' tc_* entry points and tc_malloc_size.
+ *   tcmalloc  gperftools' tc_* entry points; sizes from tc_nallocx when
+ *             allocating and tc_malloc_size when freeing.
  *   libc      malloc and, on glibc, malloc_usable_size.  Other C libraries
  *             have no size query, so the size header is used.
  *
@@ -120,6 +121,11 @@ static inline zmalloc_backend_allocation zmalloc_backend_allocate_counted(size_t
     uint64_t before = *allocated;
     allocation.block = zeroed ? calloc(1, size) : malloc(size);
     allocation.usable = (size_t)(*allocated - before);
+#elif defined(ZMALLOC_BACKEND_TCMALLOC)
+    /* tc_nallocx is arithmetic on the size classes; tc_malloc_size would
+     * look the block up in the page map. */
+    allocation.block = zeroed ? tc_calloc(1, size) : tc_malloc(size);
+    allocation.usable = tc_nallocx(size, 0);
 #else
     allocation.block = zeroed ? zmalloc_backend_calloc(size) : zmalloc_backend_malloc(size);
     allocation.usable = allocation.block ? zmalloc_backend_usable_size(allocation.block) : 0;
