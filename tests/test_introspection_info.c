@@ -105,9 +105,23 @@ static void test_line_format(void **state) {
     close(fd);
 }
 
+/* Connections closed by earlier tests may still be open server-side for a
+ * moment: waits (bounded) until connected_clients is `count`. */
+static void wait_connected_clients(long long count) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+        char *text = info("clients");
+        long long connected = info_integer(text, "connected_clients");
+        free(text);
+        if (connected == count) return;
+        usleep(10000);
+    }
+    fail_msg("connected_clients never reached %lld", count);
+}
+
 static void test_server_and_clients_fields(void **state) {
     (void)state;
     redisContext *second = test_redis_connect(server.port);
+    wait_connected_clients(2);
     char *text = info("server clients replication persistence");
     char value[128];
     assert_string_equal(info_field(text, "redis_version", value, sizeof(value)), "7.0.15");
