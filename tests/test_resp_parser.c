@@ -245,6 +245,7 @@ static const corpus_entry small_limit_corpus[] = {
     ENTRY("*1\r\n$12345678\r\n", "|ERR Protocol error: too big bulk count string"),
     ENTRY("*1\r\nX12345678", "|ERR Protocol error: too big bulk count string"),
     ENTRY("*1\r\n$16\r\n0123456789abcdef\r\n", "M(16:0123456789abcdef)|more:0"),
+    ENTRY("*2\r\n$0\r\n\r\n$1\r\nx\r\n*0\r\n", "M(0:)(1:x)|more:0"),
     ENTRY("*1\r\n$17\r\n", "|ERR Protocol error: invalid bulk length"),
     ENTRY("*4\r\n", "|more:4"),
     ENTRY("*5\r\n", "|ERR Protocol error: invalid multibulk length"),
@@ -390,6 +391,7 @@ static void test_big_argument_received_in_place(void **state)
     while (sent < length) {
         area = resp_parser_read_area(parser, &capacity);
         assert_int_equal(capacity, length - sent); /* the rest of the block, exactly */
+        assert_int_equal(resp_parser_free_capacity(parser), capacity);
         size_t count = capacity < RESP_READ_CHUNK ? capacity : RESP_READ_CHUNK;
         memcpy(area, request + sent, count);
         resp_parser_commit_read(parser, count);
@@ -401,6 +403,8 @@ static void test_big_argument_received_in_place(void **state)
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
     assert_big_value(&command, value_length);
     assert_null(resp_parser_take_argument(parser, 0));
+    assert_null(resp_parser_take_argument(parser, -1));
+    assert_null(resp_parser_take_argument(parser, 2));
     char *block = resp_parser_take_argument(parser, 1);
     assert_non_null(block);
     assert_ptr_equal(block, command.argv[1].data);
@@ -512,6 +516,7 @@ static void test_error_is_final(void **state)
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_ERROR);
     assert_string_equal(resp_parser_error(parser), "ERR Protocol error: invalid multibulk length");
     resp_parser_destroy(parser);
+    resp_parser_destroy(NULL);
 }
 
 /* Limits changed at run time apply to the next header. */
@@ -563,6 +568,73 @@ static void test_buffer_accounting(void **state)
     resp_parser_destroy(parser);
 }
 
+/* A pipelined client filling every read: each read leaves a partial
+ * command, whose parsed arguments must survive the move to the buffer's
+ * front, and the buffer must stop growing. */
+static void test_compaction_keeps_arguments(void **state)
+{
+    (void)state;
+    resp_parser *parser = resp_parser_create(NULL);
+    resp_command command;
+    const char ping[] = "*1\r\n$4\r\nPING\r\n";
+    const char partial[] = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva";
+    size_t capacity_seen = 0;
+    for (int round = 0; round < 50; round++) {
+        size_t capacity;
+        char *area = resp_parser_read_area(parser, &capacity);
+        assert_true(capacity >= RESP_READ_CHUNK);
+        if (round > 0) { /* the partial SET moved to the front, arguments rebased */
+            memcpy(area, "lue\r\n", 5);
+            resp_parser_commit_read(parser, 5);
+            assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+            assert_int_equal(command.argc, 3);
+            assert_memory_equal(command.argv[0].data, "SET", 3);
+            assert_memory_equal(command.argv[1].data, "key", 3);
+            assert_int_equal(command.argv[2].length, 5);
+            assert_memory_equal(command.argv[2].data, "value", 5);
+            area = resp_parser_read_area(parser, &capacity);
+        }
+        size_t used = 0;
+        while (used + sizeof(ping) - 1 + sizeof(partial) - 1 <= capacity) {
+            memcpy(area + used, ping, sizeof(ping) - 1);
+            used += sizeof(ping) - 1;
+        }
+        memcpy(area + used, partial, sizeof(partial) - 1);
+        resp_parser_commit_read(parser, used + sizeof(partial) - 1);
+        int pings = 0;
+        while (resp_parser_next_command(parser, &command) == RESP_PARSE_COMMAND)
+            pings++;
+        assert_int_equal(pings, (int)(used / (sizeof(ping) - 1)));
+        assert_int_equal(resp_parser_pending_bytes(parser), sizeof(partial) - 1);
+        if (round == 2)
+            capacity_seen = resp_parser_memory(parser);
+        if (round > 2)
+            assert_int_equal(resp_parser_memory(parser), capacity_seen);
+    }
+    resp_parser_destroy(parser);
+}
+
+/* Shrinking after a command with many arguments releases the vector too. */
+static void test_shrink_releases_argument_vector(void **state)
+{
+    (void)state;
+    resp_parser *parser = resp_parser_create(NULL);
+    resp_command command;
+    const char request[] = "MSET a 1 b 2 c 3 d 4 e 5 f 6\r\n";
+    resp_parser_feed(parser, request, sizeof(request) - 1);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_int_equal(command.argc, 13);
+    size_t before = resp_parser_memory(parser);
+    resp_parser_shrink(parser);
+    assert_int_equal(resp_parser_memory(parser), 0);
+    assert_true(before > RESP_READ_CHUNK);
+    resp_parser_feed(parser, request, sizeof(request) - 1);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_int_equal(command.argc, 13);
+    assert_memory_equal(command.argv[12].data, "6", 1);
+    resp_parser_destroy(parser);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_error_is_final),
         cmocka_unit_test(test_set_limits),
         cmocka_unit_test(test_buffer_accounting),
+        cmocka_unit_test(test_compaction_keeps_arguments),
+        cmocka_unit_test(test_shrink_releases_argument_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,6 +295,19 @@ static void test_deferred_headers(void **state)
     assert_memory_equal(bytes + RESP_OUTPUT_CHUNK_SIZE, "*1\r\n:5\r\n", 8);
     free(bytes);
 
+    /* Deferred at the end of a full chunk and set at once: the header goes
+     * into a new chunk that becomes the tail, and writing continues there. */
+    resp_write_simple(output, text, filler);
+    resp_write_raw(output, "..", 2);
+    late = resp_write_deferred_header(output);
+    resp_set_deferred_array_length(output, late, 1);
+    resp_write_integer(output, 6);
+    assert_int_equal(resp_output_chunk_count(output), 1);
+    bytes = drain_output(output, 100, &length);
+    assert_int_equal(length, RESP_OUTPUT_CHUNK_SIZE + 8);
+    assert_memory_equal(bytes + RESP_OUTPUT_CHUNK_SIZE, "*1\r\n:6\r\n", 8);
+    free(bytes);
+
     /* A deferred header set after more chunks were filled. */
     resp_deferred early = resp_write_deferred_header(output);
     for (int i = 0; i < 3000; i++)
@@ -437,6 +450,7 @@ static void test_memory_returned(void **state)
     free(drain_output(output, 5000, &length));
     resp_write_integer(output, 1);
     resp_output_destroy(output);
+    resp_output_destroy(NULL);
     assert_int_equal(zmalloc_used_memory(), before);
 }
 
