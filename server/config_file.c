@@ -268,16 +268,19 @@ static void append_directive(strbuf *out, const config_parameter *parameter) {
     strbuf_free(&value);
 }
 
+/* Compares formatted values, so "256mb" and "268435456" are the same.  The
+ * default is formatted by setting it briefly and putting the current text
+ * back, which the parsers guarantee to accept since they produced it. */
 static int differs_from_default(const config_parameter *parameter) {
-    strbuf current = STRBUF_INIT;
+    strbuf current = STRBUF_INIT, standard = STRBUF_INIT;
     config_parameter_get(parameter, &current);
-    int differs = strcmp(strbuf_cstring(&current), parameter->default_text) != 0;
-    if (differs && parameter->type == CONFIG_MEMORY) {
-        unsigned long long default_value;
-        differs = config_parse_memory(parameter->default_text, &default_value) != 0 ||
-                  strtoull(strbuf_cstring(&current), NULL, 10) != default_value;
-    }
+    const char *ignored = NULL;
+    config_parameter_set(parameter, parameter->default_text, &ignored);
+    config_parameter_get(parameter, &standard);
+    config_parameter_set(parameter, strbuf_cstring(&current), &ignored);
+    int differs = strcmp(strbuf_cstring(&current), strbuf_cstring(&standard)) != 0;
     strbuf_free(&current);
+    strbuf_free(&standard);
     return differs;
 }
 
@@ -289,7 +292,7 @@ static void rewrite_lines(FILE *file, strbuf *out, unsigned char *written) {
         char **words;
         int count = config_split_line(line, &words);
         const config_parameter *parameter = count > 0 && words[0][0] != '#' ? config_find(words[0]) : NULL;
-        if (count > 0) config_free_words(words, count);
+        if (count >= 0) config_free_words(words, count);
         if (!parameter) {
             strbuf_append_cstring(out, line);
             if (out->length && out->data[out->length - 1] != '\n') strbuf_append_char(out, '\n');

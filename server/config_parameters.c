@@ -28,7 +28,7 @@ static int parse_bind(const config_parameter *parameter, const char *text, const
     char **words;
     int count = config_split_line(text, &words);
     if (count < 0 || count > SERVER_MAX_BIND) {
-        if (count > 0) config_free_words(words, count);
+        if (count >= 0) config_free_words(words, count);
         *error = "Too many bind addresses specified.";
         return -1;
     }
@@ -98,7 +98,7 @@ static int parse_output_limits(const config_parameter *parameter, const char *te
     char **words;
     int count = config_split_line(text, &words);
     if (count <= 0 || count % 4) {
-        if (count > 0) config_free_words(words, count);
+        if (count >= 0) config_free_words(words, count);
         *error = "Wrong number of arguments in buffer limit configuration.";
         return -1;
     }
@@ -169,7 +169,7 @@ static int parse_percentiles(const config_parameter *parameter, const char *text
             result = -1;
         }
     }
-    if (count > 0) config_free_words(words, count);
+    if (count >= 0) config_free_words(words, count);
     if (result) return -1;
     memcpy(C->latency_tracking_percentiles, values, (size_t)count * sizeof(double));
     C->latency_tracking_percentile_count = count;
