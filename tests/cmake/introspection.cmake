@@ -9,7 +9,7 @@ zkv_unit_test(test_introspection_histogram
   LIBS zkv_zmalloc)
 target_include_directories(test_introspection_histogram PRIVATE ${ZKV_INTROSPECTION_SERVER_DIR})
 
-foreach(name client command info slowlog)
+foreach(name client command info slowlog monitor)
   zkv_integration_test(test_introspection_${name}
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_${name}.c)
 endforeach()
