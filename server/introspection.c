@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
 #include "histogram.h"
 #include "latency.h"
 #include "monitor.h"
@@ -31,7 +32,10 @@ void introspection_observe_command(client *c, command *cmd, long long duration_u
     if (server.monitor_count > 0) monitor_feed(c, cmd);
 }
 
-int introspection_init(void) { return dispatch_add_observer(introspection_observe_command); }
+int introspection_init(void) {
+    if (config_add_resetstat_hook(introspection_reset_histograms) != 0) return -1;
+    return dispatch_add_observer(introspection_observe_command);
+}
 
 histogram *introspection_command_histogram(const command *cmd) { return cmd->introspection; }
 

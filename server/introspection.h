@@ -16,7 +16,8 @@
 #include "command.h"
 #include "resp_parser.h"
 
-/* Registers the observer; call once at start-up after the command table. */
+/* Registers the observer (and the CONFIG RESETSTAT hook that clears the
+ * latency histograms); call once at start-up after the command table. */
 int introspection_init(void);
 
 /* The observer itself (exposed for tests). */

@@ -224,6 +224,13 @@ static void test_latencystats(void **state) {
     assert_int_equal(sscanf(value, "p50=%lf,p99=%lf,p99.9=%lf%c", &p50, &p99, &p999, &tail), 3);
     assert_true(p50 <= p99 && p99 <= p999);
     free(text);
+    /* CONFIG RESETSTAT clears the histograms with the other statistics. */
+    expect_status(redisCommand(context, "CONFIG RESETSTAT"), "OK");
+    text = info("latencystats commandstats");
+    assert_null(info_field(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
+    assert_null(info_field(text, "cmdstat_client|getname", value, sizeof(value)));
+    assert_non_null(info_field(text, "latency_percentiles_usec_config|resetstat", value, sizeof(value)));
+    free(text);
 }
 
 static void test_resp3_verbatim(void **state) {
