@@ -288,12 +288,11 @@ static void bitop_command(client *c) {
     size_t longest = sources.longest;
     if (longest == 0) {
         /* Only empty or missing sources: the destination is deleted. */
-        if (bits_delete(c, &c->argv[2])) bits_key_modified(c, &c->argv[2], 1);
+        bits_delete(c, &c->argv[2]);
     } else {
         unsigned char *result = zmalloc_alloc(longest);
         bitops_combine(operation, result, longest, sources.bytes, sources.lengths, sources.count);
         bits_store(c, &c->argv[2], result, longest);
-        bits_key_modified(c, &c->argv[2], 1);
         zmalloc_free(result);
     }
     bitop_sources_free(&sources);

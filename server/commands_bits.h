@@ -51,13 +51,13 @@ unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t
                                      size_t *length, bool *grew);
 
 /* Replaces the value of `key` by a new raw string (any TTL is dropped),
- * as BITOP stores its result. */
+ * as BITOP stores its result.  Signals the change. */
 void bits_store(client *c, const resp_argument *key, const unsigned char *data, size_t length);
 
-/* Deletes `key`; true if it existed. */
+/* Deletes `key`; true if it existed (the change is then signalled). */
 bool bits_delete(client *c, const resp_argument *key);
 
-/* Signals a write to `key` (WATCH, dirty counter). */
+/* Signals an in-place write to `key` (WATCH, dirty counter). */
 void bits_key_modified(client *c, const resp_argument *key, long long changes);
 
 #endif
