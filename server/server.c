@@ -40,12 +40,6 @@ static struct event *signal_events[2];
 
 /* ---- Clocks ---- */
 
-uint64_t server_monotonic_us(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
-}
-
 void server_update_cached_time(void) {
     struct timeval now;
     gettimeofday(&now, NULL);
@@ -145,6 +139,7 @@ static void make_run_id(void) {
 
 int server_init(void) {
     server.pid = getpid();
+    monotonic_init();
     server_update_cached_time();
     server.start_time_ms = server.unix_time_ms;
     server.start_monotonic_us = server_monotonic_us();

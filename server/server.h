@@ -237,8 +237,10 @@ typedef struct server_state {
 
 extern server_state server;
 
-/* Microseconds from an arbitrary fixed origin, never going backwards. */
+/* Microseconds from an arbitrary fixed origin, never going backwards
+ * (monotonic.c; monotonic_init picks the fastest reliable source). */
 uint64_t server_monotonic_us(void);
+void monotonic_init(void);
 /* Wall clock in milliseconds, cached once per event-loop iteration. */
 static inline int64_t server_unix_time_ms(void) { return server.unix_time_ms; }
 /* Refreshes the cached wall clock (the loop does it each iteration). */
