@@ -93,6 +93,7 @@ struct resp_parser {
 
     resp_argument *argv;
     void **argument_blocks; /* per argument: its own block, or NULL */
+    int blocks_in_argv;     /* how many argument_blocks are not NULL */
     int argc;
     int argument_slots;
     int command_returned; /* argv holds the command last returned */
@@ -128,6 +129,9 @@ resp_parser *resp_parser_create(const resp_parser_limits *limits)
 
 static void release_blocks(resp_parser *parser)
 {
+    if (parser->blocks_in_argv == 0)
+        return;
+    parser->blocks_in_argv = 0;
     for (int i = 0; i < parser->argc; i++) {
         if (parser->argument_blocks[i] != NULL) {
             zmalloc_free(parser->argument_blocks[i]);
@@ -347,6 +351,7 @@ void *resp_parser_take_argument(resp_parser *parser, int index)
     void *block = parser->argument_blocks[index];
     if (block != NULL) {
         parser->argument_blocks[index] = NULL;
+        parser->blocks_in_argv--;
         parser->block_bytes -= parser->argv[index].length + 2;
     }
     return block;
@@ -495,17 +500,46 @@ static step start_bulk(resp_parser *parser, long long length)
     return STEP_GO_ON;
 }
 
-/* Parses "$<length>\r\n". */
+/* The hot path: consecutive arguments whose header and payload have fully
+ * arrived, with canonical lengths, parsed in one loop.  It stops at the
+ * first argument that needs anything else (more bytes, a big block, an
+ * error text), which the general steps then handle; the result is the same
+ * either way.  Returns 1 when the command is complete. */
+static int parse_arguments_fast(resp_parser *parser)
+{
+    const char *buffer = parser->buffer;
+    const char *cursor = buffer + parser->position;
+    const char *limit = buffer + parser->end;
+    long long missing = parser->arguments_missing;
+    long long longest = parser->limits.max_bulk_length;
+    if (parser->unauthenticated && longest > UNAUTHENTICATED_MAX_BULK)
+        longest = UNAUTHENTICATED_MAX_BULK;
+    while (missing > 0) {
+        long long length;
+        const char *payload;
+        if (cursor == limit || *cursor != '$' ||
+            !parse_length_fast(cursor + 1, limit, &length, &payload) || length > longest ||
+            (size_t)(limit - payload) < (size_t)length + 2)
+            break;
+        push_argument(parser, payload, (size_t)length, NULL);
+        cursor = payload + length + 2;
+        missing--;
+    }
+    parser->arguments_missing = missing;
+    parser->position = (size_t)(cursor - buffer);
+    parser->scan_from = parser->position;
+    return missing == 0;
+}
+
+/* Parses "$<length>\r\n" (after the fast path for complete arguments). */
 static step parse_bulk_header(resp_parser *parser)
 {
-    const char *line = parser->buffer + parser->position;
-    const char *next;
-    long long length;
-    if (fast_path_allowed(parser) && parser->position < parser->end && line[0] == '$' &&
-        parse_length_fast(line + 1, parser->buffer + parser->end, &length, &next)) {
-        parser->position = (size_t)(next - parser->buffer);
-        return start_bulk(parser, length);
+    if (fast_path_allowed(parser) && parse_arguments_fast(parser)) {
+        parser->state = STATE_COMMAND_START;
+        return STEP_COMMAND;
     }
+    const char *line = parser->buffer + parser->position;
+    long long length;
     size_t carriage_return;
     line_search search = find_header_end(parser, &carriage_return);
     if (search == LINE_TOO_LONG)
@@ -572,6 +606,7 @@ static step parse_big_data(resp_parser *parser)
         return STEP_NEED_MORE;
     char *block = parser->big_block;
     parser->big_block = NULL;
+    parser->blocks_in_argv++;
     parser->big_received = parser->big_size = 0;
     return finish_argument(parser, block, block);
 }
