@@ -1,0 +1,13 @@
+# Keyspace tests.  The data-structure tests compile the modules they test
+# directly so they depend on nothing but zmalloc.
+set(ZKV_SERVER_DIR ${CMAKE_SOURCE_DIR}/server)
+
+zkv_unit_test(test_table
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_table.c ${ZKV_SERVER_DIR}/table.c ${ZKV_SERVER_DIR}/hash.c
+  LIBS zkv_zmalloc)
+target_include_directories(test_table PRIVATE ${ZKV_SERVER_DIR})
+
+zkv_unit_test(test_object
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_object.c ${ZKV_SERVER_DIR}/object.c
+  LIBS zkv_zmalloc)
+target_include_directories(test_object PRIVATE ${ZKV_SERVER_DIR})
