@@ -31,14 +31,28 @@ if [ "${ZKV_RT_PASSTHROUGH:-0}" = 1 ]; then
   exec "$server" "$@"
 fi
 
-# Directives zkv accepts in a config file; everything else is dropped.
-zkv_directives=" port bind protected-mode unixsocket unixsocketperm requirepass maxclients
-  timeout tcp-keepalive tcp-backlog databases hz loglevel logfile daemonize
+# Directives zkv accepts in a config file (server/config_parameters.c).
+# `pidfile` is left out on purpose: the harness names /var/run/redis.pid for
+# every server.  zkv has no persistence, so it accepts `save` and `appendonly`
+# only with the values that say so; other values are dropped like unknown
+# directives and the tests that need them fail on their own.
+zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass maxclients
+  timeout tcp-keepalive tcp-backlog databases hz loglevel logfile daemonize dir dbfilename
   client-query-buffer-limit proto-max-bulk-len client-output-buffer-limit maxmemory
-  maxmemory-policy maxmemory-samples slowlog-log-slower-than slowlog-max-len
-  latency-tracking latency-monitor-threshold "
+  maxmemory-policy maxmemory-samples slowlog-log-slower-than slowlog-max-len latency-tracking
+  latency-tracking-info-percentiles latency-monitor-threshold lazyfree-lazy-user-del
+  lazyfree-lazy-user-flush ${ZKV_RT_EXTRA_DIRECTIVES:-}"
 # One space between words, so a directive is found as " name ".
-zkv_directives=" $(echo $zkv_directives ${ZKV_RT_EXTRA_DIRECTIVES:-}) "
+zkv_directives=" $(echo $zkv_directives) "
+
+keep_line() {
+  local directive=$1 value=$2
+  case "$directive" in
+    save) [ "$value" = "''" ] || [ "$value" = '""' ] ;;
+    appendonly) [ "${value,,}" = no ] ;;
+    *) [[ "$zkv_directives" == *" $directive "* ]] ;;
+  esac
+}
 
 args=("$@")
 if [ ${#args[@]} -gt 0 ] && [ -f "${args[0]}" ]; then
@@ -46,12 +60,13 @@ if [ ${#args[@]} -gt 0 ] && [ -f "${args[0]}" ]; then
   translated=$original.zkv
   : >"$translated"
   while IFS= read -r line || [ -n "$line" ]; do
-    directive=${line%% *}
-    directive=${directive,,}
     case "$line" in
       ''|'#'*) continue ;;
     esac
-    if [[ "$zkv_directives" == *" $directive "* ]]; then
+    directive=${line%% *}
+    value=${line#"$directive"}
+    value=${value# }
+    if keep_line "${directive,,}" "$value"; then
       printf '%s\n' "$line" >>"$translated"
     else
       echo "zkv launcher: dropped directive: $line" >&2
