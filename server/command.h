@@ -171,6 +171,13 @@ void dispatch_process_command(client *c);
  * suppression (CLIENT REPLY OFF/SKIP).  Used by dispatch and EXEC. */
 void dispatch_call(client *c, command *cmd);
 
+/* The maxmemory guard (memory/eviction module): called before a command
+ * flagged denyoom runs while maxmemory is set; it may evict, and returns
+ * nonzero when memory is still over the limit, which refuses the command
+ * with "-OOM command not allowed when used memory > 'maxmemory'.". */
+typedef int dispatch_memory_check(void);
+void dispatch_set_memory_check(dispatch_memory_check *check);
+
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;
  * returns -1 when full. */

@@ -40,7 +40,9 @@ int config_add_resetstat_hook(config_resetstat_hook *hook) {
 }
 
 void config_reset_statistics(void) {
+    long long dirty = server.stats.dirty; /* a persistence counter, not a statistic */
     memset(&server.stats, 0, sizeof(server.stats));
+    server.stats.dirty = dirty;
     server.stats.ops_last_sample_ms = server_unix_time_ms();
     server.peak_used_memory = zmalloc_used_memory();
     command_table_reset_stats();

@@ -30,6 +30,7 @@
 static command_observer *observers[DISPATCH_MAX_OBSERVERS];
 static int observer_count;
 static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
+static dispatch_memory_check *memory_check;
 
 typedef struct error_code_count {
     char code[ERROR_CODE_LENGTH];
@@ -43,6 +44,8 @@ int dispatch_add_observer(command_observer *observer) {
     observers[observer_count++] = observer;
     return 0;
 }
+
+void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
 
 /* ---- Error statistics ---- */
 
@@ -214,6 +217,10 @@ static void process(client *c) {
     c->command = NULL;
     if (authentication_required(c) && !(cmd->spec->flags & COMMAND_NO_AUTH)) {
         reject(c, cmd, "NOAUTH Authentication required.");
+        return;
+    }
+    if (memory_check && server.config.maxmemory && (cmd->spec->flags & COMMAND_DENYOOM) && memory_check()) {
+        reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {

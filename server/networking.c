@@ -188,7 +188,6 @@ static void refuse(int fd, const char *text) {
     ssize_t ignored = write(fd, text, strlen(text));
     (void)ignored;
     close(fd);
-    server.stats.rejected_connections++;
 }
 
 static const char protected_mode_refusal[] =
@@ -214,6 +213,7 @@ static void configure_socket(int fd, int unix_socket) {
 static void accept_one(int fd, const struct sockaddr_storage *peer, int unix_socket) {
     server.stats.connections_received++;
     if (server.client_count >= server.config.max_clients) {
+        server.stats.rejected_connections++;
         refuse(fd, "-ERR max number of clients reached\r\n");
         return;
     }

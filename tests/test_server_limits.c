@@ -3,6 +3,9 @@
  * client that never reads, the idle timeout; clean shutdown (SIGTERM,
  * SIGINT, SHUTDOWN) removing the pidfile and unix socket; and the memory an
  * idle client costs (printed, and bounded). */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,11 +217,70 @@ static void test_idle_client_memory(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* The first non-loopback IPv4 address of this machine, or 0 if none. */
+static int external_address(struct sockaddr_in *found) {
+    struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) != 0) return 0;
+    int ok = 0;
+    for (struct ifaddrs *entry = list; entry && !ok; entry = entry->ifa_next) {
+        if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
+        memcpy(found, entry->ifa_addr, sizeof(*found));
+        ok = (ntohl(found->sin_addr.s_addr) >> 24) != 127;
+    }
+    freeifaddrs(list);
+    return ok;
+}
+
+static int connect_external(const struct sockaddr_in *address, int port) {
+    struct sockaddr_in target = *address;
+    target.sin_port = htons((uint16_t)port);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&target, sizeof(target)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Protected mode refuses non-loopback clients while no password is set
+ * (even with an explicit bind, as Redis 7.0 does). */
+static void test_protected_mode(void **state) {
+    (void)state;
+    struct sockaddr_in address;
+    if (!external_address(&address)) skip();
+    test_server server;
+    const char *protected_arguments[] = {"--bind", "*", NULL};
+    assert_int_equal(test_server_start(&server, protected_arguments), 0);
+    int fd = connect_external(&address, server.port);
+    assert_true(fd >= 0);
+    char buffer[256];
+    size_t got = test_read_exact(fd, buffer, 8, TEST_IO_TIMEOUT_MS);
+    assert_int_equal(got, 8);
+    assert_memory_equal(buffer, "-DENIED ", 8);
+    assert_true(test_wait_closed(fd, TEST_IO_TIMEOUT_MS));
+    close(fd);
+    fd = test_connect(server.port);
+    assert_int_equal(test_roundtrip(fd, "PING\r\n", "+PONG\r\n"), 0);
+    assert_int_equal(test_roundtrip(fd, "CONFIG SET requirepass pw\r\n", "+OK\r\n"), 0);
+    close(fd);
+    fd = connect_external(&address, server.port);
+    assert_int_equal(test_roundtrip(fd, "PING\r\n", "-NOAUTH Authentication required.\r\n"), 0);
+    close(fd);
+    assert_int_equal(test_server_stop(&server), 0);
+    const char *open_arguments[] = {"--bind", "*", "--protected-mode", "no", NULL};
+    assert_int_equal(test_server_start(&server, open_arguments), 0);
+    fd = connect_external(&address, server.port);
+    assert_int_equal(test_roundtrip(fd, "PING\r\n", "+PONG\r\n"), 0);
+    close(fd);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maxclients),        cmocka_unit_test(test_query_buffer_and_bulk_limits),
         cmocka_unit_test(test_output_buffer_limit), cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_clean_shutdown),    cmocka_unit_test(test_idle_client_memory),
+        cmocka_unit_test(test_protected_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
