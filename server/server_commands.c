@@ -38,7 +38,6 @@ static void shutdown_command(client *c) {
         return;
     }
     if (save) log_message(LOG_NOTICE, "SHUTDOWN SAVE: zkv has no persistence, nothing to save.");
-    log_message(LOG_WARNING, "User requested shutdown...");
     server_request_shutdown(0);
 }
 
