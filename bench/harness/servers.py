@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 
-from harness.resp import Client, RespError, parse_info
+from harness.resp import Client, parse_info
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
