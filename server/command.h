@@ -141,6 +141,7 @@ typedef struct command {
     struct command *subcommands; /* array of subcommand_count */
     int subcommand_count;
     char *full_name;             /* "get", "config|get" */
+    size_t name_length;          /* strlen(spec->name), for lookups */
     command_stats stats;
     void *introspection;         /* owned by the introspection module (latency histogram) */
 } command;

@@ -31,6 +31,7 @@ extern const command_spec slowlog_commands[];
 extern const command_spec latency_commands[];
 extern const command_spec monitor_commands[];
 extern const command_spec debug_commands[];
+extern const command_spec bits_commands[];
 
 static const command_spec *const module_commands[] = {
     connection_commands,
@@ -43,6 +44,7 @@ static const command_spec *const module_commands[] = {
     slowlog_commands,
     latency_commands,
     monitor_commands,
+    bits_commands,
     debug_commands,
 };
 
@@ -83,7 +85,7 @@ static uint64_t hash_name(const char *name, size_t length) {
 }
 
 static int name_matches(const command *cmd, const char *name, size_t length) {
-    return strlen(cmd->spec->name) == length && strncasecmp(cmd->spec->name, name, length) == 0;
+    return cmd->name_length == length && strncasecmp(cmd->spec->name, name, length) == 0;
 }
 
 static size_t spec_count(const command_spec *specs) {
@@ -96,6 +98,7 @@ static void fill_command(command *cmd, const command_spec *spec, command *parent
     memset(cmd, 0, sizeof(*cmd));
     cmd->spec = spec;
     cmd->parent = parent;
+    cmd->name_length = strlen(spec->name);
     strbuf name = STRBUF_INIT;
     if (parent) strbuf_printf(&name, "%s|", parent->spec->name);
     strbuf_append_cstring(&name, spec->name);

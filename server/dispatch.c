@@ -199,7 +199,7 @@ static void advance_reply_skip(client *c) {
 }
 
 static void process(client *c) {
-    if (is_named(&c->argv[0], "quit")) {
+    if (c->argv[0].length == 4 && (c->argv[0].data[0] | 0x20) == 'q' && is_named(&c->argv[0], "quit")) {
         reply_ok(c);
         client_close_after_reply(c);
         return;
