@@ -82,6 +82,7 @@ struct resp_parser {
     char *buffer;
     size_t capacity;
     size_t command_start;
+    size_t returned_start; /* where the command last returned began */
     size_t position;
     size_t end;
     size_t scan_from;
@@ -286,19 +287,30 @@ size_t resp_parser_memory(const resp_parser *parser)
     return parser->capacity + parser->block_bytes + argv_bytes;
 }
 
+/* Bytes of the buffer not yet consumed.  Like Redis, which trims its query
+ * buffer only after running the commands it holds, the command last
+ * returned still counts (CLIENT LIST shows its own request: qbuf=26). */
+static size_t unconsumed_in_buffer(const resp_parser *parser)
+{
+    size_t start = parser->command_returned ? parser->returned_start : parser->command_start;
+    return parser->end - start;
+}
+
 size_t resp_parser_pending_bytes(const resp_parser *parser)
 {
-    size_t pending = parser->end - parser->command_start;
-    if (!parser->command_returned)
+    size_t pending = unconsumed_in_buffer(parser);
+    if (!parser->command_returned) /* a big argument in flight */
         pending += parser->block_bytes - (parser->big_size - parser->big_received);
     return pending;
 }
 
+/* Room for more bytes once consumed ones are slid out, so that qbuf plus
+ * qbuf-free is the buffer's size, as in Redis. */
 size_t resp_parser_free_capacity(const resp_parser *parser)
 {
     if (big_argument_arriving(parser))
         return parser->big_size - parser->big_received;
-    return parser->capacity - parser->end;
+    return parser->capacity - unconsumed_in_buffer(parser);
 }
 
 void resp_parser_shrink(resp_parser *parser)
@@ -815,6 +827,7 @@ resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *co
         return RESP_PARSE_NEED_MORE;
     if (result == STEP_ERROR)
         return RESP_PARSE_ERROR;
+    parser->returned_start = parser->command_start;
     parser->command_start = parser->position;
     parser->command_returned = 1;
     command->argc = parser->argc;

@@ -100,9 +100,13 @@ const char *resp_parser_error(const resp_parser *parser);
 /* Bytes held by the parser (buffer capacity + big arguments): qbuf in
  * CLIENT LIST and the query buffer limit check. */
 size_t resp_parser_memory(const resp_parser *parser);
-/* Bytes received but not yet consumed by a complete command (qbuf). */
+/* Bytes received and not yet consumed (qbuf).  The command last returned
+ * counts until the next resp_parser_next_command, as in Redis, where a
+ * client running CLIENT LIST sees its own request (qbuf=26); a big argument
+ * in flight counts what has arrived of it. */
 size_t resp_parser_pending_bytes(const resp_parser *parser);
-/* Free capacity of the query buffer (qbuf-free). */
+/* Free capacity of the query buffer (qbuf-free): qbuf + qbuf-free is the
+ * buffer's size, or while a big argument arrives, what remains of it. */
 size_t resp_parser_free_capacity(const resp_parser *parser);
 
 /* Releases buffer memory when nothing is pending (idle clients), keeping the

@@ -549,16 +549,22 @@ static void test_buffer_accounting(void **state)
     size_t capacity = resp_parser_memory(parser);
     assert_true(capacity >= RESP_READ_CHUNK);
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
-    assert_int_equal(resp_parser_pending_bytes(parser), 10);
+    assert_int_equal(resp_parser_pending_bytes(parser), 24); /* the running command counts */
+    assert_int_equal(resp_parser_pending_bytes(parser) + resp_parser_free_capacity(parser),
+                     capacity);
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_NEED_MORE);
     assert_int_equal(resp_parser_pending_bytes(parser), 10);
+    assert_int_equal(resp_parser_free_capacity(parser), capacity - 10);
     resp_parser_shrink(parser); /* something is pending: the buffer stays */
     assert_int_equal(resp_parser_pending_bytes(parser), 10);
     resp_parser_feed(parser, "NG\r\n", 4);
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
     assert_int_equal(command.argc, 1);
     assert_memory_equal(command.argv[0].data, "PING", 4);
+    assert_int_equal(resp_parser_pending_bytes(parser), 14);
     assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_NEED_MORE);
+    assert_int_equal(resp_parser_pending_bytes(parser), 0);
+    assert_true(resp_parser_free_capacity(parser) > capacity); /* it grew for the last read */
     resp_parser_shrink(parser);
     assert_int_equal(resp_parser_free_capacity(parser), 0);
     assert_true(resp_parser_memory(parser) < 1024);
