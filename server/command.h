@@ -168,8 +168,8 @@ const char *acl_category_name(int bit);
 /* Looks up and runs the command in c->argc/c->argv with every check Redis does
  * before calling (unknown command, arity, authentication, MULTI queueing). */
 void dispatch_process_command(client *c);
-/* Runs a resolved command now: stats, monitor/slowlog observers, reply
- * suppression (CLIENT REPLY OFF/SKIP).  Used by dispatch and EXEC. */
+/* Runs a resolved command now: timing, stats and the observers (monitor,
+ * slowlog, latency).  Used by dispatch and EXEC. */
 void dispatch_call(client *c, command *cmd);
 
 /* The maxmemory guard (memory/eviction module): called before a command
@@ -178,6 +178,12 @@ void dispatch_call(client *c, command *cmd);
  * with "-OOM command not allowed when used memory > 'maxmemory'.". */
 typedef int dispatch_memory_check(void);
 void dispatch_set_memory_check(dispatch_memory_check *check);
+
+/* The cluster check (cluster module), installed only in cluster mode: called
+ * before every command; returns NULL to go on, or the error text to refuse
+ * the command with (-MOVED, -CROSSSLOT, -CLUSTERDOWN). */
+typedef const char *dispatch_cluster_check(client *c, struct command *cmd);
+void dispatch_set_cluster_check(dispatch_cluster_check *check);
 
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;

@@ -5,11 +5,13 @@
  * queues the command (inside MULTI) or calls it.  A refusal counts as a
  * rejected call and, inside MULTI, makes EXEC abort.
  *
+ * While CLIENT REPLY OFF/SKIP is in force, c->reply points at a scratch
+ * buffer for the whole command, which hides refusals too and catches
+ * handlers that write to c->reply directly.
+ *
  * dispatch_call is the one place a handler runs: it times the call, updates
- * the command's stats, hides the reply when CLIENT REPLY OFF/SKIP is in force
- * (by pointing c->reply at a scratch buffer, which also catches handlers
- * that write to c->reply directly), and then tells the observers (slowlog,
- * latency, MONITOR).  Nothing on this path allocates.
+ * the command's stats and then tells the observers (slowlog, latency,
+ * MONITOR).  Nothing on this path allocates.
  */
 #include "command.h"
 
@@ -31,6 +33,7 @@ static command_observer *observers[DISPATCH_MAX_OBSERVERS];
 static int observer_count;
 static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
 static dispatch_memory_check *memory_check;
+static dispatch_cluster_check *cluster_check;
 
 typedef struct error_code_count {
     char code[ERROR_CODE_LENGTH];
@@ -46,6 +49,8 @@ int dispatch_add_observer(command_observer *observer) {
 }
 
 void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
+
+void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
 
 /* ---- Error statistics ---- */
 
@@ -95,13 +100,10 @@ void dispatch_call(client *c, command *cmd) {
     server.current_client = c;
     c->command = cmd;
     c->flags |= CLIENT_EXECUTING;
-    int hidden = (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) && !c->hidden_reply;
-    if (hidden) hide_reply(c);
     long long errors_before = server.stats.total_error_replies;
     uint64_t start = server_monotonic_us();
     cmd->spec->handler(c);
     long long duration = (long long)(server_monotonic_us() - start);
-    if (hidden) client_restore_reply(c);
     cmd->stats.calls++;
     cmd->stats.microseconds += duration;
     if (server.stats.total_error_replies != errors_before) cmd->stats.failed_calls++;
@@ -219,6 +221,11 @@ static void process(client *c) {
         reject(c, cmd, "NOAUTH Authentication required.");
         return;
     }
+    const char *cluster_refusal = cluster_check ? cluster_check(c, cmd) : NULL;
+    if (cluster_refusal) {
+        reject(c, cmd, cluster_refusal);
+        return;
+    }
     if (memory_check && server.config.maxmemory && (cmd->spec->flags & COMMAND_DENYOOM) && memory_check()) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
@@ -236,6 +243,9 @@ static void process(client *c) {
 
 void dispatch_process_command(client *c) {
     if (c->argc == 0) return;
+    int hidden = (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) != 0;
+    if (hidden) hide_reply(c);
     process(c);
+    if (hidden) client_restore_reply(c);
     advance_reply_skip(c);
 }

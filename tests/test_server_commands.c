@@ -234,6 +234,69 @@ static void test_replicaof_refused(void **state) {
     expect_error(redisCommand(redis, "SHUTDOWN BOGUS"), "ERR syntax error");
 }
 
+static void test_client_reply_off_skip(void **state) {
+    (void)state;
+    int fd = test_connect(server.port);
+    assert_true(fd >= 0);
+    /* SKIP hides the next command's reply, OFF every reply until ON. */
+    assert_int_equal(test_roundtrip(fd,
+                                    "CLIENT REPLY SKIP\r\nPING\r\nECHO a\r\nCLIENT REPLY OFF\r\nPING\r\n"
+                                    "NOSUCH\r\nCLIENT REPLY ON\r\nPING\r\n",
+                                    "$1\r\na\r\n+OK\r\n+PONG\r\n"),
+                     0);
+    close(fd);
+}
+
+static void test_reset(void **state) {
+    (void)state;
+    int fd = test_connect(server.port);
+    assert_true(fd >= 0);
+    char buffer[1024];
+    assert_int_equal(test_send_string(fd, "SELECT 3\r\nHELLO 3 SETNAME before\r\n"), 0);
+    test_read_available(fd, buffer, sizeof(buffer), 300);
+    assert_int_equal(test_roundtrip(fd, "WATCH k\r\nMULTI\r\nPING\r\nRESET\r\n", "+OK\r\n+OK\r\n+QUEUED\r\n+RESET\r\n"),
+                     0);
+    /* Back to RESP2, no name, not in MULTI, db 0. */
+    assert_int_equal(test_roundtrip(fd, "CLIENT GETNAME\r\n", "$-1\r\n"), 0);
+    assert_int_equal(test_roundtrip(fd, "EXEC\r\n", "-ERR EXEC without MULTI\r\n"), 0);
+    assert_int_equal(test_send_string(fd, "CLIENT INFO\r\n"), 0);
+    size_t length = test_read_available(fd, buffer, sizeof(buffer) - 1, 300);
+    buffer[length] = '\0';
+    assert_non_null(strstr(buffer, " db=0 "));
+    assert_non_null(strstr(buffer, " resp=2"));
+    close(fd);
+}
+
+static long long info_count(const char *section, const char *prefix) {
+    redisReply *reply = redisCommand(redis, "INFO %s", section);
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    const char *found = strstr(reply->str, prefix);
+    long long value = found ? atoll(found + strlen(prefix)) : -1;
+    freeReplyObject(reply);
+    return value;
+}
+
+static void test_command_and_error_stats(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
+    expect_error(redisCommand(redis, "SELECT 99"), "ERR DB index is out of range");
+    expect_error(redisCommand(redis, "SELECT"), "ERR wrong number of arguments for 'select' command");
+    expect_status(redisCommand(redis, "SELECT 0"), "OK");
+    expect_error(redisCommand(redis, "NOSUCH"), "ERR unknown command 'NOSUCH', with args beginning with: ");
+    expect_error(redisCommand(redis, "HELLO 9"), "NOPROTO unsupported protocol version");
+    assert_int_equal(info_count("commandstats", "cmdstat_select:calls="), 2);
+    assert_int_equal(info_count("commandstats", "cmdstat_hello:calls="), 1);
+    redisReply *reply = redisCommand(redis, "INFO commandstats");
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    const char *select_line = strstr(reply->str, "cmdstat_select:");
+    assert_non_null(select_line);
+    assert_non_null(strstr(select_line, "rejected_calls=1,failed_calls=1\r\n"));
+    freeReplyObject(reply);
+    assert_int_equal(info_count("errorstats", "errorstat_ERR:count="), 3);
+    assert_int_equal(info_count("errorstats", "errorstat_NOPROTO:count="), 1);
+    assert_int_equal(info_count("stats", "total_error_replies:"), 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_echo_time),   cmocka_unit_test(test_dispatch_errors),
@@ -242,6 +305,8 @@ int main(void) {
         cmocka_unit_test(test_inline_and_quit),  cmocka_unit_test(test_protocol_error_closes),
         cmocka_unit_test(test_multi_exec),       cmocka_unit_test(test_watch_unwatch),
         cmocka_unit_test(test_quit_inside_multi), cmocka_unit_test(test_replicaof_refused),
+        cmocka_unit_test(test_client_reply_off_skip), cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_command_and_error_stats),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
