@@ -64,7 +64,9 @@ void resp_write_integer(resp_output *output, long long value);
 void resp_write_bulk(resp_output *output, const void *data, size_t length);
 void resp_write_bulk_cstring(resp_output *output, const char *text);
 /* Appends a bulk whose payload is referenced, not copied; `release(context)`
- * runs exactly once, when the bytes are written or dropped. */
+ * runs exactly once, when the bytes are written or dropped.  Payloads under
+ * 4 KiB are cheaper to copy: they are, and release runs before returning.
+ * `release` may be NULL. */
 void resp_write_bulk_reference(resp_output *output, const void *data, size_t length,
                                void (*release)(void *context), void *context);
 void resp_write_null(resp_output *output);       /* RESP2 $-1, RESP3 _ */

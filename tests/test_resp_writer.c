@@ -436,6 +436,194 @@ static void test_hiredis_decodes_resp2(void **state)
     resp_output_destroy(output);
 }
 
+/* ---- Random replies against a reference encoder ---- */
+
+/* A growable byte string for the expected output. */
+typedef struct text {
+    char *bytes;
+    size_t length;
+    size_t capacity;
+} text;
+
+static void text_append(text *destination, const void *data, size_t length)
+{
+    if (destination->length + length > destination->capacity) {
+        destination->capacity = (destination->length + length) * 2 + 64;
+        destination->bytes = realloc(destination->bytes, destination->capacity);
+    }
+    memcpy(destination->bytes + destination->length, data, length);
+    destination->length += length;
+}
+
+static void text_printf(text *destination, const char *format, ...)
+{
+    char piece[128];
+    va_list arguments;
+    va_start(arguments, format);
+    int length = vsnprintf(piece, sizeof(piece), format, arguments);
+    va_end(arguments);
+    text_append(destination, piece, (size_t)length);
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static int releases_pending;
+
+static void free_payload(void *payload)
+{
+    free(payload);
+    releases_pending--;
+}
+
+/* A random payload; sometimes larger than a chunk. */
+static char *random_payload(uint64_t *state, size_t *length)
+{
+    uint64_t pick = next_random(state);
+    *length = pick % 8 == 0 ? (size_t)(pick >> 8) % 40000 : (size_t)(pick >> 8) % 64;
+    char *payload = malloc(*length + 1);
+    for (size_t i = 0; i < *length; i++)
+        payload[i] = (char)next_random(state);
+    return payload;
+}
+
+/* Writes one random reply with the writer and its expected bytes with
+ * printf into `expected`. */
+static void random_reply(resp_output *output, text *expected, uint64_t *state, int depth)
+{
+    int resp3 = resp_output_protocol(output) == 3;
+    int choice = (int)(next_random(state) % (depth > 3 ? 7 : 11));
+    size_t length;
+    char *payload;
+    switch (choice) {
+    case 0: {
+        static const char *const words[] = {"OK", "QUEUED", "PONG", ""};
+        const char *word = words[next_random(state) % 4];
+        resp_write_simple(output, word, strlen(word));
+        text_printf(expected, "+%s\r\n", word);
+        break;
+    }
+    case 1: {
+        long long value = (long long)next_random(state) >> (next_random(state) % 64);
+        resp_write_integer(output, value);
+        text_printf(expected, ":%lld\r\n", value);
+        break;
+    }
+    case 2:
+        payload = random_payload(state, &length);
+        resp_write_bulk(output, payload, length);
+        text_printf(expected, "$%zu\r\n", length);
+        text_append(expected, payload, length);
+        text_append(expected, "\r\n", 2);
+        free(payload);
+        break;
+    case 3:
+        payload = random_payload(state, &length);
+        text_printf(expected, "$%zu\r\n", length);
+        text_append(expected, payload, length);
+        text_append(expected, "\r\n", 2);
+        releases_pending++;
+        resp_write_bulk_reference(output, payload, length, free_payload, payload);
+        break;
+    case 4:
+        resp_write_null(output);
+        text_printf(expected, resp3 ? "_\r\n" : "$-1\r\n");
+        break;
+    case 5: {
+        static const double values[] = {0.5, -2.25, 1e-7, 123456789.125, 3.0};
+        double value = values[next_random(state) % 5];
+        char formatted[64];
+        int digits = snprintf(formatted, sizeof(formatted), "%.17g", value);
+        resp_write_double(output, value);
+        if (resp3)
+            text_printf(expected, ",%s\r\n", formatted);
+        else
+            text_printf(expected, "$%d\r\n%s\r\n", digits, formatted);
+        break;
+    }
+    case 6: {
+        int value = (int)(next_random(state) % 2);
+        resp_write_boolean(output, value);
+        text_printf(expected, resp3 ? "#%c\r\n" : ":%d\r\n", resp3 ? (value ? 't' : 'f') : value);
+        break;
+    }
+    case 7:
+    case 8: {
+        long long count = (long long)(next_random(state) % 4);
+        if (choice == 7) {
+            resp_write_array_header(output, count);
+            text_printf(expected, "*%lld\r\n", count);
+        } else {
+            resp_write_map_header(output, count);
+            text_printf(expected, resp3 ? "%%%lld\r\n" : "*%lld\r\n", resp3 ? count : count * 2);
+            count *= 2;
+        }
+        for (long long i = 0; i < count; i++)
+            random_reply(output, expected, state, depth + 1);
+        break;
+    }
+    default: {
+        /* Deferred: the children are written first, the header later. */
+        text children = {0};
+        long long count = (long long)(next_random(state) % 5);
+        resp_deferred deferred = resp_write_deferred_header(output);
+        for (long long i = 0; i < count * (choice == 10 ? 2 : 1); i++)
+            random_reply(output, &children, state, depth + 1);
+        if (choice == 9) {
+            resp_set_deferred_set_length(output, deferred, count);
+            text_printf(expected, resp3 ? "~%lld\r\n" : "*%lld\r\n", count);
+        } else {
+            resp_set_deferred_map_length(output, deferred, count);
+            text_printf(expected, resp3 ? "%%%lld\r\n" : "*%lld\r\n", resp3 ? count : count * 2);
+        }
+        text_append(expected, children.bytes, children.length);
+        free(children.bytes);
+        break;
+    }
+    }
+}
+
+static void test_random_replies(void **state)
+{
+    (void)state;
+    uint64_t random_state = 0x9E3779B97F4A7C15ULL;
+    for (int round = 0; round < 400; round++) {
+        resp_output *output = resp_output_create();
+        int protocol = 2 + round % 2;
+        resp_output_set_protocol(output, protocol);
+        text expected = {0};
+        int replies = 1 + (int)(next_random(&random_state) % 40);
+        for (int i = 0; i < replies; i++)
+            random_reply(output, &expected, &random_state, 0);
+        assert_int_equal(resp_output_pending_bytes(output), expected.length);
+        size_t step = 1 + (size_t)(next_random(&random_state) % 20000);
+        size_t length;
+        char *bytes = drain_output(output, step, &length);
+        assert_int_equal(length, expected.length);
+        if (length > 0)
+            assert_memory_equal(bytes, expected.bytes, length);
+        assert_int_equal(releases_pending, 0);
+        if (protocol == 2) { /* hiredis reads exactly `replies` replies */
+            redisReader *reader = redisReaderCreate();
+            assert_int_equal(redisReaderFeed(reader, bytes, length), REDIS_OK);
+            for (int i = 0; i < replies; i++)
+                freeReplyObject(read_one(reader));
+            void *none = NULL;
+            assert_int_equal(redisReaderGetReply(reader, &none), REDIS_OK);
+            assert_null(none);
+            redisReaderFree(reader);
+        }
+        free(bytes);
+        free(expected.bytes);
+        resp_output_destroy(output);
+    }
+}
+
 /* Everything allocated through zmalloc is returned. */
 static void test_memory_returned(void **state)
 {
@@ -466,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_deferred_headers),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_hiredis_decodes_resp2),
+        cmocka_unit_test(test_random_replies),
         cmocka_unit_test(test_memory_returned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
