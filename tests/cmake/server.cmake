@@ -7,3 +7,7 @@ endforeach()
 zkv_integration_test(test_server_async
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_server_async.c
   LIBS PkgConfig::LIBEVENT)
+# Pure helpers of the core (glob, strbuf, config parsing), linked from the core library.
+zkv_unit_test(test_server_units
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_server_units.c
+  LIBS zkv_server_core)
