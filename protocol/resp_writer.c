@@ -336,7 +336,8 @@ static void write_text_line(resp_output *output, char type, const char *text, si
     if (length + 3 <= tail_room(output)) {
         char *cursor = reserve(output, length + 3);
         cursor[0] = type;
-        memcpy(cursor + 1, text, length);
+        if (length > 0) /* text may be NULL when empty */
+            memcpy(cursor + 1, text, length);
         cursor[length + 1] = '\r';
         cursor[length + 2] = '\n';
         finish_write(output, length + 3);
@@ -370,7 +371,8 @@ void resp_write_bulk(resp_output *output, const void *data, size_t length)
         size_t used = 1 + (size_t)resp_format_int64(cursor + 1, (long long)length);
         cursor[used] = '\r';
         cursor[used + 1] = '\n';
-        memcpy(cursor + used + 2, data, length);
+        if (length > 0) /* data may be NULL when empty */
+            memcpy(cursor + used + 2, data, length);
         cursor[used + 2 + length] = '\r';
         cursor[used + 3 + length] = '\n';
         finish_write(output, used + 4 + length);

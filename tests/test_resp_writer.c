@@ -65,6 +65,8 @@ static void write_every_type(resp_output *output)
     resp_write_integer(output, -42);
     resp_write_bulk(output, "a\r\nb", 4);
     resp_write_bulk_cstring(output, "");
+    resp_write_bulk(output, NULL, 0);
+    resp_write_simple(output, NULL, 0);
     resp_write_null(output);
     resp_write_null_array(output);
     resp_write_array_header(output, 2);
@@ -91,7 +93,7 @@ static void test_every_type_resp2(void **state)
     resp_output *output = resp_output_create();
     assert_int_equal(resp_output_protocol(output), 2);
     write_every_type(output);
-    ASSERT_OUTPUT(output, "+OK\r\n-ERR bad\r\n:-42\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$-1\r\n*-1\r\n"
+    ASSERT_OUTPUT(output, "+OK\r\n-ERR bad\r\n:-42\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$0\r\n\r\n+\r\n$-1\r\n*-1\r\n"
                           "*2\r\n*4\r\n*3\r\n*1\r\n"
                           "$18\r\n1.1000000000000001\r\n$1\r\n3\r\n$23\r\n1.0000000000000001e+300\r\n"
                           "$3\r\ninf\r\n$4\r\n-inf\r\n$3\r\nnan\r\n$2\r\n-0\r\n"
@@ -107,7 +109,7 @@ static void test_every_type_resp3(void **state)
     resp_output_set_protocol(output, 3);
     assert_int_equal(resp_output_protocol(output), 3);
     write_every_type(output);
-    ASSERT_OUTPUT(output, "+OK\r\n-ERR bad\r\n:-42\r\n$4\r\na\r\nb\r\n$0\r\n\r\n_\r\n_\r\n"
+    ASSERT_OUTPUT(output, "+OK\r\n-ERR bad\r\n:-42\r\n$4\r\na\r\nb\r\n$0\r\n\r\n$0\r\n\r\n+\r\n_\r\n_\r\n"
                           "*2\r\n%2\r\n~3\r\n>1\r\n"
                           ",1.1000000000000001\r\n,3\r\n,1.0000000000000001e+300\r\n"
                           ",inf\r\n,-inf\r\n,nan\r\n,-0\r\n"
@@ -447,6 +449,8 @@ typedef struct text {
 
 static void text_append(text *destination, const void *data, size_t length)
 {
+    if (length == 0)
+        return;
     if (destination->length + length > destination->capacity) {
         destination->capacity = (destination->length + length) * 2 + 64;
         destination->bytes = realloc(destination->bytes, destination->capacity);
