@@ -148,7 +148,7 @@ typedef struct kill_filter {
     const resp_argument *type;    /* NULL: any */
     const resp_argument *address; /* peer address */
     const resp_argument *local_address;
-    long long max_age_seconds;    /* 0: any */
+    long long max_age_seconds;    /* 0: any; else only clients strictly older (Redis 7.4's MAXAGE) */
     int skip_me;
 } kill_filter;
 
@@ -163,7 +163,7 @@ static int filter_matches(const kill_filter *filter, const client *c, const clie
     if (filter->address && !argument_equals_text(filter->address, other->address)) return 0;
     if (filter->local_address && !argument_equals_text(filter->local_address, other->local_address)) return 0;
     if (filter->max_age_seconds &&
-        (server_unix_time_ms() - other->creation_time_ms) / 1000 < filter->max_age_seconds)
+        (server_unix_time_ms() - other->creation_time_ms) / 1000 <= filter->max_age_seconds)
         return 0;
     return 1;
 }
@@ -197,14 +197,19 @@ static int parse_kill_option(client *c, kill_filter *filter, const resp_argument
             return -1;
         }
     } else if (introspection_argument_is(option, "skipme")) {
-        if (introspection_argument_is(value, "yes")) filter->skip_me = 1;
-        else if (introspection_argument_is(value, "no")) filter->skip_me = 0;
-        else return reply_syntax_error(c), -1;
+        if (!introspection_argument_is(value, "yes") && !introspection_argument_is(value, "no")) {
+            reply_syntax_error(c);
+            return -1;
+        }
+        filter->skip_me = introspection_argument_is(value, "yes");
     } else if (introspection_argument_is(option, "maxage")) {
-        if (introspection_parse_integer(value, &filter->max_age_seconds) != 0 || filter->max_age_seconds < 0)
-            return reply_syntax_error(c), -1;
+        if (introspection_parse_integer(value, &filter->max_age_seconds) != 0 || filter->max_age_seconds < 0) {
+            reply_syntax_error(c);
+            return -1;
+        }
     } else {
-        return reply_syntax_error(c), -1;
+        reply_syntax_error(c);
+        return -1;
     }
     return 0;
 }

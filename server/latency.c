@@ -47,16 +47,15 @@ static latency_event *find_or_add_event(const char *name) {
     return event;
 }
 
-static const latency_sample *latest_sample(const latency_event *event) {
-    int index = (event->next + LATENCY_HISTORY_LENGTH - 1) % LATENCY_HISTORY_LENGTH;
-    return &event->samples[index];
+static int latest_index(const latency_event *event) {
+    return (event->next + LATENCY_HISTORY_LENGTH - 1) % LATENCY_HISTORY_LENGTH;
 }
 
 static void add_sample(latency_event *event, long long latency_ms) {
     long long now = (long long)time(NULL);
     if (latency_ms > event->max_ms) event->max_ms = latency_ms;
     if (event->count > 0) {
-        latency_sample *last = (latency_sample *)latest_sample(event);
+        latency_sample *last = &event->samples[latest_index(event)];
         if (last->timestamp == now) {
             if (latency_ms > last->latency_ms) last->latency_ms = latency_ms;
             return;
@@ -97,7 +96,7 @@ int latency_reset_all(void) {
 static void latency_latest_command(client *c) {
     reply_array_header(c, event_count);
     for (int i = 0; i < event_count; i++) {
-        const latency_sample *last = latest_sample(&events[i]);
+        const latency_sample *last = &events[i].samples[latest_index(&events[i])];
         reply_array_header(c, 4);
         reply_bulk_cstring(c, events[i].name);
         reply_integer(c, last->timestamp);
