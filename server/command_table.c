@@ -31,6 +31,7 @@ extern const command_spec slowlog_commands[];
 extern const command_spec latency_commands[];
 extern const command_spec monitor_commands[];
 extern const command_spec debug_commands[];
+extern const command_spec cluster_commands[];
 extern const command_spec bits_commands[];
 
 static const command_spec *const module_commands[] = {
@@ -46,6 +47,7 @@ static const command_spec *const module_commands[] = {
     monitor_commands,
     bits_commands,
     debug_commands,
+    cluster_commands,
 };
 
 /* ---- Flag and category names (Redis 7.0 spelling), indexed by bit. ---- */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "config.h"
 #include "config_table.h"
 #include "networking.h"
@@ -292,4 +293,9 @@ const config_parameter config_parameters[] = {
     BOOL("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
     SPECIAL("save", "", CONFIG_MULTI_ARGUMENT, parse_save, format_empty, NULL),
     SPECIAL("appendonly", "no", 0, parse_appendonly, format_no, NULL),
+    SPECIAL("cluster-enabled", "no", CONFIG_IMMUTABLE, cluster_config_parse_enabled, cluster_config_format_enabled,
+            NULL),
+    SPECIAL("cluster-topology-file", "", CONFIG_IMMUTABLE, cluster_config_parse_topology_file,
+            cluster_config_format_topology_file, NULL),
+    SPECIAL("cluster-myself", "", CONFIG_IMMUTABLE, cluster_config_parse_myself, cluster_config_format_myself, NULL),
     {.name = NULL}};

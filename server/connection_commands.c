@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "command.h"
 #include "multi.h"
 #include "reply.h"
@@ -74,6 +75,10 @@ static void select_command(client *c) {
     long long index;
     if (parse_integer(&c->argv[1], &index) != 0) {
         reply_not_integer(c);
+        return;
+    }
+    if (index != 0 && cluster_enabled()) {
+        reply_error(c, "ERR SELECT is not allowed in cluster mode");
         return;
     }
     if (index < 0 || index >= server.config.databases) {

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "hash.h"
 #include "info.h"
 
@@ -43,7 +44,7 @@ void info_write_server(strbuf *out) {
     static const char build[] = ZKV_VERSION " " __DATE__ " " __TIME__;
     strbuf_printf(out, "redis_build_id:%016llx\r\n",
                   (unsigned long long)hash_bytes_seeded(build, sizeof(build) - 1, 0));
-    strbuf_append_cstring(out, "redis_mode:standalone\r\n");
+    strbuf_printf(out, "redis_mode:%s\r\n", cluster_enabled() ? "cluster" : "standalone");
     write_platform(out);
     strbuf_printf(out, "process_id:%ld\r\n", (long)server.pid);
     strbuf_append_cstring(out, "process_supervised:no\r\n");
@@ -174,4 +175,4 @@ void info_write_cpu(strbuf *out) {
 
 void info_write_modules(strbuf *out) { (void)out; }
 
-void info_write_cluster(strbuf *out) { strbuf_append_cstring(out, "cluster_enabled:0\r\n"); }
+void info_write_cluster(strbuf *out) { strbuf_printf(out, "cluster_enabled:%d\r\n", cluster_enabled()); }

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "cluster.h"
 #include "command.h"
 #include "config.h"
 #include "introspection.h"
@@ -119,6 +120,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     introspection_init();
+    if (cluster_init(&error) != 0) return fatal(error);
     if (networking_listen(&error) != 0) return fatal(error);
     write_pid_file();
     log_message(LOG_NOTICE, "Server initialized");

@@ -1,0 +1,71 @@
+/* cluster_route: the check dispatch runs before each command in cluster
+ * mode, deciding whether this node may run it.
+ *
+ * As Redis: every key of the command must hash to one slot (-CROSSSLOT
+ * otherwise, whoever owns the slots), the slot must be this node's (-MOVED
+ * to its owner otherwise), and while some slot has no owner the cluster is
+ * down for every command with keys.  Keys are found from the command table's
+ * first_key/last_key/key_step; commands whose keys move (flag movablekeys)
+ * are routed by those positions only.  EXEC is checked over all its queued
+ * commands, since they must run on one node as a unit.
+ *
+ * The error text is built in a static buffer: the caller replies with it
+ * before the next command can be checked.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "command.h"
+#include "multi.h"
+
+#define SLOT_NONE (-1)
+#define SLOT_MIXED (-2)
+
+static const char crossslot_error[] = "CROSSSLOT Keys in request don't hash to the same slot";
+static const char down_error[] = "CLUSTERDOWN The cluster is down";
+
+/* Folds the slots of one command's keys into `slot` (SLOT_NONE so far, a
+ * slot, or SLOT_MIXED). */
+static int merge_key_slots(const command_spec *spec, int argc, const resp_argument *argv, int slot) {
+    if (spec->first_key <= 0 || spec->key_step <= 0) return slot;
+    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+    if (last >= argc) last = argc - 1;
+    for (int i = spec->first_key; i <= last && slot != SLOT_MIXED; i += spec->key_step) {
+        int key_slot = cluster_key_slot(argv[i].data, argv[i].length);
+        if (slot == SLOT_NONE) slot = key_slot;
+        else if (slot != key_slot) slot = SLOT_MIXED;
+    }
+    return slot;
+}
+
+static int is_exec(const command *cmd) { return !cmd->parent && !strcmp(cmd->spec->name, "exec"); }
+
+static int transaction_slot(const client *c) {
+    int slot = SLOT_NONE;
+    for (int i = 0; i < c->multi.count && slot != SLOT_MIXED; i++) {
+        const multi_command *queued = &c->multi.commands[i];
+        slot = merge_key_slots(queued->command->spec, queued->argc, queued->argv, slot);
+    }
+    return slot;
+}
+
+/* The refusal for `slot` (a real slot), or NULL if this node serves it. */
+static const char *slot_refusal(int slot) {
+    static char moved[64 + CLUSTER_IP_LENGTH];
+    const cluster_topology *t = cluster_current();
+    if (t->slots_assigned < CLUSTER_SLOTS) return down_error;
+    int owner = t->owner[slot];
+    if (owner == t->myself) return NULL;
+    snprintf(moved, sizeof(moved), "MOVED %d %s:%d", slot, t->nodes[owner].ip, t->nodes[owner].port);
+    return moved;
+}
+
+const char *cluster_route_check(client *c, command *cmd) {
+    int exec = is_exec(cmd) && (c->flags & CLIENT_MULTI);
+    int slot = exec ? transaction_slot(c) : merge_key_slots(cmd->spec, c->argc, c->argv, SLOT_NONE);
+    if (slot == SLOT_NONE) return NULL;
+    const char *refusal = slot == SLOT_MIXED ? crossslot_error : slot_refusal(slot);
+    if (refusal && exec) multi_discard(c);
+    return refusal;
+}
