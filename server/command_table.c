@@ -33,6 +33,9 @@ extern const command_spec monitor_commands[];
 extern const command_spec debug_commands[];
 extern const command_spec cluster_commands[];
 extern const command_spec bits_commands[];
+extern const command_spec string_commands[];
+extern const command_spec keyspace_commands[];
+extern const command_spec expire_commands[];
 
 static const command_spec *const module_commands[] = {
     connection_commands,
@@ -46,6 +49,9 @@ static const command_spec *const module_commands[] = {
     latency_commands,
     monitor_commands,
     bits_commands,
+    string_commands,
+    keyspace_commands,
+    expire_commands,
     debug_commands,
     cluster_commands,
 };

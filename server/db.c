@@ -138,10 +138,14 @@ object *db_lookup_write(db *d, const char *key, size_t length) {
 /* ---------------------------------------------------------------- writes */
 
 void db_add(db *d, object *o) {
+    db_stamp_new(o);
+    db_add_keep_clock(d, o);
+}
+
+void db_add_keep_clock(db *d, object *o) {
     size_t length;
     const char *key = object_key(o, &length);
     db_forget_slot(d);
-    db_stamp_new(o);
     bool has_expire = object_has_expire(o);
     table_insert(d->keys, o, table_hash_key(key, length), has_expire);
     if (has_expire) d->expires++;

@@ -53,6 +53,8 @@ object *db_lookup_write(db *d, const char *key, size_t length);
 
 /* Adds an object whose key is not in the database. */
 void db_add(db *d, object *o);
+/* The same for an object that keeps its LRU/LFU clock (RENAME, MOVE). */
+void db_add_keep_clock(db *d, object *o);
 /* Stores `fresh` under its key, freeing the object it replaces if any (the
  * caller decides the TTL: `fresh` carries it).  Signals the change. */
 void db_set(db *d, object *fresh);

@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "hash.h"
 #include "info.h"
 #include "multi.h"
 #include "server.h"
@@ -194,6 +195,7 @@ int keyspace_key_exists(int db_index, const char *key, size_t length) {
 }
 
 int keyspace_init(int databases) {
+    hash_seed_randomly();
     keyspace_databases = zmalloc_calloc(sizeof(db) * (size_t)databases);
     keyspace_count = databases;
     for (int i = 0; i < databases; i++) db_init(&keyspace_databases[i], i);

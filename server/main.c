@@ -20,6 +20,7 @@
 #include "command.h"
 #include "config.h"
 #include "introspection.h"
+#include "keyspace.h"
 #include "log.h"
 #include "networking.h"
 #include "server.h"
@@ -120,6 +121,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     introspection_init();
+    if (keyspace_init(server.config.databases) != 0) return fatal("Could not create the databases.");
     if (cluster_init(&error) != 0) return fatal(error);
     if (networking_listen(&error) != 0) return fatal(error);
     write_pid_file();

@@ -253,6 +253,18 @@ object *object_duplicate(const object *o, const char *key, size_t key_length, lo
     return copy;
 }
 
+object *object_rename(object *o, const char *key, size_t key_length) {
+    size_t value_size = object_value_size(o);
+    uint8_t *area;
+    object *renamed = object_allocate(key, key_length, object_expire(o), value_size, &area);
+    memcpy(area, object_value_area(o), value_size);
+    renamed->type_encoding = o->type_encoding;
+    object_set_storage(renamed, object_storage(o));
+    memcpy(renamed->lru, o->lru, sizeof renamed->lru);
+    zmalloc_free(o);
+    return renamed;
+}
+
 void object_free(object *o) {
     if (object_storage(o) == STORAGE_EXTERNAL) {
         void *value = object_pointer(o);

@@ -89,6 +89,9 @@ object *object_create_pointer(const char *key, size_t key_length, enum object_ty
 /* A copy under another key (COPY, RENAME across dbs), TTL given explicitly.
  * Values of other types are copied with their registered duplicate function. */
 object *object_duplicate(const object *o, const char *key, size_t key_length, long long expire_ms);
+/* The same value, TTL and clock under another key (RENAME).  `o` is
+ * consumed: its value moves to the new block, nothing is copied. */
+object *object_rename(object *o, const char *key, size_t key_length);
 void object_free(object *o);
 
 /* Per type: how to free, duplicate and weigh (for lazy freeing) the value
