@@ -46,7 +46,7 @@ client *client_create(int fd, int unix_socket) {
     c->id = ++server.next_client_id;
     c->resp_version = 2;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
-    if (!server.config.require_pass) c->flags |= CLIENT_AUTHENTICATED;
+    client_set_authenticated(c, !server.config.require_pass);
     c->creation_time_ms = c->last_interaction_ms = server_unix_time_ms();
     c->previous = server.clients_tail;
     if (server.clients_tail) server.clients_tail->next = c;
@@ -139,6 +139,12 @@ void *client_take_argument(client *c, int index) {
     return resp_parser_take_argument(c->parser, index);
 }
 
+void client_set_authenticated(client *c, int authenticated) {
+    if (authenticated) c->flags |= CLIENT_AUTHENTICATED;
+    else c->flags &= ~CLIENT_AUTHENTICATED;
+    resp_parser_set_unauthenticated(c->parser, !authenticated);
+}
+
 void client_set_protocol(client *c, int version) {
     c->resp_version = version;
     resp_output_set_protocol(c->hidden_reply ? c->hidden_reply : c->reply, version);
@@ -193,11 +199,21 @@ static int soft_limit_reached(client *c, const output_limit *limit, size_t used)
     return now - c->output_soft_limit_since_ms >= limit->soft_seconds * 1000;
 }
 
+/* A client that still has to authenticate may not make the server hold more
+ * than one output chunk plus this (Redis: 1024 bytes beyond its static buffer). */
+#define UNAUTHENTICATED_OUTPUT_LIMIT (RESP_OUTPUT_CHUNK_SIZE + 1024)
+
+static int unauthenticated_over_limit(const client *c, const resp_output *output) {
+    return server.config.require_pass && !(c->flags & CLIENT_AUTHENTICATED) &&
+           resp_output_pending_bytes(output) > UNAUTHENTICATED_OUTPUT_LIMIT;
+}
+
 int client_check_output_limits(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return 1;
     const output_limit *limit = limit_for(c);
-    size_t used = resp_output_memory(c->hidden_reply ? c->hidden_reply : c->reply);
-    int hard = limit->hard_bytes && used >= limit->hard_bytes;
+    const resp_output *output = c->hidden_reply ? c->hidden_reply : c->reply;
+    size_t used = resp_output_memory(output);
+    int hard = (limit->hard_bytes && used >= limit->hard_bytes) || unauthenticated_over_limit(c, output);
     if (!hard && !soft_limit_reached(c, limit, used)) return 0;
     log_message(LOG_WARNING, "Client id=%llu addr=%s closed for exceeding its output buffer limit (%zu bytes)",
                 (unsigned long long)c->id, c->address, used);

@@ -35,6 +35,10 @@ void *client_take_argument(client *c, int index);
  * CLIENT REPLY OFF/SKIP was in force when it started (CLIENT REPLY ON uses it
  * before answering +OK).  Handlers that turn replies off simply do not reply. */
 void client_restore_reply(client *c);
+/* Marks the client (un)authenticated; while a password is required and not
+ * given, the parser refuses large requests and the output is capped, as in
+ * Redis 7.0. */
+void client_set_authenticated(client *c, int authenticated);
 /* 2 or 3: switches the reply encoding (HELLO). */
 void client_set_protocol(client *c, int version);
 /* Bytes used by this client: structure, query buffer, output buffer, argv,

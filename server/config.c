@@ -144,10 +144,16 @@ static int set_enum(const config_parameter *parameter, const char *text, const c
     return -1;
 }
 
-static int set_string(const config_parameter *parameter, const char *text) {
+static int set_string(const config_parameter *parameter, const char *data, size_t length) {
     char **slot = parameter->value;
     zmalloc_free(*slot);
-    *slot = ((parameter->flags & CONFIG_EMPTY_IS_NULL) && !text[0]) ? NULL : zmalloc_strdup(text);
+    *slot = NULL;
+    if (length || !(parameter->flags & CONFIG_EMPTY_IS_NULL)) {
+        *slot = zmalloc_alloc(length + 1);
+        memcpy(*slot, data, length);
+        (*slot)[length] = '\0';
+    }
+    if (parameter->length_value) *parameter->length_value = length;
     return 0;
 }
 
@@ -163,10 +169,21 @@ int config_parameter_set(const config_parameter *parameter, const char *text, co
     case CONFIG_INTEGER:
     case CONFIG_MEMORY: return set_number(parameter, text, error);
     case CONFIG_ENUM: return set_enum(parameter, text, error);
-    case CONFIG_STRING: return set_string(parameter, text);
+    case CONFIG_STRING: return set_string(parameter, text, strlen(text));
     case CONFIG_SPECIAL: return parameter->parse(parameter, text, error);
     }
     return -1;
+}
+
+int config_parameter_set_bytes(const config_parameter *parameter, const char *data, size_t length,
+                               const char **error) {
+    if (parameter->type == CONFIG_STRING) return set_string(parameter, data, length);
+    char *text = zmalloc_alloc(length + 1);
+    memcpy(text, data, length);
+    text[length] = '\0';
+    int result = config_parameter_set(parameter, text, error);
+    zmalloc_free(text);
+    return result;
 }
 
 void config_parameter_get(const config_parameter *parameter, strbuf *out) {
@@ -186,7 +203,8 @@ void config_parameter_get(const config_parameter *parameter, strbuf *out) {
         return;
     case CONFIG_STRING: {
         const char *text = *(char **)parameter->value;
-        strbuf_append_cstring(out, text ? text : "");
+        if (text && parameter->length_value) strbuf_append(out, text, *parameter->length_value);
+        else strbuf_append_cstring(out, text ? text : "");
         return;
     }
     case CONFIG_SPECIAL: parameter->format(parameter, out); return;

@@ -62,7 +62,7 @@ static void config_get_command(client *c) {
 
 typedef struct pending_change {
     const config_parameter *parameter;
-    char *old_value;
+    strbuf old_value;
 } pending_change;
 
 static void reply_set_failure(client *c, const char *name, const char *reason) {
@@ -99,7 +99,9 @@ static int check_names(client *c, pending_change *changes, int count) {
 static void restore(pending_change *changes, int count) {
     for (int i = count - 1; i >= 0; i--) {
         const char *ignored = NULL;
-        if (changes[i].old_value) config_parameter_set(changes[i].parameter, changes[i].old_value, &ignored);
+        if (changes[i].old_value.data)
+            config_parameter_set_bytes(changes[i].parameter, changes[i].old_value.data, changes[i].old_value.length,
+                                       &ignored);
     }
 }
 
@@ -121,13 +123,11 @@ static void reapply_quietly(pending_change *changes, int count) {
 
 static void set_values(client *c, pending_change *changes, int count) {
     for (int i = 0; i < count; i++) {
-        strbuf old = STRBUF_INIT;
-        config_parameter_get(changes[i].parameter, &old);
-        changes[i].old_value = strbuf_detach(&old, NULL);
-        char *value = argument_string(&c->argv[3 + 2 * i]);
+        config_parameter_get(changes[i].parameter, &changes[i].old_value);
+        strbuf_reserve(&changes[i].old_value, 0); /* restore() tells "saved" by a non-NULL buffer */
+        const resp_argument *value = &c->argv[3 + 2 * i];
         const char *reason = NULL;
-        int result = config_parameter_set(changes[i].parameter, value, &reason);
-        zmalloc_free(value);
+        int result = config_parameter_set_bytes(changes[i].parameter, value->data, value->length, &reason);
         if (result != 0) {
             restore(changes, i + 1);
             reply_set_failure(c, changes[i].parameter->name, reason);
@@ -153,7 +153,7 @@ static void config_set_command(client *c) {
     int count = (c->argc - 2) / 2;
     pending_change *changes = zmalloc_calloc((size_t)count * sizeof(pending_change));
     if (check_names(c, changes, count) == 0) set_values(c, changes, count);
-    for (int i = 0; i < count; i++) zmalloc_free(changes[i].old_value);
+    for (int i = 0; i < count; i++) strbuf_free(&changes[i].old_value);
     zmalloc_free(changes);
 }
 

@@ -45,6 +45,7 @@ struct config_parameter {
     enum config_type type;
     unsigned flags;
     void *value;              /* into server.config */
+    size_t *length_value;     /* CONFIG_STRING: also keep the length (binary-safe values) */
     enum config_target target;
     long long minimum, maximum;
     const char *default_text;
@@ -59,6 +60,9 @@ extern const config_parameter config_parameters[];
 
 const config_parameter *config_find(const char *name);
 int config_parameter_set(const config_parameter *parameter, const char *text, const char **error);
+/* The same for a value that may contain NUL bytes (CONFIG SET). */
+int config_parameter_set_bytes(const config_parameter *parameter, const char *data, size_t length,
+                               const char **error);
 void config_parameter_get(const config_parameter *parameter, strbuf *out);
 
 /* config_file.c: splits one line the way redis.conf is read (quotes,

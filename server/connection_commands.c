@@ -96,7 +96,8 @@ static int credentials_valid(const resp_argument *user, const resp_argument *pas
     if (!argument_is(user, "default")) return 0;
     const char *expected = server.config.require_pass;
     if (!expected) return 1;
-    return password->length == strlen(expected) && memcmp(password->data, expected, password->length) == 0;
+    return password->length == server.config.require_pass_length &&
+           memcmp(password->data, expected, password->length) == 0;
 }
 
 static const char wrong_password[] = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -117,7 +118,7 @@ static void auth_command(client *c) {
         reply_error(c, wrong_password);
         return;
     }
-    c->flags |= CLIENT_AUTHENTICATED;
+    client_set_authenticated(c, 1);
     reply_ok(c);
 }
 
@@ -200,7 +201,7 @@ static void hello_command(client *c) {
             reply_error(c, wrong_password);
             return;
         }
-        c->flags |= CLIENT_AUTHENTICATED;
+        client_set_authenticated(c, 1);
     }
     if (!(c->flags & CLIENT_AUTHENTICATED)) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
@@ -223,7 +224,7 @@ static void reset_command(client *c) {
     c->pubsub_channels = c->pubsub_patterns = 0;
     c->db_index = 0;
     client_set_protocol(c, 2);
-    if (server.config.require_pass) c->flags &= ~CLIENT_AUTHENTICATED;
+    client_set_authenticated(c, !server.config.require_pass);
     zmalloc_free(c->name);
     c->name = NULL;
     reply_simple(c, "RESET");

@@ -142,7 +142,8 @@ typedef struct server_config {
     int protected_mode;
     char *unix_socket;
     unsigned int unix_socket_permissions;
-    char *require_pass; /* NULL: no password */
+    char *require_pass; /* NULL: no password; may hold NUL bytes */
+    size_t require_pass_length;
     int max_clients;
     long long timeout_seconds; /* idle timeout, 0 = never */
     int tcp_keepalive;

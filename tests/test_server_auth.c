@@ -2,6 +2,7 @@
  * requirepass, NOAUTH before authenticating, RESET dropping authentication,
  * and CONFIG SET requirepass at run time. */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "test_hiredis.h"
@@ -82,11 +83,54 @@ static void test_quit_without_auth(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+static void test_binary_password_and_unauthenticated_limits(void **state) {
+    (void)state;
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    expect_status(redisCommand(redis, "CONFIG SET requirepass %b", "abc\0def", (size_t)7), "OK");
+    redisReply *reply = redisCommand(redis, "CONFIG GET requirepass");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->element[1]->len, 7);
+    assert_memory_equal(reply->element[1]->str, "abc\0def", 7);
+    freeReplyObject(reply);
+    redisContext *other = test_redis_connect(server.port);
+    expect_error(redisCommand(other, "AUTH abc"), "WRONGPASS invalid username-password pair or user is disabled.");
+    expect_status(redisCommand(other, "AUTH %b", "abc\0def", (size_t)7), "OK");
+    redisFree(other);
+    /* Before AUTH, big requests are protocol errors. */
+    int fd = test_connect(server.port);
+    assert_int_equal(test_roundtrip(fd, "*100\r\n", "-ERR Protocol error: unauthenticated multibulk length\r\n"), 0);
+    assert_true(test_wait_closed(fd, TEST_IO_TIMEOUT_MS));
+    close(fd);
+    fd = test_connect(server.port);
+    assert_int_equal(test_roundtrip(fd, "*1\r\n$100000000\r\n", "-ERR Protocol error: unauthenticated bulk length\r\n"),
+                     0);
+    assert_true(test_wait_closed(fd, TEST_IO_TIMEOUT_MS));
+    close(fd);
+    /* ... and a client that never reads its NOAUTH errors is cut off early. */
+    fd = test_connect(server.port);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    static const char request[] = "*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n5\r\n";
+    char batch[sizeof(request) * 1000];
+    for (int i = 0; i < 1000; i++) memcpy(batch + i * (sizeof(request) - 1), request, sizeof(request) - 1);
+    int sent = 0;
+    while (sent < 2000 && test_send(fd, batch, 1000 * (sizeof(request) - 1)) == 0) sent++;
+    assert_true(sent < 2000);
+    assert_true(test_wait_closed(fd, TEST_IO_TIMEOUT_MS));
+    close(fd);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_without_password),
         cmocka_unit_test(test_with_password),
         cmocka_unit_test(test_quit_without_auth),
+        cmocka_unit_test(test_binary_password_and_unauthenticated_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
