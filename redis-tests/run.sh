@@ -103,13 +103,14 @@ done
 tree=$("$here/fetch.sh")
 
 # The unit table: name, mode and result-line count against redis-server.
-declare -A unit_mode unit_results
+declare -A unit_mode unit_results unit_seconds
 all_units=()
-while read -r name mode results; do
+while read -r name mode results seconds; do
   case "$name" in ''|'#'*) continue ;; esac
   all_units+=("$name")
   unit_mode[$name]=$mode
   unit_results[$name]=$results
+  unit_seconds[$name]=$seconds
 done <"$here/units.txt"
 if [ ${#selected[@]} -eq 0 ]; then
   selected=("${all_units[@]}")
@@ -239,9 +240,10 @@ run_unit() {
     harness_args+=(--host 127.0.0.1 --port "${started#* }")
   fi
 
-  local status=0
+  local status=0 started_at=$SECONDS
   (cd "$dir" && TERM=dumb timeout -k 5 "$limit" tclsh tests/test_helper.tcl "${harness_args[@]}") \
     >"$dir/harness.log" 2>&1 </dev/null || status=$?
+  echo $((SECONDS - started_at)) >"$dir/seconds"
   if [ $status -eq 124 ] || [ $status -eq 137 ]; then
     abort_reason="timed out after ${limit}s"
   fi
@@ -308,7 +310,10 @@ preflight
 run_round() {
   local round_dir=$1 index=0 name dir left limit
   local deadline=$(( $(date +%s) + budget ))
-  for name in "${selected[@]}"; do
+  local longest_first
+  longest_first=$(for name in "${selected[@]}"; do echo "${unit_seconds[$name]} $name"; done |
+                  sort -s -k1,1nr | cut -d' ' -f2)
+  for name in $longest_first; do
     dir=$round_dir/$(echo "$name" | tr / _)
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
       wait -n || true
@@ -333,7 +338,7 @@ report_round() {
   local round_dir=$1 name dir result passed failed skipped note status_line missing hung
   total_passed=0 total_failed=0 total_skipped=0 aborted_units=0
   : >"$round_dir/passing"
-  printf '%-22s %7s %7s %8s  %s\n' unit passed failed skipped note
+  printf '%-22s %7s %7s %8s %5s  %s\n' unit passed failed skipped secs note
   for name in "${selected[@]}"; do
     dir=$round_dir/$(echo "$name" | tr / _)
     result=$dir/result
@@ -356,7 +361,8 @@ report_round() {
       hung=$(awk -F'\t' -v u="$name" '$1 == u' "$here/hangs.txt" | wc -l)
       [ "$hung" -gt 0 ] && note="${note:+$note; }$hung skipped as hanging zkv (hangs.txt)"
     fi
-    printf '%-22s %7d %7d %8d  %s\n' "$name" "$passed" "$failed" "$skipped" "$note"
+    printf '%-22s %7d %7d %8d %5s  %s\n' "$name" "$passed" "$failed" "$skipped" \
+      "$(cat "$dir/seconds" 2>/dev/null || echo -)" "$note"
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
     total_skipped=$((total_skipped + skipped))
