@@ -1,21 +1,14 @@
-/* resp_parser: incremental RESP request parser.
+/* resp_parser: the state machine of the incremental RESP request parser.
  *
- * Design.  The parser owns one growable query buffer laid out as
+ * Design.  The parser reads the query buffer (resp_parser_buffer.c) between
+ * `position`, which only moves forward, and `end`, so no byte is parsed
+ * twice; `scan_from` remembers how far the search for the end of the current
+ * line got, so a line arriving one byte at a time costs one memchr over each
+ * new byte.  The common case, consecutive bulk arguments that have fully
+ * arrived, runs in one tight loop (parse_arguments_fast).
  *
- *     [consumed][command being parsed .......][free space]
- *     0         command_start    position     end        capacity
- *
- * `position` only moves forward, so no byte is parsed twice; `scan_from`
- * remembers how far the search for the end of the current line got, so a
- * line that arrives one byte at a time costs one memchr over each new byte.
- * Space is made (by moving the pending command to the front, or by moving it
- * to a buffer twice as large) only when fewer than RESP_READ_CHUNK bytes are
- * free, so each byte is moved O(1) times on average and a pipelined client
- * settles on a 32 KiB buffer.
- *
- * Arguments point into the buffer; inline arguments with quotes or escapes
- * are unescaped in place (the output of an escape is never longer than its
- * input), so the hot path never allocates.  A bulk of at least
+ * Arguments point into the buffer; inline arguments are unescaped in place
+ * (resp_inline.c), so the hot path never allocates.  A bulk of at least
  * RESP_BIG_ARGUMENT_THRESHOLD bytes that has not fully arrived gets its own
  * block of exactly length + 2 bytes (the payload and its CRLF): the part
  * already received is copied once and the rest is read straight into place.
@@ -25,10 +18,8 @@
  *     spaces.  "*0", "*-1" (any count <= 0) are empty commands and skipped.
  *   - A header line ends at the first CR; the byte after it is skipped
  *     unchecked, and so are the two bytes after a bulk payload.
- *   - Inline lines end at LF (a CR before it is dropped), and are split like
- *     sdssplitargs does: quotes may open inside a word ("a"b is an error,
- *     a"b c" is one argument "ab c"); \v and \f separate words only when
- *     they precede a word.
+ *   - Inline lines end at LF (a CR before it is dropped); resp_inline.c
+ *     splits them into words.
  *   - The maximum header and inline lengths are enforced as if bytes arrived
  *     one at a time, so the result never depends on how input was split:
  *     a line whose end is more than the limit away from its first byte is
@@ -46,24 +37,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "resp_inline.h"
+#include "resp_parser_internal.h"
 #include "zmalloc.h"
 
-#define INITIAL_ARGUMENT_SLOTS 8
 #define UNAUTHENTICATED_MAX_COUNT 10
 #define UNAUTHENTICATED_MAX_BULK 16384
 /* The fast length path reads at most 18 digits; it is only taken when the
  * header limit cannot be reached by such a line. */
 #define FAST_LENGTH_DIGITS 18
-
-typedef enum parser_state {
-    STATE_COMMAND_START,
-    STATE_MULTIBULK_COUNT,
-    STATE_BULK_HEADER,
-    STATE_BULK_DATA,
-    STATE_BIG_DATA,
-    STATE_INLINE,
-    STATE_FAILED
-} parser_state;
 
 typedef enum line_search { LINE_FOUND, LINE_INCOMPLETE, LINE_TOO_LONG } line_search;
 
@@ -74,38 +56,6 @@ typedef enum step {
     STEP_COMMAND,   /* a command is complete */
     STEP_ERROR      /* the parser failed */
 } step;
-
-struct resp_parser {
-    resp_parser_limits limits;
-    int unauthenticated;
-
-    char *buffer;
-    size_t capacity;
-    size_t command_start;
-    size_t returned_start; /* where the command last returned began */
-    size_t position;
-    size_t end;
-    size_t scan_from;
-
-    parser_state state;
-    resp_request_kind kind;
-    long long arguments_missing; /* multibulk arguments still to come */
-    size_t bulk_length;          /* payload length of the current bulk */
-
-    resp_argument *argv;
-    void **argument_blocks; /* per argument: its own block, or NULL */
-    int blocks_in_argv;     /* how many argument_blocks are not NULL */
-    int argc;
-    int argument_slots;
-    int command_returned; /* argv holds the command last returned */
-
-    char *big_block; /* block of the big bulk being received */
-    size_t big_received;
-    size_t big_size;
-    size_t block_bytes; /* bytes in all blocks the parser holds */
-
-    char error[64];
-};
 
 void resp_parser_default_limits(resp_parser_limits *limits)
 {
@@ -128,35 +78,11 @@ resp_parser *resp_parser_create(const resp_parser_limits *limits)
     return parser;
 }
 
-static void release_blocks(resp_parser *parser)
-{
-    if (parser->blocks_in_argv == 0)
-        return;
-    parser->blocks_in_argv = 0;
-    for (int i = 0; i < parser->argc; i++) {
-        if (parser->argument_blocks[i] != NULL) {
-            zmalloc_free(parser->argument_blocks[i]);
-            parser->argument_blocks[i] = NULL;
-        }
-    }
-    parser->block_bytes = 0;
-}
-
-/* Forgets the command last returned (its argv is no longer valid). */
-static void release_returned_command(resp_parser *parser)
-{
-    if (!parser->command_returned)
-        return;
-    release_blocks(parser);
-    parser->argc = 0;
-    parser->command_returned = 0;
-}
-
 void resp_parser_destroy(resp_parser *parser)
 {
     if (parser == NULL)
         return;
-    release_blocks(parser);
+    resp_parser_release_blocks(parser);
     zmalloc_free(parser->big_block);
     zmalloc_free(parser->argv);
     zmalloc_free(parser->argument_blocks);
@@ -184,189 +110,6 @@ static step fail(resp_parser *parser, const char *text)
     snprintf(parser->error, sizeof(parser->error), "ERR Protocol error: %s", text);
     parser->state = STATE_FAILED;
     return STEP_ERROR;
-}
-
-/* ---- Buffer management ---- */
-
-/* Between commands with every received byte parsed: offsets may restart
- * at 0.  (In this state command_start == position == end.) */
-static int nothing_pending(const resp_parser *parser)
-{
-    return parser->state == STATE_COMMAND_START && parser->command_start == parser->end;
-}
-
-static int big_argument_arriving(const resp_parser *parser)
-{
-    return parser->state == STATE_BIG_DATA && parser->big_received < parser->big_size;
-}
-
-/* Moves every buffer offset `shift` bytes down. */
-static void shift_offsets(resp_parser *parser, size_t shift)
-{
-    parser->command_start -= shift;
-    parser->position -= shift;
-    parser->end -= shift;
-    parser->scan_from -= shift;
-}
-
-/* Makes at least RESP_READ_CHUNK bytes free after `end`: slides the pending
- * command to the front when that frees enough, otherwise moves it into a
- * larger buffer.  Arguments already parsed are rebased. */
-static void make_room(resp_parser *parser)
-{
-    size_t shift = parser->command_start;
-    size_t pending = parser->end - shift;
-    if (shift > 0 && parser->capacity - pending >= RESP_READ_CHUNK) {
-        memmove(parser->buffer, parser->buffer + shift, pending);
-        for (int i = 0; i < parser->argc; i++)
-            if (parser->argument_blocks[i] == NULL)
-                parser->argv[i].data -= shift;
-        shift_offsets(parser, shift);
-        return;
-    }
-    size_t wanted = parser->capacity * 2;
-    if (wanted < pending + RESP_READ_CHUNK)
-        wanted = pending + RESP_READ_CHUNK;
-    char *larger = zmalloc_alloc(wanted);
-    if (pending > 0)
-        memcpy(larger, parser->buffer + shift, pending);
-    for (int i = 0; i < parser->argc; i++)
-        if (parser->argument_blocks[i] == NULL)
-            parser->argv[i].data = larger + (parser->argv[i].data - (parser->buffer + shift));
-    zmalloc_free(parser->buffer);
-    parser->buffer = larger;
-    parser->capacity = zmalloc_usable_size(larger);
-    shift_offsets(parser, shift);
-}
-
-char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
-{
-    if (parser->state == STATE_FAILED) {
-        *capacity = 0;
-        return NULL;
-    }
-    release_returned_command(parser);
-    if (big_argument_arriving(parser)) {
-        *capacity = parser->big_size - parser->big_received;
-        return parser->big_block + parser->big_received;
-    }
-    if (nothing_pending(parser))
-        shift_offsets(parser, parser->command_start);
-    if (parser->capacity - parser->end < RESP_READ_CHUNK)
-        make_room(parser);
-    *capacity = parser->capacity - parser->end;
-    return parser->buffer + parser->end;
-}
-
-void resp_parser_commit_read(resp_parser *parser, size_t count)
-{
-    if (big_argument_arriving(parser))
-        parser->big_received += count;
-    else
-        parser->end += count;
-}
-
-void resp_parser_feed(resp_parser *parser, const char *data, size_t length)
-{
-    while (length > 0) {
-        size_t capacity;
-        char *area = resp_parser_read_area(parser, &capacity);
-        if (area == NULL)
-            return;
-        size_t count = length < capacity ? length : capacity;
-        memcpy(area, data, count);
-        resp_parser_commit_read(parser, count);
-        data += count;
-        length -= count;
-    }
-}
-
-size_t resp_parser_memory(const resp_parser *parser)
-{
-    size_t argv_bytes = (size_t)parser->argument_slots * (sizeof(resp_argument) + sizeof(void *));
-    return parser->capacity + parser->block_bytes + argv_bytes;
-}
-
-/* Bytes of the buffer not yet consumed.  Like Redis, which trims its query
- * buffer only after running the commands it holds, the command last
- * returned still counts (CLIENT LIST shows its own request: qbuf=26). */
-static size_t unconsumed_in_buffer(const resp_parser *parser)
-{
-    size_t start = parser->command_returned ? parser->returned_start : parser->command_start;
-    return parser->end - start;
-}
-
-size_t resp_parser_pending_bytes(const resp_parser *parser)
-{
-    size_t pending = unconsumed_in_buffer(parser);
-    if (!parser->command_returned) /* a big argument in flight */
-        pending += parser->block_bytes - (parser->big_size - parser->big_received);
-    return pending;
-}
-
-/* Room for more bytes once consumed ones are slid out, so that qbuf plus
- * qbuf-free is the buffer's size, as in Redis. */
-size_t resp_parser_free_capacity(const resp_parser *parser)
-{
-    if (big_argument_arriving(parser))
-        return parser->big_size - parser->big_received;
-    return parser->capacity - unconsumed_in_buffer(parser);
-}
-
-void resp_parser_shrink(resp_parser *parser)
-{
-    release_returned_command(parser);
-    if (!nothing_pending(parser))
-        return;
-    zmalloc_free(parser->buffer);
-    parser->buffer = NULL;
-    parser->capacity = 0;
-    shift_offsets(parser, parser->command_start);
-    if (parser->argument_slots > INITIAL_ARGUMENT_SLOTS) {
-        zmalloc_free(parser->argv);
-        zmalloc_free(parser->argument_blocks);
-        parser->argv = NULL;
-        parser->argument_blocks = NULL;
-        parser->argument_slots = 0;
-    }
-}
-
-/* ---- Arguments ---- */
-
-static void grow_arguments(resp_parser *parser)
-{
-    int slots = INITIAL_ARGUMENT_SLOTS;
-    if (parser->argument_slots > INT_MAX / 2)
-        slots = INT_MAX; /* argc never exceeds INT_MAX: counts are capped there */
-    else if (parser->argument_slots > 0)
-        slots = parser->argument_slots * 2;
-    parser->argv = zmalloc_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
-    parser->argument_blocks =
-        zmalloc_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
-    parser->argument_slots = slots;
-}
-
-static inline void push_argument(resp_parser *parser, const char *data, size_t length, void *block)
-{
-    if (parser->argc == parser->argument_slots)
-        grow_arguments(parser);
-    parser->argv[parser->argc].data = data;
-    parser->argv[parser->argc].length = length;
-    parser->argument_blocks[parser->argc] = block;
-    parser->argc++;
-}
-
-void *resp_parser_take_argument(resp_parser *parser, int index)
-{
-    if (!parser->command_returned || index < 0 || index >= parser->argc)
-        return NULL;
-    void *block = parser->argument_blocks[index];
-    if (block != NULL) {
-        parser->argument_blocks[index] = NULL;
-        parser->blocks_in_argv--;
-        parser->block_bytes -= parser->argv[index].length + 2;
-    }
-    return block;
 }
 
 /* ---- Lengths ---- */
@@ -533,7 +276,7 @@ static int parse_arguments_fast(resp_parser *parser)
             !parse_length_fast(cursor + 1, limit, &length, &payload) || length > longest ||
             (size_t)(limit - payload) < (size_t)length + 2)
             break;
-        push_argument(parser, payload, (size_t)length, NULL);
+        resp_parser_push_argument(parser, payload, (size_t)length, NULL);
         cursor = payload + length + 2;
         missing--;
     }
@@ -589,7 +332,7 @@ static step start_big_argument(resp_parser *parser)
 /* One argument is complete: so is the command, or the next header follows. */
 static step finish_argument(resp_parser *parser, const char *data, void *block)
 {
-    push_argument(parser, data, parser->bulk_length, block);
+    resp_parser_push_argument(parser, data, parser->bulk_length, block);
     parser->scan_from = parser->position;
     if (--parser->arguments_missing > 0) {
         parser->state = STATE_BULK_HEADER;
@@ -625,119 +368,18 @@ static step parse_big_data(resp_parser *parser)
 
 /* ---- Inline ---- */
 
-static int is_inline_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static char unescape(char c)
-{
-    switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'b': return '\b';
-    case 'a': return '\a';
-    default: return c;
-    }
-}
-
-/* Decodes one double-quoted word body starting after the quote, writing at
- * *output.  Returns the cursor after the closing quote, or NULL. */
-static char *decode_double_quoted(char *cursor, char *limit, char **output)
-{
-    char *out = *output;
-    for (;;) {
-        if (cursor == limit)
-            return NULL;
-        if (cursor[0] == '\\' && limit - cursor >= 4 && cursor[1] == 'x' &&
-            hex_value(cursor[2]) >= 0 && hex_value(cursor[3]) >= 0) {
-            *out++ = (char)(hex_value(cursor[2]) * 16 + hex_value(cursor[3]));
-            cursor += 4;
-        } else if (cursor[0] == '\\' && limit - cursor >= 2) {
-            *out++ = unescape(cursor[1]);
-            cursor += 2;
-        } else if (cursor[0] == '"') {
-            *output = out;
-            return cursor + 1;
-        } else {
-            *out++ = *cursor++;
-        }
-    }
-}
-
-/* Single quotes only know the escape \'. */
-static char *decode_single_quoted(char *cursor, char *limit, char **output)
-{
-    char *out = *output;
-    for (;;) {
-        if (cursor == limit)
-            return NULL;
-        if (cursor[0] == '\\' && limit - cursor >= 2 && cursor[1] == '\'') {
-            *out++ = '\'';
-            cursor += 2;
-        } else if (cursor[0] == '\'') {
-            *output = out;
-            return cursor + 1;
-        } else {
-            *out++ = *cursor++;
-        }
-    }
-}
-
-/* Splits one word starting at `cursor` in place.  Returns the cursor after
- * it, or NULL for unbalanced quotes; the word is [word, *word_end). */
-static char *split_word(char *cursor, char *limit, char **word_end)
-{
-    char *out = cursor;
-    while (cursor < limit) {
-        char c = *cursor;
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            return *word_end = out, cursor + 1;
-        if (c != '"' && c != '\'') {
-            *out++ = *cursor++;
-            continue;
-        }
-        cursor = c == '"' ? decode_double_quoted(cursor + 1, limit, &out)
-                          : decode_single_quoted(cursor + 1, limit, &out);
-        /* A closing quote must end the word. */
-        if (cursor == NULL || (cursor < limit && !is_inline_space(*cursor)))
-            return NULL;
-        break;
-    }
-    *word_end = out;
-    return cursor;
-}
-
-/* Splits an inline line into arguments, unescaping in place.  Returns 0, or
- * -1 for unbalanced quotes. */
+/* Splits an inline line into arguments (in place).  Returns 0, or -1 for
+ * unbalanced quotes. */
 static int split_inline(resp_parser *parser, char *line, size_t length)
 {
     char *cursor = line;
-    char *limit = line + length;
-    for (;;) {
-        while (cursor < limit && is_inline_space(*cursor))
-            cursor++;
-        if (cursor == limit)
-            return 0;
-        char *word = cursor;
-        char *word_end;
-        cursor = split_word(cursor, limit, &word_end);
-        if (cursor == NULL)
-            return -1;
-        push_argument(parser, word, (size_t)(word_end - word), NULL);
-    }
+    char *word;
+    size_t word_length;
+    resp_inline_result result;
+    while ((result = resp_inline_next_word(&cursor, line + length, &word, &word_length)) ==
+           RESP_INLINE_WORD)
+        resp_parser_push_argument(parser, word, word_length, NULL);
+    return result == RESP_INLINE_END ? 0 : -1;
 }
 
 /* Finds the LF ending the inline line at `position`, refusing NUL bytes
@@ -818,7 +460,7 @@ static step take_step(resp_parser *parser)
 
 resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *command)
 {
-    release_returned_command(parser);
+    resp_parser_release_returned_command(parser);
     step result;
     do
         result = take_step(parser);
