@@ -91,10 +91,14 @@ void cluster_reply_shards(client *c, const cluster_topology *t) {
 
 /* ---- CLUSTER NODES: one text line per node ---- */
 
+/* The bus port Redis would use (port + 10000), or 0 where that does not
+ * exist; zkv listens on no bus, so the field is informative only. */
+static int bus_port(int port) { return port + CLUSTER_BUS_PORT_OFFSET <= 65535 ? port + CLUSTER_BUS_PORT_OFFSET : 0; }
+
 static void append_node_line(strbuf *out, const cluster_topology *t, int node) {
     const cluster_node *n = &t->nodes[node];
-    strbuf_printf(out, "%s %s:%d@%d %s - 0 0 %d connected", n->id, n->ip, n->port,
-                  n->port + CLUSTER_BUS_PORT_OFFSET, node == t->myself ? "myself,master" : "master", node + 1);
+    strbuf_printf(out, "%s %s:%d@%d %s - 0 0 %d connected", n->id, n->ip, n->port, bus_port(n->port),
+                  node == t->myself ? "myself,master" : "master", node + 1);
     int first, last, owner;
     for (int from = 0; (owner = next_run(t, from, &first, &last)) >= 0; from = last + 1) {
         if (owner != node) continue;

@@ -95,7 +95,7 @@ static int parse_address(const char *word, char ip[CLUSTER_IP_LENGTH], int *port
         *reason = "expected <ip>:<port>";
         return -1;
     }
-    long value = parse_number(colon + 1, colon + strlen(colon), 1, 65535 - CLUSTER_BUS_PORT_OFFSET);
+    long value = parse_number(colon + 1, colon + strlen(colon), 1, 65535);
     if (value < 0) {
         *reason = "invalid port";
         return -1;

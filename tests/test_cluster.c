@@ -88,7 +88,7 @@ static void test_parse_errors(void **state) {
     expect_parse_error("127.0.0.1:7001 0-10\n127.0.0.1:7002 10\n", "cluster topology, line 2: slot assigned twice");
     expect_parse_error("#\n127.0.0.1 0\n", "cluster topology, line 2: expected <ip>:<port>");
     expect_parse_error("127.0.0.1:0 0\n", "cluster topology, line 1: invalid port");
-    expect_parse_error("127.0.0.1:60000 0\n", "cluster topology, line 1: invalid port"); /* bus port > 65535 */
+    expect_parse_error("127.0.0.1:65536 0\n", "cluster topology, line 1: invalid port");
     expect_parse_error("127.0.0.1:7001 0\n127.0.0.1:7001 1\n", "cluster topology, line 2: node listed twice");
     expect_parse_error("127.0.0.1:7001 \"0\n", "cluster topology, line 1: unbalanced quotes");
     expect_parse_error("# nothing\n\n", "cluster topology: no node listed");

@@ -4,3 +4,6 @@
 zkv_unit_test(test_cluster
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cluster.c
   LIBS zkv_server_core)
+
+zkv_integration_test(test_cluster_commands
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_cluster_commands.c)
