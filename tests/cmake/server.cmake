@@ -11,3 +11,7 @@ zkv_integration_test(test_server_async
 zkv_unit_test(test_server_units
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_server_units.c
   LIBS zkv_server_core)
+# WATCH and the keyspace hooks, on socketless clients.
+zkv_unit_test(test_server_multi
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_server_multi.c
+  LIBS zkv_server_core)

@@ -1,0 +1,142 @@
+/* Unit tests for WATCH and the keyspace hooks (multi_key_modified,
+ * multi_database_flushed, multi_databases_swapped), driving the real
+ * command handlers on socketless clients and reading the reply bytes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "command.h"
+#include "config.h"
+#include "multi.h"
+
+static int setup(void **state) {
+    (void)state;
+    config_set_defaults();
+    const char *duplicate = NULL;
+    return command_table_init(&duplicate);
+}
+
+/* Runs one command line (words separated by single spaces). */
+static void run(client *c, const char *line) {
+    resp_argument argv[8];
+    char copy[256];
+    strcpy(copy, line);
+    int argc = 0;
+    for (char *word = strtok(copy, " "); word && argc < 8; word = strtok(NULL, " "))
+        argv[argc++] = (resp_argument){word, strlen(word)};
+    c->argc = argc;
+    c->argv = argv;
+    dispatch_process_command(c);
+    c->argc = 0;
+    c->argv = NULL;
+}
+
+/* Takes every pending reply byte as a string. */
+static const char *replies(client *c) {
+    static char text[4096];
+    struct iovec vectors[16];
+    size_t length = 0;
+    int count = resp_output_iovec(c->reply, vectors, 16);
+    for (int i = 0; i < count; i++) {
+        memcpy(text + length, vectors[i].iov_base, vectors[i].iov_len);
+        length += vectors[i].iov_len;
+    }
+    resp_output_consume(c->reply, length);
+    text[length] = '\0';
+    return text;
+}
+
+static void test_watch_then_modify(void **state) {
+    (void)state;
+    client *c = client_create(-1, 0);
+    assert_false(multi_watching_anything());
+    run(c, "WATCH k1 k2");
+    assert_true(multi_watching_anything());
+    multi_key_modified(0, "other", 5);
+    multi_key_modified(1, "k1", 2); /* another database */
+    run(c, "MULTI");
+    run(c, "PING");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n");
+    assert_false(multi_watching_anything()); /* EXEC unwatches */
+    run(c, "WATCH k1");
+    multi_key_modified(0, "k1", 2);
+    run(c, "MULTI");
+    run(c, "PING");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n");
+    /* UNWATCH forgets a touch too. */
+    run(c, "WATCH k1");
+    multi_key_modified(0, "k1", 2);
+    run(c, "UNWATCH");
+    run(c, "MULTI");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n+OK\r\n*0\r\n");
+    client_free(c);
+}
+
+static int exists_only_k1(int db_index, const char *key, size_t length) {
+    return db_index == 2 && length == 2 && !memcmp(key, "k1", 2);
+}
+
+static void test_flush_and_swap(void **state) {
+    (void)state;
+    client *first = client_create(-1, 0), *second = client_create(-1, 0);
+    run(first, "SELECT 2");
+    run(first, "WATCH k1");
+    run(second, "SELECT 2");
+    run(second, "WATCH missing");
+    multi_set_key_exists_check(exists_only_k1);
+    multi_database_flushed(3);
+    assert_false(first->flags & CLIENT_DIRTY_CAS);
+    multi_database_flushed(-1);
+    assert_true(first->flags & CLIENT_DIRTY_CAS);
+    assert_false(second->flags & CLIENT_DIRTY_CAS); /* its key did not exist */
+    multi_databases_swapped(5, 6);
+    assert_false(second->flags & CLIENT_DIRTY_CAS);
+    multi_set_key_exists_check(NULL);
+    multi_databases_swapped(2, 6);
+    assert_true(second->flags & CLIENT_DIRTY_CAS);
+    replies(first);
+    replies(second);
+    client_free(first);
+    client_free(second);
+    assert_false(multi_watching_anything()); /* freeing a client unwatches */
+}
+
+static void test_many_watchers(void **state) {
+    (void)state;
+    enum { CLIENTS = 50, KEYS = 200 };
+    client *clients[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = client_create(-1, 0);
+        for (int k = 0; k < KEYS; k++) {
+            char line[32];
+            snprintf(line, sizeof(line), "WATCH key:%d", (k * 7 + i) % KEYS);
+            run(clients[i], line);
+        }
+    }
+    multi_key_modified(0, "key:13", 6);
+    for (int i = 0; i < CLIENTS; i++) assert_true(clients[i]->flags & CLIENT_DIRTY_CAS);
+    for (int i = 0; i < CLIENTS; i++) {
+        replies(clients[i]);
+        client_free(clients[i]);
+    }
+    assert_false(multi_watching_anything());
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_watch_then_modify),
+        cmocka_unit_test(test_flush_and_swap),
+        cmocka_unit_test(test_many_watchers),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
