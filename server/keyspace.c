@@ -196,6 +196,8 @@ int keyspace_key_exists(int db_index, const char *key, size_t length) {
 
 int keyspace_init(int databases) {
     hash_seed_randomly();
+    /* On by default as in Redis; DEBUG SET-ACTIVE-EXPIRE 0 turns it off. */
+    server.config.active_expire_enabled = 1;
     keyspace_databases = zmalloc_calloc(sizeof(db) * (size_t)databases);
     keyspace_count = databases;
     for (int i = 0; i < databases; i++) db_init(&keyspace_databases[i], i);
