@@ -214,9 +214,7 @@ static int apply_listeners(const char **error) {
 
 static int apply_hz(const char **error) {
     (void)error;
-    if (C->hz < 1) C->hz = 1;
-    if (C->hz > 500) C->hz = 500;
-    server_schedule_cron();
+    server_schedule_cron(); /* also clamps hz to 1..500 */
     return 0;
 }
 

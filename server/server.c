@@ -98,7 +98,9 @@ static void cron(evutil_socket_t fd, short events, void *argument) {
 void server_schedule_cron(void) {
     if (!server.base) return;
     if (!cron_event) cron_event = event_new(server.base, -1, EV_PERSIST, cron, NULL);
-    int hz = server.config.hz > 0 ? server.config.hz : 10;
+    if (server.config.hz < 1) server.config.hz = 1; /* Redis clamps hz to 1..500 */
+    if (server.config.hz > 500) server.config.hz = 500;
+    int hz = server.config.hz;
     struct timeval interval = {.tv_sec = 0, .tv_usec = 1000000 / hz};
     if (hz == 1) interval = (struct timeval){.tv_sec = 1, .tv_usec = 0};
     event_add(cron_event, &interval);
