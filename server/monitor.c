@@ -46,6 +46,8 @@ void monitor_feed(client *c, const command *cmd) {
     for (client *monitor = server.clients; monitor; monitor = monitor->next) {
         if (!(monitor->flags & CLIENT_MONITOR) || (monitor->flags & CLIENT_CLOSE_ASAP)) continue;
         resp_write_simple(monitor->reply, line.data, line.length);
+        /* A monitor that does not read must not grow without bound. */
+        if (client_check_output_limits(monitor)) continue;
         if (monitor != c) client_schedule_write(monitor);
     }
     strbuf_free(&line);

@@ -140,10 +140,38 @@ static void test_monitor_sees_own_commands_and_stops_on_close(void **state) {
     redisFree(context);
 }
 
+/* A monitor that never reads is closed by the output buffer limit instead
+ * of growing the server without bound. */
+static void test_monitor_output_is_bounded(void **state) {
+    (void)state;
+    redisContext *context = test_redis_connect(server.port);
+    expect_status(redisCommand(context, "CONFIG SET client-output-buffer-limit %s", "normal 100kb 0 0"), "OK");
+    int monitor = test_connect(server.port);
+    int small = 4096;
+    setsockopt(monitor, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    raw_expect(monitor, "MONITOR\r\n", "+OK\r\n");
+    char payload[201];
+    memset(payload, 'p', 200);
+    payload[200] = '\0';
+    int monitors_left = 1;
+    for (int round = 0; round < 100 && monitors_left; round++) {
+        for (int i = 0; i < 200; i++) redisAppendCommand(context, "ECHO %s", payload);
+        for (int i = 0; i < 200; i++) freeReplyObject(next_reply(context));
+        redisReply *reply = redisCommand(context, "CLIENT LIST");
+        monitors_left = strstr(reply->str, "flags=O") != NULL;
+        freeReplyObject(reply);
+    }
+    assert_false(monitors_left);
+    expect_status(redisCommand(context, "CONFIG SET client-output-buffer-limit %s", "normal 256mb 0 0"), "OK");
+    close(monitor);
+    redisFree(context);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_monitor_stream),
         cmocka_unit_test(test_monitor_sees_own_commands_and_stops_on_close),
+        cmocka_unit_test(test_monitor_output_is_bounded),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
