@@ -20,6 +20,7 @@
 #include "networking.h"
 #include "zmalloc.h"
 
+/* Every value below lives in server.config; C keeps the table readable. */
 #define C (&server.config)
 
 /* ---- bind ---- */

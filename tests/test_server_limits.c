@@ -275,12 +275,33 @@ static void test_protected_mode(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* maxclients above what RLIMIT_NOFILE allows is lowered, with a log line. */
+static void test_maxclients_follows_open_files_limit(void **state) {
+    (void)state;
+    struct rlimit limit;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &limit), 0);
+    if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > 1000000) skip();
+    test_server server;
+    const char *arguments[] = {"--maxclients", "1000000", NULL};
+    assert_int_equal(test_server_start(&server, arguments), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    redisReply *reply = redisCommand(redis, "CONFIG GET maxclients");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(atoll(reply->element[1]->str), (long long)limit.rlim_max - 32);
+    freeReplyObject(reply);
+    redisFree(redis);
+    char *log = test_server_read_log(&server);
+    assert_non_null(strstr(log, "maxclients lowered from 1000000"));
+    free(log);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maxclients),        cmocka_unit_test(test_query_buffer_and_bulk_limits),
         cmocka_unit_test(test_output_buffer_limit), cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_clean_shutdown),    cmocka_unit_test(test_idle_client_memory),
-        cmocka_unit_test(test_protected_mode),
+        cmocka_unit_test(test_protected_mode),    cmocka_unit_test(test_maxclients_follows_open_files_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
