@@ -23,12 +23,17 @@ static void debug_log(client *c) {
     reply_ok(c);
 }
 
-/* Parses seconds like strtod does ("abc" sleeps 0, as in Redis). */
-static double argument_seconds(const resp_argument *argument) {
-    char text[64];
-    size_t length = argument->length < sizeof(text) - 1 ? argument->length : sizeof(text) - 1;
+/* DEBUG parses its numbers leniently, like C's strtod/atoi ("abc" is 0,
+ * "1x" is 1), as Redis does: copy into a terminated buffer first. */
+static void terminated_copy(const resp_argument *argument, char *text, size_t size) {
+    size_t length = argument->length < size - 1 ? argument->length : size - 1;
     memcpy(text, argument->data, length);
     text[length] = '\0';
+}
+
+static double argument_seconds(const resp_argument *argument) {
+    char text[64];
+    terminated_copy(argument, text, sizeof(text));
     return strtod(text, NULL);
 }
 
@@ -44,9 +49,9 @@ static void debug_sleep(client *c) {
 }
 
 static void debug_set_active_expire(client *c) {
-    long long enabled;
-    if (introspection_parse_integer(&c->argv[2], &enabled) != 0) enabled = 0;
-    server.config.active_expire_enabled = enabled != 0;
+    char text[32];
+    terminated_copy(&c->argv[2], text, sizeof(text));
+    server.config.active_expire_enabled = strtol(text, NULL, 10) != 0;
     reply_ok(c);
 }
 
