@@ -1,12 +1,18 @@
 /* multi: transactions and optimistic locking (see multi.h).
  *
- * Watched keys live in a chained hash table keyed by (db, key).  Each entry
- * lists the clients watching it, and each client lists its entries, so
- * UNWATCH and client exit cost O(keys watched by that client) and a key
- * modification costs one hash lookup.  When nothing is watched at all,
- * multi_key_modified returns after one comparison: the keyspace may call it
- * on every write.  Like Redis, a touched key stays watched (and the client
- * dirty) until EXEC, DISCARD or UNWATCH.
+ * Watched keys live in a chained hash table keyed by (db, key).  One record
+ * per (client, key) sits on both the key's list and the client's list, so
+ * UNWATCH costs O(keys watched) and a key modification one hash lookup.
+ * When nothing is watched at all, multi_key_modified returns after one
+ * comparison: the keyspace may call it on every write.  Like Redis, a
+ * touched key stays watched (and the client dirty) until EXEC, DISCARD or
+ * UNWATCH.
+ *
+ * Expiry follows Redis 7.0: a key that was already logically expired when
+ * watched may be deleted without failing the transaction (nothing changed
+ * for the client), while a key that expires after WATCH fails EXEC even if
+ * nobody touched it yet.  Both rules need the keyspace's view of a key
+ * (present at all? logically expired?), which it registers as callbacks.
  *
  * Queued commands are copied into one allocation each (argument vector and
  * bytes together) because the parser reuses its buffer for the next command.
@@ -21,33 +27,42 @@
 #include "reply.h"
 #include "zmalloc.h"
 
-typedef struct watcher {
+/* One per (client, key): on the client's list and on the key's entry. */
+struct watched_key {
+    struct watch_entry *entry;
     client *c;
-    struct watcher *next;
-} watcher;
+    int expired;                       /* the key was logically expired when watched */
+    struct watched_key *next_of_client;
+    struct watched_key *next_of_entry;
+};
 
 typedef struct watch_entry {
     struct watch_entry *next; /* bucket chain */
-    watcher *watchers;
+    struct watched_key *watchers;
     int db_index;
     size_t length;
     char key[];
 } watch_entry;
 
-/* One per (client, key): the client's list of what it watches. */
-struct watched_key {
-    watch_entry *entry;
-    struct watched_key *next;
-};
-
 static watch_entry **buckets;
 static size_t bucket_count;
 static size_t entry_count;
 static multi_key_exists_function *key_exists;
+static multi_key_exists_function *key_expired;
 
 void multi_set_key_exists_check(multi_key_exists_function *exists) { key_exists = exists; }
 
+void multi_set_key_expired_check(multi_key_exists_function *expired) { key_expired = expired; }
+
 int multi_watching_anything(void) { return entry_count != 0; }
+
+static int exists_in(int db_index, const watch_entry *entry) {
+    return !key_exists || key_exists(db_index, entry->key, entry->length);
+}
+
+static int expired_in(int db_index, const watch_entry *entry) {
+    return key_expired && key_expired(db_index, entry->key, entry->length);
+}
 
 /* ---- The watched-key table ---- */
 
@@ -105,29 +120,27 @@ static void remove_entry(watch_entry *target) {
     entry_count--;
 }
 
-static void remove_watcher(watch_entry *entry, client *c) {
-    watcher **link = &entry->watchers;
-    while (*link && (*link)->c != c) link = &(*link)->next;
-    if (!*link) return;
-    watcher *found = *link;
-    *link = found->next;
-    zmalloc_free(found);
+static void detach_from_entry(struct watched_key *mine) {
+    watch_entry *entry = mine->entry;
+    struct watched_key **link = &entry->watchers;
+    while (*link != mine) link = &(*link)->next_of_entry;
+    *link = mine->next_of_entry;
     if (!entry->watchers) remove_entry(entry);
 }
 
 static void watch_key(client *c, int db_index, const char *key, size_t length) {
     watch_entry *entry = find_entry(db_index, key, length);
-    for (struct watched_key *mine = c->watched_keys; entry && mine; mine = mine->next) {
+    for (struct watched_key *mine = c->watched_keys; entry && mine; mine = mine->next_of_client) {
         if (mine->entry == entry) return;
     }
     if (!entry) entry = add_entry(db_index, key, length);
-    watcher *w = zmalloc_alloc(sizeof(watcher));
-    w->c = c;
-    w->next = entry->watchers;
-    entry->watchers = w;
     struct watched_key *mine = zmalloc_alloc(sizeof(struct watched_key));
     mine->entry = entry;
-    mine->next = c->watched_keys;
+    mine->c = c;
+    mine->expired = expired_in(db_index, entry);
+    mine->next_of_entry = entry->watchers;
+    entry->watchers = mine;
+    mine->next_of_client = c->watched_keys;
     c->watched_keys = mine;
     c->watched_count++;
 }
@@ -135,44 +148,68 @@ static void watch_key(client *c, int db_index, const char *key, size_t length) {
 void multi_unwatch_all(client *c) {
     while (c->watched_keys) {
         struct watched_key *mine = c->watched_keys;
-        c->watched_keys = mine->next;
-        remove_watcher(mine->entry, c);
+        c->watched_keys = mine->next_of_client;
+        detach_from_entry(mine);
         zmalloc_free(mine);
     }
     c->watched_count = 0;
 }
 
-/* ---- Keyspace hooks ---- */
-
-static void touch(watch_entry *entry) {
-    for (watcher *w = entry->watchers; w; w = w->next) w->c->flags |= CLIENT_DIRTY_CAS;
+/* A watched key that was already expired when watched and is now gone
+ * changed nothing logically (Redis 7.0): forget that it was expired instead
+ * of failing the transaction. */
+static void touch(watch_entry *entry, int still_exists) {
+    for (struct watched_key *mine = entry->watchers; mine; mine = mine->next_of_entry) {
+        if (mine->expired && !still_exists) mine->expired = 0;
+        else mine->c->flags |= CLIENT_DIRTY_CAS;
+    }
 }
+
+/* ---- Keyspace hooks ---- */
 
 void multi_key_modified(int db_index, const char *key, size_t length) {
     if (!entry_count) return;
     watch_entry *entry = find_entry(db_index, key, length);
-    if (entry) touch(entry);
-}
-
-static int exists_in(int db_index, const watch_entry *entry) {
-    return !key_exists || key_exists(db_index, entry->key, entry->length);
+    if (entry) touch(entry, exists_in(db_index, entry));
 }
 
 void multi_database_flushed(int db_index) {
     for (size_t i = 0; entry_count && i < bucket_count; i++) {
         for (watch_entry *entry = buckets[i]; entry; entry = entry->next) {
-            if ((db_index == -1 || entry->db_index == db_index) && exists_in(entry->db_index, entry)) touch(entry);
+            if ((db_index == -1 || entry->db_index == db_index) && exists_in(entry->db_index, entry))
+                touch(entry, 0);
         }
+    }
+}
+
+/* The keys of `emptied` are about to be replaced by those of `replacement`. */
+static void touch_replaced(watch_entry *entry, int emptied, int replacement) {
+    int in_emptied = exists_in(emptied, entry), in_replacement = exists_in(replacement, entry);
+    if (!in_emptied && !in_replacement) return;
+    int replacement_expired = in_replacement && expired_in(replacement, entry);
+    for (struct watched_key *mine = entry->watchers; mine; mine = mine->next_of_entry) {
+        if (mine->expired && !in_replacement) mine->expired = 0; /* stale key gone: no change */
+        else if (mine->expired && replacement_expired) continue;  /* stale stays stale */
+        else if (!mine->expired && !in_emptied && replacement_expired) mine->expired = 1;
+        else mine->c->flags |= CLIENT_DIRTY_CAS;
     }
 }
 
 void multi_databases_swapped(int first_db, int second_db) {
     for (size_t i = 0; entry_count && i < bucket_count; i++) {
         for (watch_entry *entry = buckets[i]; entry; entry = entry->next) {
-            if (entry->db_index != first_db && entry->db_index != second_db) continue;
-            if (exists_in(first_db, entry) || exists_in(second_db, entry)) touch(entry);
+            if (entry->db_index == first_db) touch_replaced(entry, first_db, second_db);
+            else if (entry->db_index == second_db) touch_replaced(entry, second_db, first_db);
         }
     }
+}
+
+/* 1 when a watched key, alive when watched, has expired since (EXEC fails). */
+static int watched_key_expired(const client *c) {
+    for (const struct watched_key *mine = c->watched_keys; mine; mine = mine->next_of_client) {
+        if (!mine->expired && expired_in(mine->entry->db_index, mine->entry)) return 1;
+    }
+    return 0;
 }
 
 /* ---- The queue ---- */
@@ -258,7 +295,7 @@ static void exec_command(client *c) {
     }
     if (c->flags & CLIENT_DIRTY_EXEC) {
         reply_error(c, "EXECABORT Transaction discarded because of previous errors.");
-    } else if (c->flags & CLIENT_DIRTY_CAS) {
+    } else if ((c->flags & CLIENT_DIRTY_CAS) || watched_key_expired(c)) {
         reply_null_array(c);
     } else {
         multi_unwatch_all(c); /* keys touched by the transaction itself must not matter */

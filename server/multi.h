@@ -26,7 +26,12 @@ void multi_database_flushed(int db_index);
 /* SWAPDB: watchers of keys in either database are flagged. */
 void multi_databases_swapped(int first_db, int second_db);
 typedef int multi_key_exists_function(int db_index, const char *key, size_t length);
+/* Is the key stored at all (even if its TTL has passed)?  Call hooks after
+ * the change, so a deleted key answers 0. */
 void multi_set_key_exists_check(multi_key_exists_function *exists);
+/* Is the key stored with a TTL that has passed (not yet deleted)?  Used at
+ * WATCH and EXEC time. */
+void multi_set_key_expired_check(multi_key_exists_function *expired);
 
 /* Used by dispatch and client.c. */
 int multi_watching_anything(void);

@@ -132,11 +132,72 @@ static void test_many_watchers(void **state) {
     assert_false(multi_watching_anything());
 }
 
+/* A tiny fake keyspace for the expiry rules: which keys are stored and
+ * which of those have a passed TTL. */
+static int stored_x, stale_x;
+
+static int fake_exists(int db_index, const char *key, size_t length) {
+    (void)db_index;
+    return stored_x && length == 1 && key[0] == 'x';
+}
+
+static int fake_expired(int db_index, const char *key, size_t length) {
+    return stale_x && fake_exists(db_index, key, length);
+}
+
+static void test_expiry_rules(void **state) {
+    (void)state;
+    client *c = client_create(-1, 0);
+    multi_set_key_exists_check(fake_exists);
+    multi_set_key_expired_check(fake_expired);
+    /* Stale when watched, then lazily deleted: no logical change. */
+    stored_x = 1;
+    stale_x = 1;
+    run(c, "WATCH x");
+    stored_x = 0;
+    stale_x = 0;
+    multi_key_modified(0, "x", 1);
+    run(c, "MULTI");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n*0\r\n");
+    /* Alive when watched, expired since, never touched: EXEC fails. */
+    stored_x = 1;
+    stale_x = 0;
+    run(c, "WATCH x");
+    stale_x = 1;
+    run(c, "MULTI");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n*-1\r\n");
+    /* Stale when watched, then overwritten (still stored): EXEC fails. */
+    stored_x = 1;
+    stale_x = 1;
+    run(c, "WATCH x");
+    stale_x = 0;
+    multi_key_modified(0, "x", 1);
+    run(c, "MULTI");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n*-1\r\n");
+    /* FLUSHDB over a stale watched key: no change. */
+    stored_x = 1;
+    stale_x = 1;
+    run(c, "WATCH x");
+    multi_database_flushed(0);
+    stored_x = 0;
+    stale_x = 0;
+    run(c, "MULTI");
+    run(c, "EXEC");
+    assert_string_equal(replies(c), "+OK\r\n+OK\r\n*0\r\n");
+    multi_set_key_exists_check(NULL);
+    multi_set_key_expired_check(NULL);
+    client_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_watch_then_modify),
         cmocka_unit_test(test_flush_and_swap),
         cmocka_unit_test(test_many_watchers),
+        cmocka_unit_test(test_expiry_rules),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
