@@ -11,3 +11,9 @@ zkv_unit_test(test_object
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_object.c ${ZKV_SERVER_DIR}/object.c
   LIBS zkv_zmalloc)
 target_include_directories(test_object PRIVATE ${ZKV_SERVER_DIR})
+
+# Commands against a running zkv-server (replies checked against redis-server 7.0.15).
+foreach(zkv_keyspace_test strings keys expire)
+  zkv_integration_test(test_keyspace_${zkv_keyspace_test}
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_keyspace_${zkv_keyspace_test}.c)
+endforeach()

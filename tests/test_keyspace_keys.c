@@ -1,0 +1,283 @@
+/* Integration tests of the keyspace commands (DEL UNLINK EXISTS TYPE KEYS
+ * SCAN RANDOMKEY RENAME RENAMENX COPY MOVE DBSIZE FLUSHDB FLUSHALL SWAPDB
+ * TOUCH OBJECT) and of WATCH seeing their writes.  Replies and errors were
+ * checked against redis-server 7.0.15.  One server for the whole file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_hiredis.h"
+#include "test_server.h"
+
+static test_server server;
+static redisContext *redis;
+
+static int start(void **state) {
+    (void)state;
+    if (test_server_start(&server, NULL) != 0) return -1;
+    redis = test_redis_connect(server.port);
+    return 0;
+}
+
+static int stop(void **state) {
+    (void)state;
+    redisFree(redis);
+    return test_server_stop(&server) == 0 ? 0 : -1;
+}
+
+static int flush(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "SELECT 0"), "OK");
+    expect_status(redisCommand(redis, "FLUSHALL"), "OK");
+    return 0;
+}
+
+static void test_delete_exists_type(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "MSET a 1 b 2 c 3 d 4"), "OK");
+    expect_integer(redisCommand(redis, "DEL a nokey b"), 2);
+    expect_integer(redisCommand(redis, "DEL a"), 0);
+    expect_integer(redisCommand(redis, "UNLINK c nokey"), 1);
+    expect_integer(redisCommand(redis, "EXISTS d d nokey"), 2);
+    expect_status(redisCommand(redis, "TYPE d"), "string");
+    expect_status(redisCommand(redis, "TYPE nokey"), "none");
+    expect_integer(redisCommand(redis, "TOUCH d nokey d"), 2);
+    expect_integer(redisCommand(redis, "DBSIZE"), 1);
+    expect_error(redisCommand(redis, "DEL"), "ERR wrong number of arguments for 'del' command");
+}
+
+/* Sorts a reply's string elements into `out` (caller frees each). */
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_keys_and_glob(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "MSET key:1 x key:2 y key:10 z other w"), "OK");
+    redisReply *reply = redisCommand(redis, "KEYS key:?");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 2);
+    char *names[2] = {reply->element[0]->str, reply->element[1]->str};
+    qsort(names, 2, sizeof names[0], compare_strings);
+    assert_string_equal(names[0], "key:1");
+    assert_string_equal(names[1], "key:2");
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "KEYS *");
+    assert_int_equal(reply->elements, 4);
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "KEYS key:[1]*");
+    assert_int_equal(reply->elements, 2);
+    freeReplyObject(reply);
+    /* A pathological pattern answers at once and matches nothing. */
+    size_t length = 100000;
+    char *pattern = malloc(length + 1);
+    for (size_t i = 0; i < length; i += 2) memcpy(pattern + i, "*?", 2);
+    pattern[length] = '\0';
+    struct timespec begin, end;
+    clock_gettime(CLOCK_MONOTONIC, &begin);
+    reply = redisCommand(redis, "KEYS %s", pattern);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 0);
+    freeReplyObject(reply);
+    assert_true(end.tv_sec - begin.tv_sec < 2);
+    free(pattern);
+}
+
+static void test_scan_options_and_errors(void **state) {
+    (void)state;
+    expect_error(redisCommand(redis, "SCAN abc"), "ERR invalid cursor");
+    expect_error(redisCommand(redis, "SCAN %s", " 1"), "ERR invalid cursor");
+    expect_error(redisCommand(redis, "SCAN 0 COUNT 0"), "ERR syntax error");
+    expect_error(redisCommand(redis, "SCAN 0 COUNT x"), "ERR value is not an integer or out of range");
+    expect_error(redisCommand(redis, "SCAN 0 MATCH"), "ERR syntax error");
+    expect_error(redisCommand(redis, "SCAN 0 BAD 1"), "ERR syntax error");
+    expect_status(redisCommand(redis, "SET x v"), "OK");
+    redisReply *reply = redisCommand(redis, "SCAN 0 MATCH x COUNT 100 TYPE STRING");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_string_equal(reply->element[0]->str, "0");
+    assert_int_equal(reply->element[1]->elements, 1);
+    assert_string_equal(reply->element[1]->element[0]->str, "x");
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "SCAN 0 TYPE list");
+    assert_int_equal(reply->element[1]->elements, 0);
+    freeReplyObject(reply);
+}
+
+/* SCAN returns every key present for the whole scan although the table
+ * grows (keys added) and shrinks (those deleted again) between calls. */
+static void test_scan_guarantee_while_resizing(void **state) {
+    (void)state;
+    const int stable = 3000;
+    for (int i = 0; i < stable; i++) redisAppendCommand(redis, "SET stable:%d v", i);
+    for (int i = 0; i < stable; i++) freeReplyObject(next_reply(redis));
+    char *seen = calloc(stable, 1);
+    unsigned long long cursor = 0;
+    int round = 0, extra = 0;
+    do {
+        redisReply *reply = redisCommand(redis, "SCAN %llu COUNT 20", cursor);
+        expect_reply_type(reply, REDIS_REPLY_ARRAY);
+        cursor = strtoull(reply->element[0]->str, NULL, 10);
+        for (size_t i = 0; i < reply->element[1]->elements; i++) {
+            int number;
+            if (sscanf(reply->element[1]->element[i]->str, "stable:%d", &number) == 1) seen[number] = 1;
+        }
+        freeReplyObject(reply);
+        if (++round % 10 == 0 && extra == 0) {
+            for (int i = 0; i < 20000; i++) redisAppendCommand(redis, "SET extra:%d v", i);
+            for (int i = 0; i < 20000; i++) freeReplyObject(next_reply(redis));
+            extra = 20000;
+        } else if (round % 10 == 5 && extra > 0) {
+            for (int i = 0; i < extra; i++) redisAppendCommand(redis, "DEL extra:%d", i);
+            for (int i = 0; i < extra; i++) freeReplyObject(next_reply(redis));
+            extra = 0;
+        }
+    } while (cursor != 0);
+    for (int i = 0; i < stable; i++) assert_int_equal(seen[i], 1);
+    free(seen);
+}
+
+static void test_randomkey(void **state) {
+    (void)state;
+    expect_nil(redisCommand(redis, "RANDOMKEY"));
+    expect_status(redisCommand(redis, "SET only v"), "OK");
+    expect_bulk(redisCommand(redis, "RANDOMKEY"), "only");
+    /* Expired keys are never returned. */
+    expect_status(redisCommand(redis, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
+    for (int i = 0; i < 50; i++) freeReplyObject(redisCommand(redis, "SET gone:%d v PX 1", i));
+    usleep(20000);
+    for (int i = 0; i < 20; i++) expect_bulk(redisCommand(redis, "RANDOMKEY"), "only");
+    expect_status(redisCommand(redis, "DEBUG SET-ACTIVE-EXPIRE 1"), "OK");
+}
+
+static void test_rename(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "MSET a 1 b 2"), "OK");
+    expect_error(redisCommand(redis, "RENAME nokey x"), "ERR no such key");
+    expect_status(redisCommand(redis, "RENAME a a"), "OK");
+    expect_integer(redisCommand(redis, "RENAMENX a a"), 0);
+    expect_integer(redisCommand(redis, "RENAMENX a b"), 0);
+    expect_status(redisCommand(redis, "RENAME a c"), "OK");
+    expect_integer(redisCommand(redis, "EXISTS a"), 0);
+    expect_bulk(redisCommand(redis, "GET c"), "1");
+    expect_integer(redisCommand(redis, "RENAMENX c d"), 1);
+    expect_status(redisCommand(redis, "SET t v EX 100"), "OK");
+    expect_status(redisCommand(redis, "RENAME t b"), "OK");
+    expect_integer(redisCommand(redis, "TTL b"), 100);
+    char big[5000];
+    memset(big, 'q', sizeof big);
+    freeReplyObject(redisCommand(redis, "SET bigkey %b", big, sizeof big));
+    expect_status(redisCommand(redis, "RENAME bigkey big2"), "OK");
+    expect_integer(redisCommand(redis, "STRLEN big2"), (long long)sizeof big);
+}
+
+static void test_copy_and_move(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "SET k4 v"), "OK");
+    expect_integer(redisCommand(redis, "COPY k4 k5"), 1);
+    expect_integer(redisCommand(redis, "COPY k4 k5"), 0);
+    expect_integer(redisCommand(redis, "COPY k4 k5 REPLACE"), 1);
+    expect_error(redisCommand(redis, "COPY k4 k4"), "ERR source and destination objects are the same");
+    expect_integer(redisCommand(redis, "COPY k4 k4 DB 1"), 1);
+    expect_error(redisCommand(redis, "COPY k4 k4 DB x"), "ERR value is not an integer or out of range");
+    expect_error(redisCommand(redis, "COPY k4 k4 DB 99"), "ERR DB index is out of range");
+    expect_error(redisCommand(redis, "COPY k4 k4 DB"), "ERR syntax error");
+    expect_integer(redisCommand(redis, "COPY nokey x"), 0);
+    expect_status(redisCommand(redis, "SET t v EX 100"), "OK");
+    expect_integer(redisCommand(redis, "COPY t t2"), 1);
+    expect_integer(redisCommand(redis, "TTL t2"), 100);
+    expect_integer(redisCommand(redis, "MOVE k4 1"), 0); /* exists in db 1 */
+    expect_integer(redisCommand(redis, "MOVE k5 1"), 1);
+    expect_integer(redisCommand(redis, "EXISTS k5"), 0);
+    expect_error(redisCommand(redis, "MOVE k4 0"), "ERR source and destination objects are the same");
+    expect_error(redisCommand(redis, "MOVE k4 16"), "ERR DB index is out of range");
+    expect_error(redisCommand(redis, "MOVE k4 x"), "ERR value is not an integer or out of range");
+    expect_integer(redisCommand(redis, "MOVE nokey 1"), 0);
+    expect_status(redisCommand(redis, "SELECT 1"), "OK");
+    expect_bulk(redisCommand(redis, "GET k5"), "v");
+    expect_integer(redisCommand(redis, "DBSIZE"), 2);
+}
+
+static void test_swapdb_and_flush(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "SET in0 v"), "OK");
+    expect_status(redisCommand(redis, "SWAPDB 0 1"), "OK");
+    expect_integer(redisCommand(redis, "DBSIZE"), 0);
+    expect_status(redisCommand(redis, "SELECT 1"), "OK");
+    expect_bulk(redisCommand(redis, "GET in0"), "v");
+    expect_error(redisCommand(redis, "SWAPDB 0 x"), "ERR invalid second DB index");
+    expect_error(redisCommand(redis, "SWAPDB x 0"), "ERR invalid first DB index");
+    expect_error(redisCommand(redis, "SWAPDB 0 16"), "ERR DB index is out of range");
+    expect_status(redisCommand(redis, "SWAPDB 0 0"), "OK");
+    expect_error(redisCommand(redis, "FLUSHDB BAD"), "ERR syntax error");
+    expect_error(redisCommand(redis, "FLUSHDB ASYNC SYNC"), "ERR syntax error");
+    expect_status(redisCommand(redis, "FLUSHDB SYNC"), "OK");
+    expect_integer(redisCommand(redis, "DBSIZE"), 0);
+    expect_status(redisCommand(redis, "SET x v"), "OK");
+    expect_status(redisCommand(redis, "SELECT 2"), "OK");
+    expect_status(redisCommand(redis, "SET y v"), "OK");
+    expect_status(redisCommand(redis, "FLUSHALL ASYNC"), "OK");
+    expect_integer(redisCommand(redis, "DBSIZE"), 0);
+    expect_status(redisCommand(redis, "SELECT 1"), "OK");
+    expect_integer(redisCommand(redis, "DBSIZE"), 0);
+}
+
+static void test_object(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "SET k v"), "OK");
+    expect_integer(redisCommand(redis, "OBJECT IDLETIME k"), 0);
+    expect_error(redisCommand(redis, "OBJECT FREQ k"),
+                 "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+                 "when switching between policies at runtime LRU and LFU data will take some time to adjust.");
+    expect_integer(redisCommand(redis, "OBJECT REFCOUNT k"), 1);
+    expect_nil(redisCommand(redis, "OBJECT IDLETIME nokey"));
+    expect_error(redisCommand(redis, "OBJECT FOO"), "ERR unknown subcommand 'FOO'. Try OBJECT HELP.");
+    redisReply *reply = redisCommand(redis, "OBJECT HELP");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 15);
+    assert_string_equal(reply->element[0]->str,
+                        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    assert_string_equal(reply->element[13]->str, "HELP");
+    freeReplyObject(reply);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lfu"), "OK");
+    expect_status(redisCommand(redis, "SET f v"), "OK");
+    expect_integer(redisCommand(redis, "OBJECT FREQ f"), 5);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy noeviction"), "OK");
+}
+
+/* WATCH sees writes, deletes, renames and FLUSHDB through the keyspace. */
+static void test_watch_sees_keyspace_writes(void **state) {
+    (void)state;
+    const char *writes[] = {"SET w x", "DEL w", "RENAME other w", "FLUSHDB", "EXPIRE w 100", "APPEND w x"};
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        expect_status(redisCommand(redis, "MSET w 1 other 2"), "OK");
+        expect_status(redisCommand(redis, "WATCH w"), "OK");
+        redisContext *other = test_redis_connect(server.port);
+        freeReplyObject(redisCommand(other, writes[i]));
+        redisFree(other);
+        expect_status(redisCommand(redis, "MULTI"), "OK");
+        expect_status(redisCommand(redis, "GET w"), "QUEUED");
+        redisReply *reply = redisCommand(redis, "EXEC");
+        assert_non_null(reply);
+        if (reply->type != REDIS_REPLY_NIL) print_error("EXEC ran after '%s'\n", writes[i]);
+        assert_int_equal(reply->type, REDIS_REPLY_NIL);
+        freeReplyObject(reply);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_delete_exists_type, flush),
+        cmocka_unit_test_setup(test_keys_and_glob, flush),
+        cmocka_unit_test_setup(test_scan_options_and_errors, flush),
+        cmocka_unit_test_setup(test_scan_guarantee_while_resizing, flush),
+        cmocka_unit_test_setup(test_randomkey, flush),
+        cmocka_unit_test_setup(test_rename, flush),
+        cmocka_unit_test_setup(test_copy_and_move, flush),
+        cmocka_unit_test_setup(test_swapdb_and_flush, flush),
+        cmocka_unit_test_setup(test_object, flush),
+        cmocka_unit_test_setup(test_watch_sees_keyspace_writes, flush),
+    };
+    return cmocka_run_group_tests(tests, start, stop);
+}
