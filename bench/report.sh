@@ -22,7 +22,7 @@ if [ -z "$run_dir" ] || [ ! -f "$run_dir/summary.tsv" ]; then
   echo "report.sh: no run with a summary.tsv (run bench/bench.py first)" >&2
   exit 1
 fi
-run_dir=${run_dir%/}
+run_dir=$(cd "$run_dir" && pwd)
 command -v gnuplot >/dev/null || { echo "report.sh: gnuplot is not installed" >&2; exit 1; }
 
 mkdir -p "$results_dir"
