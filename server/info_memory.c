@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "info.h"
+#include "lazyfree.h"
 #include "zmalloc.h"
 
 typedef struct memory_figures {
@@ -123,7 +124,7 @@ void info_write_memory(strbuf *out) {
     strbuf_append_cstring(out, "mem_cluster_links:0\r\n"
                                "mem_aof_buffer:0\r\n");
     strbuf_printf(out, "mem_allocator:%s\r\n", zmalloc_allocator_name());
-    strbuf_append_cstring(out, "active_defrag_running:0\r\n"
-                               "lazyfree_pending_objects:0\r\n"
-                               "lazyfreed_objects:0\r\n");
+    strbuf_append_cstring(out, "active_defrag_running:0\r\n");
+    strbuf_printf(out, "lazyfree_pending_objects:%lld\r\nlazyfreed_objects:%lld\r\n", lazyfree_pending_objects(),
+                  lazyfree_freed_objects());
 }

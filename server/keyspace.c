@@ -6,8 +6,10 @@
 
 #include <event2/event.h>
 
+#include "config.h"
 #include "hash.h"
 #include "info.h"
+#include "lazyfree.h"
 #include "multi.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -194,6 +196,12 @@ int keyspace_key_exists(int db_index, const char *key, size_t length) {
                      DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE) != NULL;
 }
 
+/* CONFIG RESETSTAT: the figures this module owns. */
+static void keyspace_reset_stats(void) {
+    keyspace_stale_percentage = 0;
+    lazyfree_reset_stats();
+}
+
 int keyspace_init(int databases) {
     hash_seed_randomly();
     /* On by default as in Redis; DEBUG SET-ACTIVE-EXPIRE 0 turns it off. */
@@ -203,6 +211,7 @@ int keyspace_init(int databases) {
     for (int i = 0; i < databases; i++) db_init(&keyspace_databases[i], i);
     info_set_keyspace_reporter(keyspace_report);
     multi_set_key_exists_check(keyspace_key_exists);
+    if (config_add_resetstat_hook(keyspace_reset_stats) != 0) return -1;
     return server_add_cron_job(keyspace_cron_job);
 }
 

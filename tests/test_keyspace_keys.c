@@ -266,6 +266,46 @@ static void test_watch_sees_keyspace_writes(void **state) {
     }
 }
 
+/* The integer value of an INFO field ("name:value"), or -1. */
+static long long info_field(const char *section, const char *name) {
+    redisReply *reply = redisCommand(redis, "INFO %s", section);
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "\r\n%s:", name);
+    const char *found = strstr(reply->str, pattern);
+    long long value = found ? atoll(found + strlen(pattern)) : -1;
+    freeReplyObject(reply);
+    return value;
+}
+
+/* Waits (bounded) until the lazy-free thread has nothing pending. */
+static void wait_lazyfree_idle(void) {
+    for (int i = 0; i < 500 && info_field("memory", "lazyfree_pending_objects") != 0; i++) usleep(10000);
+    assert_int_equal(info_field("memory", "lazyfree_pending_objects"), 0);
+}
+
+/* FLUSHALL ASYNC and UNLINK of a big value free in the background thread:
+ * the counters say so and the memory comes back. */
+static void test_lazy_free(void **state) {
+    (void)state;
+    long long baseline = info_field("memory", "used_memory");
+    expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
+    const int count = 100000;
+    for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET lazy:%d v", i);
+    for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
+    assert_true(info_field("memory", "used_memory") > baseline + count * 20);
+    expect_status(redisCommand(redis, "FLUSHALL ASYNC"), "OK");
+    wait_lazyfree_idle();
+    assert_int_equal(info_field("memory", "lazyfreed_objects"), count);
+    assert_true(info_field("memory", "used_memory") < baseline + 64 * 1024);
+    expect_integer(redisCommand(redis, "SETRANGE huge 8388607 x"), 8388608);
+    expect_integer(redisCommand(redis, "UNLINK huge"), 1);
+    wait_lazyfree_idle();
+    assert_int_equal(info_field("memory", "lazyfreed_objects"), count + 1);
+    expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
+    assert_int_equal(info_field("memory", "lazyfreed_objects"), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_delete_exists_type, flush),
@@ -278,6 +318,7 @@ int main(void) {
         cmocka_unit_test_setup(test_swapdb_and_flush, flush),
         cmocka_unit_test_setup(test_object, flush),
         cmocka_unit_test_setup(test_watch_sees_keyspace_writes, flush),
+        cmocka_unit_test_setup(test_lazy_free, flush),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
