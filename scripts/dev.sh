@@ -14,11 +14,12 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${ZKV_BUILD_DIR:-$repo_root/build}
 
 # Build and test dependencies; redis-server, gnuplot and nutcracker are the
-# references and tools of bench/ and the scale-out tests; dpkg-dev unpacks the
-# Redis source package whose Tcl tests redis-tests/ runs.
+# references and tools of bench/ and the scale-out tests (python3-redis: the
+# cluster client they drive); dpkg-dev unpacks the Redis source package whose
+# Tcl tests redis-tests/ runs.
 packages=(cmake pkg-config gcc clang make libjemalloc-dev libgoogle-perftools-dev libevent-dev
           libhiredis-dev libcmocka-dev tcl redis-tools redis-server gnuplot-nox nutcracker
-          valgrind dpkg-dev libclang-rt-14-dev ca-certificates)
+          valgrind dpkg-dev libclang-rt-14-dev ca-certificates python3-redis)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

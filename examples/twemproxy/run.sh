@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Three zkv instances behind twemproxy, on free loopback ports.
+#
+#   examples/twemproxy/run.sh            uses build/zkv-server (or $ZKV_SERVER)
+#   REQUESTS=200000 PIPELINE=16 examples/twemproxy/run.sh
+#
+# Starts three zkv-server and nutcracker (with nutcracker.yml, ports
+# rewritten), runs redis-benchmark -t set,get through the proxy, then checks
+# that every backend received keys (INFO keyspace) and that every key
+# redis-benchmark may have written reads back through the proxy with the
+# value the backend holds.  Everything it started is stopped by PID on exit.
+# Exit status 0 when all checks pass.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+zkv=${ZKV_SERVER:-$here/../../build/zkv-server}
+requests=${REQUESTS:-20000}
+pipeline=${PIPELINE:-1}
+keyspace=${KEYSPACE:-10000}
+workdir=$(mktemp -d /tmp/zkv-twemproxy.XXXXXX)
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+for tool in nutcracker redis-benchmark redis-cli; do
+  command -v "$tool" >/dev/null || fail "'$tool' is not installed (scripts/dev.sh deps installs it)"
+done
+[ -x "$zkv" ] || fail "no zkv-server at $zkv (build first, or set ZKV_SERVER)"
+
+# A port nothing answers on: random in 20000-32767 (below the usual
+# ephemeral range, so no outgoing connection holds it), probed with a connect.
+taken=" "
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 12768))
+    case "$taken" in *" $port "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      taken="$taken$port "
+      echo "$port"
+      return
+    fi
+  done
+}
+
+wait_for_port() {
+  local deadline=$((SECONDS + 10))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "nothing listens on port $1 after 10s"
+    sleep 0.1
+  done
+}
+
+backends=()
+for i in 1 2 3; do
+  port=$(free_port)
+  backends+=("$port")
+  "$zkv" --port "$port" --bind 127.0.0.1 --save "" >"$workdir/zkv$i.log" 2>&1 &
+  pids+=($!)
+done
+proxy=$(free_port)
+stats=$(free_port)
+sed -e "s/127.0.0.1:22121/127.0.0.1:$proxy/" -e "s/127.0.0.1:7001:/127.0.0.1:${backends[0]}:/" \
+    -e "s/127.0.0.1:7002:/127.0.0.1:${backends[1]}:/" -e "s/127.0.0.1:7003:/127.0.0.1:${backends[2]}:/" \
+    "$here/nutcracker.yml" >"$workdir/nutcracker.yml"
+for port in "${backends[@]}"; do wait_for_port "$port"; done
+nutcracker -c "$workdir/nutcracker.yml" -s "$stats" -o "$workdir/nutcracker.log" &
+pids+=($!)
+wait_for_port "$proxy"
+echo "zkv on ${backends[*]}, nutcracker on $proxy"
+
+redis-benchmark -p "$proxy" -t set,get -n "$requests" -P "$pipeline" -r "$keyspace" -q 2>&1 |
+  tr '\r' '\n' | grep "requests per second" | tee "$workdir/benchmark.txt"
+[ "$(grep -c "requests per second" "$workdir/benchmark.txt")" -eq 2 ] || fail "redis-benchmark did not finish"
+
+# Every backend got keys, and their sum is every key the benchmark wrote.
+total=0
+for port in "${backends[@]}"; do
+  keys=$(redis-cli -p "$port" INFO keyspace | tr -d '\r' | sed -n 's/^db0:keys=\([0-9]*\),.*/\1/p')
+  [ -n "$keys" ] && [ "$keys" -gt 0 ] || fail "backend $port holds no key"
+  echo "backend $port: $keys keys"
+  total=$((total + keys))
+done
+
+# Read every possible benchmark key through the proxy: redis-benchmark
+# writes one random payload to every key, so all non-nil replies must be
+# that same value, as many as the backends hold keys.
+for ((i = 0; i < keyspace; i++)); do printf 'GET key:%012d\n' "$i"; done >"$workdir/gets.txt"
+redis-cli -p "$proxy" <"$workdir/gets.txt" | grep -vx "" >"$workdir/values.txt" || true
+found=$(wc -l <"$workdir/values.txt")
+distinct=$(sort -u "$workdir/values.txt" | wc -l)
+[ "$distinct" -eq 1 ] || fail "GETs through the proxy returned $distinct different values, expected 1"
+[ "$found" -eq "$total" ] || fail "$found keys read through the proxy, backends hold $total"
+echo "all $total keys read back through the proxy"
+echo "PASSED"
