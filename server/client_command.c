@@ -2,8 +2,9 @@
  *
  * CLIENT ID | SETNAME | GETNAME | LIST [TYPE t] [ID id ...] | INFO |
  * KILL addr | KILL <filter> <value> ... | REPLY ON|OFF|SKIP |
- * SETINFO LIB-NAME|LIB-VER v | NO-EVICT ON|OFF | HELP, with Redis 7.0's
- * replies and error texts (SETINFO follows Redis 7.2, which introduced it).
+ * SETINFO LIB-NAME|LIB-VER v | NO-EVICT ON|OFF | GETREDIR | TRACKINGINFO |
+ * UNBLOCK | HELP, with Redis 7.0's replies and error texts (SETINFO follows
+ * Redis 7.2, which introduced it).
  *
  * Killing another client only marks it (client_close_async): it is freed at
  * the end of the loop iteration, so no handler sees a client vanish.  A
@@ -278,12 +279,49 @@ static void client_no_evict_command(client *c) {
     reply_ok(c);
 }
 
+/* ---- Tracking and blocking: zkv has neither ---- */
+
+/* No client-side caching: tracking is always off and never redirected. */
+static void client_getredir_command(client *c) { reply_integer(c, -1); }
+
+static void client_trackinginfo_command(client *c) {
+    reply_map_header(c, 3);
+    reply_bulk_cstring(c, "flags");
+    reply_set_header(c, 1);
+    reply_bulk_cstring(c, "off");
+    reply_bulk_cstring(c, "redirect");
+    reply_integer(c, -1);
+    reply_bulk_cstring(c, "prefixes");
+    reply_array_header(c, 0);
+}
+
+/* No command blocks in zkv, so no client is ever unblocked (:0). */
+static void client_unblock_command(client *c) {
+    long long id;
+    if (c->argc > 4) {
+        reply_subcommand_syntax_error(c);
+        return;
+    }
+    if (introspection_parse_integer(&c->argv[2], &id) != 0) {
+        reply_not_integer(c);
+        return;
+    }
+    if (c->argc == 4 && !introspection_argument_is(&c->argv[3], "timeout") &&
+        !introspection_argument_is(&c->argv[3], "error")) {
+        reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+    }
+    reply_integer(c, 0);
+}
+
 /* ---- HELP and the table ---- */
 
 static void client_help_command(client *c) {
     static const char *const lines[] = {
         "GETNAME",
         "    The name of this connection (null when unnamed).",
+        "GETREDIR",
+        "    Always -1: zkv has no client-side caching.",
         "ID",
         "    The unique id of this connection.",
         "INFO",
@@ -309,6 +347,10 @@ static void client_help_command(client *c) {
         "    Record the client library's name or version (shown by LIST).",
         "SETNAME <name>",
         "    Name this connection.",
+        "TRACKINGINFO",
+        "    Tracking state of this connection (always off in zkv).",
+        "UNBLOCK <client-id> [TIMEOUT|ERROR]",
+        "    Unblock a client blocked in a command (none ever is in zkv).",
         NULL};
     reply_help(c, "CLIENT", lines);
 }
@@ -322,6 +364,9 @@ static const command_spec client_subcommands[] = {
     {.name = "getname", .handler = client_getname_command, .arity = 2, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "2.6.9",
      .summary = "The name of the connection", .complexity = "O(1)"},
+    {.name = "getredir", .handler = client_getredir_command, .arity = 2, .flags = CLIENT_FLAGS,
+     .categories = CLIENT_CATEGORIES, .group = "connection", .since = "6.0.0",
+     .summary = "The client id tracking notifications are redirected to", .complexity = "O(1)"},
     {.name = "help", .handler = client_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "5.0.0",
      .summary = "Describe the CLIENT subcommands", .complexity = "O(1)"},
@@ -348,6 +393,13 @@ static const command_spec client_subcommands[] = {
     {.name = "setinfo", .handler = client_setinfo_command, .arity = 4, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "7.2.0",
      .summary = "Record the client library's name or version", .complexity = "O(1)"},
+    {.name = "trackinginfo", .handler = client_trackinginfo_command, .arity = 2, .flags = CLIENT_FLAGS,
+     .categories = CLIENT_CATEGORIES, .group = "connection", .since = "6.2.0",
+     .summary = "The client-side caching state of the connection", .complexity = "O(1)"},
+    {.name = "unblock", .handler = client_unblock_command, .arity = -3, .flags = CLIENT_ADMIN_FLAGS,
+     .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "5.0.0",
+     .summary = "Unblock a client blocked in a blocking command",
+     .complexity = "O(log N) where N is the number of client connections"},
     {.name = "setname", .handler = client_setname_command, .arity = 3, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "2.6.9",
      .summary = "Name the connection", .complexity = "O(1)"},

@@ -266,6 +266,27 @@ static void test_no_evict_and_setinfo(void **state) {
     redisFree(context);
 }
 
+/* zkv has no client-side caching and no blocking commands; the answers are
+ * Redis's for a connection without either (recorded from redis-server). */
+static void test_tracking_and_unblock(void **state) {
+    (void)state;
+    int fd = test_connect(server.port);
+    raw_expect(fd, "CLIENT GETREDIR\r\n", ":-1\r\n");
+    raw_expect(fd, "CLIENT TRACKINGINFO\r\n",
+               "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
+    raw_expect(fd, "CLIENT UNBLOCK 999 TIMEOUT\r\n", ":0\r\n");
+    raw_expect(fd, "CLIENT UNBLOCK abc\r\n", "-ERR value is not an integer or out of range\r\n");
+    raw_expect(fd, "CLIENT UNBLOCK 999 FOO\r\n", "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
+    raw_expect(fd, "CLIENT UNBLOCK 1 TIMEOUT x\r\n",
+               "-ERR unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP.\r\n");
+    char hello[512];
+    test_send_string(fd, "HELLO 3\r\n");
+    assert_true(test_read_available(fd, hello, sizeof(hello), 300) > 0);
+    raw_expect(fd, "CLIENT TRACKINGINFO\r\n",
+               "%3\r\n$5\r\nflags\r\n~1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
+    close(fd);
+}
+
 static void test_help(void **state) {
     (void)state;
     redisContext *context = test_redis_connect(server.port);
@@ -304,7 +325,8 @@ int main(void) {
         cmocka_unit_test(test_id_and_names),  cmocka_unit_test(test_list_format),
         cmocka_unit_test(test_info_is_own_line), cmocka_unit_test(test_list_filters),
         cmocka_unit_test(test_kill),          cmocka_unit_test(test_reply_modes),
-        cmocka_unit_test(test_no_evict_and_setinfo), cmocka_unit_test(test_help),
+        cmocka_unit_test(test_no_evict_and_setinfo), cmocka_unit_test(test_tracking_and_unblock),
+        cmocka_unit_test(test_help),
         cmocka_unit_test(test_resp3),
     };
     return cmocka_run_group_tests(tests, start, stop);
