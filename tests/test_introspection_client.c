@@ -252,7 +252,8 @@ static void test_no_evict_and_setinfo(void **state) {
     freeReplyObject(reply);
     expect_status(redisCommand(context, "CLIENT NO-EVICT OFF"), "OK");
     expect_error(redisCommand(context, "CLIENT NO-EVICT maybe"), "ERR syntax error");
-    expect_error(redisCommand(context, "CLIENT NO-EVICT"), "ERR wrong number of arguments for 'client|no-evict' command");
+    expect_error(redisCommand(context, "CLIENT NO-EVICT"),
+                 "ERR wrong number of arguments for 'client|no-evict' command");
     expect_status(redisCommand(context, "CLIENT SETINFO lib-name %s", "hiredis"), "OK");
     expect_status(redisCommand(context, "CLIENT SETINFO LIB-VER %s", "0.14.1"), "OK");
     reply = redisCommand(context, "CLIENT INFO");

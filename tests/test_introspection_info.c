@@ -61,7 +61,8 @@ static void expect_sections(const char *arguments, const char *expected) {
 
 static void test_section_selection(void **state) {
     (void)state;
-    const char *standard = "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace";
+    const char *standard =
+        "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace";
     const char *all = "Server Clients Memory Persistence Stats Replication CPU Modules Commandstats Errorstats "
                       "Latencystats Cluster Keyspace";
     expect_sections(NULL, standard);
@@ -172,7 +173,8 @@ static void test_stats_count(void **state) {
                  "ERR Client names cannot contain spaces, newlines or special characters.");
     char *after = info("stats");
     /* Two PINGs, the failing SETNAME and the first INFO. */
-    assert_int_equal(info_integer(after, "total_commands_processed") - info_integer(before, "total_commands_processed"), 4);
+    assert_int_equal(
+        info_integer(after, "total_commands_processed") - info_integer(before, "total_commands_processed"), 4);
     assert_int_equal(info_integer(after, "total_error_replies") - info_integer(before, "total_error_replies"), 1);
     assert_true(info_integer(after, "total_connections_received") >= 1);
     assert_true(info_integer(after, "total_net_input_bytes") > 0);
@@ -200,7 +202,8 @@ static void test_commandstats_and_errorstats(void **state) {
     assert_non_null(strstr(value, ",rejected_calls=1,failed_calls=0"));
     assert_string_equal(strstr(info_field(text, "cmdstat_client|getname", value, sizeof(value)), ",rejected"),
                         ",rejected_calls=1,failed_calls=0");
-    assert_memory_equal(info_field(text, "cmdstat_client|getname", value, sizeof(value)), "calls=0,usec=0,usec_per_call=0.00", 33);
+    assert_memory_equal(info_field(text, "cmdstat_client|getname", value, sizeof(value)),
+                        "calls=0,usec=0,usec_per_call=0.00", 33);
     assert_string_equal(strstr(info_field(text, "cmdstat_client|kill", value, sizeof(value)), ",rejected"),
                         ",rejected_calls=0,failed_calls=1");
     free(text);

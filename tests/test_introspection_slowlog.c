@@ -152,7 +152,8 @@ static void test_latency_monitor(void **state) {
     freeReplyObject(reply);
     expect_status(redisCommand(context, "CONFIG SET latency-monitor-threshold 0"), "OK");
     expect_error(redisCommand(context, "LATENCY FOO"), "ERR unknown subcommand 'FOO'. Try LATENCY HELP.");
-    expect_error(redisCommand(context, "LATENCY HISTORY"), "ERR wrong number of arguments for 'latency|history' command");
+    expect_error(redisCommand(context, "LATENCY HISTORY"),
+                 "ERR wrong number of arguments for 'latency|history' command");
 }
 
 static void test_latency_histogram(void **state) {
