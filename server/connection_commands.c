@@ -151,7 +151,7 @@ static void reply_hello_map(client *c) {
     reply_bulk_cstring(c, "id");
     reply_integer(c, (long long)c->id);
     reply_bulk_cstring(c, "mode");
-    reply_bulk_cstring(c, "standalone");
+    reply_bulk_cstring(c, cluster_enabled() ? "cluster" : "standalone");
     reply_bulk_cstring(c, "role");
     reply_bulk_cstring(c, "master");
     reply_bulk_cstring(c, "modules");

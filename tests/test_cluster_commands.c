@@ -169,6 +169,7 @@ static void test_info(void **state) {
                        "total_cluster_links_buffer_limit_exceeded:0\r\n";
     assert_string_equal(bulk_reply(fds[1], resp("CLUSTER", "INFO", NULL)), info);
     EXPECT(fds[0], "$30\r\n# Cluster\r\ncluster_enabled:1\r\n\r\n", "INFO", "cluster");
+    assert_non_null(strstr(bulk_reply(fds[0], resp("INFO", "server", NULL)), "\r\nredis_mode:cluster\r\n"));
 }
 
 static void test_resp3_types(void **state) {
@@ -176,9 +177,11 @@ static void test_resp3_types(void **state) {
     int fd = test_connect(nodes[0].port);
     char buffer[1024];
     assert_int_equal(test_send_string(fd, resp("HELLO", "3", NULL)), 0);
-    test_read_available(fd, buffer, sizeof(buffer), 200);
-    assert_int_equal(test_send_string(fd, resp("CLUSTER", "INFO", NULL)), 0);
     size_t length = test_read_available(fd, buffer, sizeof(buffer) - 1, 200);
+    buffer[length] = '\0';
+    assert_non_null(strstr(buffer, "$4\r\nmode\r\n$7\r\ncluster\r\n"));
+    assert_int_equal(test_send_string(fd, resp("CLUSTER", "INFO", NULL)), 0);
+    length = test_read_available(fd, buffer, sizeof(buffer) - 1, 200);
     buffer[length] = '\0';
     assert_memory_equal(buffer, "=316\r\ntxt:cluster_state:ok\r\n", 27);
     char expected[2048];
