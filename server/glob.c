@@ -26,7 +26,8 @@ static int match_class(const char *pattern, size_t length, unsigned char charact
             i++;
             if (fold(character, nocase) == fold((unsigned char)pattern[i], nocase)) matched = 1;
             i++;
-        } else if (i + 2 < length && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+        } else if (i + 2 < length && pattern[i + 1] == '-') {
+            /* As in Redis, "x-]" is a range up to ']', not 'x', '-' and the end. */
             int low = fold((unsigned char)pattern[i], nocase), high = fold((unsigned char)pattern[i + 2], nocase);
             if (low > high) {
                 int swap = low;
@@ -64,8 +65,39 @@ static int match_one(const char *pattern, size_t length, size_t *p, unsigned cha
     return matched;
 }
 
+/* Redis gives up on patterns that would nest its recursive matcher more than
+ * this deep: each run of stars followed by more pattern is one level, and a
+ * match must go through all of them.  Such patterns match nothing there, so
+ * they match nothing here either. */
+#define GLOB_MAX_STAR_NESTING 1000
+
+/* Runs of '*' that are followed by more pattern ('\' escapes and [classes]
+ * are not stars). */
+static size_t count_nesting_stars(const char *pattern, size_t length) {
+    size_t runs = 0, i = 0;
+    while (i < length) {
+        if (pattern[i] == '*') {
+            while (i < length && pattern[i] == '*') i++;
+            if (i < length) runs++;
+        } else if (pattern[i] == '\\' && i + 1 < length) {
+            i += 2;
+        } else if (pattern[i] == '[') {
+            i++;
+            while (i < length && pattern[i] != ']') i += pattern[i] == '\\' && i + 1 < length ? 2 : 1;
+            if (i < length) i++;
+        } else {
+            i++;
+        }
+    }
+    return runs;
+}
+
 int glob_match(const char *pattern, size_t pattern_length, const char *string, size_t string_length,
                int nocase) {
+    if (count_nesting_stars(pattern, pattern_length) > GLOB_MAX_STAR_NESTING) return 0;
+    /* Redis's matcher never enters its loop for an empty string: only the
+     * empty pattern matches it (KEYS and SCAN treat a lone "*" apart). */
+    if (string_length == 0) return pattern_length == 0;
     size_t p = 0, s = 0;
     size_t star = (size_t)-1, star_string = 0;
     while (s < string_length) {

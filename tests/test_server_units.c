@@ -22,7 +22,12 @@ static int match(const char *pattern, const char *string, int nocase) {
 
 static void test_glob(void **state) {
     (void)state;
-    assert_true(match("*", "", 0));
+    /* Redis's matcher matches the empty string only with the empty pattern
+     * (KEYS and SCAN special-case a lone "*"). */
+    assert_false(match("*", "", 0));
+    assert_true(match("", "", 0));
+    assert_true(match("h[b-]", "h^", 0)); /* "b-]" is a range up to ']', as in Redis */
+    assert_true(match("*a*", "xay", 0));
     assert_true(match("*", "anything", 0));
     assert_true(match("h?llo", "hello", 0));
     assert_false(match("h?llo", "hllo", 0));

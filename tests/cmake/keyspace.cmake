@@ -17,3 +17,7 @@ foreach(zkv_keyspace_test strings keys expire)
   zkv_integration_test(test_keyspace_${zkv_keyspace_test}
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_keyspace_${zkv_keyspace_test}.c)
 endforeach()
+
+zkv_unit_test(test_glob
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_glob.c ${ZKV_SERVER_DIR}/glob.c)
+target_include_directories(test_glob PRIVATE ${ZKV_SERVER_DIR})
