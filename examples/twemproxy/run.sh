@@ -2,7 +2,10 @@
 # Three zkv instances behind twemproxy, on free loopback ports.
 #
 #   examples/twemproxy/run.sh            uses build/zkv-server (or $ZKV_SERVER)
-#   REQUESTS=200000 PIPELINE=16 examples/twemproxy/run.sh
+#   REQUESTS=200000 PIPELINE=16 COMPARE=1 examples/twemproxy/run.sh
+#
+# With COMPARE=1 the same redis-benchmark then runs against a fourth zkv
+# directly, so the proxy's cost shows next to one zkv's figures in one run.
 #
 # Starts three zkv-server and nutcracker (with nutcracker.yml, ports
 # rewritten), runs redis-benchmark -t set,get through the proxy, then checks
@@ -76,6 +79,7 @@ pids+=($!)
 wait_for_port "$proxy"
 echo "zkv on ${backends[*]}, nutcracker on $proxy"
 
+echo "through nutcracker (three zkv):"
 redis-benchmark -p "$proxy" -t set,get -n "$requests" -P "$pipeline" -r "$keyspace" -q 2>&1 |
   tr '\r' '\n' | grep "requests per second" | tee "$workdir/benchmark.txt"
 [ "$(grep -c "requests per second" "$workdir/benchmark.txt")" -eq 2 ] || fail "redis-benchmark did not finish"
@@ -99,4 +103,14 @@ distinct=$(sort -u "$workdir/values.txt" | wc -l)
 [ "$distinct" -eq 1 ] || fail "GETs through the proxy returned $distinct different values, expected 1"
 [ "$found" -eq "$total" ] || fail "$found keys read through the proxy, backends hold $total"
 echo "all $total keys read back through the proxy"
+
+if [ "${COMPARE:-0}" = 1 ]; then
+  direct=$(free_port)
+  "$zkv" --port "$direct" --bind 127.0.0.1 --save "" >"$workdir/zkv-direct.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$direct"
+  echo "one zkv directly (port $direct):"
+  redis-benchmark -p "$direct" -t set,get -n "$requests" -P "$pipeline" -r "$keyspace" -q 2>&1 |
+    tr '\r' '\n' | grep "requests per second"
+fi
 echo "PASSED"
