@@ -27,9 +27,14 @@ static char *argument_string(const resp_argument *argument) {
 
 /* ---- CONFIG GET ---- */
 
-static int matches_any(client *c, const char *name) {
+/* Hidden parameters (debugging knobs) answer only to their exact name. */
+static int matches_any(client *c, const char *name, int hidden) {
+    size_t length = strlen(name);
     for (int i = 2; i < c->argc; i++) {
-        if (glob_match(c->argv[i].data, c->argv[i].length, name, strlen(name), 1)) return 1;
+        const resp_argument *pattern = &c->argv[i];
+        if (hidden ? (pattern->length == length && !strncasecmp(pattern->data, name, length))
+                   : glob_match(pattern->data, pattern->length, name, length, 1))
+            return 1;
     }
     return 0;
 }
@@ -46,11 +51,12 @@ static void config_get_command(client *c) {
     resp_deferred header = resp_write_deferred_header(c->reply);
     long long pairs = 0;
     for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
-        if (matches_any(c, parameter->name)) {
+        int hidden = (parameter->flags & CONFIG_HIDDEN) != 0;
+        if (matches_any(c, parameter->name, hidden)) {
             reply_parameter(c, parameter->name, parameter);
             pairs++;
         }
-        if (parameter->alias && matches_any(c, parameter->alias)) {
+        if (parameter->alias && matches_any(c, parameter->alias, hidden)) {
             reply_parameter(c, parameter->alias, parameter);
             pairs++;
         }

@@ -201,15 +201,79 @@ static void format_dir(const config_parameter *parameter, strbuf *out) {
     strbuf_append_cstring(out, getcwd(path, sizeof(path)) ? path : "");
 }
 
+/* ---- replicaof: zkv never replicates, so only "" (no master) exists ---- */
+
+static int parse_replicaof(const config_parameter *parameter, const char *text, const char **error) {
+    (void)parameter;
+    if (!text[0] || !strcasecmp(text, "no one")) return 0;
+    *error = "zkv does not support replication";
+    return -1;
+}
+
+/* ---- maxmemory-clients: bytes, or "N%" of maxmemory (stored negative) ---- */
+
+static int parse_memory_or_percent(const config_parameter *parameter, const char *text, const char **error) {
+    (void)parameter;
+    size_t length = strlen(text);
+    unsigned long long value;
+    if (length > 1 && text[length - 1] == '%') {
+        char *end;
+        long long percent = strtoll(text, &end, 10);
+        if (end != text + length - 1 || percent < 0) {
+            *error = "argument must be a memory or percent value";
+            return -1;
+        }
+        if (percent > 100) {
+            *error = "percentage argument must be less or equal to 100";
+            return -1;
+        }
+        C->maxmemory_clients = -percent;
+        return 0;
+    }
+    if (config_parse_memory(text, &value) != 0 || value > LLONG_MAX) {
+        *error = "argument must be a memory or percent value";
+        return -1;
+    }
+    C->maxmemory_clients = (long long)value;
+    return 0;
+}
+
+static void format_memory_or_percent(const config_parameter *parameter, strbuf *out) {
+    (void)parameter;
+    if (C->maxmemory_clients < 0) strbuf_printf(out, "%lld%%", -C->maxmemory_clients);
+    else strbuf_append_int(out, C->maxmemory_clients);
+}
+
 /* ---- Apply callbacks (run after CONFIG SET) ---- */
 
-static int apply_listeners(const char **error) {
+/* Re-opens every listener; on failure keeps the system's reason (the text
+ * after the last ": " of the networking message) in a static buffer. */
+static int relisten(const char **reason) {
     if (!server.base) return 0;
+    static char text[256];
     char *message = NULL;
     networking_close_listeners();
     if (networking_listen(&message) == 0) return 0;
+    const char *cause = strrchr(message, ':');
+    snprintf(text, sizeof(text), "%s", cause ? cause + 2 : message);
     zmalloc_free(message);
-    *error = "Unable to listen on this port or bind to the specified addresses.";
+    *reason = text;
+    return -1;
+}
+
+static int apply_port(const char **error) {
+    static char text[320];
+    const char *reason = NULL;
+    if (relisten(&reason) == 0) return 0;
+    snprintf(text, sizeof(text), "Unable to listen on this port: %s", reason);
+    *error = text;
+    return -1;
+}
+
+static int apply_bind(const char **error) {
+    const char *reason = NULL;
+    if (relisten(&reason) == 0) return 0;
+    *error = "Failed to bind to specified addresses.";
     return -1;
 }
 
@@ -251,8 +315,8 @@ static const config_choice maxmemory_policies[] = {
     {.name = n, .type = CONFIG_SPECIAL, .flags = fl, .default_text = def, .parse = p, .format = f, .apply = ap}
 
 const config_parameter config_parameters[] = {
-    INTEGER("port", port, TARGET_INT, 0, 65535, "6379", 0, apply_listeners),
-    SPECIAL("bind", "127.0.0.1 -::1", CONFIG_MULTI_ARGUMENT, parse_bind, format_bind, apply_listeners),
+    INTEGER("port", port, TARGET_INT, 0, 65535, "6379", 0, apply_port),
+    SPECIAL("bind", "127.0.0.1 -::1", CONFIG_MULTI_ARGUMENT, parse_bind, format_bind, apply_bind),
     BOOL("protected-mode", protected_mode, "yes", 0),
     STRING("unixsocket", unix_socket, "", CONFIG_IMMUTABLE),
     SPECIAL("unixsocketperm", "0", CONFIG_IMMUTABLE, parse_octal, format_octal, NULL),
@@ -278,6 +342,8 @@ const config_parameter config_parameters[] = {
     SPECIAL("client-output-buffer-limit", "normal 256mb 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60",
             CONFIG_MULTI_ARGUMENT, parse_output_limits, format_output_limits, NULL),
     MEMORY("maxmemory", maxmemory, TARGET_UNSIGNED_LONG_LONG, 0, "0", NULL),
+    /* Accepted for compatibility; zkv does not evict clients (yet). */
+    SPECIAL("maxmemory-clients", "0", 0, parse_memory_or_percent, format_memory_or_percent, NULL),
     {.name = "maxmemory-policy", .type = CONFIG_ENUM, .value = &C->maxmemory_policy,
      .default_text = "noeviction", .choices = maxmemory_policies},
     INTEGER("maxmemory-samples", maxmemory_samples, TARGET_INT, 1, 64, "5", 0, NULL),
@@ -292,6 +358,8 @@ const config_parameter config_parameters[] = {
     BOOL("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no", 0),
     BOOL("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
     SPECIAL("save", "", CONFIG_MULTI_ARGUMENT, parse_save, format_empty, NULL),
+    {.name = "replicaof", .alias = "slaveof", .type = CONFIG_SPECIAL, .flags = CONFIG_IMMUTABLE | CONFIG_MULTI_ARGUMENT,
+     .default_text = "", .parse = parse_replicaof, .format = format_empty},
     SPECIAL("appendonly", "no", 0, parse_appendonly, format_no, NULL),
     SPECIAL("cluster-enabled", "no", CONFIG_IMMUTABLE, cluster_config_parse_enabled, cluster_config_format_enabled,
             NULL),

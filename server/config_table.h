@@ -26,6 +26,7 @@ enum config_target { TARGET_INT, TARGET_LONG_LONG, TARGET_UNSIGNED_LONG, TARGET_
 #define CONFIG_PROTECTED (1u << 1)      /* never from a client: "can't set protected config" */
 #define CONFIG_MULTI_ARGUMENT (1u << 2) /* file/command line: several words make the value */
 #define CONFIG_EMPTY_IS_NULL (1u << 3)  /* string: "" stores NULL (requirepass) */
+#define CONFIG_HIDDEN (1u << 4)         /* CONFIG GET shows it only when asked by exact name */
 
 typedef struct config_choice {
     const char *name;

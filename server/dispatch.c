@@ -34,6 +34,9 @@ static int observer_count;
 static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
 static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
+/* total_error_replies already attributed to a command: errors of commands
+ * run inside EXEC count for them, not again for EXEC (as Redis). */
+static long long errors_accounted;
 
 typedef struct error_code_count {
     char code[ERROR_CODE_LENGTH];
@@ -100,13 +103,14 @@ void dispatch_call(client *c, command *cmd) {
     server.current_client = c;
     c->command = cmd;
     c->flags |= CLIENT_EXECUTING;
-    long long errors_before = server.stats.total_error_replies;
+    errors_accounted = server.stats.total_error_replies;
     uint64_t start = server_monotonic_us();
     cmd->spec->handler(c);
     long long duration = (long long)(server_monotonic_us() - start);
     cmd->stats.calls++;
     cmd->stats.microseconds += duration;
-    if (server.stats.total_error_replies != errors_before) cmd->stats.failed_calls++;
+    if (server.stats.total_error_replies != errors_accounted) cmd->stats.failed_calls++;
+    errors_accounted = server.stats.total_error_replies;
     server.stats.commands_processed++;
     for (int i = 0; i < observer_count; i++) observers[i](c, cmd, duration);
     c->last_command = cmd;

@@ -160,6 +160,7 @@ typedef struct server_config {
     long long proto_max_bulk_len;
     output_limit output_limits[OUTPUT_LIMIT_CLASSES];
     unsigned long long maxmemory;
+    long long maxmemory_clients; /* bytes, or a percentage of maxmemory stored negated */
     int maxmemory_policy;
     int maxmemory_samples;
     long long slowlog_log_slower_than;

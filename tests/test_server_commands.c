@@ -295,6 +295,24 @@ static void test_command_and_error_stats(void **state) {
     assert_int_equal(info_count("errorstats", "errorstat_ERR:count="), 3);
     assert_int_equal(info_count("errorstats", "errorstat_NOPROTO:count="), 1);
     assert_int_equal(info_count("stats", "total_error_replies:"), 4);
+    /* An error inside EXEC fails that command, not EXEC. */
+    expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
+    expect_status(redisCommand(redis, "MULTI"), "OK");
+    expect_status(redisCommand(redis, "SELECT 99"), "QUEUED");
+    redisReply *exec = redisCommand(redis, "EXEC");
+    expect_reply_type(exec, REDIS_REPLY_ARRAY);
+    freeReplyObject(exec);
+    reply = redisCommand(redis, "INFO commandstats");
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    assert_non_null(strstr(reply->str, "cmdstat_exec:calls=1,"));
+    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "rejected_calls=0,failed_calls=0\r\n"));
+    assert_non_null(strstr(strstr(reply->str, "cmdstat_select:"), "rejected_calls=0,failed_calls=1\r\n"));
+    freeReplyObject(reply);
+    expect_error(redisCommand(redis, "EXEC"), "ERR EXEC without MULTI");
+    reply = redisCommand(redis, "INFO commandstats");
+    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "calls=2,"));
+    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "failed_calls=1\r\n"));
+    freeReplyObject(reply);
 }
 
 int main(void) {

@@ -43,6 +43,8 @@ static void test_get_patterns(void **state) {
     expect_config(redis, "hz", "33"); /* from the command line */
     expect_config(redis, "save", "");
     expect_config(redis, "appendonly", "no");
+    expect_config(redis, "slaveof", "");
+    expect_config(redis, "maxmemory-clients", "0");
     expect_config(redis, "bind", "127.0.0.1 -::1");
     expect_config(redis, "client-output-buffer-limit",
                   "normal 268435456 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
@@ -52,7 +54,7 @@ static void test_get_patterns(void **state) {
     freeReplyObject(reply);
     reply = redisCommand(redis, "CONFIG GET maxmemory*");
     expect_reply_type(reply, REDIS_REPLY_ARRAY);
-    assert_int_equal(reply->elements, 6); /* maxmemory, -policy, -samples */
+    assert_int_equal(reply->elements, 8); /* maxmemory, -clients, -policy, -samples */
     freeReplyObject(reply);
     reply = redisCommand(redis, "CONFIG GET nosuchparameter");
     expect_reply_type(reply, REDIS_REPLY_ARRAY);
@@ -125,6 +127,15 @@ static void test_set_values(void **state) {
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy noeviction"), "OK");
     expect_status(redisCommand(redis, "CONFIG SET save %s", ""), "OK");
     expect_status(redisCommand(redis, "CONFIG SET appendonly no"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 10%"), "OK");
+    expect_config(redis, "maxmemory-clients", "10%");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 1mb"), "OK");
+    expect_config(redis, "maxmemory-clients", "1048576");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 0"), "OK");
+    redisReply *reply = redisCommand(redis, "CONFIG GET maxmemory maxmemory* bind *of");
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 14); /* no duplicates: 4 maxmemory*, bind, replicaof, slaveof */
+    freeReplyObject(reply);
 }
 
 #define SET_FAILED(name, reason) "ERR CONFIG SET failed (possibly related to argument '" name "') - " reason
@@ -170,6 +181,12 @@ static void test_set_errors(void **state) {
     expect_error(redisCommand(redis, "CONFIG SET databases 5"), SET_FAILED("databases", "can't set immutable config"));
     expect_error(redisCommand(redis, "CONFIG SET dir /tmp"), SET_FAILED("dir", "can't set protected config"));
     expect_error(redisCommand(redis, "CONFIG SET logfile /tmp/x"), SET_FAILED("logfile", "can't set immutable config"));
+    expect_error(redisCommand(redis, "CONFIG SET maxmemory-clients 200%"),
+                 SET_FAILED("maxmemory-clients", "percentage argument must be less or equal to 100"));
+    expect_error(redisCommand(redis, "CONFIG SET maxmemory-clients abc"),
+                 SET_FAILED("maxmemory-clients", "argument must be a memory or percent value"));
+    expect_error(redisCommand(redis, "CONFIG SET replicaof %s", "127.0.0.1 6379"),
+                 SET_FAILED("replicaof", "can't set immutable config"));
     expect_error(redisCommand(redis, "CONFIG SET maxmemory 1 maxmemory 2"),
                  SET_FAILED("maxmemory", "duplicate parameter"));
 }
@@ -191,7 +208,7 @@ static void test_set_is_all_or_nothing(void **state) {
     char port_text[16];
     snprintf(port_text, sizeof(port_text), "%d", busy_port);
     redisReply *reply = redisCommand(redis, "CONFIG SET timeout 7 port %s", port_text);
-    expect_error(reply, SET_FAILED("port", "Unable to listen on this port or bind to the specified addresses."));
+    expect_error(reply, SET_FAILED("port", "Unable to listen on this port: Address already in use"));
     close(blocker);
     expect_config(redis, "timeout", "0");
     char own_port[16];
