@@ -27,7 +27,7 @@
 #include "resp_writer.h"
 
 /* zkv reports Redis's version to clients (they gate features on it) and its
- * own version in separate fields (INFO zkv_version, HELLO zkv). */
+ * own version in INFO (zkv_version) and zkv-server --version. */
 #define ZKV_VERSION "0.1.0"
 #define ZKV_REDIS_COMPAT_VERSION "7.0.15"
 #define ZKV_REDIS_COMPAT_VERSION_NUMBER 0x00070000f
