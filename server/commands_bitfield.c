@@ -67,14 +67,14 @@ static bool parse_overflow(const resp_argument *argument, bitops_overflow *overf
     return true;
 }
 
-/* "i<width>" or "u<width>".  Redis reads the width as a C string, so it
- * stops at an embedded NUL; so does this. */
+/* "i<width>" or "u<width>", lower case only as in Redis.  Redis reads the
+ * width as a C string, so it stops at an embedded NUL; so does this. */
 static bool parse_type(client *c, const resp_argument *argument, bitfield_operation *operation) {
     char sign = argument->length ? argument->data[0] : '\0';
     long long width;
-    bool valid = sign == 'i' || sign == 'I' || sign == 'u' || sign == 'U';
+    bool valid = sign == 'i' || sign == 'u';
     if (valid) {
-        operation->is_signed = sign == 'i' || sign == 'I';
+        operation->is_signed = sign == 'i';
         size_t digits = strnlen(argument->data + 1, argument->length - 1);
         valid = object_parse_integer(argument->data + 1, digits, &width) && width >= 1 &&
                 width <= (operation->is_signed ? 64 : 63);

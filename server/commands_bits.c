@@ -137,6 +137,12 @@ static void bitcount_command(client *c) {
             reply_not_integer(c);
             return;
         }
+        /* Redis answers 0 for two negative indexes in the wrong order before
+         * it even reads the unit (clamping would count the first byte). */
+        if (start < 0 && end < 0 && start > end) {
+            reply_integer(c, 0);
+            return;
+        }
         if (c->argc == 5 && !parse_unit(&c->argv[4], &in_bits)) {
             reply_syntax_error(c);
             return;

@@ -191,6 +191,10 @@ static void test_bitcount(void **state) {
     EXPECT(":4\r\n", "BITCOUNT", "bc", "0", "-100");
     EXPECT(":4\r\n", "BITCOUNT", "bc", "-100", "-100");
     EXPECT(":0\r\n", "BITCOUNT", "bc", "3", "2");
+    EXPECT(":0\r\n", "BITCOUNT", "bc", "-8", "-13");
+    EXPECT(":0\r\n", "BITCOUNT", "bc", "-1", "-9223372036854775808", "BIT");
+    EXPECT(":0\r\n", "BITCOUNT", "bc", "-13", "-30", "not-a-unit");
+    EXPECT(":4\r\n", "BITCOUNT", "bc", "-13", "-6");
     EXPECT(":26\r\n", "BITCOUNT", "bc", "0", "100000000000");
     EXPECT(":26\r\n", "BITCOUNT", "bc", "-9223372036854775808", "9223372036854775807", "bit");
     EXPECT(SYNTAX_ERROR, "BITCOUNT", "bc", "0");
@@ -382,6 +386,7 @@ static void test_bitfield_errors(void **state) {
     EXPECT(TYPE_ERROR, "BITFIELD", "bfe", "SET", "u0", "0", "1");
     EXPECT(TYPE_ERROR, "BITFIELD", "bfe", "GET", "x8", "0");
     EXPECT(TYPE_ERROR, "BITFIELD", "bfe", "GET", "i", "0");
+    EXPECT(TYPE_ERROR, "BITFIELD", "bfe", "GET", "I8", "0");
     EXPECT(OFFSET_ERROR, "BITFIELD", "bfe", "SET", "i8", "-1", "1");
     EXPECT(OFFSET_ERROR, "BITFIELD", "bfe", "SET", "i8", "#-1", "1");
     EXPECT(OFFSET_ERROR, "BITFIELD", "bfe", "SET", "i8", "4294967296", "1");
