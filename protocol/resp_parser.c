@@ -469,6 +469,8 @@ resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *co
         return RESP_PARSE_NEED_MORE;
     if (result == STEP_ERROR)
         return RESP_PARSE_ERROR;
+    if (parser->argc > parser->argument_peak)
+        parser->argument_peak = parser->argc;
     parser->returned_start = parser->command_start;
     parser->command_start = parser->position;
     parser->command_returned = 1;

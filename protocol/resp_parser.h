@@ -113,4 +113,13 @@ size_t resp_parser_free_capacity(const resp_parser *parser);
  * parser usable. */
 void resp_parser_shrink(resp_parser *parser);
 
+/* Gives back buffer space recent traffic did not need (call it periodically,
+ * as Redis' clientsCron does): a buffer over 32 KiB and more than twice
+ * what recent traffic needed (the most bytes held since the previous call,
+ * plus RESP_READ_CHUNK) shrinks to that, and an argument vector to its
+ * largest recent command.  Does nothing while the command last returned may still
+ * be in use (call it between resp_parser_next_command answering
+ * NEED_MORE and the next read) or while a big argument arrives. */
+void resp_parser_trim(resp_parser *parser);
+
 #endif

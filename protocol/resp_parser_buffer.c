@@ -47,6 +47,24 @@ static void shift_offsets(resp_parser *parser, size_t shift)
     parser->scan_from -= shift;
 }
 
+/* Moves the pending command into a new buffer of `capacity` bytes (at
+ * least the pending ones) and rebases the arguments already parsed. */
+static void move_buffer(resp_parser *parser, size_t capacity)
+{
+    size_t shift = parser->command_start;
+    size_t pending = parser->end - shift;
+    char *moved = zmalloc_alloc(capacity);
+    if (pending > 0)
+        memcpy(moved, parser->buffer + shift, pending);
+    for (int i = 0; i < parser->argc; i++)
+        if (parser->argument_blocks[i] == NULL)
+            parser->argv[i].data = moved + (parser->argv[i].data - (parser->buffer + shift));
+    zmalloc_free(parser->buffer);
+    parser->buffer = moved;
+    parser->capacity = zmalloc_usable_size(moved);
+    shift_offsets(parser, shift);
+}
+
 /* Makes at least RESP_READ_CHUNK bytes free after `end`: slides the pending
  * command to the front when that frees enough, otherwise moves it into a
  * larger buffer.  Arguments already parsed are rebased. */
@@ -65,16 +83,7 @@ static void make_room(resp_parser *parser)
     size_t wanted = parser->capacity * 2;
     if (wanted < pending + RESP_READ_CHUNK)
         wanted = pending + RESP_READ_CHUNK;
-    char *larger = zmalloc_alloc(wanted);
-    if (pending > 0)
-        memcpy(larger, parser->buffer + shift, pending);
-    for (int i = 0; i < parser->argc; i++)
-        if (parser->argument_blocks[i] == NULL)
-            parser->argv[i].data = larger + (parser->argv[i].data - (parser->buffer + shift));
-    zmalloc_free(parser->buffer);
-    parser->buffer = larger;
-    parser->capacity = zmalloc_usable_size(larger);
-    shift_offsets(parser, shift);
+    move_buffer(parser, wanted);
 }
 
 char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
@@ -98,10 +107,13 @@ char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
 
 void resp_parser_commit_read(resp_parser *parser, size_t count)
 {
-    if (big_argument_arriving(parser))
+    if (big_argument_arriving(parser)) {
         parser->big_received += count;
-    else
-        parser->end += count;
+        return;
+    }
+    parser->end += count;
+    if (parser->end - parser->command_start > parser->peak)
+        parser->peak = parser->end - parser->command_start;
 }
 
 void resp_parser_feed(resp_parser *parser, const char *data, size_t length)
@@ -149,6 +161,43 @@ size_t resp_parser_free_capacity(const resp_parser *parser)
     if (big_argument_arriving(parser))
         return parser->big_size - parser->big_received;
     return parser->capacity - unconsumed_in_buffer(parser);
+}
+
+/* The argument vector shrinks like the buffer: to the most arguments a
+ * command had since the last trim, when that is under half its slots. */
+static void trim_arguments(resp_parser *parser, int peak)
+{
+    if (peak < parser->argc)
+        peak = parser->argc;
+    int slots = INITIAL_ARGUMENT_SLOTS;
+    while (slots < peak)
+        slots *= 2;
+    if (parser->argument_slots <= INITIAL_ARGUMENT_SLOTS || parser->argument_slots / 2 < slots)
+        return;
+    parser->argv = zmalloc_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
+    parser->argument_blocks =
+        zmalloc_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
+    parser->argument_slots = slots;
+}
+
+/* Like Redis' query buffer resizing in clientsCron: a buffer larger than
+ * two read chunks and more than twice what recent traffic needed (the most
+ * bytes held since the last call, plus room for one read) is moved to one
+ * of that size.  Skipped while a returned command may still be in use. */
+void resp_parser_trim(resp_parser *parser)
+{
+    size_t peak = parser->peak;
+    size_t pending = parser->end - parser->command_start;
+    int argument_peak = parser->argument_peak;
+    parser->peak = pending;
+    parser->argument_peak = 0;
+    if (parser->command_returned || parser->state == STATE_FAILED ||
+        big_argument_arriving(parser))
+        return;
+    trim_arguments(parser, argument_peak);
+    size_t wanted = (peak > pending ? peak : pending) + RESP_READ_CHUNK;
+    if (parser->capacity > 2 * RESP_READ_CHUNK && parser->capacity / 2 >= wanted)
+        move_buffer(parser, wanted);
 }
 
 void resp_parser_shrink(resp_parser *parser)

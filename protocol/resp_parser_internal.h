@@ -27,6 +27,7 @@ struct resp_parser {
     size_t position;
     size_t end;
     size_t scan_from;
+    size_t peak; /* most bytes held since the last resp_parser_trim */
 
     parser_state state;
     resp_request_kind kind;
@@ -38,6 +39,7 @@ struct resp_parser {
     int blocks_in_argv;     /* how many argument_blocks are not NULL */
     int argc;
     int argument_slots;
+    int argument_peak;    /* most arguments of a command since the last trim */
     int command_returned; /* argv holds the command last returned */
 
     char *big_block; /* block of the big bulk being received */

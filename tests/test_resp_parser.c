@@ -641,6 +641,49 @@ static void test_shrink_releases_argument_vector(void **state)
     resp_parser_destroy(parser);
 }
 
+/* A buffer that grew for one large command shrinks back once the traffic
+ * is small again, and arguments of a command in flight survive the move. */
+static void test_trim_after_large_command(void **state)
+{
+    (void)state;
+    resp_parser *parser = resp_parser_create(NULL);
+    resp_command command;
+    outcome request = {0};
+    outcome_appendf(&request, "*%d\r\n", 20000);
+    for (int i = 0; i < 20000; i++)
+        outcome_appendf(&request, "$5\r\nv%04d\r\n", i % 10000);
+    resp_parser_feed(parser, request.text, request.length);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_int_equal(command.argc, 20000);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_NEED_MORE);
+    size_t large = resp_parser_memory(parser);
+    assert_true(large > request.length);
+    resp_parser_trim(parser); /* the large command is the recent peak: kept */
+    assert_int_equal(resp_parser_memory(parser), large);
+
+    const char partial[] = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva";
+    resp_parser_feed(parser, partial, sizeof(partial) - 1);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_NEED_MORE);
+    resp_parser_trim(parser);
+    size_t small = resp_parser_memory(parser);
+    assert_true(small < large / 4);
+    assert_true(resp_parser_free_capacity(parser) + resp_parser_pending_bytes(parser) >=
+                RESP_READ_CHUNK);
+    resp_parser_feed(parser, "lue\r\n", 5);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_int_equal(command.argc, 3);
+    assert_memory_equal(command.argv[0].data, "SET", 3);
+    assert_memory_equal(command.argv[1].data, "key", 3);
+    assert_memory_equal(command.argv[2].data, "value", 5);
+    resp_parser_trim(parser); /* a returned command may be in use: no move */
+    assert_memory_equal(command.argv[2].data, "value", 5);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_NEED_MORE);
+    resp_parser_trim(parser); /* already small: nothing to give back */
+    assert_int_equal(resp_parser_memory(parser), small);
+    free(request.text);
+    resp_parser_destroy(parser);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_buffer_accounting),
         cmocka_unit_test(test_compaction_keeps_arguments),
         cmocka_unit_test(test_shrink_releases_argument_vector),
+        cmocka_unit_test(test_trim_after_large_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
  *           bits 3-7 the piece size of the third run (1..32 bytes);
  *   byte 1: where the second run splits the input (scaled to its length).
  * The input is parsed three ways: whole, in two pieces, and in small pieces
- * with resp_parser_shrink between reads.  Each run is summarised by a hash of
+ * with resp_parser_trim and resp_parser_shrink between reads.  Each run is summarised by a hash of
  * every command (kind and arguments), the final status, the error text and
  * the pending byte count; the three summaries must be equal, or the target
  * aborts.  ASan and UBSan (ZKV_SANITIZE=ON) catch memory errors.
@@ -84,8 +84,10 @@ static run_summary run(const fuzz_settings *settings, const uint8_t *data, size_
         resp_parser_feed(parser, (const char *)data + sent, count);
         sent += count;
         failed = drain(parser, settings, &summary);
-        if (shrink)
+        if (shrink) {
+            resp_parser_trim(parser);
             resp_parser_shrink(parser);
+        }
     }
     if (!failed) {
         size_t pending = resp_parser_pending_bytes(parser);
