@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -283,6 +284,23 @@ static int apply_hz(const char **error) {
     return 0;
 }
 
+/* Raising maxclients must fit the open-files limit (raised when possible),
+ * keeping 32 descriptors for listeners, logs and the event loop. */
+static int apply_max_clients(const char **error) {
+    static char text[160];
+    struct rlimit limit;
+    rlim_t wanted = (rlim_t)C->max_clients + 32;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return 0;
+    struct rlimit raised = {.rlim_cur = wanted, .rlim_max = limit.rlim_max};
+    if (limit.rlim_max >= wanted && setrlimit(RLIMIT_NOFILE, &raised) == 0) return 0;
+    rlim_t possible = limit.rlim_max > 32 ? limit.rlim_max - 32 : 1;
+    snprintf(text, sizeof(text),
+             "The operating system is not able to handle the specified number of clients, try with %llu",
+             (unsigned long long)possible);
+    *error = text;
+    return -1;
+}
+
 static int apply_parser_limits(const char **error) {
     (void)error;
     resp_parser_limits limits;
@@ -322,7 +340,7 @@ const config_parameter config_parameters[] = {
     SPECIAL("unixsocketperm", "0", CONFIG_IMMUTABLE, parse_octal, format_octal, NULL),
     {.name = "requirepass", .type = CONFIG_STRING, .flags = CONFIG_EMPTY_IS_NULL, .value = &C->require_pass,
      .length_value = &C->require_pass_length, .default_text = ""},
-    INTEGER("maxclients", max_clients, TARGET_INT, 1, 4294967295LL, "10000", 0, NULL),
+    INTEGER("maxclients", max_clients, TARGET_INT, 1, 4294967295LL, "10000", 0, apply_max_clients),
     INTEGER("timeout", timeout_seconds, TARGET_LONG_LONG, 0, INT_MAX, "0", 0, NULL),
     INTEGER("tcp-keepalive", tcp_keepalive, TARGET_INT, 0, INT_MAX, "300", 0, NULL),
     INTEGER("tcp-backlog", tcp_backlog, TARGET_INT, 0, INT_MAX, "511", CONFIG_IMMUTABLE, NULL),

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -187,6 +188,16 @@ static void test_set_errors(void **state) {
                  SET_FAILED("maxmemory-clients", "argument must be a memory or percent value"));
     expect_error(redisCommand(redis, "CONFIG SET replicaof %s", "127.0.0.1 6379"),
                  SET_FAILED("replicaof", "can't set immutable config"));
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max < 1000000) {
+        char expected[256];
+        snprintf(expected, sizeof(expected),
+                 SET_FAILED("maxclients", "The operating system is not able to handle the specified number of "
+                                          "clients, try with %llu"),
+                 (unsigned long long)limit.rlim_max - 32);
+        expect_error(redisCommand(redis, "CONFIG SET maxclients 1000000"), expected);
+        expect_config(redis, "maxclients", "10000");
+    }
     expect_error(redisCommand(redis, "CONFIG SET maxmemory 1 maxmemory 2"),
                  SET_FAILED("maxmemory", "duplicate parameter"));
 }
