@@ -169,14 +169,12 @@ int cluster_topology_parse(cluster_topology *t, const char *text, char **error) 
         line[length] = '\0';
         text += length + (end ? 1 : 0);
         line_number++;
-        char **words;
+        char **words = NULL;
         int count = line[0] == '#' ? 0 : config_split_line(line, &words);
         zmalloc_free(line);
         const char *reason = count < 0 ? "unbalanced quotes" : NULL;
-        if (count > 0) {
-            parse_line(t, words, count, &reason);
-            config_free_words(words, count);
-        }
+        if (count > 0) parse_line(t, words, count, &reason);
+        if (words) config_free_words(words, count);
         if (reason) {
             *error = line_error(line_number, reason);
             cluster_topology_free(t);
