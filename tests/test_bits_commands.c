@@ -43,7 +43,7 @@ static void send_command(int fd, const char *const *argv, const size_t *lengths,
 static void expect_reply_on(int fd, const char *expected, size_t expected_length,
                             const char *const *argv, const size_t *lengths) {
     int argc = 0;
-    size_t string_lengths[64];
+    size_t string_lengths[64] = {0};
     while (argv[argc]) {
         assert_true(argc < 64);
         string_lengths[argc] = lengths ? lengths[argc] : strlen(argv[argc]);

@@ -11,3 +11,8 @@ zkv_unit_test(test_lcs
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_lcs.c ${ZKV_BITS_SERVER_DIR}/lcs.c
   LIBS zkv_zmalloc)
 target_include_directories(test_lcs PRIVATE ${ZKV_BITS_SERVER_DIR})
+
+# The commands against a running zkv-server (replies checked against
+# redis-server 7.0.15).
+zkv_integration_test(test_bits_commands
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_bits_commands.c)
