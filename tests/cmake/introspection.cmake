@@ -9,6 +9,12 @@ zkv_unit_test(test_introspection_histogram
   LIBS zkv_zmalloc)
 target_include_directories(test_introspection_histogram PRIVATE ${ZKV_INTROSPECTION_SERVER_DIR})
 
+# The helpers are linked from the server library (they sit next to the
+# command table and the observers they serve).
+zkv_unit_test(test_introspection_helpers
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_helpers.c
+  LIBS zkv_server_core)
+
 foreach(name client command info slowlog monitor)
   zkv_integration_test(test_introspection_${name}
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_${name}.c)
