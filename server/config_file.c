@@ -219,27 +219,53 @@ static void append_quoted(strbuf *out, const char *word) {
     strbuf_append_char(out, '"');
 }
 
-/* The command line: `--name value...` groups become directive lines. */
-static int load_arguments(int argc, char **argv, int first, char **error) {
-    int i = first;
-    while (i < argc) {
-        if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2]) {
-            *error = located_error("", 0, argv[i], "Options must start with '--' (zkv-server --name value)");
-            return -1;
-        }
-        strbuf line = STRBUF_INIT;
-        strbuf_append_cstring(&line, argv[i] + 2);
-        int values = 0;
-        for (i++; i < argc && strncmp(argv[i], "--", 2) != 0; i++, values++) {
-            strbuf_append_char(&line, ' ');
-            append_quoted(&line, argv[i]);
-        }
-        if (values == 0) strbuf_append_cstring(&line, " \"\"");
-        int result = load_line(line.data, "", 0, 0, error);
-        strbuf_free(&line);
-        if (result != 0) return -1;
+/* Appends a command-line value, always double-quoted like Redis shows it
+ * back in errors ('port "6379" "6380"'). */
+static void append_value(strbuf *line, const char *word) {
+    strbuf_append_char(line, '"');
+    for (const char *p = word; *p; p++) {
+        if (*p == '"' || *p == '\\') strbuf_printf(line, "\\%c", *p);
+        else if (isprint((unsigned char)*p)) strbuf_append_char(line, *p);
+        else strbuf_printf(line, "\\x%02x", (unsigned char)*p);
     }
-    return 0;
+    strbuf_append_char(line, '"');
+}
+
+static int is_option(const char *argument) { return argument[0] == '-' && argument[1] == '-' && argument[2]; }
+
+/* Applies one assembled command-line directive and starts the next. */
+static int flush_option(strbuf *line, char **error) {
+    int result = line->length ? load_line(line->data, "", 0, 0, error) : 0;
+    strbuf_clear(line);
+    return result;
+}
+
+/* The command line, as Redis reads it: "--name" starts a directive and the
+ * following words are its values.  A word starting with "--" is still taken
+ * as a value when the directive has none yet ("--port --bla"), except after
+ * "--save", which then means save "".  "--name value" in one word is the
+ * name and its value already; bare words before any option start a line. */
+static int load_arguments(int argc, char **argv, int first, char **error) {
+    strbuf line = STRBUF_INIT;
+    int values = 1, saving = 0, result = 0;
+    for (int i = first; i < argc && result == 0; i++) {
+        int starts_option = is_option(argv[i]) && (values > 0 || saving);
+        if (!starts_option) {
+            if (line.length) strbuf_append_char(&line, ' ');
+            append_value(&line, argv[i]);
+            values++;
+            continue;
+        }
+        if (saving && values == 0) strbuf_append_cstring(&line, " \"\"");
+        result = flush_option(&line, error);
+        strbuf_append_cstring(&line, argv[i] + 2);
+        values = strchr(argv[i], ' ') ? 1 : 0;
+        saving = !strcasecmp(argv[i], "--save");
+    }
+    if (result == 0 && saving && values == 0) strbuf_append_cstring(&line, " \"\"");
+    if (result == 0) result = flush_option(&line, error);
+    strbuf_free(&line);
+    return result;
 }
 
 int config_load(int argc, char **argv, char **error) {

@@ -341,8 +341,30 @@ static void test_bad_config_files(void **state) {
     expect_start_failure("appendonly yes\n", NULL, "zkv has no persistence: appendonly must be 'no'");
     expect_start_failure("maxmemory 12parsecs\n", NULL, "argument must be a memory value");
     const char *bad_option[] = {"--nosuch", "1", NULL};
-    expect_start_failure(NULL, bad_option, ">>> 'nosuch 1'\nBad directive or wrong number of arguments");
+    expect_start_failure(NULL, bad_option, ">>> 'nosuch \"1\"'\nBad directive or wrong number of arguments");
+    /* The command line is read the way redis-server reads it. */
+    const char *no_value[] = {"--port", NULL};
+    expect_start_failure(NULL, no_value, ">>> 'port'\nBad directive or wrong number of arguments");
+    const char *two_values[] = {"--port", "6379", "6380", NULL};
+    expect_start_failure(NULL, two_values, ">>> 'port \"6379\" \"6380\"'\nBad directive or wrong number of arguments");
+    const char *dashed_value[] = {"--port", "--bla", "--loglevel", "verbose", NULL};
+    expect_start_failure(NULL, dashed_value, ">>> 'port \"--bla\"'\nargument couldn't be parsed into an integer");
+    const char *dashed_enum[] = {"--logfile", "--my--log", "--loglevel", "--bla", NULL};
+    expect_start_failure(NULL, dashed_enum, ">>> 'loglevel \"--bla\"'\nargument(s) must be one of the following");
     expect_start_failure("include /nonexistent/zkv.conf\n", NULL, "can't open config file '/nonexistent/zkv.conf'");
+}
+
+static void test_command_line_forms(void **state) {
+    (void)state;
+    test_server other;
+    const char *arguments[] = {"--save", "--maxmemory 700mb", "--maxmemory-policy 'volatile-lru'", "--save", NULL};
+    assert_int_equal(test_server_start(&other, arguments), 0);
+    redisContext *context = test_redis_connect(other.port);
+    expect_config(context, "save", "");
+    expect_config(context, "maxmemory", "734003200");
+    expect_config(context, "maxmemory-policy", "volatile-lru");
+    redisFree(context);
+    assert_int_equal(test_server_stop(&other), 0);
 }
 
 static void test_version(void **state) {
@@ -361,7 +383,7 @@ int main(void) {
         cmocka_unit_test(test_set_values),            cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_set_is_all_or_nothing), cmocka_unit_test(test_help_resetstat_rewrite),
         cmocka_unit_test(test_config_file_and_rewrite), cmocka_unit_test(test_bad_config_files),
-        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_command_line_forms), cmocka_unit_test(test_version),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
