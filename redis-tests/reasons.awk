@@ -36,7 +36,22 @@ BEGIN {
     for (i in words) family[words[i]] = "other types (sort, geo, hyperloglog)"
 }
 
-function classify(text,    cmd, m) {
+# The family of a config parameter named in an error, or "".
+function parameter_family(name) {
+    if (name ~ /^(repl-|replica-|slave-|masterauth|bind-source-addr)/) return "replication"
+    if (name ~ /^(stream-)/) return "streams"
+    if (name ~ /^(zset-)/) return "sorted sets"
+    if (name ~ /^(hash-)/) return "hashes"
+    if (name ~ /^(list-)/) return "lists"
+    if (name ~ /^(set-)/) return "sets"
+    if (name ~ /^(appendonly|save|aof-|rdb)/) return "persistence"
+    return ""
+}
+
+function classify(text, name,    cmd, m) {
+    if (text ~ /'QUEUED'|MULTI calls can not be nested|WATCH inside MULTI is not allowed/)
+        return "cascade: an earlier failure left the connection inside MULTI"
+    if (text ~ /does not support replication/) return "replication"
     if (match(text, /unknown command '[^']*'/)) {
         cmd = tolower(substr(text, RSTART + 17, RLENGTH - 18))
         if (cmd in family) return family[cmd]
@@ -60,6 +75,7 @@ function classify(text,    cmd, m) {
         m = substr(text, RSTART, RLENGTH)
         sub(/^[^']*'/, "", m)
         sub(/'$/, "", m)
+        if (parameter_family(m) != "") return parameter_family(m)
         return "not yet implemented: CONFIG parameter " m
     }
     if (text ~ /Expected '' to / && match(text, /\[s -?[0-9]* ?[a-z_0-9]+\]/)) {
@@ -67,14 +83,22 @@ function classify(text,    cmd, m) {
         sub(/^-?[0-9]+ /, "", m)
         return "not yet implemented: INFO field " m
     }
-    if (text ~ /WRONGTYPE/) return "wrong reply (WRONGTYPE)"
     if (text ~ /connection refused|connection reset|broken pipe|I\/O error|couldn't open socket/)
         return "server closed the connection or crashed"
+    if (text ~ /no blocked clients/) return "lists"
+    # What is left failed on a reply; the test's subject is the best guess.
+    cmd = tolower(name)
+    sub(/ .*/, "", cmd)
+    if (cmd in family) return family[cmd]
+    if (cmd ~ /^(z|bz)[a-z]+$/ && name ~ /^[A-Z]/) return "sorted sets"
+    if (cmd ~ /^x[a-z]+$/ && name ~ /^[A-Z]/) return "streams"
+    if (tolower(name) ~ /script|lua|eval|function/) return "scripting"
+    if (name ~ /^maxmemory - /) return "maxmemory eviction"
     return "wrong reply"
 }
 
 function flush_failure() {
-    if (name != "") print classify(details) "\t" unit "\t" name
+    if (name != "") print classify(details, name) "\t" unit "\t" name
     name = ""
     details = ""
 }
