@@ -36,12 +36,11 @@ unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t
     object *o = db_lookup_write(d, key->data, key->length);
     char *bytes;
     if (!o) {
-        object *fresh = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
-        fresh = object_string_resize(fresh, minimum_length, &bytes);
-        db_add(d, fresh);
+        unsigned char *fresh_bytes;
+        db_add(d, bits_new_string(key, minimum_length, &fresh_bytes));
         *grew = true;
         *length = minimum_length;
-        return (unsigned char *)bytes;
+        return fresh_bytes;
     }
     if (object_type(o) != OBJECT_STRING) {
         reply_wrong_type(c);
@@ -55,11 +54,15 @@ unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t
     return (unsigned char *)bytes;
 }
 
+object *bits_new_string(const resp_argument *key, size_t length, unsigned char **bytes) {
+    object *fresh = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
+    return object_string_resize(fresh, length, (char **)bytes);
+}
+
 /* db_set and db_delete signal the change themselves. */
-void bits_store(client *c, const resp_argument *key, const unsigned char *data, size_t length) {
+void bits_store(client *c, object *fresh) {
     server.stats.dirty++;
-    db_set(client_db(c), object_create_string(key->data, key->length, (const char *)data, length,
-                                              OBJECT_STRING_RAW, OBJECT_NO_EXPIRE));
+    db_set(client_db(c), fresh);
 }
 
 bool bits_delete(client *c, const resp_argument *key) {

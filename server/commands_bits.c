@@ -296,10 +296,12 @@ static void bitop_command(client *c) {
         /* Only empty or missing sources: the destination is deleted. */
         bits_delete(c, &c->argv[2]);
     } else {
-        unsigned char *result = zmalloc_alloc(longest);
+        /* Built beside the sources (the destination may be one of them),
+         * then stored. */
+        unsigned char *result;
+        object *fresh = bits_new_string(&c->argv[2], longest, &result);
         bitops_combine(operation, result, longest, sources.bytes, sources.lengths, sources.count);
-        bits_store(c, &c->argv[2], result, longest);
-        zmalloc_free(result);
+        bits_store(c, fresh);
     }
     bitop_sources_free(&sources);
     reply_integer(c, (long long)longest);

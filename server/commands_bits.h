@@ -50,9 +50,13 @@ bool bits_lookup_string(client *c, const resp_argument *key, object **o);
 unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t minimum_length,
                                      size_t *length, bool *grew);
 
-/* Replaces the value of `key` by a new raw string (any TTL is dropped),
- * as BITOP stores its result.  Signals the change. */
-void bits_store(client *c, const resp_argument *key, const unsigned char *data, size_t length);
+/* A new raw string object for `key` of `length` zero bytes, not yet in the
+ * database; *bytes receives its writable bytes. */
+object *bits_new_string(const resp_argument *key, size_t length, unsigned char **bytes);
+
+/* Stores an object made by bits_new_string, replacing the key's value and
+ * any TTL (as BITOP stores its result).  Signals the change. */
+void bits_store(client *c, object *fresh);
 
 /* Deletes `key`; true if it existed (the change is then signalled). */
 bool bits_delete(client *c, const resp_argument *key);
