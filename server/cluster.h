@@ -102,8 +102,6 @@ const cluster_topology *cluster_current(void);
 /* Loads the topology and installs the dispatch check when cluster mode is on
  * (start-up, after the configuration).  0, or -1 with a zmalloc'd message. */
 int cluster_init(char **error);
-/* Drops the topology (tests, shutdown). */
-void cluster_reset(void);
 
 /* Config table callbacks for cluster-enabled, cluster-topology-file and
  * cluster-myself (start-up only). */

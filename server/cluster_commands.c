@@ -5,7 +5,8 @@
  * index for them (to migrate slots); zkv never migrates slots, and keeping
  * such an index would cost memory and time on every write for two rarely
  * used commands, so the cost is paid by those commands instead.  The scan
- * reads only each entry's key, and GETKEYSINSLOT stops at `count` keys.
+ * reads only each entry's key, and GETKEYSINSLOT stops at `count` keys
+ * (its array length is filled in afterwards, so one pass is enough).
  *
  * READONLY/READWRITE only matter for replicas and ASKING for slots being
  * migrated, neither of which exists here: they answer +OK so that clients
@@ -84,11 +85,10 @@ static void getkeysinslot(client *c, const cluster_topology *t) {
         reply_error(c, "ERR Invalid slot or number of keys");
         return;
     }
-    long long available = 0;
-    for_keys_in_slot((int)slot, count_key, &available);
-    key_collector collector = {.c = c, .wanted = available < wanted ? available : wanted};
-    reply_array_header(c, collector.wanted);
-    if (collector.wanted) for_keys_in_slot((int)slot, reply_key, &collector);
+    key_collector collector = {.c = c, .wanted = wanted};
+    resp_deferred header = resp_write_deferred_header(c->reply);
+    if (wanted) for_keys_in_slot((int)slot, reply_key, &collector);
+    resp_set_deferred_array_length(c->reply, header, collector.found);
 }
 
 static void keyslot(client *c, const cluster_topology *t) {

@@ -127,9 +127,3 @@ int cluster_init(char **error) {
     dispatch_set_cluster_check(cluster_route_check);
     return 0;
 }
-
-void cluster_reset(void) {
-    if (loaded) cluster_topology_free(&topology);
-    loaded = 0;
-    dispatch_set_cluster_check(NULL);
-}
