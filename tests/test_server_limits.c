@@ -144,8 +144,11 @@ static void check_clean_exit(int signal_number) {
     snprintf(pid_path, sizeof(pid_path), "/tmp/zkv-test-%d-%d.pid", (int)getpid(), signal_number);
     snprintf(socket_path, sizeof(socket_path), "/tmp/zkv-test-%d-%d.sock", (int)getpid(), signal_number);
     test_server server;
-    const char *arguments[] = {"--pidfile", pid_path, "--unixsocket", socket_path, NULL};
+    const char *arguments[] = {"--pidfile", pid_path, "--unixsocket", socket_path, "--unixsocketperm", "700", NULL};
     assert_int_equal(test_server_start(&server, arguments), 0);
+    struct stat socket_info;
+    assert_int_equal(stat(socket_path, &socket_info), 0);
+    assert_int_equal(socket_info.st_mode & 0777, 0700);
     FILE *file = fopen(pid_path, "r");
     assert_non_null(file);
     int pid = 0;
