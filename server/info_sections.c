@@ -18,10 +18,18 @@
 
 /* ---- server ---- */
 
-static void write_platform(strbuf *out) {
+/* "Linux 6.1.0 x86_64": asked once, the kernel does not change under us. */
+static const char *operating_system(void) {
+    static char text[256];
+    if (text[0]) return text;
     struct utsname name;
-    if (uname(&name) == 0) strbuf_printf(out, "os:%s %s %s\r\n", name.sysname, name.release, name.machine);
-    else strbuf_append_cstring(out, "os:unknown\r\n");
+    if (uname(&name) == 0) snprintf(text, sizeof(text), "%s %s %s", name.sysname, name.release, name.machine);
+    else snprintf(text, sizeof(text), "unknown");
+    return text;
+}
+
+static void write_platform(strbuf *out) {
+    strbuf_printf(out, "os:%s\r\n", operating_system());
     strbuf_printf(out, "arch_bits:%d\r\n", (int)(sizeof(void *) * 8));
     strbuf_append_cstring(out, "monotonic_clock:POSIX clock_gettime\r\n");
     strbuf_printf(out, "multiplexing_api:%s\r\n", server.base ? event_base_get_method(server.base) : "none");
