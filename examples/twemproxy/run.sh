@@ -10,63 +10,23 @@
 # Starts three zkv-server and nutcracker (with nutcracker.yml, ports
 # rewritten), runs redis-benchmark -t set,get through the proxy, then checks
 # that every backend received keys (INFO keyspace) and that every key
-# redis-benchmark may have written reads back through the proxy with the
-# value the backend holds.  Everything it started is stopped by PID on exit.
+# redis-benchmark may have written reads back through the proxy, with the
+# one payload redis-benchmark writes.  Everything it started is stopped by PID on exit.
 # Exit status 0 when all checks pass.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-zkv=${ZKV_SERVER:-$here/../../build/zkv-server}
+source "$here/../common.sh"
 requests=${REQUESTS:-20000}
 pipeline=${PIPELINE:-1}
 keyspace=${KEYSPACE:-10000}
-workdir=$(mktemp -d /tmp/zkv-twemproxy.XXXXXX)
-pids=()
-
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-
-fail() { echo "FAILED: $*" >&2; exit 1; }
-
-for tool in nutcracker redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || fail "'$tool' is not installed (scripts/dev.sh deps installs it)"
-done
-[ -x "$zkv" ] || fail "no zkv-server at $zkv (build first, or set ZKV_SERVER)"
-
-# A port nothing answers on: random in 20000-32767 (below the usual
-# ephemeral range, so no outgoing connection holds it), probed with a connect.
-taken=" "
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12768))
-    case "$taken" in *" $port "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      taken="$taken$port "
-      echo "$port"
-      return
-    fi
-  done
-}
-
-wait_for_port() {
-  local deadline=$((SECONDS + 10))
-  until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "nothing listens on port $1 after 10s"
-    sleep 0.1
-  done
-}
+require_tools nutcracker redis-benchmark redis-cli
 
 backends=()
 for i in 1 2 3; do
   port=$(free_port)
   backends+=("$port")
-  "$zkv" --port "$port" --bind 127.0.0.1 --save "" >"$workdir/zkv$i.log" 2>&1 &
-  pids+=($!)
+  start_background "zkv$i" "$zkv" --port "$port" --bind 127.0.0.1 --save ""
 done
 proxy=$(free_port)
 stats=$(free_port)
@@ -74,8 +34,7 @@ sed -e "s/127.0.0.1:22121/127.0.0.1:$proxy/" -e "s/127.0.0.1:7001:/127.0.0.1:${b
     -e "s/127.0.0.1:7002:/127.0.0.1:${backends[1]}:/" -e "s/127.0.0.1:7003:/127.0.0.1:${backends[2]}:/" \
     "$here/nutcracker.yml" >"$workdir/nutcracker.yml"
 for port in "${backends[@]}"; do wait_for_port "$port"; done
-nutcracker -c "$workdir/nutcracker.yml" -s "$stats" -o "$workdir/nutcracker.log" &
-pids+=($!)
+start_background nutcracker nutcracker -c "$workdir/nutcracker.yml" -s "$stats"
 wait_for_port "$proxy"
 echo "zkv on ${backends[*]}, nutcracker on $proxy"
 
@@ -106,8 +65,7 @@ echo "all $total keys read back through the proxy"
 
 if [ "${COMPARE:-0}" = 1 ]; then
   direct=$(free_port)
-  "$zkv" --port "$direct" --bind 127.0.0.1 --save "" >"$workdir/zkv-direct.log" 2>&1 &
-  pids+=($!)
+  start_background zkv-direct "$zkv" --port "$direct" --bind 127.0.0.1 --save ""
   wait_for_port "$direct"
   echo "one zkv directly (port $direct):"
   redis-benchmark -p "$direct" -t set,get -n "$requests" -P "$pipeline" -r "$keyspace" -q 2>&1 |

@@ -1,7 +1,8 @@
 """Real Redis Cluster clients against three zkv nodes with a static topology.
 
-Three nodes share one topology file (0-5460, 5461-10922, 10923-16383).
-Checks, each with exact expected values:
+First examples/cluster/run.sh must pass (redis-cli --cluster check, -c,
+redis-benchmark --cluster).  Then three nodes share one topology file
+(0-5460, 5461-10922, 10923-16383).  Checks, each with exact expected values:
   - redis-cli -c sets keys through one node and reads them through every
     node, following -MOVED; every node ends up holding some of them;
   - redis-benchmark --cluster -t set,get finishes with no error;
@@ -9,6 +10,7 @@ Checks, each with exact expected values:
     and reads back 10,000 keys; the keys spread over the three nodes
     exactly as CLUSTER KEYSLOT says they should.
 """
+import os
 import re
 import sys
 
@@ -16,6 +18,13 @@ sys.dont_write_bytecode = True  # keep the source tree clean when run from it
 import scaleout  # noqa: E402
 
 RANGES = [(0, 5460), (5461, 10922), (10923, 16383)]
+RUN_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "cluster", "run.sh")
+
+
+def check_example():
+    out = scaleout.run(["bash", RUN_SH], timeout=240)
+    scaleout.check(out.rstrip().endswith("PASSED"), f"examples/cluster/run.sh did not pass:\n{out}")
+    print("examples/cluster/run.sh: passed")
 
 
 def start_cluster(processes):
@@ -83,6 +92,8 @@ def check_redis_py(ports):
 def main():
     scaleout.require_tools("redis-cli", "redis-benchmark")
     scaleout.require_redis_py()
+    os.environ["ZKV_SERVER"] = scaleout.zkv_binary()
+    check_example()
     processes = scaleout.Processes()
     try:
         ports = start_cluster(processes)
