@@ -27,22 +27,34 @@ static char *argument_string(const resp_argument *argument) {
 
 /* ---- CONFIG GET ---- */
 
-/* Hidden parameters (debugging knobs) answer only to their exact name. */
-static int matches_any(client *c, const char *name, int hidden) {
-    size_t length = strlen(name);
-    for (int i = 2; i < c->argc; i++) {
-        const resp_argument *pattern = &c->argv[i];
-        if (hidden ? (pattern->length == length && !strncasecmp(pattern->data, name, length))
-                   : glob_match(pattern->data, pattern->length, name, length, 1))
-            return 1;
+static int has_glob_characters(const resp_argument *pattern) {
+    for (size_t i = 0; i < pattern->length; i++) {
+        char character = pattern->data[i];
+        if (character == '*' || character == '?' || character == '[' || character == '\\') return 1;
     }
     return 0;
 }
 
-static void reply_parameter(client *c, const char *name, const config_parameter *parameter) {
+/* The first argument that selects `name`, or NULL.  Hidden parameters
+ * (debugging knobs) answer only to their exact name. */
+static const resp_argument *matching_pattern(client *c, const char *name, int hidden) {
+    size_t length = strlen(name);
+    for (int i = 2; i < c->argc; i++) {
+        const resp_argument *pattern = &c->argv[i];
+        int exact = pattern->length == length && !strncasecmp(pattern->data, name, length);
+        if (exact || (!hidden && glob_match(pattern->data, pattern->length, name, length, 1))) return pattern;
+    }
+    return NULL;
+}
+
+/* Like Redis, a parameter asked by its plain name is answered with the name
+ * as the client spelled it ("HZ"); glob matches give the table's name. */
+static void reply_parameter(client *c, const char *name, const resp_argument *pattern,
+                            const config_parameter *parameter) {
     strbuf value = STRBUF_INIT;
     config_parameter_get(parameter, &value);
-    reply_bulk_cstring(c, name);
+    if (has_glob_characters(pattern)) reply_bulk_cstring(c, name);
+    else reply_bulk(c, pattern->data, pattern->length);
     reply_bulk(c, strbuf_cstring(&value), value.length);
     strbuf_free(&value);
 }
@@ -52,12 +64,14 @@ static void config_get_command(client *c) {
     long long pairs = 0;
     for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
         int hidden = (parameter->flags & CONFIG_HIDDEN) != 0;
-        if (matches_any(c, parameter->name, hidden)) {
-            reply_parameter(c, parameter->name, parameter);
+        const resp_argument *pattern = matching_pattern(c, parameter->name, hidden);
+        if (pattern) {
+            reply_parameter(c, parameter->name, pattern, parameter);
             pairs++;
         }
-        if (parameter->alias && matches_any(c, parameter->alias, hidden)) {
-            reply_parameter(c, parameter->alias, parameter);
+        pattern = parameter->alias ? matching_pattern(c, parameter->alias, hidden) : NULL;
+        if (pattern) {
+            reply_parameter(c, parameter->alias, pattern, parameter);
             pairs++;
         }
     }

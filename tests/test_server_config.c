@@ -45,6 +45,8 @@ static void test_get_patterns(void **state) {
     expect_config(redis, "save", "");
     expect_config(redis, "appendonly", "no");
     expect_config(redis, "slaveof", "");
+    expect_config(redis, "HZ", "33"); /* a plain name comes back as spelled, as in Redis */
+    expect_config(redis, "SlaveOf", "");
     expect_config(redis, "maxmemory-clients", "0");
     expect_config(redis, "bind", "127.0.0.1 -::1");
     expect_config(redis, "client-output-buffer-limit",
