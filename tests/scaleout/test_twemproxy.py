@@ -56,7 +56,7 @@ class Setup:
         config = processes.path("nutcracker.yml")
         with open(config, "w") as file:
             file.write(pool("shards", self.proxy, self.shards, auto_eject_hosts="true",
-                            server_failure_limit=1, server_retry_timeout=1000))
+                            server_failure_limit=1, server_retry_timeout=3000))
             file.write(pool("auth", self.auth_proxy, [self.auth_backend], redis_auth="secret"))
             file.write(pool("oom", self.oom_proxy, [self.oom_backend], auto_eject_hosts="false"))
         processes.start("nutcracker", ["nutcracker", "-c", config, "-s", str(stats)], self.proxy)
@@ -108,6 +108,8 @@ def check_ejection(setup):
     for key, value in values.items():
         proxy.set(key, value)
     placed = {key: holder(backends, key) for key in values}
+    # Until server_retry_timeout (3 s) passes, the ejected backend gets no
+    # request, so every request below must succeed.
     setup.processes.stop("shard2", signal.SIGKILL)
     lost = [key for key in values if placed[key] == 2]
     # The first request for the dead backend fails and ejects it.
