@@ -25,7 +25,7 @@ static void db_entry_free(void *entry) {
     object_free(entry);
 }
 
-static const table_type db_table_type = {db_entry_key, db_entry_free};
+static const table_type db_table_type = {db_entry_key, db_entry_free, lazyfree_free_block};
 
 void db_init(db *d, int index) {
     *d = (db){.keys = table_create(&db_table_type), .index = index};

@@ -8,7 +8,8 @@
 
 typedef struct lazyfree_job {
     object *o;              /* one object, or */
-    table *t;               /* a whole table */
+    table *t;               /* a whole table, or */
+    void *block;            /* one plain block */
     long long count;        /* objects this job frees */
     struct lazyfree_job *next;
 } lazyfree_job;
@@ -39,6 +40,7 @@ static void *lazyfree_thread_main(void *argument) {
         lazyfree_job *job = lazyfree_take();
         if (job->o != NULL) object_free(job->o);
         if (job->t != NULL) table_release(job->t);
+        zmalloc_free(job->block);
         pthread_mutex_lock(&lazyfree_lock);
         lazyfree_pending -= job->count;
         lazyfree_freed += job->count;
@@ -51,9 +53,9 @@ static void *lazyfree_thread_main(void *argument) {
 }
 
 /* Queues a job; if the thread cannot be started the job runs here. */
-static void lazyfree_submit(object *o, table *t, long long count) {
+static void lazyfree_submit(object *o, table *t, void *block, long long count) {
     lazyfree_job *job = zmalloc_alloc(sizeof *job);
-    *job = (lazyfree_job){.o = o, .t = t, .count = count};
+    *job = (lazyfree_job){.o = o, .t = t, .block = block, .count = count};
     pthread_mutex_lock(&lazyfree_lock);
     if (!lazyfree_thread_started) {
         pthread_t thread;
@@ -64,6 +66,7 @@ static void lazyfree_submit(object *o, table *t, long long count) {
         pthread_mutex_unlock(&lazyfree_lock);
         if (o != NULL) object_free(o);
         if (t != NULL) table_release(t);
+        zmalloc_free(block);
         zmalloc_free(job);
         return;
     }
@@ -79,13 +82,18 @@ static void lazyfree_submit(object *o, table *t, long long count) {
 
 void lazyfree_free_object(object *o, bool allow_async) {
     if (allow_async && object_free_effort(o) > LAZYFREE_EFFORT_THRESHOLD)
-        lazyfree_submit(o, NULL, 1);
+        lazyfree_submit(o, NULL, NULL, 1);
     else
         object_free(o);
 }
 
 void lazyfree_free_table(table *t) {
-    lazyfree_submit(NULL, t, (long long)table_size(t));
+    lazyfree_submit(NULL, t, NULL, (long long)table_size(t));
+}
+
+/* Not an object: counts nothing in the INFO figures. */
+void lazyfree_free_block(void *block) {
+    lazyfree_submit(NULL, NULL, block, 0);
 }
 
 long long lazyfree_pending_objects(void) {

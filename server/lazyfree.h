@@ -27,6 +27,8 @@
 void lazyfree_free_object(object *o, bool allow_async);
 /* Frees a whole table (and its entries) in the background. */
 void lazyfree_free_table(table *t);
+/* Frees one large zmalloc block in the background (a bucket array). */
+void lazyfree_free_block(void *block);
 
 long long lazyfree_pending_objects(void);
 long long lazyfree_freed_objects(void);

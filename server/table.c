@@ -327,8 +327,16 @@ static bool table_bucket_is_empty(const table_bucket *bucket) {
     return true;
 }
 
+static void table_free_array(table *t, table_bucket *array, int exponent) {
+    bool large = exponent >= 0 && (sizeof(table_bucket) << exponent) >= TABLE_ARRAY_FREE_THRESHOLD;
+    if (large && t->type->array_free != NULL)
+        t->type->array_free(array);
+    else
+        zmalloc_free(array);
+}
+
 static void table_finish_rehash(table *t) {
-    zmalloc_free(t->buckets[0]);
+    table_free_array(t, t->buckets[0], t->exponent[0]);
     t->buckets[0] = t->buckets[1];
     t->exponent[0] = t->exponent[1];
     t->used[0] = t->used[1];

@@ -61,7 +61,14 @@ typedef struct table_type {
     /* Frees an entry when the whole table is released; NULL leaves entries
      * alone.  May run in the lazy-free thread. */
     void (*entry_free)(void *entry);
+    /* Frees a large bucket array left over by a resize; NULL frees it at
+     * once.  Unmapping tens of megabytes takes tens of milliseconds, so the
+     * keyspace hands these to its lazy-free thread. */
+    void (*array_free)(void *array);
 } table_type;
+
+/* Arrays at least this big go to type->array_free. */
+#define TABLE_ARRAY_FREE_THRESHOLD (1024 * 1024)
 
 table *table_create(const table_type *type);
 /* Frees the table, and its entries if the type has entry_free. */

@@ -34,7 +34,7 @@ static void test_entry_free(void *entry) {
     zmalloc_free(entry);
 }
 
-static const table_type test_type = {test_entry_key, test_entry_free};
+static const table_type test_type = {test_entry_key, test_entry_free, NULL};
 
 static test_entry *entry_new(long number) {
     test_entry *e = zmalloc_alloc(sizeof *e);
