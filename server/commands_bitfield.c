@@ -17,7 +17,6 @@
  * signals no change.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "bitops.h"
 #include "commands_bits.h"
@@ -43,10 +42,6 @@ typedef struct bitfield_plan {
     uint64_t highest_bit; /* the last bit a write touches */
 } bitfield_plan;
 
-static bool word_is(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
-
 static void plan_append(bitfield_plan *plan, const bitfield_operation *operation) {
     if (plan->count == plan->capacity) {
         plan->capacity = plan->capacity ? plan->capacity * 2 : 4;
@@ -56,11 +51,11 @@ static void plan_append(bitfield_plan *plan, const bitfield_operation *operation
 }
 
 static bool parse_overflow(const resp_argument *argument, bitops_overflow *overflow) {
-    if (word_is(argument, "wrap"))
+    if (bits_argument_is(argument, "wrap"))
         *overflow = BITOPS_OVERFLOW_WRAP;
-    else if (word_is(argument, "sat"))
+    else if (bits_argument_is(argument, "sat"))
         *overflow = BITOPS_OVERFLOW_SAT;
-    else if (word_is(argument, "fail"))
+    else if (bits_argument_is(argument, "fail"))
         *overflow = BITOPS_OVERFLOW_FAIL;
     else
         return false;
@@ -95,18 +90,18 @@ static int parse_operation(client *c, int index, bitops_overflow *overflow,
                            bitfield_operation *operation) {
     const resp_argument *word = &c->argv[index];
     int remaining = c->argc - index - 1;
-    if (word_is(word, "overflow") && remaining >= 1) {
+    if (bits_argument_is(word, "overflow") && remaining >= 1) {
         if (!parse_overflow(&c->argv[index + 1], overflow)) {
             reply_error(c, "ERR Invalid OVERFLOW type specified");
             return -1;
         }
         return index + 2;
     }
-    if (word_is(word, "get") && remaining >= 2)
+    if (bits_argument_is(word, "get") && remaining >= 2)
         operation->opcode = BITFIELD_GET;
-    else if (word_is(word, "set") && remaining >= 3)
+    else if (bits_argument_is(word, "set") && remaining >= 3)
         operation->opcode = BITFIELD_SET;
-    else if (word_is(word, "incrby") && remaining >= 3)
+    else if (bits_argument_is(word, "incrby") && remaining >= 3)
         operation->opcode = BITFIELD_INCRBY;
     else {
         reply_syntax_error(c);

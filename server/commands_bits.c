@@ -27,6 +27,10 @@
 static const char *const bit_value_error = "ERR bit is not an integer or out of range";
 static const char *const bit_offset_error = "ERR bit offset is not an integer or out of range";
 
+bool bits_argument_is(const resp_argument *argument, const char *word) {
+    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
+}
+
 bool bits_parse_integer(const resp_argument *argument, long long *value) {
     return object_parse_integer(argument->data, argument->length, value);
 }
@@ -59,15 +63,8 @@ typedef struct bits_range {
 
 /* "BIT" or "BYTE", any case. */
 static bool parse_unit(const resp_argument *argument, bool *in_bits) {
-    if (argument->length == 3 && strncasecmp(argument->data, "bit", 3) == 0) {
-        *in_bits = true;
-        return true;
-    }
-    if (argument->length == 4 && strncasecmp(argument->data, "byte", 4) == 0) {
-        *in_bits = false;
-        return true;
-    }
-    return false;
+    *in_bits = bits_argument_is(argument, "bit");
+    return *in_bits || bits_argument_is(argument, "byte");
 }
 
 /* Resolves start..end (negative from the end, in bits or bytes) against a
@@ -230,8 +227,7 @@ static bool parse_operation(const resp_argument *argument, bitops_operation *ope
         bitops_operation operation;
     } names[] = {{"and", BITOPS_AND}, {"or", BITOPS_OR}, {"xor", BITOPS_XOR}, {"not", BITOPS_NOT}};
     for (size_t index = 0; index < sizeof(names) / sizeof(names[0]); index++) {
-        if (argument->length == strlen(names[index].name) &&
-            strncasecmp(argument->data, names[index].name, argument->length) == 0) {
+        if (bits_argument_is(argument, names[index].name)) {
             *operation = names[index].operation;
             return true;
         }

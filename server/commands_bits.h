@@ -25,6 +25,9 @@ void bits_lcs_command(client *c);
 
 /* ---- Helpers shared by the three files ---- */
 
+/* True if the argument is `word`, ignoring case. */
+bool bits_argument_is(const resp_argument *argument, const char *word);
+
 /* Redis's strict decimal parse of a whole argument. */
 bool bits_parse_integer(const resp_argument *argument, long long *value);
 

@@ -8,8 +8,6 @@
  * with WITHMATCHLEN, listed from the end of the strings.  The work and the
  * memory limit (proto-max-bulk-len bounds the table) are lcs.c's.
  */
-#include <string.h>
-#include <strings.h>
 
 #include "commands_bits.h"
 #include "lcs.h"
@@ -22,20 +20,16 @@ typedef struct lcs_options {
     long long min_match_length;
 } lcs_options;
 
-static bool word_is(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
-
 static bool parse_options(client *c, lcs_options *options) {
     for (int index = 3; index < c->argc; index++) {
         const resp_argument *word = &c->argv[index];
-        if (word_is(word, "idx")) {
+        if (bits_argument_is(word, "idx")) {
             options->indexes = true;
-        } else if (word_is(word, "len")) {
+        } else if (bits_argument_is(word, "len")) {
             options->length_only = true;
-        } else if (word_is(word, "withmatchlen")) {
+        } else if (bits_argument_is(word, "withmatchlen")) {
             options->with_match_length = true;
-        } else if (word_is(word, "minmatchlen") && index + 1 < c->argc) {
+        } else if (bits_argument_is(word, "minmatchlen") && index + 1 < c->argc) {
             if (!bits_parse_integer(&c->argv[++index], &options->min_match_length)) {
                 reply_not_integer(c);
                 return false;
