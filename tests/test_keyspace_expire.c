@@ -92,7 +92,10 @@ static void test_ttl_family(void **state) {
     expect_integer(redisCommand(redis, "PERSIST nokey"), 0);
     expect_integer(redisCommand(redis, "TTL x"), -1);
     expect_integer(redisCommand(redis, "PEXPIRE x 100500"), 1);
-    expect_integer(redisCommand(redis, "TTL x"), 101); /* rounded */
+    redisReply *reply = redisCommand(redis, "TTL x"); /* 100.5 s rounds up */
+    expect_reply_type(reply, REDIS_REPLY_INTEGER);
+    assert_true(reply->integer == 101 || reply->integer == 100);
+    freeReplyObject(reply);
     /* A time in the past deletes at once. */
     expect_integer(redisCommand(redis, "EXPIRE x -1"), 1);
     expect_integer(redisCommand(redis, "EXISTS x"), 0);
@@ -119,11 +122,13 @@ static void test_lazy_expiry_and_px_precision(void **state) {
 }
 
 /* Active expiry removes keys nobody touches: 20,000 keys expiring at once
+ * (1.5 s after being set, so that INFO sees them all first even on a busy
+ * machine)
  * are gone within seconds, and INFO keyspace counts keys with a TTL. */
 static void test_active_expiry(void **state) {
     (void)state;
     const int count = 20000;
-    for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET temp:%d v PX 200", i);
+    for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET temp:%d v PX 1500", i);
     for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
     expect_status(redisCommand(redis, "SET keep v EX 1000"), "OK");
     expect_status(redisCommand(redis, "SET plain v"), "OK");
@@ -131,7 +136,7 @@ static void test_active_expiry(void **state) {
     expect_reply_type(reply, REDIS_REPLY_STRING);
     assert_non_null(strstr(reply->str, "db0:keys=20002,expires=20001,avg_ttl="));
     freeReplyObject(reply);
-    long long deadline = now_ms() + 10000, size = -1;
+    long long deadline = now_ms() + 15000, size = -1;
     while (now_ms() < deadline) {
         reply = redisCommand(redis, "DBSIZE");
         size = reply->integer;
