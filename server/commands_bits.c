@@ -1,5 +1,6 @@
 /* commands_bits: SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP, the spec table
- * of every bit command and LCS, and the keyspace helpers they share.
+ * of every bit command and LCS, and the argument parsers the bit command
+ * files share (their keyspace helpers are in bits_keyspace.c).
  *
  * The handlers only parse, look keys up and reply; counting, searching and
  * combining are bitops.c's.  They check arguments and keys in the same order
@@ -10,7 +11,8 @@
  *
  * BITCOUNT and BITPOS ranges follow Redis: negative indexes count from the
  * end, both ends are clamped into the string, BIT ranges address bits and
- * BYTE ranges whole bytes.  A BITPOS for 0 without an explicit end treats
+ * BYTE ranges whole bytes; BITCOUNT answers 0 at once for two negative
+ * indexes in the wrong order.  A BITPOS for 0 without an explicit end treats
  * the string as followed by zero bits, so an all-ones string answers the
  * first bit past its end; with an explicit end it answers -1.
  */

@@ -1,10 +1,10 @@
 /* commands_bits.h: what the bit and LCS command files share.
  *
  * The commands are split by size: commands_bits.c holds SETBIT, GETBIT,
- * BITCOUNT, BITPOS and BITOP, the spec table and the few keyspace helpers
- * parsing helpers below; bits_keyspace.c the keyspace helpers;
- * commands_bitfield.c holds BITFIELD and BITFIELD_RO; commands_lcs.c
- * holds LCS.  The algorithms themselves live in bitops.c and lcs.c.
+ * BITCOUNT, BITPOS and BITOP, the spec table and the argument parsers below;
+ * bits_keyspace.c the keyspace helpers below; commands_bitfield.c BITFIELD
+ * and BITFIELD_RO; commands_lcs.c LCS.  The algorithms themselves live in
+ * bitops.c and lcs.c.
  */
 #ifndef ZKV_COMMANDS_BITS_H
 #define ZKV_COMMANDS_BITS_H
@@ -23,7 +23,7 @@ void bits_bitfield_command(client *c);
 void bits_bitfield_ro_command(client *c);
 void bits_lcs_command(client *c);
 
-/* ---- Helpers shared by the three files ---- */
+/* ---- Argument parsing (commands_bits.c) ---- */
 
 /* True if the argument is `word`, ignoring case. */
 bool bits_argument_is(const resp_argument *argument, const char *word);
@@ -36,6 +36,8 @@ bool bits_parse_integer(const resp_argument *argument, long long *value);
  * proto-max-bulk-len.  Replies the error and returns false otherwise. */
 bool bits_parse_offset(client *c, const resp_argument *argument, unsigned hash_bits,
                        uint64_t *offset);
+
+/* ---- Keys (bits_keyspace.c) ---- */
 
 /* The value at `key` for reading, of any type; NULL when missing (or
  * expired). */
