@@ -9,8 +9,11 @@
      backend restarted -> after server_retry_timeout it gets its keys again.
   4. redis_auth: backends with requirepass; the proxy authenticates to them
      and asks its own clients for the same password.
-  5. maxmemory + noeviction: a backend's -OOM reaches the client through the
-     proxy unchanged (checked when zkv enforces maxmemory, see below).
+  5. maxmemory + noeviction: zkv answers -OOM, and through the proxy the
+     client gets exactly what it gets with a redis-server 7.0 backend in the
+     same state.  (nutcracker 0.5.0 does not relay -OOM: it counts it as a
+     backend failure, drops the connection and answers "-ERR Invalid
+     argument".)  Checked when zkv enforces maxmemory, see check_oom.
 """
 import os
 import signal
@@ -41,27 +44,33 @@ def pool(name, listen, servers, **options):
 
 
 class Setup:
-    """Five zkv (three sharded, one with a password, one with maxmemory)
-    behind one nutcracker with three pools."""
+    """Five zkv (three sharded, one with a password, one with maxmemory) and
+    a redis-server with the same maxmemory, behind one nutcracker with four
+    pools."""
 
     def __init__(self, processes):
         self.processes = processes
-        ports = scaleout.free_ports(9)
-        self.shards, self.auth_backend, self.oom_backend = ports[0:3], ports[3], ports[4]
-        self.proxy, self.auth_proxy, self.oom_proxy, stats = ports[5:9]
+        ports = scaleout.free_ports(11)
+        self.shards, self.auth_backend, self.oom_backend, self.reference = ports[0:3], ports[3], ports[4], ports[5]
+        self.proxy, self.auth_proxy, self.oom_proxy, self.reference_proxy, stats = ports[6:11]
         for i, port in enumerate(self.shards):
             processes.start_zkv(f"shard{i}", port)
         processes.start_zkv("auth", self.auth_backend, "--requirepass", "secret")
         processes.start_zkv("oom", self.oom_backend, "--maxmemory", "2mb", "--maxmemory-policy", "noeviction")
+        processes.start("redis-server", ["redis-server", "--port", str(self.reference), "--bind", "127.0.0.1",
+                                         "--save", "", "--maxmemory", "2mb", "--maxmemory-policy", "noeviction"],
+                        self.reference)
         config = processes.path("nutcracker.yml")
         with open(config, "w") as file:
             file.write(pool("shards", self.proxy, self.shards, auto_eject_hosts="true",
                             server_failure_limit=1, server_retry_timeout=3000))
             file.write(pool("auth", self.auth_proxy, [self.auth_backend], redis_auth="secret"))
             file.write(pool("oom", self.oom_proxy, [self.oom_backend], auto_eject_hosts="false"))
+            file.write(pool("reference", self.reference_proxy, [self.reference], auto_eject_hosts="false"))
         processes.start("nutcracker", ["nutcracker", "-c", config, "-s", str(stats)], self.proxy)
         scaleout.wait_for_port(self.auth_proxy, processes.running["nutcracker"])
         scaleout.wait_for_port(self.oom_proxy, processes.running["nutcracker"])
+        scaleout.wait_for_port(self.reference_proxy, processes.running["nutcracker"])
 
 
 def connect(port, **options):
@@ -171,18 +180,23 @@ def first_error(client, count):
 
 
 def check_oom(setup):
+    reference = first_error(connect(setup.reference), 60)
+    scaleout.check(reference == OOM_TEXT, f"redis-server under maxmemory answered {reference!r}")
+    reference_proxied = first_error(connect(setup.reference_proxy), 5)
+    scaleout.check(reference_proxied is not None, "a full redis-server accepted writes through the proxy")
     direct = first_error(connect(setup.oom_backend), 60)
     if direct is None:
         print("oom: NOT CHECKED: zkv accepted 6 MB under maxmemory 2mb, it does not enforce maxmemory yet")
         return
-    scaleout.check(direct == OOM_TEXT, f"zkv's own error under maxmemory: {direct!r}")
-    through_proxy = first_error(connect(setup.oom_proxy), 5)
-    scaleout.check(through_proxy == OOM_TEXT, f"through the proxy: {through_proxy!r}, expected -{OOM_TEXT}")
-    print("oom: -OOM reaches the client through the proxy")
+    scaleout.check(direct == OOM_TEXT, f"zkv's own error under maxmemory: {direct!r}, expected {OOM_TEXT!r}")
+    proxied = first_error(connect(setup.oom_proxy), 5)
+    scaleout.check(proxied == reference_proxied,
+                   f"through the proxy zkv's -OOM became {proxied!r}, redis-server's {reference_proxied!r}")
+    print(f"oom: zkv answers -OOM; through the proxy the client gets {proxied!r}, as with redis-server")
 
 
 def main():
-    scaleout.require_tools("nutcracker", "redis-benchmark", "redis-cli")
+    scaleout.require_tools("nutcracker", "redis-server", "redis-benchmark", "redis-cli")
     scaleout.require_redis_py()
     os.environ["ZKV_SERVER"] = scaleout.zkv_binary()
     check_example()
