@@ -21,3 +21,6 @@ endforeach()
 zkv_unit_test(test_glob
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_glob.c ${ZKV_SERVER_DIR}/glob.c)
 target_include_directories(test_glob PRIVATE ${ZKV_SERVER_DIR})
+
+# The db layer, the keyspace cron's expiry and the lazy-free thread, without sockets.
+zkv_unit_test(test_db SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_db.c LIBS zkv_server_core)
