@@ -307,45 +307,148 @@ static void bitop_command(client *c) {
 
 /* ---- Command table ---- */
 
+/* COMMAND DOCS arguments, as Redis 7.0 describes them. */
+#define ARGUMENT_END {0}
+static const command_argument unit_choices[] = {
+    {.name = "byte", .type = ARGUMENT_PURE_TOKEN, .token = "BYTE"},
+    {.name = "bit", .type = ARGUMENT_PURE_TOKEN, .token = "BIT"},
+    ARGUMENT_END};
+static const command_argument setbit_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "offset", .type = ARGUMENT_INTEGER},
+    {.name = "value", .type = ARGUMENT_INTEGER},
+    ARGUMENT_END};
+static const command_argument getbit_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "offset", .type = ARGUMENT_INTEGER},
+    ARGUMENT_END};
+static const command_argument bitcount_range[] = {
+    {.name = "start", .type = ARGUMENT_INTEGER},
+    {.name = "end", .type = ARGUMENT_INTEGER},
+    {.name = "index_unit", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL, .since = "7.0.0",
+     .arguments = unit_choices},
+    ARGUMENT_END};
+static const command_argument bitcount_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "index", .type = ARGUMENT_BLOCK, .flags = ARGUMENT_OPTIONAL, .arguments = bitcount_range},
+    ARGUMENT_END};
+static const command_argument bitpos_end[] = {
+    {.name = "end", .type = ARGUMENT_INTEGER},
+    {.name = "index_unit", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL, .since = "7.0.0",
+     .arguments = unit_choices},
+    ARGUMENT_END};
+static const command_argument bitpos_range[] = {
+    {.name = "start", .type = ARGUMENT_INTEGER},
+    {.name = "end_index", .type = ARGUMENT_BLOCK, .flags = ARGUMENT_OPTIONAL, .arguments = bitpos_end},
+    ARGUMENT_END};
+static const command_argument bitpos_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "bit", .type = ARGUMENT_INTEGER},
+    {.name = "index", .type = ARGUMENT_BLOCK, .flags = ARGUMENT_OPTIONAL, .arguments = bitpos_range},
+    ARGUMENT_END};
+static const command_argument bitop_arguments[] = {
+    {.name = "operation", .type = ARGUMENT_STRING},
+    {.name = "destkey", .type = ARGUMENT_KEY},
+    {.name = "key", .type = ARGUMENT_KEY, .flags = ARGUMENT_MULTIPLE},
+    ARGUMENT_END};
+static const command_argument field_get[] = {
+    {.name = "encoding", .type = ARGUMENT_STRING},
+    {.name = "offset", .type = ARGUMENT_INTEGER},
+    ARGUMENT_END};
+static const command_argument overflow_choices[] = {
+    {.name = "wrap", .type = ARGUMENT_PURE_TOKEN, .token = "WRAP"},
+    {.name = "sat", .type = ARGUMENT_PURE_TOKEN, .token = "SAT"},
+    {.name = "fail", .type = ARGUMENT_PURE_TOKEN, .token = "FAIL"},
+    ARGUMENT_END};
+static const command_argument field_set[] = {
+    {.name = "encoding", .type = ARGUMENT_STRING},
+    {.name = "offset", .type = ARGUMENT_INTEGER},
+    {.name = "value", .type = ARGUMENT_INTEGER},
+    ARGUMENT_END};
+static const command_argument field_increment[] = {
+    {.name = "encoding", .type = ARGUMENT_STRING},
+    {.name = "offset", .type = ARGUMENT_INTEGER},
+    {.name = "increment", .type = ARGUMENT_INTEGER},
+    ARGUMENT_END};
+static const command_argument field_write_choices[] = {
+    {.name = "encoding_offset_value", .type = ARGUMENT_BLOCK, .token = "SET", .arguments = field_set},
+    {.name = "encoding_offset_increment", .type = ARGUMENT_BLOCK, .token = "INCRBY", .arguments = field_increment},
+    ARGUMENT_END};
+static const command_argument field_write[] = {
+    {.name = "wrap_sat_fail", .type = ARGUMENT_ONEOF, .token = "OVERFLOW", .flags = ARGUMENT_OPTIONAL,
+     .arguments = overflow_choices},
+    {.name = "write_operation", .type = ARGUMENT_ONEOF, .arguments = field_write_choices},
+    ARGUMENT_END};
+static const command_argument field_operations[] = {
+    {.name = "encoding_offset", .type = ARGUMENT_BLOCK, .token = "GET", .arguments = field_get},
+    {.name = "write", .type = ARGUMENT_BLOCK, .arguments = field_write},
+    ARGUMENT_END};
+static const command_argument bitfield_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "operation", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE,
+     .arguments = field_operations},
+    ARGUMENT_END};
+static const command_argument bitfield_ro_arguments[] = {
+    {.name = "key", .type = ARGUMENT_KEY},
+    {.name = "encoding_offset", .type = ARGUMENT_BLOCK, .token = "GET",
+     .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE | ARGUMENT_MULTIPLE_TOKEN, .arguments = field_get},
+    ARGUMENT_END};
+static const command_argument lcs_arguments[] = {
+    {.name = "key1", .type = ARGUMENT_KEY},
+    {.name = "key2", .type = ARGUMENT_KEY},
+    {.name = "len", .type = ARGUMENT_PURE_TOKEN, .token = "LEN", .flags = ARGUMENT_OPTIONAL},
+    {.name = "idx", .type = ARGUMENT_PURE_TOKEN, .token = "IDX", .flags = ARGUMENT_OPTIONAL},
+    {.name = "len", .type = ARGUMENT_INTEGER, .token = "MINMATCHLEN", .flags = ARGUMENT_OPTIONAL},
+    {.name = "withmatchlen", .type = ARGUMENT_PURE_TOKEN, .token = "WITHMATCHLEN", .flags = ARGUMENT_OPTIONAL},
+    ARGUMENT_END};
+
 const command_spec bits_commands[] = {
     {.name = "setbit", .handler = setbit_command, .arity = 4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Sets or clears the bit at offset in the string value stored at key",
-     .since = "2.2.0", .complexity = "O(1)", .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
+     .since = "2.2.0", .complexity = "O(1)",
+     .arguments = setbit_arguments, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
     {.name = "getbit", .handler = getbit_command, .arity = 3,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_FAST, .group = "bitmap",
      .summary = "Returns the bit value at offset in the string value stored at key",
-     .since = "2.2.0", .complexity = "O(1)"},
+     .since = "2.2.0", .complexity = "O(1)",
+     .arguments = getbit_arguments},
     {.name = "bitcount", .handler = bitcount_command, .arity = -2,
      .flags = COMMAND_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
-     .summary = "Count set bits in a string", .since = "2.6.0", .complexity = "O(N)"},
+     .summary = "Count set bits in a string", .since = "2.6.0", .complexity = "O(N)",
+     .arguments = bitcount_arguments},
     {.name = "bitpos", .handler = bitpos_command, .arity = -3,
      .flags = COMMAND_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Find first bit set or clear in a string", .since = "2.8.7",
-     .complexity = "O(N)"},
+     .complexity = "O(N)",
+     .arguments = bitpos_arguments},
     {.name = "bitop", .handler = bitop_command, .arity = -4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 2, .last_key = -1, .key_step = 1,
      .categories = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Perform bitwise operations between strings", .since = "2.6.0",
-     .complexity = "O(N)"},
+     .complexity = "O(N)",
+     .arguments = bitop_arguments},
     {.name = "bitfield", .handler = bits_bitfield_command, .arity = -2,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0",
      .complexity = "O(1) for each subcommand specified",
+     .arguments = bitfield_arguments,
      .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS},
     {.name = "bitfield_ro", .handler = bits_bitfield_ro_command, .arity = -2,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_FAST, .group = "bitmap",
      .summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-     .since = "6.0.0", .complexity = "O(1) for each subcommand specified"},
+     .since = "6.0.0", .complexity = "O(1) for each subcommand specified",
+     .arguments = bitfield_ro_arguments},
     {.name = "lcs", .handler = bits_lcs_command, .arity = -3,
      .flags = COMMAND_READONLY, .first_key = 1, .last_key = 2, .key_step = 1,
      .categories = ACL_READ | ACL_STRING | ACL_SLOW, .group = "string",
      .summary = "Find longest common substring", .since = "7.0.0",
-     .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively"},
+     .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+     .arguments = lcs_arguments},
     {0}};
