@@ -45,19 +45,35 @@ static const char *resp(const char *first, ...) {
 
 #define EXPECT(fd, expected, ...) assert_int_equal(test_roundtrip(fd, resp(__VA_ARGS__, NULL), expected), 0)
 
-/* Sends a command and returns the bulk string reply's payload (static). */
+/* Sends `request` followed by PING and reads up to the "+PONG\r\n" that
+ * ends the reply, byte by byte with a bounded wait: a reply of unknown
+ * length is then read whole however slowly it arrives.  Returns the reply
+ * without the PONG, NUL-terminated, in `out`. */
+static const char *reply_of(int fd, const char *request, char *out, size_t size) {
+    static const char pong[] = "+PONG\r\n";
+    assert_int_equal(test_send_string(fd, request), 0);
+    assert_int_equal(test_send_string(fd, resp("PING", NULL)), 0);
+    size_t length = 0;
+    while (length < strlen(pong) || memcmp(out + length - strlen(pong), pong, strlen(pong)) != 0) {
+        assert_true(length < size - 1);
+        assert_int_equal(test_read_exact(fd, out + length, 1, TEST_IO_TIMEOUT_MS), 1);
+        length++;
+    }
+    out[length - strlen(pong)] = '\0';
+    return out;
+}
+
+/* Sends a command and returns the payload of its bulk or verbatim string
+ * reply (static buffer). */
 static const char *bulk_reply(int fd, const char *request) {
     static char reply[8192];
-    assert_int_equal(test_send_string(fd, request), 0);
-    size_t length = test_read_available(fd, reply, sizeof(reply) - 1, 200);
-    reply[length] = '\0';
+    reply_of(fd, request, reply, sizeof(reply));
     char *payload = strstr(reply, "\r\n");
     assert_non_null(payload);
     assert_true(reply[0] == '$' || reply[0] == '=');
     payload += 2;
     if (reply[0] == '=') payload += 4; /* "txt:" */
-    char *end = payload + strlen(payload) - 2;
-    *end = '\0';
+    payload[strlen(payload) - 2] = '\0';
     return payload;
 }
 
@@ -176,14 +192,10 @@ static void test_resp3_types(void **state) {
     (void)state;
     int fd = test_connect(nodes[0].port);
     char buffer[1024];
-    assert_int_equal(test_send_string(fd, resp("HELLO", "3", NULL)), 0);
-    size_t length = test_read_available(fd, buffer, sizeof(buffer) - 1, 200);
-    buffer[length] = '\0';
-    assert_non_null(strstr(buffer, "$4\r\nmode\r\n$7\r\ncluster\r\n"));
-    assert_int_equal(test_send_string(fd, resp("CLUSTER", "INFO", NULL)), 0);
-    length = test_read_available(fd, buffer, sizeof(buffer) - 1, 200);
-    buffer[length] = '\0';
-    assert_memory_equal(buffer, "=316\r\ntxt:cluster_state:ok\r\n", 27);
+    assert_non_null(strstr(reply_of(fd, resp("HELLO", "3", NULL), buffer, sizeof(buffer)),
+                           "$4\r\nmode\r\n$7\r\ncluster\r\n"));
+    assert_memory_equal(reply_of(fd, resp("CLUSTER", "INFO", NULL), buffer, sizeof(buffer)),
+                        "=316\r\ntxt:cluster_state:ok\r\n", 27);
     char expected[2048];
     expected_slots(expected, sizeof(expected), "%0");
     EXPECT(fd, expected, "CLUSTER", "SLOTS");
@@ -224,16 +236,12 @@ static void test_keys_in_slot(void **state) {
     EXPECT(fd, ":0\r\n", "CLUSTER", "COUNTKEYSINSLOT", "12183");
     EXPECT(fd, "*0\r\n", "CLUSTER", "GETKEYSINSLOT", "12182", "0");
     char reply[256];
-    assert_int_equal(test_send_string(fd, resp("CLUSTER", "GETKEYSINSLOT", "12182", "10", NULL)), 0);
-    size_t length = test_read_available(fd, reply, sizeof(reply) - 1, 200);
-    reply[length] = '\0';
-    assert_int_equal(length, strlen("*2\r\n$3\r\nfoo\r\n$6\r\n{foo}x\r\n"));
+    reply_of(fd, resp("CLUSTER", "GETKEYSINSLOT", "12182", "10", NULL), reply, sizeof(reply));
+    assert_int_equal(strlen(reply), strlen("*2\r\n$3\r\nfoo\r\n$6\r\n{foo}x\r\n"));
     assert_memory_equal(reply, "*2\r\n", 4);
     assert_non_null(strstr(reply, "$3\r\nfoo\r\n"));
     assert_non_null(strstr(reply, "$6\r\n{foo}x\r\n"));
-    assert_int_equal(test_send_string(fd, resp("CLUSTER", "GETKEYSINSLOT", "12182", "1", NULL)), 0);
-    length = test_read_available(fd, reply, sizeof(reply) - 1, 200);
-    reply[length] = '\0';
+    reply_of(fd, resp("CLUSTER", "GETKEYSINSLOT", "12182", "1", NULL), reply, sizeof(reply));
     assert_true(!strcmp(reply, "*1\r\n$3\r\nfoo\r\n") || !strcmp(reply, "*1\r\n$6\r\n{foo}x\r\n"));
 }
 
@@ -295,9 +303,7 @@ static void test_connection_commands(void **state) {
 static void test_help(void **state) {
     (void)state;
     char reply[4096];
-    assert_int_equal(test_send_string(fds[0], resp("CLUSTER", "HELP", NULL)), 0);
-    size_t length = test_read_available(fds[0], reply, sizeof(reply) - 1, 200);
-    reply[length] = '\0';
+    size_t length = strlen(reply_of(fds[0], resp("CLUSTER", "HELP", NULL), reply, sizeof(reply)));
     const char *head = "*20\r\n+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
                        "+COUNTKEYSINSLOT <slot>\r\n";
     assert_memory_equal(reply, head, strlen(head));
