@@ -298,6 +298,13 @@ static void test_connection_commands(void **state) {
     EXPECT(fds[0], "+OK\r\n", "READWRITE");
     EXPECT(fds[0], "+OK\r\n", "ASKING");
     EXPECT(fds[0], "*2\r\n$15\r\ncluster-enabled\r\n$3\r\nyes\r\n", "CONFIG", "GET", "cluster-enabled");
+    EXPECT(fds[0],
+           "-ERR CONFIG SET failed (possibly related to argument 'cluster-enabled') - can't set immutable config\r\n",
+           "CONFIG", "SET", "cluster-enabled", "no");
+    char expected[256];
+    snprintf(expected, sizeof(expected), "*4\r\n$21\r\ncluster-topology-file\r\n$%zu\r\n%s\r\n$14\r\ncluster-myself\r\n$0\r\n\r\n",
+             strlen(topology_path), topology_path);
+    EXPECT(fds[0], expected, "CONFIG", "GET", "cluster-[tm]*");
 }
 
 static void test_help(void **state) {
