@@ -315,6 +315,28 @@ static void test_command_and_error_stats(void **state) {
     freeReplyObject(reply);
 }
 
+/* Garbage, truncated requests and clients vanishing mid-reply must never
+ * take the server down (fixed seed, so a failure reproduces). */
+static void test_survives_garbage(void **state) {
+    (void)state;
+    unsigned int seed = 12345;
+    char junk[2048];
+    for (int round = 0; round < 200; round++) {
+        int fd = test_connect(server.port);
+        assert_true(fd >= 0);
+        size_t length = 1 + (size_t)(rand_r(&seed) % sizeof(junk));
+        for (size_t i = 0; i < length; i++) junk[i] = (char)rand_r(&seed);
+        static const char truncated[] = "*3\r\n$4\r\nECHO\r\n$9999\r\n";
+        if (round % 4 == 0) memcpy(junk, truncated, length < sizeof(truncated) - 1 ? length : sizeof(truncated) - 1);
+        test_send(fd, junk, length);
+        if (round % 2) test_send_string(fd, "ECHO hello\r\nECHO world\r\n");
+        close(fd);
+    }
+    redisContext *other = test_redis_connect(server.port);
+    expect_status(redisCommand(other, "PING"), "PONG");
+    redisFree(other);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_echo_time),   cmocka_unit_test(test_dispatch_errors),
@@ -324,7 +346,7 @@ int main(void) {
         cmocka_unit_test(test_multi_exec),       cmocka_unit_test(test_watch_unwatch),
         cmocka_unit_test(test_quit_inside_multi), cmocka_unit_test(test_replicaof_refused),
         cmocka_unit_test(test_client_reply_off_skip), cmocka_unit_test(test_reset),
-        cmocka_unit_test(test_command_and_error_stats),
+        cmocka_unit_test(test_command_and_error_stats), cmocka_unit_test(test_survives_garbage),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
