@@ -301,6 +301,15 @@ static int apply_max_clients(const char **error) {
     return -1;
 }
 
+/* Clients that never authenticated stop being limited once no password is
+ * required (and are limited again if one is set back). */
+static int apply_require_pass(const char **error) {
+    (void)error;
+    for (client *c = server.clients; c; c = c->next)
+        resp_parser_set_unauthenticated(c->parser, C->require_pass && !(c->flags & CLIENT_AUTHENTICATED));
+    return 0;
+}
+
 static int apply_parser_limits(const char **error) {
     (void)error;
     resp_parser_limits limits;
@@ -339,7 +348,7 @@ const config_parameter config_parameters[] = {
     STRING("unixsocket", unix_socket, "", CONFIG_IMMUTABLE),
     SPECIAL("unixsocketperm", "0", CONFIG_IMMUTABLE, parse_octal, format_octal, NULL),
     {.name = "requirepass", .type = CONFIG_STRING, .flags = CONFIG_EMPTY_IS_NULL, .value = &C->require_pass,
-     .length_value = &C->require_pass_length, .default_text = ""},
+     .length_value = &C->require_pass_length, .default_text = "", .apply = apply_require_pass},
     INTEGER("maxclients", max_clients, TARGET_INT, 1, 4294967295LL, "10000", 0, apply_max_clients),
     INTEGER("timeout", timeout_seconds, TARGET_LONG_LONG, 0, INT_MAX, "0", 0, NULL),
     INTEGER("tcp-keepalive", tcp_keepalive, TARGET_INT, 0, INT_MAX, "300", 0, NULL),

@@ -61,8 +61,20 @@ static void test_with_password(void **state) {
     redisContext *other = test_redis_connect(server.port);
     expect_error(redisCommand(other, "MULTI"), "NOAUTH Authentication required.");
     redisFree(other);
-    /* Removing the password lets new connections in without AUTH. */
+    /* Removing the password lets every client in without AUTH, including
+     * one that connected while it was required. */
+    int waiting = test_connect(server.port);
+    assert_int_equal(test_roundtrip(waiting, "PING\r\n", "-NOAUTH Authentication required.\r\n"), 0);
     expect_status(redisCommand(redis, "CONFIG SET requirepass %s", ""), "OK");
+    char big_echo[40100];
+    int header = snprintf(big_echo, sizeof(big_echo), "*2\r\n$4\r\nECHO\r\n$40000\r\n");
+    memset(big_echo + header, 'e', 40000);
+    memcpy(big_echo + header + 40000, "\r\n", 2);
+    assert_int_equal(test_send(waiting, big_echo, (size_t)header + 40002), 0);
+    char reply_head[16];
+    assert_int_equal(test_read_exact(waiting, reply_head, 9, TEST_IO_TIMEOUT_MS), 9);
+    assert_memory_equal(reply_head, "$40000\r\ne", 9);
+    close(waiting);
     other = test_redis_connect(server.port);
     expect_status(redisCommand(other, "PING"), "PONG");
     redisFree(other);
