@@ -492,7 +492,6 @@ static void *table_chain_nth(table_bucket *bucket, size_t n) {
 
 void *table_random_entry(table *t) {
     if (table_size(t) == 0) return NULL;
-    if (table_is_rehashing(t)) table_rehash_steps(t, 1);
     size_t positions = table_chain_positions(t);
     size_t position = table_random(t) % positions;
     for (int attempt = 0; attempt < TABLE_RANDOM_TRIES; attempt++) {
@@ -513,7 +512,6 @@ void *table_random_entry(table *t) {
 
 size_t table_sample(table *t, void **entries, size_t count) {
     if (table_size(t) == 0 || count == 0) return 0;
-    if (table_is_rehashing(t)) table_rehash_steps(t, 1);
     size_t positions = table_chain_positions(t);
     size_t position = table_random(t) % positions;
     size_t stored = 0, visits = count * TABLE_EMPTY_VISITS_PER_STEP;

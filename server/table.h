@@ -124,7 +124,8 @@ typedef void table_scan_fn(void *privdata, void *entry, bool flag);
 unsigned long table_scan(table *t, unsigned long cursor, table_scan_fn *fn, void *privdata);
 
 /* A random entry (NULL if empty).  Tries random buckets a bounded number of
- * times, then walks from a random bucket, so it always terminates. */
+ * times, then walks from a random bucket, so it always terminates.  Like
+ * lookups, sampling moves nothing: slot pointers stay valid. */
 void *table_random_entry(table *t);
 /* Up to `count` entries from consecutive buckets starting at a random one,
  * visiting a bounded number of buckets.  Returns how many were stored. */
