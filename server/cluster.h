@@ -22,7 +22,8 @@
  *
  * Files: cluster_slot.c (CRC16, hash tags), cluster_topology.c (parsing the
  * file, ids), cluster_config.c (configuration and start-up), cluster_route.c
- * (the dispatch check: -MOVED, -CROSSSLOT, -CLUSTERDOWN),
+ * (the dispatch check: -MOVED, -CROSSSLOT, -CLUSTERDOWN), cluster_databases.c
+ * (MOVE, SWAPDB, COPY ... DB refused),
  * cluster_commands.c and cluster_replies.c (CLUSTER ..., READONLY, ASKING).
  */
 #ifndef ZKV_CLUSTER_H
@@ -85,6 +86,9 @@ void cluster_node_id(const char *ip, int port, char id[CLUSTER_ID_LENGTH + 1]);
  * queued commands are checked together; a refused EXEC discards the
  * transaction as Redis does). */
 const char *cluster_route_check(client *c, struct command *cmd);
+/* MOVE, SWAPDB and COPY to another database: Redis's refusal in cluster
+ * mode, or NULL (cluster_databases.c). */
+const char *cluster_database_refusal(const client *c, const struct command *cmd);
 
 /* ---- Topology replies (cluster_replies.c), Redis 7.0 formats ---- */
 

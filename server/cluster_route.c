@@ -64,8 +64,8 @@ static const char *slot_refusal(int slot) {
 const char *cluster_route_check(client *c, command *cmd) {
     int exec = is_exec(cmd) && (c->flags & CLIENT_MULTI);
     int slot = exec ? transaction_slot(c) : merge_key_slots(cmd->spec, c->argc, c->argv, SLOT_NONE);
-    if (slot == SLOT_NONE) return NULL;
+    if (slot == SLOT_NONE) return cluster_database_refusal(c, cmd);
     const char *refusal = slot == SLOT_MIXED ? crossslot_error : slot_refusal(slot);
     if (refusal && exec) multi_discard(c);
-    return refusal;
+    return refusal ? refusal : cluster_database_refusal(c, cmd);
 }

@@ -307,6 +307,24 @@ static void test_connection_commands(void **state) {
     EXPECT(fds[0], expected, "CONFIG", "GET", "cluster-[tm]*");
 }
 
+/* Expected bytes recorded from a redis-server 7.0.15 cluster node. */
+static void test_other_databases_refused(void **state) {
+    (void)state;
+    int fd = fds[0]; /* {b} is node 0's */
+    EXPECT(fd, "-ERR MOVE is not allowed in cluster mode\r\n", "MOVE", "{b}1", "1");
+    EXPECT(fd, "-ERR SWAPDB is not allowed in cluster mode\r\n", "SWAPDB", "0", "1");
+    EXPECT(fd, "-ERR Copying to another database is not allowed in cluster mode\r\n", "COPY", "{b}1", "{b}2",
+           "DB", "1");
+    EXPECT(fd, "-ERR DB index is out of range\r\n", "COPY", "{b}1", "{b}2", "DB", "99");
+    EXPECT(fd, "-ERR value is not an integer or out of range\r\n", "COPY", "{b}1", "{b}2", "DB", "x");
+    EXPECT(fd, "-CROSSSLOT Keys in request don't hash to the same slot\r\n", "COPY", "{b}1", "foo", "DB", "1");
+    EXPECT(fd, "+OK\r\n", "SET", "{b}1", "v");
+    EXPECT(fd, ":1\r\n", "COPY", "{b}1", "{b}2", "REPLACE", "DB", "0");
+    char moved[128];
+    snprintf(moved, sizeof(moved), "-MOVED 3300 127.0.0.1:%d\r\n", nodes[0].port);
+    EXPECT(fds[1], moved, "MOVE", "{b}1", "1"); /* routing first, as Redis */
+}
+
 static void test_help(void **state) {
     (void)state;
     char reply[4096];
@@ -425,6 +443,7 @@ int main(void) {
         cmocka_unit_test(test_moved_and_crossslot),
         cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_connection_commands),
+        cmocka_unit_test(test_other_databases_refused),
         cmocka_unit_test(test_help),
     };
     const struct CMUnitTest others[] = {
