@@ -355,6 +355,66 @@ static void client_help_command(client *c) {
     reply_help(c, "CLIENT", lines);
 }
 
+static const command_argument on_off[] = {
+    {.name = "on", .type = ARGUMENT_PURE_TOKEN, .token = "ON"},
+    {.name = "off", .type = ARGUMENT_PURE_TOKEN, .token = "OFF"},
+    {0}};
+static const command_argument on_off_skip[] = {
+    {.name = "on", .type = ARGUMENT_PURE_TOKEN, .token = "ON"},
+    {.name = "off", .type = ARGUMENT_PURE_TOKEN, .token = "OFF"},
+    {.name = "skip", .type = ARGUMENT_PURE_TOKEN, .token = "SKIP"},
+    {0}};
+static const command_argument client_types[] = {
+    {.name = "normal", .type = ARGUMENT_PURE_TOKEN, .token = "NORMAL"},
+    {.name = "master", .type = ARGUMENT_PURE_TOKEN, .token = "MASTER"},
+    {.name = "replica", .type = ARGUMENT_PURE_TOKEN, .token = "REPLICA"},
+    {.name = "pubsub", .type = ARGUMENT_PURE_TOKEN, .token = "PUBSUB"},
+    {0}};
+static const command_argument client_ids[] = {
+    {.name = "client-id", .type = ARGUMENT_INTEGER, .flags = ARGUMENT_MULTIPLE}, {0}};
+static const command_argument client_list_arguments[] = {
+    {.name = "normal_master_replica_pubsub", .type = ARGUMENT_ONEOF, .token = "TYPE", .flags = ARGUMENT_OPTIONAL,
+     .since = "5.0.0", .arguments = client_types},
+    {.name = "id", .type = ARGUMENT_BLOCK, .token = "ID", .flags = ARGUMENT_OPTIONAL, .since = "6.2.0",
+     .arguments = client_ids},
+    {0}};
+static const command_argument kill_filters[] = {
+    {.name = "client-id", .type = ARGUMENT_INTEGER, .token = "ID", .flags = ARGUMENT_OPTIONAL},
+    {.name = "normal_master_slave_pubsub", .type = ARGUMENT_ONEOF, .token = "TYPE", .flags = ARGUMENT_OPTIONAL,
+     .arguments = client_types},
+    {.name = "username", .type = ARGUMENT_STRING, .token = "USER", .flags = ARGUMENT_OPTIONAL},
+    {.name = "ip:port", .type = ARGUMENT_STRING, .token = "ADDR", .flags = ARGUMENT_OPTIONAL},
+    {.name = "ip:port", .type = ARGUMENT_STRING, .token = "LADDR", .flags = ARGUMENT_OPTIONAL},
+    {.name = "yes/no", .type = ARGUMENT_STRING, .token = "SKIPME", .flags = ARGUMENT_OPTIONAL},
+    {.name = "maxage", .type = ARGUMENT_INTEGER, .token = "MAXAGE", .flags = ARGUMENT_OPTIONAL},
+    {0}};
+static const command_argument kill_forms[] = {
+    {.name = "ip:port", .type = ARGUMENT_STRING},
+    {.name = "new-format", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_MULTIPLE, .arguments = kill_filters},
+    {0}};
+static const command_argument client_kill_arguments[] = {
+    {.name = "filter", .type = ARGUMENT_ONEOF, .arguments = kill_forms}, {0}};
+static const command_argument client_setname_arguments[] = {
+    {.name = "connection-name", .type = ARGUMENT_STRING}, {0}};
+static const command_argument library_attributes[] = {
+    {.name = "libname", .type = ARGUMENT_STRING, .token = "LIB-NAME"},
+    {.name = "libver", .type = ARGUMENT_STRING, .token = "LIB-VER"},
+    {0}};
+static const command_argument client_setinfo_arguments[] = {
+    {.name = "attr", .type = ARGUMENT_ONEOF, .arguments = library_attributes}, {0}};
+static const command_argument client_reply_arguments[] = {
+    {.name = "on_off_skip", .type = ARGUMENT_ONEOF, .arguments = on_off_skip}, {0}};
+static const command_argument client_no_evict_arguments[] = {
+    {.name = "enabled", .type = ARGUMENT_ONEOF, .arguments = on_off}, {0}};
+static const command_argument unblock_reasons[] = {
+    {.name = "timeout", .type = ARGUMENT_PURE_TOKEN, .token = "TIMEOUT"},
+    {.name = "error", .type = ARGUMENT_PURE_TOKEN, .token = "ERROR"},
+    {0}};
+static const command_argument client_unblock_arguments[] = {
+    {.name = "client-id", .type = ARGUMENT_INTEGER},
+    {.name = "timeout_error", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL, .arguments = unblock_reasons},
+    {0}};
+
 #define CLIENT_FLAGS (COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE)
 #define CLIENT_ADMIN_FLAGS (COMMAND_ADMIN | CLIENT_FLAGS)
 #define CLIENT_CATEGORIES (ACL_SLOW | ACL_CONNECTION)
@@ -379,30 +439,37 @@ static const command_spec client_subcommands[] = {
      .tips = "nondeterministic_output"},
     {.name = "kill", .handler = client_kill_command, .arity = -3, .flags = CLIENT_ADMIN_FLAGS,
      .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "2.4.0",
-     .summary = "Close connections", .complexity = "O(N) where N is the number of client connections"},
+     .summary = "Close connections", .complexity = "O(N) where N is the number of client connections",
+     .arguments = client_kill_arguments},
     {.name = "list", .handler = client_list_command, .arity = -2, .flags = CLIENT_ADMIN_FLAGS,
      .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "2.4.0",
      .summary = "Describe every connection", .complexity = "O(N) where N is the number of client connections",
-     .tips = "nondeterministic_output"},
+     .tips = "nondeterministic_output",
+     .arguments = client_list_arguments},
     {.name = "no-evict", .handler = client_no_evict_command, .arity = 3, .flags = CLIENT_ADMIN_FLAGS,
      .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "7.0.0",
-     .summary = "Exempt the connection from client eviction", .complexity = "O(1)"},
+     .summary = "Exempt the connection from client eviction", .complexity = "O(1)",
+     .arguments = client_no_evict_arguments},
     {.name = "reply", .handler = client_reply_command, .arity = 3, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "3.2.0",
-     .summary = "Turn the replies to the connection on or off", .complexity = "O(1)"},
+     .summary = "Turn the replies to the connection on or off", .complexity = "O(1)",
+     .arguments = client_reply_arguments},
     {.name = "setinfo", .handler = client_setinfo_command, .arity = 4, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "7.2.0",
-     .summary = "Record the client library's name or version", .complexity = "O(1)"},
+     .summary = "Record the client library's name or version", .complexity = "O(1)",
+     .arguments = client_setinfo_arguments},
     {.name = "trackinginfo", .handler = client_trackinginfo_command, .arity = 2, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "6.2.0",
      .summary = "The client-side caching state of the connection", .complexity = "O(1)"},
     {.name = "unblock", .handler = client_unblock_command, .arity = -3, .flags = CLIENT_ADMIN_FLAGS,
      .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "5.0.0",
      .summary = "Unblock a client blocked in a blocking command",
-     .complexity = "O(log N) where N is the number of client connections"},
+     .complexity = "O(log N) where N is the number of client connections",
+     .arguments = client_unblock_arguments},
     {.name = "setname", .handler = client_setname_command, .arity = 3, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "2.6.9",
-     .summary = "Name the connection", .complexity = "O(1)"},
+     .summary = "Name the connection", .complexity = "O(1)",
+     .arguments = client_setname_arguments},
     {0}};
 
 const command_spec client_commands[] = {

@@ -107,6 +107,35 @@ enum key_flag {
     KEY_FLAG_COUNT = 11
 };
 
+/* COMMAND DOCS argument descriptions, from which redis-cli builds its hints.
+ * ONEOF and BLOCK group the NULL-name terminated `arguments` below them. */
+enum command_argument_type {
+    ARGUMENT_STRING,
+    ARGUMENT_INTEGER,
+    ARGUMENT_DOUBLE,
+    ARGUMENT_KEY,
+    ARGUMENT_PATTERN,
+    ARGUMENT_UNIX_TIME,
+    ARGUMENT_PURE_TOKEN,
+    ARGUMENT_ONEOF,
+    ARGUMENT_BLOCK
+};
+
+enum command_argument_flag {
+    ARGUMENT_OPTIONAL = 1u << 0,
+    ARGUMENT_MULTIPLE = 1u << 1,
+    ARGUMENT_MULTIPLE_TOKEN = 1u << 2
+};
+
+typedef struct command_argument {
+    const char *name;
+    int type;            /* enum command_argument_type */
+    const char *token;   /* the literal word before the value ("EX"), or NULL */
+    uint32_t flags;      /* enum command_argument_flag bits */
+    const char *since;   /* NULL: as old as the command */
+    const struct command_argument *arguments; /* ONEOF/BLOCK members */
+} command_argument;
+
 typedef struct command_spec {
     const char *name;    /* lower case; for a subcommand only its own word ("get") */
     command_handler *handler;
@@ -124,6 +153,7 @@ typedef struct command_spec {
     uint32_t key_flags;  /* enum key_flag bits of its keys; 0: derived from flags */
     const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
                             "nondeterministic_output request_policy:all_shards" */
+    const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */

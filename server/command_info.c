@@ -133,6 +133,61 @@ void command_info_reply(client *c, const command *cmd) {
 
 static int present(const char *text) { return text && text[0]; }
 
+static const char *const argument_type_names[] = {"string",    "integer",    "double", "key",  "pattern",
+                                                  "unix-time", "pure-token", "oneof",  "block"};
+
+static int argument_count(const command_argument *arguments) {
+    int count = 0;
+    while (arguments && arguments[count].name) count++;
+    return count;
+}
+
+static void reply_arguments(client *c, const command_argument *arguments);
+
+/* One argument as Redis 7.0 lays it out: name, type, key_spec_index (keys
+ * refer to the single key spec zkv derives), token, since, flags, members. */
+static void reply_argument(client *c, const command_argument *argument) {
+    int is_key = argument->type == ARGUMENT_KEY;
+    int members = argument_count(argument->arguments);
+    int flags = __builtin_popcount(argument->flags);
+    reply_map_header(c, 2 + is_key + present(argument->token) + present(argument->since) + (flags > 0) +
+                            (members > 0));
+    reply_bulk_cstring(c, "name");
+    reply_bulk_cstring(c, argument->name);
+    reply_bulk_cstring(c, "type");
+    reply_bulk_cstring(c, argument_type_names[argument->type]);
+    if (is_key) {
+        reply_bulk_cstring(c, "key_spec_index");
+        reply_integer(c, 0);
+    }
+    if (present(argument->token)) {
+        reply_bulk_cstring(c, "token");
+        reply_bulk_cstring(c, argument->token);
+    }
+    if (present(argument->since)) {
+        reply_bulk_cstring(c, "since");
+        reply_bulk_cstring(c, argument->since);
+    }
+    if (flags > 0) {
+        static const char *const flag_names[] = {"optional", "multiple", "multiple_token"};
+        reply_bulk_cstring(c, "flags");
+        reply_set_header(c, flags);
+        for (int bit = 0; bit < 3; bit++) {
+            if (argument->flags & (1u << bit)) reply_simple(c, flag_names[bit]);
+        }
+    }
+    if (members > 0) {
+        reply_bulk_cstring(c, "arguments");
+        reply_arguments(c, argument->arguments);
+    }
+}
+
+static void reply_arguments(client *c, const command_argument *arguments) {
+    int count = argument_count(arguments);
+    reply_array_header(c, count);
+    for (int i = 0; i < count; i++) reply_argument(c, &arguments[i]);
+}
+
 static void reply_docs_field(client *c, const char *name, const char *value) {
     if (!present(value)) return;
     reply_bulk_cstring(c, name);
@@ -142,13 +197,18 @@ static void reply_docs_field(client *c, const char *name, const char *value) {
 void command_info_reply_docs(client *c, const command *cmd) {
     const command_spec *spec = cmd->spec;
     reply_bulk_cstring(c, cmd->full_name);
+    int has_arguments = argument_count(spec->arguments) > 0;
     int fields = present(spec->summary) + present(spec->since) + present(spec->group) +
-                 present(spec->complexity) + (cmd->subcommand_count > 0);
+                 present(spec->complexity) + has_arguments + (cmd->subcommand_count > 0);
     reply_map_header(c, fields);
     reply_docs_field(c, "summary", spec->summary);
     reply_docs_field(c, "since", spec->since);
     reply_docs_field(c, "group", spec->group);
     reply_docs_field(c, "complexity", spec->complexity);
+    if (has_arguments) {
+        reply_bulk_cstring(c, "arguments");
+        reply_arguments(c, spec->arguments);
+    }
     if (cmd->subcommand_count == 0) return;
     reply_bulk_cstring(c, "subcommands");
     reply_map_header(c, cmd->subcommand_count);

@@ -7,9 +7,9 @@
  * as Redis 7.0 shows for such commands) and its flags from key_flags.  Tips
  * are not described by zkv's specs and reply as an empty set.
  *
- * COMMAND DOCS: a map of summary, since, group, complexity and, for
- * containers, subcommands.  Argument descriptions are not part of zkv's
- * specs, so "arguments" is absent (redis-cli then shows no hints).
+ * COMMAND DOCS: a map of summary, since, group, complexity, the arguments
+ * when the spec describes them (redis-cli's hints come from them) and, for
+ * containers, subcommands.  zkv keeps no per-command "history".
  */
 #ifndef ZKV_COMMAND_INFO_H
 #define ZKV_COMMAND_INFO_H

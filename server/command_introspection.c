@@ -217,6 +217,18 @@ static void command_help_command(client *c) {
     reply_help(c, "COMMAND", lines);
 }
 
+static const command_argument command_names_arguments[] = {
+    {.name = "command-name", .type = ARGUMENT_STRING, .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE}, {0}};
+static const command_argument command_filters[] = {
+    {.name = "module-name", .type = ARGUMENT_STRING, .token = "MODULE"},
+    {.name = "category", .type = ARGUMENT_STRING, .token = "ACLCAT"},
+    {.name = "pattern", .type = ARGUMENT_PATTERN, .token = "PATTERN"},
+    {0}};
+static const command_argument command_list_arguments[] = {
+    {.name = "filterby", .type = ARGUMENT_ONEOF, .token = "FILTERBY", .flags = ARGUMENT_OPTIONAL,
+     .arguments = command_filters},
+    {0}};
+
 #define COMMAND_SUB_FLAGS (COMMAND_LOADING | COMMAND_STALE)
 #define COMMAND_SUB_CATEGORIES (ACL_SLOW | ACL_CONNECTION)
 
@@ -227,7 +239,8 @@ static const command_spec command_subcommands[] = {
     {.name = "docs", .handler = command_docs_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
      .summary = "Documentation of commands", .complexity = "O(N) where N is the number of commands to look up",
-     .tips = "nondeterministic_output_order"},
+     .tips = "nondeterministic_output_order",
+     .arguments = command_names_arguments},
     {.name = "getkeys", .handler = command_getkeys_command, .arity = -4, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "Extract the keys of a full command line",
@@ -242,11 +255,13 @@ static const command_spec command_subcommands[] = {
     {.name = "info", .handler = command_info_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "Describe commands", .complexity = "O(N) where N is the number of commands to look up",
-     .tips = "nondeterministic_output_order"},
+     .tips = "nondeterministic_output_order",
+     .arguments = command_names_arguments},
     {.name = "list", .handler = command_list_command, .arity = -2, .flags = COMMAND_SUB_FLAGS,
      .categories = COMMAND_SUB_CATEGORIES, .group = "server", .since = "7.0.0",
      .summary = "Names of the commands", .complexity = "O(N) where N is the total number of Redis commands",
-     .tips = "nondeterministic_output_order"},
+     .tips = "nondeterministic_output_order",
+     .arguments = command_list_arguments},
     {0}};
 
 const command_spec command_commands[] = {

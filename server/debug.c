@@ -97,12 +97,20 @@ static void function_help_command(client *c) {
     reply_help(c, "FUNCTION", lines);
 }
 
+static const command_argument flush_modes[] = {
+    {.name = "async", .type = ARGUMENT_PURE_TOKEN, .token = "ASYNC"},
+    {.name = "sync", .type = ARGUMENT_PURE_TOKEN, .token = "SYNC"},
+    {0}};
+static const command_argument function_flush_arguments[] = {
+    {.name = "async", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL, .arguments = flush_modes}, {0}};
+
 static const command_spec function_subcommands[] = {
     {.name = "flush", .handler = function_flush_command, .arity = -2,
      .flags = COMMAND_WRITE | COMMAND_NOSCRIPT, .categories = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING,
      .group = "scripting", .since = "7.0.0", .summary = "Delete every library",
      .complexity = "O(N) where N is the number of functions deleted",
-     .tips = "request_policy:all_shards response_policy:all_succeeded"},
+     .tips = "request_policy:all_shards response_policy:all_succeeded",
+     .arguments = function_flush_arguments},
     {.name = "help", .handler = function_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
      .summary = "Describe the FUNCTION subcommands", .complexity = "O(1)"},

@@ -94,9 +94,13 @@ static void info_command(client *c) {
     strbuf_free(&text);
 }
 
+static const command_argument info_arguments[] = {
+    {.name = "section", .type = ARGUMENT_STRING, .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE}, {0}};
+
 const command_spec info_commands[] = {
     {.name = "info", .handler = info_command, .arity = -1, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
      .summary = "Server information and statistics", .complexity = "O(1)",
-     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+     .arguments = info_arguments},
     {0}};

@@ -238,6 +238,12 @@ static void latency_help_command(client *c) {
     reply_help(c, "LATENCY", lines);
 }
 
+static const command_argument latency_histogram_arguments[] = {
+    {.name = "command", .type = ARGUMENT_STRING, .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE}, {0}};
+static const command_argument latency_reset_arguments[] = {
+    {.name = "event", .type = ARGUMENT_STRING, .flags = ARGUMENT_OPTIONAL | ARGUMENT_MULTIPLE}, {0}};
+static const command_argument latency_history_arguments[] = {{.name = "event", .type = ARGUMENT_STRING}, {0}};
+
 #define LATENCY_ADMIN_FLAGS (COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE)
 #define LATENCY_ADMIN_CATEGORIES (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
 
@@ -250,11 +256,13 @@ static const command_spec latency_subcommands[] = {
      .categories = LATENCY_ADMIN_CATEGORIES, .group = "server", .since = "7.0.0",
      .summary = "Cumulative distribution of command run times",
      .complexity = "O(N) where N is the number of commands with latency information being retrieved.",
-     .tips = "nondeterministic_output request_policy:all_nodes response_policy:special"},
+     .tips = "nondeterministic_output request_policy:all_nodes response_policy:special",
+     .arguments = latency_histogram_arguments},
     {.name = "history", .handler = latency_history_command, .arity = 3, .flags = LATENCY_ADMIN_FLAGS,
      .categories = LATENCY_ADMIN_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "The samples recorded for one latency event", .complexity = "O(1)",
-     .tips = "nondeterministic_output request_policy:all_nodes response_policy:special"},
+     .tips = "nondeterministic_output request_policy:all_nodes response_policy:special",
+     .arguments = latency_history_arguments},
     {.name = "latest", .handler = latency_latest_command, .arity = 2, .flags = LATENCY_ADMIN_FLAGS,
      .categories = LATENCY_ADMIN_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "The last and worst spike of every latency event", .complexity = "O(1)",
@@ -262,7 +270,8 @@ static const command_spec latency_subcommands[] = {
     {.name = "reset", .handler = latency_reset_command, .arity = -2, .flags = LATENCY_ADMIN_FLAGS,
      .categories = LATENCY_ADMIN_CATEGORIES, .group = "server", .since = "2.8.13",
      .summary = "Forget latency events", .complexity = "O(1)",
-     .tips = "request_policy:all_nodes response_policy:all_succeeded"},
+     .tips = "request_policy:all_nodes response_policy:all_succeeded",
+     .arguments = latency_reset_arguments},
     {.name = "help", .handler = latency_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = ACL_SLOW, .group = "server", .since = "2.8.13",
      .summary = "Describe the LATENCY subcommands", .complexity = "O(1)"},

@@ -174,6 +174,9 @@ static void slowlog_help_command(client *c) {
     reply_help(c, "SLOWLOG", lines);
 }
 
+static const command_argument slowlog_get_arguments[] = {
+    {.name = "count", .type = ARGUMENT_INTEGER, .flags = ARGUMENT_OPTIONAL}, {0}};
+
 #define SLOWLOG_ADMIN_FLAGS (COMMAND_ADMIN | COMMAND_LOADING | COMMAND_STALE)
 #define SLOWLOG_ADMIN_CATEGORIES (ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS)
 
@@ -181,7 +184,8 @@ static const command_spec slowlog_subcommands[] = {
     {.name = "get", .handler = slowlog_get_command, .arity = -2, .flags = SLOWLOG_ADMIN_FLAGS,
      .categories = SLOWLOG_ADMIN_CATEGORIES, .group = "server", .since = "2.2.12",
      .summary = "List the most recent slow log entries", .complexity = "O(N) where N is the number of entries returned",
-     .tips = "request_policy:all_nodes nondeterministic_output"},
+     .tips = "request_policy:all_nodes nondeterministic_output",
+     .arguments = slowlog_get_arguments},
     {.name = "len", .handler = slowlog_len_command, .arity = 2, .flags = SLOWLOG_ADMIN_FLAGS,
      .categories = SLOWLOG_ADMIN_CATEGORIES, .group = "server", .since = "2.2.12",
      .summary = "Count the entries of the slow log", .complexity = "O(1)",
