@@ -299,12 +299,60 @@ static void test_maxclients_follows_open_files_limit(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+static long long info_field(redisContext *redis, const char *section, const char *field) {
+    redisReply *reply = redisCommand(redis, "INFO %s", section);
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    const char *found = strstr(reply->str, field);
+    assert_non_null(found);
+    long long value = atoll(found + strlen(field));
+    freeReplyObject(reply);
+    return value;
+}
+
+static void come_and_go(int port, int clients) {
+    for (int round = 0; round < clients; round++) {
+        int fd = test_connect(port);
+        assert_true(fd >= 0);
+        test_send_string(fd, "WATCH a b c\r\nMULTI\r\nECHO x\r\nPING\r\nHELLO 3 SETNAME n\r\nCLIENT SETNAME abc\r\n");
+        if (round % 3 == 0) test_send_string(fd, "EXEC\r\n");
+        if (round % 5 == 0) test_send_string(fd, "*1\r\n$100000\r\npartial");
+        close(fd);
+    }
+}
+
+static void wait_for_one_client(redisContext *redis) {
+    for (int attempt = 0; attempt < 100 && info_field(redis, "clients", "connected_clients:") > 1; attempt++)
+        usleep(20000);
+    assert_int_equal(info_field(redis, "clients", "connected_clients:"), 1);
+}
+
+/* Clients that come, use MULTI/WATCH/partial requests, and go leave nothing
+ * behind.  A first wave warms up what is allocated once (per-command
+ * latency histograms, the watched-key table, libevent's fd map). */
+static void test_no_memory_left_by_closed_clients(void **state) {
+    (void)state;
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    come_and_go(server.port, 300);
+    wait_for_one_client(redis);
+    long long before = info_field(redis, "memory", "used_memory:");
+    come_and_go(server.port, 300);
+    wait_for_one_client(redis);
+    long long after = info_field(redis, "memory", "used_memory:");
+    print_message("used_memory before %lld, after 300 clients came and went %lld\n", before, after);
+    assert_true(after - before < 4096);
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maxclients),        cmocka_unit_test(test_query_buffer_and_bulk_limits),
         cmocka_unit_test(test_output_buffer_limit), cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_clean_shutdown),    cmocka_unit_test(test_idle_client_memory),
         cmocka_unit_test(test_protected_mode),    cmocka_unit_test(test_maxclients_follows_open_files_limit),
+        cmocka_unit_test(test_no_memory_left_by_closed_clients),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
