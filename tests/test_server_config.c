@@ -230,6 +230,13 @@ static void test_set_is_all_or_nothing(void **state) {
     redisContext *fresh = test_redis_connect(server.port);
     expect_status(redisCommand(fresh, "PING"), "PONG");
     redisFree(fresh);
+    /* An address this machine does not have: refused, old listeners back. */
+    expect_error(redisCommand(redis, "CONFIG SET bind 10.255.255.1"),
+                 SET_FAILED("bind", "Failed to bind to specified addresses."));
+    expect_config(redis, "bind", "127.0.0.1 -::1");
+    fresh = test_redis_connect(server.port);
+    expect_status(redisCommand(fresh, "PING"), "PONG");
+    redisFree(fresh);
 }
 
 static void test_help_resetstat_rewrite(void **state) {
