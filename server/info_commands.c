@@ -5,6 +5,8 @@
  * Commands are visited in table order (sorted by name), each container
  * before its subcommands, which are named "container|sub" as in Redis.
  */
+#include <stdio.h>
+
 #include "histogram.h"
 #include "info.h"
 #include "introspection.h"
@@ -39,14 +41,25 @@ static void write_error_count(const char *code, long long count, void *context) 
 
 void info_write_errorstats(strbuf *out) { dispatch_errorstats_foreach(write_error_count, out); }
 
+/* A percentile as Redis prints it: "%f" without trailing zeros ("99.9",
+ * "50"), so 99.99999 stays exact where "%g" would round it to 100. */
+static void append_percentile(strbuf *out, double percentile) {
+    char text[64];
+    int length = snprintf(text, sizeof(text), "%f", percentile);
+    while (length > 0 && text[length - 1] == '0') length--;
+    if (length > 0 && text[length - 1] == '.') length--;
+    strbuf_append(out, text, (size_t)length);
+}
+
 static void write_command_latency(strbuf *out, const command *cmd) {
     const histogram *h = introspection_command_histogram(cmd);
     if (!h || h->total == 0) return;
     strbuf_printf(out, "latency_percentiles_usec_%s:", cmd->full_name);
     for (int i = 0; i < server.config.latency_tracking_percentile_count; i++) {
         double percentile = server.config.latency_tracking_percentiles[i];
-        strbuf_printf(out, "%sp%g=%.3f", i ? "," : "", percentile,
-                      (double)histogram_percentile(h, percentile));
+        strbuf_append_cstring(out, i ? ",p" : "p");
+        append_percentile(out, percentile);
+        strbuf_printf(out, "=%.3f", (double)histogram_percentile(h, percentile));
     }
     strbuf_append(out, "\r\n", 2);
 }

@@ -227,6 +227,16 @@ static void test_latencystats(void **state) {
     assert_int_equal(sscanf(value, "p50=%lf,p99=%lf,p99.9=%lf%c", &p50, &p99, &p999, &tail), 3);
     assert_true(p50 <= p99 && p99 <= p999);
     free(text);
+    /* Percentile labels print like Redis's: no trailing zeros, no rounding. */
+    expect_status(redisCommand(context, "CONFIG SET latency-tracking-info-percentiles %s", "0 50 99.99999 100"),
+                  "OK");
+    freeReplyObject(redisCommand(context, "CLIENT GETNAME"));
+    text = info("latencystats");
+    assert_non_null(info_field(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
+    double p0, p100;
+    assert_int_equal(sscanf(value, "p0=%lf,p50=%lf,p99.99999=%lf,p100=%lf%c", &p0, &p50, &p999, &p100, &tail), 4);
+    free(text);
+    expect_status(redisCommand(context, "CONFIG SET latency-tracking-info-percentiles %s", "50 99 99.9"), "OK");
     /* CONFIG RESETSTAT clears the histograms with the other statistics. */
     expect_status(redisCommand(context, "CONFIG RESETSTAT"), "OK");
     text = info("latencystats commandstats");
