@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "info.h"
+#include "keyspace.h"
 #include "lazyfree.h"
 #include "zmalloc.h"
 
@@ -30,7 +31,10 @@ static memory_figures gather_figures(void) {
     f.peak = server.peak_used_memory;
     f.startup = server.startup_used_memory;
     f.clients = client_total_memory();
-    f.overhead = f.startup + f.clients;
+    /* Like Redis's dict overhead: the key tables' bucket arrays.  zkv's
+     * entries are the objects themselves (key and value packed), so they
+     * count as dataset. */
+    f.overhead = f.startup + f.clients + keyspace_tables_memory();
     f.dataset = f.used > f.overhead ? f.used - f.overhead : 0;
     zmalloc_allocator_stats stats;
     if (zmalloc_get_allocator_stats(&stats) == 0) {

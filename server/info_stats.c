@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "info.h"
+#include "keyspace.h"
 
 static long long sample_average(const long long *samples, int count) {
     long long sum = 0;
@@ -53,7 +54,7 @@ void info_write_stats(strbuf *out) {
                   "current_eviction_exceeded_time:0\r\n"
                   "keyspace_hits:%lld\r\n"
                   "keyspace_misses:%lld\r\n",
-                  stats->expired_keys, (double)stats->expired_stale_percentage, stats->evicted_keys,
+                  stats->expired_keys, keyspace_expired_stale_percentage(), stats->evicted_keys,
                   stats->evicted_clients, stats->keyspace_hits, stats->keyspace_misses);
     strbuf_printf(out,
                   "pubsub_channels:0\r\n"
