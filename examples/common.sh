@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # $picked is read by the scripts that source this file
 # common.sh: what the example scripts share (sourced, not run).
 #
 # Processes started with `start_background` are stopped by PID when the
@@ -9,6 +10,7 @@ zkv=${ZKV_SERVER:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/zkv-ser
 workdir=$(mktemp -d /tmp/zkv-example.XXXXXX)
 pids=()
 taken=" "
+picked= # set by pick_port, read by the scripts that source this file
 
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -27,15 +29,17 @@ require_tools() {
   [ -x "$zkv" ] || fail "no zkv-server at $zkv (build first, or set ZKV_SERVER)"
 }
 
-# Prints a port nothing answers on and that this script has not handed out.
-free_port() {
-  local port
+# pick_port: sets $picked to a port nothing answers on that this script has
+# not handed out yet.  It runs in the caller's shell, not in a $(subshell),
+# so the list of ports handed out survives between calls.
+pick_port() {
+  local candidate
   while :; do
-    port=$((20000 + RANDOM % 12768))
-    case "$taken" in *" $port "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      taken="$taken$port "
-      echo "$port"
+    candidate=$((20000 + RANDOM % 12768))
+    case "$taken" in *" $candidate "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+      taken="$taken$candidate "
+      picked=$candidate
       return
     fi
   done

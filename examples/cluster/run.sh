@@ -13,12 +13,17 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=examples/common.sh
 source "$here/../common.sh"
 requests=${REQUESTS:-20000}
 pipeline=${PIPELINE:-1}
 require_tools redis-cli redis-benchmark
 
-nodes=($(free_port) $(free_port) $(free_port))
+nodes=()
+for i in 0 1 2; do
+  pick_port
+  nodes+=("$picked")
+done
 sed -e "s/^127.0.0.1:7001 /127.0.0.1:${nodes[0]} /" -e "s/^127.0.0.1:7002 /127.0.0.1:${nodes[1]} /" \
     -e "s/^127.0.0.1:7003 /127.0.0.1:${nodes[2]} /" "$here/cluster.topology" >"$workdir/cluster.topology"
 for i in 0 1 2; do

@@ -16,6 +16,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=examples/common.sh
 source "$here/../common.sh"
 requests=${REQUESTS:-20000}
 pipeline=${PIPELINE:-1}
@@ -24,12 +25,15 @@ require_tools nutcracker redis-benchmark redis-cli
 
 backends=()
 for i in 1 2 3; do
-  port=$(free_port)
+  pick_port
+  port=$picked
   backends+=("$port")
   start_background "zkv$i" "$zkv" --port "$port" --bind 127.0.0.1 --save ""
 done
-proxy=$(free_port)
-stats=$(free_port)
+pick_port
+proxy=$picked
+pick_port
+stats=$picked
 sed -e "s/127.0.0.1:22121/127.0.0.1:$proxy/" -e "s/127.0.0.1:7001:/127.0.0.1:${backends[0]}:/" \
     -e "s/127.0.0.1:7002:/127.0.0.1:${backends[1]}:/" -e "s/127.0.0.1:7003:/127.0.0.1:${backends[2]}:/" \
     "$here/nutcracker.yml" >"$workdir/nutcracker.yml"
@@ -47,7 +51,7 @@ redis-benchmark -p "$proxy" -t set,get -n "$requests" -P "$pipeline" -r "$keyspa
 total=0
 for port in "${backends[@]}"; do
   keys=$(redis-cli -p "$port" INFO keyspace | tr -d '\r' | sed -n 's/^db0:keys=\([0-9]*\),.*/\1/p')
-  [ -n "$keys" ] && [ "$keys" -gt 0 ] || fail "backend $port holds no key"
+  [ "${keys:-0}" -gt 0 ] || fail "backend $port holds no key"
   echo "backend $port: $keys keys"
   total=$((total + keys))
 done
@@ -64,7 +68,8 @@ distinct=$(sort -u "$workdir/values.txt" | wc -l)
 echo "all $total keys read back through the proxy"
 
 if [ "${COMPARE:-0}" = 1 ]; then
-  direct=$(free_port)
+  pick_port
+  direct=$picked
   start_background zkv-direct "$zkv" --port "$direct" --bind 127.0.0.1 --save ""
   wait_for_port "$direct"
   echo "one zkv directly (port $direct):"
