@@ -244,6 +244,8 @@ static void test_client_reply_off_skip(void **state) {
                                     "NOSUCH\r\nCLIENT REPLY ON\r\nPING\r\n",
                                     "$1\r\na\r\n+OK\r\n+PONG\r\n"),
                      0);
+    /* RESET turns replies back on and answers. */
+    assert_int_equal(test_roundtrip(fd, "CLIENT REPLY OFF\r\nPING\r\nRESET\r\nPING\r\n", "+RESET\r\n+PONG\r\n"), 0);
     close(fd);
 }
 
