@@ -279,8 +279,7 @@ static void answer_protocol_error(client *c) {
     const char *text = resp_parser_error(c->parser);
     log_message(LOG_VERBOSE, "Protocol error (%s) from client id=%llu addr=%s", text,
                 (unsigned long long)c->id, c->address);
-    resp_output *output = c->hidden_reply ? c->hidden_reply : c->reply;
-    resp_write_error(output, text, strlen(text));
+    if (!(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP))) resp_write_error(c->reply, text, strlen(text));
     dispatch_count_error(text, strlen(text));
     client_close_after_reply(c);
 }
