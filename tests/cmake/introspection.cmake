@@ -19,3 +19,8 @@ foreach(name client command info slowlog monitor)
   zkv_integration_test(test_introspection_${name}
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_${name}.c)
 endforeach()
+
+# MONITOR through hiredis's asynchronous API on a libevent loop.
+zkv_integration_test(test_introspection_monitor_async
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_monitor_async.c
+  LIBS PkgConfig::LIBEVENT)
