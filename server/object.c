@@ -351,6 +351,10 @@ object *object_set_expire(object *o, long long expire_ms) {
     return o;
 }
 
+size_t object_block_size(const object *o) {
+    return object_total_size(o);
+}
+
 size_t object_memory(const object *o) {
     size_t bytes = zmalloc_usable_size(o);
     if (object_storage(o) == STORAGE_EXTERNAL && object_type(o) == OBJECT_STRING)

@@ -119,6 +119,9 @@ bool object_has_expire(const object *o);
 long long object_expire(const object *o);
 /* Adds, changes or (OBJECT_NO_EXPIRE) removes the TTL; returns the block. */
 object *object_set_expire(object *o, long long expire_ms);
+/* Bytes the block needs (what was asked of the allocator, before rounding
+ * up to its size class). */
+size_t object_block_size(const object *o);
 /* Bytes the block and its external value hold (MEMORY USAGE). */
 size_t object_memory(const object *o);
 
