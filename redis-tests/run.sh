@@ -34,7 +34,7 @@
 #   --redis PATH            test this redis-server instead (no launcher translation,
 #                           no expectations; prints the counts units.txt records)
 #   --jobs N                units run at the same time (default 2)
-#   --unit-timeout SEC      wall-clock limit per unit (default 150)
+#   --unit-timeout SEC      wall-clock limit per unit (default 200)
 #   --budget SEC            wall-clock limit of a whole round of units (default 270);
 #                           units it leaves no time for are aborted
 #   --rounds N              run everything N times; a test passes only if it passes
@@ -56,7 +56,7 @@ repo_root=$(cd "$here/.." && pwd)
 server=${ZKV_SERVER:-$repo_root/build/zkv-server}
 real_redis=0
 jobs=2
-unit_timeout=150
+unit_timeout=200
 budget=270
 rounds=1
 expectations=$here/expected-passes.txt
@@ -219,11 +219,8 @@ run_unit() {
   fi
   export ZKV_RT_SERVER=$server ZKV_RT_PIDDIR=$dir/pids ZKV_RT_PASSTHROUGH=$real_redis
 
-  # Disjoint port ranges for the harness of each unit (it also probes port+10000).
-  local baseport=$((21000 + index * 300))
   local harness_args=(--single "$name" --clients 1 --durable --ignore-encoding
-                      --tags "$harness_tags" --timeout "$limit"
-                      --baseport "$baseport" --portcount 250)
+                      --tags "$harness_tags" --timeout "$limit" --portcount 250)
   if [ "$real_redis" = 0 ] && [ "$hang_skips" = 1 ]; then
     local hang
     while IFS= read -r hang; do
@@ -241,9 +238,21 @@ run_unit() {
     harness_args+=(--host 127.0.0.1 --port "${started#* }")
   fi
 
-  local status=0 started_at=$SECONDS
-  (cd "$dir" && TERM=dumb timeout -k 5 "$limit" tclsh tests/test_helper.tcl "${harness_args[@]}") \
-    >"$dir/harness.log" 2>&1 </dev/null || status=$?
+  # Each unit gets its own range of ports for the harness (which also probes
+  # port+10000).  Another process can still take the harness's own listening
+  # port between its probe and its bind; then the unit ran nothing and is
+  # retried once in a range no unit uses.
+  local status attempt baseport started_at=$SECONDS
+  for attempt in 0 1; do
+    baseport=$((21000 + (index + attempt * 30) * 300))
+    status=0
+    (cd "$dir" && TERM=dumb timeout -k 5 "$limit" tclsh tests/test_helper.tcl "${harness_args[@]}" \
+                    --baseport "$baseport") >"$dir/harness.log" 2>&1 </dev/null || status=$?
+    if ! grep -q 'address already in use\|non busy port' "$dir/harness.log" ||
+       grep -q '^\[\(ok\|err\|skip\|ignore\)\]' "$dir/harness.log"; then
+      break
+    fi
+  done
   echo $((SECONDS - started_at)) >"$dir/seconds"
   if [ $status -eq 124 ] || [ $status -eq 137 ]; then
     abort_reason="timed out after ${limit}s"
