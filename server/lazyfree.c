@@ -41,13 +41,14 @@ static void *lazyfree_thread_main(void *argument) {
         if (job->o != NULL) object_free(job->o);
         if (job->t != NULL) table_release(job->t);
         zmalloc_free(job->block);
+        long long count = job->count;
+        zmalloc_free(job); /* before reporting idle: waiters see all memory back */
         pthread_mutex_lock(&lazyfree_lock);
-        lazyfree_pending -= job->count;
-        lazyfree_freed += job->count;
+        lazyfree_pending -= count;
+        lazyfree_freed += count;
         lazyfree_busy = false;
         if (lazyfree_head == NULL) pthread_cond_broadcast(&lazyfree_idle);
         pthread_mutex_unlock(&lazyfree_lock);
-        zmalloc_free(job);
     }
     return NULL;
 }
