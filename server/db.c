@@ -183,7 +183,7 @@ void db_set(db *d, object *fresh) {
     db_count_expire_change(d, table_slot_flag(slot), object_has_expire(fresh));
     table_slot_set(slot, fresh, object_has_expire(fresh));
     db_forget_slot(d);
-    object_free(old);
+    lazyfree_free_object(old, true); /* a huge old value must not stall the loop */
     db_signal_modified(d, key, length);
 }
 
@@ -226,7 +226,7 @@ void db_delete_expired(db *d, object *o) {
     table_delete(d->keys, key, length, table_hash_key(key, length));
     d->expires--;
     server.stats.expired_keys++;
-    object_free(o);
+    lazyfree_free_object(o, true);
 }
 
 object *db_set_expire(db *d, object *o, long long expire_ms) {
