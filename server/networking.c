@@ -104,8 +104,13 @@ static int open_unix_listener(char **error) {
     strcpy(address.sun_path, path);
     unlink(path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 ||
-        listen(fd, server.config.tcp_backlog) != 0) {
+    /* With unixsocketperm set, the socket is created with those permissions
+     * (through the umask) so it is never reachable with wider ones. */
+    unsigned int permissions = server.config.unix_socket_permissions;
+    mode_t previous_mask = permissions ? umask((mode_t)(~permissions & 0777)) : 0;
+    int bound = fd >= 0 && bind(fd, (struct sockaddr *)&address, sizeof(address)) == 0;
+    if (permissions) umask(previous_mask);
+    if (!bound || listen(fd, server.config.tcp_backlog) != 0) {
         int saved_errno = errno;
         if (fd >= 0) close(fd);
         *error = format_error("Could not listen on unix socket %s: %s", path, saved_errno);
@@ -131,12 +136,13 @@ static int add_listener(int fd, int unix_socket) {
 }
 
 int networking_listen(char **error) {
+    /* The unix socket first: a client that sees the TCP port ready finds it too. */
+    if (server.config.unix_socket && server.config.unix_socket[0] && open_unix_listener(error) != 0) return -1;
     if (server.config.port != 0) {
         for (int i = 0; i < server.config.bind_count; i++) {
             if (open_tcp_listener(server.config.bind[i], error) != 0) return -1;
         }
     }
-    if (server.config.unix_socket && server.config.unix_socket[0] && open_unix_listener(error) != 0) return -1;
     if (server.listener_count == 0) {
         strbuf message = STRBUF_INIT;
         strbuf_append_cstring(&message, "Configured to not listen anywhere (port 0 and no unixsocket)");

@@ -35,6 +35,8 @@ server_state server;
 
 static server_cron_job *cron_jobs[SERVER_MAX_CRON_JOBS];
 static int cron_job_count;
+static server_cron_job *shutdown_jobs[SERVER_MAX_CRON_JOBS];
+static int shutdown_job_count;
 static struct event *cron_event;
 static struct event *signal_events[2];
 
@@ -53,6 +55,12 @@ long long server_uptime_seconds(void) {
 int server_add_cron_job(server_cron_job *job) {
     if (cron_job_count == SERVER_MAX_CRON_JOBS) return -1;
     cron_jobs[cron_job_count++] = job;
+    return 0;
+}
+
+int server_add_shutdown_job(server_cron_job *job) {
+    if (shutdown_job_count == SERVER_MAX_CRON_JOBS) return -1;
+    shutdown_jobs[shutdown_job_count++] = job;
     return 0;
 }
 
@@ -177,5 +185,6 @@ void server_finish(void) {
         unlink(server.config.pid_file);
     }
     while (server.clients) client_free(server.clients);
+    for (int i = 0; i < shutdown_job_count; i++) shutdown_jobs[i]();
     log_message(LOG_WARNING, "zkv is now ready to exit, bye bye...");
 }

@@ -255,6 +255,11 @@ long long server_uptime_seconds(void);
 typedef void server_cron_job(void);
 int server_add_cron_job(server_cron_job *job);
 
+/* Work to do once at shutdown, after every client is gone and before the
+ * process exits (freeing the databases keeps leak checkers quiet).  Jobs
+ * run in registration order; -1 when the table is full. */
+int server_add_shutdown_job(server_cron_job *job);
+
 /* Start-up and the loop (main.c drives them). */
 int server_init(void);        /* clocks, event base, signals, cron; -1 on failure */
 void server_run(void);        /* returns once a shutdown was requested */
