@@ -14,8 +14,6 @@
 
 /* LFU as in Redis: 16 bits of minutes and an 8-bit logarithmic counter. */
 #define DB_LFU_INITIAL_COUNTER 5
-#define DB_LFU_LOG_FACTOR 10
-#define DB_LFU_DECAY_MINUTES 1
 
 static void db_entry_key(const void *entry, const char **key, size_t *length) {
     *key = object_key(entry, length);
@@ -50,7 +48,9 @@ static uint32_t db_lfu_minutes(void) {
 static int db_lfu_decayed_counter(const object *o) {
     uint32_t lru = object_lru(o), then = lru >> 8, now = db_lfu_minutes();
     uint32_t elapsed = now >= then ? now - then : 65535 - then + now;
-    uint32_t counter = lru & 0xff, periods = elapsed / DB_LFU_DECAY_MINUTES;
+    /* lfu-decay-time from the config (memory module's addition); 0: no decay. */
+    uint32_t decay = (uint32_t)server.config.lfu_decay_time;
+    uint32_t counter = lru & 0xff, periods = decay ? elapsed / decay : 0;
     return periods > counter ? 0 : (int)(counter - periods);
 }
 
@@ -59,7 +59,7 @@ static int db_lfu_increment(int counter) {
     if (counter == 255) return counter;
     double base = counter - DB_LFU_INITIAL_COUNTER;
     if (base < 0) base = 0;
-    double probability = 1.0 / (base * DB_LFU_LOG_FACTOR + 1);
+    double probability = 1.0 / (base * server.config.lfu_log_factor + 1); /* lfu-log-factor */
     return (double)rand() / RAND_MAX < probability ? counter + 1 : counter;
 }
 
@@ -120,7 +120,10 @@ object *db_lookup(db *d, const char *key, size_t length, int flags) {
         else
             server.stats.keyspace_misses++;
     }
-    if (o == NULL) return NULL;
+    if (o == NULL) {
+        db_forget_slot(d);
+        return NULL;
+    }
     if (!(flags & DB_LOOKUP_NOTOUCH)) db_touch(o);
     d->cached_slot = slot;
     d->cached_object = o;
