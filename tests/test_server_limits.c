@@ -208,9 +208,14 @@ static void test_idle_client_memory(void **state) {
         assert_true(fds[i] >= 0);
         assert_int_equal(test_roundtrip(fds[i], "PING\r\n", "+PONG\r\n"), 0);
     }
-    sleep(3); /* idle buffers are shrunk after 2 s */
-    long long after = used_memory(redis);
-    long long per_client = (after - before) / CLIENTS;
+    /* Idle buffers are shrunk after 2 s; allow a loaded machine some slack. */
+    sleep(3);
+    long long after = used_memory(redis), per_client = (after - before) / CLIENTS;
+    for (int attempt = 0; attempt < 40 && per_client >= 2048; attempt++) {
+        usleep(250000);
+        after = used_memory(redis);
+        per_client = (after - before) / CLIENTS;
+    }
     print_message("idle client memory: used_memory %lld -> %lld, %lld bytes per idle client\n", before, after,
                   per_client);
     assert_true(per_client > 0);
