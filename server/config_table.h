@@ -34,7 +34,9 @@ typedef struct config_choice {
 } config_choice;
 
 typedef struct config_parameter config_parameter;
-/* Parses text into the value; 0, or -1 with a static reason in *error. */
+/* Parses text into the value; 0, or -1 with a static reason in *error.
+ * Parsing must only store the value (effects belong in the apply callback):
+ * CONFIG REWRITE briefly sets the default to compare with it. */
 typedef int config_parse_function(const config_parameter *parameter, const char *text, const char **error);
 typedef void config_format_function(const config_parameter *parameter, strbuf *out);
 /* Runs after a CONFIG SET changed the value; 0, or -1 with *error. */
