@@ -93,7 +93,7 @@ function classify(text, name,    cmd, m) {
     if (cmd ~ /^(z|bz)[a-z]+$/ && name ~ /^[A-Z]/) return "sorted sets"
     if (cmd ~ /^x[a-z]+$/ && name ~ /^[A-Z]/) return "streams"
     if (tolower(name) ~ /script|lua|eval|function/) return "scripting"
-    if (name ~ /^maxmemory - /) return "maxmemory eviction"
+    if (name ~ /^maxmemory - |^eviction due to /) return "maxmemory eviction"
     return "wrong reply"
 }
 
