@@ -401,8 +401,8 @@ static void keyspace_swapdb_command(client *c) {
         return;
     }
     if (first != second) {
+        multi_databases_swapped(first, second); /* before: it compares both contents */
         db_swap(keyspace_db(first), keyspace_db(second));
-        multi_databases_swapped(first, second);
     }
     server.stats.dirty++;
     reply_ok(c);

@@ -225,8 +225,8 @@ void db_delete_expired(db *d, object *o) {
     size_t length;
     const char *key = object_key(o, &length);
     db_forget_slot(d);
-    db_signal_modified(d, key, length);
     table_delete(d->keys, key, length, table_hash_key(key, length));
+    db_signal_modified(d, key, length); /* after: WATCH asks whether it still exists */
     d->expires--;
     server.stats.expired_keys++;
     lazyfree_free_object(o, true);

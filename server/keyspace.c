@@ -190,6 +190,14 @@ static int keyspace_report(int index, info_database_figures *figures) {
     return 0;
 }
 
+/* MULTI's question at WATCH and EXEC time: stored, but past its TTL? */
+static int keyspace_key_expired(int db_index, const char *key, size_t length) {
+    if (db_index < 0 || db_index >= keyspace_count) return 0;
+    object *o = db_lookup(&keyspace_databases[db_index], key, length,
+                          DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE);
+    return o != NULL && db_object_expired(o, server_unix_time_ms());
+}
+
 int keyspace_key_exists(int db_index, const char *key, size_t length) {
     if (db_index < 0 || db_index >= keyspace_count) return 0;
     return db_lookup(&keyspace_databases[db_index], key, length,
@@ -211,6 +219,7 @@ int keyspace_init(int databases) {
     for (int i = 0; i < databases; i++) db_init(&keyspace_databases[i], i);
     info_set_keyspace_reporter(keyspace_report);
     multi_set_key_exists_check(keyspace_key_exists);
+    multi_set_key_expired_check(keyspace_key_expired);
     if (config_add_resetstat_hook(keyspace_reset_stats) != 0) return -1;
     return server_add_cron_job(keyspace_cron_job);
 }
