@@ -306,6 +306,49 @@ static void test_lazy_free(void **state) {
     assert_int_equal(info_field("memory", "lazyfreed_objects"), 0);
 }
 
+/* Binary-safe keys and values, and a value of megabytes grown by APPEND. */
+static void test_binary_and_large_values(void **state) {
+    (void)state;
+    redisReply *reply = redisCommand(redis, "SET %b %b", "k\0ey", (size_t)4, "v\0\r\nal", (size_t)6);
+    expect_status(reply, "OK");
+    reply = redisCommand(redis, "GET %b", "k\0ey", (size_t)4);
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    assert_int_equal(reply->len, 6);
+    assert_memory_equal(reply->str, "v\0\r\nal", 6);
+    freeReplyObject(reply);
+    expect_integer(redisCommand(redis, "EXISTS %b", "k\0e", (size_t)3), 0);
+    static char chunk[64 * 1024];
+    for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = (char)('a' + i % 26);
+    for (int i = 0; i < 64; i++)
+        expect_integer(redisCommand(redis, "APPEND big %b", chunk, sizeof chunk), (long long)sizeof chunk * (i + 1));
+    reply = redisCommand(redis, "GET big");
+    expect_reply_type(reply, REDIS_REPLY_STRING);
+    assert_int_equal(reply->len, sizeof chunk * 64);
+    assert_memory_equal(reply->str + sizeof chunk * 63, chunk, sizeof chunk);
+    freeReplyObject(reply);
+    expect_bulk(redisCommand(redis, "OBJECT ENCODING big"), "raw");
+}
+
+/* After mass deletion the table shrinks: used_memory comes back close to
+ * where it was before the keys were added. */
+static void test_memory_returns_after_mass_delete(void **state) {
+    (void)state;
+    long long baseline = info_field("memory", "used_memory");
+    const int count = 200000;
+    for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET shrink:%d v", i);
+    for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
+    long long loaded = info_field("memory", "used_memory");
+    assert_true(loaded > baseline + (long long)count * 30);
+    for (int i = 0; i < count; i++) redisAppendCommand(redis, "DEL shrink:%d", i);
+    for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
+    long long after = loaded;
+    for (int i = 0; i < 300 && after > baseline + 256 * 1024; i++) {
+        usleep(10000);
+        after = info_field("memory", "used_memory");
+    }
+    assert_true(after <= baseline + 256 * 1024);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_delete_exists_type, flush),
@@ -319,6 +362,8 @@ int main(void) {
         cmocka_unit_test_setup(test_object, flush),
         cmocka_unit_test_setup(test_watch_sees_keyspace_writes, flush),
         cmocka_unit_test_setup(test_lazy_free, flush),
+        cmocka_unit_test_setup(test_binary_and_large_values, flush),
+        cmocka_unit_test_setup(test_memory_returns_after_mass_delete, flush),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
