@@ -203,7 +203,7 @@ static void keyspace_scan_command(client *c) {
     if (!keyspace_parse_scan_options(c, &options)) return;
     db *d = keyspace_command_db(c);
     scan_keys keys = {STRBUF_INIT, NULL, 0, 0};
-    long long iterations = options.count * 10;
+    long long iterations = options.count > LLONG_MAX / 10 ? LLONG_MAX : options.count * 10;
     do {
         cursor = table_scan(d->keys, cursor, keyspace_scan_collect, &keys);
     } while (cursor != 0 && iterations-- > 0 && keys.count < (size_t)options.count);
