@@ -472,7 +472,8 @@ static void keyspace_object_refcount_command(client *c) {
                          policy != MAXMEMORY_VOLATILE_RANDOM && policy != MAXMEMORY_VOLATILE_TTL;
     bool sharing = server.config.maxmemory == 0 || !clocks_needed;
     long long value;
-    bool shared = sharing && object_string_integer(o, &value) && value >= 0 && value < KEYSPACE_SHARED_INTEGERS;
+    bool shared = sharing && object_string_integer(o, &value) && value >= 0 &&
+                  value < KEYSPACE_SHARED_INTEGERS && !object_is_integer_copy(o);
     reply_integer(c, shared ? KEYSPACE_SHARED_REFCOUNT : 1);
 }
 

@@ -19,6 +19,7 @@ struct object {
 #define OBJECT_FLAG_EXPIRE_WIDE 0x02
 #define OBJECT_STORAGE_SHIFT 2
 #define OBJECT_STORAGE_MASK 0x0c
+#define OBJECT_FLAG_INTEGER_COPY 0x10 /* made by COPY: Redis does not share it */
 #define OBJECT_EXPIRE_NARROW 6
 #define OBJECT_EXPIRE_WIDE 8
 #define OBJECT_VARINT_MAX 10
@@ -250,6 +251,7 @@ object *object_duplicate(const object *o, const char *key, size_t key_length, lo
     }
     copy->type_encoding = o->type_encoding;
     memcpy(copy->lru, o->lru, sizeof copy->lru);
+    if (object_storage(o) == STORAGE_INTEGER) copy->flags |= OBJECT_FLAG_INTEGER_COPY;
     return copy;
 }
 
@@ -260,6 +262,7 @@ object *object_rename(object *o, const char *key, size_t key_length) {
     memcpy(area, object_value_area(o), value_size);
     renamed->type_encoding = o->type_encoding;
     object_set_storage(renamed, object_storage(o));
+    renamed->flags |= o->flags & OBJECT_FLAG_INTEGER_COPY;
     memcpy(renamed->lru, o->lru, sizeof renamed->lru);
     zmalloc_free(o);
     return renamed;
@@ -372,6 +375,10 @@ void *object_pointer(const object *o) {
 
 void object_set_pointer(object *o, void *value) {
     memcpy(object_value_area(o), &value, sizeof value);
+}
+
+bool object_is_integer_copy(const object *o) {
+    return (o->flags & OBJECT_FLAG_INTEGER_COPY) != 0;
 }
 
 bool object_string_integer(const object *o, long long *value) {

@@ -128,6 +128,9 @@ size_t object_memory(const object *o);
 /* ---- String values ---- */
 /* True, with the value, when the string is stored as an integer. */
 bool object_string_integer(const object *o, long long *value);
+/* True for an integer made by object_duplicate: Redis's COPY gives it its
+ * own object where SET would share one (OBJECT REFCOUNT tells). */
+bool object_is_integer_copy(const object *o);
 /* The bytes of a string value.  Integers are formatted into `buffer`. */
 const char *object_string_bytes(const object *o, size_t *length,
                                 char buffer[OBJECT_INTEGER_BUFFER]);
