@@ -18,6 +18,7 @@
 #include "cluster.h"
 #include "config.h"
 #include "config_table.h"
+#include "defrag.h"
 #include "networking.h"
 #include "zmalloc.h"
 
@@ -384,6 +385,20 @@ const config_parameter config_parameters[] = {
             NULL),
     BOOL("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no", 0),
     BOOL("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no", 0),
+    /* Active defragmentation (defrag.h): the values live in defrag_settings. */
+    SPECIAL("activedefrag", "no", 0, defrag_config_parse_enabled, defrag_config_format_enabled, NULL),
+    {.name = "active-defrag-ignore-bytes", .type = CONFIG_MEMORY, .value = &defrag_settings.ignore_bytes,
+     .target = TARGET_UNSIGNED_LONG_LONG, .minimum = 1, .maximum = LLONG_MAX, .default_text = "100mb"},
+    {.name = "active-defrag-threshold-lower", .type = CONFIG_INTEGER, .value = &defrag_settings.threshold_lower,
+     .target = TARGET_INT, .minimum = 0, .maximum = 1000, .default_text = "10"},
+    {.name = "active-defrag-threshold-upper", .type = CONFIG_INTEGER, .value = &defrag_settings.threshold_upper,
+     .target = TARGET_INT, .minimum = 0, .maximum = 1000, .default_text = "100"},
+    {.name = "active-defrag-cycle-min", .type = CONFIG_INTEGER, .value = &defrag_settings.cycle_min,
+     .target = TARGET_INT, .minimum = 1, .maximum = 99, .default_text = "1"},
+    {.name = "active-defrag-cycle-max", .type = CONFIG_INTEGER, .value = &defrag_settings.cycle_max,
+     .target = TARGET_INT, .minimum = 1, .maximum = 99, .default_text = "25"},
+    {.name = "active-defrag-max-scan-fields", .type = CONFIG_INTEGER, .value = &defrag_settings.max_scan_fields,
+     .target = TARGET_LONG_LONG, .minimum = 1, .maximum = LLONG_MAX, .default_text = "1000"},
     SPECIAL("save", "", CONFIG_MULTI_ARGUMENT, parse_save, format_empty, NULL),
     {.name = "replicaof", .alias = "slaveof", .type = CONFIG_SPECIAL, .flags = CONFIG_IMMUTABLE | CONFIG_MULTI_ARGUMENT,
      .default_text = "", .parse = parse_replicaof, .format = format_empty},

@@ -7,11 +7,12 @@
  * the list of fields lives in this one place.
  *
  * Fields for subsystems zkv lacks (Lua, functions, replication backlog, AOF,
- * cluster links, defragmentation) are reported as zero.
+ * cluster links) are reported as zero.
  */
 #include <string.h>
 
 #include "client.h"
+#include "defrag.h"
 #include "info.h"
 #include "keyspace.h"
 #include "lazyfree.h"
@@ -128,7 +129,7 @@ void info_write_memory(strbuf *out) {
     strbuf_append_cstring(out, "mem_cluster_links:0\r\n"
                                "mem_aof_buffer:0\r\n");
     strbuf_printf(out, "mem_allocator:%s\r\n", zmalloc_allocator_name());
-    strbuf_append_cstring(out, "active_defrag_running:0\r\n");
+    strbuf_printf(out, "active_defrag_running:%d\r\n", defrag_running_percent());
     strbuf_printf(out, "lazyfree_pending_objects:%lld\r\nlazyfreed_objects:%lld\r\n", lazyfree_pending_objects(),
                   lazyfree_freed_objects());
 }

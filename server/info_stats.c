@@ -2,13 +2,15 @@
  *
  * Counters come from server.stats, maintained by networking, dispatch and
  * the keyspace.  Instantaneous rates average the per-second samples the
- * server cron takes (a ring of 16, as Redis).  Fields for features zkv does
- * not have (replication, defragmentation, tracking, forks) report zero.  The
+ * server cron takes (a ring of 16, as Redis); the defrag counters come from
+ * defrag.c.  Fields for features zkv does not have (replication, tracking,
+ * forks) report zero.  The
  * two *_buffer_limit_disconnections fields come from Redis 7.2, at 7.2's
  * place.
  */
 #include <stdio.h>
 
+#include "defrag.h"
 #include "info.h"
 #include "keyspace.h"
 
@@ -63,13 +65,19 @@ void info_write_stats(strbuf *out) {
                   "latest_fork_usec:0\r\n"
                   "total_forks:0\r\n"
                   "migrate_cached_sockets:0\r\n"
-                  "slave_expires_tracked_keys:0\r\n"
-                  "active_defrag_hits:0\r\n"
-                  "active_defrag_misses:0\r\n"
-                  "active_defrag_key_hits:0\r\n"
-                  "active_defrag_key_misses:0\r\n"
-                  "total_active_defrag_time:0\r\n"
-                  "current_active_defrag_time:0\r\n"
+                  "slave_expires_tracked_keys:0\r\n");
+    defrag_stats defrag;
+    defrag_get_stats(&defrag);
+    strbuf_printf(out,
+                  "active_defrag_hits:%lld\r\n"
+                  "active_defrag_misses:%lld\r\n"
+                  "active_defrag_key_hits:%lld\r\n"
+                  "active_defrag_key_misses:%lld\r\n"
+                  "total_active_defrag_time:%lld\r\n"
+                  "current_active_defrag_time:%lld\r\n",
+                  defrag.hits, defrag.misses, defrag.key_hits, defrag.key_misses, defrag.total_ms,
+                  defrag.current_ms);
+    strbuf_printf(out,
                   "tracking_total_keys:0\r\n"
                   "tracking_total_items:0\r\n"
                   "tracking_total_prefixes:0\r\n"

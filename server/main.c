@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "command.h"
 #include "config.h"
+#include "defrag.h"
 #include "introspection.h"
 #include "keyspace.h"
 #include "log.h"
@@ -122,6 +123,7 @@ int main(int argc, char **argv) {
     }
     introspection_init();
     if (keyspace_init(server.config.databases) != 0) return fatal("Could not create the databases.");
+    if (defrag_init() != 0) return fatal("Could not start active defragmentation.");
     if (cluster_init(&error) != 0) return fatal(error);
     if (networking_listen(&error) != 0) return fatal(error);
     write_pid_file();

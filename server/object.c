@@ -377,6 +377,12 @@ void object_set_pointer(object *o, void *value) {
     memcpy(object_value_area(o), &value, sizeof value);
 }
 
+/* For server/defrag.c: only a string's buffer is a plain block it may move. */
+void *object_string_external_block(const object *o) {
+    if (object_storage(o) != STORAGE_EXTERNAL || object_type(o) != OBJECT_STRING) return NULL;
+    return object_pointer(o);
+}
+
 bool object_is_integer_copy(const object *o) {
     return (o->flags & OBJECT_FLAG_INTEGER_COPY) != 0;
 }

@@ -142,6 +142,9 @@ object *object_string_resize(object *o, size_t length, char **bytes);
 /* The pointer of a non-string value. */
 void *object_pointer(const object *o);
 void object_set_pointer(object *o, void *value);
+/* The separately allocated buffer of a long string, or NULL (active defrag
+ * moves it and stores the new address with object_set_pointer). */
+void *object_string_external_block(const object *o);
 
 /* ---- Number helpers shared by the string commands ---- */
 /* Strict decimal: optional '-', no leading zeros or spaces, fits a long long

@@ -443,6 +443,45 @@ unsigned long table_scan(table *t, unsigned long cursor, table_scan_fn *fn, void
     return cursor;
 }
 
+/* ------------------------------------------- defrag (for server/defrag.c) */
+
+/* Offers every entry and child bucket of one chain to fn and stores what it
+ * returns, keeping the word's tag and bits.  A moved child is walked at its
+ * new address. */
+static void table_defrag_chain(table_bucket *bucket, table_defrag_fn *fn, void *privdata) {
+    while (bucket != NULL) {
+        table_bucket *next = NULL;
+        for (int i = 0; i < TABLE_BUCKET_SLOTS; i++) {
+            uint64_t word = bucket->slots[i];
+            if (word == 0) continue;
+            bool child = (word & TABLE_SLOT_CHILD_BIT) != 0;
+            void *moved = fn(privdata, (void *)(uintptr_t)(word & TABLE_SLOT_POINTER_MASK), child);
+            word = (word & ~TABLE_SLOT_POINTER_MASK) | ((uint64_t)(uintptr_t)moved & TABLE_SLOT_POINTER_MASK);
+            bucket->slots[i] = word;
+            if (child) next = moved;
+        }
+        bucket = next;
+    }
+}
+
+/* table_scan's walk, with table_defrag_chain in place of the reporting. */
+unsigned long table_defrag_scan(table *t, unsigned long cursor, table_defrag_fn *fn, void *privdata) {
+    if (table_size(t) == 0 || t->exponent[0] < 0) return 0;
+    if (!table_is_rehashing(t)) {
+        size_t mask = table_mask(t, 0);
+        table_defrag_chain(&t->buckets[0][cursor & mask], fn, privdata);
+        return table_next_cursor(cursor, mask);
+    }
+    int small = t->exponent[0] <= t->exponent[1] ? 0 : 1, large = 1 - small;
+    size_t small_mask = table_mask(t, small), large_mask = table_mask(t, large);
+    table_defrag_chain(&t->buckets[small][cursor & small_mask], fn, privdata);
+    do {
+        table_defrag_chain(&t->buckets[large][cursor & large_mask], fn, privdata);
+        cursor = table_next_cursor(cursor, large_mask);
+    } while (cursor & (small_mask ^ large_mask));
+    return cursor;
+}
+
 /* ---------------------------------------------------------------- random */
 
 /* The chain at a global position: positions [0, count0) are the old array

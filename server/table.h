@@ -123,6 +123,14 @@ void table_shrink_if_needed(table *t);
 typedef void table_scan_fn(void *privdata, void *entry, bool flag);
 unsigned long table_scan(table *t, unsigned long cursor, table_scan_fn *fn, void *privdata);
 
+/* Active defragmentation (server/defrag.c): table_scan's walk, offering fn
+ * each entry (child false) and each child bucket (child true) of the
+ * visited chains; fn returns the pointer to store instead (itself, or a
+ * moved copy: an entry with the same key, a bucket with the same bytes).
+ * Nothing else changes, so it is safe while the table is paused. */
+typedef void *table_defrag_fn(void *privdata, void *pointer, bool child);
+unsigned long table_defrag_scan(table *t, unsigned long cursor, table_defrag_fn *fn, void *privdata);
+
 /* A random entry (NULL if empty).  Tries random buckets a bounded number of
  * times, then walks from a random bucket, so it always terminates.  Like
  * lookups, sampling moves nothing: slot pointers stay valid. */

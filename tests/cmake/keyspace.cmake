@@ -24,3 +24,14 @@ target_include_directories(test_glob PRIVATE ${ZKV_SERVER_DIR})
 
 # The db layer, the keyspace cron's expiry and the lazy-free thread, without sockets.
 zkv_unit_test(test_db SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_db.c LIBS zkv_server_core)
+
+# Random string/keyspace/expiry commands against zkv and redis-server side by
+# side: replies must be byte-identical (skipped without redis-server).
+find_program(ZKV_KEYSPACE_PYTHON3 python3)
+if(ZKV_KEYSPACE_PYTHON3)
+  add_test(NAME keyspace_differential
+           COMMAND ${ZKV_KEYSPACE_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/keyspace_differential.py
+                   --zkv $<TARGET_FILE:zkv-server>)
+  set_tests_properties(keyspace_differential PROPERTIES LABELS "integration" TIMEOUT 300
+                       SKIP_RETURN_CODE 77)
+endif()

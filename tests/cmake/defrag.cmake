@@ -1,0 +1,3 @@
+# Active defragmentation: the table walk and a pass over a fragmented
+# keyspace without sockets, then the whole cycle against a running server.
+zkv_unit_test(test_defrag SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_defrag.c LIBS zkv_server_core)
