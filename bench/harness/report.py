@@ -59,6 +59,12 @@ def servers_in(rows, scenario):
     return [n for n in names if n != REFERENCE] + ([REFERENCE] if REFERENCE in names else [])
 
 
+def with_unit(row):
+    if not row or number(row["median"]) is None:
+        return row["median"] if row else "n/a"
+    return "%s %s" % (row["median"], row["unit"])
+
+
 def round_ratios(run_dir):
     """{(scenario, figure): [zkv/redis of each round]}: the spread behind a median ratio."""
     values = {}
@@ -89,10 +95,8 @@ def targets_table(rows, ratios):
             status = "**met**"
         else:
             status = "not met"
-        unit = zkv["unit"] if zkv else ""
         out.append("| %s | %s | %s | %s | %s | %s %s | %s |" % (
-            label, zkv["median"] + " " + unit if zkv else "n/a",
-            ref["median"] + " " + unit if ref else "n/a",
+            label, with_unit(zkv), with_unit(ref),
             "%.2f" % ratio if ratio is not None else "n/a", spread, "≤" if kind == "max" else "≥",
             goal, status))
     return out
