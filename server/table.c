@@ -226,8 +226,15 @@ static void table_grow_if_needed(table *t) {
         table_start_resize(t, t->exponent[0] + 1);
 }
 
+/* Chains moved per insert while rehashing: one, or more when the new array
+ * is already twice full (inserts racing a shrink), so chains stay short. */
+#define TABLE_CATCH_UP_CHAINS 64
+
 void table_insert(table *t, void *entry, uint64_t hash, bool flag) {
-    if (table_is_rehashing(t)) table_rehash_steps(t, 1);
+    if (table_is_rehashing(t)) {
+        bool overloaded = t->used[1] >= (size_t)2 * TABLE_BUCKET_SLOTS << t->exponent[1];
+        table_rehash_steps(t, overloaded ? TABLE_CATCH_UP_CHAINS : 1);
+    }
     table_grow_if_needed(t);
     int which = table_is_rehashing(t) ? 1 : 0;
     table_bucket *head = &t->buckets[which][hash & table_mask(t, which)];
