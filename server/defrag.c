@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "keyspace.h"
+#include "latency.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -125,18 +126,22 @@ static void defrag_arm(long long rest_us) {
     event_add(defrag.slice_event, &delay);
 }
 
-/* One slice, then a rest sized so that slices take `percent` of the time. */
+/* One slice, then a rest sized so that slices take `percent` of the time.
+ * Each slice is a latency monitor sample, "active-defrag-cycle" as Redis
+ * names it (there the whole cron step). */
 static void defrag_slice(evutil_socket_t fd, short events, void *argument) {
     (void)fd;
     (void)events;
     (void)argument;
     if (!defrag.running) return;
     uint64_t start = server_monotonic_us();
-    if (defrag_walk(start + DEFRAG_SLICE_US)) {
+    bool finished = defrag_walk(start + DEFRAG_SLICE_US);
+    long long spent = (long long)(server_monotonic_us() - start);
+    latency_add_sample_if_needed("active-defrag-cycle", spent / 1000);
+    if (finished) {
         defrag_end_pass();
         return;
     }
-    long long spent = (long long)(server_monotonic_us() - start);
     long long rest = spent * (100 - defrag.percent) / (defrag.percent > 0 ? defrag.percent : 1);
     defrag_arm(rest < DEFRAG_MIN_REST_US ? DEFRAG_MIN_REST_US : rest);
 }
