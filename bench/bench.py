@@ -34,12 +34,12 @@ REPO = os.path.dirname(BENCH_DIR)
 FULL = {
     "keys": 1000000, "frag_keys": 1000000, "growth_keys": 10000000,
     "pipelines": [1, 16, 64], "bench_requests": {1: 200000, 16: 1000000, 64: 2000000},
-    "verify_step": 997, "sample_secs": 0.1, "settle_secs": 1.0,
+    "verify_step": 997, "sample_secs": 0.1, "settle_secs": 1.0, "defrag_secs": 60,
 }
 QUICK = {
     "keys": 50000, "frag_keys": 50000, "growth_keys": 200000,
     "pipelines": [1, 16, 64], "bench_requests": {1: 5000, 16: 20000, 64: 40000},
-    "verify_step": 13, "sample_secs": 0.05, "settle_secs": 0.3,
+    "verify_step": 13, "sample_secs": 0.05, "settle_secs": 0.3, "defrag_secs": 20,
 }
 
 
