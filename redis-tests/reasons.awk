@@ -45,6 +45,7 @@ function parameter_family(name) {
     if (name ~ /^(list-)/) return "lists"
     if (name ~ /^(set-)/) return "sets"
     if (name ~ /^(appendonly|save|aof-|rdb)/) return "persistence"
+    if (name ~ /^(lua-|busy-reply-threshold)/) return "scripting"
     return ""
 }
 
