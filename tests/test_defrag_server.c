@@ -2,16 +2,17 @@
  * 200k keys of 20-400 bytes, a random 70% deleted, then activedefrag yes.
  * Within DEFRAG_DEADLINE_MS allocator_frag_ratio must fall below 1.1 and
  * RSS (after MEMORY PURGE) well below where it was, every remaining value
- * must read back intact, and clients must be served meanwhile: the latency
- * monitor's longest "active-defrag-cycle" slice stays under MAX_SLICE_MS,
- * and a client pinging throughout sees its slowest PING under
- * MAX_PING_MS plus the noise floor (the slowest PING of an equal stretch
- * just before, without defrag).  On a quiet machine the slowest PING is
- * under 3 ms; on a loaded 2-core runner the scheduler alone adds tens of
- * milliseconds now and then, which is why the server-side slice length is
- * the strict bound and the client-side one is loose (it still catches a
- * defrag that blocks the loop for a whole pass).  The parameters are
- * checked through CONFIG too.
+ * must read back intact, and clients must be served meanwhile.  That last
+ * point is checked twice: the latency monitor's longest "active-defrag-cycle"
+ * slice stays under MAX_SLICE_MS, and for a client pinging throughout, the
+ * 99.9th percentile of PING times stays under MAX_PING_MS plus the same
+ * percentile over a stretch just before, without defrag (the noise floor).
+ * Why not the slowest PING: on a quiet machine it is under 3 ms, but on a
+ * loaded 2-core runner the scheduler alone adds 20-150 ms now and then,
+ * with or without defrag.  A defrag that blocked the loop the way Redis's
+ * does (25 ms steps) fails the slice check (tried: 27 ms), and the
+ * percentile one too once stalls are more than 0.1% of the PINGs.  The
+ * slowest PING is printed.  The parameters are checked through CONFIG too.
  *
  * Only the jemalloc backend can defragment; on the others (and under ASan,
  * which forces libc) the test checks that "activedefrag yes" is refused
@@ -27,12 +28,20 @@
 #define KEYS 200000
 #define PIPELINE 1000
 #define DEFRAG_DEADLINE_MS 20000
-#define MAX_SLICE_MS 5
-#define MAX_PING_MS 50.0
+#define MAX_SLICE_MS 10
+#define MAX_PING_MS 5.0
+#define MAX_PINGS 4000000
 
 static test_server server;
 static redisContext *redis;
 static unsigned char alive[KEYS];
+static double ping_times[MAX_PINGS];
+
+/* PING times of one stretch: how many, the 99.9th percentile, the slowest. */
+typedef struct ping_summary {
+    long count;
+    double p999, slowest;
+} ping_summary;
 
 static double now_ms(void) {
     struct timespec t;
@@ -151,24 +160,30 @@ static double wait_ratio(const char *field, double bar, bool above, int timeout_
     }
 }
 
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Pings (with an INFO every 100 ms, untimed) until the fragmentation ratio
- * is under 1.1 with no pass running, or for `duration_ms`; returns the ratio
- * and stores the slowest PING in *max_ping_ms. */
-static double ping_for(double duration_ms, double *max_ping_ms, long *pings) {
+ * is under 1.1 with no pass running, or for `duration_ms`; returns the
+ * ratio. */
+static double ping_for(double duration_ms, ping_summary *summary) {
     double deadline = now_ms() + duration_ms, next_check = 0, ratio = 99;
-    *max_ping_ms = 0;
-    *pings = 0;
-    while (now_ms() < deadline) {
+    long count = 0;
+    while (now_ms() < deadline && count < MAX_PINGS) {
         double start = now_ms();
         expect_status(redisCommand(redis, "PING"), "PONG");
-        double took = now_ms() - start;
-        if (took > *max_ping_ms) *max_ping_ms = took;
-        (*pings)++;
+        ping_times[count++] = now_ms() - start;
         if (start < next_check) continue;
         next_check = start + 100;
         ratio = info_field("allocator_frag_ratio");
         if (ratio < 1.1 && info_field("active_defrag_running") == 0) break;
     }
+    qsort(ping_times, (size_t)count, sizeof(double), compare_doubles);
+    summary->count = count;
+    summary->p999 = count ? ping_times[(size_t)(count * 0.999)] : 0;
+    summary->slowest = count ? ping_times[count - 1] : 0;
     return ratio;
 }
 
@@ -218,29 +233,29 @@ static void test_defrag_compacts_while_serving(void **state) {
     assert_true(before > 1.3);
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-ignore-bytes 1mb"), "OK");
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-threshold-lower 5"), "OK");
-    double floor_ping, max_ping;
-    long pings;
-    ping_for(1000, &floor_ping, &pings);
+    ping_summary quiet, busy;
+    ping_for(1000, &quiet);
     expect_status(redisCommand(redis, "CONFIG SET latency-monitor-threshold 1"), "OK");
     expect_status(redisCommand(redis, "CONFIG SET activedefrag yes"), "OK");
     double started = now_ms();
-    double after = ping_for(DEFRAG_DEADLINE_MS, &max_ping, &pings);
+    double after = ping_for(DEFRAG_DEADLINE_MS, &busy);
     double seconds = (now_ms() - started) / 1000;
     redisReply *purge = redisCommand(redis, "MEMORY PURGE");
     freeReplyObject(purge); /* an error if MEMORY is missing: decay then frees the pages */
     double rss_after = wait_ratio("used_memory_rss", rss_before * 0.6, false, 12000);
     double memory_after = info_field("mem_fragmentation_ratio");
     print_message("allocator_frag_ratio %.2f -> %.2f in %.1f s; mem_fragmentation_ratio %.2f -> %.2f; "
-                  "rss %.1f MB -> %.1f MB; %.0f allocations moved; %ld PINGs, slowest %.2f ms (%.2f ms "
-                  "without defrag)\n",
+                  "rss %.1f MB -> %.1f MB; %.0f allocations moved; %ld PINGs: p99.9 %.2f ms, slowest %.2f ms "
+                  "(without defrag: %.2f, %.2f)\n",
                   before, after, seconds, memory_before, memory_after, rss_before / 1048576,
-                  rss_after / 1048576, info_field("active_defrag_hits"), pings, max_ping, floor_ping);
+                  rss_after / 1048576, info_field("active_defrag_hits"), busy.count, busy.p999, busy.slowest,
+                  quiet.p999, quiet.slowest);
     assert_true(after < 1.1);
     assert_true(rss_after < rss_before * 0.6);
     assert_true(info_field("active_defrag_hits") > 0);
     assert_true(info_field("active_defrag_key_hits") > 0);
     assert_true(info_field("active_defrag_misses") > 0);
-    assert_true(max_ping < MAX_PING_MS + floor_ping);
+    assert_true(busy.p999 < MAX_PING_MS + quiet.p999);
     long long slice = longest_slice_ms();
     print_message("longest defrag slice %lld ms\n", slice);
     assert_true(slice < MAX_SLICE_MS);
