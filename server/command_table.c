@@ -36,6 +36,7 @@ extern const command_spec bits_commands[];
 extern const command_spec string_commands[];
 extern const command_spec keyspace_commands[];
 extern const command_spec expire_commands[];
+extern const command_spec memory_commands[];
 
 static const command_spec *const module_commands[] = {
     connection_commands,
@@ -52,6 +53,7 @@ static const command_spec *const module_commands[] = {
     string_commands,
     keyspace_commands,
     expire_commands,
+    memory_commands,
     debug_commands,
     cluster_commands,
 };

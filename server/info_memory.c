@@ -1,10 +1,14 @@
 /* info_memory: the memory INFO section.
  *
- * Two steps: gather_figures() measures everything once (used memory, RSS,
- * allocator statistics, client buffers), then the field table below prints
- * them in Redis 7.0's order.  Completing or changing the section means
- * editing the table (and the figures struct if a new measurement is needed):
- * the list of fields lives in this one place.
+ * Two steps: gather_figures() collects the figures, then the field table
+ * below prints them in Redis 7.0's order.  Completing or changing the
+ * section means editing the table (and the figures struct if a new
+ * measurement is needed): the list of fields lives in this one place.
+ *
+ * used_memory is read live; RSS, the allocator statistics and the
+ * used_memory they are compared with come from the cron's 100 ms sample
+ * (memory_sample.c), so every ratio and _bytes field describes one instant.
+ * The overhead/dataset split and its formula are in memory_sample.c.
  *
  * Fields for subsystems zkv lacks (Lua, functions, replication backlog, AOF,
  * cluster links) are reported as zero.
@@ -14,35 +18,34 @@
 #include "client.h"
 #include "defrag.h"
 #include "info.h"
-#include "keyspace.h"
 #include "lazyfree.h"
+#include "memory.h"
 #include "zmalloc.h"
 
 typedef struct memory_figures {
     unsigned long long used, rss, peak, startup, overhead, dataset, clients;
     unsigned long long allocated, active, resident, system, maxmemory;
+    unsigned long long sampled_used, not_counted;
 } memory_figures;
 
 static memory_figures gather_figures(void) {
     memory_figures f;
     memset(&f, 0, sizeof(f));
+    const memory_sample *s = memory_last_sample();
     f.used = zmalloc_used_memory();
-    f.rss = zmalloc_rss();
+    f.sampled_used = s->used;
+    f.rss = s->rss;
     if (f.used > server.peak_used_memory) server.peak_used_memory = f.used;
     f.peak = server.peak_used_memory;
-    f.startup = server.startup_used_memory;
-    f.clients = client_total_memory();
-    /* Like Redis's dict overhead: the key tables' bucket arrays.  zkv's
-     * entries are the objects themselves (key and value packed), so they
-     * count as dataset. */
-    f.overhead = f.startup + f.clients + keyspace_tables_memory();
-    f.dataset = f.used > f.overhead ? f.used - f.overhead : 0;
-    zmalloc_allocator_stats stats;
-    if (zmalloc_get_allocator_stats(&stats) == 0) {
-        f.allocated = stats.allocated;
-        f.active = stats.active;
-        f.resident = stats.resident;
-    }
+    memory_overhead o = memory_compute_overhead(f.used);
+    f.startup = o.startup;
+    f.clients = o.clients;
+    f.overhead = o.total;
+    f.dataset = o.dataset;
+    f.allocated = s->allocated;
+    f.active = s->active;
+    f.resident = s->resident;
+    f.not_counted = s->client_output;
     f.system = zmalloc_total_system_memory();
     f.maxmemory = server.config.maxmemory;
     return f;
@@ -119,10 +122,10 @@ void info_write_memory(strbuf *out) {
     field_signed(out, "allocator_rss_bytes", difference(f.resident, f.active));
     field_ratio(out, "rss_overhead_ratio", ratio(f.rss, f.resident));
     field_signed(out, "rss_overhead_bytes", difference(f.rss, f.resident));
-    field_ratio(out, "mem_fragmentation_ratio", ratio(f.rss, f.used));
-    field_signed(out, "mem_fragmentation_bytes", difference(f.rss, f.used));
-    strbuf_append_cstring(out, "mem_not_counted_for_evict:0\r\n"
-                               "mem_replication_backlog:0\r\n"
+    field_ratio(out, "mem_fragmentation_ratio", ratio(f.rss, f.sampled_used));
+    field_signed(out, "mem_fragmentation_bytes", difference(f.rss, f.sampled_used));
+    field_bytes(out, "mem_not_counted_for_evict", f.not_counted);
+    strbuf_append_cstring(out, "mem_replication_backlog:0\r\n"
                                "mem_total_replication_buffers:0\r\n"
                                "mem_clients_slaves:0\r\n");
     field_bytes(out, "mem_clients_normal", f.clients);

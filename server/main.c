@@ -23,6 +23,7 @@
 #include "introspection.h"
 #include "keyspace.h"
 #include "log.h"
+#include "memory.h"
 #include "networking.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -124,6 +125,7 @@ int main(int argc, char **argv) {
     introspection_init();
     if (keyspace_init(server.config.databases) != 0) return fatal("Could not create the databases.");
     if (defrag_init() != 0) return fatal("Could not start active defragmentation.");
+    memory_init();
     if (cluster_init(&error) != 0) return fatal(error);
     if (networking_listen(&error) != 0) return fatal(error);
     write_pid_file();

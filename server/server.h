@@ -163,6 +163,9 @@ typedef struct server_config {
     long long maxmemory_clients; /* bytes, or a percentage of maxmemory stored negated */
     int maxmemory_policy;
     int maxmemory_samples;
+    int maxmemory_eviction_tenacity; /* 0..100: eviction time per call (evict.c) */
+    int lfu_log_factor;
+    int lfu_decay_time; /* minutes per counter decrement, 0 = never decay */
     long long slowlog_log_slower_than;
     unsigned long slowlog_max_len;
     int latency_tracking;

@@ -82,6 +82,12 @@ int zmalloc_get_allocator_stats(zmalloc_allocator_stats *stats);
 /* Returns unused dirty pages to the operating system.  0 on success. */
 int zmalloc_purge(void);
 
+/* The allocator's statistics report as text (MEMORY MALLOC-STATS), passed
+ * to `callback` in chunks.  Returns 0 for jemalloc; other backends pass a
+ * one-line "not supported" message and return -1. */
+typedef void zmalloc_text_callback(void *context, const char *text, size_t length);
+int zmalloc_malloc_stats(zmalloc_text_callback *callback, void *context);
+
 /* "jemalloc-5.3.0", "tcmalloc-2.10", "libc": the INFO mem_allocator value. */
 const char *zmalloc_allocator_name(void);
 
@@ -106,5 +112,12 @@ size_t zmalloc_total_system_memory(void);
 int zmalloc_defrag_begin(void);
 int zmalloc_defrag_should_move(void *ptr);
 void *zmalloc_defrag_move(void *ptr);
+
+/* Calls are inlined (see zmalloc_hot.h); the names alone, e.g. taken as
+ * function pointers, still denote the functions declared above. */
+#include "zmalloc_hot.h"
+#define zmalloc_alloc(size) zmalloc_hot_alloc(size)
+#define zmalloc_calloc(size) zmalloc_hot_calloc(size)
+#define zmalloc_free(ptr) zmalloc_hot_free(ptr)
 
 #endif

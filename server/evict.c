@@ -1,0 +1,262 @@
+/* evict: choosing and evicting keys when used memory exceeds maxmemory.
+ *
+ * Approximate LRU/LFU/TTL, as Redis does it: no global ordering of keys is
+ * kept (it would cost memory per key); instead each round samples
+ * maxmemory-samples keys of every database and offers them to a small pool
+ * of the best candidates seen so far (EVICT_POOL_SIZE entries, sorted by
+ * score, higher = evict first).  The best entry of the pool is evicted.  The
+ * pool carries good candidates from one round to the next, which is what
+ * makes a handful of samples approximate true LRU well.
+ *
+ * Scores: LRU = idle time (the object's 24-bit clock, 1 s resolution);
+ * LFU = 255 - the decayed logarithmic counter (same clock bits); TTL =
+ * the inverse of the expire time, so the nearest expiry goes first.  The
+ * random policies skip the pool and take a random key of the next
+ * database in turn.  volatile-* policies only consider keys with a TTL.
+ *
+ * The pool holds key copies, not object pointers: any write can move or
+ * free an object, so a candidate is looked up again before eviction and
+ * dropped if it vanished (or lost its TTL, under volatile-*).
+ *
+ * Bounded work.  evict_perform stops after a time limit derived from
+ * maxmemory-eviction-tenacity (10 -> 500 us; 100 -> no limit).  If memory
+ * is still over the limit it arms a zero-delay timer that resumes on the
+ * next loop iteration, and lets the current command run (EVICT_RUNNING):
+ * the loop keeps serving reads while a large excess is worked off.  Values
+ * that are expensive to free go to the lazy-free thread.
+ */
+#include "evict.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "command.h"
+#include "db.h"
+#include "keyspace.h"
+#include "memory.h"
+#include "server.h"
+#include "zmalloc.h"
+
+#define EVICT_POOL_SIZE 16
+#define EVICT_SAMPLE_MAX 64   /* maxmemory-samples' upper bound */
+#define EVICT_CHECK_EVERY 16  /* keys evicted between two clock reads */
+#define EVICT_REFILL_TRIES 8  /* pool refills per key before giving up */
+
+typedef struct evict_candidate {
+    unsigned long long score; /* higher = better to evict */
+    int db;
+    size_t key_length;
+    char *key; /* zmalloc'd copy; NULL for an empty entry */
+} evict_candidate;
+
+/* Sorted by ascending score: the best candidate is the last used entry. */
+static evict_candidate evict_pool[EVICT_POOL_SIZE];
+static int evict_pool_used;
+static int evict_next_random_db;
+static struct event *evict_resume_event;
+
+/* ---------------------------------------------------------------- policy */
+
+static bool evict_policy_volatile(int policy) {
+    return policy == MAXMEMORY_VOLATILE_LRU || policy == MAXMEMORY_VOLATILE_LFU ||
+           policy == MAXMEMORY_VOLATILE_RANDOM || policy == MAXMEMORY_VOLATILE_TTL;
+}
+
+static bool evict_policy_random(int policy) {
+    return policy == MAXMEMORY_ALLKEYS_RANDOM || policy == MAXMEMORY_VOLATILE_RANDOM;
+}
+
+static unsigned long long evict_score(const object *o, int policy) {
+    switch (policy) {
+    case MAXMEMORY_ALLKEYS_LFU:
+    case MAXMEMORY_VOLATILE_LFU: return 255 - (unsigned long long)db_object_frequency(o);
+    case MAXMEMORY_VOLATILE_TTL: return ULLONG_MAX - (unsigned long long)object_expire(o);
+    default: return (unsigned long long)db_object_idle_ms(o);
+    }
+}
+
+/* Microseconds one evict_perform may spend (0 = unlimited). */
+static long long evict_time_limit_us(void) {
+    int tenacity = server.config.maxmemory_eviction_tenacity;
+    if (tenacity >= 100) return 0;
+    if (tenacity <= 10) return 50LL * (tenacity > 0 ? tenacity : 1);
+    return (long long)(500.0 * pow(1.15, tenacity - 10));
+}
+
+/* ---------------------------------------------------------------- pool */
+
+static void evict_pool_remove(int index) {
+    zmalloc_free(evict_pool[index].key);
+    memmove(&evict_pool[index], &evict_pool[index + 1],
+            (size_t)(evict_pool_used - index - 1) * sizeof(evict_candidate));
+    evict_pool_used--;
+    evict_pool[evict_pool_used].key = NULL;
+}
+
+static bool evict_pool_contains(int db_index, const char *key, size_t length) {
+    for (int i = 0; i < evict_pool_used; i++)
+        if (evict_pool[i].db == db_index && evict_pool[i].key_length == length &&
+            memcmp(evict_pool[i].key, key, length) == 0)
+            return true;
+    return false;
+}
+
+/* Inserts keeping the order; when full, a better candidate pushes out the
+ * worst one. */
+static void evict_pool_offer(int db_index, const object *o, unsigned long long score) {
+    size_t length;
+    const char *key = object_key(o, &length);
+    if (evict_pool_used == EVICT_POOL_SIZE && score <= evict_pool[0].score) return;
+    if (evict_pool_contains(db_index, key, length)) return;
+    if (evict_pool_used == EVICT_POOL_SIZE) evict_pool_remove(0);
+    int at = 0;
+    while (at < evict_pool_used && evict_pool[at].score < score) at++;
+    memmove(&evict_pool[at + 1], &evict_pool[at], (size_t)(evict_pool_used - at) * sizeof(evict_candidate));
+    char *copy = zmalloc_alloc(length ? length : 1);
+    memcpy(copy, key, length);
+    evict_pool[at] = (evict_candidate){score, db_index, length, copy};
+    evict_pool_used++;
+}
+
+/* Samples every database once; returns how many keys were eligible. */
+static size_t evict_pool_refill(int policy) {
+    void *entries[EVICT_SAMPLE_MAX];
+    size_t wanted = (size_t)server.config.maxmemory_samples, eligible = 0;
+    if (wanted > EVICT_SAMPLE_MAX) wanted = EVICT_SAMPLE_MAX;
+    bool only_volatile = evict_policy_volatile(policy);
+    for (int i = 0; i < keyspace_database_count(); i++) {
+        db *d = keyspace_db(i);
+        if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
+        size_t count = table_sample(d->keys, entries, wanted);
+        for (size_t j = 0; j < count; j++) {
+            object *o = entries[j];
+            if (only_volatile && !object_has_expire(o)) continue;
+            eligible++;
+            evict_pool_offer(i, o, evict_score(o, policy));
+        }
+    }
+    return eligible;
+}
+
+/* ---------------------------------------------------------------- choice */
+
+/* Takes the best pool entry that still exists; true with *db_index and the
+ * key copy (caller frees) when one was found. */
+static bool evict_pool_pop(int policy, int *db_index, char **key, size_t *length) {
+    while (evict_pool_used > 0) {
+        evict_candidate best = evict_pool[evict_pool_used - 1];
+        evict_pool_used--;
+        evict_pool[evict_pool_used].key = NULL;
+        object *o = db_lookup(keyspace_db(best.db), best.key, best.key_length,
+                              DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE);
+        if (o != NULL && (!evict_policy_volatile(policy) || object_has_expire(o))) {
+            *db_index = best.db;
+            *key = best.key;
+            *length = best.key_length;
+            return true;
+        }
+        zmalloc_free(best.key);
+    }
+    return false;
+}
+
+/* A random key (with a TTL under volatile-random), databases in turn. */
+static bool evict_pick_random(int policy, int *db_index, char **key, size_t *length) {
+    bool only_volatile = evict_policy_volatile(policy);
+    for (int tried = 0; tried < keyspace_database_count(); tried++) {
+        int i = evict_next_random_db++ % keyspace_database_count();
+        db *d = keyspace_db(i);
+        if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
+        void *entries[EVICT_POOL_SIZE];
+        size_t count = table_sample(d->keys, entries, only_volatile ? EVICT_POOL_SIZE : 1);
+        for (size_t j = 0; j < count; j++) {
+            if (only_volatile && !object_has_expire(entries[j])) continue;
+            const char *found = object_key(entries[j], length);
+            *key = zmalloc_alloc(*length ? *length : 1);
+            memcpy(*key, found, *length);
+            *db_index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool evict_choose(int policy, int *db_index, char **key, size_t *length) {
+    if (evict_policy_random(policy)) return evict_pick_random(policy, db_index, key, length);
+    for (int round = 0; round < EVICT_REFILL_TRIES; round++) {
+        if (evict_pool_refill(policy) == 0 && evict_pool_used == 0) return false;
+        if (evict_pool_pop(policy, db_index, key, length)) return true;
+    }
+    return false;
+}
+
+/* Evicts one key; false when no key is eligible. */
+static bool evict_one(int policy) {
+    int db_index;
+    char *key;
+    size_t length;
+    if (!evict_choose(policy, &db_index, &key, &length)) return false;
+    db_delete(keyspace_db(db_index), key, length, true);
+    zmalloc_free(key);
+    server.stats.evicted_keys++;
+    return true;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+size_t evict_counted_memory(void) {
+    size_t used = zmalloc_used_memory(), output = memory_last_sample()->client_output;
+    return used > output ? used - output : 0;
+}
+
+static bool evict_over_limit(void) {
+    return server.config.maxmemory != 0 && evict_counted_memory() > server.config.maxmemory;
+}
+
+static void evict_schedule_resume(void) {
+    static const struct timeval now = {0, 0};
+    if (evict_resume_event && !event_pending(evict_resume_event, EV_TIMEOUT, NULL))
+        event_add(evict_resume_event, &now);
+}
+
+enum evict_result evict_perform(void) {
+    if (!evict_over_limit()) return EVICT_OK;
+    int policy = server.config.maxmemory_policy;
+    if (policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
+    long long limit_us = evict_time_limit_us();
+    uint64_t start = server_monotonic_us();
+    for (long evicted = 0; evict_over_limit(); evicted++) {
+        if (!evict_one(policy)) return EVICT_FAIL;
+        if (limit_us && evicted % EVICT_CHECK_EVERY == EVICT_CHECK_EVERY - 1 &&
+            (long long)(server_monotonic_us() - start) > limit_us) {
+            evict_schedule_resume();
+            return EVICT_RUNNING;
+        }
+    }
+    return EVICT_OK;
+}
+
+static void evict_resume(evutil_socket_t fd, short events, void *argument) {
+    (void)fd;
+    (void)events;
+    (void)argument;
+    evict_perform();
+}
+
+/* The dispatch guard: nonzero refuses the denyoom command with -OOM. */
+static int evict_memory_check(void) {
+    return evict_perform() == EVICT_FAIL;
+}
+
+static void evict_cron(void) {
+    if (server.config.maxmemory) evict_perform();
+}
+
+void evict_init(void) {
+    if (server.base) evict_resume_event = event_new(server.base, -1, 0, evict_resume, NULL);
+    dispatch_set_memory_check(evict_memory_check);
+    server_add_cron_job(evict_cron);
+}

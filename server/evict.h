@@ -1,0 +1,29 @@
+/* evict: the maxmemory ceiling.
+ *
+ * Before a command that may grow memory (denyoom) runs while maxmemory is
+ * set, and on every cron tick, used memory not counting client output
+ * buffers is brought back under maxmemory by evicting keys chosen by
+ * maxmemory-policy.  The work per call is bounded in time (by
+ * maxmemory-eviction-tenacity); what is left continues from a timer on the
+ * next loop iteration, so evicting millions of keys never stalls the loop.
+ */
+#ifndef ZKV_EVICT_H
+#define ZKV_EVICT_H
+
+#include <stddef.h>
+
+enum evict_result {
+    EVICT_OK,      /* under the limit (or no limit) */
+    EVICT_RUNNING, /* over, keys are still being evicted in the background */
+    EVICT_FAIL     /* over, and nothing can be evicted (-OOM) */
+};
+
+/* Installs the dispatch guard and the cron job. */
+void evict_init(void);
+/* Evicts within the time budget until memory is under the limit. */
+enum evict_result evict_perform(void);
+/* Bytes counted against maxmemory (used_memory minus what is not counted:
+ * client output buffers). */
+size_t evict_counted_memory(void);
+
+#endif

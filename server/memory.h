@@ -1,0 +1,50 @@
+/* memory: what zkv's memory is made of (INFO memory, MEMORY STATS and
+ * DOCTOR) and the maxmemory ceiling (evict.c).
+ *
+ * Process-wide figures that cost a system call or an allocator query (RSS,
+ * allocator statistics) are sampled together with used_memory every 100 ms
+ * by the cron, as Redis does, so every ratio is computed from one
+ * consistent sample; used_memory itself is always read live.
+ */
+#ifndef ZKV_MEMORY_H
+#define ZKV_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MEMORY_SAMPLE_PERIOD_MS 100
+
+typedef struct memory_sample {
+    size_t used;      /* used_memory when the sample was taken */
+    size_t rss;
+    size_t allocated; /* allocator statistics, or Redis's stand-ins */
+    size_t active;
+    size_t resident;
+    bool allocator_has_stats; /* false: the three above are stand-ins */
+    size_t client_output; /* client output buffers: not counted for eviction */
+} memory_sample;
+
+/* What used_memory is made of.  See memory_sample.c for the formula. */
+typedef struct memory_overhead {
+    size_t startup;
+    size_t clients;       /* query and output buffers, client structs */
+    size_t tables;        /* bucket arrays and overflow buckets */
+    size_t key_headers;   /* per-key metadata inside the objects */
+    size_t total;
+    size_t dataset;       /* used - total (0 if negative) */
+    long long keys;
+} memory_overhead;
+
+/* Takes a first sample, registers the sampling cron job and starts the
+ * eviction module (evict_init). */
+void memory_init(void);
+/* The latest sample (taken at most MEMORY_SAMPLE_PERIOD_MS ago). */
+const memory_sample *memory_last_sample(void);
+/* Takes a sample now. */
+void memory_take_sample(void);
+/* The breakdown of `used` bytes. */
+memory_overhead memory_compute_overhead(size_t used);
+/* Bytes of per-key metadata each object carries (type, flags, clock). */
+#define MEMORY_KEY_HEADER_BYTES 5
+
+#endif
