@@ -14,6 +14,7 @@
 
 #include "command.h"
 #include "db.h"
+#include "defrag.h"
 #include "info.h"
 #include "keyspace.h"
 #include "keyspace_command.h"
@@ -221,7 +222,7 @@ static void memory_doctor_report(strbuf *out) {
                       zmalloc_allocator_name());
     }
     if (found == 0) strbuf_append_cstring(out, "No memory problem found.\n\n");
-    strbuf_append_cstring(out, "Active defragmentation is not running.\n");
+    defrag_doctor_report(out);
 }
 
 static void memory_doctor_command(client *c) {

@@ -12,7 +12,8 @@
  * with or without defrag.  A defrag that blocked the loop the way Redis's
  * does (25 ms steps) fails the slice check (tried: 27 ms), and the
  * percentile one too once stalls are more than 0.1% of the PINGs.  The
- * slowest PING is printed.  The parameters are checked through CONFIG too.
+ * slowest PING is printed.  The parameters are checked through CONFIG, and
+ * MEMORY DOCTOR's advice to enable defrag while memory is fragmented.
  *
  * Only the jemalloc backend can defragment; on the others (and under ASan,
  * which forces libc) the test checks that "activedefrag yes" is refused
@@ -231,6 +232,10 @@ static void test_defrag_compacts_while_serving(void **state) {
     double rss_before = info_field("used_memory_rss");
     double memory_before = info_field("mem_fragmentation_ratio");
     assert_true(before > 1.3);
+    redisReply *doctor = redisCommand(redis, "MEMORY DOCTOR");
+    expect_reply_type(doctor, REDIS_REPLY_STRING);
+    assert_non_null(strstr(doctor->str, "'CONFIG SET activedefrag yes'"));
+    freeReplyObject(doctor);
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-ignore-bytes 1mb"), "OK");
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-threshold-lower 5"), "OK");
     ping_summary quiet, busy;
