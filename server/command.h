@@ -202,10 +202,10 @@ void dispatch_process_command(client *c);
  * slowlog, latency).  Used by dispatch and EXEC. */
 void dispatch_call(client *c, command *cmd);
 
-/* The maxmemory guard (memory/eviction module): called before a command
- * flagged denyoom runs while maxmemory is set; it may evict, and returns
- * nonzero when memory is still over the limit, which refuses the command
- * with "-OOM command not allowed when used memory > 'maxmemory'.". */
+/* The maxmemory guard (memory/eviction module): called before every command
+ * while maxmemory is set; it may evict, and returns nonzero when memory is
+ * still over the limit, which refuses a command flagged denyoom with
+ * "-OOM command not allowed when used memory > 'maxmemory'.". */
 typedef int dispatch_memory_check(void);
 void dispatch_set_memory_check(dispatch_memory_check *check);
 

@@ -230,7 +230,8 @@ static void process(client *c) {
         reject(c, cmd, cluster_refusal);
         return;
     }
-    if (memory_check && server.config.maxmemory && (cmd->spec->flags & COMMAND_DENYOOM) && memory_check()) {
+    /* As Redis: evict before every command, refuse only those that may grow memory. */
+    if (memory_check && server.config.maxmemory && memory_check() && (cmd->spec->flags & COMMAND_DENYOOM)) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }
