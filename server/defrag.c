@@ -15,6 +15,7 @@
 #include "config.h"
 #include "keyspace.h"
 #include "latency.h"
+#include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -100,14 +101,15 @@ static bool defrag_walk(uint64_t deadline_us) {
 
 /* ---------------------------------------------------------------- pacing */
 
-/* The CPU percent fragmentation calls for, 0 when below the thresholds. */
+/* The CPU percent fragmentation calls for, 0 when below the thresholds.
+ * Reads the cron's 100 ms allocator sample, as INFO does, rather than
+ * refreshing jemalloc's statistics once more per tick. */
 static int defrag_wanted_percent(void) {
-    zmalloc_allocator_stats stats;
-    if (zmalloc_get_allocator_stats(&stats) != 0 || stats.allocated == 0 || stats.active <= stats.allocated)
-        return 0;
-    double fragmentation = ((double)stats.active / (double)stats.allocated - 1.0) * 100.0;
+    const memory_sample *stats = memory_last_sample();
+    if (!stats->allocator_has_stats || stats->allocated == 0 || stats->active <= stats->allocated) return 0;
+    double fragmentation = ((double)stats->active / (double)stats->allocated - 1.0) * 100.0;
     const defrag_config *c = &defrag_settings;
-    if (fragmentation < c->threshold_lower || stats.active - stats.allocated < c->ignore_bytes) return 0;
+    if (fragmentation < c->threshold_lower || stats->active - stats->allocated < c->ignore_bytes) return 0;
     if (fragmentation >= c->threshold_upper || c->threshold_upper <= c->threshold_lower) return c->cycle_max;
     double share = (fragmentation - c->threshold_lower) / (c->threshold_upper - c->threshold_lower);
     int percent = c->cycle_min + (int)(share * (c->cycle_max - c->cycle_min));

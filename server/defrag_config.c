@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "defrag.h"
+#include "memory.h"
 #include "zmalloc.h"
 
 /* Fragmentation above which the doctor speaks: the same 1.1 and 10 MB as its
@@ -50,11 +51,10 @@ void defrag_config_format_enabled(const config_parameter *parameter, strbuf *out
 
 /* True when fragmentation is worth a word: over both doctor limits. */
 static bool defrag_doctor_fragmented(double *ratio) {
-    zmalloc_allocator_stats stats;
-    if (zmalloc_get_allocator_stats(&stats) != 0 || stats.allocated == 0 || stats.active <= stats.allocated)
-        return false;
-    *ratio = (double)stats.active / (double)stats.allocated;
-    return *ratio > DEFRAG_DOCTOR_RATIO && stats.active - stats.allocated > DEFRAG_DOCTOR_BYTES;
+    const memory_sample *stats = memory_last_sample();
+    if (!stats->allocator_has_stats || stats->allocated == 0 || stats->active <= stats->allocated) return false;
+    *ratio = (double)stats->active / (double)stats->allocated;
+    return *ratio > DEFRAG_DOCTOR_RATIO && stats->active - stats->allocated > DEFRAG_DOCTOR_BYTES;
 }
 
 void defrag_doctor_report(strbuf *out) {
