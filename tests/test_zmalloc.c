@@ -45,6 +45,33 @@ static int has_pattern(const unsigned char *bytes, size_t length, unsigned seed)
     return 1;
 }
 
+/* zmalloc.h inlines calls to zmalloc_alloc, zmalloc_calloc and zmalloc_free,
+ * while the names taken as function pointers (as libevent's hooks are) are
+ * the out-of-line functions: blocks must move between the two freely and
+ * count the same. */
+static void test_inline_calls_and_function_pointers_count_alike(void **state) {
+    (void)state;
+    void *(*alloc_function)(size_t) = zmalloc_alloc;
+    void *(*calloc_function)(size_t) = zmalloc_calloc;
+    void (*free_function)(void *) = zmalloc_free;
+    size_t start = zmalloc_used_memory();
+    for (size_t size = 0; size < 600; size += 37) {
+        void *inline_block = zmalloc_alloc(size);
+        void *pointer_block = alloc_function(size);
+        void *zeroed_block = calloc_function(size);
+        assert_int_equal(zmalloc_used_memory() - start,
+                         expected_counted_size(inline_block, size) +
+                             expected_counted_size(pointer_block, size) +
+                             expected_counted_size(zeroed_block, size));
+        free_function(inline_block);
+        zmalloc_free(pointer_block);
+        zmalloc_free(zeroed_block);
+        assert_int_equal(zmalloc_used_memory(), start);
+    }
+    free_function(NULL);
+    assert_int_equal(zmalloc_used_memory(), start);
+}
+
 static void test_alloc_free_restores_count(void **state) {
     (void)state;
     static const size_t sizes[] = {0, 1, 7, 8, 9, 16, 24, 100, 4096, 65536, 1 << 20, (8 << 20) + 3};
@@ -278,6 +305,7 @@ static void test_default_handler_logs_and_aborts(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_free_restores_count),
+        cmocka_unit_test(test_inline_calls_and_function_pointers_count_alike),
         cmocka_unit_test(test_calloc_zeroes_and_counts),
         cmocka_unit_test(test_realloc_grow_shrink_zero_null),
         cmocka_unit_test(test_many_live_blocks_sum_exactly),

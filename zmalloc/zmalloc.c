@@ -12,7 +12,9 @@
  *     and pointer zkv stores, but not for 16-byte types such as long double.
  *
  * The try variants share one implementation with the failing ones; the only
- * difference is whether a NULL reaches the out-of-memory handler.
+ * difference is whether a NULL reaches the out-of-memory handler.  The fast
+ * path itself (allocate, count, free) lives in zmalloc_hot.h so callers
+ * inline it; the out-of-line functions here are that same code.
  */
 #include "zmalloc.h"
 
@@ -25,6 +27,7 @@
 #include "zmalloc_backend.h"
 #include "zmalloc_block.h"
 #include "zmalloc_counter.h"
+#include "zmalloc_hot.h"
 
 /* ------------------------------------------------------ out-of-memory path */
 
@@ -42,43 +45,12 @@ void zmalloc_set_oom_handler(zmalloc_oom_handler handler) {
 
 /* The handler must not return; if a custom one does anyway, aborting keeps
  * the promise that the non-try functions never return NULL. */
-static void zmalloc_out_of_memory(size_t requested_size) {
+void zmalloc_out_of_memory(size_t requested_size) {
     atomic_load(&oom_handler)(requested_size);
     abort();
 }
 
 /* ------------------------------------------------------------ allocation */
-
-/* Inlined into each entry point: the hot path is then one call deep. */
-#define ZMALLOC_HOT static inline __attribute__((always_inline))
-
-#if ZMALLOC_SIZE_HEADER_BYTES
-ZMALLOC_HOT void *zmalloc_allocate(size_t size, int zeroed) {
-    if (size > SIZE_MAX - ZMALLOC_SIZE_HEADER_BYTES) return NULL;
-    size_t block_size = size + ZMALLOC_SIZE_HEADER_BYTES;
-    void *block = zeroed ? zmalloc_backend_calloc(block_size) : zmalloc_backend_malloc(block_size);
-    if (!block) return NULL;
-    zmalloc_counter_add(block_size);
-    return zmalloc_block_to_pointer(block, size);
-}
-
-void zmalloc_free(void *pointer) {
-    if (!pointer) return;
-    zmalloc_counter_subtract(zmalloc_pointer_counted_size(pointer));
-    zmalloc_backend_free(zmalloc_pointer_to_block(pointer));
-}
-#else
-ZMALLOC_HOT void *zmalloc_allocate(size_t size, int zeroed) {
-    zmalloc_backend_allocation allocation = zmalloc_backend_allocate_counted(size, zeroed);
-    if (allocation.block) zmalloc_counter_add(allocation.usable);
-    return allocation.block;
-}
-
-void zmalloc_free(void *pointer) {
-    if (!pointer) return;
-    zmalloc_counter_subtract(zmalloc_backend_free_counted(pointer));
-}
-#endif
 
 /* Resizes a live block; on failure the old block is left as it was. */
 static void *zmalloc_resize(void *pointer, size_t size) {
@@ -93,11 +65,11 @@ static void *zmalloc_resize(void *pointer, size_t size) {
 }
 
 void *zmalloc_try_alloc(size_t size) {
-    return zmalloc_allocate(size, 0);
+    return zmalloc_hot_allocate(size, 0);
 }
 
 void *zmalloc_try_calloc(size_t size) {
-    return zmalloc_allocate(size, 1);
+    return zmalloc_hot_allocate(size, 1);
 }
 
 void *zmalloc_try_realloc(void *pointer, size_t size) {
@@ -109,16 +81,17 @@ void *zmalloc_try_realloc(void *pointer, size_t size) {
     return zmalloc_resize(pointer, size);
 }
 
-void *zmalloc_alloc(size_t size) {
-    void *pointer = zmalloc_allocate(size, 0);
-    if (!pointer) zmalloc_out_of_memory(size);
-    return pointer;
+/* Parenthesised names: zmalloc.h makes the bare calls macros. */
+void *(zmalloc_alloc)(size_t size) {
+    return zmalloc_hot_alloc(size);
 }
 
-void *zmalloc_calloc(size_t size) {
-    void *pointer = zmalloc_allocate(size, 1);
-    if (!pointer) zmalloc_out_of_memory(size);
-    return pointer;
+void *(zmalloc_calloc)(size_t size) {
+    return zmalloc_hot_calloc(size);
+}
+
+void (zmalloc_free)(void *pointer) {
+    zmalloc_hot_free(pointer);
 }
 
 void *zmalloc_realloc(void *pointer, size_t size) {

@@ -113,4 +113,11 @@ int zmalloc_defrag_begin(void);
 int zmalloc_defrag_should_move(void *ptr);
 void *zmalloc_defrag_move(void *ptr);
 
+/* Calls are inlined (see zmalloc_hot.h); the names alone, e.g. taken as
+ * function pointers, still denote the functions declared above. */
+#include "zmalloc_hot.h"
+#define zmalloc_alloc(size) zmalloc_hot_alloc(size)
+#define zmalloc_calloc(size) zmalloc_hot_calloc(size)
+#define zmalloc_free(ptr) zmalloc_hot_free(ptr)
+
 #endif

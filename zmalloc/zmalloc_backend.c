@@ -1,9 +1,11 @@
 /* zmalloc_backend: the rarely taken paths of the backend primitives.
  *
- * jemalloc: a thread's first counted allocation or free asks jemalloc for the
- * addresses of the thread's byte totals (see zmalloc_backend.h).  If jemalloc
- * was built without statistics it has no such totals; zmalloc then falls back
- * to asking the size of each block, slower but as exact.
+ * jemalloc: a thread's first counted allocation or free registers its
+ * used_memory slot, then asks jemalloc for the addresses of the thread's
+ * byte totals (see zmalloc_backend.h).  Without them (jemalloc built
+ * without statistics, or a thread whose slot has already retired at exit)
+ * zmalloc asks the size of each block instead and counts through the
+ * checked counter path: slower, but as exact.
  */
 #include "zmalloc_backend.h"
 
@@ -13,9 +15,10 @@
 _Thread_local zmalloc_jemalloc_thread_totals zmalloc_jemalloc_totals;
 static atomic_int jemalloc_totals_unavailable;
 
-/* Returns 1 once the calling thread's totals are known. */
-static int zmalloc_jemalloc_fetch_totals(void) {
+/* Returns 1 once the calling thread may take the fast path. */
+static int zmalloc_jemalloc_start_thread(void) {
     if (atomic_load_explicit(&jemalloc_totals_unavailable, memory_order_relaxed)) return 0;
+    if (!zmalloc_counter_thread_registered()) return 0;
     uint64_t *allocated, *deallocated;
     size_t length = sizeof(allocated);
     if (mallctl("thread.allocatedp", &allocated, &length, NULL, 0) != 0 ||
@@ -28,18 +31,25 @@ static int zmalloc_jemalloc_fetch_totals(void) {
     return 1;
 }
 
-zmalloc_backend_allocation zmalloc_jemalloc_allocate_slow(size_t size, int zeroed) {
-    if (zmalloc_jemalloc_fetch_totals()) return zmalloc_backend_allocate_counted(size, zeroed);
-    zmalloc_backend_allocation allocation;
-    allocation.block = zeroed ? calloc(1, size) : malloc(size);
-    allocation.usable = allocation.block ? malloc_usable_size(allocation.block) : 0;
-    return allocation;
+void *zmalloc_jemalloc_allocate_slow(size_t size, int zeroed) {
+    if (zmalloc_jemalloc_start_thread()) return zmalloc_backend_allocate_counted(size, zeroed);
+    void *block = zeroed ? calloc(1, size) : malloc(size);
+    if (block) zmalloc_counter_add(malloc_usable_size(block));
+    return block;
 }
 
-size_t zmalloc_jemalloc_free_slow(void *block) {
-    if (zmalloc_jemalloc_fetch_totals()) return zmalloc_backend_free_counted(block);
-    size_t usable = malloc_usable_size(block);
+void zmalloc_jemalloc_free_slow(void *block) {
+    if (!block) return;
+    if (zmalloc_jemalloc_start_thread()) {
+        zmalloc_backend_free_counted(block);
+        return;
+    }
+    zmalloc_counter_subtract(malloc_usable_size(block));
     free(block);
-    return usable;
+}
+
+void zmalloc_jemalloc_thread_retired(void) {
+    zmalloc_jemalloc_totals.allocated = NULL;
+    zmalloc_jemalloc_totals.deallocated = NULL;
 }
 #endif

@@ -13,6 +13,10 @@
  * requested size (forced by ZMALLOC_FORCE_SIZE_HEADER, or needed because the
  * allocator cannot report sizes), else 0.
  *
+ * The counted primitives allocate or free and update the calling thread's
+ * used_memory slot together, so that a backend can let its own per-thread
+ * test stand for the counter's (jemalloc does, below).
+ *
  * Internal to zmalloc/: not part of the public API.
  */
 #ifndef ZKV_ZMALLOC_BACKEND_H
@@ -21,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "zmalloc_counter.h"
 
 #if defined(ZMALLOC_BACKEND_JEMALLOC)
 #include <jemalloc/jemalloc.h>
@@ -46,31 +52,37 @@
 #define ZMALLOC_SIZE_HEADER_BYTES 0
 #endif
 
-typedef struct zmalloc_backend_allocation {
-    void *block;
-    size_t usable; /* meaningful only when block is not NULL */
-} zmalloc_backend_allocation;
-
 #if defined(ZMALLOC_BACKEND_JEMALLOC)
 /* jemalloc keeps, per thread, the total bytes (usable sizes) it ever handed
  * out and took back, and publishes pointers to both ("thread.allocatedp",
  * "thread.deallocatedp", present when jemalloc has statistics, as Debian's
  * does).  Reading the total before and after a malloc or free gives the
  * block's usable size with two loads from a cache line jemalloc has just
- * written, instead of malloc_usable_size's page-map lookup: measured here,
- * that took zmalloc from 1.55x to 1.1-1.3x the cost of a bare malloc+free
- * (see bench/zmalloc_bench.c).  Only the calling thread moves its totals,
- * so the difference is exactly this block's.  The loads are volatile because
- * compilers assume malloc and free change no memory the caller can see.
- * NULL until the thread's first call fills them in. */
+ * written, instead of malloc_usable_size's page-map lookup (1.55x the cost
+ * of a bare malloc+free against 1.1-1.3x when first measured, see
+ * bench/zmalloc_bench.c).  Only
+ * the calling thread moves its totals, so the difference is exactly this
+ * block's.  The loads are volatile because compilers assume malloc and free
+ * change no memory the caller can see.
+ *
+ * The pointers are also the thread's licence to count without checks: they
+ * are filled in only once the thread's used_memory slot is registered, and
+ * cleared (zmalloc_jemalloc_thread_retired) when the slot retires, so the
+ * fast path tests one pointer instead of the pointer and the slot's state.
+ * NULL until the thread's first call, and after retirement.  Initial-exec
+ * TLS: zkv is an executable, and the address is then one %fs offset. */
 typedef struct zmalloc_jemalloc_thread_totals {
     const volatile uint64_t *allocated;
     const volatile uint64_t *deallocated;
 } zmalloc_jemalloc_thread_totals;
-extern _Thread_local zmalloc_jemalloc_thread_totals zmalloc_jemalloc_totals;
+extern _Thread_local zmalloc_jemalloc_thread_totals zmalloc_jemalloc_totals
+    __attribute__((tls_model("initial-exec")));
 
-zmalloc_backend_allocation zmalloc_jemalloc_allocate_slow(size_t size, int zeroed);
-size_t zmalloc_jemalloc_free_slow(void *block);
+/* Slow paths of the counted primitives below: same contract. */
+void *zmalloc_jemalloc_allocate_slow(size_t size, int zeroed);
+void zmalloc_jemalloc_free_slow(void *block);
+/* Called by the counter when the thread's slot retires. */
+void zmalloc_jemalloc_thread_retired(void);
 #endif
 
 static inline void *zmalloc_backend_malloc(size_t size) {
@@ -114,42 +126,45 @@ static inline size_t zmalloc_backend_usable_size(void *block) {
 #endif
 }
 
-/* Allocates and reports the block's usable size; the pair comes back in two
- * registers. */
-static inline zmalloc_backend_allocation zmalloc_backend_allocate_counted(size_t size, int zeroed) {
-    zmalloc_backend_allocation allocation;
+/* Allocates a block (NULL on failure) and counts its usable size in the
+ * calling thread's used_memory slot. */
+static inline void *zmalloc_backend_allocate_counted(size_t size, int zeroed) {
 #if defined(ZMALLOC_BACKEND_JEMALLOC)
     const volatile uint64_t *allocated = zmalloc_jemalloc_totals.allocated;
     if (__builtin_expect(allocated == NULL, 0)) return zmalloc_jemalloc_allocate_slow(size, zeroed);
     uint64_t before = *allocated;
-    allocation.block = zeroed ? calloc(1, size) : malloc(size);
-    allocation.usable = (size_t)(*allocated - before);
-#elif defined(ZMALLOC_BACKEND_TCMALLOC)
+    void *block = zeroed ? calloc(1, size) : malloc(size);
+    /* A failed allocation moves the total by 0: no branch needed. */
+    zmalloc_counter_add_registered((size_t)(*allocated - before));
+    return block;
+#else
+    void *block = zeroed ? zmalloc_backend_calloc(size) : zmalloc_backend_malloc(size);
+#if defined(ZMALLOC_BACKEND_TCMALLOC)
     /* tc_nallocx is arithmetic on the size classes; tc_malloc_size would
      * look the block up in the page map. */
-    allocation.block = zeroed ? tc_calloc(1, size) : tc_malloc(size);
-    allocation.usable = tc_nallocx(size, 0);
+    if (block) zmalloc_counter_add(tc_nallocx(size, 0));
 #else
-    allocation.block = zeroed ? zmalloc_backend_calloc(size) : zmalloc_backend_malloc(size);
-    allocation.usable = allocation.block ? zmalloc_backend_usable_size(allocation.block) : 0;
+    if (block) zmalloc_counter_add(zmalloc_backend_usable_size(block));
 #endif
-    return allocation;
+    return block;
+#endif
 }
 
-/* Frees the block and returns its usable size. */
-static inline size_t zmalloc_backend_free_counted(void *block) {
+/* Frees a block and uncounts its usable size; on jemalloc, NULL is allowed
+ * (see zmalloc_hot_free). */
+static inline void zmalloc_backend_free_counted(void *block) {
 #if defined(ZMALLOC_BACKEND_JEMALLOC)
     const volatile uint64_t *deallocated = zmalloc_jemalloc_totals.deallocated;
-    if (__builtin_expect(deallocated != NULL, 1)) {
-        uint64_t before = *deallocated;
-        free(block);
-        return (size_t)(*deallocated - before);
+    if (__builtin_expect(deallocated == NULL, 0)) {
+        zmalloc_jemalloc_free_slow(block);
+        return;
     }
-    return zmalloc_jemalloc_free_slow(block);
+    uint64_t before = *deallocated;
+    free(block);
+    zmalloc_counter_add_registered((size_t)(before - *deallocated));
 #else
-    size_t usable = zmalloc_backend_usable_size(block);
+    zmalloc_counter_subtract(zmalloc_backend_usable_size(block));
     zmalloc_backend_free(block);
-    return usable;
 #endif
 }
 #endif

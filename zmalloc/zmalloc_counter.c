@@ -17,6 +17,8 @@
 
 #include <pthread.h>
 
+#include "zmalloc_backend.h"
+
 _Thread_local zmalloc_counter_slot zmalloc_counter_thread_slot;
 
 static pthread_mutex_t counter_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +52,9 @@ static void zmalloc_counter_retire(void *slot_pointer) {
     slot->previous = slot->next = NULL;
     zmalloc_counter_unlock();
     slot->state = ZMALLOC_COUNTER_RETIRED;
+#if defined(ZMALLOC_BACKEND_JEMALLOC)
+    zmalloc_jemalloc_thread_retired();
+#endif
 }
 
 static void zmalloc_counter_init_once(void) {
@@ -75,11 +80,15 @@ static void zmalloc_counter_register(zmalloc_counter_slot *slot) {
     slot->state = ZMALLOC_COUNTER_REGISTERED;
 }
 
-void zmalloc_counter_add_slow(size_t delta) {
+int zmalloc_counter_thread_registered(void) {
     zmalloc_counter_slot *slot = &zmalloc_counter_thread_slot;
     if (slot->state == ZMALLOC_COUNTER_UNREGISTERED) zmalloc_counter_register(slot);
-    if (slot->state == ZMALLOC_COUNTER_REGISTERED)
-        zmalloc_counter_add(delta);
+    return slot->state == ZMALLOC_COUNTER_REGISTERED;
+}
+
+void zmalloc_counter_add_slow(size_t delta) {
+    if (zmalloc_counter_thread_registered())
+        zmalloc_counter_add_registered(delta);
     else
         atomic_fetch_add_explicit(&counter_retired_bytes, delta, memory_order_relaxed);
 }
