@@ -16,7 +16,8 @@
  *
  * The pool holds key copies, not object pointers: any write can move or
  * free an object, so a candidate is looked up again before eviction and
- * dropped if it vanished (or lost its TTL, under volatile-*).
+ * dropped if it vanished (or lost its TTL, under volatile-*), or ranked
+ * again if it was used since (or is a new key under a recycled name).
  *
  * Bounded work.  evict_perform stops after a time limit derived from
  * maxmemory-eviction-tenacity (10 -> 500 us; 100 -> no limit).  If memory
@@ -152,7 +153,15 @@ static bool evict_pool_pop(int policy, int *db_index, char **key, size_t *length
         evict_pool[evict_pool_used].key = NULL;
         object *o = db_lookup(keyspace_db(best.db), best.key, best.key_length,
                               DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE);
-        if (o != NULL && (!evict_policy_volatile(policy) || object_has_expire(o))) {
+        bool eligible = o != NULL && (!evict_policy_volatile(policy) || object_has_expire(o));
+        unsigned long long score = eligible ? evict_score(o, policy) : 0;
+        if (eligible && score < best.score) {
+            /* Read or rewritten since it was sampled: rank it again. */
+            zmalloc_free(best.key);
+            evict_pool_offer(best.db, o, score);
+            continue;
+        }
+        if (eligible) {
             *db_index = best.db;
             *key = best.key;
             *length = best.key_length;

@@ -36,6 +36,7 @@ static int zmalloc_jemalloc_read(const char *name, size_t *value) {
 }
 
 static int zmalloc_backend_stats(zmalloc_allocator_stats *stats) {
+    mallctl("thread.tcache.flush", NULL, NULL, NULL, 0);
     uint64_t epoch = 1;
     size_t length = sizeof(epoch);
     if (mallctl("epoch", &epoch, &length, &epoch, length) != 0) return -1;

@@ -1,0 +1,198 @@
+/* Integration tests of maxmemory: the OOM refusal under noeviction (text
+ * checked against redis-server 7.0.15), each eviction policy evicting the
+ * right kind of keys, OBJECT FREQ following LFU, the ceiling holding under
+ * a sustained pipelined write load, and a hot set surviving under
+ * allkeys-lru while cold keys go. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_memory.h"
+#include "test_server.h"
+
+#define MB (1024LL * 1024)
+
+static test_server server;
+static redisContext *redis;
+
+static int start(void **state) {
+    (void)state;
+    if (test_server_start(&server, NULL) != 0) return -1;
+    redis = test_redis_connect(server.port);
+    return 0;
+}
+
+static int stop(void **state) {
+    (void)state;
+    redisFree(redis);
+    return test_server_stop(&server) == 0 ? 0 : -1;
+}
+
+static int reset(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy noeviction"), "OK");
+    expect_status(redisCommand(redis, "FLUSHALL SYNC"), "OK");
+    memory_wait_lazyfree(redis);
+    expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
+    return 0;
+}
+
+/* Sets maxmemory to what is used now minus `below` bytes. */
+static long long limit_below_current(long long below) {
+    long long limit = memory_field(redis, "memory", "used_memory") - below;
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory %lld", limit), "OK");
+    return limit;
+}
+
+static void test_noeviction_refuses_writes(void **state) {
+    (void)state;
+    memory_load(redis, "k", 0, 2000, 1000, 0);
+    limit_below_current(MB);
+    expect_error(redisCommand(redis, "SET another value"), "OOM command not allowed when used memory > 'maxmemory'.");
+    expect_error(redisCommand(redis, "APPEND k1 x"), "OOM command not allowed when used memory > 'maxmemory'.");
+    expect_integer(redisCommand(redis, "STRLEN k5"), 1000);
+    expect_integer(redisCommand(redis, "DEL k1"), 1);
+    expect_integer(redisCommand(redis, "DBSIZE"), 1999);
+    assert_int_equal(memory_field(redis, "stats", "evicted_keys"), 0);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy volatile-lru"), "OK");
+    expect_error(redisCommand(redis, "SET another value"), "OOM command not allowed when used memory > 'maxmemory'.");
+}
+
+/* A policy run: `persistent` keys p<n> without TTL, `volatile` keys v<n>
+ * with TTLs growing with n, then maxmemory 1 MB under the current use and
+ * one write to trigger eviction. */
+static void run_policy(const char *policy, long persistent, long volatile_keys) {
+    memory_load(redis, "p", 0, persistent, 1000, 0);
+    for (long i = 0; i < volatile_keys; i++) memory_load(redis, "v", i, 1, 1000, 1000 + i);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy %s", policy), "OK");
+    long long limit = limit_below_current(MB);
+    expect_status(redisCommand(redis, "SET trigger x"), "OK");
+    assert_true(memory_field(redis, "memory", "used_memory") <= limit + 64 * 1024);
+    assert_true(memory_field(redis, "stats", "evicted_keys") >= 700);
+}
+
+static void test_volatile_policies_keep_persistent_keys(void **state) {
+    static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"};
+    for (int i = 0; i < 4; i++) {
+        reset(state);
+        run_policy(policies[i], 2000, 2000);
+        assert_int_equal(memory_count_existing(redis, "p", 0, 2000), 2000);
+        assert_true(memory_count_existing(redis, "v", 0, 2000) < 1300);
+    }
+}
+
+/* volatile-ttl evicts the keys that expire soonest. */
+static void test_volatile_ttl_order(void **state) {
+    (void)state;
+    run_policy("volatile-ttl", 0, 4000);
+    long soon = memory_count_existing(redis, "v", 0, 1000);
+    long late = memory_count_existing(redis, "v", 3000, 1000);
+    print_message("volatile-ttl survivors: %ld of the 1000 soonest, %ld of the 1000 latest\n", soon, late);
+    assert_true(soon < 300 && late > 950);
+}
+
+static void test_allkeys_random(void **state) {
+    (void)state;
+    run_policy("allkeys-random", 2000, 2000);
+    long persistent = memory_count_existing(redis, "p", 0, 2000);
+    long volatile_left = memory_count_existing(redis, "v", 0, 2000);
+    assert_true(persistent < 2000 && volatile_left < 2000);
+}
+
+/* LRU: keys read after a pause survive; the untouched ones go. */
+static void test_allkeys_lru_prefers_idle_keys(void **state) {
+    (void)state;
+    memory_load(redis, "p", 0, 4000, 1000, 0);
+    memory_sleep_ms(2100); /* the clock has one-second resolution */
+    for (long i = 0; i < 2000; i++) redisAppendCommand(redis, "GET p%ld", i);
+    for (long i = 0; i < 2000; i++) freeReplyObject(next_reply(redis));
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
+    limit_below_current(MB);
+    expect_status(redisCommand(redis, "SET trigger x"), "OK");
+    long touched = memory_count_existing(redis, "p", 0, 2000);
+    long idle = memory_count_existing(redis, "p", 2000, 2000);
+    print_message("allkeys-lru survivors: %ld/2000 touched, %ld/2000 idle\n", touched, idle);
+    assert_true(touched >= 1980 && idle < 1300);
+}
+
+/* LFU: frequently read keys survive, and OBJECT FREQ shows the counter. */
+static void test_allkeys_lfu_prefers_rare_keys(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lfu"), "OK");
+    memory_load(redis, "p", 0, 4000, 1000, 0);
+    expect_integer(redisCommand(redis, "OBJECT FREQ p3000"), 5);
+    for (int round = 0; round < 20; round++)
+        for (long i = 0; i < 2000; i++) redisAppendCommand(redis, "GET p%ld", i);
+    for (long i = 0; i < 20 * 2000; i++) freeReplyObject(next_reply(redis));
+    redisReply *frequency = redisCommand(redis, "OBJECT FREQ p1");
+    expect_reply_type(frequency, REDIS_REPLY_INTEGER);
+    assert_true(frequency->integer > 5);
+    freeReplyObject(frequency);
+    limit_below_current(MB);
+    expect_status(redisCommand(redis, "SET trigger x"), "OK");
+    long frequent = memory_count_existing(redis, "p", 0, 2000);
+    long rare = memory_count_existing(redis, "p", 2000, 2000);
+    print_message("allkeys-lfu survivors: %ld/2000 frequent, %ld/2000 rare\n", frequent, rare);
+    assert_true(frequent >= 1980 && rare < 1300);
+}
+
+/* 200 MB of new 1 KB keys, pipelined, into maxmemory 20mb: between
+ * batches used_memory never exceeds the limit by more than one command. */
+static void test_ceiling_under_load(void **state) {
+    (void)state;
+    redisContext *observer = test_redis_connect(server.port);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 20mb"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
+    long long highest = 0, highest_counted = 0;
+    for (long batch = 0; batch < 200; batch++) {
+        memory_load(redis, "load:", batch * 1000, 1000, 1000, 0);
+        char *info = memory_info(observer, "memory");
+        long long used = memory_info_integer(info, "used_memory");
+        long long counted = used - memory_info_integer(info, "mem_not_counted_for_evict");
+        if (used > highest) highest = used;
+        if (counted > highest_counted) highest_counted = counted;
+        free(info);
+    }
+    print_message("ceiling: highest used_memory %lld (%lld counted for eviction) for maxmemory %lld, "
+                  "%lld keys evicted\n", highest, highest_counted, 20 * MB,
+                  memory_field(observer, "stats", "evicted_keys"));
+    /* INFO evicts before it runs: what remains is its own reply being built. */
+    assert_true(highest_counted <= 20 * MB + 8192);
+    assert_true(highest <= 20 * MB + 128 * 1024); /* plus two clients' output buffers */
+    assert_true(memory_field(observer, "stats", "evicted_keys") > 150000);
+    redisFree(observer);
+}
+
+/* allkeys-lru under sustained writes: a hot set read continuously survives
+ * while cold keys are evicted. */
+static void test_hot_set_survives(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 20mb"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
+    memory_load(redis, "hot:", 0, 200, 1000, 0);
+    for (long round = 0; round < 80; round++) {
+        memory_load(redis, "cold:", round * 500, 500, 1000, 0);
+        for (long i = 0; i < 200; i++) redisAppendCommand(redis, "GET hot:%ld", i);
+        for (long i = 0; i < 200; i++) freeReplyObject(next_reply(redis));
+        memory_sleep_ms(50);
+    }
+    long hot = memory_count_existing(redis, "hot:", 0, 200);
+    long cold = memory_count_existing(redis, "cold:", 0, 40000);
+    print_message("hot set: %ld/200 hot keys and %ld/40000 cold keys left\n", hot, cold);
+    assert_true(hot >= 198 && cold < 20000);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_noeviction_refuses_writes, reset),
+        cmocka_unit_test_setup(test_volatile_policies_keep_persistent_keys, reset),
+        cmocka_unit_test_setup(test_volatile_ttl_order, reset),
+        cmocka_unit_test_setup(test_allkeys_random, reset),
+        cmocka_unit_test_setup(test_allkeys_lru_prefers_idle_keys, reset),
+        cmocka_unit_test_setup(test_allkeys_lfu_prefers_rare_keys, reset),
+        cmocka_unit_test_setup(test_ceiling_under_load, reset),
+        cmocka_unit_test_setup(test_hot_set_survives, reset),
+    };
+    return cmocka_run_group_tests(tests, start, stop);
+}
