@@ -143,6 +143,12 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
+    def syscalls(self):
+        """Read-type + write-type syscalls so far (syscr + syscw of /proc/<pid>/io)."""
+        with open("/proc/%d/io" % self.pid) as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return int(fields["syscr"]) + int(fields["syscw"])
+
     def rss_bytes(self):
         with open("/proc/%d/statm" % self.pid) as f:
             return int(f.read().split()[1]) * PAGE_SIZE

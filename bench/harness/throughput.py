@@ -6,7 +6,9 @@ flips every round so neither always goes first on a warmer machine.  From
 the --csv output we keep requests per second and p50/p99 latency.  At
 pipeline 1 the client and the loopback round trip dominate, so the figure
 that shows the server's own cost is CPU time per request: utime+stime of
-the server process over the run divided by the requests it served.  After
+the server process over the run divided by the requests it served; next
+to it, read+write syscalls per request (from /proc/<pid>/io), which tell
+a server that does more kernel round trips from one that computes more.  After
 the SET run a sample of keys is read back: every hit must be the same
 3-byte filler redis-benchmark wrote to all keys, and there must be hits.
 """
@@ -29,11 +31,12 @@ def _requests(ctx, depth, test):
 
 
 def _bench_once(ctx, server, depth, test):
-    """One redis-benchmark run: (csv rows, server CPU seconds per request), or None."""
+    """One redis-benchmark run: (csv rows, CPU seconds per request, syscalls per request),
+    or None."""
     n = _requests(ctx, depth, test)
     argv = [ctx.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", "50",
             "-n", str(n), "-d", "3", "-r", "1000000", "-P", str(depth), "-t", test, "--csv"]
-    cpu_before = server.cpu_seconds()
+    cpu_before, syscalls_before = server.cpu_seconds(), server.syscalls()
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=ctx.bench_timeout)
     except subprocess.TimeoutExpired:
@@ -41,23 +44,24 @@ def _bench_once(ctx, server, depth, test):
         return None
     try:
         cpu = server.cpu_seconds() - cpu_before
+        syscalls = server.syscalls() - syscalls_before
     except OSError:
         return None
     ctx.log.write("$ %s\n%s%s" % (" ".join(argv), proc.stdout, proc.stderr))
     rows = [r for r in csv.DictReader(io.StringIO(proc.stdout)) if r.get("rps")]
     if proc.returncode != 0 or not rows or "rror" in proc.stderr:
         return None
-    return rows, cpu / (n * len(rows))
+    return rows, cpu / (n * len(rows)), syscalls / (n * len(rows))
 
 
 def _record(ctx, server, depth, test, rnd, outcome):
-    """outcome: (csv rows, cpu seconds per request), or the word "n/a" or "invalid"."""
+    """outcome: what _bench_once returns, or the word "n/a" or "invalid"."""
     if isinstance(outcome, str):
         rows = [{"test": name, "rps": outcome, "p50_latency_ms": outcome,
                  "p99_latency_ms": outcome} for name in TESTS[test]]
-        cpu = outcome
+        cpu = syscalls = outcome
     else:
-        rows, cpu = outcome[0], outcome[1] * 1e6
+        rows, cpu, syscalls = outcome[0], outcome[1] * 1e6, outcome[2]
         for row in rows:
             for field in ("rps", "p50_latency_ms", "p99_latency_ms"):
                 row[field] = float(row[field])
@@ -69,6 +73,8 @@ def _record(ctx, server, depth, test, rnd, outcome):
         record(SCENARIO, name + " p99", "ms", "lower", server.name, rnd, row["p99_latency_ms"])
     record(SCENARIO, "P%d %s cpu" % (depth, test.upper()), "us/req", "lower", server.name, rnd,
            cpu)
+    record(SCENARIO, "P%d %s syscalls" % (depth, test.upper()), "rw/req", "lower", server.name,
+           rnd, syscalls)
 
 
 def _verify_set_keys(ctx, server):
