@@ -44,7 +44,7 @@
 #define EVICT_POOL_SIZE 16
 #define EVICT_SAMPLE_MAX 64   /* maxmemory-samples' upper bound */
 #define EVICT_CHECK_EVERY 16  /* keys evicted between two clock reads */
-#define EVICT_REFILL_TRIES 8  /* pool refills per key before giving up */
+#define EVICT_REFILL_TRIES 64 /* pool refills per key before giving up */
 
 typedef struct evict_candidate {
     unsigned long long score; /* higher = better to evict */
@@ -122,24 +122,46 @@ static void evict_pool_offer(int db_index, const object *o, unsigned long long s
     evict_pool_used++;
 }
 
-/* Samples every database once; returns how many keys were eligible. */
-static size_t evict_pool_refill(int policy) {
+static uint64_t evict_random(void) {
+    static uint64_t state = 0x9e3779b97f4a7c15u;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
+/* Keeps the entries the policy may evict, then `wanted` of them chosen at
+ * random (partial Fisher-Yates); returns how many remain at the front. */
+static size_t evict_choose_sample(void **entries, size_t count, size_t wanted, bool only_volatile) {
+    size_t eligible = 0;
+    for (size_t j = 0; j < count; j++)
+        if (!only_volatile || object_has_expire(entries[j])) entries[eligible++] = entries[j];
+    if (wanted > eligible) wanted = eligible;
+    for (size_t j = 0; j < wanted; j++) {
+        size_t pick = j + (size_t)(evict_random() % (eligible - j));
+        void *swap = entries[j];
+        entries[j] = entries[pick];
+        entries[pick] = swap;
+    }
+    return wanted;
+}
+
+/* Samples every database once and offers the eligible keys to the pool.
+ * table_sample returns the first entries of consecutive buckets, so slots
+ * late in a bucket would hardly ever be seen: a bucket-sized run per wanted
+ * key is read (slot words only) and `maxmemory-samples` keys are drawn from
+ * it at random, which makes every key equally likely to be a candidate. */
+static void evict_pool_refill(int policy) {
     void *entries[EVICT_SAMPLE_MAX];
-    size_t wanted = (size_t)server.config.maxmemory_samples, eligible = 0;
-    if (wanted > EVICT_SAMPLE_MAX) wanted = EVICT_SAMPLE_MAX;
+    size_t wanted = (size_t)server.config.maxmemory_samples, run = wanted * TABLE_BUCKET_SLOTS;
+    if (run > EVICT_SAMPLE_MAX) run = EVICT_SAMPLE_MAX;
     bool only_volatile = evict_policy_volatile(policy);
     for (int i = 0; i < keyspace_database_count(); i++) {
         db *d = keyspace_db(i);
         if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
-        size_t count = table_sample(d->keys, entries, wanted);
-        for (size_t j = 0; j < count; j++) {
-            object *o = entries[j];
-            if (only_volatile && !object_has_expire(o)) continue;
-            eligible++;
-            evict_pool_offer(i, o, evict_score(o, policy));
-        }
+        size_t count = evict_choose_sample(entries, table_sample(d->keys, entries, run), wanted, only_volatile);
+        for (size_t j = 0; j < count; j++) evict_pool_offer(i, entries[j], evict_score(entries[j], policy));
     }
-    return eligible;
 }
 
 /* ---------------------------------------------------------------- choice */
@@ -179,24 +201,34 @@ static bool evict_pick_random(int policy, int *db_index, char **key, size_t *len
         int i = evict_next_random_db++ % keyspace_database_count();
         db *d = keyspace_db(i);
         if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
-        void *entries[EVICT_POOL_SIZE];
-        size_t count = table_sample(d->keys, entries, only_volatile ? EVICT_POOL_SIZE : 1);
-        for (size_t j = 0; j < count; j++) {
-            if (only_volatile && !object_has_expire(entries[j])) continue;
-            const char *found = object_key(entries[j], length);
-            *key = zmalloc_alloc(*length ? *length : 1);
-            memcpy(*key, found, *length);
-            *db_index = i;
-            return true;
-        }
+        void *entries[EVICT_SAMPLE_MAX];
+        size_t count = table_sample(d->keys, entries, only_volatile ? EVICT_SAMPLE_MAX : TABLE_BUCKET_SLOTS);
+        if (evict_choose_sample(entries, count, 1, only_volatile) == 0) continue;
+        const char *found = object_key(entries[0], length);
+        *key = zmalloc_alloc(*length ? *length : 1);
+        memcpy(*key, found, *length);
+        *db_index = i;
+        return true;
+    }
+    return false;
+}
+
+/* True if some database holds a key the policy may evict. */
+static bool evict_any_eligible(int policy) {
+    for (int i = 0; i < keyspace_database_count(); i++) {
+        db *d = keyspace_db(i);
+        if (evict_policy_volatile(policy) ? d->expires > 0 : db_size(d) > 0) return true;
     }
     return false;
 }
 
 static bool evict_choose(int policy, int *db_index, char **key, size_t *length) {
     if (evict_policy_random(policy)) return evict_pick_random(policy, db_index, key, length);
+    if (!evict_any_eligible(policy)) return false;
+    /* A round can sample only ineligible keys (volatile-* among keys without
+     * a TTL): retry a bounded number of times. */
     for (int round = 0; round < EVICT_REFILL_TRIES; round++) {
-        if (evict_pool_refill(policy) == 0 && evict_pool_used == 0) return false;
+        evict_pool_refill(policy);
         if (evict_pool_pop(policy, db_index, key, length)) return true;
     }
     return false;
