@@ -38,9 +38,12 @@ static int reset(void **state) {
     return 0;
 }
 
-/* Sets maxmemory to what is used now minus `below` bytes. */
+/* Sets maxmemory to the memory counted for eviction now minus `below`. */
 static long long limit_below_current(long long below) {
-    long long limit = memory_field(redis, "memory", "used_memory") - below;
+    char *info = memory_info(redis, "memory");
+    long long limit = memory_info_integer(info, "used_memory") -
+                      memory_info_integer(info, "mem_not_counted_for_evict") - below;
+    free(info);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory %lld", limit), "OK");
     return limit;
 }
@@ -59,6 +62,17 @@ static void test_noeviction_refuses_writes(void **state) {
     expect_error(redisCommand(redis, "SET another value"), "OOM command not allowed when used memory > 'maxmemory'.");
 }
 
+/* GETs prefix<first..first+count-1> `rounds` times, in pipelined batches
+ * small enough that no big output buffer builds up. */
+static void read_keys(const char *prefix, long first, long count, int rounds) {
+    for (int round = 0; round < rounds; round++)
+        for (long start = first; start < first + count; start += 200) {
+            long end = start + 200 < first + count ? start + 200 : first + count;
+            for (long i = start; i < end; i++) redisAppendCommand(redis, "GET %s%ld", prefix, i);
+            for (long i = start; i < end; i++) freeReplyObject(next_reply(redis));
+        }
+}
+
 /* A policy run: `persistent` keys p<n> without TTL, `volatile` keys v<n>
  * with TTLs growing with n, then maxmemory 1 MB under the current use and
  * one write to trigger eviction. */
@@ -68,7 +82,10 @@ static void run_policy(const char *policy, long persistent, long volatile_keys) 
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy %s", policy), "OK");
     long long limit = limit_below_current(MB);
     expect_status(redisCommand(redis, "SET trigger x"), "OK");
-    assert_true(memory_field(redis, "memory", "used_memory") <= limit + 64 * 1024);
+    char *info = memory_info(redis, "memory");
+    assert_true(memory_info_integer(info, "used_memory") - memory_info_integer(info, "mem_not_counted_for_evict") <=
+                limit + 8192);
+    free(info);
     assert_true(memory_field(redis, "stats", "evicted_keys") >= 700);
 }
 
@@ -105,8 +122,7 @@ static void test_allkeys_lru_prefers_idle_keys(void **state) {
     (void)state;
     memory_load(redis, "p", 0, 4000, 1000, 0);
     memory_sleep_ms(2100); /* the clock has one-second resolution */
-    for (long i = 0; i < 2000; i++) redisAppendCommand(redis, "GET p%ld", i);
-    for (long i = 0; i < 2000; i++) freeReplyObject(next_reply(redis));
+    read_keys("p", 0, 2000, 1);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
     limit_below_current(MB);
     expect_status(redisCommand(redis, "SET trigger x"), "OK");
@@ -122,9 +138,7 @@ static void test_allkeys_lfu_prefers_rare_keys(void **state) {
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lfu"), "OK");
     memory_load(redis, "p", 0, 4000, 1000, 0);
     expect_integer(redisCommand(redis, "OBJECT FREQ p3000"), 5);
-    for (int round = 0; round < 20; round++)
-        for (long i = 0; i < 2000; i++) redisAppendCommand(redis, "GET p%ld", i);
-    for (long i = 0; i < 20 * 2000; i++) freeReplyObject(next_reply(redis));
+    read_keys("p", 0, 2000, 20);
     redisReply *frequency = redisCommand(redis, "OBJECT FREQ p1");
     expect_reply_type(frequency, REDIS_REPLY_INTEGER);
     assert_true(frequency->integer > 5);
@@ -158,9 +172,11 @@ static void test_ceiling_under_load(void **state) {
     print_message("ceiling: highest used_memory %lld (%lld counted for eviction) for maxmemory %lld, "
                   "%lld keys evicted\n", highest, highest_counted, 20 * MB,
                   memory_field(observer, "stats", "evicted_keys"));
-    /* INFO evicts before it runs: what remains is its own reply being built. */
+    /* INFO evicts before it runs: what remains is its own reply being built.
+     * used_memory itself may be higher by the clients' output buffers, which
+     * are not counted for eviction (a connection keeps buffers from earlier
+     * tests), so the bound is on the counted part. */
     assert_true(highest_counted <= 20 * MB + 8192);
-    assert_true(highest <= 20 * MB + 128 * 1024); /* plus two clients' output buffers */
     assert_true(memory_field(observer, "stats", "evicted_keys") > 150000);
     redisFree(observer);
     redisFree(writer);
@@ -175,8 +191,7 @@ static void test_hot_set_survives(void **state) {
     memory_load(redis, "hot:", 0, 200, 1000, 0);
     for (long round = 0; round < 80; round++) {
         memory_load(redis, "cold:", round * 500, 500, 1000, 0);
-        for (long i = 0; i < 200; i++) redisAppendCommand(redis, "GET hot:%ld", i);
-        for (long i = 0; i < 200; i++) freeReplyObject(next_reply(redis));
+        read_keys("hot:", 0, 200, 1);
         memory_sleep_ms(50);
     }
     long hot = memory_count_existing(redis, "hot:", 0, 200);
