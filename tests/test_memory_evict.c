@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test_memory.h"
 #include "test_server.h"
@@ -200,6 +201,61 @@ static void test_hot_set_survives(void **state) {
     assert_true(hot >= 198 && cold < 20000);
 }
 
+static long long monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Lowering maxmemory far below the data evicts in bounded slices: PING
+ * keeps answering quickly while the excess is worked off in the
+ * background, and the limit is reached within seconds. */
+static void test_mass_eviction_does_not_stall(void **state) {
+    (void)state;
+    memory_load(redis, "mass:", 0, 300000, 100, 0);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-random"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 2mb"), "OK");
+    long long start = monotonic_ms(), slowest = 0, keys = -1;
+    while (monotonic_ms() - start < 10000) {
+        long long before = monotonic_ms();
+        expect_status(redisCommand(redis, "PING"), "PONG");
+        if (monotonic_ms() - before > slowest) slowest = monotonic_ms() - before;
+        redisReply *reply = redisCommand(redis, "DBSIZE");
+        keys = reply->integer;
+        freeReplyObject(reply);
+        if (keys < 20000) break;
+        memory_sleep_ms(5);
+    }
+    print_message("mass eviction: %lld keys left after %lld ms, slowest PING %lld ms\n", keys,
+                  monotonic_ms() - start, slowest);
+    assert_true(keys < 20000);
+    assert_true(slowest < 100);
+}
+
+/* The eviction parameters are ordinary configuration. */
+static void test_eviction_parameters(void **state) {
+    (void)state;
+    static const char *const names[] = {"maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor",
+                                        "lfu-decay-time"};
+    static const char *const defaults[] = {"5", "10", "10", "1"};
+    for (int i = 0; i < 4; i++) {
+        redisReply *reply = redisCommand(redis, "CONFIG GET %s", names[i]);
+        expect_reply_type(reply, REDIS_REPLY_ARRAY);
+        assert_int_equal(reply->elements, 2);
+        assert_string_equal(reply->element[1]->str, defaults[i]);
+        freeReplyObject(reply);
+    }
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-eviction-tenacity 100"), "OK");
+    expect_error(redisCommand(redis, "CONFIG SET maxmemory-eviction-tenacity 101"),
+                 "ERR CONFIG SET failed (possibly related to argument 'maxmemory-eviction-tenacity') - argument must "
+                 "be between 0 and 100 inclusive");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-eviction-tenacity 10"), "OK");
+    expect_error(redisCommand(redis, "CONFIG SET maxmemory-policy lru"),
+                 "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one "
+                 "of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, "
+                 "allkeys-lfu, allkeys-random, noeviction");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_noeviction_refuses_writes, reset),
@@ -210,6 +266,8 @@ int main(void) {
         cmocka_unit_test_setup(test_allkeys_lfu_prefers_rare_keys, reset),
         cmocka_unit_test_setup(test_ceiling_under_load, reset),
         cmocka_unit_test_setup(test_hot_set_survives, reset),
+        cmocka_unit_test_setup(test_mass_eviction_does_not_stall, reset),
+        cmocka_unit_test_setup(test_eviction_parameters, reset),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
