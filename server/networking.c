@@ -4,8 +4,8 @@
  * (16 KiB, or the rest of a big bulk so it lands in place), then every
  * complete command in the buffer is run.  Writing: replies pile up in the
  * client's resp_output and networking_flush_pending writes them with
- * writev once per loop iteration, so a pipeline of N commands costs one read
- * and one write.  Only a socket that would block gets a write event; it is
+ * write/writev once per loop iteration, so a pipeline of N commands costs one
+ * read and one write.  Only a socket that would block gets a write event; it is
  * removed again once the buffer drains.
  *
  * Listeners accept in batches.  Refusals (maxclients, protected mode) are
@@ -355,7 +355,10 @@ int networking_write_client(client *c) {
     for (int round = 0; round < WRITES_PER_FLUSH; round++) {
         int count = resp_output_iovec(output, vectors, WRITE_VECTORS);
         if (count == 0) break;
-        ssize_t written = writev(c->fd, vectors, count);
+        /* One vector is the usual case (a reply fits a chunk): write(2)
+         * skips copying the iovec array into the kernel. */
+        ssize_t written = count == 1 ? write(c->fd, vectors[0].iov_base, vectors[0].iov_len)
+                                     : writev(c->fd, vectors, count);
         if (written < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             if (errno == EINTR) continue;
