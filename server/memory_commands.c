@@ -35,7 +35,7 @@ static double memory_ratio(size_t numerator, size_t denominator) {
 
 /* Checks [SAMPLES n] as Redis does; false after replying an error. */
 static bool memory_usage_options(client *c) {
-    for (int i = 3; i < c->argc; i++) {
+    for (int i = 3; i < c->argc; i += 2) {
         bool samples = c->argv[i].length == 7 && strncasecmp(c->argv[i].data, "samples", 7) == 0;
         if (!samples || i + 1 >= c->argc) {
             reply_syntax_error(c);
@@ -50,7 +50,6 @@ static bool memory_usage_options(client *c) {
             reply_syntax_error(c);
             return false;
         }
-        i++;
     }
     return true;
 }
