@@ -425,6 +425,37 @@ static step parse_inline(resp_parser *parser)
     return parser->argc > 0 ? STEP_COMMAND : STEP_GO_ON;
 }
 
+/* ---- Looking ahead ---- */
+
+size_t resp_parser_peek_keys(const resp_parser *parser, resp_argument *keys, size_t max)
+{
+    if (parser->state != STATE_COMMAND_START || !fast_path_allowed(parser))
+        return 0;
+    const char *cursor = parser->buffer + parser->position;
+    const char *limit = parser->buffer + parser->end;
+    size_t found = 0;
+    while (found < max && cursor < limit && *cursor == '*') {
+        long long count;
+        if (!parse_length_fast(cursor + 1, limit, &count, &cursor))
+            break;
+        for (long long index = 0; index < count; index++) {
+            long long length;
+            const char *payload;
+            if (cursor == limit || *cursor != '$' ||
+                !parse_length_fast(cursor + 1, limit, &length, &payload) ||
+                (size_t)(limit - payload) < (size_t)length + 2)
+                return found;
+            if (index == 1) {
+                keys[found].data = payload;
+                keys[found].length = (size_t)length;
+                found++;
+            }
+            cursor = payload + length + 2;
+        }
+    }
+    return found;
+}
+
 /* ---- The state machine ---- */
 
 static step start_command(resp_parser *parser)

@@ -87,6 +87,14 @@ void resp_parser_feed(resp_parser *parser, const char *data, size_t length);
 
 resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *command);
 
+/* Looks ahead without parsing: the second argument (the key, for most
+ * commands) of each complete, plainly encoded multibulk command buffered
+ * after the ones already returned, at most `max`, in order; it stops at the
+ * first command it cannot read quickly.  A hint for prefetching: it changes
+ * no state, and the arguments stay valid as long as those of
+ * resp_parser_next_command's commands do. */
+size_t resp_parser_peek_keys(const resp_parser *parser, resp_argument *keys, size_t max);
+
 /* Takes ownership of argument `index` of the command just returned when it
  * lives in its own allocation (a big bulk): returns the zmalloc block
  * (whose first `length` bytes are the argument) or NULL if the argument

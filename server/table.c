@@ -177,6 +177,24 @@ void *table_find(table *t, const char *key, size_t length, uint64_t hash) {
     return slot == NULL ? NULL : table_slot_entry(slot);
 }
 
+void table_prefetch(const table *t, const uint64_t *hashes, size_t count) {
+    if (t->exponent[0] < 0) return;
+    size_t mask = table_mask(t, 0);
+    for (size_t i = 0; i < count; i++) __builtin_prefetch(&t->buckets[0][hashes[i] & mask]);
+    /* By now the first buckets have arrived; chains and the new array of a
+     * rehash are left to the lookup itself. */
+    for (size_t i = 0; i < count; i++) {
+        const table_bucket *bucket = &t->buckets[0][hashes[i] & mask];
+        uint64_t tag = hashes[i] >> 56;
+        for (int s = 0; s < TABLE_BUCKET_SLOTS; s++) {
+            uint64_t word = bucket->slots[s];
+            if (word != 0 && !(word & TABLE_SLOT_CHILD_BIT) &&
+                ((word >> TABLE_SLOT_TAG_SHIFT) & 0xff) == tag)
+                __builtin_prefetch((const void *)(uintptr_t)(word & TABLE_SLOT_POINTER_MASK));
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- insert */
 
 /* Puts a word in the first free slot of a chain, growing the chain by a
