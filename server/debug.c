@@ -3,7 +3,9 @@
  * DEBUG is a testing aid: SLEEP blocks the whole event loop on purpose (the
  * upstream test suite uses it to provoke latency and timeouts), and
  * SET-ACTIVE-EXPIRE switches the keyspace's active expiry cycle, which reads
- * server.config.active_expire_enabled.  Any other subcommand is an error.
+ * server.config.active_expire_enabled.  MALLCTL and MALLCTL-STR read or set
+ * one of jemalloc's named controls (the upstream memory tests ask for
+ * arenas.page and flush the thread cache).  Any other subcommand is an error.
  *
  * zkv has no scripting, so FUNCTION only accepts FLUSH, which has nothing to
  * remove and answers +OK (the upstream test suite calls it between tests).
@@ -17,6 +19,7 @@
 #include "introspection.h"
 #include "log.h"
 #include "reply.h"
+#include "zmalloc.h"
 
 static void debug_log(client *c) {
     log_message(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].length, c->argv[2].data);
@@ -55,10 +58,40 @@ static void debug_set_active_expire(client *c) {
     reply_ok(c);
 }
 
+/* DEBUG MALLCTL <name> [<integer>]: the old value as an integer. */
+static void debug_mallctl(client *c) {
+    char name[256], text[64];
+    terminated_copy(&c->argv[2], name, sizeof(name));
+    long long old_value = 0, new_value = 0;
+    if (c->argc == 4) {
+        terminated_copy(&c->argv[3], text, sizeof(text));
+        new_value = strtoll(text, NULL, 10);
+    }
+    int error = zmalloc_control_integer(name, c->argc == 4 ? &new_value : NULL, &old_value);
+    if (error != 0) reply_error_format(c, "ERR %s", strerror(error));
+    else reply_integer(c, old_value);
+}
+
+/* DEBUG MALLCTL-STR <name> [<string>|VOID]: the old value as a string. */
+static void debug_mallctl_string(client *c) {
+    char name[256], value[256];
+    terminated_copy(&c->argv[2], name, sizeof(name));
+    if (c->argc == 4) terminated_copy(&c->argv[3], value, sizeof(value));
+    const char *old_value = NULL;
+    int error = zmalloc_control_string(name, c->argc == 4 ? value : NULL, &old_value);
+    if (error != 0) reply_error_format(c, "ERR %s", strerror(error));
+    else if (old_value) reply_bulk(c, old_value, strlen(old_value));
+    else reply_null(c);
+}
+
 static void debug_help(client *c) {
     static const char *const lines[] = {
         "LOG <message>",
         "    Write <message> to the server log.",
+        "MALLCTL <name> [<value>]",
+        "    Read (and set) the allocator's integer control <name>.",
+        "MALLCTL-STR <name> [<value>|VOID]",
+        "    Read (and set) a string control; VOID runs a control without a value.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Turn the active expiry of keys off (0) or on (1).",
         "SLEEP <seconds>",
@@ -73,6 +106,9 @@ static void debug_command(client *c) {
     else if (c->argc == 3 && introspection_argument_is(sub, "log")) debug_log(c);
     else if (c->argc == 3 && introspection_argument_is(sub, "sleep")) debug_sleep(c);
     else if (c->argc == 3 && introspection_argument_is(sub, "set-active-expire")) debug_set_active_expire(c);
+    else if ((c->argc == 3 || c->argc == 4) && introspection_argument_is(sub, "mallctl")) debug_mallctl(c);
+    else if ((c->argc == 3 || c->argc == 4) && introspection_argument_is(sub, "mallctl-str"))
+        debug_mallctl_string(c);
     else reply_subcommand_syntax_error(c);
 }
 

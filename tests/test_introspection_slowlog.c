@@ -2,6 +2,7 @@
  * texts were checked byte for byte against redis-server 7.0.15. */
 #include "test_introspection.h"
 
+#include <stdbool.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -215,6 +216,28 @@ static void test_debug(void **state) {
     expect_error(redisCommand(context, "DEBUG"), "ERR wrong number of arguments for 'debug' command");
 }
 
+/* DEBUG MALLCTL reaches jemalloc's named controls; other backends (and the
+ * ASan build, which uses libc) answer that the operation is not supported. */
+static void test_debug_mallctl(void **state) {
+    (void)state;
+    redisReply *info = redisCommand(context, "INFO memory");
+    assert_non_null(info);
+    bool jemalloc = strstr(info->str, "mem_allocator:jemalloc") != NULL;
+    freeReplyObject(info);
+    if (!jemalloc) {
+        expect_error(redisCommand(context, "DEBUG MALLCTL arenas.page"), "ERR Operation not supported");
+        return;
+    }
+    expect_integer(redisCommand(context, "DEBUG MALLCTL arenas.page"), sysconf(_SC_PAGESIZE));
+    expect_integer(redisCommand(context, "DEBUG MALLCTL opt.tcache"), 1);
+    expect_error(redisCommand(context, "DEBUG MALLCTL no.such.control"), "ERR No such file or directory");
+    expect_error(redisCommand(context, "DEBUG MALLCTL arenas.page 1"), "ERR Operation not permitted");
+    redisReply *flush = redisCommand(context, "DEBUG MALLCTL-STR thread.tcache.flush VOID");
+    assert_non_null(flush);
+    assert_int_equal(flush->type, REDIS_REPLY_NIL);
+    freeReplyObject(flush);
+}
+
 static void test_function_flush(void **state) {
     (void)state;
     expect_status(redisCommand(context, "FUNCTION FLUSH"), "OK");
@@ -232,7 +255,7 @@ int main(void) {
         cmocka_unit_test(test_slowlog_entries),  cmocka_unit_test(test_slowlog_redacts_and_limits),
         cmocka_unit_test(test_slowlog_errors),   cmocka_unit_test(test_latency_monitor),
         cmocka_unit_test(test_latency_histogram), cmocka_unit_test(test_debug),
-        cmocka_unit_test(test_function_flush),
+        cmocka_unit_test(test_debug_mallctl),    cmocka_unit_test(test_function_flush),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -88,6 +88,14 @@ int zmalloc_purge(void);
 typedef void zmalloc_text_callback(void *context, const char *text, size_t length);
 int zmalloc_malloc_stats(zmalloc_text_callback *callback, void *context);
 
+/* The allocator's named controls (jemalloc's mallctl), for DEBUG MALLCTL.
+ * An integer control is read into *old_value and, when new_value is not
+ * NULL, set.  A string control works alike; the new value "VOID" runs a
+ * control that takes no value (e.g. thread.tcache.flush).  Return 0 or an
+ * errno value; ENOTSUP on backends without named controls. */
+int zmalloc_control_integer(const char *name, const long long *new_value, long long *old_value);
+int zmalloc_control_string(const char *name, const char *new_value, const char **old_value);
+
 /* "jemalloc-5.3.0", "tcmalloc-2.10", "libc": the INFO mem_allocator value. */
 const char *zmalloc_allocator_name(void);
 
