@@ -37,6 +37,7 @@
 #include "command.h"
 #include "db.h"
 #include "keyspace.h"
+#include "latency.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -263,12 +264,9 @@ static void evict_schedule_resume(void) {
         event_add(evict_resume_event, &now);
 }
 
-enum evict_result evict_perform(void) {
-    if (!evict_over_limit()) return EVICT_OK;
-    int policy = server.config.maxmemory_policy;
-    if (policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
+/* Evicts until under the limit or out of time (or of candidates). */
+static enum evict_result evict_run(int policy, uint64_t start) {
     long long limit_us = evict_time_limit_us();
-    uint64_t start = server_monotonic_us();
     for (long evicted = 0; evict_over_limit(); evicted++) {
         if (!evict_one(policy)) return EVICT_FAIL;
         if (limit_us && evicted % EVICT_CHECK_EVERY == EVICT_CHECK_EVERY - 1 &&
@@ -278,6 +276,16 @@ enum evict_result evict_perform(void) {
         }
     }
     return EVICT_OK;
+}
+
+enum evict_result evict_perform(void) {
+    if (!evict_over_limit()) return EVICT_OK;
+    int policy = server.config.maxmemory_policy;
+    if (policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
+    uint64_t start = server_monotonic_us();
+    enum evict_result result = evict_run(policy, start);
+    latency_add_sample_if_needed("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
+    return result;
 }
 
 static void evict_resume(evutil_socket_t fd, short events, void *argument) {
