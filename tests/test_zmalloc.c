@@ -72,6 +72,20 @@ static void test_inline_calls_and_function_pointers_count_alike(void **state) {
     assert_int_equal(zmalloc_used_memory(), start);
 }
 
+/* Every size up to past 4 KiB, one by one: backends may answer small sizes
+ * from a table of size classes (tcmalloc does), and each size must still
+ * count exactly what it consumes. */
+static void test_every_small_size_counts_exactly(void **state) {
+    (void)state;
+    size_t start = zmalloc_used_memory();
+    for (size_t size = 0; size <= 4200; size++) {
+        void *pointer = zmalloc_alloc(size);
+        assert_int_equal(zmalloc_used_memory() - start, expected_counted_size(pointer, size));
+        zmalloc_free(pointer);
+        assert_int_equal(zmalloc_used_memory(), start);
+    }
+}
+
 static void test_alloc_free_restores_count(void **state) {
     (void)state;
     static const size_t sizes[] = {0, 1, 7, 8, 9, 16, 24, 100, 4096, 65536, 1 << 20, (8 << 20) + 3};
@@ -305,6 +319,7 @@ static void test_default_handler_logs_and_aborts(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_free_restores_count),
+        cmocka_unit_test(test_every_small_size_counts_exactly),
         cmocka_unit_test(test_inline_calls_and_function_pointers_count_alike),
         cmocka_unit_test(test_calloc_zeroes_and_counts),
         cmocka_unit_test(test_realloc_grow_shrink_zero_null),

@@ -6,6 +6,9 @@
  * without statistics, or a thread whose slot has already retired at exit)
  * zmalloc asks the size of each block instead and counts through the
  * checked counter path: slower, but as exact.
+ *
+ * tcmalloc: the first allocation to find the size table empty fills it,
+ * publishing it only if every size sharing an entry has the same class.
  */
 #include "zmalloc_backend.h"
 
@@ -51,5 +54,31 @@ void zmalloc_jemalloc_free_slow(void *block) {
 void zmalloc_jemalloc_thread_retired(void) {
     zmalloc_jemalloc_totals.allocated = NULL;
     zmalloc_jemalloc_totals.deallocated = NULL;
+}
+#endif
+
+#if defined(ZMALLOC_BACKEND_TCMALLOC)
+#include <pthread.h>
+
+_Atomic uint16_t zmalloc_tcmalloc_usable[ZMALLOC_TCMALLOC_TABLE_MAX / 8 + 1];
+static pthread_once_t tcmalloc_table_once = PTHREAD_ONCE_INIT;
+
+static void zmalloc_tcmalloc_fill_table(void) {
+    enum { ENTRIES = ZMALLOC_TCMALLOC_TABLE_MAX / 8 + 1 };
+    uint16_t usable[ENTRIES] = {0};
+    for (size_t size = 0; size <= ZMALLOC_TCMALLOC_TABLE_MAX; size++) {
+        size_t answer = tc_nallocx(size, 0);
+        size_t entry = (size + 7) / 8;
+        if (answer == 0 || answer > UINT16_MAX) return;
+        if (size % 8 != 1 && size != 0 && usable[entry] != answer) return; /* not one class */
+        usable[entry] = (uint16_t)answer;
+    }
+    for (size_t entry = 0; entry < ENTRIES; entry++)
+        atomic_store_explicit(&zmalloc_tcmalloc_usable[entry], usable[entry], memory_order_relaxed);
+}
+
+size_t zmalloc_tcmalloc_usable_slow(size_t size) {
+    pthread_once(&tcmalloc_table_once, zmalloc_tcmalloc_fill_table);
+    return tc_nallocx(size, 0);
 }
 #endif

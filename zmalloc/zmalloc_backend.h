@@ -4,8 +4,8 @@
  *   jemalloc  Debian's build is not prefixed: linking it replaces the
  *             process's malloc, and nallocx/mallctl come with it.  Block
  *             sizes are read from jemalloc's per-thread byte totals (below).
- *   tcmalloc  gperftools' tc_* entry points; sizes from tc_nallocx when
- *             allocating and tc_malloc_size when freeing.
+ *   tcmalloc  gperftools' tc_* entry points; sizes from tc_nallocx (via a
+ *             table, below) when allocating and tc_malloc_size when freeing.
  *   libc      malloc and, on glibc, malloc_usable_size.  Other C libraries
  *             have no size query, so the size header is used.
  *
@@ -22,6 +22,7 @@
 #ifndef ZKV_ZMALLOC_BACKEND_H
 #define ZKV_ZMALLOC_BACKEND_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,6 +84,26 @@ void *zmalloc_jemalloc_allocate_slow(size_t size, int zeroed);
 void zmalloc_jemalloc_free_slow(void *block);
 /* Called by the counter when the thread's slot retires. */
 void zmalloc_jemalloc_thread_retired(void);
+#elif defined(ZMALLOC_BACKEND_TCMALLOC)
+/* tc_nallocx(size) for small sizes, indexed by (size + 7) / 8: tcmalloc's
+ * size classes are multiples of 8, so the sizes sharing an entry share a
+ * class (checked when the table is filled).  One load instead of a call:
+ * 1.57x -> 1.33x a bare malloc+free in the pair pattern.  0 means "not
+ * filled yet, ask tc_nallocx", so a thread that reads before another has
+ * filled the table, or before it sees the fill, still counts exactly. */
+#define ZMALLOC_TCMALLOC_TABLE_MAX 4096
+extern _Atomic uint16_t zmalloc_tcmalloc_usable[ZMALLOC_TCMALLOC_TABLE_MAX / 8 + 1];
+
+/* Fills the table once, and answers tc_nallocx(size, 0). */
+size_t zmalloc_tcmalloc_usable_slow(size_t size);
+
+static inline size_t zmalloc_tcmalloc_usable_size(size_t size) {
+    size_t usable = 0;
+    if (size <= ZMALLOC_TCMALLOC_TABLE_MAX)
+        usable = atomic_load_explicit(&zmalloc_tcmalloc_usable[(size + 7) / 8], memory_order_relaxed);
+    if (__builtin_expect(usable == 0, 0)) usable = zmalloc_tcmalloc_usable_slow(size);
+    return usable;
+}
 #endif
 
 static inline void *zmalloc_backend_malloc(size_t size) {
@@ -140,9 +161,9 @@ static inline void *zmalloc_backend_allocate_counted(size_t size, int zeroed) {
 #else
     void *block = zeroed ? zmalloc_backend_calloc(size) : zmalloc_backend_malloc(size);
 #if defined(ZMALLOC_BACKEND_TCMALLOC)
-    /* tc_nallocx is arithmetic on the size classes; tc_malloc_size would
-     * look the block up in the page map. */
-    if (block) zmalloc_counter_add(tc_nallocx(size, 0));
+    /* From the size classes; tc_malloc_size would look the block up in the
+     * page map. */
+    if (block) zmalloc_counter_add(zmalloc_tcmalloc_usable_size(size));
 #else
     if (block) zmalloc_counter_add(zmalloc_backend_usable_size(block));
 #endif
