@@ -91,11 +91,21 @@ static void write_number_line(resp_output *output, char type, long long value)
 
 /* ---- Encoders ---- */
 
-/* "<type><text>\r\n": in one piece when it fits the tail, else copied
- * across chunks so no tail space is left unused. */
+/* Whether `size` bytes can be written in one piece exactly where the
+ * piecewise path would put them: in the tail's room, or, when the tail has
+ * none (always so after a flush, i.e. for every reply without pipelining),
+ * at the start of the fresh chunk the piecewise path would open as well. */
+static inline int fits_in_one_piece(const resp_output *output, size_t size)
+{
+    size_t room = resp_output_tail_room(output);
+    return size <= room || (room == 0 && size <= RESP_OUTPUT_CHUNK_SIZE);
+}
+
+/* "<type><text>\r\n": in one piece when it fits, else copied across chunks
+ * so no tail space is left unused. */
 static void write_text_line(resp_output *output, char type, const char *text, size_t length)
 {
-    if (length + 3 <= resp_output_tail_room(output)) {
+    if (fits_in_one_piece(output, length + 3)) {
         char *cursor = resp_output_reserve(output, length + 3);
         cursor[0] = type;
         if (length > 0) /* text may be NULL when empty */
@@ -127,7 +137,7 @@ void resp_write_integer(resp_output *output, long long value)
 
 void resp_write_bulk(resp_output *output, const void *data, size_t length)
 {
-    if (length + HEADER_MAXIMUM + 2 <= resp_output_tail_room(output)) {
+    if (fits_in_one_piece(output, length + HEADER_MAXIMUM + 2)) {
         char *cursor = resp_output_reserve(output, length + HEADER_MAXIMUM + 2);
         cursor[0] = '$';
         size_t used = 1 + (size_t)resp_format_int64(cursor + 1, (long long)length);
