@@ -52,8 +52,12 @@ void zmalloc_out_of_memory(size_t requested_size) {
 
 /* ------------------------------------------------------------ allocation */
 
-/* Resizes a live block; on failure the old block is left as it was. */
+/* Resizes a live block to a nonzero size; on failure the old block is left
+ * as it was. */
 static void *zmalloc_resize(void *pointer, size_t size) {
+#if defined(ZMALLOC_BACKEND_JEMALLOC) && !ZMALLOC_SIZE_HEADER_BYTES
+    return zmalloc_backend_realloc_counted(pointer, size);
+#else
     if (size > SIZE_MAX - ZMALLOC_SIZE_HEADER_BYTES) return NULL;
     size_t old_counted = zmalloc_pointer_counted_size(pointer);
     void *block = zmalloc_backend_realloc(zmalloc_pointer_to_block(pointer),
@@ -62,6 +66,7 @@ static void *zmalloc_resize(void *pointer, size_t size) {
     void *resized = zmalloc_block_to_pointer(block, size);
     zmalloc_counter_add(zmalloc_pointer_counted_size(resized) - old_counted);
     return resized;
+#endif
 }
 
 void *zmalloc_try_alloc(size_t size) {

@@ -51,6 +51,14 @@ void zmalloc_jemalloc_free_slow(void *block) {
     free(block);
 }
 
+void *zmalloc_jemalloc_realloc_slow(void *block, size_t size) {
+    if (zmalloc_jemalloc_start_thread()) return zmalloc_backend_realloc_counted(block, size);
+    size_t old_usable = malloc_usable_size(block);
+    void *resized = realloc(block, size);
+    if (resized) zmalloc_counter_add(malloc_usable_size(resized) - old_usable);
+    return resized;
+}
+
 void zmalloc_jemalloc_thread_retired(void) {
     zmalloc_jemalloc_totals.allocated = NULL;
     zmalloc_jemalloc_totals.deallocated = NULL;

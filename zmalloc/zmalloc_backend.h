@@ -79,9 +79,11 @@ typedef struct zmalloc_jemalloc_thread_totals {
 extern _Thread_local zmalloc_jemalloc_thread_totals zmalloc_jemalloc_totals
     __attribute__((tls_model("initial-exec")));
 
-/* Slow paths of the counted primitives below: same contract. */
-void *zmalloc_jemalloc_allocate_slow(size_t size, int zeroed);
-void zmalloc_jemalloc_free_slow(void *block);
+/* Slow paths of the counted primitives below: same contract.  Cold, so
+ * callers' loops keep only the fast path in line. */
+void *zmalloc_jemalloc_allocate_slow(size_t size, int zeroed) __attribute__((cold));
+void zmalloc_jemalloc_free_slow(void *block) __attribute__((cold));
+void *zmalloc_jemalloc_realloc_slow(void *block, size_t size) __attribute__((cold));
 /* Called by the counter when the thread's slot retires. */
 void zmalloc_jemalloc_thread_retired(void);
 #elif defined(ZMALLOC_BACKEND_TCMALLOC)
@@ -187,6 +189,24 @@ static inline void zmalloc_backend_free_counted(void *block) {
     zmalloc_counter_subtract(zmalloc_backend_usable_size(block));
     zmalloc_backend_free(block);
 #endif
+}
+#endif
+
+#if defined(ZMALLOC_BACKEND_JEMALLOC)
+/* Resizes a live block to a nonzero size (NULL on failure, the block then
+ * untouched) and counts the change.  realloc adds the new block's usable
+ * size to the allocated total and the old one's to the deallocated total,
+ * whether it moved the block or not, so the two differences give the
+ * change without looking up either block, as malloc_usable_size would. */
+static inline void *zmalloc_backend_realloc_counted(void *block, size_t size) {
+    const volatile uint64_t *allocated = zmalloc_jemalloc_totals.allocated;
+    const volatile uint64_t *deallocated = zmalloc_jemalloc_totals.deallocated;
+    if (__builtin_expect(allocated == NULL, 0)) return zmalloc_jemalloc_realloc_slow(block, size);
+    uint64_t allocated_before = *allocated, deallocated_before = *deallocated;
+    void *resized = realloc(block, size);
+    zmalloc_counter_add_registered((size_t)((*allocated - allocated_before) -
+                                            (*deallocated - deallocated_before)));
+    return resized;
 }
 #endif
 

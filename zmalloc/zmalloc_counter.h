@@ -43,8 +43,9 @@ typedef struct zmalloc_counter_slot {
 extern _Thread_local zmalloc_counter_slot zmalloc_counter_thread_slot
     __attribute__((tls_model("initial-exec")));
 
-/* Registers the slot or, once retired, adds to the global total. */
-void zmalloc_counter_add_slow(size_t delta);
+/* Registers the slot or, once retired, adds to the global total.  Cold:
+ * taken only at a thread's start and exit. */
+void zmalloc_counter_add_slow(size_t delta) __attribute__((cold));
 
 /* Registers the calling thread's slot if it is not yet; returns 1 if the
  * slot is now registered, 0 if the thread has retired (or cannot register). */
