@@ -44,6 +44,10 @@
 #define WRITE_VECTORS 64
 #define WRITES_PER_FLUSH 64
 #define PREFETCH_BATCH 64
+/* A read shorter than this holds one or two small commands: their lookups
+ * come at once and would not overlap, so the look-ahead would cost more
+ * than it saves (an unpipelined client's every request). */
+#define PREFETCH_MIN_READ 128
 
 static void read_handler(evutil_socket_t fd, short events, void *argument);
 static void write_handler(evutil_socket_t fd, short events, void *argument);
@@ -317,7 +321,8 @@ static void process_input(client *c) {
  * each waiting for its bucket and then its object to come from memory;
  * asking for all of them first overlaps those waits.  Only a hint: a second
  * argument that is not a key costs one wasted prefetch. */
-static void prefetch_batch_keys(client *c) {
+static void prefetch_batch_keys(client *c, size_t bytes_read) {
+    if (bytes_read < PREFETCH_MIN_READ) return;
     resp_argument keys[PREFETCH_BATCH];
     size_t count = resp_parser_peek_keys(c->parser, keys, PREFETCH_BATCH);
     if (count < 2) return; /* a lone command looks its key up right away */
@@ -344,7 +349,7 @@ static void read_handler(evutil_socket_t fd, short events, void *argument) {
     }
     server_update_cached_time();
     resp_parser_commit_read(c->parser, (size_t)count);
-    prefetch_batch_keys(c);
+    prefetch_batch_keys(c, (size_t)count);
     c->last_interaction_ms = server_unix_time_ms();
     server.stats.net_input_bytes += count;
     server.stats.total_reads_processed++;
