@@ -249,9 +249,13 @@ static bool evict_one(int policy) {
 
 /* ---------------------------------------------------------------- driver */
 
-size_t evict_counted_memory(void) {
-    size_t used = zmalloc_used_memory(), output = memory_last_sample()->client_output;
-    return used > output ? used - output : 0;
+/* Output buffers not counted, measured once per evict_perform: freeing
+ * keys does not change them, and summing them walks every client. */
+static size_t evict_not_counted;
+
+static size_t evict_counted_memory(void) {
+    size_t used = zmalloc_used_memory();
+    return used > evict_not_counted ? used - evict_not_counted : 0;
 }
 
 static bool evict_over_limit(void) {
@@ -279,6 +283,8 @@ static enum evict_result evict_run(int policy, uint64_t start) {
 }
 
 enum evict_result evict_perform(void) {
+    if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory) return EVICT_OK;
+    evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return EVICT_OK;
     int policy = server.config.maxmemory_policy;
     if (policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;

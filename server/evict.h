@@ -10,8 +10,6 @@
 #ifndef ZKV_EVICT_H
 #define ZKV_EVICT_H
 
-#include <stddef.h>
-
 enum evict_result {
     EVICT_OK,      /* under the limit (or no limit) */
     EVICT_RUNNING, /* over, keys are still being evicted in the background */
@@ -22,8 +20,5 @@ enum evict_result {
 void evict_init(void);
 /* Evicts within the time budget until memory is under the limit. */
 enum evict_result evict_perform(void);
-/* Bytes counted against maxmemory (used_memory minus what is not counted:
- * client output buffers). */
-size_t evict_counted_memory(void);
 
 #endif

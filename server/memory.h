@@ -42,6 +42,9 @@ void memory_init(void);
 const memory_sample *memory_last_sample(void);
 /* Takes a sample now. */
 void memory_take_sample(void);
+/* Client output buffers holding unsent replies, summed now (one pass over
+ * the clients): memory not counted for eviction. */
+size_t memory_client_output(void);
 /* The breakdown of `used` bytes. */
 memory_overhead memory_compute_overhead(size_t used);
 /* Bytes of per-key metadata each object carries (type, flags, clock). */

@@ -30,6 +30,7 @@
 #include "memory.h"
 
 #include "client.h"
+#include "command.h"
 #include "evict.h"
 #include "keyspace.h"
 #include "server.h"
@@ -38,14 +39,19 @@
 static memory_sample last_sample;
 static long long last_sample_ms = -1;
 
-/* Output buffers of every client: used memory that eviction ignores, as
- * freeing keys cannot shrink what clients have yet to read. */
-static size_t memory_client_output(void) {
+/* Output buffers holding replies not yet sent: used memory that eviction
+ * ignores, as freeing keys cannot shrink what clients have yet to read.
+ * An idle client's empty buffer counts for eviction like any other memory
+ * (Redis's fixed per-client reply buffer does too), so a server with many
+ * idle connections still keeps used_memory near maxmemory. */
+static size_t memory_output_pending(const resp_output *output) {
+    return output && resp_output_pending_bytes(output) ? resp_output_memory(output) : 0;
+}
+
+size_t memory_client_output(void) {
     size_t total = 0;
-    for (client *c = server.clients; c; c = c->next) {
-        total += resp_output_memory(c->reply);
-        if (c->hidden_reply) total += resp_output_memory(c->hidden_reply);
-    }
+    for (client *c = server.clients; c; c = c->next)
+        total += memory_output_pending(c->reply) + memory_output_pending(c->hidden_reply);
     return total;
 }
 
@@ -93,8 +99,19 @@ memory_overhead memory_compute_overhead(size_t used) {
     return o;
 }
 
+/* Peak tracking after every command: a burst of writes freed before the
+ * next cron tick still shows in used_memory_peak.  One counter read. */
+static void memory_track_peak(client *c, command *cmd, long long duration_us) {
+    (void)c;
+    (void)cmd;
+    (void)duration_us;
+    size_t used = zmalloc_used_memory();
+    if (used > server.peak_used_memory) server.peak_used_memory = used;
+}
+
 void memory_init(void) {
     memory_take_sample();
     server_add_cron_job(memory_sample_cron);
+    dispatch_add_observer(memory_track_peak);
     evict_init();
 }
