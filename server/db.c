@@ -3,6 +3,7 @@
 #include "db.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "lazyfree.h"
 #include "multi.h"
@@ -145,14 +146,19 @@ void db_add(db *d, object *o) {
     db_add_keep_clock(d, o);
 }
 
+/* Adds o, whose key (key, length) hashes to `hash` and is not in d. */
+static void add_hashed(db *d, object *o, const char *key, size_t length, uint64_t hash) {
+    db_forget_slot(d);
+    bool has_expire = object_has_expire(o);
+    table_insert(d->keys, o, hash, has_expire);
+    if (has_expire) d->expires++;
+    db_signal_modified(d, key, length);
+}
+
 void db_add_keep_clock(db *d, object *o) {
     size_t length;
     const char *key = object_key(o, &length);
-    db_forget_slot(d);
-    bool has_expire = object_has_expire(o);
-    table_insert(d->keys, o, table_hash_key(key, length), has_expire);
-    if (has_expire) d->expires++;
-    db_signal_modified(d, key, length);
+    add_hashed(d, o, key, length, table_hash_key(key, length));
 }
 
 /* The slot holding `o`, from the lookup cache when it is still right. */
@@ -170,13 +176,28 @@ static void db_count_expire_change(db *d, bool had, bool has) {
     if (!had && has) d->expires++;
 }
 
+/* The slot of the last lookup if it found this key: a write right after
+ * its own lookup (SET after its existence check) needs no second search. */
+static table_slot *cached_slot_of_key(db *d, const char *key, size_t length) {
+    if (d->cached_slot == NULL || table_slot_entry(d->cached_slot) != d->cached_object) return NULL;
+    size_t cached_length;
+    const char *cached_key = object_key(d->cached_object, &cached_length);
+    if (cached_length != length || memcmp(cached_key, key, length) != 0) return NULL;
+    return d->cached_slot;
+}
+
 void db_set(db *d, object *fresh) {
     size_t length;
     const char *key = object_key(fresh, &length);
-    table_slot *slot = table_find_slot(d->keys, key, length, table_hash_key(key, length));
+    table_slot *slot = cached_slot_of_key(d, key, length);
     if (slot == NULL) {
-        db_add(d, fresh);
-        return;
+        uint64_t hash = table_hash_key(key, length); /* once, for the search and the insert */
+        slot = table_find_slot(d->keys, key, length, hash);
+        if (slot == NULL) {
+            db_stamp_new(fresh);
+            add_hashed(d, fresh, key, length, hash);
+            return;
+        }
     }
     object *old = table_slot_entry(slot);
     if (db_lfu_enabled())
