@@ -35,6 +35,7 @@
 #include <event2/event.h>
 
 #include "command.h"
+#include "config.h"
 #include "db.h"
 #include "keyspace.h"
 #include "latency.h"
@@ -282,16 +283,46 @@ static enum evict_result evict_run(int policy, uint64_t start) {
     return EVICT_OK;
 }
 
+/* INFO's total/current_eviction_exceeded_time: how long memory stayed over
+ * the limit.  Tracked at each evict_perform, so to the nearest command or
+ * cron tick. */
+static uint64_t evict_exceeded_since_us; /* 0 while under the limit */
+static uint64_t evict_exceeded_total_us;
+
+static enum evict_result evict_note_state(enum evict_result result) {
+    uint64_t now = server_monotonic_us();
+    if (result == EVICT_OK && evict_exceeded_since_us) {
+        evict_exceeded_total_us += now - evict_exceeded_since_us;
+        evict_exceeded_since_us = 0;
+    } else if (result != EVICT_OK && !evict_exceeded_since_us) {
+        evict_exceeded_since_us = now;
+    }
+    return result;
+}
+
+void evict_exceeded_time_ms(long long *total, long long *current) {
+    uint64_t now = server_monotonic_us();
+    uint64_t running = evict_exceeded_since_us ? now - evict_exceeded_since_us : 0;
+    *total = (long long)((evict_exceeded_total_us + running) / 1000);
+    *current = (long long)(running / 1000);
+}
+
+static void evict_reset_stats(void) {
+    evict_exceeded_total_us = 0;
+    if (evict_exceeded_since_us) evict_exceeded_since_us = server_monotonic_us();
+}
+
 enum evict_result evict_perform(void) {
-    if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory) return EVICT_OK;
+    if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
+        return evict_note_state(EVICT_OK);
     evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
-    if (!evict_over_limit()) return EVICT_OK;
+    if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
-    if (policy == MAXMEMORY_NO_EVICTION) return EVICT_FAIL;
+    if (policy == MAXMEMORY_NO_EVICTION) return evict_note_state(EVICT_FAIL);
     uint64_t start = server_monotonic_us();
     enum evict_result result = evict_run(policy, start);
     latency_add_sample_if_needed("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
-    return result;
+    return evict_note_state(result);
 }
 
 static void evict_resume(evutil_socket_t fd, short events, void *argument) {
@@ -306,12 +337,15 @@ static int evict_memory_check(void) {
     return evict_perform() == EVICT_FAIL;
 }
 
+/* Also runs without a limit: evict_perform then only closes the
+ * exceeded-time interval a removed limit left open. */
 static void evict_cron(void) {
-    if (server.config.maxmemory) evict_perform();
+    evict_perform();
 }
 
 void evict_init(void) {
     if (server.base) evict_resume_event = event_new(server.base, -1, 0, evict_resume, NULL);
     dispatch_set_memory_check(evict_memory_check);
     server_add_cron_job(evict_cron);
+    config_add_resetstat_hook(evict_reset_stats);
 }

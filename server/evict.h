@@ -20,5 +20,8 @@ enum evict_result {
 void evict_init(void);
 /* Evicts within the time budget until memory is under the limit. */
 enum evict_result evict_perform(void);
+/* INFO stats: milliseconds spent over maxmemory in all (since start or
+ * CONFIG RESETSTAT) and in the current excess (0 when under). */
+void evict_exceeded_time_ms(long long *total, long long *current);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "defrag.h"
+#include "evict.h"
 #include "info.h"
 #include "keyspace.h"
 
@@ -42,6 +43,8 @@ void info_write_stats(strbuf *out) {
                   stats->net_output_bytes, (double)sample_average(stats->net_input_samples, SAMPLE_COUNT) / 1024,
                   (double)sample_average(stats->net_output_samples, SAMPLE_COUNT) / 1024,
                   stats->rejected_connections);
+    long long exceeded_total, exceeded_current;
+    evict_exceeded_time_ms(&exceeded_total, &exceeded_current);
     strbuf_printf(out,
                   "sync_full:0\r\n"
                   "sync_partial_ok:0\r\n"
@@ -52,12 +55,13 @@ void info_write_stats(strbuf *out) {
                   "expire_cycle_cpu_milliseconds:0\r\n"
                   "evicted_keys:%lld\r\n"
                   "evicted_clients:%lld\r\n"
-                  "total_eviction_exceeded_time:0\r\n"
-                  "current_eviction_exceeded_time:0\r\n"
+                  "total_eviction_exceeded_time:%lld\r\n"
+                  "current_eviction_exceeded_time:%lld\r\n"
                   "keyspace_hits:%lld\r\n"
                   "keyspace_misses:%lld\r\n",
                   stats->expired_keys, keyspace_expired_stale_percentage(), stats->evicted_keys,
-                  stats->evicted_clients, stats->keyspace_hits, stats->keyspace_misses);
+                  stats->evicted_clients, exceeded_total, exceeded_current, stats->keyspace_hits,
+                  stats->keyspace_misses);
     strbuf_printf(out,
                   "pubsub_channels:0\r\n"
                   "pubsub_patterns:0\r\n"
