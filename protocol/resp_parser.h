@@ -90,7 +90,8 @@ resp_parse_status resp_parser_next_command(resp_parser *parser, resp_command *co
 /* Looks ahead without parsing: the second argument (the key, for most
  * commands) of each complete, plainly encoded multibulk command buffered
  * after the ones already returned, at most `max`, in order; it stops at the
- * first command it cannot read quickly.  A hint for prefetching: it changes
+ * first command it cannot read quickly, and finds none while a command is
+ * partly parsed.  A hint for prefetching: it changes
  * no state, and the arguments stay valid as long as those of
  * resp_parser_next_command's commands do. */
 size_t resp_parser_peek_keys(const resp_parser *parser, resp_argument *keys, size_t max);

@@ -684,6 +684,48 @@ static void test_trim_after_large_command(void **state)
     resp_parser_destroy(parser);
 }
 
+/* The look-ahead returns the second argument of each complete command not
+ * yet returned, in order, stops at the first it cannot read quickly (inline,
+ * incomplete), finds nothing while a command is partly parsed, and leaves
+ * the parser's results unchanged. */
+static void test_peek_keys(void **state)
+{
+    (void)state;
+    resp_parser *parser = resp_parser_create(NULL);
+    resp_command command;
+    resp_argument keys[4];
+    const char batch[] = "*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n"
+                         "*1\r\n$4\r\nPING\r\n"
+                         "*0\r\n"
+                         "*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n"
+                         "*2\r\n$3\r\nGET\r\n$2\r\nk3\r\n"
+                         "*2\r\n$3\r\nGET\r\n$2\r\nk4\r";
+    resp_parser_feed(parser, batch, sizeof(batch) - 1);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 4), 3);
+    assert_int_equal(keys[0].length, 2);
+    assert_memory_equal(keys[0].data, "k1", 2);
+    assert_memory_equal(keys[1].data, "k2", 2);
+    assert_memory_equal(keys[2].data, "k3", 2);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 2), 2);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_memory_equal(command.argv[1].data, "k1", 2);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 4), 2); /* after the one returned */
+    assert_memory_equal(keys[0].data, "k2", 2);
+    int commands = 1;
+    while (resp_parser_next_command(parser, &command) == RESP_PARSE_COMMAND)
+        commands++;
+    assert_int_equal(commands, 4);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 4), 0);
+    resp_parser_feed(parser, "\n", 1);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 4), 0); /* k4 is partly parsed */
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_memory_equal(command.argv[1].data, "k4", 2);
+    resp_parser_feed(parser, "GET inline\r\n", 12);
+    assert_int_equal(resp_parser_next_command(parser, &command), RESP_PARSE_COMMAND);
+    assert_int_equal(resp_parser_peek_keys(parser, keys, 4), 0);
+    resp_parser_destroy(parser);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_compaction_keeps_arguments),
         cmocka_unit_test(test_shrink_releases_argument_vector),
         cmocka_unit_test(test_trim_after_large_command),
+        cmocka_unit_test(test_peek_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
