@@ -70,14 +70,20 @@ bars "$data_dir/cpu.dat" cpu.png \
 
 frag_plot=""
 frag_marks=""
+frag_marks_owner=""
 ping_files=()
 while read -r kind server path start end phases; do
   case $kind in
-    frag) [ -n "$frag_marks" ] || for mark in $phases; do
-            frag_marks+="set arrow from ${mark%%:*}, graph 0 to ${mark%%:*}, graph 1 nohead dt 3 lc rgb \"#888888\"
+    frag) # Phase marks: those of the first server other than redis, the one under test.
+          if [ -z "$frag_marks_owner" ] || { [ "$frag_marks_owner" = redis ] && [ "$server" != redis ]; }; then
+            frag_marks=""
+            frag_marks_owner=$server
+            for mark in $phases; do
+              frag_marks+="set arrow from ${mark%%:*}, graph 0 to ${mark%%:*}, graph 1 nohead dt 3 lc rgb \"#888888\"
 set label \"${mark#*:}\" at ${mark%%:*}, graph 0.97 offset 0.3,0 font \",9\"
 "
-          done
+            done
+          fi
           frag_plot+="\"$path\" using 1:(\$2/1e6) with lines lw 2 title \"$server RSS\", "
           frag_plot+="\"$path\" using 1:(\$3/1e6) with lines lw 2 dt 2 title \"$server used_memory\", " ;;
     ping) ping_files+=("$server|$path|$start|$end") ;;
@@ -88,7 +94,7 @@ if [ -n "$frag_plot" ]; then
   gnuplot <<GP
 $style
 set output "$results_dir/fragmentation.png"
-set title "Fragmentation scenario, round 0: load, delete 50% + overwrite 25%, MEMORY PURGE"
+set title "Fragmentation scenario, round 0: load, delete 50% + overwrite 25%, defrag, MEMORY PURGE (phases of $frag_marks_owner)"
 set xlabel "seconds since the server started"
 set ylabel "MB"
 set yrange [0:*]

@@ -106,7 +106,8 @@ def _one(ctx, spec, scenario, rnd):
     settle = ctx.sizes["settle_secs"]
     stages = {}
     with Server(spec, ctx.logdir) as server:
-        sampler = Sampler(server, ctx.results.series_path("frag-%s-r%d.txt" % (spec.name, rnd)),
+        series = "frag" if scenario == "fragmentation" else "alloc-frag"
+        sampler = Sampler(server, ctx.results.series_path("%s-%s-r%d.txt" % (series, spec.name, rnd)),
                           ctx.sizes["sample_secs"])
         sampler.start()
         try:

@@ -166,10 +166,12 @@ def write_chart_data(rows, run_dir, data_dir):
                 f.write('"%s" %s\n' % (figure.rsplit(" ", 1)[0], " ".join(cells)))
     # Series of round 0: fragmentation RSS/used over time, PING timelines.
     series = {}
-    for kind in ("frag", "ping"):
+    for kind, scenario in (("frag", "fragmentation"), ("ping", "growth")):
+        charted = servers_in(rows, scenario)  # not scenario 5's backends
         for path in sorted(glob.glob(os.path.join(run_dir, "series", "%s-*-r0.txt" % kind))):
             server = os.path.basename(path)[len(kind) + 1:-len("-r0.txt")]
-            series.setdefault(kind, []).append((server, path))
+            if server in charted:
+                series.setdefault(kind, []).append((server, path))
     return series
 
 
