@@ -99,6 +99,9 @@ static void zmalloc_backend_name(char *name, size_t capacity) {
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 static int zmalloc_backend_stats(zmalloc_allocator_stats *stats) {
     struct mallinfo2 info = mallinfo2();
+    /* A malloc that replaces glibc's (AddressSanitizer's, for one) answers
+     * mallinfo2 with zeros: that is "no statistics", not an empty heap. */
+    if (info.arena == 0 && info.hblkhd == 0) return -1;
     stats->allocated = info.uordblks + info.hblkhd;
     stats->resident = info.arena + info.hblkhd;
     stats->active = stats->resident - info.keepcost;
