@@ -99,12 +99,15 @@ memory_overhead memory_compute_overhead(size_t used) {
     return o;
 }
 
-/* Peak tracking after every command: a burst of writes freed before the
- * next cron tick still shows in used_memory_peak.  One counter read. */
+/* Peak tracking after every command that may grow the dataset (the
+ * denyoom ones): a burst of writes freed before the next cron tick still
+ * shows in used_memory_peak.  Reading the counter sums every thread's slot
+ * under a mutex, so read-only commands skip it; the memory they add (reply
+ * buffers) is caught by the cron's sample. */
 static void memory_track_peak(client *c, command *cmd, long long duration_us) {
     (void)c;
-    (void)cmd;
     (void)duration_us;
+    if (!(cmd->spec->flags & COMMAND_DENYOOM)) return;
     size_t used = zmalloc_used_memory();
     if (used > server.peak_used_memory) server.peak_used_memory = used;
 }
