@@ -408,7 +408,11 @@ const config_parameter config_parameters[] = {
     SPECIAL("appendonly", "no", 0, parse_appendonly, format_no, NULL),
     SPECIAL("cluster-enabled", "no", CONFIG_IMMUTABLE, cluster_config_parse_enabled, cluster_config_format_enabled,
             NULL),
-    SPECIAL("cluster-topology-file", "", CONFIG_IMMUTABLE, cluster_config_parse_topology_file,
+    /* zkv's own cluster parameters are immutable and unknown to Redis's tools,
+     * which set every parameter `CONFIG GET *` lists back to its value (except
+     * Redis's own immutable ones): they answer only when asked by name. */
+    SPECIAL("cluster-topology-file", "", CONFIG_IMMUTABLE | CONFIG_HIDDEN, cluster_config_parse_topology_file,
             cluster_config_format_topology_file, NULL),
-    SPECIAL("cluster-myself", "", CONFIG_IMMUTABLE, cluster_config_parse_myself, cluster_config_format_myself, NULL),
+    SPECIAL("cluster-myself", "", CONFIG_IMMUTABLE | CONFIG_HIDDEN, cluster_config_parse_myself,
+            cluster_config_format_myself, NULL),
     {.name = NULL}};

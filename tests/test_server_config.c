@@ -116,6 +116,13 @@ static void test_get_all_set_back(void **state) {
     expect_reply_type(again, REDIS_REPLY_ARRAY);
     assert_int_equal(again->elements, all->elements);
     for (size_t i = 0; i < all->elements; i++) assert_string_equal(again->element[i]->str, all->element[i]->str);
+    /* zkv's immutable cluster parameters answer by name only (Redis's tools
+     * set back everything `*` lists). */
+    for (size_t i = 0; i < all->elements; i += 2) assert_string_not_equal(all->element[i]->str, "cluster-myself");
+    redisReply *hidden = redisCommand(redis, "CONFIG GET cluster-myself");
+    expect_reply_type(hidden, REDIS_REPLY_ARRAY);
+    assert_int_equal(hidden->elements, 2);
+    freeReplyObject(hidden);
     freeReplyObject(again);
     freeReplyObject(all);
     expect_status(redisCommand(redis, "PING"), "PONG"); /* still listening after port/bind were re-applied */
