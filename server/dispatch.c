@@ -122,10 +122,28 @@ void dispatch_call(client *c, command *cmd) {
 /* ---- Checks before calling ---- */
 
 /* Refuses the command: counts it and poisons a MULTI in progress. */
+/* A refused EXEC ends the transaction with the reason, as Redis does; any
+ * other command refused inside MULTI makes the coming EXEC fail. */
 static void reject(client *c, command *cmd, const char *text) {
     if (cmd) cmd->stats.rejected_calls++;
+    if ((c->flags & CLIENT_MULTI) && cmd && multi_is_exec(cmd)) {
+        multi_abort_exec(c, text);
+        return;
+    }
     if (c->flags & CLIENT_MULTI) multi_flag_error(c);
     reply_error(c, text);
+}
+
+/* Is the command refused when memory is over maxmemory?  Those that may
+ * grow the dataset, EXEC when it would run one, and, as in Redis, anything
+ * queued inside MULTI (a queue can grow without bound) except what ends the
+ * transaction or the connection.  Only asked while over the limit. */
+static int refused_when_out_of_memory(const client *c, const command *cmd) {
+    if (cmd->spec->flags & COMMAND_DENYOOM) return 1;
+    if (!(c->flags & CLIENT_MULTI)) return 0;
+    if (multi_is_exec(cmd)) return multi_queue_has_flags(c, COMMAND_DENYOOM);
+    const char *name = cmd->spec->name;
+    return strcasecmp(name, "discard") != 0 && strcasecmp(name, "quit") != 0 && strcasecmp(name, "reset") != 0;
 }
 
 static void reject_unknown_command(client *c) {
@@ -231,7 +249,7 @@ static void process(client *c) {
         return;
     }
     /* As Redis: evict before every command, refuse only those that may grow memory. */
-    if (memory_check && server.config.maxmemory && memory_check() && (cmd->spec->flags & COMMAND_DENYOOM)) {
+    if (memory_check && server.config.maxmemory && memory_check() && refused_when_out_of_memory(c, cmd)) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }

@@ -234,6 +234,24 @@ void multi_queue_command(client *c, command *cmd) {
     reply_simple(c, "QUEUED");
 }
 
+static void exec_command(client *c);
+
+int multi_is_exec(const command *cmd) {
+    return cmd->spec->handler == exec_command;
+}
+
+int multi_queue_has_flags(const client *c, unsigned int flags) {
+    for (int i = 0; i < c->multi.count; i++)
+        if ((c->multi.commands[i].command->spec->flags & flags) == flags) return 1;
+    return 0;
+}
+
+void multi_abort_exec(client *c, const char *text) {
+    reply_error_format(c, "EXECABORT Transaction discarded because of: %s", text);
+    multi_discard(c);
+    multi_unwatch_all(c);
+}
+
 void multi_flag_error(client *c) {
     if (c->flags & CLIENT_MULTI) c->flags |= CLIENT_DIRTY_EXEC;
 }

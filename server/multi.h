@@ -42,6 +42,14 @@ void multi_flag_error(client *c);
 /* Drops the queue and leaves MULTI state (DISCARD, RESET, client free). */
 void multi_discard(client *c);
 void multi_unwatch_all(client *c);
+/* True when `cmd` is EXEC. */
+int multi_is_exec(const struct command *cmd);
+/* True when a queued command of the transaction has every flag in `flags`
+ * (EXEC of a transaction holding a denyoom command is itself denyoom). */
+int multi_queue_has_flags(const client *c, unsigned int flags);
+/* EXEC refused before it ran (OOM, cluster, ...): answers
+ * "EXECABORT Transaction discarded because of: <text>" and ends MULTI, as Redis. */
+void multi_abort_exec(client *c, const char *text);
 
 
 #endif

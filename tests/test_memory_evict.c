@@ -263,6 +263,29 @@ static void test_mass_eviction_does_not_stall(void **state) {
 }
 
 /* The eviction parameters are ordinary configuration. */
+/* Over maxmemory, a transaction holding a write is aborted at EXEC with the
+ * reason, and nothing more is queued (Redis 7.0's rules, bytes checked
+ * against redis-server). */
+static void test_exec_refused_when_out_of_memory(void **state) {
+    (void)state;
+    static const char oom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+    char abort_text[160];
+    snprintf(abort_text, sizeof(abort_text), "EXECABORT Transaction discarded because of: %s", oom);
+    redisContext *transaction = test_redis_connect(server.port);
+    expect_status(redisCommand(transaction, "MULTI"), "OK");
+    expect_status(redisCommand(transaction, "SET x 1"), "QUEUED");
+    expect_status(redisCommand(transaction, "GET x"), "QUEUED");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 1"), "OK");
+    expect_error(redisCommand(transaction, "EXEC"), abort_text);
+    expect_error(redisCommand(transaction, "DISCARD"), "ERR DISCARD without MULTI");
+    expect_status(redisCommand(transaction, "MULTI"), "OK");
+    expect_error(redisCommand(transaction, "GET x"), oom);
+    expect_error(redisCommand(transaction, "EXEC"), "EXECABORT Transaction discarded because of previous errors.");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
+    expect_integer(redisCommand(transaction, "EXISTS x"), 0);
+    redisFree(transaction);
+}
+
 static void test_eviction_parameters(void **state) {
     (void)state;
     static const char *const names[] = {"maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor",
@@ -298,6 +321,7 @@ int main(void) {
         cmocka_unit_test_setup(test_hot_set_survives, reset),
         cmocka_unit_test_setup(test_mass_eviction_does_not_stall, reset),
         cmocka_unit_test_setup(test_eviction_parameters, reset),
+        cmocka_unit_test_setup(test_exec_refused_when_out_of_memory, reset),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
