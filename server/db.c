@@ -8,6 +8,7 @@
 #include "lazyfree.h"
 #include "multi.h"
 #include "server.h"
+#include "zmalloc.h"
 
 /* Tables smaller than this are freed at once when a database is emptied:
  * queueing them would cost more than freeing. */
@@ -24,7 +25,16 @@ static void db_entry_free(void *entry) {
     object_free(entry);
 }
 
-static const table_type db_table_type = {db_entry_key, db_entry_free, lazyfree_free_block};
+/* A growth whose new array alone would cross maxmemory is put off (up to
+ * TABLE_FORCE_GROW_LOAD): the eviction it would force costs more keys than
+ * the longer chains cost time.  Redis makes the same trade. */
+static bool db_table_grow_allowed(size_t more_bytes, double load) {
+    (void)load;
+    unsigned long long limit = server.config.maxmemory;
+    return limit == 0 || zmalloc_used_memory() + more_bytes <= limit;
+}
+
+static const table_type db_table_type = {db_entry_key, db_entry_free, lazyfree_free_block, db_table_grow_allowed};
 
 void db_init(db *d, int index) {
     *d = (db){.keys = table_create(&db_table_type), .index = index};

@@ -240,8 +240,12 @@ static void table_grow_if_needed(table *t) {
         return;
     }
     if (table_is_rehashing(t) || table_is_paused(t)) return;
-    if (t->used[0] >= (size_t)TABLE_BUCKET_SLOTS << t->exponent[0])
-        table_start_resize(t, t->exponent[0] + 1);
+    size_t capacity = (size_t)TABLE_BUCKET_SLOTS << t->exponent[0];
+    if (t->used[0] < capacity) return;
+    double load = (double)t->used[0] / (double)capacity;
+    size_t more_bytes = sizeof(table_bucket) << (t->exponent[0] + 1);
+    if (t->type->grow_allowed && load < TABLE_FORCE_GROW_LOAD && !t->type->grow_allowed(more_bytes, load)) return;
+    table_start_resize(t, t->exponent[0] + 1);
 }
 
 /* Chains moved per insert while rehashing: one, or more when the new array

@@ -65,7 +65,15 @@ typedef struct table_type {
      * once.  Unmapping tens of megabytes takes tens of milliseconds, so the
      * keyspace hands these to its lazy-free thread. */
     void (*array_free)(void *array);
+    /* May the table grow now, allocating `more_bytes` for the new array,
+     * while holding `load` entries per slot?  NULL always allows.  Declined
+     * growth is asked again on later inserts; past TABLE_FORCE_GROW_LOAD the
+     * table grows anyway (chains would get long). */
+    bool (*grow_allowed)(size_t more_bytes, double load);
 } table_type;
+
+/* Load (entries per slot) past which growth is never declined. */
+#define TABLE_FORCE_GROW_LOAD 1.618
 
 /* Arrays at least this big go to type->array_free. */
 #define TABLE_ARRAY_FREE_THRESHOLD (1024 * 1024)

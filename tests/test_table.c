@@ -34,7 +34,7 @@ static void test_entry_free(void *entry) {
     zmalloc_free(entry);
 }
 
-static const table_type test_type = {test_entry_key, test_entry_free, NULL};
+static const table_type test_type = {test_entry_key, test_entry_free, NULL, NULL};
 
 static test_entry *entry_new(long number) {
     test_entry *e = zmalloc_alloc(sizeof *e);
@@ -351,6 +351,36 @@ static void test_hash_is_seeded_and_spreads(void **state) {
     for (int i = 0; i < 256; i++) assert_int_equal(tags[i], 1);
 }
 
+/* A type that declines growth: the table keeps its array, chaining into
+ * child buckets, until the load reaches TABLE_FORCE_GROW_LOAD. */
+static int growth_requests;
+static bool decline_growth(size_t more_bytes, double load) {
+    assert_true(more_bytes > 0);
+    assert_true(load >= 1.0 && load < TABLE_FORCE_GROW_LOAD);
+    growth_requests++;
+    return false;
+}
+
+static void test_declined_growth(void **state) {
+    (void)state;
+    static const table_type declining = {test_entry_key, test_entry_free, NULL, decline_growth};
+    table *t = table_create(&declining);
+    for (long i = 0; i < 8 * 64; i++) insert(t, i);
+    size_t capacity = table_slot_capacity(t);
+    while (table_is_rehashing(t)) table_rehash_for(t, 1000);
+    capacity = table_slot_capacity(t);
+    growth_requests = 0;
+    long next = 8 * 64;
+    while ((double)table_size(t) < 1.6 * (double)capacity) insert(t, next++);
+    assert_false(table_is_rehashing(t));
+    assert_int_equal(table_slot_capacity(t), capacity);
+    assert_true(growth_requests > 0);
+    while ((double)table_size(t) < TABLE_FORCE_GROW_LOAD * (double)capacity + 1) insert(t, next++);
+    assert_true(table_is_rehashing(t) || table_slot_capacity(t) > capacity);
+    for (long i = 0; i < next; i++) assert_non_null(find(t, i));
+    table_release(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_seeded_and_spreads),
@@ -361,6 +391,7 @@ int main(void) {
         cmocka_unit_test(test_scan_guarantee_under_resizes),
         cmocka_unit_test(test_incremental_work_is_bounded),
         cmocka_unit_test(test_grow_and_shrink),
+        cmocka_unit_test(test_declined_growth),
         cmocka_unit_test(test_memory_per_entry),
         cmocka_unit_test(test_against_reference),
     };
