@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -79,9 +80,15 @@ int test_connect(int port) {
 
 /* ---- Starting and stopping ---- */
 
+/* The server gets SIGKILL when the test process dies, so a failed assertion
+ * (cmocka leaves the test function before test_server_stop) or a crash
+ * never leaves a server running behind the test. */
 static pid_t spawn(const char *const *arguments, const char *log_path) {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0) return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127); /* the parent died before prctl took effect */
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (log_fd >= 0) {
         dup2(log_fd, STDOUT_FILENO);
