@@ -15,15 +15,12 @@ static redisContext *redis;
 
 static int start(void **state) {
     (void)state;
-    if (test_server_start(&server, NULL) != 0) return -1;
-    redis = test_redis_connect(server.port);
-    return 0;
+    return test_group_start(&server, &redis, NULL);
 }
 
 static int stop(void **state) {
     (void)state;
-    redisFree(redis);
-    return test_server_stop(&server) == 0 ? 0 : -1;
+    return test_group_stop(&server, redis);
 }
 
 static void test_ping_echo_time(void **state) {

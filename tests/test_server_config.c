@@ -18,16 +18,13 @@ static redisContext *redis;
 
 static int start(void **state) {
     (void)state;
-    const char *arguments[] = {"--hz", "33", NULL};
-    if (test_server_start(&server, arguments) != 0) return -1;
-    redis = test_redis_connect(server.port);
-    return 0;
+    static const char *const arguments[] = {"--hz", "33", NULL};
+    return test_group_start(&server, &redis, arguments);
 }
 
 static int stop(void **state) {
     (void)state;
-    redisFree(redis);
-    return test_server_stop(&server) == 0 ? 0 : -1;
+    return test_group_stop(&server, redis);
 }
 
 static void expect_config(redisContext *context, const char *name, const char *value) {

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
 
+#include "test_server.h"
+
 static inline redisContext *test_redis_connect(int port) {
     struct timeval timeout = {5, 0};
     redisContext *context = redisConnectWithTimeout("127.0.0.1", port, timeout);
@@ -24,6 +26,20 @@ static inline redisContext *test_redis_connect(int port) {
     assert_int_equal(context->err, 0);
     redisSetTimeout(context, timeout);
     return context;
+}
+
+/* The group fixture most integration test files share: one server for the
+ * whole group (with optional extra arguments) and one connection to it.
+ * Returns 0, or -1 (cmocka's group-setup failure) if the server did not start. */
+static inline int test_group_start(test_server *server, redisContext **redis, const char *const *arguments) {
+    if (test_server_start(server, arguments) != 0) return -1;
+    *redis = test_redis_connect(server->port);
+    return 0;
+}
+
+static inline int test_group_stop(test_server *server, redisContext *redis) {
+    redisFree(redis);
+    return test_server_stop(server) == 0 ? 0 : -1;
 }
 
 static inline void expect_reply_type(redisReply *reply, int type) {
