@@ -1,7 +1,7 @@
 # Introspection commands (CLIENT, COMMAND, INFO, SLOWLOG, LATENCY, MONITOR,
 # DEBUG).  The histogram is compiled into its unit test so it depends on
 # nothing but zmalloc.
-set(ZKV_INTROSPECTION_SERVER_DIR ${CMAKE_SOURCE_DIR}/server)
+set(ZKV_INTROSPECTION_SERVER_DIR ${CMAKE_SOURCE_DIR}/lib)
 
 zkv_unit_test(test_introspection_histogram
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_introspection_histogram.c

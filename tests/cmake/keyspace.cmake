@@ -3,14 +3,14 @@
 set(ZKV_SERVER_DIR ${CMAKE_SOURCE_DIR}/server)
 
 zkv_unit_test(test_table
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_table.c ${ZKV_SERVER_DIR}/table.c ${ZKV_SERVER_DIR}/hash.c
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_table.c ${CMAKE_SOURCE_DIR}/lib/table.c ${CMAKE_SOURCE_DIR}/lib/hash.c
   LIBS zkv_zmalloc)
-target_include_directories(test_table PRIVATE ${ZKV_SERVER_DIR})
+target_include_directories(test_table PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 zkv_unit_test(test_object
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_object.c ${ZKV_SERVER_DIR}/object.c
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_object.c ${CMAKE_SOURCE_DIR}/server/keyspace/object.c
   LIBS zkv_zmalloc)
-target_include_directories(test_object PRIVATE ${ZKV_SERVER_DIR})
+target_include_directories(test_object PRIVATE ${CMAKE_SOURCE_DIR}/server/keyspace)
 
 # Commands against a running zkv-server (replies checked against redis-server 7.0.15).
 foreach(zkv_keyspace_test strings keys expire)
@@ -19,8 +19,8 @@ foreach(zkv_keyspace_test strings keys expire)
 endforeach()
 
 zkv_unit_test(test_glob
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_glob.c ${ZKV_SERVER_DIR}/glob.c)
-target_include_directories(test_glob PRIVATE ${ZKV_SERVER_DIR})
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_glob.c ${CMAKE_SOURCE_DIR}/lib/glob.c)
+target_include_directories(test_glob PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 # The db layer, the keyspace cron's expiry and the lazy-free thread, without sockets.
 zkv_unit_test(test_db SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_db.c LIBS zkv_server_core)

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "bitops.h"
-#include "commands_bits.h"
+#include "string_type.h"
 #include "reply.h"
 #include "zmalloc.h"
 

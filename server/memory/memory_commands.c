@@ -17,7 +17,7 @@
 #include "defrag.h"
 #include "info.h"
 #include "keyspace.h"
-#include "keyspace_command.h"
+#include "key_lookup.h"
 #include "memory.h"
 #include "reply.h"
 #include "strbuf.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "command.h"
-#include "keyspace_command.h"
+#include "key_lookup.h"
 #include "reply.h"
 
 /* Options of SET and GETEX. */

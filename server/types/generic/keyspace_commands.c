@@ -16,7 +16,7 @@
 #include "command.h"
 #include "glob.h"
 #include "keyspace.h"
-#include "keyspace_command.h"
+#include "key_lookup.h"
 #include "multi.h"
 #include "reply.h"
 #include "strbuf.h"

@@ -9,7 +9,7 @@
  * memory limit (proto-max-bulk-len bounds the table) are lcs.c's.
  */
 
-#include "commands_bits.h"
+#include "string_type.h"
 #include "lcs.h"
 #include "reply.h"
 

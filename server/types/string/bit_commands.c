@@ -16,7 +16,7 @@
  * the string as followed by zero bits, so an all-ones string answers the
  * first bit past its end; with an explicit end it answers -1.
  */
-#include "commands_bits.h"
+#include "string_type.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,5 @@
 /* keyspace_command: helpers shared by the keyspace command files. */
-#include "keyspace_command.h"
+#include "key_lookup.h"
 
 #include <limits.h>
 #include <strings.h>

@@ -8,7 +8,7 @@
  * changed or the string grew.  Redis behaves this way: a SETBIT that writes
  * a bit's own value does not invalidate a WATCH.
  */
-#include "commands_bits.h"
+#include "string_type.h"
 #include "db.h"
 #include "keyspace.h"
 #include "reply.h"

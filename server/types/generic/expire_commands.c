@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "command.h"
-#include "keyspace_command.h"
+#include "key_lookup.h"
 #include "reply.h"
 
 enum expire_condition {
