@@ -109,3 +109,18 @@ char *strbuf_detach(strbuf *buffer, size_t *length) {
     strbuf_init(buffer);
     return data;
 }
+
+void strbuf_append_human_bytes(strbuf *buffer, unsigned long long bytes) {
+    static const char units[] = "KMGTPE";
+    if (bytes < 1024) {
+        strbuf_printf(buffer, "%lluB", bytes);
+        return;
+    }
+    double value = (double)bytes / 1024;
+    int unit = 0;
+    while (value >= 1024 && units[unit + 1]) {
+        value /= 1024;
+        unit++;
+    }
+    strbuf_printf(buffer, "%.2f%c", value, units[unit]);
+}

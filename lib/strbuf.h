@@ -35,6 +35,9 @@ void strbuf_vprintf(strbuf *buffer, const char *format, va_list arguments);
 const char *strbuf_cstring(const strbuf *buffer);
 /* Hands the zmalloc'd, NUL-terminated block to the caller; the buffer becomes
  * empty.  Never NULL. */
+/* Byte counts as Redis prints them in INFO and MEMORY: "1023B", "1.50K",
+ * "2.00M", ... */
+void strbuf_append_human_bytes(strbuf *buffer, unsigned long long bytes);
 char *strbuf_detach(strbuf *buffer, size_t *length);
 
 #endif

@@ -1,6 +1,10 @@
-/* main: zkv-server's entry point.
+/* main: zkv-server's entry point and composition root.
  *
  *     zkv-server [config-file] [--name value ...]
+ *
+ * This is the one file that names every module: the list below, in start-up
+ * order (lower layers first; shutdown runs it backwards).  Adding a feature
+ * is one line here and its own folder.
  *
  * Order matters: libevent must get zmalloc's functions before its first
  * allocation, the configuration decides logging and daemonizing, and the
@@ -16,17 +20,30 @@
 
 #include <event2/event.h>
 
-#include "cluster.h"
-#include "command.h"
 #include "config.h"
-#include "defrag.h"
-#include "introspection.h"
-#include "keyspace.h"
 #include "log.h"
-#include "memory.h"
+#include "module.h"
 #include "networking.h"
 #include "server.h"
 #include "zmalloc.h"
+
+/* Every module, lower layers first (server/README.md draws the layers). */
+#define ZKV_MODULES(X) \
+    X(core)            \
+    X(keyspace)        \
+    X(net)             \
+    X(command)         \
+    X(string)          \
+    X(generic)         \
+    X(admin)           \
+    X(memory)          \
+    X(cluster)         \
+    X(introspection)
+
+#define DECLARE_MODULE(name) extern const zkv_module name##_module;
+#define LIST_MODULE(name) &name##_module,
+ZKV_MODULES(DECLARE_MODULE)
+static const zkv_module *const modules[] = {ZKV_MODULES(LIST_MODULE) NULL};
 
 #define RESERVED_FDS 32
 
@@ -101,6 +118,7 @@ int main(int argc, char **argv) {
     }
     event_set_mem_functions(zmalloc_alloc, zmalloc_realloc, zmalloc_free);
     server.executable = argv[0];
+    module_register_all(modules);
     config_set_defaults();
     char *error = NULL;
     if (config_load(argc, argv, &error) != 0) {
@@ -116,17 +134,9 @@ int main(int argc, char **argv) {
                 ZKV_REDIS_COMPAT_VERSION, (int)getpid());
     if (!server.config_file) log_message(LOG_WARNING, "No config file specified, using the default config.");
     adjust_open_files_limit();
-    const char *duplicate = NULL;
     if (server_init() != 0) return fatal("Could not create the event loop.");
-    if (command_table_init(&duplicate) != 0) {
-        log_message(LOG_WARNING, "Command '%s' is registered twice.", duplicate);
-        return 1;
-    }
-    introspection_init();
-    if (keyspace_init(server.config.databases) != 0) return fatal("Could not create the databases.");
-    if (defrag_init() != 0) return fatal("Could not start active defragmentation.");
-    memory_init();
-    if (cluster_init(&error) != 0) return fatal(error);
+    const char *failed_module = NULL, *reason = NULL;
+    if (module_init_all(&failed_module, &reason) != 0) return fatal(reason);
     if (networking_listen(&error) != 0) return fatal(error);
     write_pid_file();
     log_message(LOG_NOTICE, "Server initialized");

@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "config_table.h"
+#include "module.h"
 #include "db.h"
 #include "defrag.h"
 #include "keyspace.h"
@@ -150,7 +152,13 @@ static void test_pass_compacts_memory(void **state) {
     lazyfree_wait_idle();
 }
 
+/* The memory module's parameters (activedefrag) and the keyspace's. */
+extern const zkv_module core_module, keyspace_module, memory_module;
+static const zkv_module *const modules[] = {&core_module, &keyspace_module, &memory_module, NULL};
+
 int main(void) {
+    module_register_all(modules);
+    config_set_defaults();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_scan_moves_everything),
         cmocka_unit_test(test_pass_compacts_memory),

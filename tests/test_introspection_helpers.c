@@ -1,5 +1,4 @@
-/* Unit tests for the introspection helpers: strict integer parsing, the
- * quoting MONITOR uses, password redaction, and the COMMAND INFO key flags
+/* Unit tests for the introspection helpers: the quoting MONITOR uses, password redaction, and the COMMAND INFO key flags
  * default. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,38 +15,6 @@
 static resp_argument argument(const char *text) {
     resp_argument value = {text, strlen(text)};
     return value;
-}
-
-static void expect_integer(const char *text, long long expected) {
-    long long value = 0;
-    resp_argument input = argument(text);
-    assert_int_equal(introspection_parse_integer(&input, &value), 0);
-    assert_int_equal(value, expected);
-}
-
-static void expect_not_integer(const char *text) {
-    long long value = 0;
-    resp_argument input = argument(text);
-    assert_int_equal(introspection_parse_integer(&input, &value), -1);
-}
-
-static void test_parse_integer(void **state) {
-    (void)state;
-    expect_integer("0", 0);
-    expect_integer("42", 42);
-    expect_integer("-1", -1);
-    expect_integer("9223372036854775807", INT64_MAX);
-    expect_integer("-9223372036854775808", INT64_MIN);
-    expect_not_integer("9223372036854775808");
-    expect_not_integer("-9223372036854775809");
-    expect_not_integer("");
-    expect_not_integer("-");
-    expect_not_integer("-0");
-    expect_not_integer("007");
-    expect_not_integer("+5");
-    expect_not_integer(" 5");
-    expect_not_integer("5x");
-    expect_not_integer("1.5");
 }
 
 static void test_quoting(void **state) {
@@ -101,7 +68,6 @@ static void test_key_flags_default(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_integer),
         cmocka_unit_test(test_quoting),
         cmocka_unit_test(test_redaction),
         cmocka_unit_test(test_key_flags_default),

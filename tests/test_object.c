@@ -160,20 +160,20 @@ static void test_long_values_and_keys(void **state) {
 static void test_parse_integer(void **state) {
     (void)state;
     long long value;
-    assert_true(object_parse_integer("0", 1, &value));
+    assert_true(number_parse_integer("0", 1, &value));
     assert_int_equal(value, 0);
-    assert_true(object_parse_integer("-9223372036854775808", 20, &value));
+    assert_true(number_parse_integer("-9223372036854775808", 20, &value));
     assert_int_equal(value, LLONG_MIN);
-    assert_true(object_parse_integer("9223372036854775807", 19, &value));
+    assert_true(number_parse_integer("9223372036854775807", 19, &value));
     assert_int_equal(value, LLONG_MAX);
     const char *bad[] = {"", "-", "-0", "00", "01", "+1", " 1", "1 ", "1a", "9223372036854775808",
                          "-9223372036854775809", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(object_parse_integer(bad[i], strlen(bad[i]), &value));
+        assert_false(number_parse_integer(bad[i], strlen(bad[i]), &value));
     char buffer[OBJECT_INTEGER_BUFFER];
-    assert_int_equal(object_format_integer(LLONG_MIN, buffer), 20);
+    assert_int_equal(number_format_integer(LLONG_MIN, buffer), 20);
     assert_memory_equal(buffer, "-9223372036854775808", 20);
-    assert_int_equal(object_format_integer(0, buffer), 1);
+    assert_int_equal(number_format_integer(0, buffer), 1);
     assert_memory_equal(buffer, "0", 1);
 }
 

@@ -14,13 +14,24 @@
 #include "client.h"
 #include "command.h"
 #include "config.h"
+#include "db.h"
+#include "keyspace.h"
+#include "module.h"
 #include "multi.h"
+#include "object.h"
+
+/* The layers MULTI needs, with the commands the tests send. */
+extern const zkv_module core_module, keyspace_module, net_module, command_module, admin_module, generic_module;
+static const zkv_module *const modules[] = {&core_module,  &keyspace_module, &net_module, &command_module,
+                                            &admin_module, &generic_module,  NULL};
 
 static int setup(void **state) {
     (void)state;
+    module_register_all(modules);
     config_set_defaults();
-    const char *duplicate = NULL;
-    return command_table_init(&duplicate);
+    server_update_cached_time();
+    const char *failed = NULL, *error = NULL;
+    return module_init_all(&failed, &error);
 }
 
 /* Runs one command line (words separated by single spaces). */
@@ -82,18 +93,19 @@ static void test_watch_then_modify(void **state) {
     client_free(c);
 }
 
-static int exists_only_k1(int db_index, const char *key, size_t length) {
-    return db_index == 2 && length == 2 && !memcmp(key, "k1", 2);
+static void store(int db_index, const char *key) {
+    db_add(keyspace_db(db_index), object_create_string(key, strlen(key), "v", 1, OBJECT_STRING_AUTO,
+                                                       OBJECT_NO_EXPIRE));
 }
 
 static void test_flush_and_swap(void **state) {
     (void)state;
     client *first = client_create(-1, 0), *second = client_create(-1, 0);
+    store(2, "k1");
     run(first, "SELECT 2");
     run(first, "WATCH k1");
     run(second, "SELECT 2");
     run(second, "WATCH missing");
-    multi_set_key_exists_check(exists_only_k1);
     multi_database_flushed(3);
     assert_false(first->flags & CLIENT_DIRTY_CAS);
     multi_database_flushed(-1);
@@ -101,13 +113,16 @@ static void test_flush_and_swap(void **state) {
     assert_false(second->flags & CLIENT_DIRTY_CAS); /* its key did not exist */
     multi_databases_swapped(5, 6);
     assert_false(second->flags & CLIENT_DIRTY_CAS);
-    multi_set_key_exists_check(NULL);
+    store(6, "missing"); /* a key of another database: no watcher of db 2 hears it */
+    assert_false(second->flags & CLIENT_DIRTY_CAS);
     multi_databases_swapped(2, 6);
     assert_true(second->flags & CLIENT_DIRTY_CAS);
     replies(first);
     replies(second);
     client_free(first);
     client_free(second);
+    db_empty(keyspace_db(2));
+    db_empty(keyspace_db(6));
     assert_false(multi_watching_anything()); /* freeing a client unwatches */
 }
 
@@ -132,63 +147,52 @@ static void test_many_watchers(void **state) {
     assert_false(multi_watching_anything());
 }
 
-/* A tiny fake keyspace for the expiry rules: which keys are stored and
- * which of those have a passed TTL. */
-static int stored_x, stale_x;
-
-static int fake_exists(int db_index, const char *key, size_t length) {
-    (void)db_index;
-    return stored_x && length == 1 && key[0] == 'x';
-}
-
-static int fake_expired(int db_index, const char *key, size_t length) {
-    return stale_x && fake_exists(db_index, key, length);
+/* The expiry rules need keys whose TTL has passed but that are still
+ * stored (nothing looked them up since): database 0 with active expiry off
+ * keeps them so.  "Stored" and "stale" below are set directly on it. */
+static void set_x(int stored, int stale) {
+    db *d = keyspace_db(0);
+    object *old = db_take(d, "x", 1);
+    if (old) object_free(old);
+    if (!stored) return;
+    long long expire = stale ? server_unix_time_ms() - 1000 : OBJECT_NO_EXPIRE;
+    db_add(d, object_create_string("x", 1, "v", 1, OBJECT_STRING_AUTO, expire));
 }
 
 static void test_expiry_rules(void **state) {
     (void)state;
     client *c = client_create(-1, 0);
-    multi_set_key_exists_check(fake_exists);
-    multi_set_key_expired_check(fake_expired);
+    server.config.active_expire_enabled = 0;
     /* Stale when watched, then lazily deleted: no logical change. */
-    stored_x = 1;
-    stale_x = 1;
+    set_x(1, 1);
     run(c, "WATCH x");
-    stored_x = 0;
-    stale_x = 0;
-    multi_key_modified(0, "x", 1);
+    set_x(0, 0); /* the delete signals the change itself */
     run(c, "MULTI");
     run(c, "EXEC");
     assert_string_equal(replies(c), "+OK\r\n+OK\r\n*0\r\n");
     /* Alive when watched, expired since, never touched: EXEC fails. */
-    stored_x = 1;
-    stale_x = 0;
+    set_x(1, 0);
     run(c, "WATCH x");
-    stale_x = 1;
+    set_x(1, 1);
     run(c, "MULTI");
     run(c, "EXEC");
     assert_string_equal(replies(c), "+OK\r\n+OK\r\n*-1\r\n");
     /* Stale when watched, then overwritten (still stored): EXEC fails. */
-    stored_x = 1;
-    stale_x = 1;
+    set_x(1, 1);
     run(c, "WATCH x");
-    stale_x = 0;
-    multi_key_modified(0, "x", 1);
+    set_x(1, 0);
     run(c, "MULTI");
     run(c, "EXEC");
     assert_string_equal(replies(c), "+OK\r\n+OK\r\n*-1\r\n");
     /* FLUSHDB over a stale watched key: no change. */
-    stored_x = 1;
-    stale_x = 1;
+    set_x(1, 1);
     run(c, "WATCH x");
     multi_database_flushed(0);
-    stored_x = 0;
-    stale_x = 0;
+    db_empty(keyspace_db(0));
     run(c, "MULTI");
     run(c, "EXEC");
     assert_string_equal(replies(c), "+OK\r\n+OK\r\n*0\r\n");
-    multi_set_key_exists_check(NULL);
-    multi_set_key_expired_check(NULL);
+    set_x(0, 0);
     client_free(c);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "module.h"
 #include "config_table.h"
 #include "glob.h"
 #include "strbuf.h"
@@ -121,7 +122,8 @@ static void test_split_line(void **state) {
 static void test_parameters_round_trip(void **state) {
     (void)state;
     config_set_defaults();
-    for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
+    for (size_t i = 0; i < config_parameter_count(); i++) {
+        const config_parameter *parameter = config_parameter_at(i);
         strbuf first = STRBUF_INIT, second = STRBUF_INIT;
         config_parameter_get(parameter, &first);
         const char *error = NULL;
@@ -143,7 +145,15 @@ static void test_parameters_round_trip(void **state) {
     assert_null(config_find("no-such-parameter"));
 }
 
+/* Every module's parameters, as zkv-server registers them. */
+extern const zkv_module core_module, keyspace_module, net_module, command_module, string_module, generic_module,
+    admin_module, memory_module, cluster_module, introspection_module;
+static const zkv_module *const modules[] = {&core_module,   &keyspace_module, &net_module,    &command_module,
+                                            &string_module, &generic_module,  &admin_module,  &memory_module,
+                                            &cluster_module, &introspection_module, NULL};
+
 int main(void) {
+    module_register_all(modules);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_glob),        cmocka_unit_test(test_strbuf),
         cmocka_unit_test(test_parse_memory), cmocka_unit_test(test_split_line),

@@ -12,10 +12,10 @@
  */
 #include <string.h>
 
+#include "args.h"
 #include "client.h"
 #include "client_info.h"
 #include "command.h"
-#include "introspection.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "zmalloc.h"
@@ -59,10 +59,10 @@ static void client_setname_command(client *c) {
 static void client_setinfo_command(client *c) {
     char **field;
     const char *label;
-    if (introspection_argument_is(&c->argv[2], "lib-name")) {
+    if (args_is(&c->argv[2], "lib-name")) {
         field = &c->library_name;
         label = "lib-name";
-    } else if (introspection_argument_is(&c->argv[2], "lib-ver")) {
+    } else if (args_is(&c->argv[2], "lib-ver")) {
         field = &c->library_version;
         label = "lib-ver";
     } else {
@@ -92,9 +92,9 @@ static void client_info_command(client *c) {
 
 /* TYPE names accepted by LIST and KILL; 0 if unknown. */
 static int known_type(const resp_argument *type) {
-    return introspection_argument_is(type, "normal") || introspection_argument_is(type, "master") ||
-           introspection_argument_is(type, "replica") || introspection_argument_is(type, "slave") ||
-           introspection_argument_is(type, "pubsub");
+    return args_is(type, "normal") || args_is(type, "master") ||
+           args_is(type, "replica") || args_is(type, "slave") ||
+           args_is(type, "pubsub");
 }
 
 static void reply_unknown_type(client *c, const resp_argument *type) {
@@ -107,8 +107,8 @@ static void list_by_type(client *c, const resp_argument *type) {
         return;
     }
     strbuf text = STRBUF_INIT;
-    for (client *other = server.clients; other; other = other->next) {
-        if (introspection_argument_is(type, client_info_type(other))) client_info_append(&text, other);
+    for (client *other = net.clients; other; other = other->next) {
+        if (args_is(type, client_info_type(other))) client_info_append(&text, other);
     }
     reply_text(c, &text);
 }
@@ -117,7 +117,7 @@ static void list_by_ids(client *c) {
     strbuf text = STRBUF_INIT;
     for (int i = 3; i < c->argc; i++) {
         long long id;
-        if (introspection_parse_integer(&c->argv[i], &id) != 0) {
+        if (!args_integer(&c->argv[i], &id)) {
             strbuf_free(&text);
             reply_error(c, "ERR Invalid client ID");
             return;
@@ -129,13 +129,13 @@ static void list_by_ids(client *c) {
 }
 
 static void client_list_command(client *c) {
-    if (c->argc == 4 && introspection_argument_is(&c->argv[2], "type")) {
+    if (c->argc == 4 && args_is(&c->argv[2], "type")) {
         list_by_type(c, &c->argv[3]);
-    } else if (c->argc > 3 && introspection_argument_is(&c->argv[2], "id")) {
+    } else if (c->argc > 3 && args_is(&c->argv[2], "id")) {
         list_by_ids(c);
     } else if (c->argc == 2) {
         strbuf text = STRBUF_INIT;
-        for (client *other = server.clients; other; other = other->next) client_info_append(&text, other);
+        for (client *other = net.clients; other; other = other->next) client_info_append(&text, other);
         reply_text(c, &text);
     } else {
         reply_syntax_error(c);
@@ -160,7 +160,7 @@ static int argument_equals_text(const resp_argument *argument, const char *text)
 static int filter_matches(const kill_filter *filter, const client *c, const client *other) {
     if (filter->skip_me && other == c) return 0;
     if (filter->id && other->id != (uint64_t)filter->id) return 0;
-    if (filter->type && !introspection_argument_is(filter->type, client_info_type(other))) return 0;
+    if (filter->type && !args_is(filter->type, client_info_type(other))) return 0;
     if (filter->address && !argument_equals_text(filter->address, other->address)) return 0;
     if (filter->local_address && !argument_equals_text(filter->local_address, other->local_address)) return 0;
     if (filter->max_age_seconds &&
@@ -177,34 +177,34 @@ static void kill_client(client *c, client *victim) {
 /* Parses one "<option> <value>" pair into the filter; 0, or -1 after replying. */
 static int parse_kill_option(client *c, kill_filter *filter, const resp_argument *option,
                              const resp_argument *value) {
-    if (introspection_argument_is(option, "id")) {
-        if (introspection_parse_integer(value, &filter->id) != 0 || filter->id <= 0) {
+    if (args_is(option, "id")) {
+        if (!args_integer(value, &filter->id) || filter->id <= 0) {
             reply_error(c, "ERR client-id should be greater than 0");
             return -1;
         }
-    } else if (introspection_argument_is(option, "type")) {
+    } else if (args_is(option, "type")) {
         if (!known_type(value)) {
             reply_unknown_type(c, value);
             return -1;
         }
         filter->type = value;
-    } else if (introspection_argument_is(option, "addr")) {
+    } else if (args_is(option, "addr")) {
         filter->address = value;
-    } else if (introspection_argument_is(option, "laddr")) {
+    } else if (args_is(option, "laddr")) {
         filter->local_address = value;
-    } else if (introspection_argument_is(option, "user")) {
+    } else if (args_is(option, "user")) {
         if (!argument_equals_text(value, "default")) {
             reply_error_format(c, "ERR No such user '%.*s'", (int)value->length, value->data);
             return -1;
         }
-    } else if (introspection_argument_is(option, "skipme")) {
-        if (!introspection_argument_is(value, "yes") && !introspection_argument_is(value, "no")) {
+    } else if (args_is(option, "skipme")) {
+        if (!args_is(value, "yes") && !args_is(value, "no")) {
             reply_syntax_error(c);
             return -1;
         }
-        filter->skip_me = introspection_argument_is(value, "yes");
-    } else if (introspection_argument_is(option, "maxage")) {
-        if (introspection_parse_integer(value, &filter->max_age_seconds) != 0 || filter->max_age_seconds < 0) {
+        filter->skip_me = args_is(value, "yes");
+    } else if (args_is(option, "maxage")) {
+        if (!args_integer(value, &filter->max_age_seconds) || filter->max_age_seconds < 0) {
             reply_syntax_error(c);
             return -1;
         }
@@ -217,7 +217,7 @@ static int parse_kill_option(client *c, kill_filter *filter, const resp_argument
 
 /* CLIENT KILL ip:port: the old form, answers +OK or an error. */
 static void kill_by_address(client *c) {
-    for (client *other = server.clients; other; other = other->next) {
+    for (client *other = net.clients; other; other = other->next) {
         if (argument_equals_text(&c->argv[2], other->address) && !(other->flags & CLIENT_CLOSE_ASAP)) {
             kill_client(c, other);
             reply_ok(c);
@@ -241,7 +241,7 @@ static void client_kill_command(client *c) {
         if (parse_kill_option(c, &filter, &c->argv[i], &c->argv[i + 1]) != 0) return;
     }
     long long killed = 0;
-    for (client *other = server.clients; other; other = other->next) {
+    for (client *other = net.clients; other; other = other->next) {
         if ((other->flags & CLIENT_CLOSE_ASAP) || !filter_matches(&filter, c, other)) continue;
         kill_client(c, other);
         killed++;
@@ -252,15 +252,15 @@ static void client_kill_command(client *c) {
 /* ---- REPLY, NO-EVICT ---- */
 
 static void client_reply_command(client *c) {
-    if (introspection_argument_is(&c->argv[2], "on")) {
+    if (args_is(&c->argv[2], "on")) {
         c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT);
         /* Dispatch hid this command's reply if OFF or SKIP was in force:
          * undo that so the +OK reaches the client. */
         client_restore_reply(c);
         reply_ok(c);
-    } else if (introspection_argument_is(&c->argv[2], "off")) {
+    } else if (args_is(&c->argv[2], "off")) {
         c->flags |= CLIENT_REPLY_OFF;
-    } else if (introspection_argument_is(&c->argv[2], "skip")) {
+    } else if (args_is(&c->argv[2], "skip")) {
         if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
     } else {
         reply_syntax_error(c);
@@ -268,9 +268,9 @@ static void client_reply_command(client *c) {
 }
 
 static void client_no_evict_command(client *c) {
-    if (introspection_argument_is(&c->argv[2], "on")) {
+    if (args_is(&c->argv[2], "on")) {
         c->flags |= CLIENT_NO_EVICT;
-    } else if (introspection_argument_is(&c->argv[2], "off")) {
+    } else if (args_is(&c->argv[2], "off")) {
         c->flags &= ~CLIENT_NO_EVICT;
     } else {
         reply_syntax_error(c);
@@ -302,12 +302,12 @@ static void client_unblock_command(client *c) {
         reply_subcommand_syntax_error(c);
         return;
     }
-    if (introspection_parse_integer(&c->argv[2], &id) != 0) {
+    if (!args_integer(&c->argv[2], &id)) {
         reply_not_integer(c);
         return;
     }
-    if (c->argc == 4 && !introspection_argument_is(&c->argv[3], "timeout") &&
-        !introspection_argument_is(&c->argv[3], "error")) {
+    if (c->argc == 4 && !args_is(&c->argv[3], "timeout") &&
+        !args_is(&c->argv[3], "error")) {
         reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         return;
     }

@@ -16,7 +16,7 @@
 #ifndef ZKV_CLIENT_INFO_H
 #define ZKV_CLIENT_INFO_H
 
-#include "server.h"
+#include "client.h"
 #include "strbuf.h"
 
 /* Appends the line for c, terminated by '\n'. */

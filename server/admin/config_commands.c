@@ -62,7 +62,8 @@ static void reply_parameter(client *c, const char *name, const resp_argument *pa
 static void config_get_command(client *c) {
     resp_deferred header = resp_write_deferred_header(c->reply);
     long long pairs = 0;
-    for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
+    for (size_t i = 0; i < config_parameter_count(); i++) {
+        const config_parameter *parameter = config_parameter_at(i);
         int hidden = (parameter->flags & CONFIG_HIDDEN) != 0;
         const resp_argument *pattern = matching_pattern(c, parameter->name, hidden);
         if (pattern) {
@@ -180,7 +181,7 @@ static void config_set_command(client *c) {
 /* ---- RESETSTAT, REWRITE, HELP ---- */
 
 static void config_resetstat_command(client *c) {
-    config_reset_statistics();
+    server_reset_statistics();
     reply_ok(c);
 }
 

@@ -11,35 +11,12 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "args.h"
 #include "client.h"
-#include "cluster.h"
 #include "command.h"
 #include "multi.h"
 #include "reply.h"
 #include "zmalloc.h"
-
-static int argument_is(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
-
-/* Strict signed decimal, as Redis's string2ll; 0 on success. */
-static int parse_integer(const resp_argument *argument, long long *value) {
-    const char *p = argument->data;
-    size_t length = argument->length, i = 0;
-    int negative = length > 0 && p[0] == '-';
-    if (negative) i++;
-    if (i == length || length > 20 || (p[i] == '0' && length > i + 1)) return -1;
-    unsigned long long magnitude = 0;
-    for (; i < length; i++) {
-        if (p[i] < '0' || p[i] > '9') return -1;
-        unsigned long long next = magnitude * 10 + (unsigned long long)(p[i] - '0');
-        if (next / 10 != magnitude) return -1;
-        magnitude = next;
-    }
-    if (negative ? magnitude > 9223372036854775808ULL : magnitude > 9223372036854775807ULL) return -1;
-    *value = negative ? (long long)(0 - magnitude) : (long long)magnitude;
-    return 0;
-}
 
 /* ---- PING ECHO TIME QUIT ---- */
 
@@ -73,11 +50,11 @@ static void quit_command(client *c) {
 
 static void select_command(client *c) {
     long long index;
-    if (parse_integer(&c->argv[1], &index) != 0) {
+    if (!args_integer(&c->argv[1], &index)) {
         reply_not_integer(c);
         return;
     }
-    if (index != 0 && cluster_enabled()) {
+    if (index != 0 && server.config.cluster_enabled) {
         reply_error(c, "ERR SELECT is not allowed in cluster mode");
         return;
     }
@@ -93,7 +70,7 @@ static void select_command(client *c) {
 
 /* 1 if the pair names the default user with the right password. */
 static int credentials_valid(const resp_argument *user, const resp_argument *password) {
-    if (!argument_is(user, "default")) return 0;
+    if (!args_is(user, "default")) return 0;
     const char *expected = server.config.require_pass;
     if (!expected) return 1;
     return password->length == server.config.require_pass_length &&
@@ -151,7 +128,7 @@ static void reply_hello_map(client *c) {
     reply_bulk_cstring(c, "id");
     reply_integer(c, (long long)c->id);
     reply_bulk_cstring(c, "mode");
-    reply_bulk_cstring(c, cluster_enabled() ? "cluster" : "standalone");
+    reply_bulk_cstring(c, server.config.cluster_enabled ? "cluster" : "standalone");
     reply_bulk_cstring(c, "role");
     reply_bulk_cstring(c, "master");
     reply_bulk_cstring(c, "modules");
@@ -163,11 +140,11 @@ static int parse_hello_options(client *c, const resp_argument **user, const resp
                                const resp_argument **name) {
     for (int j = 2; j < c->argc; j++) {
         int remaining = c->argc - 1 - j;
-        if (argument_is(&c->argv[j], "auth") && remaining >= 2) {
+        if (args_is(&c->argv[j], "auth") && remaining >= 2) {
             *user = &c->argv[j + 1];
             *password = &c->argv[j + 2];
             j += 2;
-        } else if (argument_is(&c->argv[j], "setname") && remaining >= 1) {
+        } else if (args_is(&c->argv[j], "setname") && remaining >= 1) {
             *name = &c->argv[++j];
             if (!valid_client_name(*name)) {
                 reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
@@ -185,7 +162,7 @@ static int parse_hello_options(client *c, const resp_argument **user, const resp
 static void hello_command(client *c) {
     long long version = 0;
     if (c->argc >= 2) {
-        if (parse_integer(&c->argv[1], &version) != 0) {
+        if (!args_integer(&c->argv[1], &version)) {
             reply_error(c, "ERR Protocol version is not an integer or out of range");
             return;
         }
@@ -219,7 +196,7 @@ static void hello_command(client *c) {
 static void reset_command(client *c) {
     multi_discard(c);
     multi_unwatch_all(c);
-    if (c->flags & CLIENT_MONITOR) server.monitor_count--;
+    if (c->flags & CLIENT_MONITOR) net.monitor_count--;
     c->flags &= ~(CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT);
     c->pubsub_channels = c->pubsub_patterns = 0;
     c->db_index = 0;

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "command.h"
-#include "introspection.h"
 #include "log.h"
 #include "reply.h"
 #include "zmalloc.h"
@@ -102,12 +102,12 @@ static void debug_help(client *c) {
 
 static void debug_command(client *c) {
     const resp_argument *sub = &c->argv[1];
-    if (c->argc == 2 && introspection_argument_is(sub, "help")) debug_help(c);
-    else if (c->argc == 3 && introspection_argument_is(sub, "log")) debug_log(c);
-    else if (c->argc == 3 && introspection_argument_is(sub, "sleep")) debug_sleep(c);
-    else if (c->argc == 3 && introspection_argument_is(sub, "set-active-expire")) debug_set_active_expire(c);
-    else if ((c->argc == 3 || c->argc == 4) && introspection_argument_is(sub, "mallctl")) debug_mallctl(c);
-    else if ((c->argc == 3 || c->argc == 4) && introspection_argument_is(sub, "mallctl-str"))
+    if (c->argc == 2 && args_is(sub, "help")) debug_help(c);
+    else if (c->argc == 3 && args_is(sub, "log")) debug_log(c);
+    else if (c->argc == 3 && args_is(sub, "sleep")) debug_sleep(c);
+    else if (c->argc == 3 && args_is(sub, "set-active-expire")) debug_set_active_expire(c);
+    else if ((c->argc == 3 || c->argc == 4) && args_is(sub, "mallctl")) debug_mallctl(c);
+    else if ((c->argc == 3 || c->argc == 4) && args_is(sub, "mallctl-str"))
         debug_mallctl_string(c);
     else reply_subcommand_syntax_error(c);
 }
@@ -117,8 +117,8 @@ static void function_flush_command(client *c) {
         reply_subcommand_syntax_error(c);
         return;
     }
-    if (c->argc == 3 && !introspection_argument_is(&c->argv[2], "async") &&
-        !introspection_argument_is(&c->argv[2], "sync")) {
+    if (c->argc == 3 && !args_is(&c->argv[2], "async") &&
+        !args_is(&c->argv[2], "sync")) {
         reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }

@@ -10,21 +10,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "args.h"
 #include "command.h"
 #include "log.h"
 #include "reply.h"
 
-static int argument_is(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
-
 static void shutdown_command(client *c) {
     int nosave = 0, save = 0, abort_requested = 0;
     for (int i = 1; i < c->argc; i++) {
-        if (argument_is(&c->argv[i], "nosave")) nosave = 1;
-        else if (argument_is(&c->argv[i], "save")) save = 1;
-        else if (argument_is(&c->argv[i], "abort")) abort_requested = 1;
-        else if (!argument_is(&c->argv[i], "now") && !argument_is(&c->argv[i], "force")) {
+        if (args_is(&c->argv[i], "nosave")) nosave = 1;
+        else if (args_is(&c->argv[i], "save")) save = 1;
+        else if (args_is(&c->argv[i], "abort")) abort_requested = 1;
+        else if (!args_is(&c->argv[i], "now") && !args_is(&c->argv[i], "force")) {
             reply_syntax_error(c);
             return;
         }
@@ -42,7 +39,7 @@ static void shutdown_command(client *c) {
 }
 
 static void replicaof_command(client *c) {
-    if (argument_is(&c->argv[1], "no") && argument_is(&c->argv[2], "one")) {
+    if (args_is(&c->argv[1], "no") && args_is(&c->argv[2], "one")) {
         reply_ok(c);
         return;
     }

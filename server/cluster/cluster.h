@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "config_table.h"
-#include "server.h"
+#include "command.h"
 
 struct command;
 
@@ -113,5 +113,7 @@ config_parse_function cluster_config_parse_enabled, cluster_config_parse_topolog
     cluster_config_parse_myself;
 config_format_function cluster_config_format_enabled, cluster_config_format_topology_file,
     cluster_config_format_myself;
+
+extern const command_spec cluster_commands[];
 
 #endif

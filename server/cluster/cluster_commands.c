@@ -12,6 +12,7 @@
  * migrated, neither of which exists here: they answer +OK so that clients
  * that send them work unchanged.
  */
+#include "args.h"
 #include "cluster.h"
 #include "command.h"
 #include "keyspace.h"
@@ -55,14 +56,10 @@ static int reply_key(const char *key, size_t length, void *context) {
 
 /* ---- Subcommands ---- */
 
-static int parse_number(const resp_argument *argument, long long *value) {
-    return object_parse_integer(argument->data, argument->length, value) ? 0 : -1;
-}
-
 static void countkeysinslot(client *c, const cluster_topology *t) {
     (void)t;
     long long slot, count = 0;
-    if (parse_number(&c->argv[2], &slot) != 0) {
+    if (!args_integer(&c->argv[2], &slot)) {
         reply_not_integer(c);
         return;
     }
@@ -77,7 +74,7 @@ static void countkeysinslot(client *c, const cluster_topology *t) {
 static void getkeysinslot(client *c, const cluster_topology *t) {
     (void)t;
     long long slot, wanted;
-    if (parse_number(&c->argv[2], &slot) != 0 || parse_number(&c->argv[3], &wanted) != 0) {
+    if (!args_integer(&c->argv[2], &slot) || !args_integer(&c->argv[3], &wanted)) {
         reply_not_integer(c);
         return;
     }

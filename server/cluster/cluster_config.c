@@ -17,15 +17,15 @@
 #include "cluster.h"
 #include "command.h"
 #include "strbuf.h"
+#include "module.h"
 #include "zmalloc.h"
 
-static int enabled;
 static char *topology_path;
 static char *myself_address;
 static cluster_topology topology;
 static int loaded;
 
-int cluster_enabled(void) { return enabled; }
+int cluster_enabled(void) { return server.config.cluster_enabled; }
 
 const cluster_topology *cluster_current(void) { return loaded ? &topology : NULL; }
 
@@ -37,13 +37,13 @@ int cluster_config_parse_enabled(const config_parameter *parameter, const char *
         *error = "argument must be 'yes' or 'no'";
         return -1;
     }
-    enabled = !strcasecmp(text, "yes");
+    server.config.cluster_enabled = !strcasecmp(text, "yes");
     return 0;
 }
 
 void cluster_config_format_enabled(const config_parameter *parameter, strbuf *out) {
     (void)parameter;
-    strbuf_append_cstring(out, enabled ? "yes" : "no");
+    strbuf_append_cstring(out, server.config.cluster_enabled ? "yes" : "no");
 }
 
 static void replace_text(char **field, const char *text) {
@@ -121,9 +121,49 @@ static int load_topology(char **error) {
 }
 
 int cluster_init(char **error) {
-    if (!enabled) return 0;
+    if (!server.config.cluster_enabled) return 0;
     if (load_topology(error) != 0) return -1;
     loaded = 1;
     dispatch_set_cluster_check(cluster_route_check);
     return 0;
 }
+
+/* ---- The module ---- */
+
+/* zkv's own cluster parameters are immutable and unknown to Redis's tools,
+ * which set every parameter `CONFIG GET *` lists back to its value (except
+ * Redis's own immutable ones): they answer only when asked by name. */
+static const config_parameter cluster_parameters[] = {
+    CONFIG_ENTRY_SPECIAL("cluster-enabled", "no", CONFIG_IMMUTABLE, cluster_config_parse_enabled,
+                         cluster_config_format_enabled, NULL),
+    CONFIG_ENTRY_SPECIAL("cluster-topology-file", "", CONFIG_IMMUTABLE | CONFIG_HIDDEN,
+                         cluster_config_parse_topology_file, cluster_config_format_topology_file, NULL),
+    CONFIG_ENTRY_SPECIAL("cluster-myself", "", CONFIG_IMMUTABLE | CONFIG_HIDDEN, cluster_config_parse_myself,
+                         cluster_config_format_myself, NULL),
+    {.name = NULL}};
+
+static void cluster_write_info(strbuf *out) {
+    strbuf_printf(out, "cluster_enabled:%d\r\n", server.config.cluster_enabled);
+}
+
+/* The topology file's error text is built at run time; start-up stops on it,
+ * so one static copy is enough. */
+static int cluster_module_init(const char **error) {
+    static char message[512];
+    char *text = NULL;
+    if (cluster_init(&text) == 0) return 0;
+    snprintf(message, sizeof(message), "%s", text ? text : "Could not load the cluster topology.");
+    zmalloc_free(text);
+    *error = message;
+    return -1;
+}
+
+static const module_info_section cluster_info_sections[] = {{"cluster", cluster_write_info}, {NULL, NULL}};
+
+const zkv_module cluster_module = {
+    .name = "cluster",
+    .commands = (const command_spec *const[]){cluster_commands, NULL},
+    .parameters = cluster_parameters,
+    .info_sections = cluster_info_sections,
+    .init = cluster_module_init,
+};

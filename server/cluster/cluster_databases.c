@@ -13,20 +13,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "args.h"
 #include "cluster.h"
 #include "command.h"
 #include "object.h"
-
-static int named(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
 
 /* True if COPY's arguments name a valid database other than 0. */
 static int copies_to_other_database(const client *c) {
     for (int i = 3; i + 1 < c->argc; i++) {
         long long index;
-        if (!named(&c->argv[i], "db")) continue;
-        if (!object_parse_integer(c->argv[i + 1].data, c->argv[i + 1].length, &index)) return 0;
+        if (!args_is(&c->argv[i], "db")) continue;
+        if (!number_parse_integer(c->argv[i + 1].data, c->argv[i + 1].length, &index)) return 0;
         return index > 0 && index < server.config.databases;
     }
     return 0;

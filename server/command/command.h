@@ -11,7 +11,7 @@
  *          .complexity = "O(1)"},
  *         {0}};
  *
- * and registers it with one line in server/command_table.c.  At start-up the
+ * and lists it in its module descriptor's `commands` (core/module.h).  At start-up the
  * registry turns the specs into `command` records (the spec plus mutable call
  * statistics) in a case-insensitive hash table.
  *
@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server.h"
+#include "client.h"
 
 typedef void command_handler(client *c);
 
@@ -178,7 +178,7 @@ typedef struct command {
 
 /* ---- Registry (command_table.c) ---- */
 
-/* Builds the table from every module's spec array.  0 on success, -1 if a name
+/* Builds the table from the spec arrays of every registered module.  0 on success, -1 if a name
  * is registered twice (the message goes to *error). */
 int command_table_init(const char **error);
 /* Case-insensitive lookup; NULL if unknown. */
@@ -221,12 +221,5 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check);
 typedef void command_observer(client *c, command *cmd, long long duration_us);
 int dispatch_add_observer(command_observer *observer);
 
-/* Errors replied since start, by error code (INFO errorstats).  `visit` is
- * called with each code and count, in first-seen order. */
-void dispatch_errorstats_foreach(void (*visit)(const char *code, long long count, void *context),
-                                 void *context);
-void dispatch_errorstats_reset(void);
-/* Counts one error reply with this text (reply.c calls it). */
-void dispatch_count_error(const char *text, size_t length);
 
 #endif

@@ -1,8 +1,8 @@
 /* command_table: the registry of every command zkv implements.
  *
- * Modules describe their commands in constant command_spec arrays; the list
- * below names each array, so adding a module is one `extern` line and one
- * entry.  At start-up the registry copies the specs into `command` records
+ * Modules describe their commands in constant command_spec arrays, listed
+ * in their module descriptor (module.h); the registry reads them from the
+ * module list, so no central file names every command.  At start-up the registry copies the specs into `command` records
  * (spec + mutable stats + "parent|sub" name) and indexes the top-level ones
  * in an open-addressing hash table keyed case-insensitively, sized to stay
  * under half full so lookups rarely probe more than once.  Subcommands are
@@ -16,47 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "module.h"
 #include "strbuf.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
-
-/* ---- The module list: one line per module. ---- */
-extern const command_spec connection_commands[];
-extern const command_spec server_admin_commands[];
-extern const command_spec config_commands[];
-extern const command_spec multi_commands[];
-extern const command_spec client_commands[];
-extern const command_spec command_commands[];
-extern const command_spec info_commands[];
-extern const command_spec slowlog_commands[];
-extern const command_spec latency_commands[];
-extern const command_spec monitor_commands[];
-extern const command_spec debug_commands[];
-extern const command_spec cluster_commands[];
-extern const command_spec bits_commands[];
-extern const command_spec string_commands[];
-extern const command_spec keyspace_commands[];
-extern const command_spec expire_commands[];
-extern const command_spec memory_commands[];
-
-static const command_spec *const module_commands[] = {
-    connection_commands,
-    server_admin_commands,
-    config_commands,
-    multi_commands,
-    client_commands,
-    command_commands,
-    info_commands,
-    slowlog_commands,
-    latency_commands,
-    monitor_commands,
-    bits_commands,
-    string_commands,
-    keyspace_commands,
-    expire_commands,
-    memory_commands,
-    debug_commands,
-    cluster_commands,
-};
 
 /* ---- Flag and category names (Redis 7.0 spelling), indexed by bit. ---- */
 static const char *const flag_names[COMMAND_FLAG_COUNT] = {
@@ -136,10 +99,25 @@ static int compare_by_name(const void *left, const void *right) {
     return strcmp(a->spec->name, b->spec->name);
 }
 
+#define COMMAND_MAX_TABLES 64
+
+/* Every command table of every registered module, in module order. */
+static size_t collect_tables(const command_spec *tables[COMMAND_MAX_TABLES]) {
+    size_t count = 0;
+    for (const zkv_module *const *module = module_list(); *module; module++) {
+        for (const command_spec *const *table = (*module)->commands; table && *table; table++) {
+            zkv_assert(count < COMMAND_MAX_TABLES);
+            tables[count++] = *table;
+        }
+    }
+    return count;
+}
+
 int command_table_init(const char **error) {
-    size_t modules = sizeof(module_commands) / sizeof(module_commands[0]);
+    const command_spec *tables[COMMAND_MAX_TABLES];
+    size_t table_count = collect_tables(tables);
     command_count = 0;
-    for (size_t m = 0; m < modules; m++) command_count += spec_count(module_commands[m]);
+    for (size_t t = 0; t < table_count; t++) command_count += spec_count(tables[t]);
     size_t capacity = 16;
     while (capacity < command_count * 2) capacity *= 2;
     slots = zmalloc_calloc(capacity * sizeof(command *));
@@ -147,8 +125,8 @@ int command_table_init(const char **error) {
     sorted = zmalloc_alloc((command_count ? command_count : 1) * sizeof(command *));
     command *records = zmalloc_calloc((command_count ? command_count : 1) * sizeof(command));
     size_t next = 0;
-    for (size_t m = 0; m < modules; m++) {
-        for (const command_spec *spec = module_commands[m]; spec->name; spec++, next++) {
+    for (size_t t = 0; t < table_count; t++) {
+        for (const command_spec *spec = tables[t]; spec->name; spec++, next++) {
             fill_command(&records[next], spec, NULL);
             sorted[next] = &records[next];
             if (insert_command(&records[next]) != 0) {

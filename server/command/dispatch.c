@@ -13,6 +13,7 @@
  * the command's stats and then tells the observers (slowlog, latency,
  * MONITOR).  Nothing on this path allocates.
  */
+#include "args.h"
 #include "command.h"
 
 #include <ctype.h>
@@ -21,13 +22,12 @@
 #include <strings.h>
 
 #include "client.h"
+#include "errorstats.h"
 #include "multi.h"
 #include "reply.h"
 #include "strbuf.h"
 
 #define DISPATCH_MAX_OBSERVERS 8
-#define ERRORSTATS_LIMIT 128
-#define ERROR_CODE_LENGTH 32
 
 static command_observer *observers[DISPATCH_MAX_OBSERVERS];
 static int observer_count;
@@ -38,13 +38,6 @@ static dispatch_cluster_check *cluster_check;
  * run inside EXEC count for them, not again for EXEC (as Redis). */
 static long long errors_accounted;
 
-typedef struct error_code_count {
-    char code[ERROR_CODE_LENGTH];
-    long long count;
-} error_code_count;
-static error_code_count error_counts[ERRORSTATS_LIMIT];
-static int error_code_total;
-
 int dispatch_add_observer(command_observer *observer) {
     if (observer_count == DISPATCH_MAX_OBSERVERS) return -1;
     observers[observer_count++] = observer;
@@ -54,33 +47,6 @@ int dispatch_add_observer(command_observer *observer) {
 void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
 
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
-
-/* ---- Error statistics ---- */
-
-void dispatch_count_error(const char *text, size_t length) {
-    server.stats.total_error_replies++;
-    size_t code_length = 0;
-    while (code_length < length && text[code_length] != ' ') code_length++;
-    if (code_length >= ERROR_CODE_LENGTH) code_length = ERROR_CODE_LENGTH - 1;
-    for (int i = 0; i < error_code_total; i++) {
-        if (strlen(error_counts[i].code) == code_length &&
-            memcmp(error_counts[i].code, text, code_length) == 0) {
-            error_counts[i].count++;
-            return;
-        }
-    }
-    if (error_code_total == ERRORSTATS_LIMIT) return;
-    memcpy(error_counts[error_code_total].code, text, code_length);
-    error_counts[error_code_total].code[code_length] = '\0';
-    error_counts[error_code_total++].count = 1;
-}
-
-void dispatch_errorstats_foreach(void (*visit)(const char *code, long long count, void *context),
-                                 void *context) {
-    for (int i = 0; i < error_code_total; i++) visit(error_counts[i].code, error_counts[i].count, context);
-}
-
-void dispatch_errorstats_reset(void) { error_code_total = 0; }
 
 /* ---- Calling ---- */
 
@@ -98,9 +64,9 @@ void client_restore_reply(client *c) {
 }
 
 void dispatch_call(client *c, command *cmd) {
-    client *previous_client = server.current_client;
+    client *previous_client = net.current_client;
     command *previous_command = c->command;
-    server.current_client = c;
+    net.current_client = c;
     c->command = cmd;
     c->flags |= CLIENT_EXECUTING;
     errors_accounted = server.stats.total_error_replies;
@@ -116,7 +82,7 @@ void dispatch_call(client *c, command *cmd) {
     c->last_command = cmd;
     c->command = previous_command;
     if (!previous_command) c->flags &= ~CLIENT_EXECUTING;
-    server.current_client = previous_client;
+    net.current_client = previous_client;
 }
 
 /* ---- Checks before calling ---- */
@@ -181,10 +147,6 @@ static int arity_ok(const command *cmd, int argc) {
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
-static int is_named(const resp_argument *argument, const char *name) {
-    return argument->length == strlen(name) && strncasecmp(argument->data, name, argument->length) == 0;
-}
-
 /* The commands that run immediately inside MULTI instead of being queued. */
 static int runs_inside_multi(const command *cmd) {
     const char *name = cmd->spec->name;
@@ -223,7 +185,7 @@ static void advance_reply_skip(client *c) {
 }
 
 static void process(client *c) {
-    if (c->argv[0].length == 4 && (c->argv[0].data[0] | 0x20) == 'q' && is_named(&c->argv[0], "quit")) {
+    if (c->argv[0].length == 4 && (c->argv[0].data[0] | 0x20) == 'q' && args_is(&c->argv[0], "quit")) {
         reply_ok(c);
         client_close_after_reply(c);
         return;

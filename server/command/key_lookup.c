@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <strings.h>
 
+#include "args.h"
 #include "command.h"
 #include "keyspace.h"
 #include "reply.h"
@@ -12,25 +13,9 @@ db *keyspace_command_db(client *c) {
     return keyspace_db(c->db_index);
 }
 
-bool keyspace_command_argument_is(const resp_argument *argument, const char *word) {
-    size_t i = 0;
-    for (; i < argument->length; i++) {
-        char character = argument->data[i];
-        if (character >= 'A' && character <= 'Z') character = (char)(character - 'A' + 'a');
-        if (word[i] == '\0' || word[i] != character) return false;
-    }
-    return word[i] == '\0';
-}
-
-bool keyspace_command_integer(client *c, const resp_argument *argument, long long *value) {
-    if (object_parse_integer(argument->data, argument->length, value)) return true;
-    reply_not_integer(c);
-    return false;
-}
-
 bool keyspace_command_database_index(client *c, const resp_argument *argument, int *index) {
     long long value;
-    if (!keyspace_command_integer(c, argument, &value)) return false;
+    if (!args_integer_or_reply(c, argument, &value)) return false;
     if (value < INT_MIN || value > INT_MAX) {
         reply_not_integer(c);
         return false;

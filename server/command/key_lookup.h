@@ -6,15 +6,10 @@
 #include <stdbool.h>
 
 #include "db.h"
-#include "server.h"
+#include "client.h"
 
 /* The database the client has selected. */
 db *keyspace_command_db(client *c);
-/* Case-insensitive comparison of an argument with a lower-case word. */
-bool keyspace_command_argument_is(const resp_argument *argument, const char *word);
-/* Redis's strict integer parse; on failure replies "value is not an integer
- * or out of range" and returns false. */
-bool keyspace_command_integer(client *c, const resp_argument *argument, long long *value);
 /* A database index argument (COPY DB, MOVE): an int, then in range.
  * Replies the error and returns false otherwise. */
 bool keyspace_command_database_index(client *c, const resp_argument *argument, int *index);

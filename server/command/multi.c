@@ -24,6 +24,7 @@
 
 #include "client.h"
 #include "command.h"
+#include "keyspace.h"
 #include "reply.h"
 #include "zmalloc.h"
 
@@ -47,21 +48,15 @@ typedef struct watch_entry {
 static watch_entry **buckets;
 static size_t bucket_count;
 static size_t entry_count;
-static multi_key_exists_function *key_exists;
-static multi_key_exists_function *key_expired;
-
-void multi_set_key_exists_check(multi_key_exists_function *exists) { key_exists = exists; }
-
-void multi_set_key_expired_check(multi_key_exists_function *expired) { key_expired = expired; }
 
 int multi_watching_anything(void) { return entry_count != 0; }
 
 static int exists_in(int db_index, const watch_entry *entry) {
-    return !key_exists || key_exists(db_index, entry->key, entry->length);
+    return keyspace_key_exists(db_index, entry->key, entry->length);
 }
 
 static int expired_in(int db_index, const watch_entry *entry) {
-    return key_expired && key_expired(db_index, entry->key, entry->length);
+    return keyspace_key_expired(db_index, entry->key, entry->length);
 }
 
 /* ---- The watched-key table ---- */
@@ -361,3 +356,8 @@ const command_spec multi_commands[] = {
      .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
      .group = "transactions", .summary = "Forget about all watched keys", .since = "2.2.0", .complexity = "O(1)"},
     {.name = NULL}};
+
+void multi_client_freed(client *c) {
+    multi_discard(c);
+    multi_unwatch_all(c);
+}

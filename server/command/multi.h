@@ -13,11 +13,12 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "command.h"
 
 struct command;
 
-/* Keyspace hooks. */
+/* The keyspace's key-change observer (registered by the command module):
+ * watchers of the key are flagged dirty. */
 void multi_key_modified(int db_index, const char *key, size_t length);
 /* Call BEFORE emptying the database (db_index, or every one when -1): watched
  * keys that exist are flagged (existence is asked to the checker below when
@@ -25,13 +26,6 @@ void multi_key_modified(int db_index, const char *key, size_t length);
 void multi_database_flushed(int db_index);
 /* SWAPDB: watchers of keys in either database are flagged. */
 void multi_databases_swapped(int first_db, int second_db);
-typedef int multi_key_exists_function(int db_index, const char *key, size_t length);
-/* Is the key stored at all (even if its TTL has passed)?  Call hooks after
- * the change, so a deleted key answers 0. */
-void multi_set_key_exists_check(multi_key_exists_function *exists);
-/* Is the key stored with a TTL that has passed (not yet deleted)?  Used at
- * WATCH and EXEC time. */
-void multi_set_key_expired_check(multi_key_exists_function *expired);
 
 /* Used by dispatch and client.c. */
 int multi_watching_anything(void);
@@ -42,6 +36,8 @@ void multi_flag_error(client *c);
 /* Drops the queue and leaves MULTI state (DISCARD, RESET, client free). */
 void multi_discard(client *c);
 void multi_unwatch_all(client *c);
+/* Client free hook: drops the queue and the watched keys. */
+void multi_client_freed(client *c);
 /* True when `cmd` is EXEC. */
 int multi_is_exec(const struct command *cmd);
 /* True when a queued command of the transaction has every flag in `flags`
@@ -51,5 +47,7 @@ int multi_queue_has_flags(const client *c, unsigned int flags);
  * "EXECABORT Transaction discarded because of: <text>" and ends MULTI, as Redis. */
 void multi_abort_exec(client *c, const char *text);
 
+
+extern const command_spec multi_commands[];
 
 #endif

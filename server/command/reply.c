@@ -6,6 +6,7 @@
  * built in a stack buffer; CR and LF are replaced by spaces because a
  * simple-string frame cannot carry them.
  */
+#include "errorstats.h"
 #include "reply.h"
 
 #include <ctype.h>
@@ -53,7 +54,7 @@ void reply_error_length(client *c, const char *text, size_t length) {
     if (length > sizeof(clean)) length = sizeof(clean);
     for (size_t i = 0; i < length; i++) clean[i] = (text[i] == '\r' || text[i] == '\n') ? ' ' : text[i];
     resp_write_error(c->reply, clean, length);
-    dispatch_count_error(clean, length);
+    errorstats_count(clean, length);
 }
 
 void reply_error(client *c, const char *text) { reply_error_length(c, text, strlen(text)); }

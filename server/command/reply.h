@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "client.h"
 
 void reply_ok(client *c);
 void reply_simple(client *c, const char *text);

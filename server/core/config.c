@@ -21,33 +21,29 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "command.h"
 #include "config_table.h"
-#include "log.h"
-#include "networking.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
 
-#define CONFIG_MAX_RESETSTAT_HOOKS 8
+#define CONFIG_MAX_PARAMETERS 512
 
-static config_resetstat_hook *resetstat_hooks[CONFIG_MAX_RESETSTAT_HOOKS];
-static int resetstat_hook_count;
+/* Every module's parameters, in registration order: a flat list of pointers
+ * into the modules' constant arrays. */
+static const config_parameter *registered[CONFIG_MAX_PARAMETERS];
+static size_t registered_count;
 
-int config_add_resetstat_hook(config_resetstat_hook *hook) {
-    if (resetstat_hook_count == CONFIG_MAX_RESETSTAT_HOOKS) return -1;
-    resetstat_hooks[resetstat_hook_count++] = hook;
-    return 0;
+void config_register_parameters(const config_parameter *parameters) {
+    for (const config_parameter *p = parameters; p->name; p++) {
+        zkv_assert(registered_count < CONFIG_MAX_PARAMETERS);
+        zkv_assert(!config_find(p->name));
+        registered[registered_count++] = p;
+    }
 }
 
-void config_reset_statistics(void) {
-    long long dirty = server.stats.dirty; /* a persistence counter, not a statistic */
-    memset(&server.stats, 0, sizeof(server.stats));
-    server.stats.dirty = dirty;
-    server.stats.ops_last_sample_ms = server_unix_time_ms();
-    server.peak_used_memory = zmalloc_used_memory();
-    command_table_reset_stats();
-    dispatch_errorstats_reset();
-    for (int i = 0; i < resetstat_hook_count; i++) resetstat_hooks[i]();
+size_t config_parameter_count(void) { return registered_count; }
+
+const config_parameter *config_parameter_at(size_t index) {
+    return index < registered_count ? registered[index] : NULL;
 }
 
 /* ---- Number parsing ---- */
@@ -212,15 +208,16 @@ void config_parameter_get(const config_parameter *parameter, strbuf *out) {
 }
 
 const config_parameter *config_find(const char *name) {
-    for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
-        if (!strcasecmp(parameter->name, name) || (parameter->alias && !strcasecmp(parameter->alias, name)))
-            return parameter;
+    for (size_t i = 0; i < registered_count; i++) {
+        const config_parameter *p = registered[i];
+        if (!strcasecmp(p->name, name) || (p->alias && !strcasecmp(p->alias, name))) return p;
     }
     return NULL;
 }
 
 void config_set_defaults(void) {
-    for (const config_parameter *parameter = config_parameters; parameter->name; parameter++) {
+    for (size_t i = 0; i < registered_count; i++) {
+        const config_parameter *parameter = registered[i];
         const char *error = NULL;
         if (config_parameter_set(parameter, parameter->default_text, &error) != 0) abort();
     }

@@ -1,10 +1,12 @@
 /* config.h: configuration parameters, the config file, and CONFIG.
  *
- * Every parameter is one entry of the table in config.c: its name (and
- * aliases), its type (bool, integer, memory size, enum, string, special), its
- * bounds and default, whether CONFIG SET may change it at run time, and an
- * optional apply callback run after a change.  The values live in
- * server.config.  Adding a parameter means adding one table entry.
+ * Every parameter is one entry of a table its module declares
+ * (config_table.h): its name (and aliases), its type (bool, integer, memory
+ * size, enum, string, special), its bounds and default, whether CONFIG SET
+ * may change it at run time, and an optional apply callback run after a
+ * change.  The values live in server.config or in the owning module's own
+ * settings.  Adding a parameter means adding one entry to the module's
+ * array (its descriptor's `parameters`).
  */
 #ifndef ZKV_CONFIG_H
 #define ZKV_CONFIG_H
@@ -20,10 +22,6 @@ void config_set_defaults(void);
 int config_load(int argc, char **argv, char **error);
 /* Parses a memory size ("1gb", "100k", "512"); 0 on success, -1 if invalid. */
 int config_parse_memory(const char *text, unsigned long long *value);
-
-/* CONFIG RESETSTAT also calls these (slowlog, latency histograms, ...). */
-typedef void config_resetstat_hook(void);
-int config_add_resetstat_hook(config_resetstat_hook *hook);
 
 
 #endif

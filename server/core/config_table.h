@@ -9,6 +9,9 @@
 #ifndef ZKV_CONFIG_TABLE_H
 #define ZKV_CONFIG_TABLE_H
 
+#include <limits.h>
+#include <stddef.h>
+
 #include "strbuf.h"
 
 enum config_type {
@@ -58,8 +61,28 @@ struct config_parameter {
     config_apply_function *apply;
 };
 
-/* The table, NULL-name terminated. */
-extern const config_parameter config_parameters[];
+/* Shorthands for the common entries; `value` points at the storage. */
+#define CONFIG_ENTRY_BOOL(n, val, def, fl) \
+    {.name = n, .type = CONFIG_BOOL, .flags = fl, .value = val, .default_text = def}
+#define CONFIG_ENTRY_INTEGER(n, val, tgt, lo, hi, def, fl, ap)                                             \
+    {.name = n, .type = CONFIG_INTEGER, .flags = fl, .value = val, .target = tgt, .minimum = lo,          \
+     .maximum = hi, .default_text = def, .apply = ap}
+#define CONFIG_ENTRY_MEMORY(n, val, tgt, lo, def, ap)                                                     \
+    {.name = n, .type = CONFIG_MEMORY, .value = val, .target = tgt, .minimum = lo, .maximum = LLONG_MAX,  \
+     .default_text = def, .apply = ap}
+#define CONFIG_ENTRY_STRING(n, val, def, fl) \
+    {.name = n, .type = CONFIG_STRING, .flags = fl, .value = val, .default_text = def}
+#define CONFIG_ENTRY_SPECIAL(n, def, fl, p, f, ap) \
+    {.name = n, .type = CONFIG_SPECIAL, .flags = fl, .default_text = def, .parse = p, .format = f, .apply = ap}
+
+/* Each module declares its parameters in a NULL-name terminated array and
+ * registers it (module.c does, from the module descriptors) before the
+ * configuration is loaded.  Names must be unique across modules. */
+void config_register_parameters(const config_parameter *parameters);
+/* Every registered parameter by position, 0 .. count-1, in registration
+ * order (stable for the life of the process); NULL past the end. */
+size_t config_parameter_count(void);
+const config_parameter *config_parameter_at(size_t index);
 
 const config_parameter *config_find(const char *name);
 int config_parameter_set(const config_parameter *parameter, const char *text, const char **error);
@@ -76,8 +99,5 @@ void config_free_words(char **words, int count);
 
 /* Rewrites server.config_file; 0, or -1 with a zmalloc'd message. */
 int config_rewrite(char **error);
-
-/* config.c: CONFIG RESETSTAT's work. */
-void config_reset_statistics(void);
 
 #endif

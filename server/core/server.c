@@ -2,13 +2,15 @@
  *
  * libevent 2.1 has no hook that runs before the loop blocks, yet replies must
  * be written once per iteration after every readable client was served.  So
- * the loop is driven here: each turn flushes pending output, frees clients
- * marked for closing, then lets libevent wait and dispatch once
- * (EVLOOP_ONCE).  Handlers therefore only queue output; one writev per
- * client per iteration sends it.
+ * the loop is driven here: each turn runs the modules' before-sleep work
+ * (the network layer flushes pending output and frees clients marked for
+ * closing), then lets libevent wait and dispatch once (EVLOOP_ONCE).
+ * Handlers therefore only queue output; one writev per client per iteration
+ * sends it.
  *
- * The cron is a persistent timer at `hz`: idle clients, ops/sec samples,
- * peak memory, and the periodic jobs other modules register.
+ * The cron is a persistent timer at `hz`: ops/sec samples, peak memory, and
+ * the modules' periodic work.  The loop calls the modules only through the
+ * hooks module.c installs, so core includes no upper layer.
  */
 #include "server.h"
 
@@ -23,20 +25,18 @@
 
 #include <event2/event.h>
 
-#include "client.h"
 #include "log.h"
-#include "networking.h"
 #include "zmalloc.h"
 
-#define SERVER_MAX_CRON_JOBS 16
 #define OPS_SAMPLE_COUNT 16
 
 server_state server;
 
-static server_cron_job *cron_jobs[SERVER_MAX_CRON_JOBS];
-static int cron_job_count;
-static server_cron_job *shutdown_jobs[SERVER_MAX_CRON_JOBS];
-static int shutdown_job_count;
+static void no_work(void) {}
+
+static struct {
+    server_hook *cron, *before_sleep, *reset_stats, *shutdown;
+} hooks = {no_work, no_work, no_work, no_work};
 static struct event *cron_event;
 static struct event *signal_events[2];
 
@@ -52,16 +52,29 @@ long long server_uptime_seconds(void) {
     return (long long)((server_monotonic_us() - server.start_monotonic_us) / 1000000u);
 }
 
-int server_add_cron_job(server_cron_job *job) {
-    if (cron_job_count == SERVER_MAX_CRON_JOBS) return -1;
-    cron_jobs[cron_job_count++] = job;
-    return 0;
+void server_set_module_hooks(server_hook *cron, server_hook *before_sleep, server_hook *reset_stats,
+                             server_hook *shutdown) {
+    hooks.cron = cron;
+    hooks.before_sleep = before_sleep;
+    hooks.reset_stats = reset_stats;
+    hooks.shutdown = shutdown;
 }
 
-int server_add_shutdown_job(server_cron_job *job) {
-    if (shutdown_job_count == SERVER_MAX_CRON_JOBS) return -1;
-    shutdown_jobs[shutdown_job_count++] = job;
-    return 0;
+static server_latency_recorder *latency_recorder;
+
+void server_set_latency_recorder(server_latency_recorder *recorder) { latency_recorder = recorder; }
+
+void server_latency_event(const char *event, long long latency_ms) {
+    if (latency_recorder) latency_recorder(event, latency_ms);
+}
+
+void server_reset_statistics(void) {
+    long long dirty = server.stats.dirty; /* a persistence counter, not a statistic */
+    memset(&server.stats, 0, sizeof(server.stats));
+    server.stats.dirty = dirty;
+    server.stats.ops_last_sample_ms = server_unix_time_ms();
+    server.peak_used_memory = zmalloc_used_memory();
+    hooks.reset_stats();
 }
 
 void server_request_shutdown(int exit_code) {
@@ -95,11 +108,10 @@ static void cron(evutil_socket_t fd, short events, void *argument) {
     (void)argument;
     server_update_cached_time();
     server.cron_loops++;
-    client_cron();
     sample_rates();
     size_t used = zmalloc_used_memory();
     if (used > server.peak_used_memory) server.peak_used_memory = used;
-    for (int i = 0; i < cron_job_count; i++) cron_jobs[i]();
+    hooks.cron();
 }
 
 /* Reprograms the cron timer after `hz` changed. */
@@ -164,18 +176,16 @@ int server_init(void) {
 
 void server_run(void) {
     while (!server.shutdown_requested) {
-        networking_flush_pending();
-        client_free_closed();
+        hooks.before_sleep();
         if (server.shutdown_requested) break;
         event_base_loop(server.base, EVLOOP_ONCE);
     }
-    networking_flush_pending();
-    client_free_closed();
+    hooks.before_sleep();
 }
 
 void server_finish(void) {
     log_message(LOG_WARNING, "User requested shutdown...");
-    networking_close_listeners();
+    hooks.shutdown();
     if (server.config.unix_socket && server.config.unix_socket[0]) {
         log_message(LOG_NOTICE, "Removing the unix socket file.");
         unlink(server.config.unix_socket);
@@ -184,7 +194,5 @@ void server_finish(void) {
         log_message(LOG_NOTICE, "Removing the pid file.");
         unlink(server.config.pid_file);
     }
-    while (server.clients) client_free(server.clients);
-    for (int i = 0; i < shutdown_job_count; i++) shutdown_jobs[i]();
     log_message(LOG_WARNING, "zkv is now ready to exit, bye bye...");
 }

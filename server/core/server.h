@@ -1,16 +1,15 @@
-/* server.h: the process-wide state of zkv-server and the client structure.
+/* server.h: the process-wide state of zkv-server, its clocks and lifecycle.
  *
  * zkv runs one event-loop thread, so the server state is a single global
  * (`server`) that every module reads and updates without locks.  It holds the
- * live configuration values (written by config.c, read everywhere), the
- * statistics counters INFO reports, and the list of connected clients.
+ * live configuration values (parsed by the config engine from the parameters
+ * each module declares, read everywhere) and the statistics counters INFO
+ * reports.  What belongs to one layer stays there: clients live in
+ * net/client.h, databases in keyspace/, commands in command/.
  *
- * A client is one connection.  Its parser owns the query buffer and its
- * resp_output holds the pending reply bytes; both are shrunk when the client
- * is idle so thousands of idle connections cost little memory.  While a
- * command runs, c->argc/c->argv describe it (they point into the parser's
- * buffer and stay valid until the handler returns) and c->command is the
- * registered command being executed.
+ * The loop knows no module: each iteration runs the before-sleep work the
+ * modules registered (flushing output, freeing closed clients), then lets
+ * libevent wait once; the cron runs their periodic work at `hz`.
  *
  * Time: the event loop caches the wall clock once per iteration
  * (server_unix_time_ms), which is what expiry and idle-time computations
@@ -23,8 +22,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "resp_parser.h"
-#include "resp_writer.h"
 
 /* zkv reports Redis's version to clients (they gate features on it) and its
  * own version in INFO (zkv_version) and zkv-server --version. */
@@ -32,84 +29,8 @@
 #define ZKV_REDIS_COMPAT_VERSION "7.0.15"
 #define ZKV_REDIS_COMPAT_VERSION_NUMBER 0x00070000f
 
-#define SERVER_MAX_LISTENERS 16
-#define SERVER_ADDRESS_LENGTH 64 /* "ip:port" or "/path/to/socket:0" */
-
 struct event;
 struct event_base;
-struct command;
-struct watched_key;
-
-/* ---- Client flags ---- */
-#define CLIENT_CLOSE_AFTER_REPLY (1u << 0)  /* QUIT, protocol error: close once flushed */
-#define CLIENT_CLOSE_ASAP (1u << 1)         /* closed at the end of this loop iteration */
-#define CLIENT_MULTI (1u << 2)              /* inside MULTI: commands are queued */
-#define CLIENT_DIRTY_EXEC (1u << 3)         /* a queued command failed: EXEC aborts */
-#define CLIENT_DIRTY_CAS (1u << 4)          /* a watched key changed: EXEC answers null */
-#define CLIENT_AUTHENTICATED (1u << 5)      /* AUTH succeeded (or no password is set) */
-#define CLIENT_REPLY_OFF (1u << 6)          /* CLIENT REPLY OFF */
-#define CLIENT_REPLY_SKIP_NEXT (1u << 7)    /* CLIENT REPLY SKIP: arm for the next command */
-#define CLIENT_REPLY_SKIP (1u << 8)         /* the current command's reply is dropped */
-#define CLIENT_MONITOR (1u << 9)            /* MONITOR */
-#define CLIENT_UNIX_SOCKET (1u << 10)       /* connected through the unix socket */
-#define CLIENT_PENDING_WRITE (1u << 11)     /* on the server's pending-write list */
-#define CLIENT_WRITE_INSTALLED (1u << 12)   /* the socket was full: a write event waits */
-#define CLIENT_NO_EVICT (1u << 13)          /* CLIENT NO-EVICT on */
-#define CLIENT_EXECUTING (1u << 14)         /* a command of this client is running */
-#define CLIENT_PUBSUB (1u << 15)            /* subscribed to channels (pubsub module) */
-#define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
-#define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
-
-/* ---- Client ---- */
-typedef struct multi_command {
-    struct command *command;
-    int argc;
-    resp_argument *argv; /* copies, owned by the queue */
-} multi_command;
-
-typedef struct multi_state {
-    multi_command *commands;
-    int count;
-    int capacity;
-} multi_state;
-
-typedef struct client {
-    uint64_t id;
-    int fd;
-    uint32_t flags;
-    resp_parser *parser;
-    resp_output *reply;
-    /* While CLIENT REPLY OFF/SKIP hides a command's reply, c->reply points at a
-     * discarding buffer and the real one waits here (NULL otherwise). */
-    resp_output *hidden_reply;
-    /* The command being executed. */
-    int argc;
-    resp_argument *argv;
-    struct command *command;
-    struct command *last_command; /* cmd= in CLIENT LIST */
-    int db_index;
-    int resp_version; /* 2 or 3 */
-    char *name;       /* CLIENT SETNAME, NULL if none */
-    char *library_name;
-    char *library_version;
-    int64_t creation_time_ms;
-    int64_t last_interaction_ms;
-    char address[SERVER_ADDRESS_LENGTH];       /* peer, "ip:port" */
-    char local_address[SERVER_ADDRESS_LENGTH]; /* laddr */
-    struct event *read_event;
-    struct event *write_event;
-    multi_state multi;
-    struct watched_key *watched_keys; /* this client's WATCHed keys */
-    int watched_count;
-    int pubsub_channels; /* sub= in CLIENT LIST (pubsub module) */
-    int pubsub_patterns; /* psub= */
-    uint64_t reply_bytes_total; /* bytes written to the socket */
-    int64_t output_soft_limit_since_ms; /* when the soft output limit was first exceeded, 0 if not */
-    struct client *previous, *next;  /* server.clients, oldest first */
-    struct client *next_pending;     /* server.pending_writes */
-    struct client *next_closing;     /* clients to free at the end of the iteration */
-    void *introspection;             /* owned by the introspection module */
-} client;
 
 /* ---- Configuration values (set by config.c) ---- */
 #define SERVER_MAX_BIND 16
@@ -175,6 +96,7 @@ typedef struct server_config {
     int lazyfree_lazy_user_del;
     int lazyfree_lazy_user_flush;
     int active_expire_enabled; /* DEBUG SET-ACTIVE-EXPIRE */
+    int cluster_enabled;       /* owned by the cluster module; read by SELECT and HELLO */
 } server_config;
 
 /* ---- Statistics (INFO stats; CONFIG RESETSTAT zeroes them) ---- */
@@ -221,17 +143,6 @@ typedef struct server_state {
     int64_t unix_time_ms;          /* cached once per loop iteration */
     uint64_t run_id_seed;
     char run_id[41];
-    client *clients;               /* oldest first */
-    client *clients_tail;
-    int client_count;
-    uint64_t next_client_id;
-    client *pending_writes;        /* clients with output to flush */
-    client *closing_clients;       /* marked CLIENT_CLOSE_ASAP */
-    client *current_client;        /* the client whose command is running */
-    int monitor_count;             /* clients in MONITOR mode (client_free decrements it) */
-    int listener_count;
-    int listener_fds[SERVER_MAX_LISTENERS];
-    struct event *listener_events[SERVER_MAX_LISTENERS];
     int shutdown_requested;        /* SIGTERM/SIGINT/SHUTDOWN: exit after this iteration */
     int shutdown_exit_code;
     long long cron_loops;
@@ -253,20 +164,29 @@ void server_update_cached_time(void);
 /* Seconds since start-up (uptime_in_seconds). */
 long long server_uptime_seconds(void);
 
-/* Other modules' periodic work (keyspace expiry, memory sampling): each job
- * runs on every cron tick (`hz` times per second).  -1 when the table is full. */
-typedef void server_cron_job(void);
-int server_add_cron_job(server_cron_job *job);
+/* The module list's callbacks (module.c installs them): the cron calls
+ * `cron` on every tick, the loop calls `before_sleep` once per iteration
+ * before it waits, CONFIG RESETSTAT calls `reset_stats` after zeroing
+ * server.stats, and server_finish calls `shutdown` once. */
+typedef void server_hook(void);
+void server_set_module_hooks(server_hook *cron, server_hook *before_sleep, server_hook *reset_stats,
+                             server_hook *shutdown);
+/* CONFIG RESETSTAT: zeroes server.stats (but the dirty counter) and runs
+ * every module's reset_stats. */
+void server_reset_statistics(void);
 
-/* Work to do once at shutdown, after every client is gone and before the
- * process exits (freeing the databases keeps leak checkers quiet).  Jobs
- * run in registration order; -1 when the table is full. */
-int server_add_shutdown_job(server_cron_job *job);
+/* Latency monitor events (LATENCY LATEST/HISTORY) from any layer: the
+ * eviction and defragmentation cycles report their durations here, and the
+ * introspection module, which owns the monitor, installs the recorder.
+ * Without a recorder events are dropped. */
+typedef void server_latency_recorder(const char *event, long long latency_ms);
+void server_set_latency_recorder(server_latency_recorder *recorder);
+void server_latency_event(const char *event, long long latency_ms);
 
 /* Start-up and the loop (main.c drives them). */
 int server_init(void);        /* clocks, event base, signals, cron; -1 on failure */
 void server_run(void);        /* returns once a shutdown was requested */
-void server_finish(void);     /* closes listeners and clients, removes pidfile/socket */
+void server_finish(void);     /* runs the modules' shutdown work, removes pidfile/socket */
 void server_schedule_cron(void); /* (re)arms the cron timer at `hz` */
 
 /* Asks the loop to stop after the current iteration and exit(code). */

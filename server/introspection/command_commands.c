@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "args.h"
 #include "command_info.h"
 #include "glob.h"
 #include "introspection.h"
@@ -104,7 +105,7 @@ static long long reply_names(client *c, const command *cmd, const list_filter *f
 /* The category bit named (without '@'); 0 if unknown. */
 static uint32_t category_named(const resp_argument *name) {
     for (int bit = 0; bit < ACL_CATEGORY_COUNT; bit++) {
-        if (introspection_argument_is(name, acl_category_name(bit))) return 1u << bit;
+        if (args_is(name, acl_category_name(bit))) return 1u << bit;
     }
     return 0;
 }
@@ -113,14 +114,14 @@ static uint32_t category_named(const resp_argument *name) {
 static int parse_list_filter(client *c, list_filter *filter) {
     filter->kind = FILTER_NONE;
     if (c->argc == 2) return 0;
-    if (c->argc != 5 || !introspection_argument_is(&c->argv[2], "filterby")) return -1;
+    if (c->argc != 5 || !args_is(&c->argv[2], "filterby")) return -1;
     const resp_argument *kind = &c->argv[3];
-    if (introspection_argument_is(kind, "module")) {
+    if (args_is(kind, "module")) {
         filter->kind = FILTER_MODULE;
-    } else if (introspection_argument_is(kind, "aclcat")) {
+    } else if (args_is(kind, "aclcat")) {
         filter->kind = FILTER_CATEGORY;
         filter->category = category_named(&c->argv[4]);
-    } else if (introspection_argument_is(kind, "pattern")) {
+    } else if (args_is(kind, "pattern")) {
         filter->kind = FILTER_PATTERN;
         filter->pattern = &c->argv[4];
     } else {

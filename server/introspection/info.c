@@ -5,20 +5,22 @@
  */
 #include "info.h"
 
+#include "args.h"
 #include "introspection.h"
+#include "module.h"
 #include "reply.h"
 
 typedef struct info_section {
     const char *name;  /* lower case, as requested */
     const char *title; /* "# Title" */
-    info_section_writer *write;
+    info_section_writer *write; /* NULL: written by the module that declares it */
     int in_default;
 } info_section;
 
 static const info_section sections[] = {
     {"server", "Server", info_write_server, 1},
     {"clients", "Clients", info_write_clients, 1},
-    {"memory", "Memory", info_write_memory, 1},
+    {"memory", "Memory", NULL, 1},
     {"persistence", "Persistence", info_write_persistence, 1},
     {"stats", "Stats", info_write_stats, 1},
     {"replication", "Replication", info_write_replication, 1},
@@ -27,8 +29,8 @@ static const info_section sections[] = {
     {"commandstats", "Commandstats", info_write_commandstats, 0},
     {"errorstats", "Errorstats", info_write_errorstats, 1},
     {"latencystats", "Latencystats", info_write_latencystats, 0},
-    {"cluster", "Cluster", info_write_cluster, 1},
-    {"keyspace", "Keyspace", info_write_keyspace, 1},
+    {"cluster", "Cluster", NULL, 1},
+    {"keyspace", "Keyspace", NULL, 1},
 };
 #define SECTION_COUNT (sizeof(sections) / sizeof(sections[0]))
 
@@ -44,11 +46,11 @@ static unsigned selected_sections(int count, const resp_argument *names) {
     if (count == 0) return default_sections();
     unsigned selected = 0;
     for (int n = 0; n < count; n++) {
-        if (introspection_argument_is(&names[n], "default")) selected |= default_sections();
-        if (introspection_argument_is(&names[n], "all") || introspection_argument_is(&names[n], "everything"))
+        if (args_is(&names[n], "default")) selected |= default_sections();
+        if (args_is(&names[n], "all") || args_is(&names[n], "everything"))
             selected |= (1u << SECTION_COUNT) - 1;
         for (unsigned i = 0; i < SECTION_COUNT; i++) {
-            if (introspection_argument_is(&names[n], sections[i].name)) selected |= 1u << i;
+            if (args_is(&names[n], sections[i].name)) selected |= 1u << i;
         }
     }
     return selected;
@@ -62,30 +64,10 @@ void info_generate(strbuf *out, int count, const resp_argument *names) {
         if (!first) strbuf_append(out, "\r\n", 2);
         first = 0;
         strbuf_printf(out, "# %s\r\n", sections[i].title);
-        sections[i].write(out);
+        info_section_writer *write = sections[i].write ? sections[i].write : module_info_section_writer(sections[i].name);
+        if (write) write(out);
     }
 }
-
-void info_append_human_bytes(strbuf *out, unsigned long long bytes) {
-    static const char units[] = "KMGTPE";
-    if (bytes < 1024) {
-        strbuf_printf(out, "%lluB", bytes);
-        return;
-    }
-    double value = (double)bytes / 1024;
-    int unit = 0;
-    while (value >= 1024 && units[unit + 1]) {
-        value /= 1024;
-        unit++;
-    }
-    strbuf_printf(out, "%.2f%c", value, units[unit]);
-}
-
-static info_keyspace_reporter *keyspace_reporter;
-
-void info_set_keyspace_reporter(info_keyspace_reporter *reporter) { keyspace_reporter = reporter; }
-
-info_keyspace_reporter *info_keyspace_reporter_get(void) { return keyspace_reporter; }
 
 static void info_command(client *c) {
     strbuf text = STRBUF_INIT;

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "errorstats.h"
 #include "histogram.h"
 #include "info.h"
 #include "introspection.h"
@@ -39,7 +40,7 @@ static void write_error_count(const char *code, long long count, void *context) 
     strbuf_printf(context, "errorstat_%s:count=%lld\r\n", code, count);
 }
 
-void info_write_errorstats(strbuf *out) { dispatch_errorstats_foreach(write_error_count, out); }
+void info_write_errorstats(strbuf *out) { errorstats_foreach(write_error_count, out); }
 
 /* A percentile as Redis prints it: "%f" without trailing zeros ("99.9",
  * "50"), so 99.99999 stays exact where "%g" would round it to 100. */

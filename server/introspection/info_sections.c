@@ -72,7 +72,7 @@ void info_write_server(strbuf *out) {
 
 void info_write_clients(strbuf *out) {
     size_t largest_input = 0, largest_output = 0;
-    for (const client *c = server.clients; c; c = c->next) {
+    for (const client *c = net.clients; c; c = c->next) {
         size_t input = resp_parser_memory(c->parser);
         size_t output = resp_output_memory(c->hidden_reply ? c->hidden_reply : c->reply);
         if (input > largest_input) largest_input = input;
@@ -87,7 +87,7 @@ void info_write_clients(strbuf *out) {
                   "blocked_clients:0\r\n"
                   "tracking_clients:0\r\n"
                   "clients_in_timeout_table:0\r\n",
-                  server.client_count, server.config.max_clients, largest_input, largest_output);
+                  net.client_count, server.config.max_clients, largest_input, largest_output);
 }
 
 /* ---- persistence ---- */
@@ -179,8 +179,6 @@ void info_write_cpu(strbuf *out) {
     write_time(out, "used_cpu_user_main_thread", thread.ru_utime);
 }
 
-/* ---- modules, cluster ---- */
+/* ---- modules ---- */
 
 void info_write_modules(strbuf *out) { (void)out; }
-
-void info_write_cluster(strbuf *out) { strbuf_printf(out, "cluster_enabled:%d\r\n", cluster_enabled()); }

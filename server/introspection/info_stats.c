@@ -1,4 +1,4 @@
-/* info_stats: the stats and keyspace INFO sections.
+/* info_stats: the stats INFO section.
  *
  * Counters come from server.stats, maintained by networking, dispatch and
  * the keyspace.  Instantaneous rates average the per-second samples the
@@ -99,15 +99,4 @@ void info_write_stats(strbuf *out) {
                   stats->unexpected_error_replies, stats->total_error_replies, stats->total_reads_processed,
                   stats->total_writes_processed, stats->client_query_buffer_limit_disconnections,
                   stats->client_output_buffer_limit_disconnections);
-}
-
-void info_write_keyspace(strbuf *out) {
-    info_keyspace_reporter *reporter = info_keyspace_reporter_get();
-    if (!reporter) return;
-    info_database_figures figures;
-    for (int index = 0; reporter(index, &figures) == 0; index++) {
-        if (figures.keys == 0) continue;
-        strbuf_printf(out, "db%d:keys=%lld,expires=%lld,avg_ttl=%lld\r\n", index, figures.keys, figures.expires,
-                      figures.average_ttl_ms);
-    }
 }

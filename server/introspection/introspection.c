@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "args.h"
 #include "config.h"
 #include "histogram.h"
 #include "latency.h"
@@ -29,11 +30,11 @@ void introspection_observe_command(client *c, command *cmd, long long duration_u
     if (server.config.latency_tracking) record_latency(cmd, duration_us);
     slowlog_consider(c, cmd, duration_us);
     latency_consider_command(cmd, duration_us);
-    if (server.monitor_count > 0) monitor_feed(c, cmd);
+    if (net.monitor_count > 0) monitor_feed(c, cmd);
 }
 
 int introspection_init(void) {
-    if (config_add_resetstat_hook(introspection_reset_histograms) != 0) return -1;
+    server_set_latency_recorder(latency_add_sample_if_needed);
     return dispatch_add_observer(introspection_observe_command);
 }
 
@@ -48,37 +49,6 @@ void introspection_reset_histograms(void) {
     size_t count;
     command *const *all = command_table_all(&count);
     for (size_t i = 0; i < count; i++) reset_histogram_tree(all[i]);
-}
-
-int introspection_argument_is(const resp_argument *argument, const char *word) {
-    size_t length = strlen(word);
-    return argument->length == length && strncasecmp(argument->data, word, length) == 0;
-}
-
-int introspection_parse_integer(const resp_argument *argument, long long *value) {
-    const char *p = argument->data;
-    size_t length = argument->length;
-    if (length == 0 || length > 20) return -1;
-    int negative = p[0] == '-';
-    size_t i = negative ? 1 : 0;
-    if (i == length) return -1;
-    if (p[i] == '0' && length > i + 1) return -1; /* leading zeros */
-    if (negative && p[i] == '0') return -1;       /* "-0" */
-    unsigned long long magnitude = 0;
-    for (; i < length; i++) {
-        if (p[i] < '0' || p[i] > '9') return -1;
-        unsigned digit = (unsigned)(p[i] - '0');
-        if (magnitude > (ULLONG_MAX - digit) / 10) return -1;
-        magnitude = magnitude * 10 + digit;
-    }
-    if (negative) {
-        if (magnitude > (unsigned long long)LLONG_MAX + 1) return -1;
-        *value = magnitude == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)magnitude;
-    } else {
-        if (magnitude > (unsigned long long)LLONG_MAX) return -1;
-        *value = (long long)magnitude;
-    }
-    return 0;
 }
 
 void introspection_append_quoted(strbuf *out, const char *data, size_t length) {
@@ -109,7 +79,7 @@ void introspection_append_quoted(strbuf *out, const char *data, size_t length) {
 /* HELLO [protover [AUTH user pass] [SETNAME name]]: the two words after AUTH. */
 static int hello_argument_redacted(int argc, const resp_argument *argv, int index) {
     for (int i = 2; i + 2 < argc; i++) {
-        if (introspection_argument_is(&argv[i], "auth")) {
+        if (args_is(&argv[i], "auth")) {
             if (index == i + 1 || index == i + 2) return 1;
             i += 2;
         }
@@ -121,7 +91,7 @@ static int hello_argument_redacted(int argc, const resp_argument *argv, int inde
 static int config_set_argument_redacted(int argc, const resp_argument *argv, int index) {
     if (index < 3 || index >= argc || (index - 3) % 2 != 0) return 0;
     const resp_argument *name = &argv[index - 1];
-    return introspection_argument_is(name, "requirepass") || introspection_argument_is(name, "masterauth");
+    return args_is(name, "requirepass") || args_is(name, "masterauth");
 }
 
 int introspection_argument_redacted(const command *cmd, int argc, const resp_argument *argv, int index) {

@@ -23,12 +23,6 @@ int introspection_init(void);
 /* The observer itself (exposed for tests). */
 void introspection_observe_command(client *c, command *cmd, long long duration_us);
 
-/* Case-insensitive comparison of an argument with a word. */
-int introspection_argument_is(const resp_argument *argument, const char *word);
-/* Parses a whole argument as a signed 64-bit decimal integer, strictly (no
- * spaces, no '+', no leading zeros) like Redis; 0 on success, -1 otherwise. */
-int introspection_parse_integer(const resp_argument *argument, long long *value);
-
 /* Appends the argument in double quotes with C-style escapes (\n, \", \xHH
  * for unprintable bytes): MONITOR lines and CLIENT LIST cmd names. */
 struct strbuf;

@@ -1,10 +1,10 @@
 /* monitor: MONITOR (see monitor.h).
  *
- * Monitors are found by walking server.clients, which only happens when
- * server.monitor_count says there is at least one: the cost of MONITOR is
+ * Monitors are found by walking net.clients, which only happens when
+ * net.monitor_count says there is at least one: the cost of MONITOR is
  * paid while someone monitors, never otherwise.  The client leaving MONITOR
  * mode (by closing) is accounted for by the core's client_free, which
- * decrements server.monitor_count for clients flagged CLIENT_MONITOR.
+ * decrements net.monitor_count for clients flagged CLIENT_MONITOR.
  */
 #include "monitor.h"
 
@@ -43,7 +43,7 @@ void monitor_feed(client *c, const command *cmd) {
     if (cmd->spec->flags & (COMMAND_ADMIN | COMMAND_SKIP_MONITOR)) return;
     strbuf line = STRBUF_INIT;
     build_line(&line, c, cmd);
-    for (client *monitor = server.clients; monitor; monitor = monitor->next) {
+    for (client *monitor = net.clients; monitor; monitor = monitor->next) {
         if (!(monitor->flags & CLIENT_MONITOR) || (monitor->flags & CLIENT_CLOSE_ASAP)) continue;
         resp_write_simple(monitor->reply, line.data, line.length);
         /* A monitor that does not read must not grow without bound. */
@@ -65,7 +65,7 @@ static void monitor_command(client *c) {
         return;
     }
     c->flags |= CLIENT_MONITOR;
-    server.monitor_count++;
+    net.monitor_count++;
     reply_ok(c);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "introspection.h"
 #include "reply.h"
 #include "zmalloc.h"
@@ -143,7 +144,7 @@ static void slowlog_get_command(client *c) {
         reply_subcommand_syntax_error(c);
         return;
     }
-    if (c->argc == 3 && (introspection_parse_integer(&c->argv[2], &count) != 0 || count < -1)) {
+    if (c->argc == 3 && (!args_integer(&c->argv[2], &count) || count < -1)) {
         reply_error(c, "ERR count should be greater than or equal to -1");
         return;
     }

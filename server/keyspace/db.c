@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lazyfree.h"
-#include "multi.h"
+#include "notify.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -108,7 +108,7 @@ bool db_object_expired(const object *o, long long now_ms) {
 }
 
 void db_signal_modified(db *d, const char *key, size_t length) {
-    multi_key_modified(d->index, key, length);
+    notify_key_modified(d->index, key, length);
 }
 
 static void db_forget_slot(db *d) {

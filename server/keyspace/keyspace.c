@@ -2,15 +2,16 @@
  * figures.  See keyspace.h for the expiry design. */
 #include "keyspace.h"
 
+#include <limits.h>
 #include <time.h>
 
 #include <event2/event.h>
 
 #include "config.h"
+#include "config_table.h"
 #include "hash.h"
-#include "info.h"
 #include "lazyfree.h"
-#include "multi.h"
+#include "module.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -181,17 +182,18 @@ static void keyspace_cron_job(void) {
 
 /* ---------------------------------------------------------------- hooks */
 
-static int keyspace_report(int index, info_database_figures *figures) {
-    if (index < 0 || index >= keyspace_count) return -1;
-    db *d = &keyspace_databases[index];
-    figures->keys = db_size(d);
-    figures->expires = d->expires;
-    figures->average_ttl_ms = d->average_ttl;
-    return 0;
+/* INFO keyspace: one line per non-empty database. */
+static void keyspace_write_info(strbuf *out) {
+    for (int index = 0; index < keyspace_count; index++) {
+        const db *d = &keyspace_databases[index];
+        long long keys = (long long)db_size(d);
+        if (keys == 0) continue;
+        strbuf_printf(out, "db%d:keys=%lld,expires=%lld,avg_ttl=%lld\r\n", index, keys, (long long)d->expires,
+                      (long long)d->average_ttl);
+    }
 }
 
-/* MULTI's question at WATCH and EXEC time: stored, but past its TTL? */
-static int keyspace_key_expired(int db_index, const char *key, size_t length) {
+int keyspace_key_expired(int db_index, const char *key, size_t length) {
     if (db_index < 0 || db_index >= keyspace_count) return 0;
     object *o = db_lookup(&keyspace_databases[db_index], key, length,
                           DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE);
@@ -228,12 +230,7 @@ int keyspace_init(int databases) {
     keyspace_databases = zmalloc_calloc(sizeof(db) * (size_t)databases);
     keyspace_count = databases;
     for (int i = 0; i < databases; i++) db_init(&keyspace_databases[i], i);
-    info_set_keyspace_reporter(keyspace_report);
-    multi_set_key_exists_check(keyspace_key_exists);
-    multi_set_key_expired_check(keyspace_key_expired);
-    if (config_add_resetstat_hook(keyspace_reset_stats) != 0) return -1;
-    if (server_add_shutdown_job(keyspace_release_all) != 0) return -1;
-    return server_add_cron_job(keyspace_cron_job);
+    return 0;
 }
 
 int keyspace_database_count(void) {
@@ -259,3 +256,30 @@ size_t keyspace_tables_memory(void) {
     for (int i = 0; i < keyspace_count; i++) bytes += table_memory(keyspace_databases[i].keys);
     return bytes;
 }
+
+/* ---------------------------------------------------------------- module */
+
+static int keyspace_module_init(const char **error) {
+    if (keyspace_init(server.config.databases) == 0) return 0;
+    *error = "Could not create the databases.";
+    return -1;
+}
+
+static const config_parameter keyspace_parameters[] = {
+    CONFIG_ENTRY_INTEGER("databases", &server.config.databases, TARGET_INT, 1, INT_MAX, "16", CONFIG_IMMUTABLE,
+                         NULL),
+    CONFIG_ENTRY_BOOL("lazyfree-lazy-user-del", &server.config.lazyfree_lazy_user_del, "no", 0),
+    CONFIG_ENTRY_BOOL("lazyfree-lazy-user-flush", &server.config.lazyfree_lazy_user_flush, "no", 0),
+    {.name = NULL}};
+
+static const module_info_section keyspace_info_sections[] = {{"keyspace", keyspace_write_info}, {NULL, NULL}};
+
+const zkv_module keyspace_module = {
+    .name = "keyspace",
+    .parameters = keyspace_parameters,
+    .info_sections = keyspace_info_sections,
+    .init = keyspace_module_init,
+    .cron = keyspace_cron_job,
+    .reset_stats = keyspace_reset_stats,
+    .shutdown = keyspace_release_all,
+};

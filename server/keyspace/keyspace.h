@@ -32,8 +32,8 @@
 
 #define KEYSPACE_EXPIRE_SLICE_US 2000
 
-/* Creates the databases and registers the cron job, the INFO reporter and
- * the MULTI hook.  0 on success. */
+/* Creates the databases (the keyspace module's init; unit tests call it
+ * directly).  0 on success. */
 int keyspace_init(int databases);
 /* Periodic work (rehash, shrink, active expiry); the cron calls it. */
 void keyspace_cron(long long now_ms);
@@ -48,6 +48,9 @@ db *keyspace_db(int index);
 long long keyspace_flush_all(void);
 /* True if the key exists (expired or not): MULTI's exists check. */
 int keyspace_key_exists(int db_index, const char *key, size_t length);
+/* True if the key is stored with a TTL that has passed (not yet deleted):
+ * MULTI's question at WATCH and EXEC time. */
+int keyspace_key_expired(int db_index, const char *key, size_t length);
 
 /* Estimated share of expired keys among keys with a TTL, in percent. */
 double keyspace_expired_stale_percentage(void);

@@ -201,7 +201,7 @@ object *object_create_string(const char *key, size_t key_length, const char *val
                              size_t value_length, enum object_string_kind kind,
                              long long expire_ms) {
     long long integer;
-    if (kind == OBJECT_STRING_AUTO && object_parse_integer(value, value_length, &integer))
+    if (kind == OBJECT_STRING_AUTO && number_parse_integer(value, value_length, &integer))
         return object_create_integer(key, key_length, integer, expire_ms);
     enum object_encoding encoding = OBJECT_ENCODING_RAW;
     if (kind != OBJECT_STRING_RAW && value_length <= OBJECT_EMBSTR_MAX) encoding = OBJECT_ENCODING_EMBSTR;
@@ -402,7 +402,7 @@ const char *object_string_bytes(const object *o, size_t *length, char buffer[OBJ
     case STORAGE_INTEGER: {
         long long value;
         object_string_integer(o, &value);
-        *length = object_format_integer(value, buffer);
+        *length = number_format_integer(value, buffer);
         return buffer;
     }
     case STORAGE_INLINE: {
@@ -485,46 +485,4 @@ object *object_string_resize(object *o, size_t length, char **bytes) {
     }
     object_set_type(result, OBJECT_STRING, OBJECT_ENCODING_RAW);
     return result;
-}
-
-/* ---------------------------------------------------------------- numbers */
-
-bool object_parse_integer(const char *text, size_t length, long long *value) {
-    if (length == 0 || length > 20) return false;
-    if (length == 1 && text[0] == '0') {
-        *value = 0;
-        return true;
-    }
-    size_t i = 0;
-    bool negative = text[0] == '-';
-    if (negative) i = 1;
-    if (i >= length || text[i] < '1' || text[i] > '9') return false;
-    unsigned long long magnitude = 0;
-    for (; i < length; i++) {
-        if (text[i] < '0' || text[i] > '9') return false;
-        unsigned digit = (unsigned)(text[i] - '0');
-        if (magnitude > (ULLONG_MAX - digit) / 10) return false;
-        magnitude = magnitude * 10 + digit;
-    }
-    if (negative) {
-        if (magnitude > (unsigned long long)LLONG_MAX + 1) return false;
-        *value = magnitude == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)magnitude;
-    } else {
-        if (magnitude > (unsigned long long)LLONG_MAX) return false;
-        *value = (long long)magnitude;
-    }
-    return true;
-}
-
-size_t object_format_integer(long long value, char buffer[OBJECT_INTEGER_BUFFER]) {
-    char reversed[OBJECT_INTEGER_BUFFER];
-    unsigned long long magnitude = value < 0 ? 0 - (unsigned long long)value : (unsigned long long)value;
-    size_t count = 0, length = 0;
-    do {
-        reversed[count++] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0);
-    if (value < 0) buffer[length++] = '-';
-    while (count > 0) buffer[length++] = reversed[--count];
-    return length;
 }

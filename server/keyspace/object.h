@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "number.h"
+
 typedef struct object object; /* opaque: a byte layout, see above */
 
 /* Redis's type numbers (TYPE, and RDB later). */
@@ -74,7 +76,7 @@ enum object_string_kind { OBJECT_STRING_AUTO, OBJECT_STRING_PLAIN, OBJECT_STRING
 #define OBJECT_NO_EXPIRE (-1LL)
 #define OBJECT_EMBSTR_MAX 44      /* Redis's embstr limit */
 #define OBJECT_INLINE_MAX 256     /* longer strings use an external buffer */
-#define OBJECT_INTEGER_BUFFER 21  /* digits of LLONG_MIN plus its sign */
+#define OBJECT_INTEGER_BUFFER NUMBER_INTEGER_BUFFER
 #define OBJECT_LRU_MAX ((1u << 24) - 1)
 
 /* ---- Creation and destruction ---- */
@@ -145,12 +147,5 @@ void object_set_pointer(object *o, void *value);
 /* The separately allocated buffer of a long string, or NULL (active defrag
  * moves it and stores the new address with object_set_pointer). */
 void *object_string_external_block(const object *o);
-
-/* ---- Number helpers shared by the string commands ---- */
-/* Strict decimal: optional '-', no leading zeros or spaces, fits a long long
- * (Redis's string2ll).  Returns false if the text is not such a number. */
-bool object_parse_integer(const char *text, size_t length, long long *value);
-/* Formats a long long; returns the length (no terminator is counted). */
-size_t object_format_integer(long long value, char buffer[OBJECT_INTEGER_BUFFER]);
 
 #endif

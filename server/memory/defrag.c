@@ -14,7 +14,6 @@
 
 #include "config.h"
 #include "keyspace.h"
-#include "latency.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -139,7 +138,7 @@ static void defrag_slice(evutil_socket_t fd, short events, void *argument) {
     uint64_t start = server_monotonic_us();
     bool finished = defrag_walk(start + DEFRAG_SLICE_US);
     long long spent = (long long)(server_monotonic_us() - start);
-    latency_add_sample_if_needed("active-defrag-cycle", spent / 1000);
+    server_latency_event("active-defrag-cycle", spent / 1000);
     if (finished) {
         defrag_end_pass();
         return;
@@ -160,7 +159,7 @@ static bool defrag_start_pass(int percent) {
 
 /* Every tick: start a pass when fragmentation calls for one, or retune the
  * running pass (which always finishes, at cycle_min at least). */
-static void defrag_cron(void) {
+void defrag_cron(void) {
     if (!defrag_settings.enabled) {
         if (defrag.running) defrag_end_pass();
         return;
@@ -176,7 +175,7 @@ static void defrag_cron(void) {
 
 /* ---------------------------------------------------------------- public */
 
-static void defrag_reset_stats(void) {
+void defrag_reset_stats(void) {
     defrag.counters = (defrag_stats){0};
     defrag.finished_us = 0;
     if (defrag.running) defrag.pass_start_us = server_monotonic_us();
@@ -187,8 +186,7 @@ int defrag_init(void) {
         defrag.slice_event = event_new(server.base, -1, 0, defrag_slice, NULL);
         if (!defrag.slice_event) return -1;
     }
-    if (server_add_cron_job(defrag_cron) != 0) return -1;
-    return config_add_resetstat_hook(defrag_reset_stats);
+    return 0;
 }
 
 int defrag_running_percent(void) {

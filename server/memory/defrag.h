@@ -46,6 +46,9 @@ extern defrag_config defrag_settings;
 
 /* Registers the cron job and the CONFIG RESETSTAT hook.  0 on success. */
 int defrag_init(void);
+/* The memory module's cron and CONFIG RESETSTAT work. */
+void defrag_cron(void);
+void defrag_reset_stats(void);
 
 /* INFO: active_defrag_running (the CPU percent while a pass runs, else 0)
  * and the stats counters. */

@@ -38,7 +38,6 @@
 #include "config.h"
 #include "db.h"
 #include "keyspace.h"
-#include "latency.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -307,7 +306,7 @@ void evict_exceeded_time_ms(long long *total, long long *current) {
     *current = (long long)(running / 1000);
 }
 
-static void evict_reset_stats(void) {
+void evict_reset_stats(void) {
     evict_exceeded_total_us = 0;
     if (evict_exceeded_since_us) evict_exceeded_since_us = server_monotonic_us();
 }
@@ -321,7 +320,7 @@ enum evict_result evict_perform(void) {
     if (policy == MAXMEMORY_NO_EVICTION) return evict_note_state(EVICT_FAIL);
     uint64_t start = server_monotonic_us();
     enum evict_result result = evict_run(policy, start);
-    latency_add_sample_if_needed("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
+    server_latency_event("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
     return evict_note_state(result);
 }
 
@@ -339,13 +338,11 @@ static int evict_memory_check(void) {
 
 /* Also runs without a limit: evict_perform then only closes the
  * exceeded-time interval a removed limit left open. */
-static void evict_cron(void) {
+void evict_cron(void) {
     evict_perform();
 }
 
 void evict_init(void) {
     if (server.base) evict_resume_event = event_new(server.base, -1, 0, evict_resume, NULL);
     dispatch_set_memory_check(evict_memory_check);
-    server_add_cron_job(evict_cron);
-    config_add_resetstat_hook(evict_reset_stats);
 }

@@ -18,6 +18,9 @@ enum evict_result {
 
 /* Installs the dispatch guard and the cron job. */
 void evict_init(void);
+/* The memory module's cron and CONFIG RESETSTAT work. */
+void evict_cron(void);
+void evict_reset_stats(void);
 /* Evicts within the time budget until memory is under the limit. */
 enum evict_result evict_perform(void);
 /* INFO stats: milliseconds spent over maxmemory in all (since start or

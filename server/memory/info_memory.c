@@ -17,7 +17,7 @@
 
 #include "client.h"
 #include "defrag.h"
-#include "info.h"
+#include "strbuf.h"
 #include "lazyfree.h"
 #include "memory.h"
 #include "zmalloc.h"
@@ -71,7 +71,7 @@ static void field_bytes(strbuf *out, const char *name, unsigned long long value)
 
 static void field_human(strbuf *out, const char *name, unsigned long long value) {
     strbuf_printf(out, "%s:", name);
-    info_append_human_bytes(out, value);
+    strbuf_append_human_bytes(out, value);
     strbuf_append(out, "\r\n", 2);
 }
 
@@ -87,7 +87,7 @@ static void field_signed(strbuf *out, const char *name, long long value) {
     strbuf_printf(out, "%s:%lld\r\n", name, value);
 }
 
-void info_write_memory(strbuf *out) {
+void memory_write_info(strbuf *out) {
     memory_figures f = gather_figures();
     field_bytes(out, "used_memory", f.used);
     field_human(out, "used_memory_human", f.used);

@@ -38,6 +38,8 @@ typedef struct memory_overhead {
 /* Takes a first sample, registers the sampling cron job and starts the
  * eviction module (evict_init). */
 void memory_init(void);
+/* Samples every MEMORY_SAMPLE_PERIOD_MS (the memory module's cron). */
+void memory_sample_cron(void);
 /* The latest sample (taken at most MEMORY_SAMPLE_PERIOD_MS ago). */
 const memory_sample *memory_last_sample(void);
 /* Takes a sample now. */
@@ -47,6 +49,9 @@ void memory_take_sample(void);
 size_t memory_client_output(void);
 /* The breakdown of `used` bytes. */
 memory_overhead memory_compute_overhead(size_t used);
+/* INFO memory (the memory module's section). */
+struct strbuf;
+void memory_write_info(struct strbuf *out);
 /* Bytes of per-key metadata each object carries (type, flags, clock). */
 #define MEMORY_KEY_HEADER_BYTES 5
 

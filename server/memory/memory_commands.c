@@ -15,7 +15,6 @@
 #include "command.h"
 #include "db.h"
 #include "defrag.h"
-#include "info.h"
 #include "keyspace.h"
 #include "key_lookup.h"
 #include "memory.h"
@@ -42,7 +41,7 @@ static bool memory_usage_options(client *c) {
             return false;
         }
         long long count;
-        if (!object_parse_integer(c->argv[i + 1].data, c->argv[i + 1].length, &count)) {
+        if (!number_parse_integer(c->argv[i + 1].data, c->argv[i + 1].length, &count)) {
             reply_not_integer(c);
             return false;
         }
@@ -143,7 +142,7 @@ static void memory_stats_command(client *c) {
 /* ---------------------------------------------------------------- DOCTOR */
 
 static void memory_human(strbuf *out, size_t bytes) {
-    info_append_human_bytes(out, bytes);
+    strbuf_append_human_bytes(out, bytes);
 }
 
 static void memory_doctor_small(strbuf *out, size_t used) {
@@ -194,8 +193,8 @@ static int memory_doctor_findings(strbuf *out, size_t used, const memory_sample 
                                  (long long)s->rss - (long long)s->resident,
                                  "Memory outside the allocator (code, stacks, mapped files).");
     size_t clients = memory_compute_overhead(used).clients;
-    if (server.client_count > 0 && clients / (size_t)server.client_count > MEMORY_DOCTOR_CLIENT_BYTES) {
-        strbuf_printf(out, "* Client buffers: %d clients hold ", server.client_count);
+    if (net.client_count > 0 && clients / (size_t)net.client_count > MEMORY_DOCTOR_CLIENT_BYTES) {
+        strbuf_printf(out, "* Client buffers: %d clients hold ", net.client_count);
         memory_human(out, clients);
         strbuf_append_cstring(out, " of query and output buffers, over 200K each on average. Slow readers or "
                                    "big pipelines; see CLIENT LIST (qbuf, omem).\n\n");

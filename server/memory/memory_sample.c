@@ -50,7 +50,7 @@ static size_t memory_output_pending(const resp_output *output) {
 
 size_t memory_client_output(void) {
     size_t total = 0;
-    for (client *c = server.clients; c; c = c->next)
+    for (client *c = net.clients; c; c = c->next)
         total += memory_output_pending(c->reply) + memory_output_pending(c->hidden_reply);
     return total;
 }
@@ -81,7 +81,7 @@ const memory_sample *memory_last_sample(void) {
 }
 
 /* Cron job: the cron runs at `hz`, the sample every 100 ms whatever hz is. */
-static void memory_sample_cron(void) {
+void memory_sample_cron(void) {
     long long now = server_unix_time_ms();
     if (last_sample_ms < 0 || now - last_sample_ms >= MEMORY_SAMPLE_PERIOD_MS || now < last_sample_ms)
         memory_take_sample();
@@ -114,7 +114,6 @@ static void memory_track_peak(client *c, command *cmd, long long duration_us) {
 
 void memory_init(void) {
     memory_take_sample();
-    server_add_cron_job(memory_sample_cron);
     dispatch_add_observer(memory_track_peak);
     evict_init();
 }

@@ -19,8 +19,20 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "multi.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
+
+#define CLIENT_MAX_FREE_HOOKS 8
+
+net_state net;
+
+static client_free_hook *free_hooks[CLIENT_MAX_FREE_HOOKS];
+static int free_hook_count;
+
+void client_add_free_hook(client_free_hook *hook) {
+    zkv_assert(free_hook_count < CLIENT_MAX_FREE_HOOKS);
+    free_hooks[free_hook_count++] = hook;
+}
 
 #define CLIENT_IDLE_SHRINK_MS 2000
 
@@ -43,22 +55,22 @@ client *client_create(int fd, int unix_socket) {
         return NULL;
     }
     c->fd = fd;
-    c->id = ++server.next_client_id;
+    c->id = ++net.next_client_id;
     c->resp_version = 2;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
     client_set_authenticated(c, !server.config.require_pass);
     c->creation_time_ms = c->last_interaction_ms = server_unix_time_ms();
-    c->previous = server.clients_tail;
-    if (server.clients_tail) server.clients_tail->next = c;
-    else server.clients = c;
-    server.clients_tail = c;
-    server.client_count++;
+    c->previous = net.clients_tail;
+    if (net.clients_tail) net.clients_tail->next = c;
+    else net.clients = c;
+    net.clients_tail = c;
+    net.client_count++;
     return c;
 }
 
 static void unlink_pending(client *c) {
     if (!(c->flags & CLIENT_PENDING_WRITE)) return;
-    client **link = &server.pending_writes;
+    client **link = &net.pending_writes;
     while (*link && *link != c) link = &(*link)->next_pending;
     if (*link) *link = c->next_pending;
     c->flags &= ~CLIENT_PENDING_WRITE;
@@ -66,26 +78,25 @@ static void unlink_pending(client *c) {
 
 static void unlink_closing(client *c) {
     if (!(c->flags & CLIENT_CLOSE_ASAP)) return;
-    client **link = &server.closing_clients;
+    client **link = &net.closing_clients;
     while (*link && *link != c) link = &(*link)->next_closing;
     if (*link) *link = c->next_closing;
 }
 
 static void unlink_client(client *c) {
     if (c->previous) c->previous->next = c->next;
-    else server.clients = c->next;
+    else net.clients = c->next;
     if (c->next) c->next->previous = c->previous;
-    else server.clients_tail = c->previous;
-    server.client_count--;
+    else net.clients_tail = c->previous;
+    net.client_count--;
     unlink_pending(c);
     unlink_closing(c);
 }
 
 void client_free(client *c) {
-    if (server.current_client == c) server.current_client = NULL;
-    if (c->flags & CLIENT_MONITOR) server.monitor_count--;
-    multi_discard(c);
-    multi_unwatch_all(c);
+    if (net.current_client == c) net.current_client = NULL;
+    if (c->flags & CLIENT_MONITOR) net.monitor_count--;
+    for (int i = 0; i < free_hook_count; i++) free_hooks[i](c);
     unlink_client(c);
     if (c->read_event) event_free(c->read_event);
     if (c->write_event) event_free(c->write_event);
@@ -102,8 +113,8 @@ void client_free(client *c) {
 void client_close_async(client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return;
     c->flags |= CLIENT_CLOSE_ASAP;
-    c->next_closing = server.closing_clients;
-    server.closing_clients = c;
+    c->next_closing = net.closing_clients;
+    net.closing_clients = c;
 }
 
 void client_close_after_reply(client *c) {
@@ -112,9 +123,9 @@ void client_close_after_reply(client *c) {
 }
 
 void client_free_closed(void) {
-    while (server.closing_clients) {
-        client *c = server.closing_clients;
-        server.closing_clients = c->next_closing;
+    while (net.closing_clients) {
+        client *c = net.closing_clients;
+        net.closing_clients = c->next_closing;
         c->flags &= ~CLIENT_CLOSE_ASAP;
         client_free(c);
     }
@@ -123,12 +134,12 @@ void client_free_closed(void) {
 void client_schedule_write(client *c) {
     if (c->flags & (CLIENT_PENDING_WRITE | CLIENT_FAKE)) return;
     c->flags |= CLIENT_PENDING_WRITE;
-    c->next_pending = server.pending_writes;
-    server.pending_writes = c;
+    c->next_pending = net.pending_writes;
+    net.pending_writes = c;
 }
 
 client *client_find_by_id(uint64_t id) {
-    for (client *c = server.clients; c; c = c->next) {
+    for (client *c = net.clients; c; c = c->next) {
         if (c->id == id) return c;
     }
     return NULL;
@@ -174,7 +185,7 @@ size_t client_memory(const client *c) {
 
 size_t client_total_memory(void) {
     size_t total = 0;
-    for (client *c = server.clients; c; c = c->next) total += client_memory(c);
+    for (client *c = net.clients; c; c = c->next) total += client_memory(c);
     return total;
 }
 
@@ -238,7 +249,7 @@ static void shrink_if_idle(client *c, int64_t now) {
 
 void client_cron(void) {
     int64_t now = server_unix_time_ms();
-    for (client *c = server.clients; c; c = c->next) {
+    for (client *c = net.clients; c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (idle_timed_out(c, now)) {
             log_message(LOG_VERBOSE, "Closing idle client id=%llu", (unsigned long long)c->id);

@@ -1,4 +1,13 @@
-/* client.h: creating, finding and closing clients, and scheduling their output.
+/* client.h: the client structure; creating, finding and closing clients,
+ * and scheduling their output.
+ *
+ * A client is one connection.  Its parser owns the query buffer and its
+ * resp_output holds the pending reply bytes; both are shrunk when the client
+ * is idle so thousands of idle connections cost little memory.  While a
+ * command runs, c->argc/c->argv describe it (they point into the parser's
+ * buffer and stay valid until the handler returns) and c->command is the
+ * registered command being executed.  The client knows nothing of commands
+ * beyond opaque pointers: the command layer above reads and sets them.
  *
  * Clients are closed in two ways.  Closing synchronously (client_free) is only
  * safe when no handler of that client is running; everything else (CLIENT KILL,
@@ -12,10 +21,114 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resp_parser.h"
+#include "resp_writer.h"
 #include "server.h"
 
+#define SERVER_MAX_LISTENERS 16
+#define SERVER_ADDRESS_LENGTH 64 /* "ip:port" or "/path/to/socket:0" */
+
+struct event;
+struct command;
+struct watched_key;
+
+/* ---- Client flags ---- */
+#define CLIENT_CLOSE_AFTER_REPLY (1u << 0)  /* QUIT, protocol error: close once flushed */
+#define CLIENT_CLOSE_ASAP (1u << 1)         /* closed at the end of this loop iteration */
+#define CLIENT_MULTI (1u << 2)              /* inside MULTI: commands are queued */
+#define CLIENT_DIRTY_EXEC (1u << 3)         /* a queued command failed: EXEC aborts */
+#define CLIENT_DIRTY_CAS (1u << 4)          /* a watched key changed: EXEC answers null */
+#define CLIENT_AUTHENTICATED (1u << 5)      /* AUTH succeeded (or no password is set) */
+#define CLIENT_REPLY_OFF (1u << 6)          /* CLIENT REPLY OFF */
+#define CLIENT_REPLY_SKIP_NEXT (1u << 7)    /* CLIENT REPLY SKIP: arm for the next command */
+#define CLIENT_REPLY_SKIP (1u << 8)         /* the current command's reply is dropped */
+#define CLIENT_MONITOR (1u << 9)            /* MONITOR */
+#define CLIENT_UNIX_SOCKET (1u << 10)       /* connected through the unix socket */
+#define CLIENT_PENDING_WRITE (1u << 11)     /* on the server's pending-write list */
+#define CLIENT_WRITE_INSTALLED (1u << 12)   /* the socket was full: a write event waits */
+#define CLIENT_NO_EVICT (1u << 13)          /* CLIENT NO-EVICT on */
+#define CLIENT_EXECUTING (1u << 14)         /* a command of this client is running */
+#define CLIENT_PUBSUB (1u << 15)            /* subscribed to channels (pubsub module) */
+#define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
+#define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
+
+/* ---- Client ---- */
+typedef struct multi_command {
+    struct command *command;
+    int argc;
+    resp_argument *argv; /* copies, owned by the queue */
+} multi_command;
+
+typedef struct multi_state {
+    multi_command *commands;
+    int count;
+    int capacity;
+} multi_state;
+
+typedef struct client {
+    uint64_t id;
+    int fd;
+    uint32_t flags;
+    resp_parser *parser;
+    resp_output *reply;
+    /* While CLIENT REPLY OFF/SKIP hides a command's reply, c->reply points at a
+     * discarding buffer and the real one waits here (NULL otherwise). */
+    resp_output *hidden_reply;
+    /* The command being executed. */
+    int argc;
+    resp_argument *argv;
+    struct command *command;
+    struct command *last_command; /* cmd= in CLIENT LIST */
+    int db_index;
+    int resp_version; /* 2 or 3 */
+    char *name;       /* CLIENT SETNAME, NULL if none */
+    char *library_name;
+    char *library_version;
+    int64_t creation_time_ms;
+    int64_t last_interaction_ms;
+    char address[SERVER_ADDRESS_LENGTH];       /* peer, "ip:port" */
+    char local_address[SERVER_ADDRESS_LENGTH]; /* laddr */
+    struct event *read_event;
+    struct event *write_event;
+    multi_state multi;
+    struct watched_key *watched_keys; /* this client's WATCHed keys */
+    int watched_count;
+    int pubsub_channels; /* sub= in CLIENT LIST (pubsub module) */
+    int pubsub_patterns; /* psub= */
+    uint64_t reply_bytes_total; /* bytes written to the socket */
+    int64_t output_soft_limit_since_ms; /* when the soft output limit was first exceeded, 0 if not */
+    struct client *previous, *next;  /* net.clients, oldest first */
+    struct client *next_pending;     /* net.pending_writes */
+    struct client *next_closing;     /* clients to free at the end of the iteration */
+    void *introspection;             /* owned by the introspection module */
+} client;
+
+/* The connected clients and the listeners: the network layer's state. */
+typedef struct net_state {
+    client *clients;               /* oldest first */
+    client *clients_tail;
+    int client_count;
+    uint64_t next_client_id;
+    client *pending_writes;        /* clients with output to flush */
+    client *closing_clients;       /* marked CLIENT_CLOSE_ASAP */
+    client *current_client;        /* the client whose command is running */
+    int monitor_count;             /* clients in MONITOR mode (client_free decrements it) */
+    int listener_count;
+    int listener_fds[SERVER_MAX_LISTENERS];
+    struct event *listener_events[SERVER_MAX_LISTENERS];
+} net_state;
+
+extern net_state net;
+
+/* Work of the upper layers when a client goes away (MULTI drops its queue
+ * and watched keys; pub/sub and blocking will unsubscribe and unblock).
+ * Hooks run in registration order before the client is unlinked; at most a
+ * handful are accepted (zkv_assert). */
+typedef void client_free_hook(client *c);
+void client_add_free_hook(client_free_hook *hook);
+
 /* Creates a client for an accepted socket (fd >= 0) and links it into
- * server.clients; NULL if memory is short.  `unix_socket` sets the flag. */
+ * net.clients; NULL if memory is short.  `unix_socket` sets the flag. */
 client *client_create(int fd, int unix_socket);
 /* Unlinks and frees now (closes the socket). */
 void client_free(client *c);

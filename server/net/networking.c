@@ -33,12 +33,21 @@
 #include <event2/event.h>
 
 #include "client.h"
-#include "command.h"
-#include "keyspace.h"
 #include "log.h"
-#include "reply.h"
+#include "errorstats.h"
 #include "strbuf.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
+
+static void no_processor(client *c) {
+    (void)c;
+    zkv_assert(!"networking_set_processor was not called");
+}
+
+static const net_processor missing_processor = {.process_command = no_processor};
+static const net_processor *processor = &missing_processor;
+
+void networking_set_processor(const net_processor *installed) { processor = installed; }
 
 #define ACCEPTS_PER_EVENT 1000
 #define WRITE_VECTORS 64
@@ -130,15 +139,15 @@ static int open_unix_listener(char **error) {
 static void accept_handler(evutil_socket_t fd, short events, void *argument);
 
 static int add_listener(int fd, int unix_socket) {
-    if (server.listener_count == SERVER_MAX_LISTENERS) {
+    if (net.listener_count == SERVER_MAX_LISTENERS) {
         close(fd);
         return 0;
     }
-    int index = server.listener_count++;
-    server.listener_fds[index] = fd;
-    server.listener_events[index] =
+    int index = net.listener_count++;
+    net.listener_fds[index] = fd;
+    net.listener_events[index] =
         event_new(server.base, fd, EV_READ | EV_PERSIST, accept_handler, (void *)(intptr_t)unix_socket);
-    event_add(server.listener_events[index], NULL);
+    event_add(net.listener_events[index], NULL);
     return 0;
 }
 
@@ -150,7 +159,7 @@ int networking_listen(char **error) {
             if (open_tcp_listener(server.config.bind[i], error) != 0) return -1;
         }
     }
-    if (server.listener_count == 0) {
+    if (net.listener_count == 0) {
         strbuf message = STRBUF_INIT;
         strbuf_append_cstring(&message, "Configured to not listen anywhere (port 0 and no unixsocket)");
         *error = strbuf_detach(&message, NULL);
@@ -160,11 +169,11 @@ int networking_listen(char **error) {
 }
 
 void networking_close_listeners(void) {
-    for (int i = 0; i < server.listener_count; i++) {
-        event_free(server.listener_events[i]);
-        close(server.listener_fds[i]);
+    for (int i = 0; i < net.listener_count; i++) {
+        event_free(net.listener_events[i]);
+        close(net.listener_fds[i]);
     }
-    server.listener_count = 0;
+    net.listener_count = 0;
 }
 
 /* ---- Accepting ---- */
@@ -225,7 +234,7 @@ static void configure_socket(int fd, int unix_socket) {
 
 static void accept_one(int fd, const struct sockaddr_storage *peer, int unix_socket) {
     server.stats.connections_received++;
-    if (server.client_count >= server.config.max_clients) {
+    if (net.client_count >= server.config.max_clients) {
         server.stats.rejected_connections++;
         refuse(fd, "-ERR max number of clients reached\r\n");
         return;
@@ -293,7 +302,7 @@ static void answer_protocol_error(client *c) {
     log_message(LOG_VERBOSE, "Protocol error (%s) from client id=%llu addr=%s", text,
                 (unsigned long long)c->id, c->address);
     if (!(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP))) resp_write_error(c->reply, text, strlen(text));
-    dispatch_count_error(text, strlen(text));
+    errorstats_count(text, strlen(text));
     client_close_after_reply(c);
 }
 
@@ -309,7 +318,7 @@ static void process_input(client *c) {
         }
         c->argc = parsed.argc;
         c->argv = parsed.argv;
-        dispatch_process_command(c);
+        processor->process_command(c);
         c->argc = 0;
         c->argv = NULL;
         if (client_check_output_limits(c)) break;
@@ -322,13 +331,11 @@ static void process_input(client *c) {
  * asking for all of them first overlaps those waits.  Only a hint: a second
  * argument that is not a key costs one wasted prefetch. */
 static void prefetch_batch_keys(client *c, size_t bytes_read) {
-    if (bytes_read < PREFETCH_MIN_READ) return;
+    if (bytes_read < PREFETCH_MIN_READ || !processor->prefetch_keys) return;
     resp_argument keys[PREFETCH_BATCH];
     size_t count = resp_parser_peek_keys(c->parser, keys, PREFETCH_BATCH);
     if (count < 2) return; /* a lone command looks its key up right away */
-    uint64_t hashes[PREFETCH_BATCH];
-    for (size_t i = 0; i < count; i++) hashes[i] = table_hash_key(keys[i].data, keys[i].length);
-    table_prefetch(keyspace_db(c->db_index)->keys, hashes, count);
+    processor->prefetch_keys(c, keys, count);
 }
 
 static void read_handler(evutil_socket_t fd, short events, void *argument) {
@@ -408,9 +415,9 @@ static void write_handler(evutil_socket_t fd, short events, void *argument) {
 }
 
 void networking_flush_pending(void) {
-    while (server.pending_writes) {
-        client *c = server.pending_writes;
-        server.pending_writes = c->next_pending;
+    while (net.pending_writes) {
+        client *c = net.pending_writes;
+        net.pending_writes = c->next_pending;
         c->flags &= ~CLIENT_PENDING_WRITE;
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (c->flags & CLIENT_WRITE_INSTALLED) continue; /* the write event drains it */

@@ -8,7 +8,19 @@
 #ifndef ZKV_NETWORKING_H
 #define ZKV_NETWORKING_H
 
-#include "server.h"
+#include "client.h"
+
+/* How the network layer hands work to the command layer, which it cannot
+ * name (the layers point down).  The command module installs it at start-up
+ * (Pelikan's data_processor, Dragonfly's ServiceInterface). */
+typedef struct net_processor {
+    /* Runs the parsed command in c->argc/c->argv; its replies go to c->reply. */
+    void (*process_command)(client *c);
+    /* A hint: the keys of the next commands of a pipelined batch (the second
+     * argument of each), so their buckets can be fetched ahead.  May be NULL. */
+    void (*prefetch_keys)(client *c, const resp_argument *keys, size_t count);
+} net_processor;
+void networking_set_processor(const net_processor *processor);
 
 /* Opens the TCP and unix-socket listeners.  0, or -1 with a zmalloc'd
  * message in *error. */

@@ -9,7 +9,7 @@ target_include_directories(test_table PRIVATE ${CMAKE_SOURCE_DIR}/lib)
 
 zkv_unit_test(test_object
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_object.c ${CMAKE_SOURCE_DIR}/server/keyspace/object.c
-  LIBS zkv_zmalloc)
+  LIBS zkv_lib zkv_zmalloc)
 target_include_directories(test_object PRIVATE ${CMAKE_SOURCE_DIR}/server/keyspace)
 
 # Commands against a running zkv-server (replies checked against redis-server 7.0.15).
@@ -35,3 +35,5 @@ if(ZKV_KEYSPACE_PYTHON3)
   set_tests_properties(keyspace_differential PROPERTIES LABELS "integration" TIMEOUT 300
                        SKIP_RETURN_CODE 77)
 endif()
+
+zkv_unit_test(test_number SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c LIBS zkv_lib)

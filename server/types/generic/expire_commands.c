@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "command.h"
 #include "key_lookup.h"
 #include "reply.h"
@@ -22,13 +23,13 @@ enum expire_condition {
 static bool expire_parse_conditions(client *c, int *conditions) {
     *conditions = 0;
     for (int j = 3; j < c->argc; j++) {
-        if (keyspace_command_argument_is(&c->argv[j], "nx"))
+        if (args_is(&c->argv[j], "nx"))
             *conditions |= EXPIRE_NX;
-        else if (keyspace_command_argument_is(&c->argv[j], "xx"))
+        else if (args_is(&c->argv[j], "xx"))
             *conditions |= EXPIRE_XX;
-        else if (keyspace_command_argument_is(&c->argv[j], "gt"))
+        else if (args_is(&c->argv[j], "gt"))
             *conditions |= EXPIRE_GT;
-        else if (keyspace_command_argument_is(&c->argv[j], "lt"))
+        else if (args_is(&c->argv[j], "lt"))
             *conditions |= EXPIRE_LT;
         else {
             reply_error_format(c, "ERR Unsupported option %.*s", (int)c->argv[j].length, c->argv[j].data);
@@ -60,7 +61,7 @@ static void expire_generic(client *c, long long base_ms, bool seconds) {
     int conditions;
     if (!expire_parse_conditions(c, &conditions)) return;
     long long when;
-    if (!keyspace_command_integer(c, &c->argv[2], &when)) return;
+    if (!args_integer_or_reply(c, &c->argv[2], &when)) return;
     if (seconds) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
             keyspace_command_reply_invalid_expire(c);

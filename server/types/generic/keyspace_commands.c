@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "command.h"
 #include "glob.h"
 #include "keyspace.h"
@@ -161,16 +162,16 @@ static bool keyspace_parse_scan_options(client *c, scan_options *options) {
     *options = (scan_options){.count = 10};
     for (int i = 2; i < c->argc;) {
         bool has_value = c->argc - i >= 2;
-        if (keyspace_command_argument_is(&c->argv[i], "count") && has_value) {
-            if (!keyspace_command_integer(c, &c->argv[i + 1], &options->count)) return false;
+        if (args_is(&c->argv[i], "count") && has_value) {
+            if (!args_integer_or_reply(c, &c->argv[i + 1], &options->count)) return false;
             if (options->count < 1) {
                 reply_syntax_error(c);
                 return false;
             }
-        } else if (keyspace_command_argument_is(&c->argv[i], "match") && has_value) {
+        } else if (args_is(&c->argv[i], "match") && has_value) {
             const resp_argument *pattern = &c->argv[i + 1];
             options->pattern = pattern->length == 1 && pattern->data[0] == '*' ? NULL : pattern;
-        } else if (keyspace_command_argument_is(&c->argv[i], "type") && has_value) {
+        } else if (args_is(&c->argv[i], "type") && has_value) {
             options->type = &c->argv[i + 1];
         } else {
             reply_syntax_error(c);
@@ -188,7 +189,7 @@ static bool keyspace_scan_keeps(db *d, const scan_options *options, const char *
         return false;
     if (options->type != NULL) {
         object *o = db_lookup(d, key, length, DB_LOOKUP_NOTOUCH);
-        if (!keyspace_command_argument_is(options->type, keyspace_type_name(o))) return false;
+        if (!args_is(options->type, keyspace_type_name(o))) return false;
     }
     return db_lookup(d, key, length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS) != NULL;
 }
@@ -296,9 +297,9 @@ static void keyspace_copy_command(client *c) {
     int target_index = c->db_index;
     bool replace = false;
     for (int j = 3; j < c->argc; j++) {
-        if (keyspace_command_argument_is(&c->argv[j], "replace")) {
+        if (args_is(&c->argv[j], "replace")) {
             replace = true;
-        } else if (keyspace_command_argument_is(&c->argv[j], "db") && j + 1 < c->argc) {
+        } else if (args_is(&c->argv[j], "db") && j + 1 < c->argc) {
             if (!keyspace_command_database_index(c, &c->argv[++j], &target_index)) return;
         } else {
             reply_syntax_error(c);
@@ -357,8 +358,8 @@ static bool keyspace_flush_arguments(client *c) {
         reply_syntax_error(c);
         return false;
     }
-    if (c->argc == 2 && !keyspace_command_argument_is(&c->argv[1], "sync") &&
-        !keyspace_command_argument_is(&c->argv[1], "async")) {
+    if (c->argc == 2 && !args_is(&c->argv[1], "sync") &&
+        !args_is(&c->argv[1], "async")) {
         reply_syntax_error(c);
         return false;
     }
@@ -382,7 +383,7 @@ static void keyspace_flushall_command(client *c) {
 /* SWAPDB's index parse: an int, else the given error. */
 static bool keyspace_swap_index(client *c, const resp_argument *argument, const char *error, int *index) {
     long long value;
-    if (!object_parse_integer(argument->data, argument->length, &value) || value < INT_MIN || value > INT_MAX) {
+    if (!number_parse_integer(argument->data, argument->length, &value) || value < INT_MIN || value > INT_MAX) {
         reply_error(c, error);
         return false;
     }

@@ -16,6 +16,7 @@
  * the string as followed by zero bits, so an all-ones string answers the
  * first bit past its end; with an explicit end it answers -1.
  */
+#include "args.h"
 #include "string_type.h"
 
 #include <string.h>
@@ -29,19 +30,11 @@
 static const char *const bit_value_error = "ERR bit is not an integer or out of range";
 static const char *const bit_offset_error = "ERR bit offset is not an integer or out of range";
 
-bool bits_argument_is(const resp_argument *argument, const char *word) {
-    return argument->length == strlen(word) && strncasecmp(argument->data, word, argument->length) == 0;
-}
-
-bool bits_parse_integer(const resp_argument *argument, long long *value) {
-    return object_parse_integer(argument->data, argument->length, value);
-}
-
 bool bits_parse_offset(client *c, const resp_argument *argument, unsigned hash_bits,
                        uint64_t *offset) {
     bool use_hash = hash_bits > 0 && argument->length > 0 && argument->data[0] == '#';
     long long value;
-    if (!object_parse_integer(argument->data + use_hash, argument->length - use_hash, &value)) {
+    if (!number_parse_integer(argument->data + use_hash, argument->length - use_hash, &value)) {
         reply_error(c, bit_offset_error);
         return false;
     }
@@ -65,8 +58,8 @@ typedef struct bits_range {
 
 /* "BIT" or "BYTE", any case. */
 static bool parse_unit(const resp_argument *argument, bool *in_bits) {
-    *in_bits = bits_argument_is(argument, "bit");
-    return *in_bits || bits_argument_is(argument, "byte");
+    *in_bits = args_is(argument, "bit");
+    return *in_bits || args_is(argument, "byte");
 }
 
 /* Resolves start..end (negative from the end, in bits or bytes) against a
@@ -91,7 +84,7 @@ static void setbit_command(client *c) {
     uint64_t offset;
     long long value;
     if (!bits_parse_offset(c, &c->argv[2], 0, &offset)) return;
-    if (!bits_parse_integer(&c->argv[3], &value) || (value != 0 && value != 1)) {
+    if (!args_integer(&c->argv[3], &value) || (value != 0 && value != 1)) {
         reply_error(c, bit_value_error);
         return;
     }
@@ -132,7 +125,7 @@ static void bitcount_command(client *c) {
     long long start = 0, end = -1;
     bool in_bits = false;
     if (c->argc == 4 || c->argc == 5) {
-        if (!bits_parse_integer(&c->argv[2], &start) || !bits_parse_integer(&c->argv[3], &end)) {
+        if (!args_integer(&c->argv[2], &start) || !args_integer(&c->argv[3], &end)) {
             reply_not_integer(c);
             return;
         }
@@ -169,7 +162,7 @@ static bool parse_bitpos_range(client *c, long long *start, long long *end, bool
         reply_syntax_error(c);
         return false;
     }
-    if (c->argc >= 4 && !bits_parse_integer(&c->argv[3], start)) {
+    if (c->argc >= 4 && !args_integer(&c->argv[3], start)) {
         reply_not_integer(c);
         return false;
     }
@@ -178,7 +171,7 @@ static bool parse_bitpos_range(client *c, long long *start, long long *end, bool
         return false;
     }
     if (c->argc >= 5) {
-        if (!bits_parse_integer(&c->argv[4], end)) {
+        if (!args_integer(&c->argv[4], end)) {
             reply_not_integer(c);
             return false;
         }
@@ -189,7 +182,7 @@ static bool parse_bitpos_range(client *c, long long *start, long long *end, bool
 
 static void bitpos_command(client *c) {
     long long bit;
-    if (!bits_parse_integer(&c->argv[2], &bit)) {
+    if (!args_integer(&c->argv[2], &bit)) {
         reply_not_integer(c);
         return;
     }
@@ -229,7 +222,7 @@ static bool parse_operation(const resp_argument *argument, bitops_operation *ope
         bitops_operation operation;
     } names[] = {{"and", BITOPS_AND}, {"or", BITOPS_OR}, {"xor", BITOPS_XOR}, {"not", BITOPS_NOT}};
     for (size_t index = 0; index < sizeof(names) / sizeof(names[0]); index++) {
-        if (bits_argument_is(argument, names[index].name)) {
+        if (args_is(argument, names[index].name)) {
             *operation = names[index].operation;
             return true;
         }

@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "args.h"
 #include "bitops.h"
 #include "string_type.h"
 #include "reply.h"
@@ -51,11 +52,11 @@ static void plan_append(bitfield_plan *plan, const bitfield_operation *operation
 }
 
 static bool parse_overflow(const resp_argument *argument, bitops_overflow *overflow) {
-    if (bits_argument_is(argument, "wrap"))
+    if (args_is(argument, "wrap"))
         *overflow = BITOPS_OVERFLOW_WRAP;
-    else if (bits_argument_is(argument, "sat"))
+    else if (args_is(argument, "sat"))
         *overflow = BITOPS_OVERFLOW_SAT;
-    else if (bits_argument_is(argument, "fail"))
+    else if (args_is(argument, "fail"))
         *overflow = BITOPS_OVERFLOW_FAIL;
     else
         return false;
@@ -71,7 +72,7 @@ static bool parse_type(client *c, const resp_argument *argument, bitfield_operat
     if (valid) {
         operation->is_signed = sign == 'i';
         size_t digits = strnlen(argument->data + 1, argument->length - 1);
-        valid = object_parse_integer(argument->data + 1, digits, &width) && width >= 1 &&
+        valid = number_parse_integer(argument->data + 1, digits, &width) && width >= 1 &&
                 width <= (operation->is_signed ? 64 : 63);
     }
     if (!valid) {
@@ -90,18 +91,18 @@ static int parse_operation(client *c, int index, bitops_overflow *overflow,
                            bitfield_operation *operation) {
     const resp_argument *word = &c->argv[index];
     int remaining = c->argc - index - 1;
-    if (bits_argument_is(word, "overflow") && remaining >= 1) {
+    if (args_is(word, "overflow") && remaining >= 1) {
         if (!parse_overflow(&c->argv[index + 1], overflow)) {
             reply_error(c, "ERR Invalid OVERFLOW type specified");
             return -1;
         }
         return index + 2;
     }
-    if (bits_argument_is(word, "get") && remaining >= 2)
+    if (args_is(word, "get") && remaining >= 2)
         operation->opcode = BITFIELD_GET;
-    else if (bits_argument_is(word, "set") && remaining >= 3)
+    else if (args_is(word, "set") && remaining >= 3)
         operation->opcode = BITFIELD_SET;
-    else if (bits_argument_is(word, "incrby") && remaining >= 3)
+    else if (args_is(word, "incrby") && remaining >= 3)
         operation->opcode = BITFIELD_INCRBY;
     else {
         reply_syntax_error(c);
@@ -111,7 +112,7 @@ static int parse_operation(client *c, int index, bitops_overflow *overflow,
     if (!parse_type(c, &c->argv[index + 1], operation)) return -1;
     if (!bits_parse_offset(c, &c->argv[index + 2], operation->bits, &operation->offset)) return -1;
     if (operation->opcode == BITFIELD_GET) return index + 3;
-    if (!bits_parse_integer(&c->argv[index + 3], &operation->argument)) {
+    if (!args_integer(&c->argv[index + 3], &operation->argument)) {
         reply_not_integer(c);
         return -1;
     }

@@ -9,6 +9,7 @@
  * memory limit (proto-max-bulk-len bounds the table) are lcs.c's.
  */
 
+#include "args.h"
 #include "string_type.h"
 #include "lcs.h"
 #include "reply.h"
@@ -23,14 +24,14 @@ typedef struct lcs_options {
 static bool parse_options(client *c, lcs_options *options) {
     for (int index = 3; index < c->argc; index++) {
         const resp_argument *word = &c->argv[index];
-        if (bits_argument_is(word, "idx")) {
+        if (args_is(word, "idx")) {
             options->indexes = true;
-        } else if (bits_argument_is(word, "len")) {
+        } else if (args_is(word, "len")) {
             options->length_only = true;
-        } else if (bits_argument_is(word, "withmatchlen")) {
+        } else if (args_is(word, "withmatchlen")) {
             options->with_match_length = true;
-        } else if (bits_argument_is(word, "minmatchlen") && index + 1 < c->argc) {
-            if (!bits_parse_integer(&c->argv[++index], &options->min_match_length)) {
+        } else if (args_is(word, "minmatchlen") && index + 1 < c->argc) {
+            if (!args_integer(&c->argv[++index], &options->min_match_length)) {
                 reply_not_integer(c);
                 return false;
             }

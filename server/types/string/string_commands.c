@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "command.h"
 #include "key_lookup.h"
 #include "reply.h"
@@ -54,7 +55,7 @@ static int string_expire_option(const resp_argument *argument, int flags) {
         int flag;
     } options[] = {{"ex", STRING_EX}, {"px", STRING_PX}, {"exat", STRING_EXAT}, {"pxat", STRING_PXAT}};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
-        if (!keyspace_command_argument_is(argument, options[i].word)) continue;
+        if (!args_is(argument, options[i].word)) continue;
         int others = STRING_ANY_EXPIRE & ~options[i].flag;
         return (flags & (others | STRING_KEEPTTL | STRING_PERSIST)) ? 0 : options[i].flag;
     }
@@ -71,16 +72,16 @@ static bool string_parse_options(client *c, int first, bool is_set, int *flags,
         const resp_argument *option = &c->argv[j];
         bool has_next = j + 1 < c->argc;
         int expire_flag = string_expire_option(option, *flags);
-        if (is_set && keyspace_command_argument_is(option, "nx") && !(*flags & STRING_XX)) {
+        if (is_set && args_is(option, "nx") && !(*flags & STRING_XX)) {
             *flags |= STRING_NX;
-        } else if (is_set && keyspace_command_argument_is(option, "xx") && !(*flags & STRING_NX)) {
+        } else if (is_set && args_is(option, "xx") && !(*flags & STRING_NX)) {
             *flags |= STRING_XX;
-        } else if (is_set && keyspace_command_argument_is(option, "get")) {
+        } else if (is_set && args_is(option, "get")) {
             *flags |= STRING_GET;
-        } else if (is_set && keyspace_command_argument_is(option, "keepttl") &&
+        } else if (is_set && args_is(option, "keepttl") &&
                    !(*flags & (STRING_ANY_EXPIRE | STRING_PERSIST))) {
             *flags |= STRING_KEEPTTL;
-        } else if (!is_set && keyspace_command_argument_is(option, "persist") &&
+        } else if (!is_set && args_is(option, "persist") &&
                    !(*flags & (STRING_ANY_EXPIRE | STRING_KEEPTTL))) {
             *flags |= STRING_PERSIST;
         } else if (expire_flag != 0 && has_next) {
@@ -98,7 +99,7 @@ static bool string_parse_options(client *c, int first, bool is_set, int *flags,
  * positive, no overflow through the unit or the addition of now. */
 static bool string_expire_time(client *c, const resp_argument *argument, int flags, long long *when) {
     long long value;
-    if (!keyspace_command_integer(c, argument, &value)) return false;
+    if (!args_integer_or_reply(c, argument, &value)) return false;
     bool seconds = flags & (STRING_EX | STRING_EXAT);
     if (value <= 0 || (seconds && value > LLONG_MAX / 1000)) {
         keyspace_command_reply_invalid_expire(c);
@@ -285,7 +286,7 @@ static void string_increment(client *c, long long increment) {
         char digits[OBJECT_INTEGER_BUFFER];
         size_t length;
         const char *bytes = object_string_bytes(o, &length, digits);
-        if (!object_parse_integer(bytes, length, &value)) {
+        if (!number_parse_integer(bytes, length, &value)) {
             reply_not_integer(c);
             return;
         }
@@ -311,13 +312,13 @@ static void string_decr_command(client *c) {
 
 static void string_incrby_command(client *c) {
     long long increment;
-    if (!keyspace_command_integer(c, &c->argv[2], &increment)) return;
+    if (!args_integer_or_reply(c, &c->argv[2], &increment)) return;
     string_increment(c, increment);
 }
 
 static void string_decrby_command(client *c) {
     long long decrement;
-    if (!keyspace_command_integer(c, &c->argv[2], &decrement)) return;
+    if (!args_integer_or_reply(c, &c->argv[2], &decrement)) return;
     if (decrement == LLONG_MIN) {
         reply_error(c, "ERR decrement would overflow");
         return;
@@ -420,7 +421,7 @@ static void string_append_command(client *c) {
 
 static void string_setrange_command(client *c) {
     long long offset;
-    if (!keyspace_command_integer(c, &c->argv[2], &offset)) return;
+    if (!args_integer_or_reply(c, &c->argv[2], &offset)) return;
     if (offset < 0) {
         reply_error(c, "ERR offset is out of range");
         return;
@@ -462,8 +463,8 @@ static void string_setrange_command(client *c) {
 
 static void string_getrange_command(client *c) {
     long long start, end;
-    if (!keyspace_command_integer(c, &c->argv[2], &start)) return;
-    if (!keyspace_command_integer(c, &c->argv[3], &end)) return;
+    if (!args_integer_or_reply(c, &c->argv[2], &start)) return;
+    if (!args_integer_or_reply(c, &c->argv[3], &end)) return;
     object *o = db_lookup_read(keyspace_command_db(c), c->argv[1].data, c->argv[1].length);
     if (o == NULL) {
         reply_bulk(c, "", 0);

@@ -15,21 +15,16 @@
 
 #include "command.h"
 #include "object.h"
-#include "server.h"
+#include "client.h"
 
 extern const command_spec bits_commands[];
+extern const command_spec string_commands[];
 
 void bits_bitfield_command(client *c);
 void bits_bitfield_ro_command(client *c);
 void bits_lcs_command(client *c);
 
 /* ---- Argument parsing (commands_bits.c) ---- */
-
-/* True if the argument is `word`, ignoring case. */
-bool bits_argument_is(const resp_argument *argument, const char *word);
-
-/* Redis's strict decimal parse of a whole argument. */
-bool bits_parse_integer(const resp_argument *argument, long long *value);
 
 /* Parses a bit offset (SETBIT, GETBIT, BITFIELD).  With `hash_bits` > 0 the
  * form "#N" means N * hash_bits.  Offsets must address a byte below
