@@ -2,11 +2,11 @@
  * resized incrementally.  See table.h for the layout and its trade-offs. */
 #include "table.h"
 
-#include <assert.h>
 #include <string.h>
 #include <time.h>
 
 #include "hash.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
 
 typedef struct table_bucket {
@@ -45,7 +45,7 @@ static table_bucket *table_slot_child(uint64_t word) {
 
 static uint64_t table_slot_make(void *entry, uint64_t hash, bool flag) {
     uint64_t pointer = (uint64_t)(uintptr_t)entry;
-    assert((pointer & ~TABLE_SLOT_POINTER_MASK) == 0);
+    zkv_assert((pointer & ~TABLE_SLOT_POINTER_MASK) == 0); /* a 48-bit user-space address */
     return pointer | (hash >> 56) << TABLE_SLOT_TAG_SHIFT | (flag ? TABLE_SLOT_FLAG_BIT : 0);
 }
 
@@ -253,6 +253,7 @@ static void table_grow_if_needed(table *t) {
 #define TABLE_CATCH_UP_CHAINS 64
 
 void table_insert(table *t, void *entry, uint64_t hash, bool flag) {
+    zkv_assert(entry != NULL);
     if (table_is_rehashing(t)) {
         bool overloaded = t->used[1] >= (size_t)2 * TABLE_BUCKET_SLOTS << t->exponent[1];
         table_rehash_steps(t, overloaded ? TABLE_CATCH_UP_CHAINS : 1);
@@ -299,6 +300,7 @@ static void *table_delete_in(table *t, int which, const char *key, size_t length
     if (slot == NULL) return NULL;
     void *entry = table_slot_entry(slot);
     *slot = 0;
+    zkv_assert(t->used[which] > 0);
     t->used[which]--;
     if (!table_is_paused(t))
         table_chain_compact(t, which, &t->buckets[which][hash & table_mask(t, which)], slot);
@@ -337,6 +339,7 @@ static void table_rehash_chain(table *t, table_bucket *head) {
             }
             uint64_t hash = table_entry_hash(t, (void *)(uintptr_t)(word & TABLE_SLOT_POINTER_MASK));
             table_chain_insert(t, 1, &t->buckets[1][hash & new_mask], word);
+            zkv_assert(t->used[0] > 0);
             t->used[0]--;
             t->used[1]++;
         }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "resp_parser_internal.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
 
 /* Slots of a new argument vector; shrink frees larger ones. */
@@ -143,6 +144,7 @@ size_t resp_parser_memory(const resp_parser *parser)
 static size_t unconsumed_in_buffer(const resp_parser *parser)
 {
     size_t start = parser->command_returned ? parser->returned_start : parser->command_start;
+    zkv_assert(start <= parser->end && parser->end <= parser->capacity);
     return parser->end - start;
 }
 

@@ -12,11 +12,13 @@
 #include "client.h"
 #include "errorstats.h"
 #include "keyspace.h"
+#include "log.h"
 #include "module.h"
 #include "multi.h"
 #include "networking.h"
 #include "notify.h"
 #include "table.h"
+#include "zkv_assert.h"
 
 /* The network layer's prefetch hint: the buckets of the keys of a pipelined
  * batch, looked up in the client's database. */
@@ -24,6 +26,22 @@ static void prefetch_keys(client *c, const resp_argument *keys, size_t count) {
     uint64_t hashes[count];
     for (size_t i = 0; i < count; i++) hashes[i] = table_hash_key(keys[i].data, keys[i].length);
     table_prefetch(keyspace_db(c->db_index)->keys, hashes, count);
+}
+
+/* What a failed zkv_assert adds to its log line, as Redis's bug report:
+ * the version, and the client and command being served, if any. */
+static void report_assertion(const char *file, int line, const char *condition) {
+    log_message(LOG_WARNING, "=== ZKV BUG REPORT START ===");
+    log_message(LOG_WARNING, "==> %s:%d '%s' is not true", file, line, condition);
+    log_message(LOG_WARNING, "zkv_version:%s redis_version:%s pid:%d", ZKV_VERSION, ZKV_REDIS_COMPAT_VERSION,
+                (int)server.pid);
+    client *c = net.current_client;
+    if (c) {
+        log_message(LOG_WARNING, "client id=%llu addr=%s db=%d argc=%d", (unsigned long long)c->id, c->address,
+                    c->db_index, c->argc);
+        if (c->command) log_message(LOG_WARNING, "command: %s", c->command->full_name);
+    }
+    log_message(LOG_WARNING, "=== ZKV BUG REPORT END ===");
 }
 
 static const net_processor command_processor = {
@@ -39,6 +57,7 @@ static int command_module_init(const char **error) {
         *error = message;
         return -1;
     }
+    zkv_assert_set_report(report_assertion);
     notify_add_key_observer(multi_key_modified);
     client_add_free_hook(multi_client_freed);
     networking_set_processor(&command_processor);

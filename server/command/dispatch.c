@@ -26,6 +26,7 @@
 #include "multi.h"
 #include "reply.h"
 #include "strbuf.h"
+#include "zkv_assert.h"
 
 #define DISPATCH_MAX_OBSERVERS 8
 
@@ -64,6 +65,7 @@ void client_restore_reply(client *c) {
 }
 
 void dispatch_call(client *c, command *cmd) {
+    zkv_assert(cmd->spec->handler != NULL); /* containers resolve to a subcommand first */
     client *previous_client = net.current_client;
     command *previous_command = c->command;
     net.current_client = c;

@@ -2,10 +2,10 @@
  * object.h for the layout and why it looks like this. */
 #include "object.h"
 
-#include <assert.h>
 #include <limits.h>
 #include <string.h>
 
+#include "zkv_assert.h"
 #include "zmalloc.h"
 
 struct object {
@@ -229,7 +229,13 @@ object *object_create_pointer(const char *key, size_t key_length, enum object_ty
 }
 
 void object_register_type(enum object_type type, const object_type_functions *functions) {
+    zkv_assert(type != OBJECT_STRING && type < OBJECT_TYPE_COUNT);
     object_types[type] = *functions;
+}
+
+const object_type_functions *object_type_table(enum object_type type) {
+    zkv_assert(type < OBJECT_TYPE_COUNT);
+    return &object_types[type];
 }
 
 object *object_duplicate(const object *o, const char *key, size_t key_length, long long expire_ms) {
@@ -360,9 +366,11 @@ size_t object_block_size(const object *o) {
 
 size_t object_memory(const object *o) {
     size_t bytes = zmalloc_usable_size(o);
-    if (object_storage(o) == STORAGE_EXTERNAL && object_type(o) == OBJECT_STRING)
-        bytes += zmalloc_usable_size(object_pointer(o));
-    return bytes;
+    if (object_storage(o) != STORAGE_EXTERNAL) return bytes;
+    const object_type_functions *functions = &object_types[object_type(o)];
+    if (object_type(o) != OBJECT_STRING && functions->memory_usage)
+        return bytes + functions->memory_usage(object_pointer(o));
+    return bytes + zmalloc_usable_size(object_pointer(o));
 }
 
 /* ---------------------------------------------------------------- strings */
@@ -458,7 +466,7 @@ static object *object_rebuild_inline(object *o, const char *old_bytes, size_t ol
 }
 
 object *object_string_resize(object *o, size_t length, char **bytes) {
-    assert(object_type(o) == OBJECT_STRING);
+    zkv_assert(object_type(o) == OBJECT_STRING);
     char digits[OBJECT_INTEGER_BUFFER];
     size_t old_length;
     const char *old_bytes = object_string_bytes(o, &old_length, digits);

@@ -96,14 +96,32 @@ object *object_duplicate(const object *o, const char *key, size_t key_length, lo
 object *object_rename(object *o, const char *key, size_t key_length);
 void object_free(object *o);
 
-/* Per type: how to free, duplicate and weigh (for lazy freeing) the value
- * behind the pointer of non-string types. */
+/* The type interface: everything the keyspace, memory manager and (later)
+ * persistence need from a value kept behind the pointer, so that no
+ * subsystem switches on the type.  Each type module registers its table at
+ * start-up; a NULL entry means "nothing to do" (or, for memory_usage, that
+ * only the pointer's block is counted).  Strings are built into object.c.
+ * The persistence slots are declared for the RDB module and stay NULL until
+ * it lands; a type without them cannot be saved. */
+struct rdb_writer;
+struct rdb_reader;
 typedef struct object_type_functions {
     void (*free_value)(void *value);
     void *(*duplicate_value)(const void *value);
     size_t (*free_effort)(const void *value); /* ~number of allocations */
+    /* Bytes allocated behind the pointer (MEMORY USAGE, OBJECT FREQ...). */
+    size_t (*memory_usage)(const void *value);
+    /* Active defragmentation: moves the value's blocks where the allocator
+     * says it pays off and returns the (possibly new) value pointer. */
+    void *(*defrag_value)(void *value);
+    /* RDB/DUMP: writes the value in Redis's encoding (0, or -1 on an I/O
+     * error) and reads one back (NULL with *error on corrupt input). */
+    int (*rdb_save)(const void *value, struct rdb_writer *writer);
+    void *(*rdb_load)(struct rdb_reader *reader, int rdb_type, const char **error);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
+/* The registered table of a type (all-NULL for an unregistered one). */
+const object_type_functions *object_type_table(enum object_type type);
 
 /* Work needed to free the object: 1 for strings, the type's estimate
  * otherwise.  The lazy freer sends objects above a threshold to its thread. */

@@ -119,7 +119,7 @@ static void memory_stats_command(client *c) {
     size_t used = zmalloc_used_memory();
     if (used > server.peak_used_memory) server.peak_used_memory = used;
     memory_overhead o = memory_compute_overhead(used);
-    size_t net = used > o.startup ? used - o.startup : 0;
+    size_t beyond_startup = used > o.startup ? used - o.startup : 0;
     reply_map_header(c, 27 + memory_databases_with_keys());
     memory_stat_integer(c, "peak.allocated", (long long)server.peak_used_memory);
     memory_stat_integer(c, "total.allocated", (long long)used);
@@ -132,9 +132,9 @@ static void memory_stats_command(client *c) {
     memory_stats_databases(c);
     memory_stat_integer(c, "overhead.total", (long long)o.total);
     memory_stat_integer(c, "keys.count", o.keys);
-    memory_stat_integer(c, "keys.bytes-per-key", o.keys ? (long long)(net / (size_t)o.keys) : 0);
+    memory_stat_integer(c, "keys.bytes-per-key", o.keys ? (long long)(beyond_startup / (size_t)o.keys) : 0);
     memory_stat_integer(c, "dataset.bytes", (long long)o.dataset);
-    memory_stat_ratio(c, "dataset.percentage", 100 * memory_ratio(o.dataset, net));
+    memory_stat_ratio(c, "dataset.percentage", 100 * memory_ratio(o.dataset, beyond_startup));
     memory_stat_ratio(c, "peak.percentage", 100 * memory_ratio(used, server.peak_used_memory));
     memory_stats_allocator(c, memory_last_sample());
 }

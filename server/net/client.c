@@ -94,6 +94,8 @@ static void unlink_client(client *c) {
 }
 
 void client_free(client *c) {
+    /* A running handler still uses its client: it must close asynchronously. */
+    zkv_assert(!(c->flags & CLIENT_EXECUTING));
     if (net.current_client == c) net.current_client = NULL;
     if (c->flags & CLIENT_MONITOR) net.monitor_count--;
     for (int i = 0; i < free_hook_count; i++) free_hooks[i](c);
