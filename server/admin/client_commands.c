@@ -1,4 +1,4 @@
-/* client_command: the CLIENT command.
+/* client_commands: the CLIENT command.
  *
  * CLIENT ID | SETNAME | GETNAME | LIST [TYPE t] [ID id ...] | INFO |
  * KILL addr | KILL <filter> <value> ... | REPLY ON|OFF|SKIP |

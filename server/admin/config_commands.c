@@ -1,4 +1,4 @@
-/* config_command: CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
+/* config_commands: CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
  *
  * CONFIG SET is all-or-nothing.  It runs in three passes: check every name
  * (unknown, immutable, protected, duplicate) before touching anything, then

@@ -1,4 +1,4 @@
-/* debug: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | HELP, and FUNCTION FLUSH.
+/* debug_commands: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | HELP, and FUNCTION FLUSH.
  *
  * DEBUG is a testing aid: SLEEP blocks the whole event loop on purpose (the
  * upstream test suite uses it to provoke latency and timeouts), and

@@ -176,7 +176,7 @@ typedef struct command {
     void *introspection;         /* owned by the introspection module (latency histogram) */
 } command;
 
-/* ---- Registry (command_table.c) ---- */
+/* ---- Registry (command_table.c, fed by command_module.c) ---- */
 
 /* Builds the table from the spec arrays of every registered module.  0 on success, -1 if a name
  * is registered twice (the message goes to *error). */

@@ -1,4 +1,4 @@
-/* monotonic: server_monotonic_us, the clock that times every command.
+/* clock: server_monotonic_us, the clock that times every command.
  *
  * dispatch reads this clock twice per command, so its cost shows up in
  * pipelined throughput: on the virtual machines zkv is benchmarked on,

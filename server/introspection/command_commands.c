@@ -1,4 +1,4 @@
-/* command_introspection: the COMMAND command.
+/* command_commands: the COMMAND command.
  *
  * COMMAND | COUNT | INFO [name ...] | DOCS [name ...] |
  * LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p] | GETKEYS cmd ... |

@@ -1,4 +1,4 @@
-/* info_commands: the commandstats, errorstats and latencystats INFO
+/* info_command_sections: the commandstats, errorstats and latencystats INFO
  * sections, from the command table's counters, dispatch's error counts and
  * the per-command latency histograms.
  *

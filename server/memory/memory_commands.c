@@ -16,7 +16,7 @@
 #include "db.h"
 #include "defrag.h"
 #include "keyspace.h"
-#include "key_lookup.h"
+#include "key_access.h"
 #include "memory.h"
 #include "reply.h"
 #include "strbuf.h"
@@ -55,7 +55,7 @@ static bool memory_usage_options(client *c) {
 
 static void memory_usage_command(client *c) {
     if (!memory_usage_options(c)) return;
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     object *o = db_lookup(d, c->argv[2].data, c->argv[2].length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS);
     if (o == NULL) {
         reply_null(c);

@@ -1,4 +1,4 @@
-/* commands_expire: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (with NX XX GT LT),
+/* expire_commands: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (with NX XX GT LT),
  * TTL, PTTL, EXPIRETIME, PEXPIRETIME and PERSIST, as in Redis 7.0.
  *
  * Expire times are absolute milliseconds since the epoch stored in the
@@ -10,7 +10,7 @@
 
 #include "args.h"
 #include "command.h"
-#include "key_lookup.h"
+#include "key_access.h"
 #include "reply.h"
 
 enum expire_condition {
@@ -64,17 +64,17 @@ static void expire_generic(client *c, long long base_ms, bool seconds) {
     if (!args_integer_or_reply(c, &c->argv[2], &when)) return;
     if (seconds) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
-            keyspace_command_reply_invalid_expire(c);
+            key_reply_invalid_expire(c);
             return;
         }
         when *= 1000;
     }
     if (when > LLONG_MAX - base_ms) {
-        keyspace_command_reply_invalid_expire(c);
+        key_reply_invalid_expire(c);
         return;
     }
     when += base_ms;
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *key = &c->argv[1];
     object *o = db_lookup_write(d, key->data, key->length);
     if (o == NULL || !expire_conditions_met(conditions, object_expire(o), when)) {
@@ -110,7 +110,7 @@ static void expire_pexpireat_command(client *c) {
 /* TTL and friends: -2 for a missing key, -1 without TTL, else the time
  * left (or the absolute time), in ms or rounded to seconds. */
 static void expire_ttl_generic(client *c, bool milliseconds, bool absolute) {
-    object *o = db_lookup(keyspace_command_db(c), c->argv[1].data, c->argv[1].length, DB_LOOKUP_NOTOUCH);
+    object *o = db_lookup(key_db(c), c->argv[1].data, c->argv[1].length, DB_LOOKUP_NOTOUCH);
     if (o == NULL) {
         reply_integer(c, -2);
         return;
@@ -142,7 +142,7 @@ static void expire_pexpiretime_command(client *c) {
 }
 
 static void expire_persist_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     object *o = db_lookup_write(d, c->argv[1].data, c->argv[1].length);
     if (o == NULL || !object_has_expire(o)) {
         reply_integer(c, 0);

@@ -1,4 +1,4 @@
-/* commands_keyspace: commands about keys rather than values (DEL, EXISTS,
+/* keyspace_commands: commands about keys rather than values (DEL, EXISTS,
  * TYPE, KEYS, SCAN, RANDOMKEY, RENAME, COPY, MOVE, DBSIZE, FLUSHDB,
  * FLUSHALL, SWAPDB, TOUCH, OBJECT), with Redis 7.0's replies and errors.
  *
@@ -17,7 +17,7 @@
 #include "command.h"
 #include "glob.h"
 #include "keyspace.h"
-#include "key_lookup.h"
+#include "key_access.h"
 #include "multi.h"
 #include "reply.h"
 #include "strbuf.h"
@@ -45,7 +45,7 @@ static const char *keyspace_type_name(const object *o) {
 /* ---------------------------------------------------------------- DEL & co */
 
 static void keyspace_delete_generic(client *c, bool async) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     long long deleted = 0;
     for (int j = 1; j < c->argc; j++) {
         if (db_lookup_write(d, c->argv[j].data, c->argv[j].length) == NULL) continue;
@@ -66,7 +66,7 @@ static void keyspace_unlink_command(client *c) {
 /* EXISTS (no touch) and TOUCH (touch): count of existing keys, repeats
  * counted. */
 static void keyspace_count_existing(client *c, int flags) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     long long count = 0;
     for (int j = 1; j < c->argc; j++)
         if (db_lookup(d, c->argv[j].data, c->argv[j].length, flags) != NULL) count++;
@@ -82,18 +82,18 @@ static void keyspace_touch_command(client *c) {
 }
 
 static void keyspace_type_command(client *c) {
-    object *o = db_lookup(keyspace_command_db(c), c->argv[1].data, c->argv[1].length, DB_LOOKUP_NOTOUCH);
+    object *o = db_lookup(key_db(c), c->argv[1].data, c->argv[1].length, DB_LOOKUP_NOTOUCH);
     reply_simple(c, keyspace_type_name(o));
 }
 
 static void keyspace_dbsize_command(client *c) {
-    reply_integer(c, db_size(keyspace_command_db(c)));
+    reply_integer(c, db_size(key_db(c)));
 }
 
 /* ---------------------------------------------------------------- KEYS */
 
 static void keyspace_keys_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *pattern = &c->argv[1];
     bool all = pattern->length == 1 && pattern->data[0] == '*';
     long long now = server_unix_time_ms(), count = 0;
@@ -202,7 +202,7 @@ static void keyspace_scan_command(client *c) {
     }
     scan_options options;
     if (!keyspace_parse_scan_options(c, &options)) return;
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     scan_keys keys = {STRBUF_INIT, NULL, 0, 0};
     long long iterations = options.count > LLONG_MAX / 10 ? LLONG_MAX : options.count * 10;
     do {
@@ -231,7 +231,7 @@ static void keyspace_scan_command(client *c) {
 /* ---------------------------------------------------------------- RANDOMKEY */
 
 static void keyspace_randomkey_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     long long now = server_unix_time_ms();
     for (;;) {
         object *o = table_random_entry(d->keys);
@@ -253,7 +253,7 @@ static void keyspace_randomkey_command(client *c) {
 /* ---------------------------------------------------------------- RENAME */
 
 static void keyspace_rename_generic(client *c, bool only_if_absent) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *source = &c->argv[1], *target = &c->argv[2];
     bool same = source->length == target->length && memcmp(source->data, target->data, source->length) == 0;
     if (db_lookup_write(d, source->data, source->length) == NULL) {
@@ -300,7 +300,7 @@ static void keyspace_copy_command(client *c) {
         if (args_is(&c->argv[j], "replace")) {
             replace = true;
         } else if (args_is(&c->argv[j], "db") && j + 1 < c->argc) {
-            if (!keyspace_command_database_index(c, &c->argv[++j], &target_index)) return;
+            if (!key_database_index(c, &c->argv[++j], &target_index)) return;
         } else {
             reply_syntax_error(c);
             return;
@@ -312,7 +312,7 @@ static void keyspace_copy_command(client *c) {
         reply_error(c, "ERR source and destination objects are the same");
         return;
     }
-    db *from = keyspace_command_db(c), *to = keyspace_db(target_index);
+    db *from = key_db(c), *to = keyspace_db(target_index);
     object *o = db_lookup_read(from, source->data, source->length);
     if (o == NULL) {
         reply_integer(c, 0);
@@ -332,13 +332,13 @@ static void keyspace_copy_command(client *c) {
 
 static void keyspace_move_command(client *c) {
     int target_index;
-    if (!keyspace_command_database_index(c, &c->argv[2], &target_index)) return;
+    if (!key_database_index(c, &c->argv[2], &target_index)) return;
     if (target_index == c->db_index) {
         reply_error(c, "ERR source and destination objects are the same");
         return;
     }
     const resp_argument *key = &c->argv[1];
-    db *from = keyspace_command_db(c), *to = keyspace_db(target_index);
+    db *from = key_db(c), *to = keyspace_db(target_index);
     if (db_lookup_write(from, key->data, key->length) == NULL ||
         db_lookup_write(to, key->data, key->length) != NULL) {
         reply_integer(c, 0);
@@ -369,7 +369,7 @@ static bool keyspace_flush_arguments(client *c) {
 static void keyspace_flushdb_command(client *c) {
     if (!keyspace_flush_arguments(c)) return;
     multi_database_flushed(c->db_index);
-    server.stats.dirty += db_empty(keyspace_command_db(c));
+    server.stats.dirty += db_empty(key_db(c));
     reply_ok(c);
 }
 
@@ -429,7 +429,7 @@ static const char *keyspace_encoding_name(const object *o) {
 
 /* The key of OBJECT <sub> <key>, or NULL after replying null. */
 static object *keyspace_object_lookup(client *c) {
-    object *o = db_lookup(keyspace_command_db(c), c->argv[2].data, c->argv[2].length, DB_LOOKUP_NOTOUCH);
+    object *o = db_lookup(key_db(c), c->argv[2].data, c->argv[2].length, DB_LOOKUP_NOTOUCH);
     if (o == NULL) reply_null(c);
     return o;
 }

@@ -1,6 +1,6 @@
-/* commands_bits: SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP, the spec table
+/* bit_commands: SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP, the spec table
  * of every bit command and LCS, and the argument parsers the bit command
- * files share (their keyspace helpers are in bits_keyspace.c).
+ * files share (their write helpers are in string_write.c).
  *
  * The handlers only parse, look keys up and reply; counting, searching and
  * combining are bitops.c's.  They check arguments and keys in the same order
@@ -90,11 +90,11 @@ static void setbit_command(client *c) {
     }
     size_t length;
     bool grew;
-    unsigned char *bytes = bits_string_for_write(c, &c->argv[1], (size_t)(offset >> 3) + 1, &length, &grew);
+    unsigned char *bytes = string_for_write(c, &c->argv[1], (size_t)(offset >> 3) + 1, &length, &grew);
     if (!bytes) return;
     int old = bitops_set_bit(bytes, offset, (int)value);
     /* Rewriting a bit with its own value changes nothing WATCH would see. */
-    if (grew || old != value) bits_key_modified(c, &c->argv[1], 1);
+    if (grew || old != value) key_modified(c, &c->argv[1], 1);
     reply_integer(c, old);
 }
 
@@ -102,7 +102,7 @@ static void getbit_command(client *c) {
     uint64_t offset;
     object *o;
     if (!bits_parse_offset(c, &c->argv[2], 0, &offset)) return;
-    if (!bits_lookup_string(c, &c->argv[1], &o)) return;
+    if (!key_read_typed(c, &c->argv[1], OBJECT_STRING, &o)) return;
     if (!o) {
         reply_integer(c, 0);
         return;
@@ -117,7 +117,7 @@ static void getbit_command(client *c) {
 
 static void bitcount_command(client *c) {
     object *o;
-    if (!bits_lookup_string(c, &c->argv[1], &o)) return;
+    if (!key_read_typed(c, &c->argv[1], OBJECT_STRING, &o)) return;
     if (!o) {
         reply_integer(c, 0);
         return;
@@ -191,7 +191,7 @@ static void bitpos_command(client *c) {
         return;
     }
     object *o;
-    if (!bits_lookup_string(c, &c->argv[1], &o)) return;
+    if (!key_read_typed(c, &c->argv[1], OBJECT_STRING, &o)) return;
     if (!o) {
         /* A missing key is an endless run of zero bits. */
         reply_integer(c, bit ? -1 : 0);
@@ -256,7 +256,7 @@ static bool bitop_sources_load(client *c, bitop_sources *sources) {
     sources->digits = zmalloc_alloc(count * sizeof(*sources->digits));
     for (size_t index = 0; index < count; index++) {
         object *o;
-        if (!bits_lookup_string(c, &c->argv[3 + index], &o)) return false;
+        if (!key_read_typed(c, &c->argv[3 + index], OBJECT_STRING, &o)) return false;
         sources->lengths[index] = 0;
         sources->bytes[index] = (const unsigned char *)"";
         if (o)
@@ -285,14 +285,14 @@ static void bitop_command(client *c) {
     size_t longest = sources.longest;
     if (longest == 0) {
         /* Only empty or missing sources: the destination is deleted. */
-        bits_delete(c, &c->argv[2]);
+        key_delete(c, &c->argv[2]);
     } else {
         /* Built beside the sources (the destination may be one of them),
          * then stored. */
         unsigned char *result;
-        object *fresh = bits_new_string(&c->argv[2], longest, &result);
+        object *fresh = string_new(&c->argv[2], longest, &result);
         bitops_combine(operation, result, longest, sources.bytes, sources.lengths, sources.count);
-        bits_store(c, fresh);
+        string_store(c, fresh);
     }
     bitop_sources_free(&sources);
     reply_integer(c, (long long)longest);

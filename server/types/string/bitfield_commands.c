@@ -1,4 +1,4 @@
-/* commands_bitfield: BITFIELD and BITFIELD_RO.
+/* bitfield_commands: BITFIELD and BITFIELD_RO.
  *
  * A BITFIELD call is parsed completely into a plan before the key is
  * touched, so a syntax error anywhere leaves the string unchanged and no
@@ -188,14 +188,14 @@ static void run_plan(client *c, const bitfield_plan *plan, bool read_only_comman
     char digits[OBJECT_INTEGER_BUFFER];
     if (!plan->writes) {
         object *o;
-        if (!bits_lookup_string(c, &c->argv[1], &o)) return;
+        if (!key_read_typed(c, &c->argv[1], OBJECT_STRING, &o)) return;
         if (o) read_bytes = (const unsigned char *)object_string_bytes(o, &length, digits);
     } else {
         if (read_only_command) {
             reply_error(c, "ERR BITFIELD_RO only supports the GET subcommand");
             return;
         }
-        bytes = bits_string_for_write(c, &c->argv[1], (size_t)(plan->highest_bit >> 3) + 1, &length, &grew);
+        bytes = string_for_write(c, &c->argv[1], (size_t)(plan->highest_bit >> 3) + 1, &length, &grew);
         if (!bytes) return;
         read_bytes = bytes;
     }
@@ -209,7 +209,7 @@ static void run_plan(client *c, const bitfield_plan *plan, bool read_only_comman
         else
             changes += run_write(c, operation, bytes, length, grew);
     }
-    if (changes) bits_key_modified(c, &c->argv[1], changes);
+    if (changes) key_modified(c, &c->argv[1], changes);
 }
 
 static void bitfield_generic(client *c, bool read_only_command) {

@@ -1,4 +1,4 @@
-/* commands_lcs: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN].
+/* lcs_commands: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN].
  *
  * Missing keys are empty strings; a key of another type is refused with
  * LCS's own error text (not WRONGTYPE), checked before the options, as in
@@ -86,8 +86,8 @@ static const char *string_bytes(object *o, size_t *length, char digits[OBJECT_IN
 }
 
 void bits_lcs_command(client *c) {
-    object *first = bits_lookup_read(c, &c->argv[1]);
-    object *second = bits_lookup_read(c, &c->argv[2]);
+    object *first = key_read(c, &c->argv[1]);
+    object *second = key_read(c, &c->argv[2]);
     if ((first && object_type(first) != OBJECT_STRING) || (second && object_type(second) != OBJECT_STRING)) {
         reply_error(c, "ERR The specified keys must contain string values");
         return;

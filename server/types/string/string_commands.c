@@ -1,4 +1,4 @@
-/* commands_string: GET, SET and every other string command of Redis 7.0.
+/* string_commands: GET, SET and every other string command of Redis 7.0.
  *
  * Values are objects (object.h) created with Redis's encoding rules, so
  * OBJECT ENCODING answers what Redis would.  A write that replaces a value
@@ -16,7 +16,7 @@
 
 #include "args.h"
 #include "command.h"
-#include "key_lookup.h"
+#include "key_access.h"
 #include "reply.h"
 
 /* Options of SET and GETEX. */
@@ -102,13 +102,13 @@ static bool string_expire_time(client *c, const resp_argument *argument, int fla
     if (!args_integer_or_reply(c, argument, &value)) return false;
     bool seconds = flags & (STRING_EX | STRING_EXAT);
     if (value <= 0 || (seconds && value > LLONG_MAX / 1000)) {
-        keyspace_command_reply_invalid_expire(c);
+        key_reply_invalid_expire(c);
         return false;
     }
     if (seconds) value *= 1000;
     if (flags & (STRING_EX | STRING_PX)) value = (long long)((unsigned long long)value + (unsigned long long)server_unix_time_ms());
     if (value <= 0) {
-        keyspace_command_reply_invalid_expire(c);
+        key_reply_invalid_expire(c);
         return false;
     }
     *when = value;
@@ -120,27 +120,27 @@ static bool string_expire_time(client *c, const resp_argument *argument, int fla
 /* GET's reply for `key`; false after a WRONGTYPE error. */
 static bool string_reply_get(client *c, db *d, const resp_argument *key) {
     object *o = db_lookup_read(d, key->data, key->length);
-    if (!keyspace_command_check_string(c, o)) return false;
+    if (!key_check_type(c, o, OBJECT_STRING)) return false;
     if (o == NULL)
         reply_null(c);
     else
-        keyspace_command_reply_value(c, o);
+        key_reply_string(c, o);
     return true;
 }
 
 static void string_get_command(client *c) {
-    string_reply_get(c, keyspace_command_db(c), &c->argv[1]);
+    string_reply_get(c, key_db(c), &c->argv[1]);
 }
 
 static void string_getdel_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     object *o = db_lookup_read(d, c->argv[1].data, c->argv[1].length);
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     if (o == NULL) {
         reply_null(c);
         return;
     }
-    keyspace_command_reply_value(c, o);
+    key_reply_string(c, o);
     db_delete(d, c->argv[1].data, c->argv[1].length, false);
     server.stats.dirty++;
 }
@@ -149,16 +149,16 @@ static void string_getex_command(client *c) {
     int flags;
     const resp_argument *expire;
     if (!string_parse_options(c, 2, false, &flags, &expire)) return;
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     object *o = db_lookup_read(d, c->argv[1].data, c->argv[1].length);
     if (o == NULL) {
         reply_null(c);
         return;
     }
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     long long when = 0;
     if (expire != NULL && !string_expire_time(c, expire, flags, &when)) return;
-    keyspace_command_reply_value(c, o);
+    key_reply_string(c, o);
     if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms()) {
         db_delete(d, c->argv[1].data, c->argv[1].length, false);
         server.stats.dirty++;
@@ -179,7 +179,7 @@ static void string_set_generic(client *c, const resp_argument *key, const resp_a
                                const resp_argument *expire, enum string_set_reply reply_kind) {
     long long when = OBJECT_NO_EXPIRE;
     if (expire != NULL && !string_expire_time(c, expire, flags, &when)) return;
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     if ((flags & STRING_GET) && !string_reply_get(c, d, key)) return;
     object *old = db_lookup_write(d, key->data, key->length);
     if (((flags & STRING_NX) && old != NULL) || ((flags & STRING_XX) && old == NULL)) {
@@ -234,7 +234,7 @@ static void string_mset_generic(client *c, bool only_if_none_exists) {
         reply_arity_error(c);
         return;
     }
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     if (only_if_none_exists) {
         for (int j = 1; j < c->argc; j += 2) {
             if (db_lookup_write(d, c->argv[j].data, c->argv[j].length) != NULL) {
@@ -263,24 +263,24 @@ static void string_msetnx_command(client *c) {
 }
 
 static void string_mget_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     reply_array_header(c, c->argc - 1);
     for (int j = 1; j < c->argc; j++) {
         object *o = db_lookup_read(d, c->argv[j].data, c->argv[j].length);
         if (o == NULL || object_type(o) != OBJECT_STRING)
             reply_null(c);
         else
-            keyspace_command_reply_value(c, o);
+            key_reply_string(c, o);
     }
 }
 
 /* ---------------------------------------------------------------- numbers */
 
 static void string_increment(client *c, long long increment) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *key = &c->argv[1];
     object *o = db_lookup_write(d, key->data, key->length);
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     long long value = 0;
     if (o != NULL && !object_string_integer(o, &value)) {
         char digits[OBJECT_INTEGER_BUFFER];
@@ -363,10 +363,10 @@ static size_t string_format_long_double(long double value, char *buffer, size_t 
 }
 
 static void string_incrbyfloat_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *key = &c->argv[1];
     object *o = db_lookup_write(d, key->data, key->length);
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     long double value = 0, increment;
     if (o != NULL) {
         char digits[OBJECT_INTEGER_BUFFER];
@@ -397,10 +397,10 @@ static void string_incrbyfloat_command(client *c) {
 /* ---------------------------------------------------------------- ranges */
 
 static void string_append_command(client *c) {
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *key = &c->argv[1], *suffix = &c->argv[2];
     object *o = db_lookup_write(d, key->data, key->length);
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     size_t total;
     if (o == NULL) {
         db_add(d, object_create_string(key->data, key->length, suffix->data, suffix->length,
@@ -426,7 +426,7 @@ static void string_setrange_command(client *c) {
         reply_error(c, "ERR offset is out of range");
         return;
     }
-    db *d = keyspace_command_db(c);
+    db *d = key_db(c);
     const resp_argument *key = &c->argv[1], *value = &c->argv[3];
     object *o = db_lookup_write(d, key->data, key->length);
     size_t current = 0;
@@ -436,7 +436,7 @@ static void string_setrange_command(client *c) {
             return;
         }
     } else {
-        if (!keyspace_command_check_string(c, o)) return;
+        if (!key_check_type(c, o, OBJECT_STRING)) return;
         current = object_string_length(o);
         if (value->length == 0) {
             reply_integer(c, (long long)current);
@@ -465,12 +465,12 @@ static void string_getrange_command(client *c) {
     long long start, end;
     if (!args_integer_or_reply(c, &c->argv[2], &start)) return;
     if (!args_integer_or_reply(c, &c->argv[3], &end)) return;
-    object *o = db_lookup_read(keyspace_command_db(c), c->argv[1].data, c->argv[1].length);
+    object *o = db_lookup_read(key_db(c), c->argv[1].data, c->argv[1].length);
     if (o == NULL) {
         reply_bulk(c, "", 0);
         return;
     }
-    if (!keyspace_command_check_string(c, o)) return;
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     char digits[OBJECT_INTEGER_BUFFER];
     size_t size;
     const char *bytes = object_string_bytes(o, &size, digits);
@@ -491,8 +491,8 @@ static void string_getrange_command(client *c) {
 }
 
 static void string_strlen_command(client *c) {
-    object *o = db_lookup_read(keyspace_command_db(c), c->argv[1].data, c->argv[1].length);
-    if (!keyspace_command_check_string(c, o)) return;
+    object *o = db_lookup_read(key_db(c), c->argv[1].data, c->argv[1].length);
+    if (!key_check_type(c, o, OBJECT_STRING)) return;
     reply_integer(c, o == NULL ? 0 : (long long)object_string_length(o));
 }
 

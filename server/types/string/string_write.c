@@ -1,4 +1,4 @@
-/* bits_keyspace: how the bit and LCS commands read and write keys, on top
+/* string_write: how the bit commands build and store string values, on top
  * of the db layer (db.h).
  *
  * The one subtlety is in-place writes.  SETBIT and BITFIELD edit the bytes
@@ -13,31 +13,14 @@
 #include "keyspace.h"
 #include "reply.h"
 
-static db *client_db(client *c) {
-    return keyspace_db(c->db_index);
-}
-
-object *bits_lookup_read(client *c, const resp_argument *key) {
-    return db_lookup_read(client_db(c), key->data, key->length);
-}
-
-bool bits_lookup_string(client *c, const resp_argument *key, object **o) {
-    *o = bits_lookup_read(c, key);
-    if (*o && object_type(*o) != OBJECT_STRING) {
-        reply_wrong_type(c);
-        return false;
-    }
-    return true;
-}
-
-unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t minimum_length,
+unsigned char *string_for_write(client *c, const resp_argument *key, size_t minimum_length,
                                      size_t *length, bool *grew) {
-    db *d = client_db(c);
+    db *d = key_db(c);
     object *o = db_lookup_write(d, key->data, key->length);
     char *bytes;
     if (!o) {
         unsigned char *fresh_bytes;
-        db_add(d, bits_new_string(key, minimum_length, &fresh_bytes));
+        db_add(d, string_new(key, minimum_length, &fresh_bytes));
         *grew = true;
         *length = minimum_length;
         return fresh_bytes;
@@ -54,24 +37,14 @@ unsigned char *bits_string_for_write(client *c, const resp_argument *key, size_t
     return (unsigned char *)bytes;
 }
 
-object *bits_new_string(const resp_argument *key, size_t length, unsigned char **bytes) {
+object *string_new(const resp_argument *key, size_t length, unsigned char **bytes) {
     object *fresh = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
     return object_string_resize(fresh, length, (char **)bytes);
 }
 
 /* db_set and db_delete signal the change themselves. */
-void bits_store(client *c, object *fresh) {
+void string_store(client *c, object *fresh) {
     server.stats.dirty++;
-    db_set(client_db(c), fresh);
+    db_set(key_db(c), fresh);
 }
 
-bool bits_delete(client *c, const resp_argument *key) {
-    if (!db_delete(client_db(c), key->data, key->length, false)) return false;
-    server.stats.dirty++;
-    return true;
-}
-
-void bits_key_modified(client *c, const resp_argument *key, long long changes) {
-    db_signal_modified(client_db(c), key->data, key->length);
-    server.stats.dirty += changes;
-}
