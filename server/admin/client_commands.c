@@ -256,7 +256,7 @@ static void client_reply_command(client *c) {
         c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT);
         /* Dispatch hid this command's reply if OFF or SKIP was in force:
          * undo that so the +OK reaches the client. */
-        client_restore_reply(c);
+        dispatch_restore_reply(c);
         reply_ok(c);
     } else if (args_is(&c->argv[2], "off")) {
         c->flags |= CLIENT_REPLY_OFF;

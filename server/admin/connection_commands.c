@@ -204,7 +204,7 @@ static void reset_command(client *c) {
     client_set_authenticated(c, !server.config.require_pass);
     zmalloc_free(c->name);
     c->name = NULL;
-    client_restore_reply(c); /* replies are back on, starting with this one */
+    dispatch_restore_reply(c); /* replies are back on, starting with this one */
     reply_simple(c, "RESET");
 }
 

@@ -202,6 +202,11 @@ void dispatch_process_command(client *c);
  * slowlog, latency).  Used by dispatch and EXEC. */
 void dispatch_call(client *c, command *cmd);
 
+/* Makes the running command's replies reach the client again although
+ * CLIENT REPLY OFF/SKIP was in force when it started (CLIENT REPLY ON uses it
+ * before answering +OK).  Handlers that turn replies off simply do not reply. */
+void dispatch_restore_reply(client *c);
+
 /* The maxmemory guard (memory/eviction module): called before every command
  * while maxmemory is set; it may evict, and returns nonzero when memory is
  * still over the limit, which refuses a command flagged denyoom with

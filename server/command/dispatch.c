@@ -57,7 +57,7 @@ static void hide_reply(client *c) {
     c->reply = discard_output;
 }
 
-void client_restore_reply(client *c) {
+void dispatch_restore_reply(client *c) {
     if (!c->hidden_reply) return;
     resp_output_clear(discard_output);
     c->reply = c->hidden_reply;
@@ -233,6 +233,6 @@ void dispatch_process_command(client *c) {
     int hidden = (c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) != 0;
     if (hidden) hide_reply(c);
     process(c);
-    if (hidden) client_restore_reply(c);
+    if (hidden) dispatch_restore_reply(c);
     advance_reply_skip(c);
 }

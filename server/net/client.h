@@ -144,10 +144,6 @@ client *client_find_by_id(uint64_t id);
  * in its own zmalloc block (a big bulk): returns the block, or NULL when the
  * caller must copy (small argument, or a command replayed by EXEC). */
 void *client_take_argument(client *c, int index);
-/* Makes the running command's replies reach the client again although
- * CLIENT REPLY OFF/SKIP was in force when it started (CLIENT REPLY ON uses it
- * before answering +OK).  Handlers that turn replies off simply do not reply. */
-void client_restore_reply(client *c);
 /* Marks the client (un)authenticated; while a password is required and not
  * given, the parser refuses large requests and the output is capped, as in
  * Redis 7.0. */
