@@ -157,24 +157,45 @@ static void test_long_values_and_keys(void **state) {
     object_free(o);
 }
 
-static void test_parse_integer(void **state) {
+/* Packed collection bytes live after the key and survive resizes across the
+ * one-byte length boundary, TTL changes, duplication and renaming. */
+static void test_packed_values(void **state) {
     (void)state;
-    long long value;
-    assert_true(number_parse_integer("0", 1, &value));
-    assert_int_equal(value, 0);
-    assert_true(number_parse_integer("-9223372036854775808", 20, &value));
-    assert_int_equal(value, LLONG_MIN);
-    assert_true(number_parse_integer("9223372036854775807", 19, &value));
-    assert_int_equal(value, LLONG_MAX);
-    const char *bad[] = {"", "-", "-0", "00", "01", "+1", " 1", "1 ", "1a", "9223372036854775808",
-                         "-9223372036854775809", "99999999999999999999"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(number_parse_integer(bad[i], strlen(bad[i]), &value));
-    char buffer[OBJECT_INTEGER_BUFFER];
-    assert_int_equal(number_format_integer(LLONG_MIN, buffer), 20);
-    assert_memory_equal(buffer, "-9223372036854775808", 20);
-    assert_int_equal(number_format_integer(0, buffer), 1);
-    assert_memory_equal(buffer, "0", 1);
+    size_t before = zmalloc_used_memory();
+    unsigned char pattern[300];
+    for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (unsigned char)(i * 7);
+    object *o = object_create_packed("h", 1, OBJECT_HASH, OBJECT_ENCODING_LISTPACK, pattern, 100, 123456789);
+    assert_true(object_is_packed(o));
+    assert_int_equal(object_type(o), OBJECT_HASH);
+    assert_int_equal(object_encoding(o), OBJECT_ENCODING_LISTPACK);
+    size_t length;
+    assert_memory_equal(object_packed_bytes(o, &length), pattern, 100);
+    assert_int_equal(length, 100);
+    unsigned char *bytes;
+    o = object_packed_resize(o, 300, &bytes); /* the length needs a second varint byte */
+    assert_memory_equal(bytes, pattern, 100);
+    memcpy(bytes, pattern, 300);
+    o = object_packed_resize(o, 250, &bytes); /* same varint width: in place */
+    assert_memory_equal(object_packed_bytes(o, &length), pattern, 250);
+    assert_int_equal(length, 250);
+    o = object_packed_resize(o, 20, &bytes);
+    assert_memory_equal(object_packed_bytes(o, &length), pattern, 20);
+    assert_int_equal(object_expire(o), 123456789);
+    o = object_set_expire(o, OBJECT_NO_EXPIRE);
+    assert_memory_equal(object_packed_bytes(o, &length), pattern, 20);
+    object *copy = object_duplicate(o, "copy", 4, 5000);
+    assert_true(object_is_packed(copy));
+    assert_memory_equal(object_packed_bytes(copy, &length), pattern, 20);
+    assert_int_equal(object_expire(copy), 5000);
+    o = object_rename(o, "renamed", 7);
+    size_t key_length;
+    assert_memory_equal(object_key(o, &key_length), "renamed", 7);
+    assert_memory_equal(object_packed_bytes(o, &length), pattern, 20);
+    assert_int_equal(object_memory(o), zmalloc_usable_size(o));
+    assert_int_equal(object_free_effort(o), 1);
+    object_free(o);
+    object_free(copy);
+    assert_int_equal(zmalloc_used_memory(), before);
 }
 
 int main(void) {
@@ -185,7 +206,7 @@ int main(void) {
         cmocka_unit_test(test_expire_add_change_remove),
         cmocka_unit_test(test_string_growth),
         cmocka_unit_test(test_long_values_and_keys),
-        cmocka_unit_test(test_parse_integer),
+        cmocka_unit_test(test_packed_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

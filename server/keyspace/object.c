@@ -228,6 +228,18 @@ object *object_create_pointer(const char *key, size_t key_length, enum object_ty
     return o;
 }
 
+object *object_create_packed(const char *key, size_t key_length, enum object_type type,
+                             enum object_encoding encoding, const void *bytes, size_t length, long long expire_ms) {
+    zkv_assert(type != OBJECT_STRING);
+    uint8_t *area;
+    object *o = object_allocate(key, key_length, expire_ms, object_varint_size(length) + length, &area);
+    area += object_varint_write(area, length);
+    if (bytes != NULL) memcpy(area, bytes, length);
+    object_set_type(o, type, encoding);
+    object_set_storage(o, STORAGE_INLINE);
+    return o;
+}
+
 void object_register_type(enum object_type type, const object_type_functions *functions) {
     zkv_assert(type != OBJECT_STRING && type < OBJECT_TYPE_COUNT);
     object_types[type] = *functions;
@@ -383,6 +395,47 @@ void *object_pointer(const object *o) {
 
 void object_set_pointer(object *o, void *value) {
     memcpy(object_value_area(o), &value, sizeof value);
+}
+
+/* ---------------------------------------------------------------- packed values */
+
+bool object_is_packed(const object *o) {
+    return object_type(o) != OBJECT_STRING && object_storage(o) == STORAGE_INLINE;
+}
+
+unsigned char *object_packed_bytes(const object *o, size_t *length) {
+    zkv_assert(object_is_packed(o));
+    uint64_t stored;
+    uint8_t *area = object_value_area(o);
+    size_t varint = object_varint_read(area, &stored);
+    *length = (size_t)stored;
+    return area + varint;
+}
+
+object *object_packed_resize(object *o, size_t length, unsigned char **bytes) {
+    size_t old_length;
+    unsigned char *old_bytes = object_packed_bytes(o, &old_length);
+    size_t header = (size_t)(old_bytes - (unsigned char *)o);
+    size_t old_varint = object_varint_size(old_length), new_varint = object_varint_size(length);
+    object *fresh;
+    if (old_varint == new_varint) {
+        /* The value is the block's tail: realloc keeps everything before it. */
+        fresh = zmalloc_realloc(o, header + length);
+    } else {
+        size_t key_length;
+        const char *key = object_key(o, &key_length);
+        uint8_t *area;
+        fresh = object_allocate(key, key_length, object_expire(o), new_varint + length, &area);
+        memcpy(area + new_varint, old_bytes, old_length < length ? old_length : length);
+        fresh->type_encoding = o->type_encoding;
+        memcpy(fresh->lru, o->lru, sizeof fresh->lru);
+        object_set_storage(fresh, STORAGE_INLINE);
+        zmalloc_free(o);
+    }
+    object_varint_write(object_value_area(fresh), length);
+    size_t ignored;
+    *bytes = object_packed_bytes(fresh, &ignored);
+    return fresh;
 }
 
 /* For server/defrag.c: only a string's buffer is a plain block it may move. */

@@ -127,6 +127,27 @@ const object_type_functions *object_type_table(enum object_type type);
  * otherwise.  The lazy freer sends objects above a threshold to its thread. */
 size_t object_free_effort(const object *o);
 
+/* ---- Values packed inside the key's block ----
+ *
+ * A small collection costs least as a few bytes right after its key: one
+ * allocation for key and value, no pointer, no second block header.  A
+ * type may keep such a value as `length` opaque bytes here (its own encoding,
+ * e.g. a pack) and move it behind a pointer (object_set_pointer on a block
+ * made by object_create_pointer) once it grows.  The bytes have no alignment
+ * and move with the block; freeing, copying, renaming and defragmenting
+ * need nothing from the type.  OBJECT ENCODING reports the encoding given. */
+object *object_create_packed(const char *key, size_t key_length, enum object_type type,
+                             enum object_encoding encoding, const void *bytes, size_t length, long long expire_ms);
+/* True when a non-string value is stored as packed bytes in the block. */
+bool object_is_packed(const object *o);
+/* The packed bytes and their length; valid until the block changes. */
+unsigned char *object_packed_bytes(const object *o, size_t *length);
+/* Makes room for `length` packed bytes (the first min(old, new) bytes are
+ * kept) and gives the writable bytes in *bytes.  Returns the block, possibly
+ * moved: the caller stores it back in the table (db_update_quiet or
+ * db_update). */
+object *object_packed_resize(object *o, size_t length, unsigned char **bytes);
+
 /* ---- Header ---- */
 const char *object_key(const object *o, size_t *length);
 enum object_type object_type(const object *o);
