@@ -1,5 +1,5 @@
 /* test_hiredis: cmocka assertions over hiredis replies, shared by the
- * integration tests (header-only so tests/CMakeLists.txt need not change).
+ * integration tests (header-only: static inline helpers).
  *
  * Each helper consumes (frees) the reply it checks, so a test reads as a
  * list of `command -> expected reply` lines.

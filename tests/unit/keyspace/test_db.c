@@ -1,4 +1,4 @@
-/* Unit tests of server/db.c, keyspace.c and lazyfree.c without sockets:
+/* Unit tests of server/keyspace/db.c, keyspace.c and lazyfree.c without sockets:
  * lazy expiry and its counters, hit/miss accounting, TTL bookkeeping through
  * replacements and in-place growth, moves that keep the LRU clock, emptying
  * in the background, and the active expiry sweep. */

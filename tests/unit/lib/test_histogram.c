@@ -1,4 +1,4 @@
-/* Unit tests for server/histogram.c: bucket layout, percentiles and the
+/* Unit tests for lib/histogram.c: bucket layout, percentiles and the
  * cumulative power-of-two distribution LATENCY HISTOGRAM replies. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of server/object.c: layouts and sizes, Redis's encoding rules,
+/* Unit tests of server/keyspace/object.c: layouts and sizes, Redis's encoding rules,
  * TTL add/remove, string growth through the external buffer, and the strict
  * integer parser. */
 #include <limits.h>

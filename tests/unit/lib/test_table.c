@@ -1,4 +1,4 @@
-/* Unit tests of server/table.c: correctness against a reference, resizing in
+/* Unit tests of lib/table.c: correctness against a reference, resizing in
  * both directions while iterating and scanning, bounded incremental work,
  * sampling on sparse tables, and the memory cost per entry. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests of server/glob.c beyond the basics in test_server_units.c:
+/* Unit tests of lib/glob.c beyond the basics in unit/core/test_config.c:
  * Redis's nesting limit (more than 1000 runs of stars followed by pattern
  * never match) and speed on abusive patterns. */
 #include <setjmp.h>
