@@ -1,6 +1,5 @@
-/* Unit tests for the server core's pure helpers: glob matching, strbuf,
- * memory-size parsing, config line splitting, and the config table's
- * parse/format round trip. */
+/* Unit tests of server/core's configuration: memory-size parsing, config
+ * line splitting, and every registered parameter's parse/format round trip. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,60 +12,7 @@
 #include "config.h"
 #include "module.h"
 #include "config_table.h"
-#include "glob.h"
 #include "strbuf.h"
-#include "zmalloc.h"
-
-static int match(const char *pattern, const char *string, int nocase) {
-    return glob_match(pattern, strlen(pattern), string, strlen(string), nocase);
-}
-
-static void test_glob(void **state) {
-    (void)state;
-    /* Redis's matcher matches the empty string only with the empty pattern
-     * (KEYS and SCAN special-case a lone "*"). */
-    assert_false(match("*", "", 0));
-    assert_true(match("", "", 0));
-    assert_true(match("h[b-]", "h^", 0)); /* "b-]" is a range up to ']', as in Redis */
-    assert_true(match("*a*", "xay", 0));
-    assert_true(match("*", "anything", 0));
-    assert_true(match("h?llo", "hello", 0));
-    assert_false(match("h?llo", "hllo", 0));
-    assert_true(match("h*llo", "heeeello", 0));
-    assert_true(match("h[ae]llo", "hallo", 0));
-    assert_false(match("h[ae]llo", "hillo", 0));
-    assert_true(match("h[^e]llo", "hallo", 0));
-    assert_false(match("h[^e]llo", "hello", 0));
-    assert_true(match("h[a-b]llo", "hbllo", 0));
-    assert_true(match("h[b-a]llo", "hallo", 0)); /* reversed ranges work, as in Redis */
-    assert_true(match("a\\*b", "a*b", 0));
-    assert_false(match("a\\*b", "axb", 0));
-    assert_true(match("max*", "MAXMEMORY", 1));
-    assert_false(match("max*", "MAXMEMORY", 0));
-    assert_true(match("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaab", 0));
-    assert_false(match("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaa", 0));
-    assert_true(glob_match("a?c", 3, "a\0c", 3, 0));
-}
-
-static void test_strbuf(void **state) {
-    (void)state;
-    strbuf buffer = STRBUF_INIT;
-    assert_string_equal(strbuf_cstring(&buffer), "");
-    strbuf_append_cstring(&buffer, "id=");
-    strbuf_append_int(&buffer, -42);
-    strbuf_append_char(&buffer, ' ');
-    strbuf_append_unsigned(&buffer, 18446744073709551615ULL);
-    strbuf_printf(&buffer, " %s:%d", "x", 7);
-    assert_string_equal(strbuf_cstring(&buffer), "id=-42 18446744073709551615 x:7");
-    for (int i = 0; i < 1000; i++) strbuf_printf(&buffer, "%04d", i);
-    assert_int_equal(buffer.length, strlen("id=-42 18446744073709551615 x:7") + 4000);
-    size_t length;
-    char *detached = strbuf_detach(&buffer, &length);
-    assert_int_equal(strlen(detached), length);
-    assert_null(buffer.data);
-    zmalloc_free(detached);
-    strbuf_free(&buffer);
-}
 
 static void test_parse_memory(void **state) {
     (void)state;
@@ -155,8 +101,8 @@ static const zkv_module *const modules[] = {&core_module,   &keyspace_module, &n
 int main(void) {
     module_register_all(modules);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_glob),        cmocka_unit_test(test_strbuf),
-        cmocka_unit_test(test_parse_memory), cmocka_unit_test(test_split_line),
+        cmocka_unit_test(test_parse_memory),
+        cmocka_unit_test(test_split_line),
         cmocka_unit_test(test_parameters_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
-/* Unit tests of lib/glob.c beyond the basics in unit/core/test_config.c:
- * Redis's nesting limit (more than 1000 runs of stars followed by pattern
- * never match) and speed on abusive patterns. */
+/* Unit tests of lib/glob.c: Redis's matching rules, its nesting limit (more
+ * than 1000 runs of stars followed by pattern never match) and speed on
+ * abusive patterns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +21,39 @@ static char *repeat(const char *unit, size_t times, const char *suffix) {
     return text;
 }
 
+static int match_case(const char *pattern, const char *string, int nocase) {
+    return glob_match(pattern, strlen(pattern), string, strlen(string), nocase);
+}
+
 static int match(const char *pattern, const char *string) {
-    return glob_match(pattern, strlen(pattern), string, strlen(string), 0);
+    return match_case(pattern, string, 0);
+}
+
+static void test_basics(void **state) {
+    (void)state;
+    /* Redis's matcher matches the empty string only with the empty pattern
+     * (KEYS and SCAN special-case a lone "*"). */
+    assert_false(match("*", ""));
+    assert_true(match("", ""));
+    assert_true(match("h[b-]", "h^")); /* "b-]" is a range up to ']', as in Redis */
+    assert_true(match("*a*", "xay"));
+    assert_true(match("*", "anything"));
+    assert_true(match("h?llo", "hello"));
+    assert_false(match("h?llo", "hllo"));
+    assert_true(match("h*llo", "heeeello"));
+    assert_true(match("h[ae]llo", "hallo"));
+    assert_false(match("h[ae]llo", "hillo"));
+    assert_true(match("h[^e]llo", "hallo"));
+    assert_false(match("h[^e]llo", "hello"));
+    assert_true(match("h[a-b]llo", "hbllo"));
+    assert_true(match("h[b-a]llo", "hallo")); /* reversed ranges work, as in Redis */
+    assert_true(match("a\\*b", "a*b"));
+    assert_false(match("a\\*b", "axb"));
+    assert_true(match_case("max*", "MAXMEMORY", 1));
+    assert_false(match("max*", "MAXMEMORY"));
+    assert_true(match("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaab"));
+    assert_false(match("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert_true(glob_match("a?c", 3, "a\0c", 3, 0));
 }
 
 /* Checked against redis-server 7.0.15: KEYS with 1000 such runs matches a
@@ -72,6 +103,7 @@ static void test_abusive_patterns_are_fast(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basics),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_abusive_patterns_are_fast),
     };
