@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
 
 static test_server server;
@@ -266,15 +267,6 @@ static void test_reset(void **state) {
     close(fd);
 }
 
-static long long info_count(const char *section, const char *prefix) {
-    redisReply *reply = redisCommand(redis, "INFO %s", section);
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    const char *found = strstr(reply->str, prefix);
-    long long value = found ? atoll(found + strlen(prefix)) : -1;
-    freeReplyObject(reply);
-    return value;
-}
-
 static void test_command_and_error_stats(void **state) {
     (void)state;
     expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
@@ -283,17 +275,15 @@ static void test_command_and_error_stats(void **state) {
     expect_status(redisCommand(redis, "SELECT 0"), "OK");
     expect_error(redisCommand(redis, "NOSUCH"), "ERR unknown command 'NOSUCH', with args beginning with: ");
     expect_error(redisCommand(redis, "HELLO 9"), "NOPROTO unsupported protocol version");
-    assert_int_equal(info_count("commandstats", "cmdstat_select:calls="), 2);
-    assert_int_equal(info_count("commandstats", "cmdstat_hello:calls="), 1);
-    redisReply *reply = redisCommand(redis, "INFO commandstats");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    const char *select_line = strstr(reply->str, "cmdstat_select:");
-    assert_non_null(select_line);
-    assert_non_null(strstr(select_line, "rejected_calls=1,failed_calls=1\r\n"));
-    freeReplyObject(reply);
-    assert_int_equal(info_count("errorstats", "errorstat_ERR:count="), 3);
-    assert_int_equal(info_count("errorstats", "errorstat_NOPROTO:count="), 1);
-    assert_int_equal(info_count("stats", "total_error_replies:"), 4);
+    char *info = test_info_fetch(redis, "commandstats errorstats stats");
+    assert_int_equal(test_info_entry(info, "cmdstat_select", "calls"), 2);
+    assert_int_equal(test_info_entry(info, "cmdstat_hello", "calls"), 1);
+    assert_int_equal(test_info_entry(info, "cmdstat_select", "rejected_calls"), 1);
+    assert_int_equal(test_info_entry(info, "cmdstat_select", "failed_calls"), 1);
+    assert_int_equal(test_info_entry(info, "errorstat_ERR", "count"), 3);
+    assert_int_equal(test_info_entry(info, "errorstat_NOPROTO", "count"), 1);
+    assert_int_equal(test_info_require_integer(info, "total_error_replies"), 4);
+    free(info);
     /* An error inside EXEC fails that command, not EXEC. */
     expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
     expect_status(redisCommand(redis, "MULTI"), "OK");
@@ -301,17 +291,18 @@ static void test_command_and_error_stats(void **state) {
     redisReply *exec = redisCommand(redis, "EXEC");
     expect_reply_type(exec, REDIS_REPLY_ARRAY);
     freeReplyObject(exec);
-    reply = redisCommand(redis, "INFO commandstats");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    assert_non_null(strstr(reply->str, "cmdstat_exec:calls=1,"));
-    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "rejected_calls=0,failed_calls=0\r\n"));
-    assert_non_null(strstr(strstr(reply->str, "cmdstat_select:"), "rejected_calls=0,failed_calls=1\r\n"));
-    freeReplyObject(reply);
+    info = test_info_fetch(redis, "commandstats");
+    assert_int_equal(test_info_entry(info, "cmdstat_exec", "calls"), 1);
+    assert_int_equal(test_info_entry(info, "cmdstat_exec", "rejected_calls"), 0);
+    assert_int_equal(test_info_entry(info, "cmdstat_exec", "failed_calls"), 0);
+    assert_int_equal(test_info_entry(info, "cmdstat_select", "rejected_calls"), 0);
+    assert_int_equal(test_info_entry(info, "cmdstat_select", "failed_calls"), 1);
+    free(info);
     expect_error(redisCommand(redis, "EXEC"), "ERR EXEC without MULTI");
-    reply = redisCommand(redis, "INFO commandstats");
-    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "calls=2,"));
-    assert_non_null(strstr(strstr(reply->str, "cmdstat_exec:"), "failed_calls=1\r\n"));
-    freeReplyObject(reply);
+    info = test_info_fetch(redis, "commandstats");
+    assert_int_equal(test_info_entry(info, "cmdstat_exec", "calls"), 2);
+    assert_int_equal(test_info_entry(info, "cmdstat_exec", "failed_calls"), 1);
+    free(info);
 }
 
 /* Garbage, truncated requests and clients vanishing mid-reply must never

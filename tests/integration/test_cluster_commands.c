@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "test_info.h"
 #include "test_server.h"
 
 #define NODES 3
@@ -185,7 +186,10 @@ static void test_info(void **state) {
                        "total_cluster_links_buffer_limit_exceeded:0\r\n";
     assert_string_equal(bulk_reply(fds[1], resp("CLUSTER", "INFO", NULL)), info);
     EXPECT(fds[0], "$30\r\n# Cluster\r\ncluster_enabled:1\r\n\r\n", "INFO", "cluster");
-    assert_non_null(strstr(bulk_reply(fds[0], resp("INFO", "server", NULL)), "\r\nredis_mode:cluster\r\n"));
+    char mode[32];
+    const char *server_section = bulk_reply(fds[0], resp("INFO", "server", NULL));
+    assert_non_null(test_info_value(server_section, "redis_mode", mode, sizeof(mode)));
+    assert_string_equal(mode, "cluster");
 }
 
 static void test_resp3_types(void **state) {

@@ -1,6 +1,7 @@
 /* test_introspection: helpers shared by the introspection integration tests
- * (header-only, static functions): INFO field lookup, CLIENT LIST parsing,
- * RESP encoding for raw sockets, and a connection's local port.
+ * (header-only, static functions): CLIENT LIST parsing, RESP encoding for
+ * raw sockets, and a connection's local port.  INFO fields come from
+ * test_info.h.
  */
 #ifndef ZKV_TEST_INTROSPECTION_H
 #define ZKV_TEST_INTROSPECTION_H
@@ -13,31 +14,8 @@
 #include <sys/socket.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
-
-/* The value of `field` in INFO text (copied into value), or NULL. */
-static inline const char *info_field(const char *info, const char *field, char *value, size_t size) {
-    size_t length = strlen(field);
-    for (const char *line = info; line && *line;) {
-        const char *end = strstr(line, "\r\n");
-        if (!end) end = line + strlen(line);
-        if ((size_t)(end - line) > length && strncmp(line, field, length) == 0 && line[length] == ':') {
-            size_t value_length = (size_t)(end - line) - length - 1;
-            if (value_length >= size) value_length = size - 1;
-            memcpy(value, line + length + 1, value_length);
-            value[value_length] = '\0';
-            return value;
-        }
-        line = *end ? end + 2 : end;
-    }
-    return NULL;
-}
-
-static inline long long info_integer(const char *info, const char *field) {
-    char value[128];
-    assert_non_null(info_field(info, field, value, sizeof(value)));
-    return atoll(value);
-}
 
 /* The value of `field=` in a CLIENT LIST line (copied), or NULL. */
 static inline const char *client_field(const char *line, const char *field, char *value, size_t size) {

@@ -22,20 +22,6 @@ static int stop(void **state) {
     return test_server_stop(&server) == 0 ? 0 : -1;
 }
 
-/* INFO reply text, malloc'd; `arguments` are space-separated section names. */
-static char *info(const char *arguments) {
-    char copy[256];
-    const char *argv[16] = {"INFO"};
-    int argc = 1;
-    snprintf(copy, sizeof(copy), "%s", arguments ? arguments : "");
-    for (char *word = strtok(copy, " "); word && argc < 16; word = strtok(NULL, " ")) argv[argc++] = word;
-    redisReply *reply = redisCommandArgv(context, argc, argv, NULL);
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    char *text = strdup(reply->str);
-    freeReplyObject(reply);
-    return text;
-}
-
 /* The "# Title" headers joined by spaces. */
 static void headers_of(const char *text, char *out, size_t size) {
     out[0] = '\0';
@@ -52,7 +38,7 @@ static void headers_of(const char *text, char *out, size_t size) {
 }
 
 static void expect_sections(const char *arguments, const char *expected) {
-    char *text = info(arguments);
+    char *text = test_info_fetch(context, arguments);
     char headers[512];
     headers_of(text, headers, sizeof(headers));
     assert_string_equal(headers, expected);
@@ -80,7 +66,7 @@ static void test_section_selection(void **state) {
 
 static void test_line_format(void **state) {
     (void)state;
-    char *text = info("everything");
+    char *text = test_info_fetch(context, "everything");
     /* Every line is "# Title", "field:value" or the empty separator, each
      * ending in CRLF; a section ends before an empty line. */
     int previous_empty = 1;
@@ -110,8 +96,8 @@ static void test_line_format(void **state) {
  * moment: waits (bounded) until connected_clients is `count`. */
 static void wait_connected_clients(long long count) {
     for (int attempt = 0; attempt < 200; attempt++) {
-        char *text = info("clients");
-        long long connected = info_integer(text, "connected_clients");
+        char *text = test_info_fetch(context, "clients");
+        long long connected = test_info_require_integer(text, "connected_clients");
         free(text);
         if (connected == count) return;
         usleep(10000);
@@ -123,66 +109,69 @@ static void test_server_and_clients_fields(void **state) {
     (void)state;
     redisContext *second = test_redis_connect(server.port);
     wait_connected_clients(2);
-    char *text = info("server clients replication persistence");
+    char *text = test_info_fetch(context, "server clients replication persistence");
     char value[128];
-    assert_string_equal(info_field(text, "redis_version", value, sizeof(value)), "7.0.15");
-    assert_non_null(info_field(text, "zkv_version", value, sizeof(value)));
-    assert_string_equal(info_field(text, "redis_mode", value, sizeof(value)), "standalone");
-    assert_int_equal(info_integer(text, "process_id"), server.pid);
-    assert_int_equal(info_integer(text, "tcp_port"), server.port);
-    assert_int_equal(info_integer(text, "hz"), 10);
-    assert_int_equal(strlen(info_field(text, "run_id", value, sizeof(value))), 40);
-    assert_int_equal(info_integer(text, "connected_clients"), 2);
-    assert_int_equal(info_integer(text, "maxclients") > 0, 1);
-    assert_string_equal(info_field(text, "role", value, sizeof(value)), "master");
-    assert_int_equal(info_integer(text, "connected_slaves"), 0);
-    assert_int_equal(strlen(info_field(text, "master_replid", value, sizeof(value))), 40);
-    assert_int_equal(info_integer(text, "loading"), 0);
-    assert_int_equal(info_integer(text, "aof_enabled"), 0);
-    assert_int_equal(info_integer(text, "rdb_bgsave_in_progress"), 0);
+    assert_string_equal(test_info_value(text, "redis_version", value, sizeof(value)), "7.0.15");
+    assert_non_null(test_info_value(text, "zkv_version", value, sizeof(value)));
+    assert_string_equal(test_info_value(text, "redis_mode", value, sizeof(value)), "standalone");
+    assert_int_equal(test_info_require_integer(text, "process_id"), server.pid);
+    assert_int_equal(test_info_require_integer(text, "tcp_port"), server.port);
+    assert_int_equal(test_info_require_integer(text, "hz"), 10);
+    assert_int_equal(strlen(test_info_value(text, "run_id", value, sizeof(value))), 40);
+    assert_int_equal(test_info_require_integer(text, "connected_clients"), 2);
+    assert_int_equal(test_info_require_integer(text, "maxclients") > 0, 1);
+    assert_string_equal(test_info_value(text, "role", value, sizeof(value)), "master");
+    assert_int_equal(test_info_require_integer(text, "connected_slaves"), 0);
+    assert_int_equal(strlen(test_info_value(text, "master_replid", value, sizeof(value))), 40);
+    assert_int_equal(test_info_require_integer(text, "loading"), 0);
+    assert_int_equal(test_info_require_integer(text, "aof_enabled"), 0);
+    assert_int_equal(test_info_require_integer(text, "rdb_bgsave_in_progress"), 0);
     free(text);
     redisFree(second);
 }
 
 static void test_memory_fields(void **state) {
     (void)state;
-    char *text = info("memory");
+    char *text = test_info_fetch(context, "memory");
     char value[128];
-    long long used = info_integer(text, "used_memory");
+    long long used = test_info_require_integer(text, "used_memory");
     assert_true(used > 0);
-    assert_true(info_integer(text, "used_memory_rss") > 0);
-    assert_true(info_integer(text, "used_memory_peak") >= used);
-    const char *human = info_field(text, "used_memory_human", value, sizeof(value));
+    assert_true(test_info_require_integer(text, "used_memory_rss") > 0);
+    assert_true(test_info_require_integer(text, "used_memory_peak") >= used);
+    const char *human = test_info_value(text, "used_memory_human", value, sizeof(value));
     assert_non_null(human);
     char unit = human[strlen(human) - 1];
     assert_true(unit == 'B' || unit == 'K' || unit == 'M' || unit == 'G');
-    assert_non_null(info_field(text, "used_memory_rss_human", value, sizeof(value)));
-    assert_non_null(info_field(text, "used_memory_peak_human", value, sizeof(value)));
-    assert_non_null(info_field(text, "mem_fragmentation_ratio", value, sizeof(value)));
-    assert_non_null(info_field(text, "mem_allocator", value, sizeof(value)));
-    assert_string_equal(info_field(text, "maxmemory_policy", value, sizeof(value)), "noeviction");
+    assert_non_null(test_info_value(text, "used_memory_rss_human", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "used_memory_peak_human", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "mem_fragmentation_ratio", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "mem_allocator", value, sizeof(value)));
+    assert_string_equal(test_info_value(text, "maxmemory_policy", value, sizeof(value)), "noeviction");
     free(text);
 }
 
 static void test_stats_count(void **state) {
     (void)state;
-    char *before = info("stats");
+    char *before = test_info_fetch(context, "stats");
     expect_status(redisCommand(context, "PING"), "PONG");
     expect_status(redisCommand(context, "PING"), "PONG");
     expect_error(redisCommand(context, "CLIENT SETNAME %s", "a b"),
                  "ERR Client names cannot contain spaces, newlines or special characters.");
-    char *after = info("stats");
+    char *after = test_info_fetch(context, "stats");
     /* Two PINGs, the failing SETNAME and the first INFO. */
-    assert_int_equal(
-        info_integer(after, "total_commands_processed") - info_integer(before, "total_commands_processed"), 4);
-    assert_int_equal(info_integer(after, "total_error_replies") - info_integer(before, "total_error_replies"), 1);
-    assert_true(info_integer(after, "total_connections_received") >= 1);
-    assert_true(info_integer(after, "total_net_input_bytes") > 0);
-    assert_true(info_integer(after, "total_net_output_bytes") > 0);
+    assert_int_equal(test_info_require_integer(after, "total_commands_processed") -
+                         test_info_require_integer(before, "total_commands_processed"),
+                     4);
+    assert_int_equal(test_info_require_integer(after, "total_error_replies") -
+                         test_info_require_integer(before, "total_error_replies"),
+                     1);
+    assert_true(test_info_require_integer(after, "total_connections_received") >= 1);
+    assert_true(test_info_require_integer(after, "total_net_input_bytes") > 0);
+    assert_true(test_info_require_integer(after, "total_net_output_bytes") > 0);
     char value[64];
-    assert_non_null(info_field(after, "instantaneous_ops_per_sec", value, sizeof(value)));
-    assert_non_null(info_field(after, "keyspace_hits", value, sizeof(value)));
-    assert_non_null(info_field(after, "expired_stale_perc", value, sizeof(value)));
+    assert_non_null(test_info_value(after, "instantaneous_ops_per_sec", value, sizeof(value)));
+    assert_non_null(test_info_value(after, "keyspace_hits", value, sizeof(value)));
+    assert_non_null(test_info_value(after, "expired_stale_perc", value, sizeof(value)));
     free(before);
     free(after);
 }
@@ -195,23 +184,23 @@ static void test_commandstats_and_errorstats(void **state) {
     expect_error(redisCommand(fresh, "CLIENT GETNAME x"),
                  "ERR wrong number of arguments for 'client|getname' command");
     freeReplyObject(redisCommand(fresh, "CLIENT KILL ID abc"));
-    char *text = info("commandstats errorstats");
+    char *text = test_info_fetch(context, "commandstats errorstats");
     char value[256];
-    assert_non_null(info_field(text, "cmdstat_client|id", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "cmdstat_client|id", value, sizeof(value)));
     assert_memory_equal(value, "calls=3,usec=", 13);
     assert_non_null(strstr(value, ",rejected_calls=1,failed_calls=0"));
-    assert_string_equal(strstr(info_field(text, "cmdstat_client|getname", value, sizeof(value)), ",rejected"),
+    assert_string_equal(strstr(test_info_value(text, "cmdstat_client|getname", value, sizeof(value)), ",rejected"),
                         ",rejected_calls=1,failed_calls=0");
-    assert_memory_equal(info_field(text, "cmdstat_client|getname", value, sizeof(value)),
+    assert_memory_equal(test_info_value(text, "cmdstat_client|getname", value, sizeof(value)),
                         "calls=0,usec=0,usec_per_call=0.00", 33);
-    assert_string_equal(strstr(info_field(text, "cmdstat_client|kill", value, sizeof(value)), ",rejected"),
+    assert_string_equal(strstr(test_info_value(text, "cmdstat_client|kill", value, sizeof(value)), ",rejected"),
                         ",rejected_calls=0,failed_calls=1");
     free(text);
     /* Every error so far had the ERR code, so the two counts agree. */
-    text = info("stats errorstats");
+    text = test_info_fetch(context, "stats errorstats");
     char expected[64];
-    snprintf(expected, sizeof(expected), "count=%lld", info_integer(text, "total_error_replies"));
-    assert_string_equal(info_field(text, "errorstat_ERR", value, sizeof(value)), expected);
+    snprintf(expected, sizeof(expected), "count=%lld", test_info_require_integer(text, "total_error_replies"));
+    assert_string_equal(test_info_value(text, "errorstat_ERR", value, sizeof(value)), expected);
     free(text);
     redisFree(fresh);
 }
@@ -219,9 +208,9 @@ static void test_commandstats_and_errorstats(void **state) {
 static void test_latencystats(void **state) {
     (void)state;
     for (int i = 0; i < 5; i++) freeReplyObject(redisCommand(context, "CLIENT GETNAME"));
-    char *text = info("latencystats");
+    char *text = test_info_fetch(context, "latencystats");
     char value[256];
-    assert_non_null(info_field(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
     double p50, p99, p999;
     char tail;
     assert_int_equal(sscanf(value, "p50=%lf,p99=%lf,p99.9=%lf%c", &p50, &p99, &p999, &tail), 3);
@@ -231,18 +220,18 @@ static void test_latencystats(void **state) {
     expect_status(redisCommand(context, "CONFIG SET latency-tracking-info-percentiles %s", "0 50 99.99999 100"),
                   "OK");
     freeReplyObject(redisCommand(context, "CLIENT GETNAME"));
-    text = info("latencystats");
-    assert_non_null(info_field(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
+    text = test_info_fetch(context, "latencystats");
+    assert_non_null(test_info_value(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
     double p0, p100;
     assert_int_equal(sscanf(value, "p0=%lf,p50=%lf,p99.99999=%lf,p100=%lf%c", &p0, &p50, &p999, &p100, &tail), 4);
     free(text);
     expect_status(redisCommand(context, "CONFIG SET latency-tracking-info-percentiles %s", "50 99 99.9"), "OK");
     /* CONFIG RESETSTAT clears the histograms with the other statistics. */
     expect_status(redisCommand(context, "CONFIG RESETSTAT"), "OK");
-    text = info("latencystats commandstats");
-    assert_null(info_field(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
-    assert_null(info_field(text, "cmdstat_client|getname", value, sizeof(value)));
-    assert_non_null(info_field(text, "latency_percentiles_usec_config|resetstat", value, sizeof(value)));
+    text = test_info_fetch(context, "latencystats commandstats");
+    assert_null(test_info_value(text, "latency_percentiles_usec_client|getname", value, sizeof(value)));
+    assert_null(test_info_value(text, "cmdstat_client|getname", value, sizeof(value)));
+    assert_non_null(test_info_value(text, "latency_percentiles_usec_config|resetstat", value, sizeof(value)));
     free(text);
 }
 

@@ -2,7 +2,6 @@
  * texts were checked byte for byte against redis-server 7.0.15. */
 #include "test_introspection.h"
 
-#include <stdbool.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -220,11 +219,7 @@ static void test_debug(void **state) {
  * ASan build, which uses libc) answer that the operation is not supported. */
 static void test_debug_mallctl(void **state) {
     (void)state;
-    redisReply *info = redisCommand(context, "INFO memory");
-    assert_non_null(info);
-    bool jemalloc = strstr(info->str, "mem_allocator:jemalloc") != NULL;
-    freeReplyObject(info);
-    if (!jemalloc) {
+    if (!test_info_jemalloc(context)) {
         expect_error(redisCommand(context, "DEBUG MALLCTL arenas.page"), "ERR Operation not supported");
         return;
     }

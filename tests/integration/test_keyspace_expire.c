@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
 
 static test_server server;
@@ -31,16 +32,13 @@ static int flush(void **state) {
     return 0;
 }
 
-/* The integer value of an INFO field ("name:value"), or -1. */
-static long long info_field(const char *section, const char *name) {
-    redisReply *reply = redisCommand(redis, "INFO %s", section);
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    char pattern[128];
-    snprintf(pattern, sizeof pattern, "\r\n%s:", name);
-    const char *found = strstr(reply->str, pattern);
-    long long value = found ? atoll(found + strlen(pattern)) : -1;
-    freeReplyObject(reply);
-    return value;
+/* INFO keyspace's db0 line starts with `expected`. */
+static void expect_keyspace(const char *expected) {
+    char *db0 = test_info_field_string(redis, "keyspace", "db0");
+    assert_non_null(db0);
+    if (strncmp(db0, expected, strlen(expected)) != 0) print_error("db0:%s, expected db0:%s...\n", db0, expected);
+    assert_int_equal(strncmp(db0, expected, strlen(expected)), 0);
+    free(db0);
 }
 
 static long long now_ms(void) {
@@ -106,7 +104,7 @@ static void test_ttl_family(void **state) {
 static void test_lazy_expiry_and_px_precision(void **state) {
     (void)state;
     expect_status(redisCommand(redis, "DEBUG SET-ACTIVE-EXPIRE 0"), "OK");
-    long long expired_before = info_field("stats", "expired_keys");
+    long long expired_before = test_info_field(redis, "stats", "expired_keys");
     long long set_at = now_ms();
     expect_status(redisCommand(redis, "SET p v PX 300"), "OK");
     usleep(150000);
@@ -115,7 +113,7 @@ static void test_lazy_expiry_and_px_precision(void **state) {
     expect_integer(redisCommand(redis, "DBSIZE"), 1); /* still stored */
     expect_nil(redisCommand(redis, "GET p"));
     expect_integer(redisCommand(redis, "DBSIZE"), 0);
-    assert_int_equal(info_field("stats", "expired_keys"), expired_before + 1);
+    assert_int_equal(test_info_field(redis, "stats", "expired_keys"), expired_before + 1);
 }
 
 /* Active expiry removes keys nobody touches: 20,000 keys expiring at once
@@ -129,23 +127,18 @@ static void test_active_expiry(void **state) {
     for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
     expect_status(redisCommand(redis, "SET keep v EX 1000"), "OK");
     expect_status(redisCommand(redis, "SET plain v"), "OK");
-    redisReply *reply = redisCommand(redis, "INFO keyspace");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    assert_non_null(strstr(reply->str, "db0:keys=20002,expires=20001,avg_ttl="));
-    freeReplyObject(reply);
+    expect_keyspace("keys=20002,expires=20001,avg_ttl=");
     long long deadline = now_ms() + 15000, size = -1;
     while (now_ms() < deadline) {
-        reply = redisCommand(redis, "DBSIZE");
+        redisReply *reply = redisCommand(redis, "DBSIZE");
         size = reply->integer;
         freeReplyObject(reply);
         if (size == 2) break;
         usleep(50000);
     }
     assert_int_equal(size, 2);
-    assert_true(info_field("stats", "expired_keys") >= count);
-    reply = redisCommand(redis, "INFO keyspace");
-    assert_non_null(strstr(reply->str, "db0:keys=2,expires=1,avg_ttl="));
-    freeReplyObject(reply);
+    assert_true(test_info_field(redis, "stats", "expired_keys") >= count);
+    expect_keyspace("keys=2,expires=1,avg_ttl=");
 }
 
 int main(void) {

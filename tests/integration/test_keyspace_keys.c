@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
 
 static test_server server;
@@ -263,44 +264,32 @@ static void test_watch_sees_keyspace_writes(void **state) {
     }
 }
 
-/* The integer value of an INFO field ("name:value"), or -1. */
-static long long info_field(const char *section, const char *name) {
-    redisReply *reply = redisCommand(redis, "INFO %s", section);
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    char pattern[128];
-    snprintf(pattern, sizeof pattern, "\r\n%s:", name);
-    const char *found = strstr(reply->str, pattern);
-    long long value = found ? atoll(found + strlen(pattern)) : -1;
-    freeReplyObject(reply);
-    return value;
-}
-
 /* Waits (bounded) until the lazy-free thread has nothing pending. */
 static void wait_lazyfree_idle(void) {
-    for (int i = 0; i < 500 && info_field("memory", "lazyfree_pending_objects") != 0; i++) usleep(10000);
-    assert_int_equal(info_field("memory", "lazyfree_pending_objects"), 0);
+    for (int i = 0; i < 500 && test_info_field(redis, "memory", "lazyfree_pending_objects") != 0; i++) usleep(10000);
+    assert_int_equal(test_info_field(redis, "memory", "lazyfree_pending_objects"), 0);
 }
 
 /* FLUSHALL ASYNC and UNLINK of a big value free in the background thread:
  * the counters say so and the memory comes back. */
 static void test_lazy_free(void **state) {
     (void)state;
-    long long baseline = info_field("memory", "used_memory");
+    long long baseline = test_info_field(redis, "memory", "used_memory");
     expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
     const int count = 100000;
     for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET lazy:%d v", i);
     for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
-    assert_true(info_field("memory", "used_memory") > baseline + count * 20);
+    assert_true(test_info_field(redis, "memory", "used_memory") > baseline + count * 20);
     expect_status(redisCommand(redis, "FLUSHALL ASYNC"), "OK");
     wait_lazyfree_idle();
-    assert_int_equal(info_field("memory", "lazyfreed_objects"), count);
-    assert_true(info_field("memory", "used_memory") < baseline + 64 * 1024);
+    assert_int_equal(test_info_field(redis, "memory", "lazyfreed_objects"), count);
+    assert_true(test_info_field(redis, "memory", "used_memory") < baseline + 64 * 1024);
     expect_integer(redisCommand(redis, "SETRANGE huge 8388607 x"), 8388608);
     expect_integer(redisCommand(redis, "UNLINK huge"), 1);
     wait_lazyfree_idle();
-    assert_int_equal(info_field("memory", "lazyfreed_objects"), count + 1);
+    assert_int_equal(test_info_field(redis, "memory", "lazyfreed_objects"), count + 1);
     expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
-    assert_int_equal(info_field("memory", "lazyfreed_objects"), 0);
+    assert_int_equal(test_info_field(redis, "memory", "lazyfreed_objects"), 0);
 }
 
 /* Binary-safe keys and values, and a value of megabytes grown by APPEND. */
@@ -330,18 +319,18 @@ static void test_binary_and_large_values(void **state) {
  * where it was before the keys were added. */
 static void test_memory_returns_after_mass_delete(void **state) {
     (void)state;
-    long long baseline = info_field("memory", "used_memory");
+    long long baseline = test_info_field(redis, "memory", "used_memory");
     const int count = 200000;
     for (int i = 0; i < count; i++) redisAppendCommand(redis, "SET shrink:%d v", i);
     for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
-    long long loaded = info_field("memory", "used_memory");
+    long long loaded = test_info_field(redis, "memory", "used_memory");
     assert_true(loaded > baseline + (long long)count * 30);
     for (int i = 0; i < count; i++) redisAppendCommand(redis, "DEL shrink:%d", i);
     for (int i = 0; i < count; i++) freeReplyObject(next_reply(redis));
     long long after = loaded;
     for (int i = 0; i < 300 && after > baseline + 256 * 1024; i++) {
         usleep(10000);
-        after = info_field("memory", "used_memory");
+        after = test_info_field(redis, "memory", "used_memory");
     }
     assert_true(after <= baseline + 256 * 1024);
 }

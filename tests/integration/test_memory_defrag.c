@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
 
 #define KEYS 200000
@@ -54,26 +55,6 @@ static size_t value_of(int i, char *value) {
     size_t length = 20 + (size_t)(i * 7919 % 381);
     for (size_t j = 0; j < length; j++) value[j] = (char)('a' + (i + (int)j) % 26);
     return length;
-}
-
-/* A numeric INFO field (all sections), or -1 when absent. */
-static double info_field(const char *name) {
-    redisReply *reply = redisCommand(redis, "INFO everything");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    char pattern[96];
-    snprintf(pattern, sizeof pattern, "\r\n%s:", name);
-    const char *at = strstr(reply->str, pattern);
-    double value = at ? strtod(at + strlen(pattern), NULL) : -1;
-    freeReplyObject(reply);
-    return value;
-}
-
-static bool backend_can_defrag(void) {
-    redisReply *reply = redisCommand(redis, "INFO memory");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    bool jemalloc = strstr(reply->str, "mem_allocator:jemalloc") != NULL;
-    freeReplyObject(reply);
-    return jemalloc;
 }
 
 static int setup(void **state) {
@@ -115,7 +96,7 @@ static void test_parameters(void **state) {
                  "'yes' or 'no'");
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-ignore-bytes 2mb"), "OK");
     expect_config("active-defrag-ignore-bytes", "2097152");
-    if (!backend_can_defrag()) {
+    if (!test_info_jemalloc(redis)) {
         redisReply *reply = redisCommand(redis, "CONFIG SET activedefrag yes");
         expect_reply_type(reply, REDIS_REPLY_ERROR);
         assert_non_null(strstr(reply->str, "Active defragmentation cannot be enabled"));
@@ -154,7 +135,7 @@ static void load_and_fragment(void) {
 static double wait_ratio(const char *field, double bar, bool above, int timeout_ms) {
     double deadline = now_ms() + timeout_ms, value;
     for (;;) {
-        value = info_field(field);
+        value = test_info_field_double(redis, "everything", field);
         if ((above ? value > bar : value < bar) || now_ms() >= deadline) return value;
         struct timespec pause = {0, 50 * 1000 * 1000};
         nanosleep(&pause, NULL);
@@ -178,8 +159,8 @@ static double ping_for(double duration_ms, ping_summary *summary) {
         ping_times[count++] = now_ms() - start;
         if (start < next_check) continue;
         next_check = start + 100;
-        ratio = info_field("allocator_frag_ratio");
-        if (ratio < 1.1 && info_field("active_defrag_running") == 0) break;
+        ratio = test_info_field_double(redis, "everything", "allocator_frag_ratio");
+        if (ratio < 1.1 && test_info_field_double(redis, "everything", "active_defrag_running") == 0) break;
     }
     qsort(ping_times, (size_t)count, sizeof(double), compare_doubles);
     summary->count = count;
@@ -226,11 +207,11 @@ static void check_values(void) {
 
 static void test_defrag_compacts_while_serving(void **state) {
     (void)state;
-    if (!backend_can_defrag()) skip();
+    if (!test_info_jemalloc(redis)) skip();
     load_and_fragment();
     double before = wait_ratio("allocator_frag_ratio", 1.3, true, 3000);
-    double rss_before = info_field("used_memory_rss");
-    double memory_before = info_field("mem_fragmentation_ratio");
+    double rss_before = test_info_field_double(redis, "everything", "used_memory_rss");
+    double memory_before = test_info_field_double(redis, "everything", "mem_fragmentation_ratio");
     assert_true(before > 1.3);
     redisReply *doctor = redisCommand(redis, "MEMORY DOCTOR");
     expect_reply_type(doctor, REDIS_REPLY_STRING);
@@ -248,25 +229,25 @@ static void test_defrag_compacts_while_serving(void **state) {
     redisReply *purge = redisCommand(redis, "MEMORY PURGE");
     freeReplyObject(purge); /* an error if MEMORY is missing: decay then frees the pages */
     double rss_after = wait_ratio("used_memory_rss", rss_before * 0.6, false, 12000);
-    double memory_after = info_field("mem_fragmentation_ratio");
+    double memory_after = test_info_field_double(redis, "everything", "mem_fragmentation_ratio");
     print_message("allocator_frag_ratio %.2f -> %.2f in %.1f s; mem_fragmentation_ratio %.2f -> %.2f; "
                   "rss %.1f MB -> %.1f MB; %.0f allocations moved; %ld PINGs: p99.9 %.2f ms, slowest %.2f ms "
                   "(without defrag: %.2f, %.2f)\n",
                   before, after, seconds, memory_before, memory_after, rss_before / 1048576,
-                  rss_after / 1048576, info_field("active_defrag_hits"), busy.count, busy.p999, busy.slowest,
-                  quiet.p999, quiet.slowest);
+                  rss_after / 1048576, test_info_field_double(redis, "everything", "active_defrag_hits"), busy.count,
+                  busy.p999, busy.slowest, quiet.p999, quiet.slowest);
     assert_true(after < 1.1);
     assert_true(rss_after < rss_before * 0.6);
-    assert_true(info_field("active_defrag_hits") > 0);
-    assert_true(info_field("active_defrag_key_hits") > 0);
-    assert_true(info_field("active_defrag_misses") > 0);
+    assert_true(test_info_field_double(redis, "everything", "active_defrag_hits") > 0);
+    assert_true(test_info_field_double(redis, "everything", "active_defrag_key_hits") > 0);
+    assert_true(test_info_field_double(redis, "everything", "active_defrag_misses") > 0);
     assert_true(busy.p999 < MAX_PING_MS + quiet.p999);
     long long slice = longest_slice_ms();
     print_message("longest defrag slice %lld ms\n", slice);
     assert_true(slice < MAX_SLICE_MS);
     check_values();
     expect_status(redisCommand(redis, "CONFIG RESETSTAT"), "OK");
-    assert_true(info_field("active_defrag_hits") == 0);
+    assert_true(test_info_field_double(redis, "everything", "active_defrag_hits") == 0);
 }
 
 int main(void) {

@@ -38,9 +38,9 @@ static int reset(void **state) {
 
 /* Sets maxmemory to the memory counted for eviction now minus `below`. */
 static long long limit_below_current(long long below) {
-    char *info = memory_info(redis, "memory");
-    long long limit = memory_info_integer(info, "used_memory") -
-                      memory_info_integer(info, "mem_not_counted_for_evict") - below;
+    char *info = test_info_fetch(redis, "memory");
+    long long limit = test_info_require_integer(info, "used_memory") -
+                      test_info_require_integer(info, "mem_not_counted_for_evict") - below;
     free(info);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory %lld", limit), "OK");
     return limit;
@@ -55,22 +55,22 @@ static void test_noeviction_refuses_writes(void **state) {
     expect_integer(redisCommand(redis, "STRLEN k5"), 1000);
     expect_integer(redisCommand(redis, "DEL k1"), 1);
     expect_integer(redisCommand(redis, "DBSIZE"), 1999);
-    assert_int_equal(memory_field(redis, "stats", "evicted_keys"), 0);
+    assert_int_equal(test_info_require_field(redis, "stats", "evicted_keys"), 0);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy volatile-lru"), "OK");
     expect_error(redisCommand(redis, "SET another value"), "OOM command not allowed when used memory > 'maxmemory'.");
     /* INFO stats measures how long memory stays over the limit. */
     memory_sleep_ms(300);
-    char *stats = memory_info(redis, "stats");
-    long long current = memory_info_integer(stats, "current_eviction_exceeded_time");
+    char *stats = test_info_fetch(redis, "stats");
+    long long current = test_info_require_integer(stats, "current_eviction_exceeded_time");
     assert_true(current >= 250 && current < 5000);
-    assert_true(memory_info_integer(stats, "total_eviction_exceeded_time") >= current);
+    assert_true(test_info_require_integer(stats, "total_eviction_exceeded_time") >= current);
     free(stats);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
     expect_status(redisCommand(redis, "PING"), "PONG");
     memory_sleep_ms(150); /* a cron tick notices the limit is gone */
-    stats = memory_info(redis, "stats");
-    assert_int_equal(memory_info_integer(stats, "current_eviction_exceeded_time"), 0);
-    assert_true(memory_info_integer(stats, "total_eviction_exceeded_time") >= current);
+    stats = test_info_fetch(redis, "stats");
+    assert_int_equal(test_info_require_integer(stats, "current_eviction_exceeded_time"), 0);
+    assert_true(test_info_require_integer(stats, "total_eviction_exceeded_time") >= current);
     free(stats);
 }
 
@@ -99,14 +99,15 @@ static void run_policy(const char *policy, long persistent, long volatile_keys) 
      * loaded machine need seconds, hence the generous bound. */
     long long counted = 0;
     for (int waited = 0; waited < 1000; waited++) {
-        char *info = memory_info(redis, "memory");
-        counted = memory_info_integer(info, "used_memory") - memory_info_integer(info, "mem_not_counted_for_evict");
+        char *info = test_info_fetch(redis, "memory");
+        counted = test_info_require_integer(info, "used_memory") -
+                  test_info_require_integer(info, "mem_not_counted_for_evict");
         free(info);
         if (counted <= limit + 8192) break;
         memory_sleep_ms(10);
     }
     assert_true(counted <= limit + 8192);
-    assert_true(memory_field(redis, "stats", "evicted_keys") >= 700);
+    assert_true(test_info_require_field(redis, "stats", "evicted_keys") >= 700);
 }
 
 static void test_volatile_policies_keep_persistent_keys(void **state) {
@@ -190,22 +191,22 @@ static void test_ceiling_under_load(void **state) {
     long long highest = 0, highest_counted = 0;
     for (long batch = 0; batch < 200; batch++) {
         memory_load(writer, "load:", batch * 1000, 1000, 1000, 0);
-        char *info = memory_info(observer, "memory");
-        long long used = memory_info_integer(info, "used_memory");
-        long long counted = used - memory_info_integer(info, "mem_not_counted_for_evict");
+        char *info = test_info_fetch(observer, "memory");
+        long long used = test_info_require_integer(info, "used_memory");
+        long long counted = used - test_info_require_integer(info, "mem_not_counted_for_evict");
         if (used > highest) highest = used;
         if (counted > highest_counted) highest_counted = counted;
         free(info);
     }
     print_message("ceiling: highest used_memory %lld (%lld counted for eviction) for maxmemory %lld, "
                   "%lld keys evicted\n", highest, highest_counted, 20 * MB,
-                  memory_field(observer, "stats", "evicted_keys"));
+                  test_info_require_field(observer, "stats", "evicted_keys"));
     /* INFO evicts before it runs: what remains is its own reply being built.
      * used_memory itself may be higher by the clients' output buffers, which
      * are not counted for eviction (a connection keeps buffers from earlier
      * tests), so the bound is on the counted part. */
     assert_true(highest_counted <= 20 * MB + 8192);
-    assert_true(memory_field(observer, "stats", "evicted_keys") > 150000);
+    assert_true(test_info_require_field(observer, "stats", "evicted_keys") > 150000);
     redisFree(observer);
     redisFree(writer);
 }

@@ -5,7 +5,6 @@
  * the accuracy of used_memory against jemalloc, and the upstream
  * memefficiency ratios held to zkv's stricter thresholds. */
 #include <math.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,19 +47,10 @@ static const char *const memory_fields[] = {
     "mem_cluster_links", "mem_aof_buffer", "mem_allocator", "active_defrag_running",
     "lazyfree_pending_objects", "lazyfreed_objects", NULL};
 
-/* The allocator decides what some replies hold: only jemalloc has a
- * statistics report, and the ASan build runs on libc without statistics. */
-static bool server_uses_jemalloc(redisContext *context) {
-    char *info = memory_info(context, "memory");
-    bool jemalloc = strncmp(memory_info_text(info, "mem_allocator"), "jemalloc", 8) == 0;
-    free(info);
-    return jemalloc;
-}
-
 /* Every field, in Redis's order, and nothing else. */
 static void test_every_field_in_order(void **state) {
     (void)state;
-    char *info = memory_info(redis, "memory");
+    char *info = test_info_fetch(redis, "memory");
     const char *line = strchr(info, '\n') + 1; /* after "# Memory" */
     for (int i = 0; memory_fields[i]; i++) {
         size_t length = strlen(memory_fields[i]);
@@ -70,10 +60,13 @@ static void test_every_field_in_order(void **state) {
         line = strchr(line, '\n') + 1;
     }
     assert_true(*line == '\0' || strcmp(line, "\r\n") == 0);
-    const char *allocator = memory_info_text(info, "mem_allocator");
-    assert_true(strncmp(allocator, "jemalloc-5.3.0\r\n", 16) == 0 || strncmp(allocator, "libc\r\n", 6) == 0 ||
+    char value[64];
+    const char *allocator = test_info_value(info, "mem_allocator", value, sizeof(value));
+    assert_non_null(allocator);
+    assert_true(strcmp(allocator, "jemalloc-5.3.0") == 0 || strcmp(allocator, "libc") == 0 ||
                 strncmp(allocator, "tcmalloc-", 9) == 0);
-    assert_int_equal(strncmp(memory_info_text(info, "maxmemory_policy"), "noeviction\r\n", 12), 0);
+    assert_non_null(test_info_value(info, "maxmemory_policy", value, sizeof(value)));
+    assert_string_equal(value, "noeviction");
     free(info);
 }
 
@@ -88,25 +81,25 @@ static void test_ratios_match_formulas(void **state) {
     (void)state;
     memory_load(redis, "ratio:", 0, 50000, 100, 0);
     memory_sleep_ms(250);
-    char *info = memory_info(redis, "memory");
-    long long allocated = memory_info_integer(info, "allocator_allocated");
-    long long active = memory_info_integer(info, "allocator_active");
-    long long resident = memory_info_integer(info, "allocator_resident");
-    long long rss = memory_info_integer(info, "used_memory_rss");
-    long long used = memory_info_integer(info, "used_memory");
-    assert_int_equal(memory_info_integer(info, "allocator_frag_bytes"), active - allocated);
-    expect_ratio(memory_info_double(info, "allocator_frag_ratio"), active, allocated);
-    assert_int_equal(memory_info_integer(info, "allocator_rss_bytes"), resident - active);
-    expect_ratio(memory_info_double(info, "allocator_rss_ratio"), resident, active);
-    assert_int_equal(memory_info_integer(info, "rss_overhead_bytes"), rss - resident);
-    expect_ratio(memory_info_double(info, "rss_overhead_ratio"), rss, resident);
-    long long sampled_used = rss - memory_info_integer(info, "mem_fragmentation_bytes");
-    expect_ratio(memory_info_double(info, "mem_fragmentation_ratio"), rss, sampled_used);
+    char *info = test_info_fetch(redis, "memory");
+    long long allocated = test_info_require_integer(info, "allocator_allocated");
+    long long active = test_info_require_integer(info, "allocator_active");
+    long long resident = test_info_require_integer(info, "allocator_resident");
+    long long rss = test_info_require_integer(info, "used_memory_rss");
+    long long used = test_info_require_integer(info, "used_memory");
+    assert_int_equal(test_info_require_integer(info, "allocator_frag_bytes"), active - allocated);
+    expect_ratio(test_info_require_double(info, "allocator_frag_ratio"), active, allocated);
+    assert_int_equal(test_info_require_integer(info, "allocator_rss_bytes"), resident - active);
+    expect_ratio(test_info_require_double(info, "allocator_rss_ratio"), resident, active);
+    assert_int_equal(test_info_require_integer(info, "rss_overhead_bytes"), rss - resident);
+    expect_ratio(test_info_require_double(info, "rss_overhead_ratio"), rss, resident);
+    long long sampled_used = rss - test_info_require_integer(info, "mem_fragmentation_bytes");
+    expect_ratio(test_info_require_double(info, "mem_fragmentation_ratio"), rss, sampled_used);
     assert_true(llabs(sampled_used - used) < used / 100); /* idle: the sample is the live value */
     assert_true(rss > used && rss < 4 * used);
-    long long overhead = memory_info_integer(info, "used_memory_overhead");
-    assert_int_equal(memory_info_integer(info, "used_memory_dataset"), used - overhead);
-    assert_true(memory_info_integer(info, "used_memory_peak") >= used);
+    long long overhead = test_info_require_integer(info, "used_memory_overhead");
+    assert_int_equal(test_info_require_integer(info, "used_memory_dataset"), used - overhead);
+    assert_true(test_info_require_integer(info, "used_memory_peak") >= used);
     free(info);
 }
 
@@ -114,12 +107,12 @@ static void test_ratios_match_formulas(void **state) {
 static void test_used_memory_follows_data(void **state) {
     (void)state;
     memory_sleep_ms(150);
-    long long before = memory_field(redis, "memory", "used_memory");
+    long long before = test_info_require_field(redis, "memory", "used_memory");
     memory_load(redis, "grow:", 0, 10000, 1000, 0); /* 10000 x ~1 KB */
-    long long grown = memory_field(redis, "memory", "used_memory") - before;
+    long long grown = test_info_require_field(redis, "memory", "used_memory") - before;
     expect_status(redisCommand(redis, "FLUSHALL SYNC"), "OK");
     memory_wait_lazyfree(redis); /* zkv's FLUSHALL frees in the background either way */
-    long long after = memory_field(redis, "memory", "used_memory");
+    long long after = test_info_require_field(redis, "memory", "used_memory");
     print_message("10000 x 1000 B: used_memory %lld, +%lld, back to %lld\n", before, grown, after);
     assert_true(grown > 10000 * 1000 && grown < 10000 * 1300);
     assert_true(llabs(after - before) < 64 * 1024);
@@ -204,7 +197,7 @@ static void test_doctor_purge_malloc_stats_help(void **state) {
     free(doctor);
     expect_status(redisCommand(redis, "MEMORY PURGE"), "OK");
     char *stats = bulk_text(redisCommand(redis, "MEMORY MALLOC-STATS"));
-    if (server_uses_jemalloc(redis))
+    if (test_info_jemalloc(redis))
         assert_true(strncmp(stats, "___ Begin jemalloc statistics ___", 33) == 0);
     else
         assert_string_equal(stats, "Stats not supported for the current allocator");
@@ -241,7 +234,7 @@ static void test_memefficiency(void **state) {
     for (int s = 0; s < 5; s++) {
         expect_status(redisCommand(redis, "FLUSHALL SYNC"), "OK");
         memory_wait_lazyfree(redis);
-        long long before = memory_field(redis, "memory", "used_memory");
+        long long before = test_info_require_field(redis, "memory", "used_memory");
         long long written = 0;
         for (int i = 0; i < 10000; i++) {
             char key[32];
@@ -251,7 +244,7 @@ static void test_memefficiency(void **state) {
             redisAppendCommand(redis, "SET %b %b", key, (size_t)key_length, value, length);
         }
         for (int i = 0; i < 10000; i++) freeReplyObject(next_reply(redis));
-        long long grown = memory_field(redis, "memory", "used_memory") - before;
+        long long grown = test_info_require_field(redis, "memory", "used_memory") - before;
         double efficiency = (double)written / (double)grown;
         print_message("memefficiency size %d: %.3f (minimum %.2f)\n", sizes[s], efficiency, minimum[s]);
         assert_true(efficiency >= minimum[s]);
@@ -262,15 +255,15 @@ static void test_memefficiency(void **state) {
 /* used_memory agrees with jemalloc's own count within 2%. */
 static void test_accuracy_against_allocator(void **state) {
     (void)state;
-    if (!server_uses_jemalloc(redis)) skip();
+    if (!test_info_jemalloc(redis)) skip();
     test_server fresh;
     assert_int_equal(test_server_start(&fresh, NULL), 0);
     redisContext *client = test_redis_connect(fresh.port);
     memory_load(client, "key:", 0, 1000000, 3, 0);
     memory_sleep_ms(250);
-    char *info = memory_info(client, "memory");
-    long long used = memory_info_integer(info, "used_memory");
-    long long allocated = memory_info_integer(info, "allocator_allocated");
+    char *info = test_info_fetch(client, "memory");
+    long long used = test_info_require_integer(info, "used_memory");
+    long long allocated = test_info_require_integer(info, "allocator_allocated");
     print_message("1000000 keys: used_memory %lld, allocator_allocated %lld (%.2f%%)\n", used, allocated,
                   100.0 * (double)llabs(used - allocated) / (double)allocated);
     free(info);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "test_hiredis.h"
+#include "test_info.h"
 #include "test_server.h"
 
 static void test_maxclients(void **state) {
@@ -183,16 +184,6 @@ static void test_clean_shutdown(void **state) {
     check_clean_exit(0);
 }
 
-static long long used_memory(redisContext *redis) {
-    redisReply *reply = redisCommand(redis, "INFO memory");
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    const char *field = strstr(reply->str, "used_memory:");
-    assert_non_null(field);
-    long long value = atoll(field + strlen("used_memory:"));
-    freeReplyObject(reply);
-    return value;
-}
-
 /* Connects 1000 clients that each run one command and go idle, and reports
  * what one of them costs once the cron has shrunk their buffers. */
 static void test_idle_client_memory(void **state) {
@@ -201,7 +192,7 @@ static void test_idle_client_memory(void **state) {
     test_server server;
     assert_int_equal(test_server_start(&server, NULL), 0);
     redisContext *redis = test_redis_connect(server.port);
-    long long before = used_memory(redis);
+    long long before = test_info_require_field(redis, "memory", "used_memory");
     static int fds[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         fds[i] = test_connect(server.port);
@@ -210,10 +201,11 @@ static void test_idle_client_memory(void **state) {
     }
     /* Idle buffers are shrunk after 2 s; allow a loaded machine some slack. */
     sleep(3);
-    long long after = used_memory(redis), per_client = (after - before) / CLIENTS;
+    long long after = test_info_require_field(redis, "memory", "used_memory");
+    long long per_client = (after - before) / CLIENTS;
     for (int attempt = 0; attempt < 40 && per_client >= 2048; attempt++) {
         usleep(250000);
-        after = used_memory(redis);
+        after = test_info_require_field(redis, "memory", "used_memory");
         per_client = (after - before) / CLIENTS;
     }
     print_message("idle client memory: used_memory %lld -> %lld, %lld bytes per idle client\n", before, after,
@@ -304,16 +296,6 @@ static void test_maxclients_follows_open_files_limit(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
-static long long info_field(redisContext *redis, const char *section, const char *field) {
-    redisReply *reply = redisCommand(redis, "INFO %s", section);
-    expect_reply_type(reply, REDIS_REPLY_STRING);
-    const char *found = strstr(reply->str, field);
-    assert_non_null(found);
-    long long value = atoll(found + strlen(field));
-    freeReplyObject(reply);
-    return value;
-}
-
 static void come_and_go(int port, int clients) {
     for (int round = 0; round < clients; round++) {
         int fd = test_connect(port);
@@ -326,9 +308,10 @@ static void come_and_go(int port, int clients) {
 }
 
 static void wait_for_one_client(redisContext *redis) {
-    for (int attempt = 0; attempt < 100 && info_field(redis, "clients", "connected_clients:") > 1; attempt++)
+    for (int attempt = 0; attempt < 100 && test_info_require_field(redis, "clients", "connected_clients") > 1;
+         attempt++)
         usleep(20000);
-    assert_int_equal(info_field(redis, "clients", "connected_clients:"), 1);
+    assert_int_equal(test_info_require_field(redis, "clients", "connected_clients"), 1);
 }
 
 /* Clients that come, use MULTI/WATCH/partial requests, and go leave nothing
@@ -344,10 +327,10 @@ static void test_no_memory_left_by_closed_clients(void **state) {
     come_and_go(server.port, 300);
     come_and_go(server.port, 300);
     wait_for_one_client(redis);
-    long long before = info_field(redis, "memory", "used_memory:");
+    long long before = test_info_require_field(redis, "memory", "used_memory");
     come_and_go(server.port, 300);
     wait_for_one_client(redis);
-    long long after = info_field(redis, "memory", "used_memory:");
+    long long after = test_info_require_field(redis, "memory", "used_memory");
     print_message("used_memory before %lld, after 300 clients came and went %lld\n", before, after);
     assert_true(after - before < 4096);
     redisFree(redis);
