@@ -27,15 +27,6 @@ static int stop(void **state) {
     return test_group_stop(&server, redis);
 }
 
-static void expect_config(redisContext *context, const char *name, const char *value) {
-    redisReply *reply = redisCommand(context, "CONFIG GET %s", name);
-    expect_reply_type(reply, REDIS_REPLY_ARRAY);
-    assert_int_equal(reply->elements, 2);
-    assert_string_equal(reply->element[0]->str, name);
-    assert_string_equal(reply->element[1]->str, value);
-    freeReplyObject(reply);
-}
-
 /* 1 if a CONFIG GET reply (name, value, ...) lists `name`. */
 static int reply_has_name(const redisReply *reply, const char *name) {
     for (size_t i = 0; i < reply->elements; i += 2)

@@ -10,16 +10,12 @@ static redisContext *context;
 
 static int start(void **state) {
     (void)state;
-    if (test_server_start(&server, NULL) != 0) return -1;
-    context = test_redis_connect(server.port);
-    return 0;
+    return test_group_start(&server, &context, NULL);
 }
 
 static int stop(void **state) {
     (void)state;
-    redisFree(context);
-    /* A clean exit also means no sanitizer report in ASan builds. */
-    return test_server_stop(&server) == 0 ? 0 : -1;
+    return test_group_stop(&server, context);
 }
 
 /* The "# Title" headers joined by spaces. */

@@ -37,24 +37,11 @@ static const char *expect_line(const char *line, const char *expected) {
     return end + 2;
 }
 
-static void send_command(int fd, int argc, const char *const *argv, const size_t *lengths) {
-    char request[512];
-    size_t used = (size_t)snprintf(request, sizeof(request), "*%d\r\n", argc);
-    for (int i = 0; i < argc; i++) {
-        used += (size_t)snprintf(request + used, sizeof(request) - used, "$%zu\r\n", lengths[i]);
-        memcpy(request + used, argv[i], lengths[i]);
-        used += lengths[i];
-        memcpy(request + used, "\r\n", 2);
-        used += 2;
-    }
-    assert_int_equal(test_send(fd, request, used), 0);
-}
-
 /* Sends a command (arguments as C strings) and waits for its reply. */
 static void run(int fd, const char *const *argv, int argc) {
     size_t lengths[16];
     for (int i = 0; i < argc; i++) lengths[i] = strlen(argv[i]);
-    send_command(fd, argc, argv, lengths);
+    assert_int_equal(test_send_command(fd, argc, argv, lengths), 0);
     char reply[4096];
     assert_true(test_read_available(fd, reply, sizeof(reply), 100) > 0);
 }
@@ -67,7 +54,7 @@ static void test_monitor_stream(void **state) {
     const char echo_argument[] = "a b\"\\\n\r\t\a\b\x01\xc3\xa9";
     const char *echo[] = {"ECHO", echo_argument};
     size_t echo_lengths[] = {4, sizeof(echo_argument) - 1};
-    send_command(fd, 2, echo, echo_lengths);
+    assert_int_equal(test_send_command(fd, 2, echo, echo_lengths), 0);
     char reply[256];
     assert_true(test_read_available(fd, reply, sizeof(reply), 100) > 0);
     run(fd, (const char *[]){"AUTH", "secret"}, 2);

@@ -59,35 +59,23 @@ static size_t value_of(int i, char *value) {
 
 static int setup(void **state) {
     (void)state;
-    assert_int_equal(test_server_start(&server, NULL), 0);
-    redis = test_redis_connect(server.port);
-    return 0;
+    return test_group_start(&server, &redis, NULL);
 }
 
 static int teardown(void **state) {
     (void)state;
-    redisFree(redis);
-    test_server_stop(&server);
-    return 0;
-}
-
-static void expect_config(const char *name, const char *value) {
-    redisReply *reply = redisCommand(redis, "CONFIG GET %s", name);
-    expect_reply_type(reply, REDIS_REPLY_ARRAY);
-    assert_int_equal(reply->elements, 2);
-    assert_string_equal(reply->element[1]->str, value);
-    freeReplyObject(reply);
+    return test_group_stop(&server, redis);
 }
 
 static void test_parameters(void **state) {
     (void)state;
-    expect_config("activedefrag", "no");
-    expect_config("active-defrag-ignore-bytes", "104857600");
-    expect_config("active-defrag-threshold-lower", "10");
-    expect_config("active-defrag-threshold-upper", "100");
-    expect_config("active-defrag-cycle-min", "1");
-    expect_config("active-defrag-cycle-max", "25");
-    expect_config("active-defrag-max-scan-fields", "1000");
+    expect_config(redis, "activedefrag", "no");
+    expect_config(redis, "active-defrag-ignore-bytes", "104857600");
+    expect_config(redis, "active-defrag-threshold-lower", "10");
+    expect_config(redis, "active-defrag-threshold-upper", "100");
+    expect_config(redis, "active-defrag-cycle-min", "1");
+    expect_config(redis, "active-defrag-cycle-max", "25");
+    expect_config(redis, "active-defrag-max-scan-fields", "1000");
     expect_error(redisCommand(redis, "CONFIG SET active-defrag-cycle-max 100"),
                  "ERR CONFIG SET failed (possibly related to argument 'active-defrag-cycle-max') - argument "
                  "must be between 1 and 99 inclusive");
@@ -95,17 +83,17 @@ static void test_parameters(void **state) {
                  "ERR CONFIG SET failed (possibly related to argument 'activedefrag') - argument must be "
                  "'yes' or 'no'");
     expect_status(redisCommand(redis, "CONFIG SET active-defrag-ignore-bytes 2mb"), "OK");
-    expect_config("active-defrag-ignore-bytes", "2097152");
+    expect_config(redis, "active-defrag-ignore-bytes", "2097152");
     if (!test_info_jemalloc(redis)) {
         redisReply *reply = redisCommand(redis, "CONFIG SET activedefrag yes");
         expect_reply_type(reply, REDIS_REPLY_ERROR);
         assert_non_null(strstr(reply->str, "Active defragmentation cannot be enabled"));
         freeReplyObject(reply);
-        expect_config("activedefrag", "no");
+        expect_config(redis, "activedefrag", "no");
         return;
     }
     expect_status(redisCommand(redis, "CONFIG SET activedefrag yes"), "OK");
-    expect_config("activedefrag", "yes");
+    expect_config(redis, "activedefrag", "yes");
     expect_status(redisCommand(redis, "CONFIG SET activedefrag no"), "OK");
 }
 

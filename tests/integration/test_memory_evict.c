@@ -289,13 +289,7 @@ static void test_eviction_parameters(void **state) {
     static const char *const names[] = {"maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor",
                                         "lfu-decay-time"};
     static const char *const defaults[] = {"5", "10", "10", "1"};
-    for (int i = 0; i < 4; i++) {
-        redisReply *reply = redisCommand(redis, "CONFIG GET %s", names[i]);
-        expect_reply_type(reply, REDIS_REPLY_ARRAY);
-        assert_int_equal(reply->elements, 2);
-        assert_string_equal(reply->element[1]->str, defaults[i]);
-        freeReplyObject(reply);
-    }
+    for (int i = 0; i < 4; i++) expect_config(redis, names[i], defaults[i]);
     expect_status(redisCommand(redis, "CONFIG SET maxmemory-eviction-tenacity 100"), "OK");
     expect_error(redisCommand(redis, "CONFIG SET maxmemory-eviction-tenacity 101"),
                  "ERR CONFIG SET failed (possibly related to argument 'maxmemory-eviction-tenacity') - argument must "

@@ -26,18 +26,6 @@ static int connection = -1;
 
 /* ---- Raw RESP round trips ---- */
 
-static void send_command(int fd, const char *const *argv, const size_t *lengths, int argc) {
-    char header[32];
-    int header_length = snprintf(header, sizeof(header), "*%d\r\n", argc);
-    assert_int_equal(test_send(fd, header, (size_t)header_length), 0);
-    for (int index = 0; index < argc; index++) {
-        header_length = snprintf(header, sizeof(header), "$%zu\r\n", lengths[index]);
-        assert_int_equal(test_send(fd, header, (size_t)header_length), 0);
-        assert_int_equal(test_send(fd, argv[index], lengths[index]), 0);
-        assert_int_equal(test_send(fd, "\r\n", 2), 0);
-    }
-}
-
 /* Sends argv (NULL-terminated; lengths NULL means C strings) and checks
  * that the reply is exactly `expected`. */
 static void expect_reply_on(int fd, const char *expected, size_t expected_length,
@@ -49,7 +37,7 @@ static void expect_reply_on(int fd, const char *expected, size_t expected_length
         string_lengths[argc] = lengths ? lengths[argc] : strlen(argv[argc]);
         argc++;
     }
-    send_command(fd, argv, string_lengths, argc);
+    assert_int_equal(test_send_command(fd, argc, argv, string_lengths), 0);
     char *reply = malloc(expected_length + 1);
     size_t got = test_read_exact(fd, reply, expected_length, TEST_IO_TIMEOUT_MS);
     if (got != expected_length || memcmp(reply, expected, expected_length) != 0) {
@@ -116,7 +104,7 @@ static void delete_keys(const char *const *keys) {
     for (int index = 0; keys[index]; index++) {
         const char *argv[] = {"DEL", keys[index], NULL};
         size_t lengths[] = {3, strlen(keys[index])};
-        send_command(connection, argv, lengths, 2);
+        assert_int_equal(test_send_command(connection, 2, argv, lengths), 0);
         char reply[8];
         size_t got = test_read_exact(connection, reply, 4, TEST_IO_TIMEOUT_MS);
         assert_int_equal(got, 4); /* ":0\r\n" or ":1\r\n" */
@@ -504,7 +492,7 @@ static void test_resp3_replies(void **state) {
     assert_true(fd >= 0);
     EXPECT_ON(fd, "+OK\r\n", "MSET", "lcs3a", "ohmytext", "lcs3b", "mynewtext");
     const char *hello[] = {"HELLO", "3", NULL};
-    send_command(fd, hello, (const size_t[]){5, 1}, 2);
+    assert_int_equal(test_send_command(fd, 2, hello, (const size_t[]){5, 1}), 0);
     char discard[4096];
     assert_true(test_read_available(fd, discard, sizeof(discard), 200) > 0);
     EXPECT_ON(fd, "%2\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n$3\r\nlen\r\n:6\r\n", "LCS",
