@@ -1,5 +1,5 @@
 /* test_hiredis: cmocka assertions over hiredis replies, shared by the
- * integration tests (header-only so tests/CMakeLists.txt need not change).
+ * integration tests (header-only: static inline helpers).
  *
  * Each helper consumes (frees) the reply it checks, so a test reads as a
  * list of `command -> expected reply` lines.
@@ -37,6 +37,8 @@ static inline int test_group_start(test_server *server, redisContext **redis, co
     return 0;
 }
 
+/* Fails (-1) unless the server exits cleanly: in ASan builds that also
+ * means no sanitizer report. */
 static inline int test_group_stop(test_server *server, redisContext *redis) {
     redisFree(redis);
     return test_server_stop(server) == 0 ? 0 : -1;
@@ -75,6 +77,16 @@ static inline void expect_integer(redisReply *reply, long long value) {
 
 static inline void expect_nil(redisReply *reply) {
     expect_reply_type(reply, REDIS_REPLY_NIL);
+    freeReplyObject(reply);
+}
+
+/* CONFIG GET of one parameter answers exactly [name, value]. */
+static inline void expect_config(redisContext *context, const char *name, const char *value) {
+    redisReply *reply = redisCommand(context, "CONFIG GET %s", name);
+    expect_reply_type(reply, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 2);
+    assert_string_equal(reply->element[0]->str, name);
+    assert_string_equal(reply->element[1]->str, value);
     freeReplyObject(reply);
 }
 

@@ -254,6 +254,26 @@ int test_send(int fd, const void *data, size_t length) {
 
 int test_send_string(int fd, const char *text) { return test_send(fd, text, strlen(text)); }
 
+int test_send_command(int fd, int argc, const char *const *argv, const size_t *lengths) {
+    /* One buffer, one send: the request arrives as a client library would
+     * write it, not split at every argument. */
+    size_t size = 32;
+    for (int i = 0; i < argc; i++) size += 32 + lengths[i];
+    char *request = malloc(size);
+    if (!request) return -1;
+    size_t used = (size_t)snprintf(request, size, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        used += (size_t)snprintf(request + used, size - used, "$%zu\r\n", lengths[i]);
+        memcpy(request + used, argv[i], lengths[i]);
+        used += lengths[i];
+        memcpy(request + used, "\r\n", 2);
+        used += 2;
+    }
+    int result = test_send(fd, request, used);
+    free(request);
+    return result;
+}
+
 /* One bounded read: bytes read, 0 on EOF, -1 on timeout or error. */
 static ssize_t read_some(int fd, char *buffer, size_t length, int timeout_ms) {
     struct pollfd waiting = {.fd = fd, .events = POLLIN};

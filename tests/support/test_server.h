@@ -53,6 +53,9 @@ int test_server_run_to_exit(const char *const *arguments, int timeout_ms, char *
 int test_connect(int port);         /* blocking TCP connect to 127.0.0.1, -1 on failure */
 int test_send(int fd, const void *data, size_t length); /* 0 when all sent */
 int test_send_string(int fd, const char *text);
+/* Sends argc arguments (of the given lengths, so binary-safe) as one RESP
+ * multibulk request; 0 when all sent. */
+int test_send_command(int fd, int argc, const char *const *argv, const size_t *lengths);
 /* Reads exactly `length` bytes unless the peer closes or the timeout passes;
  * returns the count read. */
 size_t test_read_exact(int fd, char *buffer, size_t length, int timeout_ms);
