@@ -153,7 +153,7 @@ static long long elem_read_integer(const unsigned char *p, size_t *size) {
     return (long long)(bits << shift) >> shift;
 }
 
-size_t elem_size(const unsigned char *p) {
+size_t elem_size_other(const unsigned char *p) {
     size_t length, header;
     if (elem_string_length(p, &length, &header)) return header + length;
     if (p[0] < ELEM_INTEGER_BASE) return 1;

@@ -53,8 +53,12 @@ typedef struct elem_view {
 void elem_key_init(elem_key *key, const char *bytes, size_t length);
 /* Writes key->encoded_size bytes at `out`. */
 void elem_encode(unsigned char *out, const elem_key *key);
-/* Size of the encoded element at `p`. */
-size_t elem_size(const unsigned char *p);
+/* Size of the encoded element at `p`.  Inline for the common short string:
+ * containers call it once per entry they skip. */
+size_t elem_size_other(const unsigned char *p);
+static inline size_t elem_size(const unsigned char *p) {
+    return p[0] <= 0x7f ? 1 + (size_t)p[0] : elem_size_other(p);
+}
 /* Decodes the element at `p` into *view; returns its encoded size. */
 size_t elem_decode(const unsigned char *p, elem_view *view);
 /* Whether the element at `p` is the string `key`. */

@@ -13,6 +13,7 @@
 #define LHASH_POINTER_SIZE sizeof(void *)
 #define LHASH_RANDOM_BOUND (3 * LHASH_LOAD)
 #define LHASH_RANDOM_TRIES 64
+#define LHASH_SPLIT_STACK_WORDS 16 /* pages up to 1024 entries split without an allocation */
 
 typedef struct lhash_page {
     uint32_t count;
@@ -324,28 +325,66 @@ static bool lhash_page_find(lhash_page *page, unsigned char tag, const elem_key 
 
 /* ------------------------------------------------------------ split/merge */
 
-/* Splits page s into pages s and s + 2^L by bit L of each entry's hash. */
+/* A page of `count` entries and `data_bytes` of data, to be filled. */
+static lhash_page *lhash_page_sized(size_t count, size_t data_bytes) {
+    lhash_page *page = zmalloc_alloc(lhash_page_size(count, data_bytes));
+    page->count = (uint32_t)count;
+    page->data_bytes = (uint32_t)data_bytes;
+    return page;
+}
+
+/* Where the next entry of a page being filled goes. */
+typedef struct lhash_fill {
+    lhash_page *page;
+    uint32_t index;
+    size_t offset;
+} lhash_fill;
+
+static void lhash_fill_entry(lhash_fill *fill, unsigned char tag, unsigned char len,
+                             const unsigned char *span_bytes) {
+    lhash_page *page = fill->page;
+    lhash_tags(page)[fill->index] = tag;
+    lhash_lens(page)[fill->index] = len;
+    memcpy(lhash_data(page) + fill->offset, span_bytes, lhash_span(len));
+    fill->index++;
+    fill->offset += lhash_span(len);
+}
+
+/* Splits page s into pages s and s + 2^L by bit L of each entry's hash:
+ * one pass hashes the entries and sizes both halves, a second copies them
+ * into exactly sized pages. */
 static void lhash_split(lhash *h) {
     size_t source = h->split, target = source + ((size_t)1 << h->level);
     lhash_directory_grow(h, target);
     lhash_page *page = lhash_page_at(h, source);
-    lhash_page *stay = lhash_page_create(), *move = lhash_page_create();
     const unsigned char *tags = lhash_tags(page), *lens = lhash_lens(page);
     const unsigned char *data = lhash_data(page);
-    size_t offset = 0;
-    /* Appending one by one keeps this short; a page is ~32 entries, so the
-     * extra moves cost less than a sizing pass would. */
+    uint64_t stack_sides[LHASH_SPLIT_STACK_WORDS];
+    size_t words = (page->count + 63) / 64;
+    uint64_t *sides = words <= LHASH_SPLIT_STACK_WORDS ? stack_sides : zmalloc_alloc(words * 8);
+    memset(sides, 0, words * 8);
+    size_t moved = 0, moved_bytes = 0, offset = 0;
     for (uint32_t i = 0; i < page->count; i++) {
         uint64_t hash = lhash_entry_hash(h, lhash_entry_bytes(data + offset, lens[i]));
-        if (hash >> h->level & 1)
-            move = lhash_page_append(move, tags[i], lens[i], data + offset);
-        else
-            stay = lhash_page_append(stay, tags[i], lens[i], data + offset);
+        if (hash >> h->level & 1) {
+            sides[i / 64] |= UINT64_C(1) << (i % 64);
+            moved++;
+            moved_bytes += lhash_span(lens[i]);
+        }
         offset += lhash_span(lens[i]);
     }
+    lhash_fill stay = {lhash_page_sized(page->count - moved, page->data_bytes - moved_bytes), 0, 0};
+    lhash_fill move = {lhash_page_sized(moved, moved_bytes), 0, 0};
+    offset = 0;
+    for (uint32_t i = 0; i < page->count; i++) {
+        bool moves = sides[i / 64] >> (i % 64) & 1;
+        lhash_fill_entry(moves ? &move : &stay, tags[i], lens[i], data + offset);
+        offset += lhash_span(lens[i]);
+    }
+    if (sides != stack_sides) zmalloc_free(sides);
     zmalloc_free(page);
-    *lhash_slot(h, source) = stay;
-    *lhash_slot(h, target) = move;
+    *lhash_slot(h, source) = stay.page;
+    *lhash_slot(h, target) = move.page;
     if (++h->split == (size_t)1 << h->level) {
         h->level++;
         h->split = 0;

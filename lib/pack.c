@@ -6,6 +6,9 @@
 
 #include "zmalloc.h"
 
+/* Keys up to this encoded size are compared as encoded bytes. */
+#define PACK_PROBE_MAX 128
+
 struct pack {
     unsigned char bytes[1]; /* header then entries; see pack.h */
 };
@@ -83,13 +86,30 @@ void pack_get(const pack *p, size_t offset, elem_view *view) {
     elem_decode(p->bytes + offset, view);
 }
 
+/* Whether the entry at `entry` is the encoded element `probe` of `size`
+ * bytes.  Encodings are canonical, so equal bytes mean equal strings, and
+ * equal first (header) bytes mean equal sizes unless the header is 2 or 5
+ * bytes long: elem_size settles those before memcmp reads that far. */
+static bool pack_entry_is(const unsigned char *entry, const unsigned char *probe, size_t size) {
+    if (entry[0] != probe[0]) return false;
+    if (size == 1) return true;
+    return elem_size(entry) == size && entry[size - 1] == probe[size - 1] &&
+           memcmp(entry + 1, probe + 1, size - 1) == 0;
+}
+
 size_t pack_find(const pack *p, const elem_key *key, unsigned stride) {
     assert(stride >= 1);
+    unsigned char probe[PACK_PROBE_MAX];
+    bool encoded = key->encoded_size <= sizeof probe;
+    if (encoded) elem_encode(probe, key);
     size_t count = pack_count(p);
     size_t offset = PACK_HEADER_SIZE;
     for (size_t i = 0; i < count; i++) {
-        if (i % stride == 0 && elem_equals(p->bytes + offset, key)) return offset;
-        offset += elem_size(p->bytes + offset);
+        const unsigned char *entry = p->bytes + offset;
+        if (i % stride == 0 && (encoded ? pack_entry_is(entry, probe, key->encoded_size)
+                                        : elem_equals(entry, key)))
+            return offset;
+        offset += elem_size(entry);
     }
     return 0;
 }
