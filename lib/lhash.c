@@ -666,3 +666,29 @@ lhash *lhash_duplicate(const lhash *h) {
     copy->random_state ^= (uint64_t)(uintptr_t)copy;
     return copy;
 }
+
+/* ------------------------------------------------------------ defrag */
+
+static void lhash_defrag_directory(lhash *h, lhash_defrag_fn *fn, void *privdata) {
+    h->segments = fn(privdata, h->segments);
+    for (size_t s = 0; s < h->segment_count; s++) h->segments[s] = fn(privdata, h->segments[s]);
+}
+
+unsigned long lhash_defrag_step(lhash *h, unsigned long cursor, lhash_defrag_fn *fn, void *privdata) {
+    if (cursor == 0) lhash_defrag_directory(h, fn, privdata);
+    if (cursor >= lhash_pages(h)) return 0;
+    lhash_page **slot = lhash_slot(h, cursor);
+    *slot = fn(privdata, *slot);
+    lhash_page *page = *slot;
+    const unsigned char *lens = lhash_lens(page);
+    unsigned char *data = lhash_data(page);
+    size_t offset = 0;
+    for (uint32_t i = 0; i < page->count; i++) {
+        if (lens[i] == LHASH_EXTERNAL) {
+            unsigned char *block = fn(privdata, lhash_external_block(data + offset));
+            memcpy(data + offset, &block, sizeof block);
+        }
+        offset += lhash_span(lens[i]);
+    }
+    return cursor + 1 < lhash_pages(h) ? cursor + 1 : 0;
+}

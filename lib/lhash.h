@@ -136,4 +136,14 @@ void lhash_iterator_init(lhash_iterator *it, const lhash *h);
 /* Stores the next element (value may be NULL); false at the end. */
 bool lhash_iterator_next(lhash_iterator *it, elem_view *key, elem_view *value);
 
+/* Active defragmentation: offers fn each block of page number `cursor`
+ * (the page, then its out-of-page blocks) and, at cursor 0, the directory's
+ * blocks; fn returns the block to keep in its place (itself, or a moved copy
+ * with the same bytes).  Returns the next cursor, 0 after the last page.
+ * Pages are taken by number, so a resize between calls may skip or repeat
+ * some: defragmentation is best effort.  The lhash struct itself is the
+ * caller's to move (it is the value pointer of a key). */
+typedef void *lhash_defrag_fn(void *privdata, void *block);
+unsigned long lhash_defrag_step(lhash *h, unsigned long cursor, lhash_defrag_fn *fn, void *privdata);
+
 #endif

@@ -409,6 +409,34 @@ static void test_duplicate_is_deep(void **state) {
     assert_int_equal(zmalloc_used_memory(), baseline);
 }
 
+/* Moves every block it is offered, as active defrag would. */
+static void *move_block(void *privdata, void *block) {
+    size_t *moved = privdata;
+    size_t size = zmalloc_usable_size(block);
+    void *copy = zmalloc_alloc(size);
+    memcpy(copy, block, size);
+    zmalloc_free(block);
+    (*moved)++;
+    return copy;
+}
+
+static void test_defrag_moves_every_block(void **state) {
+    (void)state;
+    lhash *h = lhash_create(test_hash, true);
+    model *m = model_create(3000);
+    for (long id = 0; id < m->ids; id++) apply_set(h, m, id, id);
+    size_t memory = lhash_memory(h), moved = 0;
+    unsigned long cursor = 0;
+    do cursor = lhash_defrag_step(h, cursor, move_block, &moved);
+    while (cursor != 0);
+    assert_true(moved > lhash_page_count(h));
+    assert_int_equal(lhash_memory(h), memory);
+    for (long id = 0; id < m->ids; id++) check_present(h, m, id);
+    check_iteration(h, m);
+    lhash_free(h);
+    model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_set),
@@ -423,6 +451,7 @@ int main(void) {
         cmocka_unit_test(test_huge_values),
         cmocka_unit_test(test_integer_members_are_compact),
         cmocka_unit_test(test_duplicate_is_deep),
+        cmocka_unit_test(test_defrag_moves_every_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
