@@ -13,6 +13,7 @@
 #define LHASH_POINTER_SIZE sizeof(void *)
 #define LHASH_RANDOM_BOUND (3 * LHASH_LOAD)
 #define LHASH_RANDOM_TRIES 64
+#define LHASH_ARRAY_STEP 8
 #define LHASH_SPLIT_STACK_WORDS 16 /* pages up to 1024 entries split without an allocation */
 
 typedef struct lhash_page {
@@ -36,18 +37,24 @@ struct lhash {
 
 /* ------------------------------------------------------------ page layout */
 
+/* Room in the tag and len arrays: a multiple of LHASH_ARRAY_STEP, so that
+ * only one append in LHASH_ARRAY_STEP moves the data area. */
+static size_t lhash_capacity(size_t count) {
+    return (count + LHASH_ARRAY_STEP - 1) & ~(size_t)(LHASH_ARRAY_STEP - 1);
+}
+
 static unsigned char *lhash_tags(lhash_page *page) {
     return page->bytes;
 }
 static unsigned char *lhash_lens(lhash_page *page) {
-    return page->bytes + page->count;
+    return page->bytes + lhash_capacity(page->count);
 }
 static unsigned char *lhash_data(lhash_page *page) {
-    return page->bytes + 2 * (size_t)page->count;
+    return page->bytes + 2 * lhash_capacity(page->count);
 }
 
 static size_t lhash_page_size(size_t count, size_t data_bytes) {
-    return sizeof(lhash_page) + 2 * count + data_bytes;
+    return sizeof(lhash_page) + 2 * lhash_capacity(count) + data_bytes;
 }
 
 /* Bytes an entry takes in the data area, from its lens byte. */
@@ -274,13 +281,16 @@ static lhash_page *lhash_page_append(lhash_page *page, unsigned char tag, unsign
                                      const unsigned char *span_bytes) {
     size_t count = page->count, data = page->data_bytes, span = lhash_span(len);
     assert(count < UINT32_MAX && data + span <= UINT32_MAX);
+    size_t old_capacity = lhash_capacity(count), capacity = lhash_capacity(count + 1);
     page = zmalloc_realloc(page, lhash_page_size(count + 1, data + span));
     unsigned char *b = page->bytes;
-    memmove(b + 2 * count + 2, b + 2 * count, data);
-    memmove(b + count + 1, b + count, count);
+    if (capacity != old_capacity) {
+        memmove(b + 2 * capacity, b + 2 * old_capacity, data);
+        memmove(b + capacity, b + old_capacity, count);
+    }
     b[count] = tag;
-    b[2 * count + 1] = len;
-    memcpy(b + 2 * count + 2 + data, span_bytes, span);
+    b[capacity + count] = len;
+    memcpy(b + 2 * capacity + data, span_bytes, span);
     page->count = (uint32_t)(count + 1);
     page->data_bytes = (uint32_t)(data + span);
     return page;
@@ -291,15 +301,16 @@ static lhash_page *lhash_page_append(lhash_page *page, unsigned char tag, unsign
 static lhash_page *lhash_page_remove(lhash_page *page, uint32_t index, size_t offset) {
     size_t count = page->count, data = page->data_bytes;
     assert(index < count);
+    size_t old_capacity = lhash_capacity(count), capacity = lhash_capacity(count - 1);
     unsigned char *b = page->bytes;
-    size_t span = lhash_span(b[count + index]);
-    /* Everything moves down, front to back, so no source is overwritten
-     * before it is read. */
+    size_t span = lhash_span(b[old_capacity + index]);
+    /* Everything moves down (or stays), front to back, so no source is
+     * overwritten before it is read. */
     memmove(b + index, b + index + 1, count - 1 - index);
-    memmove(b + count - 1, b + count, index);
-    memmove(b + count - 1 + index, b + count + index + 1, count - 1 - index);
-    memmove(b + 2 * count - 2, b + 2 * count, offset);
-    memmove(b + 2 * count - 2 + offset, b + 2 * count + offset + span, data - offset - span);
+    if (capacity != old_capacity) memmove(b + capacity, b + old_capacity, index);
+    memmove(b + capacity + index, b + old_capacity + index + 1, count - 1 - index);
+    if (capacity != old_capacity) memmove(b + 2 * capacity, b + 2 * old_capacity, offset);
+    memmove(b + 2 * capacity + offset, b + 2 * old_capacity + offset + span, data - offset - span);
     page->count = (uint32_t)(count - 1);
     page->data_bytes = (uint32_t)(data - span);
     return zmalloc_realloc(page, lhash_page_size(count - 1, data - span));
@@ -402,15 +413,16 @@ static void lhash_merge(lhash *h) {
     size_t target = h->split, source = target + ((size_t)1 << h->level);
     lhash_page *into = lhash_page_at(h, target), *from = lhash_page_at(h, source);
     size_t c1 = into->count, d1 = into->data_bytes, c2 = from->count, d2 = from->data_bytes;
+    size_t cap1 = lhash_capacity(c1), cap2 = lhash_capacity(c2), cap = lhash_capacity(c1 + c2);
     into = zmalloc_realloc(into, lhash_page_size(c1 + c2, d1 + d2));
     unsigned char *b = into->bytes;
     /* tags1 lens1 data1 becomes tags1 tags2 lens1 lens2 data1 data2: move
      * the upper parts up first. */
-    memmove(b + 2 * (c1 + c2), b + 2 * c1, d1);
-    memmove(b + c1 + c2, b + c1, c1);
+    memmove(b + 2 * cap, b + 2 * cap1, d1);
+    memmove(b + cap, b + cap1, c1);
     memcpy(b + c1, from->bytes, c2);
-    memcpy(b + 2 * c1 + c2, from->bytes + c2, c2);
-    memcpy(b + 2 * (c1 + c2) + d1, from->bytes + 2 * c2, d2);
+    memcpy(b + cap + c1, from->bytes + cap2, c2);
+    memcpy(b + 2 * cap + d1, from->bytes + 2 * cap2, d2);
     into->count = (uint32_t)(c1 + c2);
     into->data_bytes = (uint32_t)(d1 + d2);
     zmalloc_free(from);

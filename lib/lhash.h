@@ -15,6 +15,10 @@
  *   data     the entries back to back: the member (or field) as an elem
  *            (elem.h), then for hashes the value as an elem
  *
+ * The tag and len arrays have room for a multiple of 8 entries, so only one
+ * insert in 8 shifts the data area (~600 bytes); the spare room costs ~0.2
+ * B/element.
+ *
  * A 16-byte set member costs 19 bytes in its page, an `f:%08d` field with an
  * 8-byte value 21, an integer member below 2^23 6; pages add their header,
  * a directory pointer and the allocator's size-class slack (~10%).
