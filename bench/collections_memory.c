@@ -187,6 +187,31 @@ static void shape_one_big_hash(void) {
     lhash_free(h);
 }
 
+/* Just below the threshold, as a pack: with 513 (lhash) it shows whether
+ * crossing the threshold costs memory (Redis: x3.3). */
+static void shape_hashes_512(void) {
+    long keys = scaled(2000);
+    size_t before = zmalloc_used_memory();
+    for (long i = 0; i < keys; i++) {
+        pack *p = pack_create();
+        for (long f = 0; f < 512; f++) {
+            char field[16], value[8];
+            int length = snprintf(field, sizeof field, "f:%08ld", f);
+            letters(value, sizeof value);
+            elem_key k, v;
+            elem_key_init(&k, field, (size_t)length);
+            elem_key_init(&v, value, sizeof value);
+            p = pack_append(p, &k);
+            p = pack_append(p, &v);
+        }
+        keyspace_add(i, OBJECT_HASH, OBJECT_ENCODING_LISTPACK, p);
+    }
+    keyspace_settle();
+    double per_field = (double)(zmalloc_used_memory() - before) / (double)(keys * 512);
+    report("2K keys x hash of 512 fields (pack)        /field", per_field, 24.3, 1.00, "B/field");
+    keyspace_empty(free_pack);
+}
+
 static void shape_hashes_513(void) {
     long keys = scaled(2000);
     size_t before = zmalloc_used_memory();
@@ -352,6 +377,7 @@ int main(int argc, char **argv) {
     printf("%-52s %8s %8s %6s  %s\n", "shape", "zkv", "redis", "ratio", "target");
     shape_hash_five_fields();
     shape_one_big_hash();
+    shape_hashes_512();
     shape_hashes_513();
     shape_one_big_set();
     shape_sets_of_100();
