@@ -317,19 +317,25 @@ static lhash_page *lhash_page_remove(lhash_page *page, uint32_t index, size_t of
 }
 
 /* Finds the entry equal to `key` whose tag is `tag`: its index and data
- * offset. */
+ * offset.  memchr finds the candidates (most lookups of absent keys find
+ * none); offsets are summed from the lens only up to each candidate. */
 static bool lhash_page_find(lhash_page *page, unsigned char tag, const elem_key *key,
                             uint32_t *index, size_t *offset) {
     const unsigned char *tags = lhash_tags(page), *lens = lhash_lens(page);
     const unsigned char *data = lhash_data(page);
+    const unsigned char *end = tags + page->count, *from = tags;
+    uint32_t summed = 0;
     size_t at = 0;
-    for (uint32_t i = 0; i < page->count; i++) {
-        if (tags[i] == tag && elem_equals(lhash_entry_bytes(data + at, lens[i]), key)) {
+    const unsigned char *candidate;
+    while ((candidate = memchr(from, tag, (size_t)(end - from))) != NULL) {
+        uint32_t i = (uint32_t)(candidate - tags);
+        for (; summed < i; summed++) at += lhash_span(lens[summed]);
+        if (elem_equals(lhash_entry_bytes(data + at, lens[i]), key)) {
             *index = i;
             *offset = at;
             return true;
         }
-        at += lhash_span(lens[i]);
+        from = candidate + 1;
     }
     return false;
 }
