@@ -367,41 +367,60 @@ static void lhash_fill_entry(lhash_fill *fill, unsigned char tag, unsigned char 
     fill->offset += lhash_span(len);
 }
 
+/* Marks in `sides` the entries of `page` whose hash has bit `bit` set (they
+ * move to the new page); returns how many, and their bytes in *moved_bytes. */
+static size_t lhash_mark_moving(const lhash *h, lhash_page *page, unsigned bit, uint64_t *sides,
+                                size_t *moved_bytes) {
+    const unsigned char *lens = lhash_lens(page), *data = lhash_data(page);
+    size_t moved = 0, offset = 0;
+    *moved_bytes = 0;
+    memset(sides, 0, (page->count + 63) / 64 * sizeof *sides);
+    for (uint32_t i = 0; i < page->count; i++) {
+        if (lhash_entry_hash(h, lhash_entry_bytes(data + offset, lens[i])) >> bit & 1) {
+            sides[i / 64] |= UINT64_C(1) << (i % 64);
+            moved++;
+            *moved_bytes += lhash_span(lens[i]);
+        }
+        offset += lhash_span(lens[i]);
+    }
+    return moved;
+}
+
+/* Copies the entries of `page` into *stay or *move (exactly sized) as
+ * `sides` says. */
+static void lhash_partition(lhash_page *page, const uint64_t *sides, size_t moved,
+                            size_t moved_bytes, lhash_page **stay, lhash_page **move) {
+    lhash_fill kept = {lhash_page_sized(page->count - moved, page->data_bytes - moved_bytes), 0, 0};
+    lhash_fill gone = {lhash_page_sized(moved, moved_bytes), 0, 0};
+    const unsigned char *tags = lhash_tags(page), *lens = lhash_lens(page);
+    const unsigned char *data = lhash_data(page);
+    size_t offset = 0;
+    for (uint32_t i = 0; i < page->count; i++) {
+        bool moves = sides[i / 64] >> (i % 64) & 1;
+        lhash_fill_entry(moves ? &gone : &kept, tags[i], lens[i], data + offset);
+        offset += lhash_span(lens[i]);
+    }
+    assert(kept.index == kept.page->count && kept.offset == kept.page->data_bytes);
+    assert(gone.index == gone.page->count && gone.offset == gone.page->data_bytes);
+    *stay = kept.page;
+    *move = gone.page;
+}
+
 /* Splits page s into pages s and s + 2^L by bit L of each entry's hash:
  * one pass hashes the entries and sizes both halves, a second copies them
- * into exactly sized pages. */
+ * (the hash is computed once per entry). */
 static void lhash_split(lhash *h) {
     size_t source = h->split, target = source + ((size_t)1 << h->level);
     lhash_directory_grow(h, target);
     lhash_page *page = lhash_page_at(h, source);
-    const unsigned char *tags = lhash_tags(page), *lens = lhash_lens(page);
-    const unsigned char *data = lhash_data(page);
     uint64_t stack_sides[LHASH_SPLIT_STACK_WORDS];
     size_t words = (page->count + 63) / 64;
-    uint64_t *sides = words <= LHASH_SPLIT_STACK_WORDS ? stack_sides : zmalloc_alloc(words * 8);
-    memset(sides, 0, words * 8);
-    size_t moved = 0, moved_bytes = 0, offset = 0;
-    for (uint32_t i = 0; i < page->count; i++) {
-        uint64_t hash = lhash_entry_hash(h, lhash_entry_bytes(data + offset, lens[i]));
-        if (hash >> h->level & 1) {
-            sides[i / 64] |= UINT64_C(1) << (i % 64);
-            moved++;
-            moved_bytes += lhash_span(lens[i]);
-        }
-        offset += lhash_span(lens[i]);
-    }
-    lhash_fill stay = {lhash_page_sized(page->count - moved, page->data_bytes - moved_bytes), 0, 0};
-    lhash_fill move = {lhash_page_sized(moved, moved_bytes), 0, 0};
-    offset = 0;
-    for (uint32_t i = 0; i < page->count; i++) {
-        bool moves = sides[i / 64] >> (i % 64) & 1;
-        lhash_fill_entry(moves ? &move : &stay, tags[i], lens[i], data + offset);
-        offset += lhash_span(lens[i]);
-    }
+    uint64_t *sides = words <= LHASH_SPLIT_STACK_WORDS ? stack_sides : zmalloc_alloc(words * sizeof *sides);
+    size_t moved_bytes;
+    size_t moved = lhash_mark_moving(h, page, h->level, sides, &moved_bytes);
+    lhash_partition(page, sides, moved, moved_bytes, lhash_slot(h, source), lhash_slot(h, target));
     if (sides != stack_sides) zmalloc_free(sides);
     zmalloc_free(page);
-    *lhash_slot(h, source) = stay.page;
-    *lhash_slot(h, target) = move.page;
     if (++h->split == (size_t)1 << h->level) {
         h->level++;
         h->split = 0;
@@ -709,4 +728,35 @@ unsigned long lhash_defrag_step(lhash *h, unsigned long cursor, lhash_defrag_fn 
         offset += lhash_span(lens[i]);
     }
     return cursor + 1 < lhash_pages(h) ? cursor + 1 : 0;
+}
+
+/* ------------------------------------------------------------ checks */
+
+/* Asserts that each entry of page `index` belongs there; returns its count. */
+static size_t lhash_check_page(const lhash *h, size_t index) {
+    lhash_page *page = lhash_page_at(h, index);
+    const unsigned char *tags = lhash_tags(page), *lens = lhash_lens(page);
+    const unsigned char *data = lhash_data(page);
+    size_t offset = 0;
+    for (uint32_t i = 0; i < page->count; i++) {
+        const unsigned char *bytes = lhash_entry_bytes(data + offset, lens[i]);
+        uint64_t hash = lhash_entry_hash(h, bytes);
+        assert(lhash_address(h, hash) == index && tags[i] == lhash_tag(hash));
+        size_t size = elem_size(bytes);
+        if (h->with_values) size += elem_size(bytes + size);
+        assert(lens[i] == LHASH_EXTERNAL ? size > LHASH_INLINE_MAX : size == lens[i]);
+        offset += lhash_span(lens[i]);
+    }
+    assert(offset == page->data_bytes);
+    return page->count;
+}
+
+void lhash_check(const lhash *h) {
+    size_t pages = lhash_pages(h), total = 0;
+    assert(h->split < (size_t)1 << h->level);
+    assert(pages <= (h->segment_count - 1) * LHASH_SEGMENT_PAGES + h->first_capacity);
+    for (size_t i = 0; i < pages; i++) total += lhash_check_page(h, i);
+    assert(total == h->count);
+    assert(h->count <= pages * LHASH_LOAD);
+    (void)total;
 }

@@ -140,6 +140,11 @@ void lhash_iterator_init(lhash_iterator *it, const lhash *h);
 /* Stores the next element (value may be NULL); false at the end. */
 bool lhash_iterator_next(lhash_iterator *it, elem_view *key, elem_view *value);
 
+/* Asserts every invariant (each entry in the page its hash addresses, tags
+ * and sizes consistent, counts adding up, load within bounds): O(n), for
+ * tests. */
+void lhash_check(const lhash *h);
+
 /* Active defragmentation: offers fn each block of page number `cursor`
  * (the page, then its out-of-page blocks) and, at cursor 0, the directory's
  * blocks; fn returns the block to keep in its place (itself, or a moved copy
