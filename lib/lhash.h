@@ -20,7 +20,7 @@
  * B/element.
  *
  * A 16-byte set member costs 19 bytes in its page, an `f:%08d` field with an
- * 8-byte value 21, an integer member below 2^23 6; pages add their header,
+ * 8-byte value 22, an integer member below 2^23 6; pages add their header,
  * a directory pointer and the allocator's size-class slack (~10%).
  *
  * Addressing is linear hashing: with 2^L + s pages, an element whose hash
@@ -36,9 +36,10 @@
  * 512-pointer segments (the first one grows by doubling up to 512), so
  * adding a page never copies the directory.
  *
- * Trade-offs.  A lookup scans ~32 tag and length bytes of one page and
- * compares the few entries whose tag matches (one or two cache misses: the
- * directory segment and the page).  An insert or delete moves the page's
+ * Trade-offs.  A lookup searches ~32 tag bytes of one page (memchr), sums
+ * the lengths before a matching tag and compares that entry: cache misses
+ * on the directory segment, the page's arrays and the entry, as many as
+ * Redis's bucket, dictEntry and key.  An insert or delete moves the page's
  * bytes (~600) and reallocates it.  Pages are not aligned to cache lines.
  *
  * SCAN keeps Redis's guarantee with a reverse-binary cursor: a cursor names
