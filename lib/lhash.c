@@ -19,7 +19,7 @@
 typedef struct lhash_page {
     uint32_t count;
     uint32_t data_bytes;
-    unsigned char bytes[]; /* tags[count], lens[count], data[data_bytes] */
+    unsigned char bytes[]; /* tags, lens (lhash_capacity(count) each), data */
 } lhash_page;
 
 struct lhash {

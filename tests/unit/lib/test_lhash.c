@@ -228,6 +228,7 @@ static void record_key(void *privdata, const elem_view *key, const elem_view *va
  * decides how many other keys to add or remove, making pages split and
  * merge mid-scan.  Every stable key must be reported. */
 static void run_scan(long stable, long others, int mode) {
+    size_t baseline = zmalloc_used_memory();
     lhash *h = lhash_create(test_hash, true);
     model *m = model_create(stable + others);
     uint64_t rng = 7 + (uint64_t)mode;
@@ -250,9 +251,11 @@ static void run_scan(long stable, long others, int mode) {
     } while (cursor != 0);
     for (long id = 0; id < stable; id++) assert_true(record.times[id] >= 1);
     assert_true(calls < 100000);
+    lhash_check(h);
     free(record.times);
     lhash_free(h);
     model_free(m);
+    assert_int_equal(zmalloc_used_memory(), baseline);
 }
 
 static void test_scan_while_growing(void **state) {
