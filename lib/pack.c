@@ -13,25 +13,71 @@ struct pack {
     unsigned char bytes[1]; /* header then entries; see pack.h */
 };
 
-static size_t pack_read_bytes(const pack *p) {
-    const unsigned char *b = p->bytes;
-    return (size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16 | (size_t)b[3] << 24;
+/* The header: two LEB128 varints (7 bits a byte, low first). */
+typedef struct pack_header {
+    size_t entry_bytes; /* bytes of the entries */
+    size_t count;       /* entries */
+    size_t size;        /* bytes of the header itself */
+} pack_header;
+
+static size_t pack_varint_size(size_t value) {
+    size_t size = 1;
+    while (value >= 0x80) {
+        value >>= 7;
+        size++;
+    }
+    return size;
 }
 
-static void pack_write_header(pack *p, size_t bytes, size_t count) {
-    assert(bytes <= UINT32_MAX && count <= PACK_MAX_ENTRIES);
-    unsigned char *b = p->bytes;
-    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(bytes >> (8 * i));
-    b[4] = (unsigned char)count;
-    b[5] = (unsigned char)(count >> 8);
+static size_t pack_varint_read(const unsigned char *in, size_t *value) {
+    size_t v = 0, i = 0;
+    do v |= (size_t)(in[i] & 0x7f) << (7 * i);
+    while (in[i++] & 0x80);
+    *value = v;
+    return i;
+}
+
+static size_t pack_varint_write(unsigned char *out, size_t value) {
+    size_t i = 0;
+    while (value >= 0x80) {
+        out[i++] = (unsigned char)(value | 0x80);
+        value >>= 7;
+    }
+    out[i++] = (unsigned char)value;
+    return i;
+}
+
+static void pack_read_header(const pack *p, pack_header *header) {
+    header->size = pack_varint_read(p->bytes, &header->entry_bytes);
+    header->size += pack_varint_read(p->bytes + header->size, &header->count);
+}
+
+static size_t pack_header_size(size_t entry_bytes, size_t count) {
+    return pack_varint_size(entry_bytes) + pack_varint_size(count);
+}
+
+static void pack_write_header(pack *p, size_t entry_bytes, size_t count) {
+    assert(entry_bytes <= UINT32_MAX);
+    size_t size = pack_varint_write(p->bytes, entry_bytes);
+    pack_varint_write(p->bytes + size, count);
+}
+
+static size_t pack_entries_start(const pack *p) {
+    pack_header header;
+    pack_read_header(p, &header);
+    return header.size;
 }
 
 size_t pack_count(const pack *p) {
-    return (size_t)p->bytes[4] | (size_t)p->bytes[5] << 8;
+    pack_header header;
+    pack_read_header(p, &header);
+    return header.count;
 }
 
 size_t pack_bytes(const pack *p) {
-    return pack_read_bytes(p);
+    pack_header header;
+    pack_read_header(p, &header);
+    return header.size + header.entry_bytes;
 }
 
 size_t pack_memory(const pack *p) {
@@ -39,8 +85,8 @@ size_t pack_memory(const pack *p) {
 }
 
 pack *pack_create(void) {
-    pack *p = zmalloc_alloc(PACK_HEADER_SIZE);
-    pack_write_header(p, PACK_HEADER_SIZE, 0);
+    pack *p = zmalloc_alloc(PACK_EMPTY_SIZE);
+    pack_write_header(p, 0, 0);
     return p;
 }
 
@@ -56,33 +102,36 @@ pack *pack_duplicate(const pack *p) {
 }
 
 size_t pack_first(const pack *p) {
-    return pack_count(p) == 0 ? 0 : PACK_HEADER_SIZE;
+    pack_header header;
+    pack_read_header(p, &header);
+    return header.count == 0 ? 0 : header.size;
 }
 
 size_t pack_next(const pack *p, size_t offset) {
-    assert(offset >= PACK_HEADER_SIZE && offset < pack_bytes(p));
+    assert(offset >= pack_entries_start(p) && offset < pack_bytes(p));
     size_t next = offset + elem_size(p->bytes + offset);
     return next == pack_bytes(p) ? 0 : next;
 }
 
 size_t pack_index(const pack *p, size_t index) {
     assert(index < pack_count(p));
-    size_t offset = PACK_HEADER_SIZE;
+    size_t offset = pack_entries_start(p);
     while (index-- > 0) offset += elem_size(p->bytes + offset);
     return offset;
 }
 
 void pack_offsets(const pack *p, uint32_t *offsets) {
-    size_t count = pack_count(p);
-    size_t offset = PACK_HEADER_SIZE;
-    for (size_t i = 0; i < count; i++) {
+    pack_header header;
+    pack_read_header(p, &header);
+    size_t offset = header.size;
+    for (size_t i = 0; i < header.count; i++) {
         offsets[i] = (uint32_t)offset;
         offset += elem_size(p->bytes + offset);
     }
 }
 
 void pack_get(const pack *p, size_t offset, elem_view *view) {
-    assert(offset >= PACK_HEADER_SIZE && offset < pack_bytes(p));
+    assert(offset >= pack_entries_start(p) && offset < pack_bytes(p));
     elem_decode(p->bytes + offset, view);
 }
 
@@ -102,9 +151,10 @@ size_t pack_find(const pack *p, const elem_key *key, unsigned stride) {
     unsigned char probe[PACK_PROBE_MAX];
     bool encoded = key->encoded_size <= sizeof probe;
     if (encoded) elem_encode(probe, key);
-    size_t count = pack_count(p);
-    size_t offset = PACK_HEADER_SIZE;
-    for (size_t i = 0; i < count; i++) {
+    pack_header header;
+    pack_read_header(p, &header);
+    size_t offset = header.size;
+    for (size_t i = 0; i < header.count; i++) {
         const unsigned char *entry = p->bytes + offset;
         if (i % stride == 0 && (encoded ? pack_entry_is(entry, probe, key->encoded_size)
                                         : elem_equals(entry, key)))
@@ -114,31 +164,41 @@ size_t pack_find(const pack *p, const elem_key *key, unsigned stride) {
     return 0;
 }
 
-/* Moves the tail starting at `offset` by `delta` bytes and resizes the
- * block; the count is updated by `count_delta`.  Returns the block. */
-static pack *pack_splice(pack *p, size_t offset, long delta, long count_delta) {
-    size_t bytes = pack_bytes(p);
-    size_t count = pack_count(p);
-    size_t new_bytes = (size_t)((long)bytes + delta);
-    if (delta > 0) p = zmalloc_realloc(p, new_bytes);
+/* Moves the bytes from `offset` to the end by `delta`, changes the count by
+ * `count_delta`, and rewrites the header, whose size may change (its
+ * varints cross 128, 16384...): then every entry moves by *shift bytes,
+ * which the caller adds to the positions it writes next.  Returns the
+ * block, possibly moved. */
+static pack *pack_splice(pack *p, size_t offset, long delta, long count_delta, long *shift) {
+    pack_header old;
+    pack_read_header(p, &old);
+    size_t bytes = old.size + old.entry_bytes, allocated = bytes;
+    size_t entry_bytes = (size_t)((long)old.entry_bytes + delta);
+    size_t count = (size_t)((long)old.count + count_delta);
+    size_t header = pack_header_size(entry_bytes, count);
+    if (delta > 0) p = zmalloc_realloc(p, allocated = bytes + (size_t)delta);
     memmove(p->bytes + offset + delta, p->bytes + offset, bytes - offset);
-    if (delta < 0) p = zmalloc_realloc(p, new_bytes);
-    pack_write_header(p, new_bytes, (size_t)((long)count + count_delta));
+    if (header > old.size) p = zmalloc_realloc(p, allocated = header + entry_bytes);
+    if (header != old.size) memmove(p->bytes + header, p->bytes + old.size, entry_bytes);
+    pack_write_header(p, entry_bytes, count);
+    if (header + entry_bytes < allocated) p = zmalloc_realloc(p, header + entry_bytes);
+    *shift = (long)header - (long)old.size;
     return p;
 }
 
 pack *pack_append(pack *p, const elem_key *key) {
     size_t end = pack_bytes(p);
-    p = pack_splice(p, end, (long)key->encoded_size, 1);
-    elem_encode(p->bytes + end, key);
+    long shift;
+    p = pack_splice(p, end, (long)key->encoded_size, 1, &shift);
+    elem_encode(p->bytes + end + shift, key);
     return p;
 }
 
 pack *pack_replace(pack *p, size_t offset, const elem_key *key) {
     size_t old_size = elem_size(p->bytes + offset);
-    long delta = (long)key->encoded_size - (long)old_size;
-    if (delta != 0) p = pack_splice(p, offset + old_size, delta, 0);
-    elem_encode(p->bytes + offset, key);
+    long delta = (long)key->encoded_size - (long)old_size, shift = 0;
+    if (delta != 0) p = pack_splice(p, offset + old_size, delta, 0, &shift);
+    elem_encode(p->bytes + offset + shift, key);
     return p;
 }
 
@@ -147,5 +207,6 @@ pack *pack_delete(pack *p, size_t offset, size_t entries) {
     size_t end = offset;
     for (size_t i = 0; i < entries; i++) end += elem_size(p->bytes + end);
     assert(end <= pack_bytes(p));
-    return pack_splice(p, end, -(long)(end - offset), -(long)entries);
+    long shift;
+    return pack_splice(p, end, -(long)(end - offset), -(long)entries, &shift);
 }

@@ -4,10 +4,11 @@
  * a handful of elements), and there a pointer per element is pure loss.  A
  * pack is one zmalloc block:
  *
- *   bytes 0..3   total bytes of the block's content (little-endian)
- *   bytes 4..5   number of entries
- *   then         the entries, each an elem (elem.h): one header byte for a
- *                short string, integers in 1..9 bytes
+ *   header     two varints (7 bits a byte): the bytes of the entries, then
+ *              their number; 2 bytes while a pack holds less than 128 bytes
+ *              and 128 entries, 3 or 4 bytes for the usual sizes
+ *   entries    each an elem (elem.h): one header byte for a short string,
+ *              integers in 1..9 bytes
  *
  * A set stores one entry per member; a hash stores field, value, field,
  * value... in insertion order (HSET of an existing field replaces the value
@@ -16,9 +17,12 @@
  *
  * Trade-offs.  Lookup, insert-in-place and delete are linear in the block,
  * like Redis's listpack: callers keep packs small (Redis's limits: 512
- * entries, 64-byte elements) and convert to lhash past them.  The 6-byte
- * header gives no random access; pack_offsets gives an index in one pass
- * when many positions are needed (HRANDFIELD/SRANDMEMBER with a count).
+ * entries, 64-byte elements) and convert to lhash past them.  Entries
+ * have no random access; pack_offsets gives an index in one pass when many
+ * positions are needed (HRANDFIELD/SRANDMEMBER with a count).  The varint
+ * header saves 3-4 bytes per pack over fixed fields, which moves a 5-field
+ * hash (66 -> 62 bytes) from jemalloc's 80-byte class to the 64-byte one;
+ * the price is an O(n) move of the entries when a varint grows a byte.
  * The block carries its own length so it can later be embedded in another
  * allocation (a key's own block) and moved with memcpy.
  *
@@ -37,11 +41,10 @@
 
 typedef struct pack pack; /* opaque: a byte layout, see above */
 
-#define PACK_HEADER_SIZE 6
-/* Entries a pack may hold (the header's count is 16 bits). */
-#define PACK_MAX_ENTRIES 65535
+/* Bytes of an empty pack (its header). */
+#define PACK_EMPTY_SIZE 2
 
-/* An empty pack (PACK_HEADER_SIZE bytes). */
+/* An empty pack. */
 pack *pack_create(void);
 void pack_free(pack *p);
 /* A copy in a new block (COPY, SUNIONSTORE of one set...). */
@@ -70,15 +73,17 @@ void pack_get(const pack *p, size_t offset, elem_view *view);
  * (1 for sets, 2 to look at hash fields only) equal to `key`, or 0. */
 size_t pack_find(const pack *p, const elem_key *key, unsigned stride);
 
-/* Appends `key` as a new last entry.  The caller checked for duplicates and
- * the PACK_MAX_ENTRIES limit.  Returns the block, possibly moved: every
- * earlier pointer into it is invalid, offsets stay valid. */
+/* Appends `key` as a new last entry.  The caller checked for duplicates.
+ * Returns the block, possibly moved.  Like every call that returns a pack,
+ * it invalidates earlier pointers and offsets into it (the header may grow
+ * by a byte). */
 pack *pack_append(pack *p, const elem_key *key);
 /* Replaces the entry at `offset` by `key` (HSET overwrite, HINCRBY).
- * Returns the block, possibly moved; offsets of later entries change. */
+ * Returns the block, possibly moved; earlier offsets are invalid. */
 pack *pack_replace(pack *p, size_t offset, const elem_key *key);
 /* Removes `entries` consecutive entries starting at `offset` (2 removes a
- * hash pair).  Returns the block, possibly moved; later offsets change. */
+ * hash pair).  Returns the block, possibly moved; earlier offsets are
+ * invalid. */
 pack *pack_delete(pack *p, size_t offset, size_t entries);
 
 #endif

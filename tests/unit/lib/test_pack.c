@@ -112,7 +112,7 @@ static void run_model(unsigned stride) {
     assert_memory_equal(copy, p, pack_bytes(p));
     pack_free(copy);
     while (r->count > 0) p = apply_delete(p, r, r->order[r->count / 2], stride);
-    assert_int_equal(pack_bytes(p), PACK_HEADER_SIZE);
+    assert_int_equal(pack_bytes(p), PACK_EMPTY_SIZE);
     assert_int_equal(pack_first(p), 0);
     pack_free(p);
     free(r);
@@ -140,7 +140,7 @@ static void test_find_looks_at_fields_only(void **state) {
     p = pack_append(p, &value);
     assert_int_equal(pack_find(p, &value, 2), 0);
     assert_int_not_equal(pack_find(p, &value, 1), 0);
-    assert_int_equal(pack_find(p, &field, 2), PACK_HEADER_SIZE);
+    assert_int_equal(pack_find(p, &field, 2), pack_first(p));
     pack_free(p);
 }
 
@@ -156,13 +156,13 @@ static void test_huge_value_and_integers(void **state) {
     elem_key_init(&value, big, size);
     p = pack_append(p, &field);
     p = pack_append(p, &value);
-    assert_entry_is(p, pack_next(p, PACK_HEADER_SIZE), big, size);
+    assert_entry_is(p, pack_next(p, pack_first(p)), big, size);
     /* HINCRBY: the value becomes an integer, stored in 9 bytes at most. */
     elem_key_init(&number, "-9223372036854775808", 20);
-    p = pack_replace(p, pack_next(p, PACK_HEADER_SIZE), &number);
-    assert_int_equal(pack_bytes(p), PACK_HEADER_SIZE + 2 + 9);
+    p = pack_replace(p, pack_next(p, pack_first(p)), &number);
+    assert_int_equal(pack_bytes(p), PACK_EMPTY_SIZE + 2 + 9);
     elem_view view;
-    pack_get(p, pack_next(p, PACK_HEADER_SIZE), &view);
+    pack_get(p, pack_next(p, pack_first(p)), &view);
     assert_null(view.bytes);
     assert_true(view.integer == INT64_MIN);
     pack_free(p);
