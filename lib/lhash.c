@@ -466,7 +466,7 @@ static void lhash_after_delete(lhash *h) {
 
 /* ------------------------------------------------------------ operations */
 
-bool lhash_find(lhash *h, const char *key, size_t key_length, elem_view *value) {
+bool lhash_find(const lhash *h, const char *key, size_t key_length, elem_view *value) {
     elem_key k;
     elem_key_init(&k, key, key_length);
     uint64_t hash = h->hash(key, key_length);

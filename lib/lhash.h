@@ -97,7 +97,7 @@ size_t lhash_memory(const lhash *h);
 
 /* Whether `key` is present; stores its value in *value when both value is
  * not NULL and the table has values.  The view points into the table. */
-bool lhash_find(lhash *h, const char *key, size_t key_length, elem_view *value);
+bool lhash_find(const lhash *h, const char *key, size_t key_length, elem_view *value);
 
 /* Sets `key` (to `value` in a hash; sets pass NULL, 0).  Returns true if the
  * key was added, false if it existed (a hash's value is then replaced).
