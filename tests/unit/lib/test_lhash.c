@@ -371,6 +371,32 @@ static void test_huge_values(void **state) {
     assert_int_equal(zmalloc_used_memory(), baseline);
 }
 
+/* Entries of exactly LHASH_INLINE_MAX bytes stay in the page, one byte more
+ * leaves it; replacing values moves entries across that line both ways. */
+static void test_inline_boundary(void **state) {
+    (void)state;
+    size_t baseline = zmalloc_used_memory();
+    lhash *h = lhash_create(test_hash, true);
+    char value[300];
+    memset(value, 'x', sizeof value);
+    /* Field "k:N" is 1+3 bytes; a value of n > 127 bytes takes n + 2. */
+    for (int round = 0; round < 3; round++) {
+        for (size_t length = 240; length <= 260; length++) {
+            char field[8];
+            size_t field_length = (size_t)snprintf(field, sizeof field, "k:%zu", length % 10);
+            value[0] = (char)length;
+            lhash_set(h, field, field_length, value, length);
+            elem_view view;
+            assert_true(lhash_find(h, field, field_length, &view));
+            assert_view_is(&view, value, length);
+            lhash_check(h);
+        }
+    }
+    assert_int_equal(lhash_count(h), 10);
+    lhash_free(h);
+    assert_int_equal(zmalloc_used_memory(), baseline);
+}
+
 static void test_integer_members_are_compact(void **state) {
     (void)state;
     size_t baseline = zmalloc_used_memory();
@@ -454,6 +480,7 @@ int main(void) {
         cmocka_unit_test(test_scan_quiet_table_is_exact),
         cmocka_unit_test(test_random_is_fair_and_pops_everything),
         cmocka_unit_test(test_huge_values),
+        cmocka_unit_test(test_inline_boundary),
         cmocka_unit_test(test_integer_members_are_compact),
         cmocka_unit_test(test_duplicate_is_deep),
         cmocka_unit_test(test_defrag_moves_every_block),
