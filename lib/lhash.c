@@ -511,7 +511,7 @@ static void lhash_replace(lhash_page **slot, uint32_t index, size_t offset, cons
 
 bool lhash_set(lhash *h, const char *key, size_t key_length, const char *value,
                size_t value_length) {
-    assert(h->with_values || value_length == 0);
+    assert((h->with_values || value_length == 0) && (value != NULL || value_length == 0));
     lhash_entry e;
     lhash_entry_init(&e, h, key, key_length, value, value_length);
     uint64_t hash = h->hash(key, key_length);

@@ -72,7 +72,7 @@
 typedef struct lhash lhash; /* opaque */
 
 /* The hash of a string: must be a good 64-bit hash (the top byte is the tag,
- * the low bits pick the page), seeded against flooding.  Integers members
+ * the low bits pick the page), seeded against flooding.  Integer members
  * are hashed as their decimal text, so "12" hashes the same however stored. */
 typedef uint64_t lhash_hash_fn(const void *data, size_t length);
 
@@ -138,7 +138,8 @@ typedef struct lhash_iterator {
     size_t offset;
 } lhash_iterator;
 void lhash_iterator_init(lhash_iterator *it, const lhash *h);
-/* Stores the next element (value may be NULL); false at the end. */
+/* Stores the next element (and, in a hash, its value if `value` is not
+ * NULL); false at the end. */
 bool lhash_iterator_next(lhash_iterator *it, elem_view *key, elem_view *value);
 
 /* Asserts every invariant (each entry in the page its hash addresses, tags
