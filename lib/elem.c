@@ -1,11 +1,11 @@
 /* elem: one-byte-header strings and compact integers.  See elem.h. */
 #include "elem.h"
 
-#include "number.h"
-#include "zkv_assert.h"
-
 #include <limits.h>
 #include <string.h>
+
+#include "number.h"
+#include "zkv_assert.h"
 
 #define ELEM_SHORT_STRING_MAX 127
 #define ELEM_IMMEDIATE_BASE 0x80
