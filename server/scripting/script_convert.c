@@ -12,6 +12,7 @@
 
 #include <lauxlib.h>
 
+#include "command.h"
 #include "errorstats.h"
 #include "reply.h"
 #include "script_lua.h"
@@ -209,6 +210,7 @@ static void reply_error_table(lua_State *L, client *c) {
     char *clean = one_line(text, length);
     resp_write_error(c->reply, clean, length);
     if (!no_stats) errorstats_count(clean, length);
+    else if (c->command) c->command->stats.failed_calls++; /* dispatch sees no new error to count */
     zmalloc_free(clean);
 }
 
@@ -255,7 +257,9 @@ static void reply_table(lua_State *L, client *c, int script_resp) {
     if (field_type(L, "verbatim_string") == LUA_TTABLE) {
         if (field_type(L, "format") == LUA_TSTRING) {
             const char *format = lua_tostring(L, -1);
-            if (field_type(L, "string") == LUA_TSTRING) {
+            lua_pushliteral(L, "string");
+            lua_rawget(L, -3); /* the verbatim table, below the format */
+            if (lua_type(L, -1) == LUA_TSTRING) {
                 size_t length;
                 const char *text = lua_tolstring(L, -1, &length);
                 resp_write_verbatim(c->reply, format, text, length);

@@ -282,6 +282,25 @@ void script_lua_set_global(lua_State *L, const char *name) {
     lua_pop(L, 1);
 }
 
+/* pcall as Redis 7.0 has it: an error table caught gives its `err` string,
+ * so scripts written when errors were strings keep working. */
+static int compatible_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    if (lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0) == 0) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, 1);
+        return lua_gettop(L);
+    }
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1)) lua_replace(L, -2);
+        else lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
 /* ---- Loading ---- */
 
 /* loadstring without binary chunks (compiled bytecode bypasses the
@@ -455,6 +474,7 @@ static int open_all(lua_State *L) {
     set_base_function(L, "setmetatable", safe_setmetatable);
     set_base_function(L, "getmetatable", safe_getmetatable);
     set_base_function(L, "loadstring", safe_loadstring);
+    set_base_function(L, "pcall", compatible_pcall);
     lua_pushnil(L);
     lua_setglobal(L, "load"); /* takes a reader function: loadstring covers it */
     lua_getglobal(L, "math");

@@ -217,6 +217,7 @@ void script_run_execute(script_run *run, int nargs) {
             if (message.data[i] == '\r' || message.data[i] == '\n') message.data[i] = ' ';
         resp_write_error(c->reply, message.data, message.length);
         if (!no_stats) errorstats_count(message.data, message.length);
+        else if (c->command) c->command->stats.failed_calls++; /* dispatch sees no new error to count */
         strbuf_free(&message);
         lua_pop(L, 1);
     }
@@ -332,6 +333,7 @@ int script_run_command(lua_State *L, int raise_error) {
             errorstats_count(counted, strlen(counted));
         }
         if (cmd) cmd->stats.rejected_calls++;
+        dispatch_mark_errors_accounted();
         c->argc = 0;
         c->argv = NULL;
         script_lua_push_error_table(L, problem, length);
