@@ -220,6 +220,17 @@ void dispatch_set_memory_check(dispatch_memory_check *check);
 typedef const char *dispatch_cluster_check(client *c, struct command *cmd);
 void dispatch_set_cluster_check(dispatch_cluster_check *check);
 
+/* The busy check (scripting module): while a script runs too long, called
+ * before every other command; NULL to go on, or the -BUSY text. */
+typedef const char *dispatch_busy_check(client *c, struct command *cmd);
+void dispatch_set_busy_check(dispatch_busy_check *check);
+/* Whether memory was over maxmemory at the last check before a command (the
+ * state a script starts in, Redis's pre_command_oom_state). */
+int dispatch_out_of_memory(void);
+/* Errors replied so far are accounted for: a script that already counted
+ * its command's refusal keeps it from failing the script's own command. */
+void dispatch_mark_errors_accounted(void);
+
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;
  * returns -1 when full. */

@@ -35,6 +35,8 @@ static int observer_count;
 static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
 static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
+static dispatch_busy_check *busy_check;
+static int out_of_memory;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
 static long long errors_accounted;
@@ -48,6 +50,12 @@ int dispatch_add_observer(command_observer *observer) {
 void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
 
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
+
+void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
+
+int dispatch_out_of_memory(void) { return out_of_memory; }
+
+void dispatch_mark_errors_accounted(void) { errors_accounted = server.stats.total_error_replies; }
 
 /* ---- Calling ---- */
 
@@ -212,8 +220,14 @@ static void process(client *c) {
         reject(c, cmd, cluster_refusal);
         return;
     }
+    const char *busy_refusal = busy_check ? busy_check(c, cmd) : NULL;
+    if (busy_refusal) {
+        reject(c, cmd, busy_refusal);
+        return;
+    }
     /* As Redis: evict before every command, refuse only those that may grow memory. */
-    if (memory_check && server.config.maxmemory && memory_check() && refused_when_out_of_memory(c, cmd)) {
+    out_of_memory = memory_check && server.config.maxmemory && memory_check();
+    if (out_of_memory && refused_when_out_of_memory(c, cmd)) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
         return;
     }

@@ -10,8 +10,9 @@
  * (memory_sample.c), so every ratio and _bytes field describes one instant.
  * The overhead/dataset split and its formula are in memory_sample.c.
  *
- * Fields for subsystems zkv lacks (Lua, functions, replication backlog, AOF,
- * cluster links) are reported as zero.
+ * Lua and function figures come from the scripting module through
+ * core/script_memory.h.  Fields for subsystems zkv lacks (replication
+ * backlog, AOF, cluster links) are reported as zero.
  */
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #include "strbuf.h"
 #include "lazyfree.h"
 #include "memory.h"
+#include "script_memory.h"
 #include "zmalloc.h"
 
 typedef struct memory_figures {
@@ -106,13 +108,21 @@ void memory_write_info(strbuf *out) {
     field_bytes(out, "allocator_resident", f.resident);
     field_bytes(out, "total_system_memory", f.system);
     field_human(out, "total_system_memory_human", f.system);
-    static const char *const no_scripting[] = {
-        "used_memory_lua:0", "used_memory_vm_eval:0", "used_memory_lua_human:0B", "used_memory_scripts_eval:0",
-        "number_of_cached_scripts:0", "number_of_functions:0", "number_of_libraries:0",
-        "used_memory_vm_functions:0", "used_memory_vm_total:0", "used_memory_vm_total_human:0B",
-        "used_memory_functions:0", "used_memory_scripts:0", "used_memory_scripts_human:0B"};
-    for (size_t i = 0; i < sizeof(no_scripting) / sizeof(no_scripting[0]); i++)
-        strbuf_printf(out, "%s\r\n", no_scripting[i]);
+    script_memory scripts;
+    script_memory_read(&scripts);
+    field_bytes(out, "used_memory_lua", scripts.vm_eval);
+    field_bytes(out, "used_memory_vm_eval", scripts.vm_eval);
+    field_human(out, "used_memory_lua_human", scripts.vm_eval);
+    field_bytes(out, "used_memory_scripts_eval", scripts.scripts_eval);
+    field_signed(out, "number_of_cached_scripts", scripts.cached_scripts);
+    field_signed(out, "number_of_functions", scripts.function_count);
+    field_signed(out, "number_of_libraries", scripts.library_count);
+    field_bytes(out, "used_memory_vm_functions", scripts.vm_functions);
+    field_bytes(out, "used_memory_vm_total", scripts.vm_eval + scripts.vm_functions);
+    field_human(out, "used_memory_vm_total_human", scripts.vm_eval + scripts.vm_functions);
+    field_bytes(out, "used_memory_functions", scripts.functions);
+    field_bytes(out, "used_memory_scripts", scripts.scripts_eval + scripts.functions);
+    field_human(out, "used_memory_scripts_human", scripts.scripts_eval + scripts.functions);
     field_bytes(out, "maxmemory", f.maxmemory);
     field_human(out, "maxmemory_human", f.maxmemory);
     strbuf_printf(out, "maxmemory_policy:%s\r\n", policy_name(server.config.maxmemory_policy));

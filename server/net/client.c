@@ -68,6 +68,21 @@ client *client_create(int fd, int unix_socket) {
     return c;
 }
 
+client *client_create_fake(void) {
+    client *c = zmalloc_calloc(sizeof(client));
+    resp_parser_limits limits;
+    fill_parser_limits(&limits);
+    c->parser = resp_parser_create(&limits);
+    c->reply = resp_output_create();
+    zkv_assert(c->parser != NULL && c->reply != NULL);
+    c->fd = -1;
+    c->id = ++net.next_client_id;
+    c->resp_version = 2;
+    c->flags = CLIENT_FAKE | CLIENT_AUTHENTICATED;
+    c->creation_time_ms = c->last_interaction_ms = server_unix_time_ms();
+    return c;
+}
+
 static void unlink_pending(client *c) {
     if (!(c->flags & CLIENT_PENDING_WRITE)) return;
     client **link = &net.pending_writes;
@@ -99,7 +114,7 @@ void client_free(client *c) {
     if (net.current_client == c) net.current_client = NULL;
     if (c->flags & CLIENT_MONITOR) net.monitor_count--;
     for (int i = 0; i < free_hook_count; i++) free_hooks[i](c);
-    unlink_client(c);
+    if (!(c->flags & CLIENT_FAKE)) unlink_client(c);
     if (c->read_event) event_free(c->read_event);
     if (c->write_event) event_free(c->write_event);
     if (c->fd >= 0) close(c->fd);

@@ -130,6 +130,9 @@ void client_add_free_hook(client_free_hook *hook);
 /* Creates a client for an accepted socket (fd >= 0) and links it into
  * net.clients; NULL if memory is short.  `unix_socket` sets the flag. */
 client *client_create(int fd, int unix_socket);
+/* A socketless client that is not on net.clients (not listed, not counted):
+ * the script client.  It gets CLIENT_FAKE; free it with client_free. */
+client *client_create_fake(void);
 /* Unlinks and frees now (closes the socket). */
 void client_free(client *c);
 /* Frees at the end of this loop iteration; idempotent. */

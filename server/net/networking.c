@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -423,4 +424,31 @@ void networking_flush_pending(void) {
         if (c->flags & CLIENT_WRITE_INSTALLED) continue; /* the write event drains it */
         networking_write_client(c);
     }
+}
+
+void networking_serve_while_busy(client *busy) {
+    int capacity = net.client_count + net.listener_count;
+    struct pollfd *fds = zmalloc_alloc(sizeof(*fds) * (size_t)(capacity ? capacity : 1));
+    client **owners = zmalloc_alloc(sizeof(*owners) * (size_t)(capacity ? capacity : 1));
+    int count = 0;
+    for (int i = 0; i < net.listener_count; i++) {
+        fds[count] = (struct pollfd){.fd = net.listener_fds[i], .events = POLLIN};
+        owners[count++] = NULL;
+    }
+    for (client *c = net.clients; c && count < capacity; c = c->next) {
+        if (c == busy || c->fd < 0 || (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY | CLIENT_EXECUTING)))
+            continue;
+        fds[count] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+        owners[count++] = c;
+    }
+    if (poll(fds, (nfds_t)count, 0) > 0) {
+        for (int i = 0; i < count; i++) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (i < net.listener_count) accept_handler(fds[i].fd, EV_READ, event_get_callback_arg(net.listener_events[i]));
+            else if (!(owners[i]->flags & CLIENT_CLOSE_ASAP)) read_handler(fds[i].fd, EV_READ, owners[i]);
+        }
+    }
+    zmalloc_free(fds);
+    zmalloc_free(owners);
+    networking_flush_pending();
 }

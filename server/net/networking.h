@@ -30,6 +30,12 @@ void networking_close_listeners(void);
 void networking_flush_pending(void);
 /* Starts watching a new client's socket for reads; 0 or -1. */
 int networking_watch_client(client *c);
+/* Serves clients while a long command (a busy script) holds the loop: reads
+ * and runs what every readable client sent (never `busy`'s, which is
+ * executing), accepts new clients and flushes replies, without blocking.
+ * libevent's loop cannot be re-entered from a callback, so this polls the
+ * descriptors itself; O(clients) per call, which the caller paces. */
+void networking_serve_while_busy(client *busy);
 /* Writes as much of c's output as the socket takes now; -1 if the client was
  * closed because of a write error. */
 int networking_write_client(client *c);

@@ -1,0 +1,47 @@
+/* script_module: Lua scripting (EVAL family, SCRIPT) as one module: its
+ * commands, the busy-reply-threshold parameter (alias lua-time-limit), the
+ * interpreters' creation at init and release at shutdown, and the memory
+ * figures INFO reads through core/script_memory.h. */
+#include <limits.h>
+
+#include "module.h"
+#include "script_eval.h"
+#include "script_memory.h"
+#include "script_module.h"
+#include "script_run.h"
+#include "script_sha1.h"
+
+static void read_memory(script_memory *out) {
+    out->vm_eval = script_eval_vm_bytes();
+    out->scripts_eval = script_eval_body_bytes();
+    out->cached_scripts = script_eval_count();
+}
+
+static int scripting_init(const char **error) {
+    if (script_run_init() != 0 || script_eval_init() != 0) {
+        *error = "Could not create the Lua interpreter.";
+        return -1;
+    }
+    script_memory_set_reader(read_memory);
+    return 0;
+}
+
+static void scripting_shutdown(void) {
+    script_eval_shutdown();
+    script_run_shutdown();
+    script_sha1_release();
+}
+
+static const config_parameter scripting_parameters[] = {
+    {.name = "busy-reply-threshold", .alias = "lua-time-limit", .type = CONFIG_INTEGER,
+     .value = &script_busy_reply_threshold_ms, .target = TARGET_LONG_LONG, .minimum = 0, .maximum = LLONG_MAX,
+     .default_text = "5000"},
+    {0}};
+
+const zkv_module scripting_module = {
+    .name = "scripting",
+    .commands = (const command_spec *const[]){script_commands, NULL},
+    .parameters = scripting_parameters,
+    .init = scripting_init,
+    .shutdown = scripting_shutdown,
+};

@@ -1,0 +1,356 @@
+/* script_run: invocation state, redis.call, busy scripts and KILL (see
+ * script_run.h). */
+#include "script_run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "command.h"
+#include "errorstats.h"
+#include "log.h"
+#include "networking.h"
+#include "reply.h"
+#include "script_convert.h"
+#include "script_lua.h"
+#include "strbuf.h"
+#include "zkv_assert.h"
+#include "zmalloc.h"
+
+#define RUN_READ_ONLY (1u << 0)
+#define RUN_ALLOW_OOM (1u << 1)
+#define RUN_WROTE (1u << 2)
+#define RUN_KILLED (1u << 3)
+#define RUN_TIMED_OUT (1u << 4)
+#define RUN_OOM_AT_START (1u << 5)
+
+long long script_busy_reply_threshold_ms = 5000;
+
+static client *script_client;
+static script_run *current;
+static resp_argument *arguments; /* the script client's argv, reused */
+static int argument_slots;
+static strbuf reply_bytes;
+
+static const struct {
+    const char *name;
+    unsigned flag;
+} flag_names[] = {{"no-writes", SCRIPT_FLAG_NO_WRITES},
+                  {"allow-oom", SCRIPT_FLAG_ALLOW_OOM},
+                  {"allow-stale", SCRIPT_FLAG_ALLOW_STALE},
+                  {"no-cluster", SCRIPT_FLAG_NO_CLUSTER},
+                  {"allow-cross-slot-keys", SCRIPT_FLAG_ALLOW_CROSS_SLOT}};
+
+unsigned script_flag_from_name(const char *name, size_t length) {
+    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+        if (strlen(flag_names[i].name) == length && !memcmp(flag_names[i].name, name, length))
+            return flag_names[i].flag;
+    return 0;
+}
+
+void script_flags_foreach(unsigned flags, void (*visit)(const char *name, void *context), void *context) {
+    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+        if (flags & flag_names[i].flag) visit(flag_names[i].name, context);
+}
+
+/* ---- Busy scripts ---- */
+
+static const char *busy_text(int eval) {
+    return eval ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+                : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+}
+
+/* dispatch's admission check while a script is timed out. */
+static const char *refuse_while_busy(client *c, command *cmd) {
+    if (!current || !(current->state & RUN_TIMED_OUT) || c == current->caller) return NULL;
+    if (!(cmd->spec->flags & COMMAND_ALLOW_BUSY)) return busy_text(current->eval);
+    /* SHUTDOWN is allowed only without saving. */
+    if (!cmd->parent && !strcmp(cmd->spec->name, "shutdown")) {
+        for (int i = 1; i < c->argc; i++)
+            if (c->argv[i].length == 6 && !strncasecmp(c->argv[i].data, "nosave", 6)) return NULL;
+        return busy_text(current->eval);
+    }
+    return NULL;
+}
+
+/* The interrupt hook's question: abort now? */
+static int interrupted(void) {
+    script_run *run = current;
+    if (!run) return 0;
+    if (!(run->state & RUN_TIMED_OUT)) {
+        long long elapsed_ms = (long long)(server_monotonic_us() - run->start_us) / 1000;
+        if (script_busy_reply_threshold_ms <= 0 || elapsed_ms < script_busy_reply_threshold_ms) return 0;
+        log_message(LOG_WARNING,
+                    "Slow script detected: still in execution after %lld milliseconds. You can try killing the "
+                    "script using the %s command. Script name is: %s.",
+                    elapsed_ms, run->eval ? "SCRIPT KILL" : "FUNCTION KILL", run->name);
+        run->state |= RUN_TIMED_OUT;
+    }
+    networking_serve_while_busy(run->caller);
+    if (server.shutdown_requested) run->state |= RUN_KILLED;
+    return (run->state & RUN_KILLED) != 0;
+}
+
+void script_run_kill(client *c, int eval) {
+    if (!current) {
+        reply_error(c, "NOTBUSY No scripts in execution right now.");
+        return;
+    }
+    if (current->state & RUN_WROTE) {
+        reply_error(c, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+                       "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+                       "NOSAVE command.");
+        return;
+    }
+    if (eval && !current->eval) {
+        reply_error(c, "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.");
+        return;
+    }
+    if (!eval && current->eval) {
+        reply_error(c, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+        return;
+    }
+    current->state |= RUN_KILLED;
+    reply_ok(c);
+}
+
+/* ---- A run ---- */
+
+int script_run_init(void) {
+    script_client = client_create_fake();
+    if (!script_client) return -1;
+    dispatch_set_busy_check(refuse_while_busy);
+    return 0;
+}
+
+void script_run_shutdown(void) {
+    if (script_client) client_free(script_client);
+    script_client = NULL;
+    zmalloc_free(arguments);
+    arguments = NULL;
+    argument_slots = 0;
+    strbuf_free(&reply_bytes);
+}
+
+script_run *script_run_current(void) { return current; }
+
+void script_run_set_protocol(int resp) { client_set_protocol(script_client, resp); }
+
+int script_run_begin(script_run *run, client *caller, lua_State *L, const char *name, unsigned flags,
+                     int read_only_command, int eval) {
+    zkv_assert(current == NULL);
+    int oom = server.config.maxmemory && dispatch_out_of_memory();
+    if (!(flags & SCRIPT_FLAG_EVAL_COMPAT)) {
+        if ((flags & SCRIPT_FLAG_NO_CLUSTER) && server.config.cluster_enabled) {
+            reply_error(caller, "ERR Can not run script on cluster, 'no-cluster' flag is set.");
+            return -1;
+        }
+        if (!(flags & SCRIPT_FLAG_NO_WRITES) && read_only_command) {
+            reply_error(caller, "ERR Can not execute a script with write flag using *_ro command.");
+            return -1;
+        }
+        if (oom && !(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) {
+            reply_error(caller, "OOM allow-oom flag is not set on the script, can not run it when used memory > "
+                                "'maxmemory'");
+            return -1;
+        }
+    }
+    memset(run, 0, sizeof(*run));
+    run->caller = caller;
+    run->L = L;
+    run->name = name;
+    run->eval = eval;
+    run->resp = 2;
+    run->start_us = server_monotonic_us();
+    if (read_only_command || (!(flags & SCRIPT_FLAG_EVAL_COMPAT) && (flags & SCRIPT_FLAG_NO_WRITES)))
+        run->state |= RUN_READ_ONLY;
+    if (!(flags & SCRIPT_FLAG_EVAL_COMPAT) && (flags & SCRIPT_FLAG_ALLOW_OOM)) run->state |= RUN_ALLOW_OOM;
+    if (oom) run->state |= RUN_OOM_AT_START;
+    script_client->db_index = caller->db_index;
+    client_set_protocol(script_client, 2);
+    current = run;
+    return 0;
+}
+
+void script_run_end(script_run *run) {
+    zkv_assert(current == run);
+    if (run->state & RUN_TIMED_OUT)
+        log_message(LOG_WARNING, "Slow script finished after %lld milliseconds.",
+                    (long long)(server_monotonic_us() - run->start_us) / 1000);
+    current = NULL;
+}
+
+/* Lua runs a full garbage collection cycle when it decides to; stepping
+ * every few runs keeps each pause short (Redis does the same). */
+static void collect_some_garbage(lua_State *L) {
+    static int runs;
+    if (++runs < 50) return;
+    runs = 0;
+    lua_gc(L, LUA_GCSTEP, 50);
+}
+
+void script_run_execute(script_run *run, int nargs) {
+    lua_State *L = run->L;
+    int handler = lua_gettop(L) - nargs - 1;
+    if (script_busy_reply_threshold_ms > 0)
+        script_lua_set_hook(L, interrupted, "Script killed by user with SCRIPT KILL...");
+    int failed = lua_pcall(L, nargs, 1, handler);
+    script_lua_clear_hook(L);
+    collect_some_garbage(L);
+    client *c = run->caller;
+    if (!failed) {
+        script_convert_reply_from_lua(L, c, run->resp);
+    } else if (!lua_istable(L, -1)) {
+        const char *message = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+        reply_error_format(c, "ERR Error running script %s, %.100s", run->name, message);
+        lua_pop(L, 1);
+    } else {
+        const char *source;
+        long line;
+        int no_stats;
+        const char *text = script_lua_error_text(L, &source, &line, &no_stats);
+        strbuf message = STRBUF_INIT;
+        strbuf_append_cstring(&message, text ? text : "ERR unknown error");
+        if (source && line >= 0) strbuf_printf(&message, " script: %s, on %s:%ld.", run->name, source, line);
+        for (size_t i = 0; i < message.length; i++)
+            if (message.data[i] == '\r' || message.data[i] == '\n') message.data[i] = ' ';
+        resp_write_error(c->reply, message.data, message.length);
+        if (!no_stats) errorstats_count(message.data, message.length);
+        else if (c->command) c->command->stats.failed_calls++; /* dispatch sees no new error to count */
+        strbuf_free(&message);
+        lua_pop(L, 1);
+    }
+    lua_remove(L, handler);
+}
+
+/* ---- redis.call / redis.pcall ---- */
+
+/* Resolves the script client's argv as dispatch would; NULL if unknown. */
+static command *resolve(client *c) {
+    command *cmd = command_lookup(c->argv[0].data, c->argv[0].length);
+    if (!cmd || !cmd->subcommand_count || c->argc < 2) return cmd;
+    command *sub = command_lookup_subcommand(cmd, c->argv[1].data, c->argv[1].length);
+    if (sub) return sub;
+    return cmd->spec->handler ? cmd : NULL;
+}
+
+static int arity_ok(const command *cmd, int argc) {
+    int arity = cmd->spec->arity;
+    return arity > 0 ? argc == arity : argc >= -arity;
+}
+
+/* Redis's checks before a script's command; NULL or the refusal text. */
+static const char *refusal(script_run *run, command *cmd, int argc) {
+    if (!cmd) return "Unknown Redis command called from script";
+    if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
+    uint32_t flags = cmd->spec->flags;
+    if (flags & COMMAND_NOSCRIPT) return "This Redis command is not allowed from script";
+    if ((run->state & RUN_READ_ONLY) && (flags & (COMMAND_WRITE | COMMAND_MAY_REPLICATE)))
+        return "Write commands are not allowed from read-only scripts.";
+    if (!(run->state & (RUN_ALLOW_OOM | RUN_WROTE)) && (run->state & RUN_OOM_AT_START) && server.config.maxmemory &&
+        (flags & COMMAND_DENYOOM))
+        return "-OOM command not allowed when used memory > 'maxmemory'.";
+    return NULL;
+}
+
+/* Makes every argument a string on the stack (numbers as %.17g, as Redis)
+ * and points the script client's argv at them; -1 if one is neither. */
+static int build_arguments(lua_State *L, int argc) {
+    if (argc > argument_slots) {
+        arguments = zmalloc_realloc(arguments, sizeof(*arguments) * (size_t)argc);
+        argument_slots = argc;
+    }
+    for (int i = 1; i <= argc; i++) {
+        if (lua_type(L, i) == LUA_TNUMBER) {
+            char text[64];
+            int length = snprintf(text, sizeof(text), "%.17g", (double)lua_tonumber(L, i));
+            lua_pushlstring(L, text, (size_t)length);
+            lua_replace(L, i);
+        } else if (lua_type(L, i) != LUA_TSTRING) {
+            return -1;
+        }
+        arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);
+    }
+    return 0;
+}
+
+/* Moves the script client's reply into a Lua value on the stack. */
+static void push_reply(lua_State *L) {
+    resp_output *output = script_client->reply;
+    struct iovec vectors[16];
+    int count = resp_output_iovec(output, vectors, 16);
+    const char *data;
+    size_t length;
+    if (count == 1 && vectors[0].iov_len == resp_output_pending_bytes(output)) {
+        data = vectors[0].iov_base;
+        length = vectors[0].iov_len;
+    } else {
+        strbuf_clear(&reply_bytes);
+        while ((count = resp_output_iovec(output, vectors, 16)) > 0) {
+            size_t taken = 0;
+            for (int i = 0; i < count; i++) {
+                strbuf_append(&reply_bytes, vectors[i].iov_base, vectors[i].iov_len);
+                taken += vectors[i].iov_len;
+            }
+            resp_output_consume(output, taken);
+        }
+        data = reply_bytes.data;
+        length = reply_bytes.length;
+    }
+    int parsed = script_convert_push_reply(L, data, length);
+    zkv_assert(parsed == 0);
+    resp_output_clear(output);
+}
+
+int script_run_command(lua_State *L, int raise_error) {
+    script_run *run = current;
+    if (!run) {
+        script_lua_push_error_table(L, "redis.call/pcall can only be called inside a script invocation",
+                                    strlen("redis.call/pcall can only be called inside a script invocation"));
+        return lua_error(L);
+    }
+    int argc = lua_gettop(L);
+    const char *problem = NULL;
+    if (argc == 0) problem = "Please specify at least one argument for this redis lib call";
+    else if (!lua_checkstack(L, 8) || build_arguments(L, argc) != 0)
+        problem = "Lua redis lib command arguments must be strings or integers";
+    if (problem) {
+        script_lua_push_error_table(L, problem, strlen(problem));
+        return raise_error ? lua_error(L) : 1;
+    }
+    client *c = script_client;
+    c->argc = argc;
+    c->argv = arguments;
+    command *cmd = resolve(c);
+    problem = refusal(run, cmd, argc);
+    if (problem) {
+        size_t length = strlen(problem);
+        if (problem[0] == '-') errorstats_count(problem + 1, length - 1);
+        else {
+            char counted[128];
+            snprintf(counted, sizeof(counted), "ERR %s", problem);
+            errorstats_count(counted, strlen(counted));
+        }
+        if (cmd) cmd->stats.rejected_calls++;
+        dispatch_mark_errors_accounted();
+        c->argc = 0;
+        c->argv = NULL;
+        script_lua_push_error_table(L, problem, length);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "ignore_error_stats_update");
+        return raise_error ? lua_error(L) : 1;
+    }
+    if (cmd->spec->flags & COMMAND_WRITE) run->state |= RUN_WROTE;
+    dispatch_call(c, cmd);
+    c->argc = 0;
+    c->argv = NULL;
+    push_reply(L);
+    if (raise_error && lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        int is_error = lua_isstring(L, -1);
+        lua_pop(L, 1);
+        if (is_error) return lua_error(L);
+    }
+    return 1;
+}
