@@ -281,7 +281,12 @@ static int read_lzf(rdb_reader *r, rdb_string *out) {
         return rdb_reader_fail(r, "Invalid LZF compressed string");
     out->owned = zmalloc_alloc(original);
     unsigned got = lzf_decompress(bytes, (unsigned)compressed, out->owned, (unsigned)original);
-    if (got != original) return rdb_reader_fail(r, "Invalid LZF compressed string");
+    if (got != original) {
+        /* Nothing for the caller to release on failure. */
+        zmalloc_free(out->owned);
+        out->owned = NULL;
+        return rdb_reader_fail(r, "Invalid LZF compressed string");
+    }
     out->data = out->owned;
     out->length = original;
     return 0;

@@ -131,6 +131,7 @@ int rdb_read_raw(rdb_reader *r, size_t length, const uint8_t **bytes);
 int rdb_read_length(rdb_reader *r, uint64_t *length);
 /* A length, or (encoded true) the special encoding number 0..63. */
 int rdb_read_length_or_encoding(rdb_reader *r, uint64_t *length, bool *encoded);
+/* On failure there is nothing to release. */
 int rdb_read_string(rdb_reader *r, rdb_string *out);
 void rdb_string_release(rdb_string *s);
 int rdb_read_double_binary(rdb_reader *r, double *value);
