@@ -6,6 +6,7 @@
  * once each.  A failure in the second or third pass puts every old value back
  * (and re-applies), so the server is left exactly as it was.
  */
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
