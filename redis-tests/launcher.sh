@@ -33,22 +33,22 @@ fi
 
 # Directives zkv accepts in a config file (server/config_parameters.c).
 # `pidfile` is left out on purpose: the harness names /var/run/redis.pid for
-# every server.  zkv has no persistence, so it accepts `save` and `appendonly`
-# only with the values that say so; other values are dropped like unknown
-# directives and the tests that need them fail on their own.
+# every server.  zkv has no AOF, so it accepts `appendonly` only with the
+# value that says so; other values are dropped like unknown directives and
+# the tests that need them fail on their own.
 zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass maxclients
   timeout tcp-keepalive tcp-backlog databases hz loglevel logfile daemonize dir dbfilename
   client-query-buffer-limit proto-max-bulk-len client-output-buffer-limit maxmemory
   maxmemory-policy maxmemory-samples slowlog-log-slower-than slowlog-max-len latency-tracking
   latency-tracking-info-percentiles latency-monitor-threshold lazyfree-lazy-user-del
-  lazyfree-lazy-user-flush ${ZKV_RT_EXTRA_DIRECTIVES:-}"
+  lazyfree-lazy-user-flush save rdbcompression rdbchecksum stop-writes-on-bgsave-error
+  sanitize-dump-payload rdb-del-sync-files enable-protected-configs ${ZKV_RT_EXTRA_DIRECTIVES:-}"
 # One space between words, so a directive is found as " name ".
 zkv_directives=" $(echo $zkv_directives) "
 
 keep_line() {
   local directive=$1 value=$2
   case "$directive" in
-    save) [ "$value" = "''" ] || [ "$value" = '""' ] ;;
     appendonly) [ "${value,,}" = no ] ;;
     *) [[ "$zkv_directives" == *" $directive "* ]] ;;
   esac

@@ -39,6 +39,7 @@
     X(memory)          \
     X(cluster)         \
     X(scripting)       \
+    X(persist)         \
     X(introspection)
 
 #define DECLARE_MODULE(name) extern const zkv_module name##_module;

@@ -6,6 +6,7 @@
  * once each.  A failure in the second or third pass puts every old value back
  * (and re-applies), so the server is left exactly as it was.
  */
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
@@ -90,6 +91,13 @@ static void reply_set_failure(client *c, const char *name, const char *reason) {
     reply_error_format(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, reason);
 }
 
+/* enable-protected-configs: yes, or local for a loopback / unix-socket client. */
+static bool protected_config_allowed(const client *c) {
+    if (server.config.enable_protected_configs == 1) return true;
+    if (server.config.enable_protected_configs != 2) return false;
+    return (c->flags & CLIENT_UNIX_SOCKET) || !strncmp(c->address, "127.", 4) || !strncmp(c->address, "::1", 3);
+}
+
 /* First pass: every name must be known, settable and given once. */
 static int check_names(client *c, pending_change *changes, int count) {
     for (int i = 0; i < count; i++) {
@@ -102,7 +110,8 @@ static int check_names(client *c, pending_change *changes, int count) {
             return -1;
         }
         if (parameter->flags & CONFIG_IMMUTABLE) reason = "can't set immutable config";
-        else if (parameter->flags & CONFIG_PROTECTED) reason = "can't set protected config";
+        else if ((parameter->flags & CONFIG_PROTECTED) && !protected_config_allowed(c))
+            reason = "can't set protected config";
         for (int j = 0; j < i && !reason; j++) {
             if (changes[j].parameter == parameter) reason = "duplicate parameter";
         }

@@ -1,9 +1,9 @@
 /* server_commands: SHUTDOWN and the replication commands zkv refuses.
  *
- * zkv keeps no data on disk, so SHUTDOWN SAVE has nothing to write: it shuts
- * down like NOSAVE and says so in the log (it does not fail, so scripts that
- * always pass SAVE keep working).  NOW and FORCE are accepted for
- * compatibility; there is no replica to wait for and no save to force.
+ * SHUTDOWN hands its SAVE / NOSAVE / FORCE choice to the shutdown preparer
+ * the persistence module installs (core/server.h): a failed final save
+ * refuses the shutdown unless FORCE.  NOW is accepted: there is no replica
+ * to wait for.
  * REPLICAOF/SLAVEOF must never make the server connect anywhere: only
  * "NO ONE" (already true) is accepted.
  */
@@ -16,12 +16,14 @@
 #include "reply.h"
 
 static void shutdown_command(client *c) {
-    int nosave = 0, save = 0, abort_requested = 0;
+    int nosave = 0, save = 0, abort_requested = 0, now = 0, force = 0;
     for (int i = 1; i < c->argc; i++) {
         if (args_is(&c->argv[i], "nosave")) nosave = 1;
         else if (args_is(&c->argv[i], "save")) save = 1;
         else if (args_is(&c->argv[i], "abort")) abort_requested = 1;
-        else if (!args_is(&c->argv[i], "now") && !args_is(&c->argv[i], "force")) {
+        else if (args_is(&c->argv[i], "now")) now = 1;
+        else if (args_is(&c->argv[i], "force")) force = 1;
+        else {
             reply_syntax_error(c);
             return;
         }
@@ -34,7 +36,12 @@ static void shutdown_command(client *c) {
         reply_error(c, "ERR No shutdown in progress.");
         return;
     }
-    if (save) log_message(LOG_NOTICE, "SHUTDOWN SAVE: zkv has no persistence, nothing to save.");
+    int flags = (nosave ? SERVER_SHUTDOWN_NOSAVE : 0) | (save ? SERVER_SHUTDOWN_SAVE : 0) |
+                (now ? SERVER_SHUTDOWN_NOW : 0) | (force ? SERVER_SHUTDOWN_FORCE : 0);
+    if (server_prepare_shutdown(flags) != 0) {
+        reply_error(c, "ERR Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
     server_request_shutdown(0);
 }
 

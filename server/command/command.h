@@ -214,6 +214,12 @@ void dispatch_restore_reply(client *c);
 typedef int dispatch_memory_check(void);
 void dispatch_set_memory_check(dispatch_memory_check *check);
 
+/* The persistence guard (persist module): returns NULL, or the error that
+ * refuses commands that may write (and PING, as Redis) while the last
+ * background save failed: "-MISCONF ...". */
+typedef const char *dispatch_write_check(void);
+void dispatch_set_write_check(dispatch_write_check *check);
+
 /* The cluster check (cluster module), installed only in cluster mode: called
  * before every command; returns NULL to go on, or the error text to refuse
  * the command with (-MOVED, -CROSSSLOT, -CLUSTERDOWN). */

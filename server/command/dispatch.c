@@ -49,6 +49,17 @@ int dispatch_add_observer(command_observer *observer) {
 
 void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
 
+static dispatch_write_check *write_check;
+void dispatch_set_write_check(dispatch_write_check *check) { write_check = check; }
+
+/* Refused while writes are stopped: what may write (EXEC with a queued
+ * write) and PING, as Redis does. */
+static int refused_when_writes_stopped(const client *c, const command *cmd) {
+    if (cmd->spec->flags & COMMAND_WRITE) return 1;
+    if ((c->flags & CLIENT_MULTI) && multi_is_exec(cmd)) return multi_queue_has_flags(c, COMMAND_WRITE);
+    return strcasecmp(cmd->spec->name, "ping") == 0;
+}
+
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
 
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
@@ -229,6 +240,11 @@ static void process(client *c) {
     out_of_memory = memory_check && server.config.maxmemory && memory_check();
     if (out_of_memory && refused_when_out_of_memory(c, cmd)) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+        return;
+    }
+    const char *write_refusal = write_check ? write_check() : NULL;
+    if (write_refusal && refused_when_writes_stopped(c, cmd)) {
+        reject(c, cmd, write_refusal);
         return;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {

@@ -1,7 +1,8 @@
 /* core_parameters: the process's own configuration parameters: the cron
  * rate, logging, daemonizing, the pid file and the working directory, plus
- * the persistence and replication parameters zkv accepts for compatibility
- * (their values are fixed until those features exist).
+ * the AOF and replication parameters zkv accepts for compatibility (their
+ * values are fixed until those features exist).  `save` and the RDB
+ * parameters belong to the persist module.
  *
  * The values live in server.config; the entries are registered through the
  * core module's descriptor.
@@ -19,14 +20,7 @@
 
 #define C (&server.config)
 
-/* ---- save / appendonly: zkv has no persistence ---- */
-
-static int parse_save(const config_parameter *parameter, const char *text, const char **error) {
-    (void)parameter;
-    if (text[0] == '\0') return 0;
-    *error = "Invalid save parameters (zkv has no persistence: only save \"\" is accepted)";
-    return -1;
-}
+/* ---- appendonly: zkv has no AOF ---- */
 
 static int parse_appendonly(const config_parameter *parameter, const char *text, const char **error) {
     (void)parameter;
@@ -83,7 +77,11 @@ static int apply_hz(const char **error) {
 static const config_choice log_levels[] = {
     {"debug", LOG_DEBUG}, {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE}, {"warning", LOG_WARNING}, {NULL, 0}};
 
+static const config_choice protected_choices[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+
 static const config_parameter core_parameters[] = {
+    {.name = "enable-protected-configs", .type = CONFIG_ENUM, .flags = CONFIG_IMMUTABLE,
+     .value = &C->enable_protected_configs, .default_text = "no", .choices = protected_choices},
     CONFIG_ENTRY_INTEGER("hz", &C->hz, TARGET_INT, 0, INT_MAX, "10", 0, apply_hz),
     {.name = "loglevel", .type = CONFIG_ENUM, .value = &C->log_level, .default_text = "notice",
      .choices = log_levels},
@@ -92,7 +90,6 @@ static const config_parameter core_parameters[] = {
     CONFIG_ENTRY_BOOL("daemonize", &C->daemonize, "no", CONFIG_IMMUTABLE),
     CONFIG_ENTRY_SPECIAL("dir", "", CONFIG_PROTECTED, parse_dir, format_dir, NULL),
     CONFIG_ENTRY_STRING("dbfilename", &C->db_filename, "dump.rdb", CONFIG_PROTECTED),
-    CONFIG_ENTRY_SPECIAL("save", "", CONFIG_MULTI_ARGUMENT, parse_save, format_empty, NULL),
     {.name = "replicaof", .alias = "slaveof", .type = CONFIG_SPECIAL, .flags = CONFIG_IMMUTABLE | CONFIG_MULTI_ARGUMENT,
      .default_text = "", .parse = parse_replicaof, .format = format_empty},
     CONFIG_ENTRY_SPECIAL("appendonly", "no", 0, parse_appendonly, format_no, NULL),

@@ -77,6 +77,16 @@ void server_reset_statistics(void) {
     hooks.reset_stats();
 }
 
+static server_shutdown_preparer *shutdown_preparer;
+
+void server_set_shutdown_preparer(server_shutdown_preparer *preparer) {
+    shutdown_preparer = preparer;
+}
+
+int server_prepare_shutdown(int flags) {
+    return shutdown_preparer ? shutdown_preparer(flags) : 0;
+}
+
 void server_request_shutdown(int exit_code) {
     server.shutdown_requested = 1;
     server.shutdown_exit_code = exit_code;
@@ -131,8 +141,13 @@ void server_schedule_cron(void) {
 static void signal_handler(evutil_socket_t signal_number, short events, void *argument) {
     (void)events;
     (void)argument;
-    log_message(LOG_WARNING, "Received %s, scheduling shutdown...",
-                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    const char *name = signal_number == SIGINT ? "SIGINT" : "SIGTERM";
+    log_message(LOG_WARNING, "Received %s, scheduling shutdown...", name);
+    if (server_prepare_shutdown(0) != 0) {
+        log_message(LOG_WARNING, "%s received but errors trying to shut down the server, check the logs for more information",
+                    name);
+        return;
+    }
     server_request_shutdown(0);
 }
 

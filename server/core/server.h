@@ -77,6 +77,7 @@ typedef struct server_config {
     int daemonize;
     char *dir;
     char *db_filename;
+    int enable_protected_configs; /* 0 no, 1 yes, 2 local: CONFIG SET of dir/dbfilename */
     unsigned long long client_query_buffer_limit;
     long long proto_max_bulk_len;
     output_limit output_limits[OUTPUT_LIMIT_CLASSES];
@@ -149,6 +150,7 @@ typedef struct server_state {
     size_t startup_used_memory;    /* used_memory once initialised (used_memory_startup) */
     size_t peak_used_memory;
     int in_exec;                   /* EXEC is running queued commands */
+    pid_t child_pid;               /* a forked background save, 0 if none */
 } server_state;
 
 extern server_state server;
@@ -191,5 +193,19 @@ void server_schedule_cron(void); /* (re)arms the cron timer at `hz` */
 
 /* Asks the loop to stop after the current iteration and exit(code). */
 void server_request_shutdown(int exit_code);
+
+/* The work a shutdown must finish before the process may exit (the final
+ * RDB save), installed by the persistence module.  SHUTDOWN and SIGTERM /
+ * SIGINT call server_prepare_shutdown first; on -1 (the reason is logged)
+ * the server keeps running unless SERVER_SHUTDOWN_FORCE was given. */
+enum server_shutdown_flag {
+    SERVER_SHUTDOWN_NOSAVE = 1 << 0,
+    SERVER_SHUTDOWN_SAVE = 1 << 1,
+    SERVER_SHUTDOWN_NOW = 1 << 2,
+    SERVER_SHUTDOWN_FORCE = 1 << 3
+};
+typedef int server_shutdown_preparer(int flags);
+void server_set_shutdown_preparer(server_shutdown_preparer *preparer);
+int server_prepare_shutdown(int flags);
 
 #endif

@@ -21,7 +21,7 @@ static const info_section sections[] = {
     {"server", "Server", info_write_server, 1},
     {"clients", "Clients", info_write_clients, 1},
     {"memory", "Memory", NULL, 1},
-    {"persistence", "Persistence", info_write_persistence, 1},
+    {"persistence", "Persistence", NULL, 1},
     {"stats", "Stats", info_write_stats, 1},
     {"replication", "Replication", info_write_replication, 1},
     {"cpu", "CPU", info_write_cpu, 1},

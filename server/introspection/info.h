@@ -13,10 +13,10 @@
  * Each section is a writer function appending its lines to a strbuf; the
  * table in info.c lists them in Redis's order.  Introspection writes the
  * sections about the server as a whole: info_sections.c (server, clients,
- * persistence, replication, cpu, modules), info_stats.c (stats) and
+ * replication, cpu, modules), info_stats.c (stats) and
  * info_command_sections.c (commandstats, errorstats, latencystats).  The
  * sections of one feature are declared by its module descriptor
- * (memory, cluster, keyspace) and found by name (module.h).
+ * (memory, persistence, cluster, keyspace) and found by name (module.h).
  */
 #ifndef ZKV_INFO_H
 #define ZKV_INFO_H
@@ -33,7 +33,6 @@ void info_generate(strbuf *out, int count, const resp_argument *names);
 /* Section writers. */
 void info_write_server(strbuf *out);
 void info_write_clients(strbuf *out);
-void info_write_persistence(strbuf *out);
 void info_write_stats(strbuf *out);
 void info_write_replication(strbuf *out);
 void info_write_cpu(strbuf *out);

@@ -1,7 +1,7 @@
 /* info_sections: the INFO sections about the process and its roles: server,
- * clients, persistence, replication, cpu, modules, cluster.
+ * clients, replication, cpu, modules (persistence is the persist module's).
  *
- * zkv has no persistence, replication, modules nor cluster; those sections
+ * zkv has no replication nor modules; those sections
  * report what a Redis 7.0 server with all of them off reports, so clients
  * and tools that read the fields find them.
  */
@@ -88,43 +88,6 @@ void info_write_clients(strbuf *out) {
                   "tracking_clients:0\r\n"
                   "clients_in_timeout_table:0\r\n",
                   net.client_count, server.config.max_clients, largest_input, largest_output);
-}
-
-/* ---- persistence ---- */
-
-void info_write_persistence(strbuf *out) {
-    strbuf_printf(out,
-                  "loading:0\r\n"
-                  "async_loading:0\r\n"
-                  "current_cow_peak:0\r\n"
-                  "current_cow_size:0\r\n"
-                  "current_cow_size_age:0\r\n"
-                  "current_fork_perc:0.00\r\n"
-                  "current_save_keys_processed:0\r\n"
-                  "current_save_keys_total:0\r\n"
-                  "rdb_changes_since_last_save:%lld\r\n"
-                  "rdb_bgsave_in_progress:0\r\n"
-                  "rdb_last_save_time:%lld\r\n"
-                  "rdb_last_bgsave_status:ok\r\n"
-                  "rdb_last_bgsave_time_sec:-1\r\n"
-                  "rdb_current_bgsave_time_sec:-1\r\n"
-                  "rdb_saves:0\r\n"
-                  "rdb_last_cow_size:0\r\n"
-                  "rdb_last_load_keys_expired:0\r\n"
-                  "rdb_last_load_keys_loaded:0\r\n"
-                  "aof_enabled:0\r\n"
-                  "aof_rewrite_in_progress:0\r\n"
-                  "aof_rewrite_scheduled:0\r\n"
-                  "aof_last_rewrite_time_sec:-1\r\n"
-                  "aof_current_rewrite_time_sec:-1\r\n"
-                  "aof_last_bgrewrite_status:ok\r\n"
-                  "aof_rewrites:0\r\n"
-                  "aof_rewrites_consecutive_failures:0\r\n"
-                  "aof_last_write_status:ok\r\n"
-                  "aof_last_cow_size:0\r\n"
-                  "module_fork_in_progress:0\r\n"
-                  "module_fork_last_cow_size:0\r\n",
-                  server.stats.dirty, (long long)(server.start_time_ms / 1000));
 }
 
 /* ---- replication ---- */

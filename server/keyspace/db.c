@@ -30,6 +30,9 @@ static void db_entry_free(void *entry) {
  * the longer chains cost time.  Redis makes the same trade. */
 static bool db_table_grow_allowed(size_t more_bytes, double load) {
     (void)load;
+    /* A forked save shares pages with the parent: a new bucket array would
+     * copy them all, so growth waits (up to the forced load) for the child. */
+    if (server.child_pid > 0) return false;
     unsigned long long limit = server.config.maxmemory;
     return limit == 0 || zmalloc_used_memory() + more_bytes <= limit;
 }
@@ -99,6 +102,15 @@ long long db_object_idle_ms(const object *o) {
 
 int db_object_frequency(const object *o) {
     return db_lfu_decayed_counter(o);
+}
+
+void db_object_set_clock(object *o, long long idle_seconds, int frequency) {
+    if (db_lfu_enabled()) {
+        if (frequency >= 0) object_set_lru(o, db_lfu_minutes() << 8 | (uint32_t)(frequency > 255 ? 255 : frequency));
+    } else if (idle_seconds >= 0) {
+        uint32_t idle = idle_seconds > OBJECT_LRU_MAX ? OBJECT_LRU_MAX : (uint32_t)idle_seconds;
+        object_set_lru(o, (db_lru_clock() - idle) & OBJECT_LRU_MAX);
+    }
 }
 
 /* ---------------------------------------------------------------- lookup */

@@ -100,5 +100,8 @@ uint32_t db_lru_clock(void);
 long long db_object_idle_ms(const object *o);
 int db_object_frequency(const object *o);
 bool db_lfu_enabled(void);
+/* Sets the clock from an idle time (LRU policies) or an LFU counter (LFU
+ * policies), as RESTORE and RDB loading do; a negative value leaves it. */
+void db_object_set_clock(object *o, long long idle_seconds, int frequency);
 
 #endif

@@ -163,8 +163,9 @@ static void keyspace_schedule_continuation(void) {
 /* ---------------------------------------------------------------- cron */
 
 void keyspace_cron(long long now_ms) {
-    /* Rehash the first database that needs it, for a millisecond. */
-    for (int i = 0; i < keyspace_count; i++) {
+    /* Rehash the first database that needs it, for a millisecond; not while
+     * a forked save runs (moving every entry would copy every page). */
+    for (int i = 0; i < keyspace_count && server.child_pid <= 0; i++) {
         db *d = &keyspace_databases[i];
         db_shrink_if_needed(d);
         if (table_is_rehashing(d->keys)) {
@@ -241,9 +242,16 @@ db *keyspace_db(int index) {
     return &keyspace_databases[index];
 }
 
+static void (*keyspace_flush_all_hook)(void);
+
+void keyspace_set_flush_all_hook(void (*hook)(void)) {
+    keyspace_flush_all_hook = hook;
+}
+
 long long keyspace_flush_all(void) {
     long long removed = 0;
     for (int i = 0; i < keyspace_count; i++) removed += db_empty(&keyspace_databases[i]);
+    if (keyspace_flush_all_hook) keyspace_flush_all_hook();
     return removed;
 }
 

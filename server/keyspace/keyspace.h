@@ -44,8 +44,11 @@ bool keyspace_active_expire(long long now_ms, long long budget_us);
 int keyspace_database_count(void);
 db *keyspace_db(int index);
 
-/* Empties every database (FLUSHALL); returns the number of keys removed. */
+/* Empties every database (FLUSHALL); returns the number of keys removed.
+ * Then runs the flush-all hook (persistence: abort a background save, save
+ * the empty dataset when save points are set). */
 long long keyspace_flush_all(void);
+void keyspace_set_flush_all_hook(void (*hook)(void));
 /* True if the key exists (expired or not): MULTI's exists check. */
 int keyspace_key_exists(int db_index, const char *key, size_t length);
 /* True if the key is stored with a TTL that has passed (not yet deleted):

@@ -114,10 +114,18 @@ typedef struct object_type_functions {
     /* Active defragmentation: moves the value's blocks where the allocator
      * says it pays off and returns the (possibly new) value pointer. */
     void *(*defrag_value)(void *value);
-    /* RDB/DUMP: writes the value in Redis's encoding (0, or -1 on an I/O
-     * error) and reads one back (NULL with *error on corrupt input). */
+    /* RDB/DUMP (lib/rdb_io.h; server/persist/rdb_format.h has the whole
+     * contract): rdb_type gives the RDB type byte for the value's current
+     * encoding, rdb_save writes the value (0, or -1 once the writer failed)
+     * after the type byte and key the caller wrote; rdb_load
+     * reads a value of `rdb_type` (the byte already consumed) and returns it
+     * with its encoding in *encoding, or NULL with a static reason in *error
+     * on corrupt input, or NULL with *error NULL for an empty value (skipped,
+     * as Redis does). */
+    int (*rdb_type)(const void *value);
     int (*rdb_save)(const void *value, struct rdb_writer *writer);
-    void *(*rdb_load)(struct rdb_reader *reader, int rdb_type, const char **error);
+    void *(*rdb_load)(struct rdb_reader *reader, int rdb_type, enum object_encoding *encoding,
+                      const char **error);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
 /* The registered table of a type (all-NULL for an unregistered one). */

@@ -165,6 +165,8 @@ void defrag_cron(void) {
         return;
     }
     int wanted = defrag_wanted_percent();
+    /* No pass starts while a forked save runs: moving objects copies pages. */
+    if (!defrag.running && server.child_pid > 0) return;
     if (!defrag.running) {
         if (wanted == 0 || !defrag_start_pass(wanted)) return;
     } else {

@@ -128,6 +128,10 @@ static int start_once(test_server *server, const char *config_file, int port, co
     snprintf(port_text, sizeof(port_text), "%d", port);
     arguments[count++] = "--port";
     arguments[count++] = port_text;
+    /* No save points unless a test asks: a server stopped by SIGTERM would
+     * otherwise save dump.rdb where the next test's server loads it. */
+    arguments[count++] = "--save";
+    arguments[count++] = "";
     for (int i = 0; extra && extra[i] && count < MAX_ARGUMENTS - 1; i++) arguments[count++] = extra[i];
     arguments[count] = NULL;
     server->port = port;

@@ -1,0 +1,78 @@
+/* persist: RDB persistence in Redis's own format (state shared by the files
+ * of this folder).
+ *
+ *   rdb_format.c       one key's value and the DUMP payload (type byte,
+ *                      value, version, CRC); strings here, other types
+ *                      through their object_type_functions slots
+ *   rdb_save.c         the whole file: header, AUX fields, databases, EOF,
+ *                      CRC; temp file, fsync, rename, directory fsync
+ *   rdb_load.c         loading a file at start (or DEBUG RELOAD): mmap,
+ *                      parse, validate, CRC; refuses instead of loading part
+ *   bgsave.c           BGSAVE in a forked child, its reaping and its faults
+ *   persist_commands.c SAVE BGSAVE LASTSAVE DUMP RESTORE
+ *   persist_module.c   parameters, save points, INFO persistence, MISCONF,
+ *                      shutdown save, start-up load
+ */
+#ifndef ZKV_PERSIST_H
+#define ZKV_PERSIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "strbuf.h"
+
+#define PERSIST_MAX_SAVE_POINTS 16
+#define PERSIST_BGSAVE_RETRY_SECONDS 5 /* after a failed BGSAVE, as Redis */
+
+typedef struct save_point {
+    long long seconds;
+    long long changes;
+} save_point;
+
+typedef struct persist_state {
+    /* parameters */
+    save_point points[PERSIST_MAX_SAVE_POINTS];
+    int point_count;
+    int compression;            /* rdbcompression */
+    int checksum;               /* rdbchecksum */
+    int stop_writes_on_error;   /* stop-writes-on-bgsave-error */
+    int del_sync_files;         /* rdb-del-sync-files (accepted) */
+    int sanitize_dump_payload;  /* accepted: zkv always validates */
+    /* state */
+    long long last_save_time;   /* unix seconds of the last successful save (or start) */
+    long long last_bgsave_try;  /* unix seconds */
+    bool last_bgsave_ok;
+    long long saves;            /* rdb_saves */
+    long long dirty_at_fork;
+    long long child_start_ms;
+    long long last_bgsave_seconds; /* -1 if none */
+    size_t last_cow_size;
+    int child_info_fd;          /* read end of the child's report pipe, -1 */
+    bool child_killed_by_us;
+    long long keys_loaded, keys_expired;
+} persist_state;
+
+extern persist_state persist;
+
+/* rdb_save.c: writes the dataset to `filename` in the working directory
+ * through a temp file named after `pid`.  0, or -1 with a zmalloc'd reason
+ * in *error (already logged as Redis does). */
+int rdb_save_file(const char *filename, pid_t pid, char **error);
+
+/* rdb_load.c: loads `filename` into the (empty) databases.  0 on success or
+ * when the file does not exist (*missing set); -1 with the reason in
+ * *error (zmalloc'd), naming the file, when it is unusable. */
+int rdb_load_file(const char *filename, bool *missing, char **error);
+
+/* bgsave.c */
+int bgsave_start(char **error);   /* 0, or -1 with a zmalloc'd reason */
+bool bgsave_in_progress(void);
+void bgsave_check_child(void);    /* cron: reaps a finished child */
+/* Kills a running child and removes its temp file (FLUSHALL, SHUTDOWN). */
+void bgsave_kill_child(void);
+
+/* persist_module.c: a successful save's bookkeeping (SAVE, BGSAVE, shutdown). */
+void persist_saved(long long dirty_before);
+
+#endif

@@ -1,0 +1,257 @@
+/* persist_module: the persistence module's descriptor and the policy around
+ * the RDB files: parameters, save points, INFO persistence, the MISCONF
+ * guard, FLUSHALL, the final save at shutdown and the load at start.
+ *
+ * The load runs in the module's init, which main.c calls before the
+ * listeners open: no client can see a half-loaded dataset, so there is no
+ * LOADING state to report (loading:0 always).  A file that cannot be loaded
+ * stops the start-up with one log line naming it and the reason.
+ *
+ * Save points are Redis's: `save "3600 1 300 100 60 10000"` by default;
+ * each `save` directive replaces the list (Redis appends the lines of one
+ * config file; one line holding every pair is the same in both).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "config_table.h"
+#include "keyspace.h"
+#include "log.h"
+#include "module.h"
+#include "number.h"
+#include "persist.h"
+#include "rdb_format.h"
+#include "server.h"
+#include "zmalloc.h"
+
+persist_state persist = {.last_bgsave_ok = true, .last_bgsave_seconds = -1, .child_info_fd = -1};
+
+extern const command_spec persist_commands[];
+
+static long long now_seconds(void) {
+    return server_unix_time_ms() / 1000;
+}
+
+void persist_saved(long long dirty_before) {
+    server.stats.dirty -= dirty_before;
+    if (server.stats.dirty < 0) server.stats.dirty = 0;
+    persist.last_save_time = now_seconds();
+    persist.last_bgsave_ok = true;
+    persist.saves++;
+}
+
+/* ---- parameters ---- */
+
+static int parse_save(const config_parameter *parameter, const char *text, const char **error) {
+    (void)parameter;
+    save_point points[PERSIST_MAX_SAVE_POINTS];
+    int count = 0;
+    char **words;
+    int word_count = config_split_line(text, &words);
+    int ok = word_count >= 0 && word_count % 2 == 0 && word_count / 2 <= PERSIST_MAX_SAVE_POINTS;
+    for (int i = 0; ok && i < word_count; i += 2) {
+        long long seconds, changes;
+        ok = number_parse_integer(words[i], strlen(words[i]), &seconds) &&
+             number_parse_integer(words[i + 1], strlen(words[i + 1]), &changes) && seconds >= 1 && changes >= 0;
+        points[count++] = (save_point){seconds, changes};
+    }
+    if (word_count >= 0) config_free_words(words, word_count);
+    if (!ok) {
+        *error = "Invalid save parameters";
+        return -1;
+    }
+    memcpy(persist.points, points, sizeof(points[0]) * (size_t)count);
+    persist.point_count = count;
+    return 0;
+}
+
+static void format_save(const config_parameter *parameter, strbuf *out) {
+    (void)parameter;
+    for (int i = 0; i < persist.point_count; i++)
+        strbuf_printf(out, "%s%lld %lld", i ? " " : "", persist.points[i].seconds, persist.points[i].changes);
+}
+
+static const config_choice sanitize_choices[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
+static int incremental_fsync = 1;
+
+static const config_parameter persist_parameters[] = {
+    CONFIG_ENTRY_SPECIAL("save", "3600 1 300 100 60 10000", CONFIG_MULTI_ARGUMENT, parse_save, format_save, NULL),
+    CONFIG_ENTRY_BOOL("rdbcompression", &persist.compression, "yes", 0),
+    CONFIG_ENTRY_BOOL("rdbchecksum", &persist.checksum, "yes", CONFIG_IMMUTABLE),
+    CONFIG_ENTRY_BOOL("stop-writes-on-bgsave-error", &persist.stop_writes_on_error, "yes", 0),
+    CONFIG_ENTRY_BOOL("rdb-del-sync-files", &persist.del_sync_files, "no", 0),
+    CONFIG_ENTRY_BOOL("rdb-save-incremental-fsync", &incremental_fsync, "yes", 0),
+    /* zkv validates every payload fully whatever this says. */
+    {.name = "sanitize-dump-payload", .type = CONFIG_ENUM, .value = &persist.sanitize_dump_payload,
+     .default_text = "no", .choices = sanitize_choices},
+    {.name = NULL}};
+
+/* ---- INFO persistence ---- */
+
+static void write_info(strbuf *out) {
+    long long now = server_unix_time_ms();
+    bool running = bgsave_in_progress();
+    strbuf_printf(out,
+                  "loading:0\r\n"
+                  "async_loading:0\r\n"
+                  "current_cow_peak:0\r\n"
+                  "current_cow_size:0\r\n"
+                  "current_cow_size_age:0\r\n"
+                  "current_fork_perc:0.00\r\n"
+                  "current_save_keys_processed:0\r\n"
+                  "current_save_keys_total:0\r\n"
+                  "rdb_changes_since_last_save:%lld\r\n"
+                  "rdb_bgsave_in_progress:%d\r\n"
+                  "rdb_last_save_time:%lld\r\n"
+                  "rdb_last_bgsave_status:%s\r\n"
+                  "rdb_last_bgsave_time_sec:%lld\r\n"
+                  "rdb_current_bgsave_time_sec:%lld\r\n"
+                  "rdb_saves:%lld\r\n"
+                  "rdb_last_cow_size:%zu\r\n"
+                  "rdb_last_load_keys_expired:%lld\r\n"
+                  "rdb_last_load_keys_loaded:%lld\r\n"
+                  "aof_enabled:0\r\n"
+                  "aof_rewrite_in_progress:0\r\n"
+                  "aof_rewrite_scheduled:0\r\n"
+                  "aof_last_rewrite_time_sec:-1\r\n"
+                  "aof_current_rewrite_time_sec:-1\r\n"
+                  "aof_last_bgrewrite_status:ok\r\n"
+                  "aof_rewrites:0\r\n"
+                  "aof_rewrites_consecutive_failures:0\r\n"
+                  "aof_last_write_status:ok\r\n"
+                  "aof_last_cow_size:0\r\n"
+                  "module_fork_in_progress:0\r\n"
+                  "module_fork_last_cow_size:0\r\n",
+                  server.stats.dirty, running ? 1 : 0, persist.last_save_time,
+                  persist.last_bgsave_ok ? "ok" : "err", persist.last_bgsave_seconds,
+                  running ? (now - persist.child_start_ms) / 1000 : -1LL, persist.saves, persist.last_cow_size,
+                  persist.keys_expired, persist.keys_loaded);
+}
+
+static const module_info_section persist_info_sections[] = {{"persistence", write_info}, {NULL, NULL}};
+
+/* ---- guards and hooks ---- */
+
+static const char *misconf_check(void) {
+    if (!persist.stop_writes_on_error || persist.point_count == 0 || persist.last_bgsave_ok) return NULL;
+    return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+           "Commands that may modify the data set are disabled, because this instance is configured to report "
+           "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+           "the Redis logs for details about the RDB error.";
+}
+
+/* FLUSHALL, as Redis 7.0: the running save would bring the data back. */
+static void after_flush_all(void) {
+    bgsave_kill_child();
+    if (persist.point_count == 0) return;
+    char *error = NULL;
+    long long dirty = server.stats.dirty;
+    if (rdb_save_file(server.config.db_filename, getpid(), &error) == 0) persist_saved(dirty);
+    zmalloc_free(error);
+}
+
+static int prepare_shutdown(int flags) {
+    if (bgsave_in_progress()) {
+        log_message(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
+        bgsave_kill_child();
+    }
+    bool save = (persist.point_count > 0 && !(flags & SERVER_SHUTDOWN_NOSAVE)) || (flags & SERVER_SHUTDOWN_SAVE);
+    if (!save) return 0;
+    log_message(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
+    char *error = NULL;
+    long long dirty = server.stats.dirty;
+    int result = rdb_save_file(server.config.db_filename, getpid(), &error);
+    zmalloc_free(error);
+    if (result == 0) {
+        log_message(LOG_NOTICE, "DB saved on disk");
+        persist_saved(dirty);
+        return 0;
+    }
+    if (flags & SERVER_SHUTDOWN_FORCE) {
+        log_message(LOG_WARNING, "Error trying to save the DB. Exit anyway.");
+        return 0;
+    }
+    log_message(LOG_WARNING, "Error trying to save the DB, can't exit.");
+    log_message(LOG_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+    return -1;
+}
+
+/* ---- lifecycle ---- */
+
+/* temp-<pid>.rdb files of processes that no longer run: a save killed with
+ * its server (Redis leaves them forever). */
+static void remove_stale_temp_files(void) {
+    DIR *dir = opendir(".");
+    if (!dir) return;
+    struct dirent *entry;
+    while ((entry = readdir(dir))) {
+        int pid;
+        char tail[8];
+        if (sscanf(entry->d_name, "temp-%d.%7s", &pid, tail) != 2 || strcmp(tail, "rdb") != 0) continue;
+        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+            log_message(LOG_NOTICE, "Removing stale temp file %s of a save that did not finish.", entry->d_name);
+            unlink(entry->d_name);
+        }
+    }
+    closedir(dir);
+}
+
+static int persist_init(const char **error) {
+    persist.last_save_time = now_seconds();
+    dispatch_set_write_check(misconf_check);
+    keyspace_set_flush_all_hook(after_flush_all);
+    server_set_shutdown_preparer(prepare_shutdown);
+    remove_stale_temp_files();
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    bool missing;
+    char *reason = NULL;
+    if (rdb_load_file(server.config.db_filename, &missing, &reason) != 0) {
+        *error = reason;
+        return -1;
+    }
+    if (!missing) {
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+        log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds);
+    }
+    return 0;
+}
+
+static void persist_cron(void) {
+    bgsave_check_child();
+    if (bgsave_in_progress()) return;
+    long long now = now_seconds();
+    for (int i = 0; i < persist.point_count; i++) {
+        const save_point *point = &persist.points[i];
+        if (server.stats.dirty < point->changes || now - persist.last_save_time <= point->seconds) continue;
+        if (!persist.last_bgsave_ok && now - persist.last_bgsave_try <= PERSIST_BGSAVE_RETRY_SECONDS) continue;
+        log_message(LOG_NOTICE, "%lld changes in %lld seconds. Saving...", point->changes, point->seconds);
+        char *error = NULL;
+        bgsave_start(&error);
+        zmalloc_free(error);
+        break;
+    }
+}
+
+static void persist_shutdown(void) {
+    /* prepare_shutdown ran first; a child started since must not outlive us. */
+    bgsave_kill_child();
+}
+
+const zkv_module persist_module = {
+    .name = "persist",
+    .commands = (const command_spec *const[]){persist_commands, NULL},
+    .parameters = persist_parameters,
+    .info_sections = persist_info_sections,
+    .init = persist_init,
+    .cron = persist_cron,
+    .shutdown = persist_shutdown,
+};

@@ -1,0 +1,236 @@
+/* rdb_load: loading an RDB file (versions 1-10) into the databases.
+ *
+ * The file is mapped read-only and parsed in place: raw strings are handed
+ * to the objects straight from the mapping, and the pages are dropped as the
+ * parser moves on (MADV_SEQUENTIAL), so loading costs the dataset's memory
+ * and no copy of the file.  Every length is checked against the end of the
+ * file (rdb_io's reader), every packed blob is validated by its codec, and
+ * the CRC is checked at EOF, as Redis does.
+ *
+ * Unlike Redis, any failure is reported the same way: one line naming the
+ * file, the offset and the reason, and -1 (the caller exits at start-up);
+ * a duplicated key is such a failure rather than a crash.  Keys whose TTL
+ * has passed are skipped (counted in rdb_last_load_keys_expired), as on a
+ * Redis master.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "keyspace.h"
+#include "log.h"
+#include "persist.h"
+#include "rdb_crc64.h"
+#include "rdb_format.h"
+#include "server.h"
+#include "zmalloc.h"
+
+typedef struct load_context {
+    rdb_reader reader;
+    const uint8_t *start;
+    const char *filename;
+    strbuf reason;  /* set on failure */
+    long long loaded, expired;
+} load_context;
+
+static int fail(load_context *ctx, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static int fail(load_context *ctx, const char *format, ...) {
+    if (ctx->reason.length) return -1;
+    va_list arguments;
+    va_start(arguments, format);
+    strbuf_vprintf(&ctx->reason, format, arguments);
+    va_end(arguments);
+    return -1;
+}
+
+static int reader_failed(load_context *ctx) {
+    return fail(ctx, "%s", ctx->reader.error ? ctx->reader.error : "Unexpected EOF reading RDB file");
+}
+
+static int read_header(load_context *ctx, size_t size) {
+    if (size < 9) return fail(ctx, "Short read or OOM loading DB: Unexpected EOF reading RDB file");
+    if (memcmp(ctx->start, "REDIS", 5) != 0) return fail(ctx, "Wrong signature trying to load DB from file");
+    char digits[5];
+    memcpy(digits, ctx->start + 5, 4);
+    digits[4] = '\0';
+    int version = atoi(digits);
+    if (version < 1 || version > RDB_VERSION) return fail(ctx, "Can't handle RDB format version %d", version);
+    ctx->reader.version = version;
+    ctx->reader.cursor += 9;
+    return 0;
+}
+
+/* Skips an AUX field (zkv needs none of them: lua scripts were never
+ * loadable, replication ids mean nothing without replication). */
+static int read_aux(load_context *ctx) {
+    rdb_string name, value;
+    if (rdb_read_string(&ctx->reader, &name) != 0) return reader_failed(ctx);
+    int result = rdb_read_string(&ctx->reader, &value);
+    if (result == 0 && name.length == 3 && !memcmp(name.data, "lua", 3) && value.length > 0)
+        log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, zkv has no scripting.");
+    rdb_string_release(&name);
+    if (result != 0) return reader_failed(ctx);
+    rdb_string_release(&value);
+    return 0;
+}
+
+static int read_key(load_context *ctx, db *d, int type, long long expire_ms, long long idle, int frequency) {
+    if (!rdb_format_is_value_type(type)) return fail(ctx, "Unknown RDB encoding type %d", type);
+    rdb_string key;
+    if (rdb_read_string(&ctx->reader, &key) != 0) return reader_failed(ctx);
+    const char *error = NULL;
+    object *o = rdb_format_load_object(&ctx->reader, type, key.data, key.length, expire_ms, &error);
+    int result = 0;
+    int shown = key.length > 128 ? 128 : (int)key.length;
+    if (!o && error) {
+        result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type, error);
+    } else if (!o) {
+        log_message(LOG_VERBOSE, "RDB load: skipping empty key '%.*s'", shown, key.data);
+    } else if (db_lookup(d, key.data, key.length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE)) {
+        object_free(o);
+        result = fail(ctx, "RDB has duplicated key '%.*s' in DB %d", shown, key.data, d->index);
+    } else if (expire_ms != OBJECT_NO_EXPIRE && expire_ms < server_unix_time_ms()) {
+        object_free(o);
+        ctx->expired++;
+    } else {
+        if (idle >= 0 || frequency >= 0) {
+            db_object_set_clock(o, idle, frequency);
+            db_add_keep_clock(d, o);
+        } else {
+            db_add(d, o);
+        }
+        ctx->loaded++;
+    }
+    rdb_string_release(&key);
+    return result;
+}
+
+static int check_crc(load_context *ctx) {
+    if (ctx->reader.version < 5) return 0;
+    size_t covered = (size_t)(ctx->reader.cursor - ctx->start);
+    uint64_t stored;
+    if (rdb_read_u64_le(&ctx->reader, &stored) != 0) return reader_failed(ctx);
+    if (stored == 0) {
+        log_message(LOG_WARNING, "RDB file was saved with checksum disabled: no check performed.");
+        return 0;
+    }
+    if (!persist.checksum) return 0;
+    uint64_t computed = rdb_crc64(0, ctx->start, covered);
+    if (computed != stored)
+        return fail(ctx, "RDB CRC error: Wrong RDB checksum expected: (%016llx) but got (%016llx)",
+                    (unsigned long long)stored, (unsigned long long)computed);
+    return 0;
+}
+
+static int read_body(load_context *ctx) {
+    rdb_reader *r = &ctx->reader;
+    db *d = keyspace_db(0);
+    long long expire_ms = OBJECT_NO_EXPIRE, idle = -1;
+    int frequency = -1;
+    for (;;) {
+        uint8_t type;
+        uint64_t value, second;
+        if (rdb_read_byte(r, &type) != 0) return reader_failed(ctx);
+        switch (type) {
+        case RDB_OPCODE_EXPIRETIME_MS:
+            if (rdb_read_u64_le(r, &value) != 0) return reader_failed(ctx);
+            expire_ms = (long long)value;
+            continue;
+        case RDB_OPCODE_EXPIRETIME: {
+            uint32_t seconds;
+            if (rdb_read_u32_le(r, &seconds) != 0) return reader_failed(ctx);
+            expire_ms = (long long)seconds * 1000;
+            continue;
+        }
+        case RDB_OPCODE_FREQ: {
+            uint8_t counter;
+            if (rdb_read_byte(r, &counter) != 0) return reader_failed(ctx);
+            frequency = counter;
+            continue;
+        }
+        case RDB_OPCODE_IDLE:
+            if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
+            idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
+            continue;
+        case RDB_OPCODE_EOF:
+            return check_crc(ctx);
+        case RDB_OPCODE_SELECTDB:
+            if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
+            if (value >= (uint64_t)keyspace_database_count())
+                return fail(ctx, "Data file was created with a server configured to handle more than %d databases",
+                            keyspace_database_count());
+            d = keyspace_db((int)value);
+            continue;
+        case RDB_OPCODE_RESIZEDB:
+            if (rdb_read_length(r, &value) != 0 || rdb_read_length(r, &second) != 0) return reader_failed(ctx);
+            continue;
+        case RDB_OPCODE_AUX:
+            if (read_aux(ctx) != 0) return -1;
+            continue;
+        case RDB_OPCODE_MODULE_AUX:
+            return fail(ctx, "The RDB file contains AUX module data I can't load: zkv has no modules");
+        case RDB_OPCODE_FUNCTION:
+        case RDB_OPCODE_FUNCTION2:
+            return fail(ctx, "The RDB file contains function libraries: zkv has no scripting");
+        default:
+            if (read_key(ctx, d, type, expire_ms, idle, frequency) != 0) return -1;
+            expire_ms = OBJECT_NO_EXPIRE, idle = -1, frequency = -1;
+        }
+    }
+}
+
+int rdb_load_file(const char *filename, bool *missing, char **error) {
+    *missing = false;
+    int fd = open(filename, O_RDONLY);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            *missing = true;
+            return 0;
+        }
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Fatal error loading the DB from %s: %s", filename, strerror(errno));
+        *error = strbuf_detach(&text, NULL);
+        return -1;
+    }
+    struct stat info;
+    size_t size = fstat(fd, &info) == 0 ? (size_t)info.st_size : 0;
+    const uint8_t *map = NULL;
+    if (size > 0) {
+        void *mapped = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (mapped != MAP_FAILED) {
+            map = mapped;
+            madvise(mapped, size, MADV_SEQUENTIAL);
+        }
+    }
+    close(fd);
+    load_context ctx = {.start = map, .filename = filename};
+    rdb_reader_init(&ctx.reader, map ? (const void *)map : "", map ? size : 0, RDB_VERSION);
+    if (size > 0 && !map) fail(&ctx, "can't map the file: %s", strerror(errno));
+    int result = ctx.reason.length ? -1 : read_header(&ctx, map ? size : 0);
+    if (result == 0) result = read_body(&ctx);
+    if (result == 0 && rdb_reader_left(&ctx.reader) != 0)
+        log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", filename,
+                    rdb_reader_left(&ctx.reader));
+    size_t offset = (size_t)(ctx.reader.cursor - (map ? map : ctx.reader.cursor));
+    if (map) munmap((void *)map, size);
+    if (result != 0) {
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", filename, offset,
+                      strbuf_cstring(&ctx.reason));
+        *error = strbuf_detach(&text, NULL);
+        strbuf_free(&ctx.reason);
+        return -1;
+    }
+    persist.keys_loaded = ctx.loaded;
+    persist.keys_expired = ctx.expired;
+    log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx.loaded, ctx.expired);
+    return 0;
+}
