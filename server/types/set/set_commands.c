@@ -246,11 +246,8 @@ static void set_spop_command(client *c) {
     long long count = 1;
     bool with_count = c->argc == 3;
     if (with_count) {
-        if (!args_integer(&c->argv[2], &count)) {
-            reply_not_integer(c);
-            return;
-        }
-        if (count < 0) {
+        /* Redis gives one message for both failures. */
+        if (!args_integer(&c->argv[2], &count) || count < 0) {
             reply_error(c, "ERR value is out of range, must be positive");
             return;
         }
