@@ -46,6 +46,11 @@ object *hash_type_create(db *d, const char *key, size_t key_length) {
     object *o = object_create_packed(key, key_length, OBJECT_HASH, OBJECT_ENCODING_LISTPACK, NULL, 0,
                                      OBJECT_NO_EXPIRE);
     db_add(d, o);
+    /* db_update_quiet finds the slot of a block that moved through the
+     * lookup cache (the old block may be freed by then): a fresh key must be
+     * looked up once to be in it. */
+    object *found = db_lookup(d, key, key_length, DB_LOOKUP_WRITE | DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS);
+    zkv_assert(found == o);
     return o;
 }
 
