@@ -2,6 +2,7 @@
 #include "number.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -59,4 +60,33 @@ bool number_parse_double(const char *text, size_t length, double *value) {
     if (errno == ERANGE && (parsed == HUGE_VAL || parsed == -HUGE_VAL || parsed == 0)) return false;
     *value = parsed;
     return true;
+}
+
+bool number_parse_long_double(const char *text, size_t length, long double *value) {
+    char buffer[NUMBER_LONG_DOUBLE_BUFFER];
+    if (length == 0 || length >= sizeof(buffer) || isspace((unsigned char)text[0])) return false;
+    memcpy(buffer, text, length);
+    buffer[length] = '\0';
+    errno = 0;
+    char *end;
+    long double parsed = strtold(buffer, &end);
+    if ((size_t)(end - buffer) != length || isnan(parsed)) return false;
+    if (errno == ERANGE && (parsed == HUGE_VALL || parsed == -HUGE_VALL || parsed == 0)) return false;
+    *value = parsed;
+    return true;
+}
+
+size_t number_format_long_double(long double value, char *buffer, size_t size) {
+    int written = snprintf(buffer, size, "%.17Lf", value);
+    if (written < 0 || (size_t)written >= size) return 0;
+    size_t length = (size_t)written;
+    if (memchr(buffer, '.', length) != NULL) {
+        while (buffer[length - 1] == '0') length--;
+        if (buffer[length - 1] == '.') length--;
+    }
+    if (length == 2 && buffer[0] == '-' && buffer[1] == '0') {
+        buffer[0] = '0';
+        length = 1;
+    }
+    return length;
 }

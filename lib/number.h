@@ -25,4 +25,13 @@ size_t number_format_integer(long long value, char buffer[NUMBER_INTEGER_BUFFER]
  * accepted, NaN never).  `text` need not be terminated. */
 bool number_parse_double(const char *text, size_t length, double *value);
 
+/* Redis's string2ld: the whole text is a long double (inf allowed, NaN
+ * never), with no leading space.  `text` need not be terminated. */
+bool number_parse_long_double(const char *text, size_t length, long double *value);
+/* Redis's "human" long double text (%.17Lf, trailing zeros and point cut,
+ * "-0" as "0"); returns the length, 0 if `size` is too small. */
+size_t number_format_long_double(long double value, char *buffer, size_t size);
+/* Room number_format_long_double needs for any finite value. */
+#define NUMBER_LONG_DOUBLE_BUFFER 5120
+
 #endif

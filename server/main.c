@@ -35,6 +35,8 @@
     X(command)         \
     X(string)          \
     X(generic)         \
+    X(hash)            \
+    X(set)             \
     X(admin)           \
     X(memory)          \
     X(cluster)         \

@@ -54,7 +54,7 @@ static void *defrag_block(void *block, bool *moved) {
     return block;
 }
 
-/* A key: its long string's buffer first (the object stores its address),
+/* A key: its long string's buffer or its collection's blocks first (the object stores its address),
  * then the object itself. */
 static object *defrag_object(object *o) {
     bool moved = false;
@@ -63,6 +63,10 @@ static object *defrag_object(object *o) {
         void *now = defrag_block(buffer, &moved);
         if (now != buffer) object_set_pointer(o, now);
     }
+    /* Collections behind the pointer move their own blocks, bounded per visit. */
+    const object_type_functions *type = object_type_table(object_type(o));
+    if (object_type(o) != OBJECT_STRING && !object_is_packed(o) && type->defrag_value != NULL)
+        object_set_pointer(o, type->defrag_value(object_pointer(o)));
     o = defrag_block(o, &moved);
     if (moved)
         defrag.counters.key_hits++;

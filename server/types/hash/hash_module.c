@@ -1,0 +1,35 @@
+/* hash_module: the hash type's descriptor: its commands, the listpack
+ * thresholds (with Redis's -ziplist- aliases) and its type table. */
+#include <limits.h>
+
+#include "hash_type.h"
+#include "module.h"
+
+static const config_parameter hash_parameters[] = {
+    {.name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = CONFIG_INTEGER,
+     .value = &hash_type_config.max_listpack_entries, .target = TARGET_LONG_LONG, .minimum = 0,
+     .maximum = LLONG_MAX, .default_text = "512"},
+    {.name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value", .type = CONFIG_INTEGER,
+     .value = &hash_type_config.max_listpack_value, .target = TARGET_LONG_LONG, .minimum = 0,
+     .maximum = LLONG_MAX, .default_text = "64"},
+    {0}};
+
+static int hash_init(const char **error) {
+    (void)error;
+    static const object_type_functions functions = {
+        .free_value = hash_type_free_value,
+        .duplicate_value = hash_type_duplicate_value,
+        .free_effort = hash_type_free_effort,
+        .memory_usage = hash_type_memory_usage,
+        .defrag_value = hash_type_defrag_value,
+    };
+    object_register_type(OBJECT_HASH, &functions);
+    return 0;
+}
+
+const zkv_module hash_module = {
+    .name = "hash",
+    .commands = (const command_spec *const[]){hash_commands, NULL},
+    .parameters = hash_parameters,
+    .init = hash_init,
+};
