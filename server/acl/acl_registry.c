@@ -97,6 +97,8 @@ void acl_delete_user(acl_user *user) {
     acl_close_clients_of(user);
     memmove(&users[index], &users[index + 1], (user_count - index - 1) * sizeof(acl_user *));
     user_count--;
+    /* Shrink with the set, so deleting users gives their slots back. */
+    users = zmalloc_realloc(users, (user_count ? user_count : 1) * sizeof(acl_user *));
     acl_user_free(user);
 }
 
