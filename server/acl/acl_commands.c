@@ -308,7 +308,8 @@ static void acl_save_command(client *c) {
         return;
     }
     char *message = NULL;
-    reply_file_result(c, acl_file_save(&message), message);
+    int result = acl_file_save(&message);
+    reply_file_result(c, result, message);
 }
 
 static void acl_load_command(client *c) {
@@ -317,7 +318,8 @@ static void acl_load_command(client *c) {
         return;
     }
     char *message = NULL;
-    reply_file_result(c, acl_file_load(&message), message);
+    int result = acl_file_load(&message);
+    reply_file_result(c, result, message);
 }
 
 static void acl_help_command(client *c) {

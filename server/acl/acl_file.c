@@ -3,8 +3,9 @@
  * Users are declared either by `user <name> <rules...>` lines of the
  * configuration file or by an `aclfile` holding the same lines, never both
  * (Redis refuses that setup, and so does zkv).  The `default` user always
- * exists: it starts as `on nopass ~* &* +@all`, takes requirepass as its
- * password, and a line naming it resets it first so the line says it all.
+ * exists: it starts as `on nopass ~* &* +@all` and takes requirepass as its
+ * password; a `user default` line resets it first (as Redis does, so it
+ * shows sanitize-payload), an ACL file line builds it from nothing.
  *
  * Loading builds a complete new user set before touching the current one:
  * a file with any bad line, duplicate user or unbalanced quote is refused
@@ -161,10 +162,9 @@ static int read_file(user_set *set, strbuf *errors) {
         strbuf_printf(errors, "Error loading ACLs, opening file '%s': %s", acl_file_path, strerror(errno));
         return -1;
     }
-    set_add(set, new_default_user());
     char *line = NULL;
     size_t capacity = 0;
-    int line_number = 0, default_seen = 0;
+    int line_number = 0;
     size_t before = errors->length;
     while (getline(&line, &capacity, file) >= 0) {
         line_number++;
@@ -181,18 +181,13 @@ static int read_file(user_set *set, strbuf *errors) {
                 strbuf_printf(errors, "'%s': username '%s' contains invalid characters. ", where.data, words[1]);
             } else {
                 size_t length = strlen(words[1]);
-                int is_default = !strcmp(words[1], "default");
                 acl_user *user = set_find(set, words[1], length);
-                if (is_default ? default_seen : user != NULL) {
+                if (user) {
                     strbuf_printf(errors, "WARNING: Duplicate user '%s' found on line %d. ", words[1], line_number);
                 } else {
-                    if (is_default) {
-                        default_seen = 1;
-                        reset_user(user);
-                    } else {
-                        user = acl_user_create(words[1], length);
-                        set_add(set, user);
-                    }
+                    /* Every user of the file, default too, starts empty (no reset flags). */
+                    user = acl_user_create(words[1], length);
+                    set_add(set, user);
                     apply_line(user, count - 2, words + 2, where.data, errors);
                 }
             }
@@ -204,6 +199,7 @@ static int read_file(user_set *set, strbuf *errors) {
     }
     free(line); /* getline's buffer comes from the C library */
     fclose(file);
+    if (!set_find(set, "default", 7)) set_add(set, new_default_user());
     if (errors->length == before) return 0;
     strbuf_append_cstring(errors, "WARNING: ACL errors detected, no change to the previously active ACL rules was "
                                   "performed");
