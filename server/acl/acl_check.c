@@ -51,7 +51,8 @@ static int selector_allows_key(const acl_selector *selector, const char *key, si
     for (int i = 0; i < selector->key_count; i++) {
         const acl_pattern *pattern = &selector->keys[i];
         if ((pattern->permissions & permissions) != permissions) continue;
-        if (glob_match(pattern->text, pattern->length, key, length, 0)) return 1;
+        if (length < pattern->literal_length || memcmp(pattern->text, key, pattern->literal_length) != 0) continue;
+        if (pattern->prefix_only || glob_match(pattern->text, pattern->length, key, length, 0)) return 1;
     }
     return 0;
 }

@@ -230,6 +230,10 @@ static void add_pattern(acl_pattern **patterns, int *count, const char *text, si
     pattern->text[length] = '\0';
     pattern->length = length;
     pattern->permissions = permissions;
+    size_t literal = 0;
+    while (literal < length && !strchr("*?[\\", text[literal])) literal++;
+    pattern->literal_length = literal;
+    pattern->prefix_only = literal + 1 == length && text[literal] == '*';
 }
 
 static const char keys_after_all[] =

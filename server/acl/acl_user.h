@@ -48,10 +48,15 @@ enum acl_selector_flag {
 /* Key permission bits of a pattern, and of an access being checked. */
 enum acl_key_permission { ACL_KEY_READ = 1u << 0, ACL_KEY_WRITE = 1u << 1, ACL_KEY_ALL = 3u };
 
+/* A glob with its literal prefix precomputed: a key that does not start with
+ * the prefix is refused without running the matcher, and "prefix*" patterns
+ * (the common shape) are decided by the prefix alone. */
 typedef struct acl_pattern {
     char *text; /* zmalloc'd, NUL-terminated (patterns never hold NUL) */
     size_t length;
-    unsigned permissions; /* keys: enum acl_key_permission; channels: 0 */
+    size_t literal_length; /* bytes before the first * ? [ or \ */
+    int prefix_only;       /* the pattern is the literal prefix followed by one '*' */
+    unsigned permissions;  /* keys: enum acl_key_permission; channels: 0 */
 } acl_pattern;
 
 /* The first arguments allowed for a command whose bit is off ("+select|0"). */
