@@ -40,6 +40,7 @@
     X(admin)           \
     X(memory)          \
     X(cluster)         \
+    X(acl)             \
     X(scripting)       \
     X(persist)         \
     X(introspection)

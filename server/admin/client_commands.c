@@ -149,6 +149,7 @@ typedef struct kill_filter {
     const resp_argument *type;    /* NULL: any */
     const resp_argument *address; /* peer address */
     const resp_argument *local_address;
+    const resp_argument *user;    /* NULL: any */
     long long max_age_seconds;    /* 0: any; else only clients strictly older (Redis 7.4's MAXAGE) */
     int skip_me;
 } kill_filter;
@@ -163,6 +164,7 @@ static int filter_matches(const kill_filter *filter, const client *c, const clie
     if (filter->type && !args_is(filter->type, client_info_type(other))) return 0;
     if (filter->address && !argument_equals_text(filter->address, other->address)) return 0;
     if (filter->local_address && !argument_equals_text(filter->local_address, other->local_address)) return 0;
+    if (filter->user && !argument_equals_text(filter->user, client_user_name(other))) return 0;
     if (filter->max_age_seconds &&
         (server_unix_time_ms() - other->creation_time_ms) / 1000 <= filter->max_age_seconds)
         return 0;
@@ -193,10 +195,11 @@ static int parse_kill_option(client *c, kill_filter *filter, const resp_argument
     } else if (args_is(option, "laddr")) {
         filter->local_address = value;
     } else if (args_is(option, "user")) {
-        if (!argument_equals_text(value, "default")) {
+        if (net.user_hooks ? !net.user_hooks->exists(value) : !argument_equals_text(value, "default")) {
             reply_error_format(c, "ERR No such user '%.*s'", (int)value->length, value->data);
             return -1;
         }
+        filter->user = value;
     } else if (args_is(option, "skipme")) {
         if (!args_is(value, "yes") && !args_is(value, "no")) {
             reply_syntax_error(c);

@@ -84,7 +84,7 @@ void client_info_append(strbuf *out, const client *c) {
     strbuf_printf(out,
                   "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d "
                   "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu "
-                  "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d "
+                  "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d "
                   "lib-name=%s lib-ver=%s\n",
                   (unsigned long long)c->id, c->address, c->local_address, c->fd, c->name ? c->name : "",
                   (long long)(now - c->creation_time_ms) / 1000, (long long)(now - c->last_interaction_ms) / 1000,
@@ -92,6 +92,6 @@ void client_info_append(strbuf *out, const client *c) {
                   (c->flags & CLIENT_MULTI) ? c->multi.count : -1, resp_parser_pending_bytes(c->parser),
                   resp_parser_free_capacity(c->parser), arguments, multi_memory(c), output.buffer_size,
                   output.buffer_used, output.buffer_used, output.list_length, output.list_memory,
-                  client_memory(c) + arguments, events, command_name(c), c->resp_version,
+                  client_memory(c) + arguments, events, command_name(c), client_user_name(c), c->resp_version,
                   c->library_name ? c->library_name : "", c->library_version ? c->library_version : "");
 }

@@ -68,8 +68,10 @@ static void select_command(client *c) {
 
 /* ---- AUTH ---- */
 
-/* 1 if the pair names the default user with the right password. */
-static int credentials_valid(const resp_argument *user, const resp_argument *password) {
+/* 1 if the pair names a user with the right password (then the client is
+ * that user); without the acl module, only default and requirepass. */
+static int credentials_valid(client *c, const resp_argument *user, const resp_argument *password) {
+    if (net.user_hooks) return net.user_hooks->authenticate(c, user, password);
     if (!args_is(user, "default")) return 0;
     const char *expected = server.config.require_pass;
     if (!expected) return 1;
@@ -84,14 +86,14 @@ static void auth_command(client *c) {
         reply_syntax_error(c);
         return;
     }
-    if (c->argc == 2 && !server.config.require_pass) {
+    if (c->argc == 2 && client_default_user_nopass()) {
         reply_error(c, "ERR AUTH <password> called without any password configured for the default user. "
                        "Are you sure your configuration is correct?");
         return;
     }
     static const resp_argument default_user = {"default", 7};
     const resp_argument *user = c->argc == 3 ? &c->argv[1] : &default_user;
-    if (!credentials_valid(user, &c->argv[c->argc - 1])) {
+    if (!credentials_valid(c, user, &c->argv[c->argc - 1])) {
         reply_error(c, wrong_password);
         return;
     }
@@ -174,7 +176,7 @@ static void hello_command(client *c) {
     const resp_argument *user = NULL, *password = NULL, *name = NULL;
     if (parse_hello_options(c, &user, &password, &name) != 0) return;
     if (user) {
-        if (!credentials_valid(user, password)) {
+        if (!credentials_valid(c, user, password)) {
             reply_error(c, wrong_password);
             return;
         }
@@ -201,7 +203,8 @@ static void reset_command(client *c) {
     c->pubsub_channels = c->pubsub_patterns = 0;
     c->db_index = 0;
     client_set_protocol(c, 2);
-    client_set_authenticated(c, !server.config.require_pass);
+    c->user = NULL;
+    client_set_authenticated(c, !client_auth_required());
     zmalloc_free(c->name);
     c->name = NULL;
     dispatch_restore_reply(c); /* replies are back on, starting with this one */

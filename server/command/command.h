@@ -174,6 +174,8 @@ typedef struct command {
     size_t name_length;          /* strlen(spec->name), for lookups */
     command_stats stats;
     void *introspection;         /* owned by the introspection module (latency histogram) */
+    unsigned id;                 /* dense, 0 .. command_id_count()-1 over commands and subcommands
+                                    (ACL bitmaps index by it) */
 } command;
 
 /* ---- Registry (command_table.c, fed by command_module.c) ---- */
@@ -186,6 +188,10 @@ command *command_lookup(const char *name, size_t length);
 command *command_lookup_subcommand(const command *parent, const char *name, size_t length);
 /* Every top-level command, sorted by name; *count receives the number. */
 command *const *command_table_all(size_t *count);
+/* Every command and subcommand by its id: a parent's id precedes its
+ * subcommands'; NULL past the end. */
+size_t command_id_count(void);
+command *command_by_id(unsigned id);
 /* Zeroes every command's stats (CONFIG RESETSTAT). */
 void command_table_reset_stats(void);
 /* Redis 7.0 names: "write", "readonly", ... and "keyspace", "read", ...
@@ -236,6 +242,16 @@ int dispatch_out_of_memory(void);
 /* Errors replied so far are accounted for: a script that already counted
  * its command's refusal keeps it from failing the script's own command. */
 void dispatch_mark_errors_accounted(void);
+/* The permission check (acl module): called for every command after
+ * authentication, and again by EXEC for each queued command and by scripts
+ * for redis.call.  Returns NULL to go on, or the error text to refuse with
+ * (-NOPERM ...); the check logs refusals itself.  `context` says where the
+ * command comes from, which changes Redis's wording and ACL LOG's context. */
+enum dispatch_context { DISPATCH_TOPLEVEL, DISPATCH_MULTI, DISPATCH_EXEC, DISPATCH_SCRIPT };
+typedef const char *dispatch_permission_check(client *c, struct command *cmd, int context);
+void dispatch_set_permission_check(dispatch_permission_check *check);
+/* The installed check, or NULL (everything allowed) without one. */
+const char *dispatch_check_permission(client *c, struct command *cmd, int context);
 
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;

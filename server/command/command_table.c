@@ -47,6 +47,8 @@ static command **slots;          /* hash table of top-level commands */
 static size_t slot_mask;
 static command **sorted;         /* the same commands sorted by name */
 static size_t command_count;
+static command **by_id;          /* every command and subcommand by id */
+static size_t id_count;
 
 static uint64_t hash_name(const char *name, size_t length) {
     uint64_t hash = 1469598103934665603ULL;
@@ -99,6 +101,31 @@ static int compare_by_name(const void *left, const void *right) {
     return strcmp(a->spec->name, b->spec->name);
 }
 
+static size_t count_with_subcommands(const command *cmd) {
+    size_t count = 1;
+    for (int i = 0; i < cmd->subcommand_count; i++) count += count_with_subcommands(&cmd->subcommands[i]);
+    return count;
+}
+
+static void number(command *cmd, size_t *next) {
+    cmd->id = (unsigned)*next;
+    by_id[(*next)++] = cmd;
+    for (int i = 0; i < cmd->subcommand_count; i++) number(&cmd->subcommands[i], next);
+}
+
+/* Ids follow the sorted order, parents before their subcommands. */
+static void assign_ids(void) {
+    id_count = 0;
+    for (size_t i = 0; i < command_count; i++) id_count += count_with_subcommands(sorted[i]);
+    by_id = zmalloc_alloc((id_count ? id_count : 1) * sizeof(command *));
+    size_t next = 0;
+    for (size_t i = 0; i < command_count; i++) number(sorted[i], &next);
+}
+
+size_t command_id_count(void) { return id_count; }
+
+command *command_by_id(unsigned id) { return id < id_count ? by_id[id] : NULL; }
+
 #define COMMAND_MAX_TABLES 64
 
 /* Every command table of every registered module, in module order. */
@@ -136,6 +163,7 @@ int command_table_init(const char **error) {
         }
     }
     qsort(sorted, command_count, sizeof(command *), compare_by_name);
+    assign_ids();
     return 0;
 }
 

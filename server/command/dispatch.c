@@ -37,6 +37,7 @@ static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
 static dispatch_busy_check *busy_check;
 static int out_of_memory;
+static dispatch_permission_check *permission_check;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
 static long long errors_accounted;
@@ -67,6 +68,12 @@ void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
 int dispatch_out_of_memory(void) { return out_of_memory; }
 
 void dispatch_mark_errors_accounted(void) { errors_accounted = server.stats.total_error_replies; }
+
+void dispatch_set_permission_check(dispatch_permission_check *check) { permission_check = check; }
+
+const char *dispatch_check_permission(client *c, command *cmd, int context) {
+    return permission_check ? permission_check(c, cmd, context) : NULL;
+}
 
 /* ---- Calling ---- */
 
@@ -176,7 +183,7 @@ static int runs_inside_multi(const command *cmd) {
 }
 
 static int authentication_required(const client *c) {
-    return server.config.require_pass && !(c->flags & CLIENT_AUTHENTICATED);
+    return !(c->flags & CLIENT_AUTHENTICATED) && client_auth_required();
 }
 
 /* Resolves argv[0] (and argv[1] for containers); NULL after replying. */
@@ -224,6 +231,11 @@ static void process(client *c) {
     c->command = NULL;
     if (authentication_required(c) && !(cmd->spec->flags & COMMAND_NO_AUTH)) {
         reject(c, cmd, "NOAUTH Authentication required.");
+        return;
+    }
+    const char *denied = dispatch_check_permission(c, cmd, (c->flags & CLIENT_MULTI) ? DISPATCH_MULTI : DISPATCH_TOPLEVEL);
+    if (denied) {
+        reject(c, cmd, denied);
         return;
     }
     const char *cluster_refusal = cluster_check ? cluster_check(c, cmd) : NULL;

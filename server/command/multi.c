@@ -292,7 +292,10 @@ static void run_queue(client *c) {
     for (int i = 0; i < queue.count; i++) {
         c->argc = queue.commands[i].argc;
         c->argv = queue.commands[i].argv;
-        dispatch_call(c, queue.commands[i].command);
+        /* Permissions may have changed since the command was queued. */
+        const char *denied = dispatch_check_permission(c, queue.commands[i].command, DISPATCH_EXEC);
+        if (denied) reply_error(c, denied);
+        else dispatch_call(c, queue.commands[i].command);
     }
     server.in_exec = 0;
     c->flags &= ~CLIENT_ARGV_COPIED;

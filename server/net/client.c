@@ -58,7 +58,7 @@ client *client_create(int fd, int unix_socket) {
     c->id = ++net.next_client_id;
     c->resp_version = 2;
     if (unix_socket) c->flags |= CLIENT_UNIX_SOCKET;
-    client_set_authenticated(c, !server.config.require_pass);
+    client_set_authenticated(c, !client_auth_required());
     c->creation_time_ms = c->last_interaction_ms = server_unix_time_ms();
     c->previous = net.clients_tail;
     if (net.clients_tail) net.clients_tail->next = c;
@@ -173,6 +173,18 @@ void client_set_authenticated(client *c, int authenticated) {
     resp_parser_set_unauthenticated(c->parser, !authenticated);
 }
 
+void client_set_user_hooks(const client_user_hooks *hooks) { net.user_hooks = hooks; }
+
+int client_auth_required(void) {
+    return net.user_hooks ? net.user_hooks->auth_required() : server.config.require_pass != NULL;
+}
+
+int client_default_user_nopass(void) {
+    return net.user_hooks ? net.user_hooks->default_user_nopass() : server.config.require_pass == NULL;
+}
+
+const char *client_user_name(const client *c) { return net.user_hooks ? net.user_hooks->name(c) : "default"; }
+
 void client_set_protocol(client *c, int version) {
     c->resp_version = version;
     resp_output_set_protocol(c->hidden_reply ? c->hidden_reply : c->reply, version);
@@ -232,7 +244,7 @@ static int soft_limit_reached(client *c, const output_limit *limit, size_t used)
 #define UNAUTHENTICATED_OUTPUT_LIMIT (RESP_OUTPUT_CHUNK_SIZE + 1024)
 
 static int unauthenticated_over_limit(const client *c, const resp_output *output) {
-    return server.config.require_pass && !(c->flags & CLIENT_AUTHENTICATED) &&
+    return client_auth_required() && !(c->flags & CLIENT_AUTHENTICATED) &&
            resp_output_pending_bytes(output) > UNAUTHENTICATED_OUTPUT_LIMIT;
 }
 

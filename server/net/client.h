@@ -101,7 +101,20 @@ typedef struct client {
     struct client *next_pending;     /* net.pending_writes */
     struct client *next_closing;     /* clients to free at the end of the iteration */
     void *introspection;             /* owned by the introspection module */
+    void *user;                      /* the ACL user (acl module); NULL: the default user */
 } client;
+
+/* How the layers below reach the users (the acl module installs these;
+ * without them there is one user, default, whose password is requirepass). */
+typedef struct client_user_hooks {
+    /* 1 with the client authenticated as that user, or 0 (the caller answers WRONGPASS). */
+    int (*authenticate)(client *c, const resp_argument *user, const resp_argument *password);
+    const char *(*name)(const client *c);            /* user= in CLIENT LIST */
+    int (*exists)(const resp_argument *name);        /* CLIENT KILL USER */
+    int (*default_user_nopass)(void);                /* AUTH <password> needs a password to exist */
+    int (*auth_required)(void);                      /* new clients start unauthenticated */
+    void (*require_pass_changed)(void);              /* CONFIG SET requirepass: default's password */
+} client_user_hooks;
 
 /* The connected clients and the listeners: the network layer's state. */
 typedef struct net_state {
@@ -116,6 +129,7 @@ typedef struct net_state {
     int listener_count;
     int listener_fds[SERVER_MAX_LISTENERS];
     struct event *listener_events[SERVER_MAX_LISTENERS];
+    const client_user_hooks *user_hooks;  /* NULL: requirepass only */
 } net_state;
 
 extern net_state net;
@@ -151,6 +165,11 @@ void *client_take_argument(client *c, int index);
  * given, the parser refuses large requests and the output is capped, as in
  * Redis 7.0. */
 void client_set_authenticated(client *c, int authenticated);
+void client_set_user_hooks(const client_user_hooks *hooks);
+/* The user hooks, or requirepass's rules without them. */
+int client_auth_required(void);
+int client_default_user_nopass(void);
+const char *client_user_name(const client *c);
 /* 2 or 3: switches the reply encoding (HELLO). */
 void client_set_protocol(client *c, int version);
 /* Bytes used by this client: structure, query buffer, output buffer, argv,

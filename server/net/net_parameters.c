@@ -178,8 +178,9 @@ static int apply_max_clients(const char **error) {
  * required (and are limited again if one is set back). */
 static int apply_require_pass(const char **error) {
     (void)error;
+    if (net.user_hooks) net.user_hooks->require_pass_changed();
     for (client *c = net.clients; c; c = c->next)
-        resp_parser_set_unauthenticated(c->parser, C->require_pass && !(c->flags & CLIENT_AUTHENTICATED));
+        resp_parser_set_unauthenticated(c->parser, client_auth_required() && !(c->flags & CLIENT_AUTHENTICATED));
     return 0;
 }
 
