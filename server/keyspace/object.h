@@ -118,14 +118,15 @@ typedef struct object_type_functions {
      * contract): rdb_type gives the RDB type byte for the value's current
      * encoding, rdb_save writes the value (0, or -1 once the writer failed)
      * after the type byte and key the caller wrote; rdb_load
-     * reads a value of `rdb_type` (the byte already consumed) and returns it
-     * with its encoding in *encoding, or NULL with a static reason in *error
-     * on corrupt input, or NULL with *error NULL for an empty value (skipped,
-     * as Redis does). */
-    int (*rdb_type)(const void *value);
-    int (*rdb_save)(const void *value, struct rdb_writer *writer);
-    void *(*rdb_load)(struct rdb_reader *reader, int rdb_type, enum object_encoding *encoding,
-                      const char **error);
+     * reads a value of `rdb_type` (the byte already consumed) and returns a
+     * new object for the key holding it, or NULL with a static reason in
+     * *error on corrupt input, or NULL with *error NULL for an empty value
+     * (skipped, as Redis does).  They take the object, not the pointer,
+     * because a small value may live packed in the key's block. */
+    int (*rdb_type)(const object *o);
+    int (*rdb_save)(const object *o, struct rdb_writer *writer);
+    object *(*rdb_load)(struct rdb_reader *reader, int rdb_type, const char *key, size_t key_length,
+                        long long expire_ms, const char **error);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
 /* The registered table of a type (all-NULL for an unregistered one). */

@@ -90,6 +90,34 @@ bool hash_type_get(const object *o, const char *field, size_t field_length, elem
     }
 }
 
+object *hash_type_create_small(const char *key, size_t key_length, pack *pairs, long long expire_ms) {
+    unsigned char bytes[HASH_TYPE_INLINE_MAX];
+    size_t length = 0;
+    for (size_t offset = pack_first(pairs); offset != 0;) {
+        elem_view field, value;
+        char field_digits[ELEM_INTEGER_BUFFER], value_digits[ELEM_INTEGER_BUFFER];
+        pack_get(pairs, offset, &field);
+        offset = pack_next(pairs, offset);
+        pack_get(pairs, offset, &value);
+        offset = pack_next(pairs, offset);
+        size_t field_length, value_length;
+        const char *field_bytes = elem_view_string(&field, field_digits, &field_length);
+        const char *value_bytes = elem_view_string(&value, value_digits, &value_length);
+        if (!hash_inline_fits(field_length, value_length) ||
+            length + hash_inline_pair_size(field_length, value_length) > HASH_TYPE_INLINE_MAX)
+            return object_create_pointer(key, key_length, OBJECT_HASH, OBJECT_ENCODING_LISTPACK,
+                                         hash_type_tag_pack(pairs), expire_ms);
+        length += hash_inline_write(bytes + length, field_bytes, field_length, value_bytes, value_length);
+    }
+    pack_free(pairs);
+    return object_create_packed(key, key_length, OBJECT_HASH, OBJECT_ENCODING_LISTPACK, bytes, length, expire_ms);
+}
+
+object *hash_type_create_table(const char *key, size_t key_length, lhash *value, long long expire_ms) {
+    zkv_assert(lhash_count(value) > 0);
+    return object_create_pointer(key, key_length, OBJECT_HASH, OBJECT_ENCODING_HASHTABLE, value, expire_ms);
+}
+
 /* ---------------------------------------------------------------- conversions */
 
 /* An inline hash rebuilt as a block holding `value` behind its pointer,
