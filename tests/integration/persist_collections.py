@@ -164,6 +164,55 @@ def test_dump(zc, rc, keys):
     rc.execute_command("SELECT", 0)
 
 
+def ziplist(entries):
+    """A ziplist of short strings and 0..12 integers (what Redis 6 wrote)."""
+    body, previous = b"", 0
+    for entry in entries:
+        if isinstance(entry, int):
+            encoded = bytes([previous, 0xF1 + entry])
+        else:
+            header = bytes([len(entry)]) if len(entry) < 64 else bytes([0x40 | len(entry) >> 8, len(entry) & 0xFF])
+            encoded = bytes([previous]) + header + entry
+        tail = 10 + len(body)
+        body += encoded
+        previous = len(encoded)
+    return struct.pack("<IIH", 10 + len(body) + 1, tail, len(entries)) + body + b"\xff"
+
+
+def zipmap(pairs):
+    body = bytes([len(pairs)])
+    for field, value in pairs:
+        body += bytes([len(field)]) + field + bytes([len(value), 0]) + value
+    return body + b"\xff"
+
+
+def string(blob):
+    return bytes([0x40 | (len(blob) >> 8), len(blob) & 0xFF]) if len(blob) >= 64 else bytes([len(blob)])
+
+
+def test_old_encodings(zc, rc):
+    """Hashes from RDB files before 7.0 (ziplist, zipmap) load as Redis 7.0
+    loads them."""
+    small = [b"a", 1, b"bb", b"hello", b"n", 12]
+    wide = [b"f", b"v" * 65]
+    many = []
+    for i in range(300):
+        many += [b"f%d" % i, i % 13]
+    for name, body in (("ziplist", b"\x0d" + string(ziplist(small)) + ziplist(small)),
+                       ("ziplist long value", b"\x0d" + string(ziplist(wide)) + ziplist(wide)),
+                       ("ziplist 300 fields", b"\x0d" + string(ziplist(many)) + ziplist(many)),
+                       ("zipmap", b"\x09" + string(zipmap([(b"k", b"v"), (b"id", b"42")]))
+                        + zipmap([(b"k", b"v"), (b"id", b"42")]))):
+        zr, rr = reply(zc, "RESTORE", "old", 0, payload(body), "REPLACE"), reply(rc, "RESTORE", "old", 0, payload(body), "REPLACE")
+        base.check(zr == b"OK" and zr == rr, "%s: zkv %r, redis %r" % (name, zr, rr))
+        base.check(zc.hgetall("old") == rc.hgetall("old") and len(zc.hgetall("old")) > 0, "%s: contents" % name)
+        base.check(zc.object("encoding", "old") == rc.object("encoding", "old"), "%s: encoding" % name)
+        base.check(zc.dump("old") == rc.dump("old") or zc.object("encoding", "old") == b"hashtable",
+                   "%s: DUMP after loading" % name)
+    zc.delete("old")
+    rc.delete("old")
+
+
 def test_bad_payloads(zc, rc):
     # zkv validates every payload fully; Redis does with this setting.
     rc.config_set("sanitize-dump-payload", "yes")
@@ -233,6 +282,7 @@ def run(module, zkv, redis_server, work):
     expected = snapshot(r.client, keys)
     same_snapshot(snapshot(z.client, keys), expected, "zkv built like redis")
     test_dump(z.client, r.client, keys)
+    test_old_encodings(z.client, r.client)
     test_bad_payloads(z.client, r.client)
 
     # SAVE, restart: the same values, encodings and TTLs (both servers turn a

@@ -14,7 +14,8 @@
  * HSETs would reach: pairs gather in a pack, in order, until one passes
  * hash-max-listpack-value or their number passes -entries, when the pack
  * becomes an lhash (so the hashtable-encoded hash Redis saves as type 4
- * comes back as a listpack when it fits, as in Redis); a small result goes
+ * comes back as a listpack when it fits, as in Redis; a ziplist converts by
+ * its number of pairs only, as in Redis); a small result goes
  * inline when it fits the key's block.  Duplicates in the pack are found by
  * a scan up to HASH_RDB_LINEAR_CHECK fields, then by a temporary set of the
  * fields, so a 512-field listpack costs O(n), not O(n^2).
@@ -75,6 +76,7 @@ int hash_rdb_save(const object *o, rdb_writer *w) {
 /* ---------------------------------------------------------------- loading */
 
 typedef struct hash_rdb_loader {
+    bool by_count;   /* only the number of pairs decides (see below) */
     pack *pairs;     /* while small: the pairs in order */
     lhash *fields;   /* while small and past the linear check: its fields */
     lhash *table;    /* once big */
@@ -119,8 +121,8 @@ static bool hash_rdb_small_has(hash_rdb_loader *l, const char *field, size_t fie
 static int hash_rdb_add(hash_rdb_loader *l, const char *field, size_t field_length, const char *value,
                         size_t value_length, const char **error) {
     if (l->pairs &&
-        ((long long)field_length > hash_type_config.max_listpack_value ||
-         (long long)value_length > hash_type_config.max_listpack_value ||
+        ((!l->by_count && ((long long)field_length > hash_type_config.max_listpack_value ||
+                           (long long)value_length > hash_type_config.max_listpack_value)) ||
          (long long)pack_count(l->pairs) / 2 + 1 > hash_type_config.max_listpack_entries))
         hash_rdb_become_table(l);
     if (l->table) {
@@ -209,7 +211,9 @@ done:
 object *hash_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_length, long long expire_ms,
                       const char **error) {
     *error = NULL;
-    hash_rdb_loader l = {.pairs = pack_create()};
+    /* Redis 7.0 keeps a ziplist's long values in the listpack it becomes:
+     * only the number of pairs converts it. */
+    hash_rdb_loader l = {.pairs = pack_create(), .by_count = rdb_type == RDB_TYPE_HASH_ZIPLIST};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_HASH: result = hash_rdb_load_plain(r, &l, error); break;
