@@ -5,12 +5,12 @@
  * only the pointer, so it must say what it points to. */
 #include <string.h>
 
+#include "collection_defrag.h"
 #include "convert.h"
 #include "hash.h"
 #include "hash_type.h"
 #include "pack.h"
 #include "zkv_assert.h"
-#include "zmalloc.h"
 
 hash_type_settings hash_type_config = {.max_listpack_entries = 512, .max_listpack_value = 64};
 
@@ -297,32 +297,12 @@ size_t hash_type_memory_usage(const void *value) {
     return hash_type_is_pack(value) ? pack_memory(hash_type_pack(value)) : lhash_memory(value);
 }
 
-static void *hash_type_defrag_block(void *privdata, void *block) {
-    (void)privdata;
-    if (!zmalloc_defrag_should_move(block)) return block;
-    void *moved = zmalloc_defrag_move(block);
-    return moved != NULL ? moved : block;
-}
-
-/* Where the last big hash's defragmentation stopped: a visit moves a bounded
- * number of pages and the next visit of the same table goes on from there. */
-static struct {
-    const void *table;
-    unsigned long cursor;
-} hash_type_defrag_progress;
+/* Where the last big hash's defragmentation stopped. */
+static collection_defrag_progress hash_type_defrag_progress;
 
 void *hash_type_defrag_value(void *value) {
-    if (hash_type_is_pack(value))
-        return hash_type_tag_pack(hash_type_defrag_block(NULL, hash_type_pack(value)));
-    lhash *h = hash_type_defrag_block(NULL, value);
-    unsigned long cursor = hash_type_defrag_progress.table == value ? hash_type_defrag_progress.cursor : 0;
-    for (int pages = 0; pages < HASH_TYPE_DEFRAG_PAGES; pages++) {
-        cursor = lhash_defrag_step(h, cursor, hash_type_defrag_block, NULL);
-        if (cursor == 0) break;
-    }
-    hash_type_defrag_progress.table = h;
-    hash_type_defrag_progress.cursor = cursor;
-    return h;
+    if (hash_type_is_pack(value)) return hash_type_tag_pack(collection_defrag_block(hash_type_pack(value)));
+    return collection_defrag_lhash(value, &hash_type_defrag_progress, HASH_TYPE_DEFRAG_PAGES);
 }
 
 /* ---------------------------------------------------------------- reading */
