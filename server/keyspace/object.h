@@ -109,8 +109,9 @@ typedef struct object_type_functions {
     void (*free_value)(void *value);
     void *(*duplicate_value)(const void *value);
     size_t (*free_effort)(const void *value); /* ~number of allocations */
-    /* Bytes allocated behind the pointer (MEMORY USAGE, OBJECT FREQ...). */
-    size_t (*memory_usage)(const void *value);
+    /* Bytes allocated behind the pointer (MEMORY USAGE), estimated from
+     * about `samples` elements' share of a big value (0: exact, a walk). */
+    size_t (*memory_usage)(const void *value, size_t samples);
     /* Active defragmentation: moves the value's blocks where the allocator
      * says it pays off and returns the (possibly new) value pointer. */
     void *(*defrag_value)(void *value);
@@ -173,7 +174,7 @@ object *object_set_expire(object *o, long long expire_ms);
  * up to its size class). */
 size_t object_block_size(const object *o);
 /* Bytes the block and its external value hold (MEMORY USAGE). */
-size_t object_memory(const object *o);
+size_t object_memory(const object *o, size_t samples);
 
 /* ---- String values ---- */
 /* True, with the value, when the string is stored as an integer. */

@@ -293,8 +293,8 @@ size_t hash_type_free_effort(const void *value) {
     return hash_type_is_pack(value) ? 1 : 1 + lhash_page_count(value);
 }
 
-size_t hash_type_memory_usage(const void *value) {
-    return hash_type_is_pack(value) ? pack_memory(hash_type_pack(value)) : lhash_memory(value);
+size_t hash_type_memory_usage(const void *value, size_t samples) {
+    return hash_type_is_pack(value) ? pack_memory(hash_type_pack(value)) : lhash_memory_sampled(value, samples);
 }
 
 /* Where the last big hash's defragmentation stopped. */

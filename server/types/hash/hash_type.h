@@ -120,7 +120,7 @@ object *hash_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_
 void hash_type_free_value(void *value);
 void *hash_type_duplicate_value(const void *value);
 size_t hash_type_free_effort(const void *value);
-size_t hash_type_memory_usage(const void *value);
+size_t hash_type_memory_usage(const void *value, size_t samples);
 void *hash_type_defrag_value(void *value);
 
 /* Every pair in order (inline, pack) or table order (lhash).  The hash

@@ -150,8 +150,8 @@ size_t set_type_free_effort(const void *value) {
     return set_type_tagged_intset(value) ? 1 : 1 + lhash_page_count(value);
 }
 
-size_t set_type_memory_usage(const void *value) {
-    return set_type_tagged_intset(value) ? intset_memory(set_type_intset(value)) : lhash_memory(value);
+size_t set_type_memory_usage(const void *value, size_t samples) {
+    return set_type_tagged_intset(value) ? intset_memory(set_type_intset(value)) : lhash_memory_sampled(value, samples);
 }
 
 /* Where the last big set's defragmentation stopped. */

@@ -80,7 +80,7 @@ object *set_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_t
 void set_type_free_value(void *value);
 void *set_type_duplicate_value(const void *value);
 size_t set_type_free_effort(const void *value);
-size_t set_type_memory_usage(const void *value);
+size_t set_type_memory_usage(const void *value, size_t samples);
 void *set_type_defrag_value(void *value);
 
 #endif
