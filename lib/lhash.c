@@ -193,22 +193,34 @@ size_t lhash_page_count(const lhash *h) {
     return lhash_pages(h);
 }
 
-size_t lhash_memory(const lhash *h) {
-    size_t bytes = zmalloc_usable_size(h) + zmalloc_usable_size(h->segments);
-    for (size_t s = 0; s < h->segment_count; s++) bytes += zmalloc_usable_size(h->segments[s]);
-    size_t pages = lhash_pages(h);
-    for (size_t i = 0; i < pages; i++) {
-        lhash_page *page = lhash_page_at(h, i);
-        bytes += zmalloc_usable_size(page);
-        const unsigned char *lens = lhash_lens(page), *data = lhash_data(page);
-        size_t offset = 0;
-        for (uint32_t e = 0; e < page->count; e++) {
-            if (lens[e] == LHASH_EXTERNAL)
-                bytes += zmalloc_usable_size(lhash_external_block(data + offset));
-            offset += lhash_span(lens[e]);
-        }
+/* Bytes of one page and the out-of-page entries it points to. */
+static size_t lhash_page_memory(lhash_page *page) {
+    size_t bytes = zmalloc_usable_size(page);
+    const unsigned char *lens = lhash_lens(page), *data = lhash_data(page);
+    size_t offset = 0;
+    for (uint32_t e = 0; e < page->count; e++) {
+        if (lens[e] == LHASH_EXTERNAL) bytes += zmalloc_usable_size(lhash_external_block(data + offset));
+        offset += lhash_span(lens[e]);
     }
     return bytes;
+}
+
+size_t lhash_memory(const lhash *h) {
+    return lhash_memory_sampled(h, 0);
+}
+
+size_t lhash_memory_sampled(const lhash *h, size_t samples) {
+    size_t bytes = zmalloc_usable_size((void *)h) + zmalloc_usable_size(h->segments);
+    for (size_t s = 0; s < h->segment_count; s++) bytes += zmalloc_usable_size(h->segments[s]);
+    size_t pages = lhash_pages(h);
+    if (samples == 0 || samples >= pages) {
+        for (size_t i = 0; i < pages; i++) bytes += lhash_page_memory(lhash_page_at(h, i));
+        return bytes;
+    }
+    /* Pages spread evenly over the table, extrapolated to all of them. */
+    size_t sampled = 0;
+    for (size_t i = 0; i < samples; i++) sampled += lhash_page_memory(lhash_page_at(h, i * pages / samples));
+    return bytes + (size_t)((double)sampled / (double)samples * (double)pages);
 }
 
 /* ------------------------------------------------------------ entries */

@@ -94,6 +94,9 @@ bool lhash_with_values(const lhash *h);
 size_t lhash_page_count(const lhash *h);
 /* Bytes held in the allocator by the table: walks every page (O(pages)). */
 size_t lhash_memory(const lhash *h);
+/* The same estimated from `samples` pages spread over the table (0: every
+ * page, exact): O(samples + directory segments), for MEMORY USAGE. */
+size_t lhash_memory_sampled(const lhash *h, size_t samples);
 
 /* Whether `key` is present; stores its value in *value when both value is
  * not NULL and the table has values.  The view points into the table. */

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "zkv_assert.h"
+
 static uint64_t read_le(const uint8_t *p, int bytes) {
     uint64_t value = 0;
     for (int i = bytes - 1; i >= 0; i--) value = (value << 8) | p[i];
@@ -47,12 +49,17 @@ static int compare(const void *a, const void *b) {
 }
 
 void rdb_intset_build(strbuf *out, int64_t *members, size_t count) {
+    rdb_intset_build_width(out, members, count, 2);
+}
+
+void rdb_intset_build_width(strbuf *out, int64_t *members, size_t count, unsigned minimum_width) {
+    zkv_assert(minimum_width == 2 || minimum_width == 4 || minimum_width == 8);
     qsort(members, count, sizeof(*members), compare);
-    int width = 2;
+    int width = (int)minimum_width;
     if (count > 0) {
         int64_t low = members[0], high = members[count - 1];
         if (low < INT32_MIN || high > INT32_MAX) width = 8;
-        else if (low < INT16_MIN || high > INT16_MAX) width = 4;
+        else if ((low < INT16_MIN || high > INT16_MAX) && width < 4) width = 4;
     }
     uint8_t bytes[8];
     for (int i = 0; i < 4; i++) bytes[i] = (uint8_t)((uint32_t)width >> (8 * i));

@@ -25,5 +25,9 @@ int64_t rdb_intset_get(const uint8_t *blob, size_t index);
 /* Appends the blob of `count` distinct members to `out`; `members` is
  * sorted in place. */
 void rdb_intset_build(strbuf *out, int64_t *members, size_t count);
+/* The same in at least `minimum_width` bytes per member (2, 4 or 8): an
+ * intset that once held a wide member keeps its width, in Redis as in zkv,
+ * and DUMP shows it. */
+void rdb_intset_build_width(strbuf *out, int64_t *members, size_t count, unsigned minimum_width);
 
 #endif

@@ -376,12 +376,12 @@ size_t object_block_size(const object *o) {
     return object_total_size(o);
 }
 
-size_t object_memory(const object *o) {
+size_t object_memory(const object *o, size_t samples) {
     size_t bytes = zmalloc_usable_size(o);
     if (object_storage(o) != STORAGE_EXTERNAL) return bytes;
     const object_type_functions *functions = &object_types[object_type(o)];
     if (object_type(o) != OBJECT_STRING && functions->memory_usage)
-        return bytes + functions->memory_usage(object_pointer(o));
+        return bytes + functions->memory_usage(object_pointer(o), samples);
     return bytes + zmalloc_usable_size(object_pointer(o));
 }
 

@@ -109,8 +109,9 @@ typedef struct object_type_functions {
     void (*free_value)(void *value);
     void *(*duplicate_value)(const void *value);
     size_t (*free_effort)(const void *value); /* ~number of allocations */
-    /* Bytes allocated behind the pointer (MEMORY USAGE, OBJECT FREQ...). */
-    size_t (*memory_usage)(const void *value);
+    /* Bytes allocated behind the pointer (MEMORY USAGE), estimated from
+     * about `samples` elements' share of a big value (0: exact, a walk). */
+    size_t (*memory_usage)(const void *value, size_t samples);
     /* Active defragmentation: moves the value's blocks where the allocator
      * says it pays off and returns the (possibly new) value pointer. */
     void *(*defrag_value)(void *value);
@@ -118,14 +119,15 @@ typedef struct object_type_functions {
      * contract): rdb_type gives the RDB type byte for the value's current
      * encoding, rdb_save writes the value (0, or -1 once the writer failed)
      * after the type byte and key the caller wrote; rdb_load
-     * reads a value of `rdb_type` (the byte already consumed) and returns it
-     * with its encoding in *encoding, or NULL with a static reason in *error
-     * on corrupt input, or NULL with *error NULL for an empty value (skipped,
-     * as Redis does). */
-    int (*rdb_type)(const void *value);
-    int (*rdb_save)(const void *value, struct rdb_writer *writer);
-    void *(*rdb_load)(struct rdb_reader *reader, int rdb_type, enum object_encoding *encoding,
-                      const char **error);
+     * reads a value of `rdb_type` (the byte already consumed) and returns a
+     * new object for the key holding it, or NULL with a static reason in
+     * *error on corrupt input, or NULL with *error NULL for an empty value
+     * (skipped, as Redis does).  They take the object, not the pointer,
+     * because a small value may live packed in the key's block. */
+    int (*rdb_type)(const object *o);
+    int (*rdb_save)(const object *o, struct rdb_writer *writer);
+    object *(*rdb_load)(struct rdb_reader *reader, int rdb_type, const char *key, size_t key_length,
+                        long long expire_ms, const char **error);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
 /* The registered table of a type (all-NULL for an unregistered one). */
@@ -172,7 +174,7 @@ object *object_set_expire(object *o, long long expire_ms);
  * up to its size class). */
 size_t object_block_size(const object *o);
 /* Bytes the block and its external value hold (MEMORY USAGE). */
-size_t object_memory(const object *o);
+size_t object_memory(const object *o, size_t samples);
 
 /* ---- String values ---- */
 /* True, with the value, when the string is stored as an integer. */

@@ -32,8 +32,13 @@ static double memory_ratio(size_t numerator, size_t denominator) {
 
 /* ---------------------------------------------------------------- USAGE */
 
-/* Checks [SAMPLES n] as Redis does; false after replying an error. */
-static bool memory_usage_options(client *c) {
+/* Redis's default number of elements MEMORY USAGE looks at. */
+#define MEMORY_USAGE_SAMPLES 5
+
+/* Checks [SAMPLES n] as Redis does (the last one counts, 0 means all);
+ * false after replying an error. */
+static bool memory_usage_options(client *c, size_t *samples_out) {
+    *samples_out = MEMORY_USAGE_SAMPLES;
     for (int i = 3; i < c->argc; i += 2) {
         bool samples = c->argv[i].length == 7 && strncasecmp(c->argv[i].data, "samples", 7) == 0;
         if (!samples || i + 1 >= c->argc) {
@@ -49,12 +54,14 @@ static bool memory_usage_options(client *c) {
             reply_syntax_error(c);
             return false;
         }
+        *samples_out = (size_t)count;
     }
     return true;
 }
 
 static void memory_usage_command(client *c) {
-    if (!memory_usage_options(c)) return;
+    size_t samples;
+    if (!memory_usage_options(c, &samples)) return;
     db *d = key_db(c);
     object *o = db_lookup(d, c->argv[2].data, c->argv[2].length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS);
     if (o == NULL) {
@@ -63,7 +70,7 @@ static void memory_usage_command(client *c) {
     }
     size_t keys = table_size(d->keys);
     size_t table_share = keys ? (table_memory(d->keys) + keys / 2) / keys : 0;
-    reply_integer(c, (long long)(object_memory(o) + table_share));
+    reply_integer(c, (long long)(object_memory(o, samples) + table_share));
 }
 
 /* ---------------------------------------------------------------- STATS */

@@ -35,7 +35,7 @@ int rdb_format_value_type(const object *o) {
     if (type == OBJECT_STRING) return RDB_TYPE_STRING;
     const object_type_functions *functions = object_type_table(type);
     if (!functions->rdb_type || !functions->rdb_save) return -1;
-    return functions->rdb_type(object_pointer(o));
+    return functions->rdb_type(o);
 }
 
 int rdb_format_save_value(rdb_writer *w, const object *o) {
@@ -47,7 +47,7 @@ int rdb_format_save_value(rdb_writer *w, const object *o) {
         const char *bytes = object_string_bytes(o, &length, digits);
         return rdb_write_string(w, bytes, length);
     }
-    return object_type_table(object_type(o))->rdb_save(object_pointer(o), w) == 0 ? 0 : -1;
+    return object_type_table(object_type(o))->rdb_save(o, w) == 0 ? 0 : -1;
 }
 
 object *rdb_format_load_object(rdb_reader *r, int type, const char *key, size_t key_length,
@@ -76,13 +76,9 @@ object *rdb_format_load_object(rdb_reader *r, int type, const char *key, size_t 
                                         : "this value type is not supported by this build";
         return NULL;
     }
-    enum object_encoding encoding = OBJECT_ENCODING_RAW;
-    void *value = functions->rdb_load(r, type, &encoding, error);
-    if (!value) {
-        if (!*error && r->error) *error = r->error;
-        return NULL;
-    }
-    return object_create_pointer(key, key_length, otype, encoding, value, expire_ms);
+    object *o = functions->rdb_load(r, type, key, key_length, expire_ms, error);
+    if (!o && !*error && r->error) *error = r->error;
+    return o;
 }
 
 int rdb_format_dump(const object *o, bool compress, strbuf *out, const char **error) {

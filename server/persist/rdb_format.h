@@ -6,17 +6,20 @@
  * type goes through its object_type_functions slots, so no type is named
  * here.  The contract for a type module:
  *
- *   int rdb_type(const void *value)
+ *   int rdb_type(const object *o)
  *       the RDB type byte (rdb_io.h's enum rdb_type) for the value's current
  *       encoding (e.g. RDB_TYPE_HASH_LISTPACK or RDB_TYPE_HASH);
- *   int rdb_save(const void *value, rdb_writer *w)
+ *   int rdb_save(const object *o, rdb_writer *w)
  *       writes the value in that encoding (the caller wrote the type byte
  *       and, in a file, the key); returns 0 or -1 (w->error).
- *   void *rdb_load(rdb_reader *r, int rdb_type, enum object_encoding *enc,
- *                  const char **error)
+ *   object *rdb_load(rdb_reader *r, int rdb_type, const char *key,
+ *                    size_t key_length, long long expire_ms, const char **error)
  *       reads a value of rdb_type (every old type of the same Redis type
- *       included), validating everything; returns the value and sets *enc,
- *       or NULL with a static *error, or NULL with *error NULL when empty.
+ *       included), validating everything, converting to the type's own
+ *       encodings by its thresholds; returns a new object for the key (not
+ *       in any database), or NULL with a static *error, or NULL with *error
+ *       NULL when empty.  The object is passed and returned whole because a
+ *       small value may be packed in the key's block (object.h).
  *
  * A type without the slots cannot be saved or loaded: the error names the
  * key (a file holding a type zkv lacks is refused, never loaded in part).

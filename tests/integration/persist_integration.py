@@ -20,6 +20,8 @@ import time
 
 import redis
 
+import persist_collections
+
 FAILURES = []
 LOG_DIRECTORY = [tempfile.gettempdir()]
 
@@ -370,6 +372,7 @@ def main():
         zkv_file, data = test_round_trip(args.zkv, work)
         test_cross(args.zkv, args.redis, work, zkv_file, data)
         test_dump_restore(args.zkv, args.redis, work)
+        persist_collections.run(sys.modules[__name__], args.zkv, args.redis, work)
         test_bad_files(args.zkv, work)
         test_faults(args.zkv, work)
     finally:

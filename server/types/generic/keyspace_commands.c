@@ -7,7 +7,6 @@
  * the keys of the visited buckets first, because checking their expiry may
  * delete some, then filters them as Redis does: pattern, type, expiry.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "key_access.h"
 #include "multi.h"
 #include "reply.h"
+#include "scan_args.h"
 #include "strbuf.h"
 #include "zmalloc.h"
 
@@ -27,7 +27,6 @@
  * them with this count. */
 #define KEYSPACE_SHARED_INTEGERS 10000
 #define KEYSPACE_SHARED_REFCOUNT INT_MAX
-#define KEYSPACE_CURSOR_TEXT_MAX 64
 
 static const char *keyspace_type_name(const object *o) {
     if (o == NULL) return "none";
@@ -137,56 +136,9 @@ static void keyspace_scan_collect(void *privdata, void *entry, bool has_expire) 
     strbuf_append(&keys->bytes, key, length);
 }
 
-/* Redis parses the cursor with strtoul: no leading space, the whole text
- * consumed, no overflow (a sign is accepted, "-1" wraps). */
-static bool keyspace_parse_cursor(const resp_argument *argument, unsigned long *cursor) {
-    char stack_text[KEYSPACE_CURSOR_TEXT_MAX];
-    char *text = argument->length < sizeof stack_text ? stack_text : zmalloc_alloc(argument->length + 1);
-    memcpy(text, argument->data, argument->length);
-    text[argument->length] = '\0';
-    char *end;
-    errno = 0;
-    *cursor = strtoul(text, &end, 10);
-    bool valid = !(text[0] == ' ' || (text[0] >= '\t' && text[0] <= '\r')) && *end == '\0' && errno != ERANGE;
-    if (text != stack_text) zmalloc_free(text);
-    return valid;
-}
-
-typedef struct scan_options {
-    long long count;
-    const resp_argument *pattern; /* NULL: every key */
-    const resp_argument *type;    /* NULL: every type */
-} scan_options;
-
-static bool keyspace_parse_scan_options(client *c, scan_options *options) {
-    *options = (scan_options){.count = 10};
-    for (int i = 2; i < c->argc;) {
-        bool has_value = c->argc - i >= 2;
-        if (args_is(&c->argv[i], "count") && has_value) {
-            if (!args_integer_or_reply(c, &c->argv[i + 1], &options->count)) return false;
-            if (options->count < 1) {
-                reply_syntax_error(c);
-                return false;
-            }
-        } else if (args_is(&c->argv[i], "match") && has_value) {
-            const resp_argument *pattern = &c->argv[i + 1];
-            options->pattern = pattern->length == 1 && pattern->data[0] == '*' ? NULL : pattern;
-        } else if (args_is(&c->argv[i], "type") && has_value) {
-            options->type = &c->argv[i + 1];
-        } else {
-            reply_syntax_error(c);
-            return false;
-        }
-        i += 2;
-    }
-    return true;
-}
-
 /* Pattern, then type, then expiry, as Redis filters. */
-static bool keyspace_scan_keeps(db *d, const scan_options *options, const char *key, size_t length) {
-    if (options->pattern != NULL &&
-        !glob_match(options->pattern->data, options->pattern->length, key, length, 0))
-        return false;
+static bool keyspace_scan_keeps(db *d, const scan_args *options, const char *key, size_t length) {
+    if (!scan_args_match(options, key, length)) return false;
     if (options->type != NULL) {
         object *o = db_lookup(d, key, length, DB_LOOKUP_NOTOUCH);
         if (!args_is(options->type, keyspace_type_name(o))) return false;
@@ -195,13 +147,9 @@ static bool keyspace_scan_keeps(db *d, const scan_options *options, const char *
 }
 
 static void keyspace_scan_command(client *c) {
-    unsigned long cursor;
-    if (!keyspace_parse_cursor(&c->argv[1], &cursor)) {
-        reply_error(c, "ERR invalid cursor");
-        return;
-    }
-    scan_options options;
-    if (!keyspace_parse_scan_options(c, &options)) return;
+    scan_args options;
+    if (!scan_args_parse_cursor(c, 1, &options) || !scan_args_parse_options(c, 2, true, &options)) return;
+    unsigned long cursor = options.cursor;
     db *d = key_db(c);
     scan_keys keys = {STRBUF_INIT, NULL, 0, 0};
     long long iterations = options.count > LLONG_MAX / 10 ? LLONG_MAX : options.count * 10;

@@ -390,71 +390,32 @@ static void hash_hrandfield_command(client *c) {
 
 /* ---------------------------------------------------------------- HSCAN */
 
-/* Pairs gathered by one HSCAN call, copied out of the table. */
-typedef struct hash_scan_batch {
-    const scan_args *args;
-    strbuf bytes;      /* field, value, field, ... back to back */
-    size_t *lengths;
-    size_t count, capacity;
-} hash_scan_batch;
-
-static void hash_scan_add(hash_scan_batch *batch, const elem_view *view) {
-    char digits[ELEM_INTEGER_BUFFER];
-    size_t length;
-    const char *bytes = elem_view_string(view, digits, &length);
-    if (batch->count == batch->capacity) {
-        batch->capacity = batch->capacity ? batch->capacity * 2 : 32;
-        batch->lengths = zmalloc_realloc(batch->lengths, batch->capacity * sizeof *batch->lengths);
-    }
-    batch->lengths[batch->count++] = length;
-    strbuf_append(&batch->bytes, bytes, length);
-}
-
-static void hash_scan_collect(void *privdata, const elem_view *field, const elem_view *value) {
-    hash_scan_batch *batch = privdata;
-    char digits[ELEM_INTEGER_BUFFER];
-    size_t length;
-    const char *bytes = elem_view_string(field, digits, &length);
-    if (!scan_args_match(batch->args, bytes, length)) return;
-    hash_scan_add(batch, field);
-    hash_scan_add(batch, value);
-}
-
 static void hash_hscan_command(client *c) {
     scan_args args;
-    if (!scan_args_parse_cursor(c, &args)) return;
+    if (!scan_args_parse_cursor(c, 2, &args)) return;
     object *o = key_read(c, &c->argv[1]);
     if (o == NULL) {
         scan_args_reply_empty(c);
         return;
     }
-    if (!key_check_type(c, o, OBJECT_HASH) || !scan_args_parse_options(c, &args)) return;
-    hash_scan_batch batch = {.args = &args};
-    strbuf_init(&batch.bytes);
+    if (!key_check_type(c, o, OBJECT_HASH) || !scan_args_parse_options(c, 3, false, &args)) return;
+    scan_batch batch;
+    scan_batch_init(&batch, &args);
     unsigned long cursor = 0;
     if (hash_type_encoding_of(o) == HASH_TYPE_LHASH) {
         /* Redis's bound on empty pages visited for one reply. */
         long long iterations = args.count * 10;
         cursor = args.cursor;
         do {
-            cursor = lhash_scan(object_pointer(o), cursor, hash_scan_collect, &batch);
+            cursor = lhash_scan(object_pointer(o), cursor, scan_batch_collect, &batch);
         } while (cursor != 0 && --iterations > 0 && batch.count / 2 < (size_t)args.count);
     } else {
         hash_type_iterator it;
         hash_type_iterator_init(&it, o);
         elem_view field, value;
-        while (hash_type_iterator_next(&it, &field, &value)) hash_scan_collect(&batch, &field, &value);
+        while (hash_type_iterator_next(&it, &field, &value)) scan_batch_collect(&batch, &field, &value);
     }
-    reply_array_header(c, 2);
-    char digits[NUMBER_INTEGER_BUFFER + 1];
-    int digits_length = snprintf(digits, sizeof digits, "%lu", cursor);
-    reply_bulk(c, digits, (size_t)digits_length);
-    reply_array_header(c, (long long)batch.count);
-    const char *bytes = strbuf_cstring(&batch.bytes);
-    for (size_t i = 0, offset = 0; i < batch.count; offset += batch.lengths[i++])
-        reply_bulk(c, bytes + offset, batch.lengths[i]);
-    strbuf_free(&batch.bytes);
-    zmalloc_free(batch.lengths);
+    scan_batch_reply(c, &batch, cursor);
 }
 
 /* ---------------------------------------------------------------- specs */

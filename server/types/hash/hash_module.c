@@ -22,6 +22,9 @@ static int hash_init(const char **error) {
         .free_effort = hash_type_free_effort,
         .memory_usage = hash_type_memory_usage,
         .defrag_value = hash_type_defrag_value,
+        .rdb_type = hash_rdb_type,
+        .rdb_save = hash_rdb_save,
+        .rdb_load = hash_rdb_load,
     };
     object_register_type(OBJECT_HASH, &functions);
     return 0;

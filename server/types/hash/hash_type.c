@@ -5,12 +5,12 @@
  * only the pointer, so it must say what it points to. */
 #include <string.h>
 
+#include "collection_defrag.h"
 #include "convert.h"
 #include "hash.h"
 #include "hash_type.h"
 #include "pack.h"
 #include "zkv_assert.h"
-#include "zmalloc.h"
 
 hash_type_settings hash_type_config = {.max_listpack_entries = 512, .max_listpack_value = 64};
 
@@ -88,6 +88,34 @@ bool hash_type_get(const object *o, const char *field, size_t field_length, elem
     }
     default: return lhash_find(object_pointer(o), field, field_length, value);
     }
+}
+
+object *hash_type_create_small(const char *key, size_t key_length, pack *pairs, long long expire_ms) {
+    unsigned char bytes[HASH_TYPE_INLINE_MAX];
+    size_t length = 0;
+    for (size_t offset = pack_first(pairs); offset != 0;) {
+        elem_view field, value;
+        char field_digits[ELEM_INTEGER_BUFFER], value_digits[ELEM_INTEGER_BUFFER];
+        pack_get(pairs, offset, &field);
+        offset = pack_next(pairs, offset);
+        pack_get(pairs, offset, &value);
+        offset = pack_next(pairs, offset);
+        size_t field_length, value_length;
+        const char *field_bytes = elem_view_string(&field, field_digits, &field_length);
+        const char *value_bytes = elem_view_string(&value, value_digits, &value_length);
+        if (!hash_inline_fits(field_length, value_length) ||
+            length + hash_inline_pair_size(field_length, value_length) > HASH_TYPE_INLINE_MAX)
+            return object_create_pointer(key, key_length, OBJECT_HASH, OBJECT_ENCODING_LISTPACK,
+                                         hash_type_tag_pack(pairs), expire_ms);
+        length += hash_inline_write(bytes + length, field_bytes, field_length, value_bytes, value_length);
+    }
+    pack_free(pairs);
+    return object_create_packed(key, key_length, OBJECT_HASH, OBJECT_ENCODING_LISTPACK, bytes, length, expire_ms);
+}
+
+object *hash_type_create_table(const char *key, size_t key_length, lhash *value, long long expire_ms) {
+    zkv_assert(lhash_count(value) > 0);
+    return object_create_pointer(key, key_length, OBJECT_HASH, OBJECT_ENCODING_HASHTABLE, value, expire_ms);
 }
 
 /* ---------------------------------------------------------------- conversions */
@@ -265,36 +293,16 @@ size_t hash_type_free_effort(const void *value) {
     return hash_type_is_pack(value) ? 1 : 1 + lhash_page_count(value);
 }
 
-size_t hash_type_memory_usage(const void *value) {
-    return hash_type_is_pack(value) ? pack_memory(hash_type_pack(value)) : lhash_memory(value);
+size_t hash_type_memory_usage(const void *value, size_t samples) {
+    return hash_type_is_pack(value) ? pack_memory(hash_type_pack(value)) : lhash_memory_sampled(value, samples);
 }
 
-static void *hash_type_defrag_block(void *privdata, void *block) {
-    (void)privdata;
-    if (!zmalloc_defrag_should_move(block)) return block;
-    void *moved = zmalloc_defrag_move(block);
-    return moved != NULL ? moved : block;
-}
-
-/* Where the last big hash's defragmentation stopped: a visit moves a bounded
- * number of pages and the next visit of the same table goes on from there. */
-static struct {
-    const void *table;
-    unsigned long cursor;
-} hash_type_defrag_progress;
+/* Where the last big hash's defragmentation stopped. */
+static collection_defrag_progress hash_type_defrag_progress;
 
 void *hash_type_defrag_value(void *value) {
-    if (hash_type_is_pack(value))
-        return hash_type_tag_pack(hash_type_defrag_block(NULL, hash_type_pack(value)));
-    lhash *h = hash_type_defrag_block(NULL, value);
-    unsigned long cursor = hash_type_defrag_progress.table == value ? hash_type_defrag_progress.cursor : 0;
-    for (int pages = 0; pages < HASH_TYPE_DEFRAG_PAGES; pages++) {
-        cursor = lhash_defrag_step(h, cursor, hash_type_defrag_block, NULL);
-        if (cursor == 0) break;
-    }
-    hash_type_defrag_progress.table = h;
-    hash_type_defrag_progress.cursor = cursor;
-    return h;
+    if (hash_type_is_pack(value)) return hash_type_tag_pack(collection_defrag_block(hash_type_pack(value)));
+    return collection_defrag_lhash(value, &hash_type_defrag_progress, HASH_TYPE_DEFRAG_PAGES);
 }
 
 /* ---------------------------------------------------------------- reading */

@@ -45,6 +45,7 @@
 #include "elem.h"
 #include "lhash.h"
 #include "object.h"
+#include "pack.h"
 
 /* Bytes of pairs kept inside the key's block; a hash growing past it moves
  * to a pack behind the pointer. */
@@ -102,11 +103,24 @@ bool hash_type_set(db *d, object **o, const char *field, size_t field_length, co
  * key.  *o may change. */
 bool hash_type_delete(db *d, object **o, const char *field, size_t field_length);
 
+/* A hash object for `key`, not in any database, holding the pairs of
+ * `pairs` (field, value, field, ... in order, without duplicates, within the
+ * listpack thresholds; consumed): inline when they fit, else the pack. */
+object *hash_type_create_small(const char *key, size_t key_length, pack *pairs, long long expire_ms);
+/* A hash object for `key` holding `value` (consumed, not empty). */
+object *hash_type_create_table(const char *key, size_t key_length, lhash *value, long long expire_ms);
+
+/* RDB and DUMP (hash_rdb.c; the contract is persist/rdb_format.h's). */
+int hash_rdb_type(const object *o);
+int hash_rdb_save(const object *o, struct rdb_writer *w);
+object *hash_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_t key_length,
+                      long long expire_ms, const char **error);
+
 /* The three type-table entries (hash_module.c registers them). */
 void hash_type_free_value(void *value);
 void *hash_type_duplicate_value(const void *value);
 size_t hash_type_free_effort(const void *value);
-size_t hash_type_memory_usage(const void *value);
+size_t hash_type_memory_usage(const void *value, size_t samples);
 void *hash_type_defrag_value(void *value);
 
 /* Every pair in order (inline, pack) or table order (lhash).  The hash

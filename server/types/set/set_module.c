@@ -18,6 +18,9 @@ static int set_init(const char **error) {
         .free_effort = set_type_free_effort,
         .memory_usage = set_type_memory_usage,
         .defrag_value = set_type_defrag_value,
+        .rdb_type = set_rdb_type,
+        .rdb_save = set_rdb_save,
+        .rdb_load = set_rdb_load,
     };
     object_register_type(OBJECT_SET, &functions);
     return 0;

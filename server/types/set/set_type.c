@@ -2,12 +2,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "collection_defrag.h"
 #include "convert.h"
 #include "hash.h"
 #include "number.h"
 #include "set_type.h"
 #include "zkv_assert.h"
-#include "zmalloc.h"
 
 long long set_type_max_intset_entries = 512;
 
@@ -150,33 +150,14 @@ size_t set_type_free_effort(const void *value) {
     return set_type_tagged_intset(value) ? 1 : 1 + lhash_page_count(value);
 }
 
-size_t set_type_memory_usage(const void *value) {
-    return set_type_tagged_intset(value) ? intset_memory(set_type_intset(value)) : lhash_memory(value);
+size_t set_type_memory_usage(const void *value, size_t samples) {
+    return set_type_tagged_intset(value) ? intset_memory(set_type_intset(value)) : lhash_memory_sampled(value, samples);
 }
 
-static void *set_type_defrag_block(void *privdata, void *block) {
-    (void)privdata;
-    if (!zmalloc_defrag_should_move(block)) return block;
-    void *moved = zmalloc_defrag_move(block);
-    return moved != NULL ? moved : block;
-}
-
-/* Where the last big set's defragmentation stopped (see hash_type.c). */
-static struct {
-    const void *table;
-    unsigned long cursor;
-} set_type_defrag_progress;
+/* Where the last big set's defragmentation stopped. */
+static collection_defrag_progress set_type_defrag_progress;
 
 void *set_type_defrag_value(void *value) {
-    if (set_type_tagged_intset(value))
-        return set_type_tag_intset(set_type_defrag_block(NULL, set_type_intset(value)));
-    lhash *h = set_type_defrag_block(NULL, value);
-    unsigned long cursor = set_type_defrag_progress.table == value ? set_type_defrag_progress.cursor : 0;
-    for (int pages = 0; pages < SET_TYPE_DEFRAG_PAGES; pages++) {
-        cursor = lhash_defrag_step(h, cursor, set_type_defrag_block, NULL);
-        if (cursor == 0) break;
-    }
-    set_type_defrag_progress.table = h;
-    set_type_defrag_progress.cursor = cursor;
-    return h;
+    if (set_type_tagged_intset(value)) return set_type_tag_intset(collection_defrag_block(set_type_intset(value)));
+    return collection_defrag_lhash(value, &set_type_defrag_progress, SET_TYPE_DEFRAG_PAGES);
 }

@@ -70,11 +70,17 @@ typedef struct set_type_iterator {
 void set_type_iterator_init(set_type_iterator *it, const object *o);
 bool set_type_iterator_next(set_type_iterator *it, elem_view *member);
 
+/* RDB and DUMP (set_rdb.c; the contract is persist/rdb_format.h's). */
+int set_rdb_type(const object *o);
+int set_rdb_save(const object *o, struct rdb_writer *w);
+object *set_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_t key_length,
+                     long long expire_ms, const char **error);
+
 /* The type-table entries (set_module.c registers them). */
 void set_type_free_value(void *value);
 void *set_type_duplicate_value(const void *value);
 size_t set_type_free_effort(const void *value);
-size_t set_type_memory_usage(const void *value);
+size_t set_type_memory_usage(const void *value, size_t samples);
 void *set_type_defrag_value(void *value);
 
 #endif

@@ -7,7 +7,6 @@
  * the object and put it back with db_update.  Error texts and the order in
  * which arguments are checked follow Redis 7.0.
  */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -326,42 +325,6 @@ static void string_decrby_command(client *c) {
     string_increment(c, -decrement);
 }
 
-/* Redis's string2ld: the whole text must be a finite-or-infinite long
- * double, with no leading space, and not NaN. */
-#define STRING_LONG_DOUBLE_TEXT_MAX (5 * 1024)
-
-static bool string_parse_long_double(const char *text, size_t length, long double *value) {
-    char buffer[STRING_LONG_DOUBLE_TEXT_MAX];
-    if (length == 0 || length >= sizeof buffer) return false;
-    memcpy(buffer, text, length);
-    buffer[length] = '\0';
-    if (buffer[0] == ' ' || (buffer[0] >= '\t' && buffer[0] <= '\r')) return false;
-    char *end;
-    errno = 0;
-    long double parsed = strtold(buffer, &end);
-    if ((size_t)(end - buffer) != length || isnan(parsed) || errno == EINVAL) return false;
-    if (errno == ERANGE && (parsed == HUGE_VALL || parsed == -HUGE_VALL || parsed == 0)) return false;
-    *value = parsed;
-    return true;
-}
-
-/* Redis's "human" long double format: 17 decimals, trailing zeros (and a
- * trailing point) removed, "-0" shown as "0". */
-static size_t string_format_long_double(long double value, char *buffer, size_t size) {
-    int written = snprintf(buffer, size, "%.17Lf", value);
-    if (written < 0 || (size_t)written >= size) return 0;
-    size_t length = (size_t)written;
-    if (memchr(buffer, '.', length) != NULL) {
-        while (buffer[length - 1] == '0') length--;
-        if (buffer[length - 1] == '.') length--;
-    }
-    if (length == 2 && buffer[0] == '-' && buffer[1] == '0') {
-        buffer[0] = '0';
-        length = 1;
-    }
-    return length;
-}
-
 static void string_incrbyfloat_command(client *c) {
     db *d = key_db(c);
     const resp_argument *key = &c->argv[1];
@@ -372,12 +335,12 @@ static void string_incrbyfloat_command(client *c) {
         char digits[OBJECT_INTEGER_BUFFER];
         size_t length;
         const char *bytes = object_string_bytes(o, &length, digits);
-        if (!string_parse_long_double(bytes, length, &value)) {
+        if (!number_parse_long_double(bytes, length, &value)) {
             reply_not_float(c);
             return;
         }
     }
-    if (!string_parse_long_double(c->argv[2].data, c->argv[2].length, &increment)) {
+    if (!number_parse_long_double(c->argv[2].data, c->argv[2].length, &increment)) {
         reply_not_float(c);
         return;
     }
@@ -386,8 +349,8 @@ static void string_incrbyfloat_command(client *c) {
         reply_error(c, "ERR increment would produce NaN or Infinity");
         return;
     }
-    char text[STRING_LONG_DOUBLE_TEXT_MAX];
-    size_t length = string_format_long_double(value, text, sizeof text);
+    char text[NUMBER_LONG_DOUBLE_BUFFER];
+    size_t length = number_format_long_double(value, text, sizeof text);
     long long expire = o != NULL ? object_expire(o) : OBJECT_NO_EXPIRE;
     db_set(d, object_create_string(key->data, key->length, text, length, OBJECT_STRING_PLAIN, expire));
     server.stats.dirty++;

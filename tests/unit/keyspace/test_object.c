@@ -151,7 +151,7 @@ static void test_long_values_and_keys(void **state) {
     assert_int_equal(length, sizeof key);
     assert_int_equal(object_string_length(o), sizeof value);
     assert_int_equal(object_encoding(o), OBJECT_ENCODING_RAW);
-    assert_true(object_memory(o) >= sizeof key + sizeof value);
+    assert_true(object_memory(o, 0) >= sizeof key + sizeof value);
     o = object_set_expire(o, OBJECT_NO_EXPIRE);
     assert_int_equal(object_string_length(o), sizeof value);
     object_free(o);
@@ -191,7 +191,7 @@ static void test_packed_values(void **state) {
     size_t key_length;
     assert_memory_equal(object_key(o, &key_length), "renamed", 7);
     assert_memory_equal(object_packed_bytes(o, &length), pattern, 20);
-    assert_int_equal(object_memory(o), zmalloc_usable_size(o));
+    assert_int_equal(object_memory(o, 0), zmalloc_usable_size(o));
     assert_int_equal(object_free_effort(o), 1);
     object_free(o);
     object_free(copy);
