@@ -19,7 +19,7 @@ build_dir=${ZKV_BUILD_DIR:-$repo_root/build}
 # Tcl tests redis-tests/ runs.
 packages=(cmake pkg-config gcc clang make libjemalloc-dev libgoogle-perftools-dev libevent-dev
           libhiredis-dev libcmocka-dev libxxhash-dev tcl redis-tools redis-server gnuplot-nox nutcracker
-          valgrind dpkg-dev libclang-rt-14-dev ca-certificates python3-redis)
+          valgrind dpkg-dev liblzf-dev libclang-rt-14-dev ca-certificates python3-redis)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
