@@ -878,3 +878,20 @@ const char *plist_value_bytes(const plist_value *value, size_t *length, char buf
     *length = number_format_integer(value->integer, buffer);
     return buffer;
 }
+
+/* ---------------------------------------------------------------- defrag */
+
+plist *plist_defrag(plist *l) {
+    if (zmalloc_defrag_should_move(l)) {
+        plist *moved = zmalloc_defrag_move(l);
+        if (moved) l = moved;
+    }
+    if (l->tag != PLIST_CHUNKED) return l;
+    plist_chunked *q = (plist_chunked *)l;
+    for (plist_node *n = q->head; n; n = n->next) {
+        if (!zmalloc_defrag_should_move(n)) continue;
+        plist_node *moved = zmalloc_defrag_move(n);
+        if (moved) n = node_fix_links(q, moved);
+    }
+    return l;
+}

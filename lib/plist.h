@@ -67,6 +67,10 @@ size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */
 size_t plist_memory(const plist *l);
 
+/* Active defragmentation: moves the blocks the allocator says are worth
+ * moving; returns the list, maybe moved. */
+plist *plist_defrag(plist *l);
+
 /* Adds at the head (LPUSH) or tail. */
 plist *plist_push(plist *l, const char *data, size_t length, bool head, const plist_limits *limits);
 /* Removes the first or last element; the list must not be empty. */
