@@ -213,10 +213,10 @@ bool blocking_parse_timeout(client *c, const resp_argument *argument, long long 
         reply_error(c, "ERR timeout is not a float or out of range");
         return false;
     }
-    /* Redis converts with a plain cast, which turns anything out of range
-     * (1e400, inf) into LLONG_MIN: "negative".  Sub-millisecond values
-     * truncate to 0, which blocks forever, as there. */
-    long double ms = seconds * 1000.0L;
+    /* Redis rounds up to whole milliseconds (0.0001 waits 1 ms, -0.0001
+     * becomes 0: forever) and converts with a plain cast, which turns
+     * anything out of range (1e400, inf) into LLONG_MIN: "negative". */
+    long double ms = ceill(seconds * 1000.0L);
     long long value = ms < -9223372036854775808.0L || ms >= 9223372036854775808.0L ? LLONG_MIN : (long long)ms;
     if (value < 0) {
         reply_error(c, "ERR timeout is negative");
@@ -227,7 +227,8 @@ bool blocking_parse_timeout(client *c, const resp_argument *argument, long long 
 }
 
 bool blocking_allowed(const client *c) {
-    return !(c->flags & CLIENT_MULTI) && !(c->flags & CLIENT_FAKE);
+    /* EXEC clears CLIENT_MULTI before replaying: its copies of argv tell. */
+    return !(c->flags & (CLIENT_MULTI | CLIENT_ARGV_COPIED | CLIENT_FAKE));
 }
 
 bool blocking_is_blocked(const client *c) {
@@ -384,6 +385,8 @@ void blocking_before_sleep(void) {
             if (batch[i]) networking_resume_client(batch[i]);
         zmalloc_free(batch);
     }
+    /* The network module's before-sleep flush ran before this one. */
+    networking_flush_pending();
     arm_timer();
 }
 
