@@ -37,6 +37,7 @@
     X(generic)         \
     X(hash)            \
     X(set)             \
+    X(list)            \
     X(admin)           \
     X(memory)          \
     X(cluster)         \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "blocking.h"
 #include "client.h"
 #include "client_info.h"
 #include "command.h"
@@ -298,7 +299,7 @@ static void client_trackinginfo_command(client *c) {
     reply_array_header(c, 0);
 }
 
-/* No command blocks in zkv, so no client is ever unblocked (:0). */
+/* Answers the blocked client as timed out (default) or with an error. */
 static void client_unblock_command(client *c) {
     long long id;
     if (c->argc > 4) {
@@ -314,7 +315,10 @@ static void client_unblock_command(client *c) {
         reply_error(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         return;
     }
-    reply_integer(c, 0);
+    enum blocking_unblock_reason reason =
+        c->argc == 4 && args_is(&c->argv[3], "error") ? BLOCKING_UNBLOCK_ERROR : BLOCKING_UNBLOCK_TIMEOUT;
+    client *target = client_find_by_id((uint64_t)id);
+    reply_integer(c, target && blocking_unblock(target, reason) ? 1 : 0);
 }
 
 /* ---- HELP and the table ---- */
@@ -353,7 +357,7 @@ static void client_help_command(client *c) {
         "TRACKINGINFO",
         "    Tracking state of this connection (always off in zkv).",
         "UNBLOCK <client-id> [TIMEOUT|ERROR]",
-        "    Unblock a client blocked in a command (none ever is in zkv).",
+        "    Unblock a client blocked in a blocking command.",
         NULL};
     reply_help(c, "CLIENT", lines);
 }

@@ -19,7 +19,8 @@ void client_info_flags(const client *c, char *flags, size_t size) {
         uint32_t flag;
         char letter;
     } letters[] = {{CLIENT_MONITOR, 'O'},           {CLIENT_PUBSUB, 'P'},
-                   {CLIENT_MULTI, 'x'},             {CLIENT_DIRTY_CAS, 'd'},
+                   {CLIENT_MULTI, 'x'},             {CLIENT_BLOCKED, 'b'},
+                   {CLIENT_DIRTY_CAS, 'd'},
                    {CLIENT_CLOSE_AFTER_REPLY, 'c'}, {CLIENT_CLOSE_ASAP, 'A'},
                    {CLIENT_UNIX_SOCKET, 'U'},       {CLIENT_NO_EVICT, 'e'}};
     size_t used = 0;

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "blocking.h"
 #include "client.h"
 #include "errorstats.h"
 #include "keyspace.h"
@@ -61,6 +62,7 @@ static int command_module_init(const char **error) {
     notify_add_key_observer(multi_key_modified);
     client_add_free_hook(multi_client_freed);
     networking_set_processor(&command_processor);
+    blocking_init();
     return 0;
 }
 
@@ -74,4 +76,6 @@ const zkv_module command_module = {
     .commands = (const command_spec *const[]){multi_commands, NULL},
     .init = command_module_init,
     .reset_stats = command_module_reset_stats,
+    .before_sleep = blocking_before_sleep,
+    .shutdown = blocking_shutdown,
 };

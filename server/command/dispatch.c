@@ -14,6 +14,7 @@
  * MONITOR).  Nothing on this path allocates.
  */
 #include "args.h"
+#include "blocking.h"
 #include "command.h"
 
 #include <ctype.h>
@@ -268,6 +269,8 @@ static void process(client *c) {
         return;
     }
     dispatch_call(c, cmd);
+    /* Waiters are served once the whole command (EXEC included) is done. */
+    if (blocking_keys_ready()) blocking_serve_ready_keys();
 }
 
 void dispatch_process_command(client *c) {

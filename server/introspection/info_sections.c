@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <sys/utsname.h>
 
+#include "blocking.h"
 #include "client.h"
 #include "cluster.h"
 #include "hash.h"
@@ -84,10 +85,11 @@ void info_write_clients(strbuf *out) {
                   "maxclients:%d\r\n"
                   "client_recent_max_input_buffer:%zu\r\n"
                   "client_recent_max_output_buffer:%zu\r\n"
-                  "blocked_clients:0\r\n"
+                  "blocked_clients:%lld\r\n"
                   "tracking_clients:0\r\n"
-                  "clients_in_timeout_table:0\r\n",
-                  net.client_count, server.config.max_clients, largest_input, largest_output);
+                  "clients_in_timeout_table:%lld\r\n",
+                  net.client_count, server.config.max_clients, largest_input, largest_output,
+                  blocking_client_count(), blocking_timeout_count());
 }
 
 /* ---- replication ---- */

@@ -51,6 +51,7 @@ struct watched_key;
 #define CLIENT_PUBSUB (1u << 15)            /* subscribed to channels (pubsub module) */
 #define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
 #define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
+#define CLIENT_BLOCKED (1u << 18)           /* waits in a blocking command: input is not parsed */
 
 /* ---- Client ---- */
 typedef struct multi_command {
@@ -102,6 +103,7 @@ typedef struct client {
     struct client *next_closing;     /* clients to free at the end of the iteration */
     void *introspection;             /* owned by the introspection module */
     void *user;                      /* the ACL user (acl module); NULL: the default user */
+    void *blocked;                   /* owned by command/blocking: what a blocked client waits for */
 } client;
 
 /* How the layers below reach the users (the acl module installs these;

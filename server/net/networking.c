@@ -309,7 +309,7 @@ static void answer_protocol_error(client *c) {
 
 /* Runs every complete command buffered for c. */
 static void process_input(client *c) {
-    while (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY))) {
+    while (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY | CLIENT_BLOCKED))) {
         resp_command parsed;
         resp_parse_status status = resp_parser_next_command(c->parser, &parsed);
         if (status == RESP_PARSE_NEED_MORE) break;
@@ -325,6 +325,11 @@ static void process_input(client *c) {
         if (client_check_output_limits(c)) break;
     }
     if (resp_output_pending_bytes(c->reply)) client_schedule_write(c);
+}
+
+void networking_resume_client(client *c) {
+    process_input(c);
+    query_buffer_too_big(c);
 }
 
 /* The commands of a pipelined batch look their keys up one after another,

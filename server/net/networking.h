@@ -39,5 +39,8 @@ void networking_serve_while_busy(client *busy);
 /* Writes as much of c's output as the socket takes now; -1 if the client was
  * closed because of a write error. */
 int networking_write_client(client *c);
+/* Runs the commands a client buffered while it was blocked (the blocking
+ * module calls it once the client is unblocked). */
+void networking_resume_client(client *c);
 
 #endif

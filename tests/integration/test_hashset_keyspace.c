@@ -74,9 +74,10 @@ static void test_unlink_big_hash(void **state) {
     double start = now_ms();
     expect_integer(redisCommand(redis, "UNLINK big"), 1);
     double took = now_ms() - start;
-    /* Freeing a million fields on the loop takes tens of ms; the reply
-     * comes before that work. */
-    assert_true(took < 20.0);
+    /* lazyfreed_objects below proves the free went to the background; the
+     * bound only catches a reply that waited for it, with room for a loaded
+     * 2-core machine (freeing on the loop takes a few hundred ms there). */
+    assert_true(took < 150.0);
     expect_integer(redisCommand(redis, "EXISTS big"), 0);
     long long after = filled;
     for (int i = 0; i < 200 && after - baseline > 1024 * 1024; i++) {

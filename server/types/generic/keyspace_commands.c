@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "blocking.h"
 #include "command.h"
 #include "glob.h"
 #include "keyspace.h"
@@ -352,6 +353,9 @@ static void keyspace_swapdb_command(client *c) {
     if (first != second) {
         multi_databases_swapped(first, second); /* before: it compares both contents */
         db_swap(keyspace_db(first), keyspace_db(second));
+        /* Clients blocked on keys of either database may now find data. */
+        blocking_signal_database(first);
+        blocking_signal_database(second);
     }
     server.stats.dirty++;
     reply_ok(c);

@@ -1,0 +1,897 @@
+/* plist: chunks of packed entries (see plist.h for the design).
+ *
+ * Entry layout, written and read only here:
+ *   0x00-0x7F  string of 0..127 bytes, the bytes follow
+ *   0x80-0xBF  integer 0..63, nothing follows
+ *   0xC0-0xDF  string of 128..8319 bytes: 13 bits of length (this byte's low
+ *              5 and the next byte), then the bytes
+ *   0xE0       string with a 4-byte little-endian length, then the bytes
+ *   0xE1-0xE8  integer on 1..8 little-endian bytes, sign-extended
+ * then the back length: the size of the above in 7-bit groups read from
+ * the end, the high bit of a byte meaning "one more byte to the left".
+ *
+ * Every function that edits a node moves at most that node (realloc), and
+ * fixes its neighbours' links, so other node pointers stay valid.
+ */
+#include "plist.h"
+
+#include <lzf.h>
+#include <string.h>
+
+#include "zkv_assert.h"
+#include "zmalloc.h"
+
+enum { PLIST_SMALL = 1, PLIST_CHUNKED = 2 };
+
+#define NODE_COMPRESSED 1u
+#define PLIST_SAFETY_LIMIT 8192 /* bytes of a chunk capped by entry count */
+#define PLIST_MIN_COMPRESS 48   /* smaller chunks are not worth compressing */
+#define PLIST_MIN_SAVING 8      /* compression must save at least this much */
+#define ENTRY_STRING_MEDIUM_MAX (128 + 0x1FFF)
+
+struct plist {
+    uint8_t tag;
+};
+
+typedef struct plist_small {
+    uint8_t tag;
+    uint8_t unused;
+    uint16_t count;
+    uint32_t bytes;
+    unsigned char data[];
+} plist_small;
+
+typedef struct plist_node {
+    struct plist_node *prev, *next;
+    uint32_t bytes; /* of data: compressed size + 4 when compressed */
+    uint16_t count;
+    uint8_t flags;
+    uint8_t unused;
+    unsigned char data[];
+} plist_node;
+
+typedef struct plist_chunked {
+    uint8_t tag;
+    uint8_t unused[3];
+    uint32_t nodes;
+    uint64_t count;
+    plist_node *head, *tail;
+} plist_chunked;
+
+/* ---------------------------------------------------------------- entries */
+
+typedef struct entry_plan {
+    const char *data;
+    size_t length;
+    long long integer;
+    bool is_integer;
+    uint32_t head;  /* header and payload */
+    uint32_t total; /* with the back length */
+} entry_plan;
+
+static uint32_t backlen_size(uint32_t head) {
+    if (head < (1u << 7)) return 1;
+    if (head < (1u << 14)) return 2;
+    if (head < (1u << 21)) return 3;
+    if (head < (1u << 28)) return 4;
+    return 5;
+}
+
+static uint32_t integer_bytes(long long value) {
+    for (uint32_t n = 1; n < 8; n++) {
+        long long bound = 1LL << (8 * n - 1);
+        if (value >= -bound && value < bound) return n;
+    }
+    return 8;
+}
+
+static void plan_entry(entry_plan *p, const char *data, size_t length) {
+    p->data = data;
+    p->length = length;
+    p->is_integer = length > 0 && length <= 20 && number_parse_integer(data, length, &p->integer);
+    if (p->is_integer) {
+        p->head = p->integer >= 0 && p->integer <= 63 ? 1 : 1 + integer_bytes(p->integer);
+    } else {
+        zkv_assert(length <= UINT32_MAX - 64);
+        p->head = (uint32_t)length + (length <= 127 ? 1 : length <= ENTRY_STRING_MEDIUM_MAX ? 2 : 5);
+    }
+    p->total = p->head + backlen_size(p->head);
+}
+
+static void write_backlen(unsigned char *out, uint32_t head) {
+    uint32_t n = backlen_size(head);
+    for (uint32_t i = 0; i < n; i++)
+        out[n - 1 - i] = (unsigned char)(((head >> (7 * i)) & 0x7F) | (i + 1 < n ? 0x80 : 0));
+}
+
+/* The header+payload size of the entry ending at `end`; *size gets the
+ * back length's own size. */
+static uint32_t read_backlen(const unsigned char *end, uint32_t *size) {
+    uint32_t head = 0, shift = 0, n = 0;
+    for (;;) {
+        unsigned byte = *--end;
+        n++;
+        head |= (uint32_t)(byte & 0x7F) << shift;
+        if (!(byte & 0x80)) break;
+        shift += 7;
+    }
+    *size = n;
+    return head;
+}
+
+static void write_entry(unsigned char *out, const entry_plan *p) {
+    unsigned char *q = out;
+    if (p->is_integer && p->head == 1) {
+        *q++ = (unsigned char)(0x80 | p->integer);
+    } else if (p->is_integer) {
+        uint32_t n = p->head - 1;
+        uint64_t bits = (uint64_t)p->integer;
+        *q++ = (unsigned char)(0xE0 + n);
+        for (uint32_t i = 0; i < n; i++) *q++ = (unsigned char)(bits >> (8 * i));
+    } else {
+        size_t length = p->length;
+        if (length <= 127) {
+            *q++ = (unsigned char)length;
+        } else if (length <= ENTRY_STRING_MEDIUM_MAX) {
+            size_t rest = length - 128;
+            *q++ = (unsigned char)(0xC0 | (rest >> 8));
+            *q++ = (unsigned char)(rest & 0xFF);
+        } else {
+            *q++ = 0xE0;
+            for (int i = 0; i < 4; i++) *q++ = (unsigned char)(length >> (8 * i));
+        }
+        if (length) memcpy(q, p->data, length);
+        q += length;
+    }
+    write_backlen(q, p->head);
+}
+
+/* Decodes the entry at `p`; returns its header+payload size. */
+static uint32_t read_entry(const unsigned char *p, plist_value *v) {
+    unsigned h = p[0];
+    if (h <= 0x7F) {
+        v->data = (const char *)p + 1;
+        v->length = h;
+        return 1 + h;
+    }
+    if (h <= 0xBF) {
+        v->data = NULL;
+        v->length = 0;
+        v->integer = h & 0x3F;
+        return 1;
+    }
+    if (h <= 0xDF) {
+        v->length = 128 + (((size_t)(h & 0x1F) << 8) | p[1]);
+        v->data = (const char *)p + 2;
+        return 2 + (uint32_t)v->length;
+    }
+    if (h == 0xE0) {
+        v->length = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 | (size_t)p[4] << 24;
+        v->data = (const char *)p + 5;
+        return 5 + (uint32_t)v->length;
+    }
+    uint32_t n = h - 0xE0;
+    zkv_assert(n >= 1 && n <= 8);
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < n; i++) bits |= (uint64_t)p[1 + i] << (8 * i);
+    if (n < 8 && ((bits >> (8 * n - 1)) & 1)) bits |= ~0ULL << (8 * n);
+    v->data = NULL;
+    v->length = 0;
+    v->integer = (long long)bits;
+    return 1 + n;
+}
+
+static uint32_t entry_size_at(const unsigned char *p) {
+    plist_value ignored;
+    uint32_t head = read_entry(p, &ignored);
+    return head + backlen_size(head);
+}
+
+/* Byte offset of entry `pos` (pos == count: the end), walked from the
+ * nearer end of the chunk. */
+static uint32_t chunk_offset(const unsigned char *data, uint32_t bytes, uint32_t count, uint32_t pos) {
+    uint32_t offset;
+    if (pos <= count / 2) {
+        offset = 0;
+        for (uint32_t i = 0; i < pos; i++) offset += entry_size_at(data + offset);
+    } else {
+        offset = bytes;
+        for (uint32_t i = count; i > pos; i--) {
+            uint32_t size;
+            uint32_t head = read_backlen(data + offset, &size);
+            offset -= head + size;
+        }
+    }
+    return offset;
+}
+
+/* ---------------------------------------------------------------- limits */
+
+static size_t limit_bytes(int fill) {
+    if (fill >= 0) return PLIST_SAFETY_LIMIT;
+    int level = fill < -5 ? 5 : -fill;
+    return (size_t)4096 << (level - 1);
+}
+
+static uint32_t limit_count(int fill) {
+    if (fill > 0) return fill > UINT16_MAX ? UINT16_MAX : (uint32_t)fill;
+    return fill == 0 ? 1 : UINT16_MAX;
+}
+
+/* May a chunk of `count` entries grow to a block of `block_bytes`?  An
+ * empty chunk takes any one entry. */
+static bool fits(uint32_t count, size_t block_bytes, const plist_limits *limits) {
+    if (count == 0) return true;
+    return count + 1 <= limit_count(limits->fill) && block_bytes <= limit_bytes(limits->fill);
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+static plist_node *node_fix_links(plist_chunked *q, plist_node *n) {
+    if (n->prev) n->prev->next = n;
+    else q->head = n;
+    if (n->next) n->next->prev = n;
+    else q->tail = n;
+    return n;
+}
+
+static plist_node *node_realloc(plist_chunked *q, plist_node *n, uint32_t bytes) {
+    return node_fix_links(q, zmalloc_realloc(n, sizeof *n + bytes));
+}
+
+/* Replaces `remove` bytes at `offset` by `insert` bytes of room (starting at
+ * `offset`); the count is the caller's.  Returns the node, maybe moved. */
+static plist_node *node_splice(plist_chunked *q, plist_node *n, uint32_t offset, uint32_t remove, uint32_t insert) {
+    uint32_t old = n->bytes, fresh = old - remove + insert;
+    if (fresh > old) n = node_realloc(q, n, fresh);
+    memmove(n->data + offset + insert, n->data + offset + remove, old - offset - remove);
+    if (fresh < old) n = node_realloc(q, n, fresh);
+    n->bytes = fresh;
+    return n;
+}
+
+static plist_node *node_new(const entry_plan *p) {
+    plist_node *n = zmalloc_alloc(sizeof *n + p->total);
+    *n = (plist_node){.bytes = p->total, .count = 1};
+    write_entry(n->data, p);
+    return n;
+}
+
+/* Links `m` after `prev` (NULL: at the head). */
+static void node_link(plist_chunked *q, plist_node *prev, plist_node *m) {
+    m->prev = prev;
+    m->next = prev ? prev->next : q->head;
+    if (m->next) m->next->prev = m;
+    else q->tail = m;
+    if (prev) prev->next = m;
+    else q->head = m;
+    q->nodes++;
+}
+
+static void node_unlink_free(plist_chunked *q, plist_node *n) {
+    if (n->prev) n->prev->next = n->next;
+    else q->head = n->next;
+    if (n->next) n->next->prev = n->prev;
+    else q->tail = n->prev;
+    q->nodes--;
+    zmalloc_free(n);
+}
+
+static uint32_t compressed_raw_size(const plist_node *n) {
+    return (uint32_t)n->data[0] | (uint32_t)n->data[1] << 8 | (uint32_t)n->data[2] << 16 |
+           (uint32_t)n->data[3] << 24;
+}
+
+static plist_node *node_compress(plist_chunked *q, plist_node *n) {
+    if ((n->flags & NODE_COMPRESSED) || n->bytes < PLIST_MIN_COMPRESS) return n;
+    plist_node *m = zmalloc_alloc(sizeof *m + n->bytes);
+    *m = *n;
+    unsigned int size = lzf_compress(n->data, n->bytes, m->data + 4, n->bytes - 4 - PLIST_MIN_SAVING);
+    if (size == 0) {
+        zmalloc_free(m);
+        return n;
+    }
+    for (int i = 0; i < 4; i++) m->data[i] = (unsigned char)(n->bytes >> (8 * i));
+    m->bytes = size + 4;
+    m->flags |= NODE_COMPRESSED;
+    zmalloc_free(n);
+    m = zmalloc_realloc(m, sizeof *m + m->bytes);
+    return node_fix_links(q, m);
+}
+
+static plist_node *node_decompress(plist_chunked *q, plist_node *n) {
+    if (!(n->flags & NODE_COMPRESSED)) return n;
+    uint32_t raw = compressed_raw_size(n);
+    plist_node *m = zmalloc_alloc(sizeof *m + raw);
+    *m = *n;
+    unsigned int size = lzf_decompress(n->data + 4, n->bytes - 4, m->data, raw);
+    zkv_assert(size == raw);
+    m->bytes = raw;
+    m->flags &= (uint8_t)~NODE_COMPRESSED;
+    zmalloc_free(n);
+    return node_fix_links(q, m);
+}
+
+/* True when `n` is further than `depth` nodes from both ends. */
+static bool node_is_inner(const plist_chunked *q, const plist_node *n, int depth) {
+    if (q->nodes <= 2u * (uint32_t)depth) return false;
+    const plist_node *f = q->head, *b = q->tail;
+    for (int i = 0; i < depth; i++) {
+        if (f == n || b == n) return false;
+        f = f->next;
+        b = b->prev;
+    }
+    return true;
+}
+
+/* After a change to `n`: compress it again when it is an inner node. */
+static void node_settle(plist_chunked *q, plist_node *n, const plist_limits *limits) {
+    if (limits->compress_depth > 0 && node_is_inner(q, n, limits->compress_depth)) node_compress(q, n);
+}
+
+/* Keeps the `depth` nodes at each end raw and the first inner node on each
+ * side compressed: after a push or pop only those can have changed side. */
+static void compress_ends(plist_chunked *q, const plist_limits *limits) {
+    int depth = limits->compress_depth;
+    if (depth <= 0 || !q->head) return;
+    if (q->nodes <= 2u * (uint32_t)depth) {
+        for (plist_node *n = q->head; n; n = n->next) n = node_decompress(q, n);
+        return;
+    }
+    plist_node *n = q->head;
+    for (int i = 0; i < depth; i++) n = node_decompress(q, n)->next;
+    node_compress(q, n);
+    n = q->tail;
+    for (int i = 0; i < depth; i++) n = node_decompress(q, n)->prev;
+    node_compress(q, n);
+}
+
+/* The node holding element `index` and the position inside it. */
+static plist_node *node_locate(const plist_chunked *q, size_t index, uint32_t *pos) {
+    plist_node *n;
+    if (index < q->count / 2) {
+        n = q->head;
+        while (index >= n->count) {
+            index -= n->count;
+            n = n->next;
+        }
+    } else {
+        size_t from_end = q->count - 1 - index;
+        n = q->tail;
+        while (from_end >= n->count) {
+            from_end -= n->count;
+            n = n->prev;
+        }
+        index = n->count - 1 - from_end;
+    }
+    *pos = (uint32_t)index;
+    return n;
+}
+
+/* ---------------------------------------------------------------- forms */
+
+static plist_small *small_splice(plist_small *s, uint32_t offset, uint32_t remove, uint32_t insert) {
+    uint32_t old = s->bytes, fresh = old - remove + insert;
+    if (fresh > old) s = zmalloc_realloc(s, sizeof *s + fresh);
+    memmove(s->data + offset + insert, s->data + offset + remove, old - offset - remove);
+    if (fresh < old) s = zmalloc_realloc(s, sizeof *s + fresh);
+    s->bytes = fresh;
+    return s;
+}
+
+static plist_chunked *chunked_create(void) {
+    plist_chunked *q = zmalloc_alloc(sizeof *q);
+    *q = (plist_chunked){.tag = PLIST_CHUNKED};
+    return q;
+}
+
+/* The small block becomes the first node (one realloc, one move). */
+static plist_chunked *to_chunked(plist_small *s) {
+    plist_chunked *q = chunked_create();
+    uint32_t bytes = s->bytes;
+    uint16_t count = s->count;
+    if (count == 0) {
+        zmalloc_free(s);
+        return q;
+    }
+    plist_node *n = zmalloc_realloc(s, sizeof *n + bytes);
+    memmove(n->data, (unsigned char *)n + sizeof(plist_small), bytes);
+    *n = (plist_node){.bytes = bytes, .count = count};
+    node_link(q, NULL, n);
+    q->count = count;
+    return q;
+}
+
+/* Back to the small form once the list is one raw chunk at most half the
+ * limit: the hysteresis keeps a queue at the boundary from converting on
+ * every push and pop. */
+static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
+    if (q->nodes > 1) return (plist *)q;
+    plist_node *n = q->head;
+    if (n && ((n->flags & NODE_COMPRESSED) || sizeof(plist_small) + n->bytes > limit_bytes(limits->fill) / 2 ||
+              (limits->fill > 0 && n->count > limit_count(limits->fill) / 2 + 1)))
+        return (plist *)q;
+    uint32_t bytes = n ? n->bytes : 0;
+    uint16_t count = n ? n->count : 0;
+    zmalloc_free(q);
+    if (!n) return plist_create();
+    memmove((unsigned char *)n + sizeof(plist_small), n->data, bytes);
+    plist_small *s = zmalloc_realloc(n, sizeof *s + bytes);
+    *s = (plist_small){.tag = PLIST_SMALL, .count = count, .bytes = bytes};
+    return (plist *)s;
+}
+
+static plist_chunked *as_chunked(plist *l) {
+    return l->tag == PLIST_CHUNKED ? (plist_chunked *)l : to_chunked((plist_small *)l);
+}
+
+/* ---------------------------------------------------------------- whole lists */
+
+plist *plist_create(void) {
+    plist_small *s = zmalloc_alloc(sizeof *s);
+    *s = (plist_small){.tag = PLIST_SMALL};
+    return (plist *)s;
+}
+
+void plist_free(plist *l) {
+    if (!l) return;
+    if (l->tag == PLIST_CHUNKED) {
+        plist_chunked *q = (plist_chunked *)l;
+        for (plist_node *n = q->head, *next; n; n = next) {
+            next = n->next;
+            zmalloc_free(n);
+        }
+    }
+    zmalloc_free(l);
+}
+
+plist *plist_duplicate(const plist *l) {
+    if (l->tag == PLIST_SMALL) {
+        const plist_small *s = (const plist_small *)l;
+        plist_small *copy = zmalloc_alloc(sizeof *s + s->bytes);
+        memcpy(copy, s, sizeof *s + s->bytes);
+        return (plist *)copy;
+    }
+    const plist_chunked *q = (const plist_chunked *)l;
+    plist_chunked *copy = chunked_create();
+    for (const plist_node *n = q->head; n; n = n->next) {
+        plist_node *m = zmalloc_alloc(sizeof *m + n->bytes);
+        memcpy(m, n, sizeof *m + n->bytes);
+        node_link(copy, copy->tail, m);
+    }
+    copy->count = q->count;
+    return (plist *)copy;
+}
+
+size_t plist_length(const plist *l) {
+    return l->tag == PLIST_SMALL ? ((const plist_small *)l)->count : ((const plist_chunked *)l)->count;
+}
+
+size_t plist_chunk_count(const plist *l) {
+    return l->tag == PLIST_SMALL ? 1 : ((const plist_chunked *)l)->nodes + 1;
+}
+
+size_t plist_memory(const plist *l) {
+    size_t total = zmalloc_usable_size(l);
+    if (l->tag == PLIST_CHUNKED)
+        for (const plist_node *n = ((const plist_chunked *)l)->head; n; n = n->next) total += zmalloc_usable_size(n);
+    return total;
+}
+
+/* ---------------------------------------------------------------- ends */
+
+static void chunked_push(plist_chunked *q, const entry_plan *p, bool head, const plist_limits *limits) {
+    plist_node *n = head ? q->head : q->tail;
+    if (n) n = node_decompress(q, n);
+    if (n && fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
+        uint32_t offset = head ? 0 : n->bytes;
+        n = node_splice(q, n, offset, 0, p->total);
+        write_entry(n->data + offset, p);
+        n->count++;
+    } else {
+        node_link(q, head ? NULL : q->tail, node_new(p));
+        compress_ends(q, limits);
+    }
+    q->count++;
+}
+
+plist *plist_push(plist *l, const char *data, size_t length, bool head, const plist_limits *limits) {
+    entry_plan p;
+    plan_entry(&p, data, length);
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+            uint32_t offset = head ? 0 : s->bytes;
+            s = small_splice(s, offset, 0, p.total);
+            write_entry(s->data + offset, &p);
+            s->count++;
+            return (plist *)s;
+        }
+        l = (plist *)to_chunked(s);
+    }
+    chunked_push((plist_chunked *)l, &p, head, limits);
+    return l;
+}
+
+/* Size of the last entry of a chunk. */
+static uint32_t last_entry_size(const unsigned char *data, uint32_t bytes) {
+    uint32_t size;
+    uint32_t head = read_backlen(data + bytes, &size);
+    return head + size;
+}
+
+plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        zkv_assert(s->count > 0);
+        uint32_t size = head ? entry_size_at(s->data) : last_entry_size(s->data, s->bytes);
+        s = small_splice(s, head ? 0 : s->bytes - size, size, 0);
+        s->count--;
+        return (plist *)s;
+    }
+    plist_chunked *q = (plist_chunked *)l;
+    zkv_assert(q->count > 0);
+    plist_node *n = node_decompress(q, head ? q->head : q->tail);
+    if (n->count == 1) {
+        node_unlink_free(q, n);
+    } else {
+        uint32_t size = head ? entry_size_at(n->data) : last_entry_size(n->data, n->bytes);
+        n = node_splice(q, n, head ? 0 : n->bytes - size, size, 0);
+        n->count--;
+    }
+    q->count--;
+    compress_ends(q, limits);
+    return settle_form(q, limits);
+}
+
+/* ---------------------------------------------------------------- middle */
+
+static void chunked_delete_range(plist_chunked *q, size_t start, size_t count, const plist_limits *limits) {
+    if (count == 0) return;
+    uint32_t pos;
+    plist_node *n = node_locate(q, start, &pos);
+    plist_node *first_cut = NULL, *last_cut = NULL;
+    while (count > 0) {
+        plist_node *next = n->next;
+        if (pos == 0 && count >= n->count) {
+            count -= n->count;
+            q->count -= n->count;
+            node_unlink_free(q, n);
+        } else {
+            n = node_decompress(q, n);
+            uint32_t take = (uint32_t)(count < n->count - pos ? count : n->count - pos);
+            uint32_t from = chunk_offset(n->data, n->bytes, n->count, pos), to = from;
+            for (uint32_t i = 0; i < take; i++) to += entry_size_at(n->data + to);
+            n = node_splice(q, n, from, to - from, 0);
+            n->count = (uint16_t)(n->count - take);
+            count -= take;
+            q->count -= take;
+            if (first_cut) last_cut = n;
+            else first_cut = n;
+        }
+        n = next;
+        pos = 0;
+    }
+    if (first_cut) node_settle(q, first_cut, limits);
+    if (last_cut) node_settle(q, last_cut, limits);
+    compress_ends(q, limits);
+}
+
+plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits) {
+    zkv_assert(start + count <= plist_length(l));
+    if (count == 0) return l;
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;
+        for (size_t i = 0; i < count; i++) to += entry_size_at(s->data + to);
+        s = small_splice(s, from, to - from, 0);
+        s->count = (uint16_t)(s->count - count);
+        return (plist *)s;
+    }
+    plist_chunked *q = (plist_chunked *)l;
+    chunked_delete_range(q, start, count, limits);
+    return settle_form(q, limits);
+}
+
+static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, const plist_limits *limits) {
+    if (index == 0 || index == q->count) {
+        chunked_push(q, p, index == 0, limits);
+        return;
+    }
+    uint32_t pos;
+    plist_node *n = node_decompress(q, node_locate(q, index, &pos));
+    q->count++;
+    if (fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
+        uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
+        n = node_splice(q, n, offset, 0, p->total);
+        write_entry(n->data + offset, p);
+        n->count++;
+        node_settle(q, n, limits);
+        return;
+    }
+    if (pos == 0) {
+        plist_node *prev = n->prev;
+        if (prev) prev = node_decompress(q, prev);
+        if (prev && fits(prev->count, sizeof *prev + prev->bytes + p->total, limits)) {
+            uint32_t offset = prev->bytes;
+            prev = node_splice(q, prev, offset, 0, p->total);
+            write_entry(prev->data + offset, p);
+            prev->count++;
+            node_settle(q, prev, limits);
+        } else {
+            plist_node *m = node_new(p);
+            node_link(q, prev, m);
+            if (prev) node_settle(q, prev, limits);
+            node_settle(q, m, limits);
+        }
+        node_settle(q, n, limits);
+        compress_ends(q, limits);
+        return;
+    }
+    /* Split the full node at `pos`; the entry goes at the end of the left
+     * half, the start of the right one, or alone between them. */
+    uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
+    uint32_t right_bytes = n->bytes - offset;
+    plist_node *right = zmalloc_alloc(sizeof *right + right_bytes);
+    *right = (plist_node){.bytes = right_bytes, .count = (uint16_t)(n->count - pos)};
+    memcpy(right->data, n->data + offset, right_bytes);
+    n = node_splice(q, n, offset, right_bytes, 0);
+    n->count = (uint16_t)pos;
+    node_link(q, n, right);
+    plist_node *middle = NULL;
+    if (fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
+        n = node_splice(q, n, n->bytes, 0, p->total);
+        write_entry(n->data + n->bytes - p->total, p);
+        n->count++;
+    } else if (fits(right->count, sizeof *right + right->bytes + p->total, limits)) {
+        right = node_splice(q, right, 0, 0, p->total);
+        write_entry(right->data, p);
+        right->count++;
+    } else {
+        middle = node_new(p);
+        node_link(q, n, middle);
+    }
+    node_settle(q, n, limits);
+    node_settle(q, right, limits);
+    if (middle) node_settle(q, middle, limits);
+    compress_ends(q, limits);
+}
+
+plist *plist_insert(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
+    size_t count = plist_length(l);
+    zkv_assert(index <= count);
+    if (index == 0 || index == count) return plist_push(l, data, length, index == 0, limits);
+    entry_plan p;
+    plan_entry(&p, data, length);
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+            uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
+            s = small_splice(s, offset, 0, p.total);
+            write_entry(s->data + offset, &p);
+            s->count++;
+            return (plist *)s;
+        }
+    }
+    plist_chunked *q = as_chunked(l);
+    chunked_insert(q, index, &p, limits);
+    return settle_form(q, limits);
+}
+
+plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
+    zkv_assert(index < plist_length(l));
+    entry_plan p;
+    plan_entry(&p, data, length);
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
+        uint32_t old = entry_size_at(s->data + offset);
+        if (s->count == 1 || sizeof *s + s->bytes - old + p.total <= limit_bytes(limits->fill)) {
+            s = small_splice(s, offset, old, p.total);
+            write_entry(s->data + offset, &p);
+            return (plist *)s;
+        }
+    }
+    plist_chunked *q = as_chunked(l);
+    uint32_t pos;
+    plist_node *n = node_decompress(q, node_locate(q, index, &pos));
+    uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
+    uint32_t old = entry_size_at(n->data + offset);
+    if (n->count == 1 || sizeof *n + n->bytes - old + p.total <= limit_bytes(limits->fill)) {
+        n = node_splice(q, n, offset, old, p.total);
+        write_entry(n->data + offset, &p);
+        node_settle(q, n, limits);
+    } else {
+        node_settle(q, n, limits);
+        chunked_delete_range(q, index, 1, limits);
+        chunked_insert(q, index, &p, limits);
+    }
+    return settle_form(q, limits);
+}
+
+/* Removes from one chunk the matches numbered [skip, skip + want) in the
+ * chunk's order, in one compacting pass; returns the new byte size. */
+static uint32_t chunk_remove_matches(unsigned char *data, uint32_t bytes, const char *needle, size_t length,
+                                     uint32_t skip, uint32_t want) {
+    uint32_t read = 0, write = 0, match = 0, removed = 0;
+    while (read < bytes) {
+        plist_value v;
+        uint32_t head = read_entry(data + read, &v);
+        uint32_t size = head + backlen_size(head);
+        if (removed < want && plist_value_equals(&v, needle, length)) {
+            bool drop = match >= skip;
+            match++;
+            if (drop) {
+                removed++;
+                read += size;
+                continue;
+            }
+        }
+        if (write != read) memmove(data + write, data + read, size);
+        write += size;
+        read += size;
+    }
+    return write;
+}
+
+static uint32_t chunk_count_matches(const unsigned char *data, uint32_t bytes, const char *needle, size_t length) {
+    uint32_t matches = 0;
+    for (uint32_t offset = 0; offset < bytes;) {
+        plist_value v;
+        uint32_t head = read_entry(data + offset, &v);
+        if (plist_value_equals(&v, needle, length)) matches++;
+        offset += head + backlen_size(head);
+    }
+    return matches;
+}
+
+plist *plist_remove(plist *l, const char *data, size_t length, long long count, const plist_limits *limits,
+                    size_t *removed) {
+    bool from_tail = count < 0;
+    size_t limit = count == 0 ? SIZE_MAX : from_tail ? (size_t)0 - (size_t)count : (size_t)count;
+    *removed = 0;
+    if (l->tag == PLIST_SMALL) {
+        plist_small *s = (plist_small *)l;
+        uint32_t matches = chunk_count_matches(s->data, s->bytes, data, length);
+        uint32_t want = matches < limit ? matches : (uint32_t)limit;
+        if (want == 0) return l;
+        uint32_t bytes = chunk_remove_matches(s->data, s->bytes, data, length, from_tail ? matches - want : 0, want);
+        s = zmalloc_realloc(s, sizeof *s + bytes);
+        s->bytes = bytes;
+        s->count = (uint16_t)(s->count - want);
+        *removed = want;
+        return (plist *)s;
+    }
+    plist_chunked *q = (plist_chunked *)l;
+    plist_node *n = from_tail ? q->tail : q->head;
+    while (n && *removed < limit) {
+        plist_node *following = from_tail ? n->prev : n->next;
+        bool was_compressed = n->flags & NODE_COMPRESSED;
+        n = node_decompress(q, n);
+        uint32_t matches = chunk_count_matches(n->data, n->bytes, data, length);
+        uint32_t want = matches < limit - *removed ? matches : (uint32_t)(limit - *removed);
+        if (want) {
+            uint32_t bytes = chunk_remove_matches(n->data, n->bytes, data, length, from_tail ? matches - want : 0, want);
+            n->count = (uint16_t)(n->count - want);
+            q->count -= want;
+            *removed += want;
+            if (n->count == 0) {
+                node_unlink_free(q, n);
+            } else {
+                n = node_realloc(q, n, bytes);
+                n->bytes = bytes;
+                node_settle(q, n, limits);
+            }
+        } else if (was_compressed) {
+            node_settle(q, n, limits);
+        }
+        n = following;
+    }
+    compress_ends(q, limits);
+    return settle_form(q, limits);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static void iterator_load(plist_iterator *it, const plist_node *n) {
+    it->node = n;
+    if (!(n->flags & NODE_COMPRESSED)) {
+        it->data = n->data;
+        it->bytes = n->bytes;
+        return;
+    }
+    uint32_t raw = compressed_raw_size(n);
+    if (it->scratch_capacity < raw) {
+        it->scratch = zmalloc_realloc(it->scratch, raw);
+        it->scratch_capacity = raw;
+    }
+    unsigned int size = lzf_decompress(n->data + 4, n->bytes - 4, it->scratch, raw);
+    zkv_assert(size == raw);
+    it->data = it->scratch;
+    it->bytes = raw;
+}
+
+void plist_iterator_init(plist_iterator *it, const plist *l, size_t start, bool forward) {
+    *it = (plist_iterator){.list = l, .forward = forward};
+    if (start >= plist_length(l)) {
+        it->done = true;
+        return;
+    }
+    uint32_t pos, count;
+    if (l->tag == PLIST_SMALL) {
+        const plist_small *s = (const plist_small *)l;
+        it->data = s->data;
+        it->bytes = s->bytes;
+        pos = (uint32_t)start;
+        count = s->count;
+    } else {
+        const plist_node *n = node_locate((const plist_chunked *)l, start, &pos);
+        iterator_load(it, n);
+        count = n->count;
+    }
+    it->offset = chunk_offset(it->data, it->bytes, count, forward ? pos : pos + 1);
+}
+
+bool plist_iterator_next(plist_iterator *it, plist_value *value) {
+    if (it->done) return false;
+    for (;;) {
+        if (it->forward && it->offset < it->bytes) {
+            uint32_t head = read_entry(it->data + it->offset, value);
+            it->offset += head + backlen_size(head);
+            return true;
+        }
+        if (!it->forward && it->offset > 0) {
+            uint32_t size;
+            uint32_t head = read_backlen(it->data + it->offset, &size);
+            it->offset -= head + size;
+            read_entry(it->data + it->offset, value);
+            return true;
+        }
+        const plist_node *n = it->node;
+        n = n ? (it->forward ? n->next : n->prev) : NULL;
+        if (!n) {
+            it->done = true;
+            return false;
+        }
+        iterator_load(it, n);
+        it->offset = it->forward ? 0 : it->bytes;
+    }
+}
+
+void plist_iterator_finish(plist_iterator *it) {
+    zmalloc_free(it->scratch);
+    it->scratch = NULL;
+    it->scratch_capacity = 0;
+}
+
+bool plist_value_equals(const plist_value *value, const char *data, size_t length) {
+    if (value->data) return value->length == length && (length == 0 || memcmp(value->data, data, length) == 0);
+    long long integer;
+    return length <= 20 && number_parse_integer(data, length, &integer) && integer == value->integer;
+}
+
+const char *plist_value_bytes(const plist_value *value, size_t *length, char buffer[NUMBER_INTEGER_BUFFER]) {
+    if (value->data) {
+        *length = value->length;
+        return value->data;
+    }
+    *length = number_format_integer(value->integer, buffer);
+    return buffer;
+}
+
+/* ---------------------------------------------------------------- defrag */
+
+plist *plist_defrag(plist *l) {
+    if (zmalloc_defrag_should_move(l)) {
+        plist *moved = zmalloc_defrag_move(l);
+        if (moved) l = moved;
+    }
+    if (l->tag != PLIST_CHUNKED) return l;
+    plist_chunked *q = (plist_chunked *)l;
+    for (plist_node *n = q->head; n; n = n->next) {
+        if (!zmalloc_defrag_should_move(n)) continue;
+        plist_node *moved = zmalloc_defrag_move(n);
+        if (moved) n = node_fix_links(q, moved);
+    }
+    return l;
+}
