@@ -35,6 +35,7 @@
     X(command)         \
     X(string)          \
     X(generic)         \
+    X(zset)            \
     X(admin)           \
     X(memory)          \
     X(cluster)         \
