@@ -178,7 +178,7 @@ def generators(rng, keys, lex_keys, small):
         (2, lambda: ["ZMPOP", str(rng.randint(0, 3)), key(), key(), rng.choice(["MIN", "MAX", "MID"])]
          + rng.choice([[], ["COUNT", str(rng.randint(0, 3))], ["COUNT"], ["COUNT", "x"]])),
         (1, lambda: ["ZRANDMEMBER", key(), rng.choice(["1000", "0", "x", "-9223372036854775808"])] + withscores()),
-        (0 if small else 1, lambda: ["ZSCAN", key(), "0", "COUNT", "1000"] + rng.choice([[], ["MATCH", "m1*"], ["MATCH", "*"]])),
+        (1, lambda: ["ZSCAN", key(), "0", "COUNT", "1000"] + rng.choice([[], ["MATCH", "m1*"], ["MATCH", "*"]])),
         (1, lambda: ["SET", "str", "x"]),
         (1, lambda: [rng.choice(["ZADD", "ZRANGE", "ZSCORE", "ZCARD"]), "str", "1", "2"]),
         (1, lambda: ["DEL", key()]),
@@ -188,6 +188,14 @@ def generators(rng, keys, lex_keys, small):
         (2, lambda: [rng.choice(["ZUNION", "ZINTER", "ZDIFF"]), "2", key(), key()] + withscores()),
         (1, lambda: ["ZINTERCARD", "2", key(), key()] + rng.choice([[], ["LIMIT", str(rng.randint(0, 3))]])),
     ]
+
+
+def normalised_scan(reply):
+    if not isinstance(reply, tuple):
+        return reply
+    header, (cursor, (elements_header, elements)) = reply
+    pairs = sorted(zip(elements[0::2], elements[1::2]))
+    return header, cursor, elements_header, pairs
 
 
 def run(zkv_port, redis_port, seed, count, small):
@@ -207,11 +215,13 @@ def run(zkv_port, redis_port, seed, count, small):
         zkv, redis = rng.choice(connections)
         expected = redis.call(arguments)
         actual = zkv.call(arguments)
+        if arguments[0] == "ZSCAN":  # a big set's order is its hash table's
+            expected, actual = normalised_scan(expected), normalised_scan(actual)
         if expected != actual:
             differences += 1
             if differences <= 10:
                 print("seed %d step %d: %r\n  redis: %r\n  zkv:   %r" % (seed, step, arguments, expected, actual))
-        if step % 50 == 0:
+        if step % int(os.environ.get("ZSET_DIFF_DUMP_EVERY", "50")) == 0:
             for k in keys + lex_keys:
                 dump = ["ZRANGE", k, "0", "-1", "WITHSCORES"]
                 expected, actual = redis2.call(dump), zkv2.call(dump)

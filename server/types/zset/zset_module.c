@@ -35,11 +35,26 @@ static size_t zset_type_memory_usage(const void *value) {
     return zset_memory(&z);
 }
 
+/* Ascending order, each member with its score (SORT, set algebra). */
+static void zset_type_for_each_element(const void *value,
+                                       void (*visit)(void *context, const char *bytes, size_t length, double score),
+                                       void *context) {
+    zset z = zset_from_pointer((void *)value);
+    zset_iterator it;
+    zset_iterator_init(&it, &z, 0, false);
+    const char *member;
+    size_t length;
+    double score;
+    while (zset_iterator_next(&it, &member, &length, &score)) visit(context, member, length, score);
+    zset_iterator_finish(&it);
+}
+
 static const object_type_functions zset_type = {
     .free_value = zset_type_free,
     .duplicate_value = zset_type_duplicate,
     .free_effort = zset_type_free_effort,
     .memory_usage = zset_type_memory_usage,
+    .for_each_element = zset_type_for_each_element,
 };
 
 static int zset_module_init(const char **error) {
@@ -60,7 +75,7 @@ static const config_parameter zset_parameters[] = {
 
 const zkv_module zset_module = {
     .name = "zset",
-    .commands = (const command_spec *const[]){zset_commands, zset_range_commands, NULL},
+    .commands = (const command_spec *const[]){zset_commands, zset_range_commands, zset_setop_commands, NULL},
     .parameters = zset_parameters,
     .init = zset_module_init,
 };
