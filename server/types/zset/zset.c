@@ -22,7 +22,27 @@ static void index_entry_key(const void *entry, const char **key, size_t *length)
     *key = zentry_member(entry, length);
 }
 
-static const table_type index_type = {index_entry_key, NULL, NULL, NULL};
+/* The index grows only past 1.5 members per slot: a member costs ~6 bytes
+ * of index instead of ~12 right after a doubling, for slightly longer
+ * chains (one 64-byte bucket holds 8 tags, so lookups still touch one or
+ * two cache lines). */
+static bool index_grow_allowed(size_t more_bytes, double load) {
+    (void)more_bytes;
+    return load >= 1.5;
+}
+
+static const table_type index_type = {index_entry_key, NULL, NULL, index_grow_allowed};
+
+/* Small indexes finish a resize at once instead of keeping both bucket
+ * arrays until later writes move them: bounded work (a few thousand
+ * chains), and no set is left holding two arrays. */
+#define INDEX_FINISH_RESIZE_BELOW 8192
+
+static void index_settle(table *index) {
+    if (table_is_rehashing(index) && table_size(index) < INDEX_FINISH_RESIZE_BELOW)
+        while (table_rehash_steps(index, 64)) {
+        }
+}
 
 static zset_big *big_create(void) {
     zset_big *b = zmalloc_alloc(sizeof(*b));
@@ -48,6 +68,7 @@ static void big_insert(zset_big *b, const char *member, size_t length, double sc
     zentry *e = zentry_create(member, length, score);
     b->entry_bytes += zmalloc_good_size(zentry_size(e));
     table_insert(b->index, e, table_hash_key(member, length), false);
+    index_settle(b->index);
     if (append) zbtree_append(b->tree, e);
     else zbtree_insert(b->tree, e);
 }
@@ -57,6 +78,7 @@ static void big_delete(zset_big *b, zentry *e) {
     const char *member = zentry_member(e, &length);
     zbtree_delete(b->tree, e);
     table_delete(b->index, member, length, table_hash_key(member, length));
+    index_settle(b->index);
     b->entry_bytes -= zmalloc_good_size(zentry_size(e));
     zentry_free(e);
 }
