@@ -63,7 +63,7 @@ static void zadd_generic(client *c, int flags) {
     double stack_scores[16];
     double *scores = elements <= 16 ? stack_scores : zmalloc_alloc((size_t)elements * sizeof(double));
     for (int j = 0; j < elements; j++) {
-        if (!args_double_or_reply(c, &c->argv[first + 2 * j], &scores[j])) goto done;
+        if (!zset_parse_score(c, &c->argv[first + 2 * j], &scores[j])) goto done;
     }
     object *o;
     const resp_argument *key = &c->argv[1];

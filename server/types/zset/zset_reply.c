@@ -1,10 +1,13 @@
 /* zset_reply: helpers shared by the sorted-set command files (zset_reply.h). */
 #include "zset_reply.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "command.h"
 #include "key_access.h"
 #include "reply.h"
@@ -66,6 +69,27 @@ static bool parse_score_bound(const resp_argument *argument, double *value, bool
     bool valid = *end == '\0' && !isnan(*value);
     if (copy != stack) zmalloc_free(copy);
     return valid;
+}
+
+bool zset_parse_score(client *c, const resp_argument *argument, double *value) {
+    if (argument->length < 128) return args_double_or_reply(c, argument, value);
+    /* Long texts ("179769...368.00000000000000000", DBL_MAX written out)
+     * are valid doubles too: the same rules on a heap copy. */
+    char *copy = zmalloc_alloc(argument->length + 1);
+    memcpy(copy, argument->data, argument->length);
+    copy[argument->length] = '\0';
+    char *end;
+    errno = 0;
+    double parsed = strtod(copy, &end);
+    bool valid = !isspace((unsigned char)copy[0]) && (size_t)(end - copy) == argument->length && !isnan(parsed) &&
+                 !(errno == ERANGE && (parsed == HUGE_VAL || parsed == -HUGE_VAL || parsed == 0));
+    zmalloc_free(copy);
+    if (!valid) {
+        reply_not_float(c);
+        return false;
+    }
+    *value = parsed;
+    return true;
 }
 
 bool zset_parse_score_range(const resp_argument *min, const resp_argument *max, zset_score_range *range) {

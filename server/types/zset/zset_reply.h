@@ -29,6 +29,11 @@ void zset_reply_header(client *c, long long count, bool with_scores);
 /* One member, with its score when `with_scores` (a pair array in RESP3). */
 void zset_reply_member(client *c, const char *member, size_t length, double score, bool with_scores);
 
+/* A score argument (ZADD, ZINCRBY) by Redis's getDoubleFromObject rules,
+ * whatever its length; replies "ERR value is not a valid float" when it is
+ * not one. */
+bool zset_parse_score(client *c, const resp_argument *argument, double *value);
+
 /* Score and lex range bounds as Redis parses them ("(1.5", "-inf", "[a",
  * "-", "+"); false when the text is not one. */
 typedef struct zset_score_range {
