@@ -38,6 +38,7 @@
     X(hash)            \
     X(set)             \
     X(list)            \
+    X(zset)            \
     X(admin)           \
     X(memory)          \
     X(cluster)         \

@@ -128,6 +128,30 @@ typedef struct object_type_functions {
     int (*rdb_save)(const object *o, struct rdb_writer *writer);
     object *(*rdb_load)(struct rdb_reader *reader, int rdb_type, const char *key, size_t key_length,
                         long long expire_ms, const char **error);
+    /* Generic access for commands that work on any collection (SORT, the
+     * sorted-set algebra on plain sets), so that none switches on the type:
+     *  - for_each_element visits every element in the type's own order
+     *    (list order, a sorted set's ascending order, a set's internal
+     *    order), with the element's score for sorted sets and 1.0
+     *    otherwise (the weight ZUNION gives a set member); the value must
+     *    not change during the walk, and `bytes` is valid only during the
+     *    call;
+     *  - field_value finds one field of a hash value (SORT BY/GET
+     *    key->field): true with the bytes, which stay valid until the
+     *    value changes (integer-encoded fields are formatted into
+     *    `buffer`), false when the field is absent;
+     *  - create_from_elements builds a new value from `count` elements
+     *    (SORT ... STORE builds a list), choosing its encoding, which it
+     *    stores in *encoding.
+     * A NULL slot means the type does not offer it (SORT reports the type
+     * as unsupported, STORE fails while no list type is registered). */
+    void (*for_each_element)(const void *value,
+                             void (*visit)(void *context, const char *bytes, size_t length, double score),
+                             void *context);
+    bool (*field_value)(const void *value, const char *field, size_t field_length, const char **bytes,
+                        size_t *length, char buffer[OBJECT_INTEGER_BUFFER]);
+    void *(*create_from_elements)(const char *const *elements, const size_t *lengths, size_t count,
+                                  enum object_encoding *encoding);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
 /* The registered table of a type (all-NULL for an unregistered one). */

@@ -1,0 +1,119 @@
+/* zset: the sorted-set type API: its two encodings behind one interface.
+ *
+ * A sorted set is either
+ *   - packed (lib/zpack.h, OBJECT ENCODING "listpack"): up to
+ *     zset-max-listpack-entries members of at most zset-max-listpack-value
+ *     bytes, in one block, scanned linearly; or
+ *   - big ("skiplist"): every member once in a zentry allocation, ordered by
+ *     a counted B+tree (lib/zbtree.h: rank and ranges in O(log n)) and
+ *     indexed by a lib/table.h hash table keyed by the member (ZSCORE in
+ *     O(1)); both hold the same pointers, so a member costs its entry plus
+ *     ~10 bytes in the tree and ~10 in the table.
+ *
+ * Conversion follows Redis 7.0: a new set starts packed unless the limits
+ * forbid it for its first member or announced size; adding past a limit
+ * converts to big; nothing converts back except the destination of a store
+ * command (zset_shrink_if_fits), as Redis's zsetConvertToListpackIfNeeded.
+ *
+ * A `zset` is a handle (value pointer and encoding) kept on the stack:
+ * zset_of() reads it from a key, zset_store() writes a changed handle back
+ * (operations may move the packed block or convert it).  Iterators, member
+ * pointers and offsets are invalidated by any change to the set.
+ */
+#ifndef ZKV_ZSET_H
+#define ZKV_ZSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "object.h"
+#include "zbtree.h"
+#include "zpack.h"
+
+typedef struct zset {
+    enum object_encoding encoding; /* OBJECT_ENCODING_LISTPACK or _SKIPLIST */
+    void *value;                   /* zpack * or struct zset_big * */
+} zset;
+
+/* The encoding limits (zset-max-listpack-entries / -value). */
+typedef struct zset_limits {
+    long long max_entries;
+    long long max_value;
+} zset_limits;
+extern zset_limits zset_config;
+
+/* A new empty set for `size_hint` members whose longest is
+ * `longest_member` bytes (Redis's choice of encoding on creation). */
+zset zset_create(size_t size_hint, size_t longest_member);
+void zset_release(zset *z);
+zset zset_duplicate(const zset *z);
+zset zset_of(const object *o);
+/* The pointer a key stores for a set, and back (the encoding is part of
+ * it, so the type table's functions can tell). */
+void *zset_to_pointer(const zset *z);
+zset zset_from_pointer(void *pointer);
+/* Stores the (possibly moved or converted) value back into the key. */
+void zset_store(object *o, const zset *z);
+
+size_t zset_length(const zset *z);
+bool zset_score(const zset *z, const char *member, size_t length, double *score);
+/* 0-based rank counted from the lowest (or, `reverse`, the highest), -1
+ * when the member is absent; *score gets its score. */
+long long zset_rank(const zset *z, const char *member, size_t length, bool reverse, double *score);
+
+/* zset_add flags: what ZADD asked (IN) and what happened (OUT). */
+enum zset_add_flag {
+    ZSET_ADD_INCR = 1 << 0,
+    ZSET_ADD_NX = 1 << 1,
+    ZSET_ADD_XX = 1 << 2,
+    ZSET_ADD_GT = 1 << 3,
+    ZSET_ADD_LT = 1 << 4,
+    ZSET_ADD_OUT_NAN = 1 << 8,     /* INCR produced NaN: nothing changed */
+    ZSET_ADD_OUT_ADDED = 1 << 9,
+    ZSET_ADD_OUT_UPDATED = 1 << 10,
+    ZSET_ADD_OUT_NOP = 1 << 11
+};
+/* Redis's zsetAdd: adds or updates `member` under the IN flags of *flags and
+ * sets its OUT flags; *new_score gets the resulting score when something was
+ * (or with INCR, would have been) written.  Returns false only for NaN. */
+bool zset_add(zset *z, const char *member, size_t length, double score, int *flags, double *new_score);
+bool zset_remove(zset *z, const char *member, size_t length);
+/* Removes `count` members starting at (ascending) rank `start`. */
+void zset_delete_ranks(zset *z, size_t start, size_t count);
+
+/* Ranks that bound score and lex ranges: members with score < score (<=
+ * when `or_equal`), and members < member by bytes alone (<= when
+ * `or_equal`), as Redis's range searches count them. */
+size_t zset_count_score_below(const zset *z, double score, bool or_equal);
+size_t zset_count_member_below(const zset *z, const char *member, size_t length, bool or_equal);
+
+/* Iteration by rank, ascending from `start`, or descending from the member
+ * at ascending rank `start` when `reverse`. */
+typedef struct zset_iterator {
+    const zset *z;
+    bool reverse;
+    bool started;
+    size_t offset;          /* packed, forward */
+    size_t *offsets;        /* packed, reverse: offsets of ranks 0..start */
+    size_t position;
+    zbtree_cursor cursor;   /* big */
+} zset_iterator;
+void zset_iterator_init(zset_iterator *it, const zset *z, size_t start, bool reverse);
+bool zset_iterator_next(zset_iterator *it, const char **member, size_t *length, double *score);
+void zset_iterator_finish(zset_iterator *it);
+
+/* Converts a big set to packed when it fits the limits (store commands). */
+void zset_shrink_if_fits(zset *z);
+
+/* A random member (the set must not be empty). */
+void zset_random_member(const zset *z, const char **member, size_t *length, double *score);
+/* SCAN: calls fn for the members of the buckets at `cursor` (the whole set
+ * when packed, returning 0) and returns the next cursor. */
+typedef void zset_scan_fn(void *context, const char *member, size_t length, double score);
+unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, void *context);
+
+/* Bytes held by the value (MEMORY USAGE), and the lazy-free effort. */
+size_t zset_memory(const zset *z);
+size_t zset_free_effort(const zset *z);
+
+#endif
