@@ -41,7 +41,7 @@ zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass m
   client-query-buffer-limit proto-max-bulk-len client-output-buffer-limit maxmemory
   maxmemory-policy maxmemory-samples slowlog-log-slower-than slowlog-max-len latency-tracking
   latency-tracking-info-percentiles latency-monitor-threshold lazyfree-lazy-user-del
-  lazyfree-lazy-user-flush ${ZKV_RT_EXTRA_DIRECTIVES:-}"
+  lazyfree-lazy-user-flush enable-debug-command ${ZKV_RT_EXTRA_DIRECTIVES:-}"
 # One space between words, so a directive is found as " name ".
 zkv_directives=" $(echo $zkv_directives) "
 

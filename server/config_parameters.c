@@ -331,6 +331,9 @@ static const config_choice maxmemory_policies[] = {
     {"allkeys-lru", MAXMEMORY_ALLKEYS_LRU}, {"allkeys-lfu", MAXMEMORY_ALLKEYS_LFU},
     {"allkeys-random", MAXMEMORY_ALLKEYS_RANDOM}, {"noeviction", MAXMEMORY_NO_EVICTION}, {NULL, 0}};
 
+static const config_choice protected_actions[] = {
+    {"no", PROTECTED_ACTION_NO}, {"yes", PROTECTED_ACTION_YES}, {"local", PROTECTED_ACTION_LOCAL}, {NULL, 0}};
+
 #define BOOL(n, field, def, fl) {.name = n, .type = CONFIG_BOOL, .flags = fl, .value = &C->field, .default_text = def}
 #define INTEGER(n, field, tgt, lo, hi, def, fl, ap)                                                            \
     {.name = n, .type = CONFIG_INTEGER, .flags = fl, .value = &C->field, .target = tgt, .minimum = lo,         \
@@ -372,6 +375,12 @@ const config_parameter config_parameters[] = {
     MEMORY("maxmemory", maxmemory, TARGET_UNSIGNED_LONG_LONG, 0, "0", NULL),
     /* Accepted for compatibility; zkv does not evict clients (yet). */
     SPECIAL("maxmemory-clients", "0", 0, parse_memory_or_percent, format_memory_or_percent, NULL),
+    {.name = "enable-debug-command", .type = CONFIG_ENUM, .flags = CONFIG_IMMUTABLE,
+     .value = &C->enable_debug_command, .default_text = "no", .choices = protected_actions},
+    /* zkv's own: DEBUG SLEEP beyond this answers an error instead of freezing
+     * the server (hidden, like the cluster ones, from Redis's tools). */
+    INTEGER("debug-sleep-max-seconds", debug_sleep_max_seconds, TARGET_LONG_LONG, 0, 86400, "60", CONFIG_HIDDEN,
+            NULL),
     {.name = "maxmemory-policy", .type = CONFIG_ENUM, .value = &C->maxmemory_policy,
      .default_text = "noeviction", .choices = maxmemory_policies},
     INTEGER("maxmemory-samples", maxmemory_samples, TARGET_INT, 1, 64, "5", 0, NULL),

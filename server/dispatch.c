@@ -1,7 +1,8 @@
 /* dispatch: from a parsed command to its handler, with Redis's checks.
  *
  * dispatch_process_command applies, in Redis 7.0's order: QUIT, lookup
- * (unknown command / unknown subcommand), arity, authentication, then either
+ * (unknown command / unknown subcommand), arity, enable-debug-command,
+ * authentication, then either
  * queues the command (inside MULTI) or calls it.  A refusal counts as a
  * rejected call and, inside MULTI, makes EXEC abort.
  *
@@ -192,6 +193,19 @@ static int runs_inside_multi(const command *cmd) {
                             !strcmp(name, "watch") || !strcmp(name, "quit") || !strcmp(name, "reset"));
 }
 
+/* A loopback TCP peer (127.0.0.0/8 or ::1) or the unix socket: what
+ * enable-debug-command local admits. */
+static int is_local_client(const client *c) {
+    if (c->flags & CLIENT_UNIX_SOCKET) return 1;
+    return strncmp(c->address, "127.", 4) == 0 || strncmp(c->address, "::1:", 4) == 0;
+}
+
+/* Protected commands (DEBUG) run only where enable-debug-command allows. */
+static int protected_command_allowed(const client *c) {
+    int setting = server.config.enable_debug_command;
+    return setting == PROTECTED_ACTION_YES || (setting == PROTECTED_ACTION_LOCAL && is_local_client(c));
+}
+
 static int authentication_required(const client *c) {
     return server.config.require_pass && !(c->flags & CLIENT_AUTHENTICATED);
 }
@@ -239,6 +253,14 @@ static void process(client *c) {
         return;
     }
     c->command = NULL;
+    /* Before authentication, as Redis 7.0 checks it. */
+    if ((cmd->spec->flags & COMMAND_PROTECTED) && !protected_command_allowed(c)) {
+        reject(c, cmd,
+               "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+               "can run it from a local connection, otherwise you need to set this option in the configuration "
+               "file, and then restart the server.");
+        return;
+    }
     if (authentication_required(c) && !(cmd->spec->flags & COMMAND_NO_AUTH)) {
         reject(c, cmd, "NOAUTH Authentication required.");
         return;

@@ -175,7 +175,12 @@ typedef struct server_config {
     int lazyfree_lazy_user_del;
     int lazyfree_lazy_user_flush;
     int active_expire_enabled; /* DEBUG SET-ACTIVE-EXPIRE */
+    int enable_debug_command;  /* PROTECTED_ACTION_*: who may run DEBUG */
+    long long debug_sleep_max_seconds; /* longest DEBUG SLEEP: the server never freezes longer */
 } server_config;
+
+/* enable-debug-command: never, always, or from loopback/unix clients only. */
+enum protected_action { PROTECTED_ACTION_NO, PROTECTED_ACTION_YES, PROTECTED_ACTION_LOCAL };
 
 /* ---- Statistics (INFO stats; CONFIG RESETSTAT zeroes them) ---- */
 typedef struct server_stats {

@@ -92,7 +92,9 @@ int zmalloc_malloc_stats(zmalloc_text_callback *callback, void *context);
  * An integer control is read into *old_value and, when new_value is not
  * NULL, set.  A string control works alike; the new value "VOID" runs a
  * control that takes no value (e.g. thread.tcache.flush).  Return 0 or an
- * errno value; ENOTSUP on backends without named controls. */
+ * errno value; ENOTSUP on backends without named controls; EINVAL for a
+ * value of the wrong type (a string from a non-string control, an integer
+ * written where jemalloc expects a pointer). */
 int zmalloc_control_integer(const char *name, const long long *new_value, long long *old_value);
 int zmalloc_control_string(const char *name, const char *new_value, const char **old_value);
 

@@ -128,6 +128,9 @@ static int start_once(test_server *server, const char *config_file, int port, co
     snprintf(port_text, sizeof(port_text), "%d", port);
     arguments[count++] = "--port";
     arguments[count++] = port_text;
+    /* Tests use DEBUG, as Redis's suite does; later arguments may override. */
+    arguments[count++] = "--enable-debug-command";
+    arguments[count++] = "yes";
     for (int i = 0; extra && extra[i] && count < MAX_ARGUMENTS - 1; i++) arguments[count++] = extra[i];
     arguments[count] = NULL;
     server->port = port;
