@@ -6,7 +6,10 @@
  * To add a parameter: add a field to server_config (server.h) and one entry
  * below.  Everything else (file, command line, CONFIG GET/SET/REWRITE) follows.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +104,8 @@ static int parse_output_limits(const config_parameter *parameter, const char *te
     (void)parameter;
     char **words;
     int count = config_split_line(text, &words);
-    if (count <= 0 || count % 4) {
+    if (count == 0) return 0; /* Redis: an empty value changes nothing */
+    if (count < 0 || count % 4) {
         if (count >= 0) config_free_words(words, count);
         *error = "Wrong number of arguments in buffer limit configuration.";
         return -1;
@@ -160,12 +164,21 @@ static int parse_percentiles(const config_parameter *parameter, const char *text
     int count = config_split_line(text, &words);
     int capacity = (int)(sizeof(C->latency_tracking_percentiles) / sizeof(double));
     double values[16];
-    int result = count < 0 || count > capacity ? -1 : 0;
+    /* Redis splits the value at each single space: a leading, trailing or
+     * doubled space makes an empty, invalid word. */
+    size_t length = strlen(text);
+    int empty_word = length && (text[0] == ' ' || text[length - 1] == ' ' || strstr(text, "  ") != NULL);
+    int result = count < 0 || count > capacity || empty_word ? -1 : 0;
     if (result) *error = "Invalid latency-tracking-info-percentiles parameters";
     for (int i = 0; i < count && result == 0; i++) {
         char *end;
+        errno = 0;
         values[i] = strtod(words[i], &end);
-        if (!*words[i] || *end) {
+        /* As Redis's string2d: NaN and out-of-range values (overflow to
+         * HUGE_VAL, underflow to 0) are not numbers; infinities are, and
+         * fail the range check below. */
+        int out_of_range = errno == ERANGE && (isinf(values[i]) || values[i] == 0.0);
+        if (!*words[i] || *end || isspace((unsigned char)words[i][0]) || isnan(values[i]) || out_of_range) {
             *error = "Invalid latency-tracking-info-percentiles parameters";
             result = -1;
         } else if (values[i] < 0.0 || values[i] > 100.0) {
