@@ -111,10 +111,100 @@ static void test_debug_hostile_arguments(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* Item 7: NaN, infinities, overflow and Redis's string2ll/string2d rules in
+ * numeric parameters, with Redis 7.0.15's texts. */
+#define SET_FAILED(name, reason) "ERR CONFIG SET failed (possibly related to argument '" name "') - " reason
+
+static void test_config_numbers(void **state) {
+    (void)state;
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    const char *percentiles = "latency-tracking-info-percentiles";
+    const char *invalid = SET_FAILED("latency-tracking-info-percentiles",
+                                     "Invalid latency-tracking-info-percentiles parameters");
+    const char *range = SET_FAILED("latency-tracking-info-percentiles",
+                                   "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+    expect_error(redisCommand(redis, "CONFIG SET %s nan", percentiles), invalid);
+    expect_error(redisCommand(redis, "CONFIG SET %s %s", percentiles, "50 -nan"), invalid);
+    expect_error(redisCommand(redis, "CONFIG SET %s 1e400", percentiles), invalid);
+    expect_error(redisCommand(redis, "CONFIG SET %s 1e-400", percentiles), invalid);
+    expect_error(redisCommand(redis, "CONFIG SET %s %s", percentiles, " 5"), invalid);
+    expect_error(redisCommand(redis, "CONFIG SET %s inf", percentiles), range);
+    expect_error(redisCommand(redis, "CONFIG SET %s -inf", percentiles), range);
+    redisReply *reply = redisCommand(redis, "CONFIG GET %s", percentiles);
+    assert_string_equal(reply->element[1]->str, "50 99 99.9");
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "INFO latencystats");
+    assert_null(strstr(reply->str, "nan"));
+    freeReplyObject(reply);
+    expect_status(redisCommand(redis, "CONFIG SET %s 0x10", percentiles), "OK");
+    /* Integers: no "-0", no leading zeros, no overflow (string2ll). */
+    expect_error(redisCommand(redis, "CONFIG SET hz -0"),
+                 SET_FAILED("hz", "argument couldn't be parsed into an integer"));
+    expect_error(redisCommand(redis, "CONFIG SET lfu-log-factor 010"),
+                 SET_FAILED("lfu-log-factor", "argument couldn't be parsed into an integer"));
+    expect_error(redisCommand(redis, "CONFIG SET timeout 99999999999999999999"),
+                 SET_FAILED("timeout", "argument couldn't be parsed into an integer"));
+    expect_error(redisCommand(redis, "CONFIG SET hz nan"),
+                 SET_FAILED("hz", "argument couldn't be parsed into an integer"));
+    /* Memory values: past 64 bits is out of range, "" is 0. */
+    expect_error(redisCommand(redis, "CONFIG SET client-query-buffer-limit 99999999999999999999"),
+                 SET_FAILED("client-query-buffer-limit",
+                            "argument must be between 1048576 and 9223372036854775807 inclusive"));
+    expect_error(redisCommand(redis, "CONFIG SET client-query-buffer-limit 99999999999999999999%%"),
+                 SET_FAILED("client-query-buffer-limit", "argument must be a memory value"));
+    expect_error(redisCommand(redis, "CONFIG SET proto-max-bulk-len %s", ""),
+                 SET_FAILED("proto-max-bulk-len",
+                            "argument must be between 1048576 and 9223372036854775807 inclusive"));
+    expect_error(redisCommand(redis, "CONFIG SET maxmemory nan"), SET_FAILED("maxmemory", "argument must be a memory value"));
+    expect_status(redisCommand(redis, "CONFIG SET client-output-buffer-limit %s", ""), "OK");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
+/* Item 8: HELLO runs its options in order, as Redis 7.0.15. */
+static void test_hello_auth_setname(void **state) {
+    (void)state;
+    test_server server;
+    const char *arguments[] = {"--requirepass", "pw", NULL};
+    assert_int_equal(test_server_start(&server, arguments), 0);
+    int fd = test_connect(server.port);
+    assert_true(fd >= 0);
+    const char *hello = "*7\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$2\r\npw\r\n"
+                        "$7\r\nSETNAME\r\n$3\r\na b\r\n";
+    /* Authenticated by AUTH, refused by SETNAME; the protocol stays RESP2. */
+    assert_int_equal(test_roundtrip(fd, hello, "-ERR Client names cannot contain spaces, newlines or special "
+                                               "characters.\r\n"),
+                     0);
+    assert_int_equal(test_roundtrip(fd, "*2\r\n$6\r\nCLIENT\r\n$7\r\nGETNAME\r\n", "$-1\r\n"), 0);
+    assert_int_equal(test_roundtrip(fd, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n"), 0);
+    close(fd);
+
+    redisContext *redis = test_redis_connect(server.port);
+    expect_error(redisCommand(redis, "HELLO 3"),
+                 "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH "
+                 "<user> <pass> option can be used to authenticate the client and select the RESP protocol "
+                 "version at the same time");
+    expect_error(redisCommand(redis, "HELLO 3 AUTH default bad SETNAME %s", "a b"),
+                 "WRONGPASS invalid username-password pair or user is disabled.");
+    expect_error(redisCommand(redis, "HELLO 3 SETNAME %s AUTH default pw", "a b"),
+                 "ERR Client names cannot contain spaces, newlines or special characters.");
+    expect_error(redisCommand(redis, "PING"), "NOAUTH Authentication required.");
+    expect_error(redisCommand(redis, "HELLO 2 AUTH default pw SETNAME ok SETNAME %s", "a b"),
+                 "ERR Client names cannot contain spaces, newlines or special characters.");
+    expect_bulk(redisCommand(redis, "CLIENT GETNAME"), "ok");
+    expect_error(redisCommand(redis, "HELLO 2 AUTH default pw BOGUS"), "ERR Syntax error in HELLO option 'BOGUS'");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
         cmocka_unit_test(test_debug_hostile_arguments),
+        cmocka_unit_test(test_config_numbers),
+        cmocka_unit_test(test_hello_auth_setname),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
