@@ -23,6 +23,19 @@ static long long monotonic_ms(void) {
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* An INFO field as a number (-1 if absent). */
+static long long info_field(redisContext *redis, const char *section, const char *field) {
+    redisReply *reply = redisCommand(redis, "INFO %s", section);
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_STRING);
+    char pattern[128];
+    snprintf(pattern, sizeof(pattern), "\r\n%s:", field);
+    const char *at = strstr(reply->str, pattern);
+    long long value = at ? strtoll(at + strlen(pattern), NULL, 10) : -1;
+    freeReplyObject(reply);
+    return value;
+}
+
 static int uses_jemalloc(redisContext *redis) {
     redisReply *reply = redisCommand(redis, "INFO memory");
     assert_non_null(reply);
@@ -199,12 +212,59 @@ static void test_hello_auth_setname(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* Pipelines `count` commands built by `format` with the index, then reads
+ * every reply (which must not be an error unless allowed). */
+static void pipeline(redisContext *redis, int count, const char *format, int allow_errors) {
+    for (int i = 0; i < count; i++) redisAppendCommand(redis, format, i);
+    for (int i = 0; i < count; i++) {
+        redisReply *reply = next_reply(redis);
+        if (!allow_errors) assert_int_not_equal(reply->type, REDIS_REPLY_ERROR);
+        freeReplyObject(reply);
+    }
+}
+
+/* "db0:keys=N,expires=M,...": M, or 0 without keys. */
+static long long keyspace_expires(redisContext *redis) {
+    redisReply *reply = redisCommand(redis, "INFO keyspace");
+    const char *at = strstr(reply->str, "expires=");
+    long long expires = at ? strtoll(at + 8, NULL, 10) : 0;
+    freeReplyObject(reply);
+    return expires;
+}
+
+/* Item 5: with few keys with a TTL among many without, the volatile
+ * policies evict every key with a TTL before answering -OOM (Redis leaves
+ * none); random samples miss them, the cursor walk finds them. */
+static void test_volatile_policies_leave_none(void **state) {
+    (void)state;
+    static const char *const policies[] = {"volatile-random", "volatile-lru", "volatile-lfu", "volatile-ttl"};
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
+        expect_status(redisCommand(redis, "FLUSHALL"), "OK");
+        expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
+        pipeline(redis, 200000, "SET plain:%d x", 0);
+        pipeline(redis, 2000, "SET ttl:%d x EX 1000", 0);
+        long long used = info_field(redis, "memory", "used_memory");
+        expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy %s", policies[p]), "OK");
+        expect_status(redisCommand(redis, "CONFIG SET maxmemory %lld", used - 10000), "OK");
+        /* Each new key forces evictions until only keys without a TTL remain. */
+        pipeline(redis, 4000, "SET new:%d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 1);
+        expect_error(redisCommand(redis, "SET one-more x"), "OOM command not allowed when used memory > 'maxmemory'.");
+        assert_int_equal(keyspace_expires(redis), 0);
+    }
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
         cmocka_unit_test(test_debug_hostile_arguments),
         cmocka_unit_test(test_config_numbers),
         cmocka_unit_test(test_hello_auth_setname),
+        cmocka_unit_test(test_volatile_policies_leave_none),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
