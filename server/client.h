@@ -53,6 +53,10 @@ size_t client_total_memory(void);
 int client_check_output_limits(client *c);
 /* Frees what idle clients hold: called from cron. */
 void client_cron(void);
+/* maxmemory-clients: closes the clients holding the most memory until all
+ * clients together fit the limit (runs in the cron and before eviction). */
+void client_evict_over_limit(void);
+
 /* Frees clients marked CLIENT_CLOSE_ASAP. */
 void client_free_closed(void);
 

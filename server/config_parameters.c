@@ -386,7 +386,6 @@ const config_parameter config_parameters[] = {
     SPECIAL("client-output-buffer-limit", "normal 256mb 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60",
             CONFIG_MULTI_ARGUMENT, parse_output_limits, format_output_limits, NULL),
     MEMORY("maxmemory", maxmemory, TARGET_UNSIGNED_LONG_LONG, 0, "0", NULL),
-    /* Accepted for compatibility; zkv does not evict clients (yet). */
     SPECIAL("maxmemory-clients", "0", 0, parse_memory_or_percent, format_memory_or_percent, NULL),
     {.name = "enable-debug-command", .type = CONFIG_ENUM, .flags = CONFIG_IMMUTABLE,
      .value = &C->enable_debug_command, .default_text = "no", .choices = protected_actions},

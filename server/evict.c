@@ -34,11 +34,13 @@
 
 #include <event2/event.h>
 
+#include "client.h"
 #include "command.h"
 #include "config.h"
 #include "db.h"
 #include "keyspace.h"
 #include "latency.h"
+#include "lazyfree.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -376,12 +378,21 @@ static void evict_reset_stats(void) {
 enum evict_result evict_perform(void) {
     if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
         return evict_note_state(EVICT_OK);
+    client_evict_over_limit(); /* maxmemory-clients: clients go before keys */
     evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
-    if (policy == MAXMEMORY_NO_EVICTION) return evict_note_state(EVICT_FAIL);
     uint64_t start = server_monotonic_us();
-    enum evict_result result = evict_run(policy, start);
+    enum evict_result result = policy == MAXMEMORY_NO_EVICTION ? EVICT_FAIL : evict_run(policy, start);
+    /* Nothing (more) to evict: if what is over the limit is held by client
+     * buffers, not by the data, refusing writes would not give it back (a
+     * FLUSHALLed database would refuse every SET). */
+    if (result == EVICT_FAIL && zmalloc_used_memory() <= server.config.maxmemory + client_total_memory())
+        result = EVICT_OK;
+    /* Memory the lazy-free thread is giving back (a FLUSHALL's tables) is on
+     * its way out: writes go on, as while an eviction is still running
+     * (the cron looks again; no resume timer, which would spin meanwhile). */
+    if (result == EVICT_FAIL && lazyfree_pending_objects() > 0) result = EVICT_RUNNING;
     latency_add_sample_if_needed("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
     return evict_note_state(result);
 }

@@ -258,6 +258,83 @@ static void test_volatile_policies_leave_none(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* Item 3: a busy client gives back the query buffer and argument arrays of
+ * one big request within a few cron ticks (Redis: at once; before the fix
+ * zkv kept 5.2 MB for as long as the client kept sending PINGs). */
+static void test_busy_client_gives_memory_back(void **state) {
+    (void)state;
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    redisContext *observer = test_redis_connect(server.port);
+    long long base = info_field(observer, "memory", "used_memory");
+    enum { PAIRS = 100000 };
+    const char **argv = malloc(sizeof(*argv) * (2 * PAIRS + 1));
+    size_t *lengths = malloc(sizeof(*lengths) * (2 * PAIRS + 1));
+    char *keys = malloc((size_t)PAIRS * 16);
+    argv[0] = "MSET";
+    lengths[0] = 4;
+    for (int i = 0; i < PAIRS; i++) {
+        snprintf(keys + (size_t)i * 16, 16, "key:%06d", i);
+        argv[1 + 2 * i] = keys + (size_t)i * 16;
+        lengths[1 + 2 * i] = 10;
+        argv[2 + 2 * i] = "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvv";
+        lengths[2 + 2 * i] = 30;
+    }
+    expect_status(redisCommandArgv(redis, 2 * PAIRS + 1, argv, lengths), "OK");
+    expect_status(redisCommand(redis, "FLUSHALL SYNC"), "OK");
+    long long held = 0;
+    for (int tick = 0; tick < 10; tick++) { /* two seconds of PINGs every 200 ms */
+        expect_status(redisCommand(redis, "PING"), "PONG");
+        usleep(200000);
+        held = info_field(observer, "memory", "used_memory") - base;
+    }
+    /* Both clients' buffers together: tens of KB, not megabytes. */
+    assert_true(held < 256 * 1024);
+    free(keys);
+    free(lengths);
+    free(argv);
+    redisFree(observer);
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
+/* Item 4: with nothing left to evict, memory held by clients or on its way
+ * back from a FLUSHALL does not refuse writes; maxmemory-clients closes the
+ * client holding the most. */
+static void test_writes_accepted_when_clients_hold_memory(void **state) {
+    (void)state;
+    test_server server;
+    assert_int_equal(test_server_start(&server, NULL), 0);
+    redisContext *loader = test_redis_connect(server.port);
+    pipeline(loader, 300000, "SET key:%d yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", 0);
+    redisContext *redis = test_redis_connect(server.port);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 4mb"), "OK");
+    expect_status(redisCommand(redis, "FLUSHALL"), "OK");
+    expect_status(redisCommand(redis, "SET x 1"), "OK");
+    expect_status(redisCommand(loader, "SET y 1"), "OK");
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
+
+    /* maxmemory-clients: a client with a 2 MB pending request is closed. */
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 1mb"), "OK");
+    int fd = test_connect(server.port);
+    assert_true(fd >= 0);
+    char *partial = malloc(2 * 1024 * 1024);
+    memset(partial, 'z', 2 * 1024 * 1024);
+    const char *header = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4194304\r\n";
+    assert_int_equal(test_send_string(fd, header), 0);
+    assert_int_equal(test_send(fd, partial, 2 * 1024 * 1024), 0);
+    assert_true(test_wait_closed(fd, TEST_IO_TIMEOUT_MS));
+    close(fd);
+    free(partial);
+    assert_int_equal(info_field(redis, "stats", "evicted_clients"), 1);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+    redisFree(redis);
+    redisFree(loader);
+    assert_int_equal(test_server_stop(&server), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -265,6 +342,8 @@ int main(void) {
         cmocka_unit_test(test_config_numbers),
         cmocka_unit_test(test_hello_auth_setname),
         cmocka_unit_test(test_volatile_policies_leave_none),
+        cmocka_unit_test(test_busy_client_gives_memory_back),
+        cmocka_unit_test(test_writes_accepted_when_clients_hold_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
