@@ -333,6 +333,19 @@ static int apply_parser_limits(const char **error) {
     return 0;
 }
 
+/* Idle servers give freed pages back through jemalloc's background thread,
+ * as Redis 7 does.  Backends without one keep the setting and do nothing. */
+static int apply_jemalloc_bg_thread(const char **error) {
+    (void)error;
+    zmalloc_set_background_thread(C->jemalloc_bg_thread);
+    return 0;
+}
+
+int config_apply_memory_settings(void) {
+    const char *error = NULL;
+    return apply_jemalloc_bg_thread(&error);
+}
+
 /* ---- The table ---- */
 
 static const config_choice log_levels[] = {
@@ -393,6 +406,8 @@ const config_parameter config_parameters[] = {
      * the server (hidden, like the cluster ones, from Redis's tools). */
     INTEGER("debug-sleep-max-seconds", debug_sleep_max_seconds, TARGET_LONG_LONG, 0, 86400, "60", CONFIG_HIDDEN,
             NULL),
+    {.name = "jemalloc-bg-thread", .type = CONFIG_BOOL, .value = &C->jemalloc_bg_thread, .default_text = "yes",
+     .apply = apply_jemalloc_bg_thread},
     {.name = "maxmemory-policy", .type = CONFIG_ENUM, .value = &C->maxmemory_policy,
      .default_text = "noeviction", .choices = maxmemory_policies},
     INTEGER("maxmemory-samples", maxmemory_samples, TARGET_INT, 1, 64, "5", 0, NULL),

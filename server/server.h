@@ -176,6 +176,7 @@ typedef struct server_config {
     int lazyfree_lazy_user_flush;
     int active_expire_enabled; /* DEBUG SET-ACTIVE-EXPIRE */
     int enable_debug_command;  /* PROTECTED_ACTION_*: who may run DEBUG */
+    int jemalloc_bg_thread;    /* jemalloc's background purge thread */
     long long debug_sleep_max_seconds; /* longest DEBUG SLEEP: the server never freezes longer */
 } server_config;
 

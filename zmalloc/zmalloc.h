@@ -98,6 +98,12 @@ int zmalloc_malloc_stats(zmalloc_text_callback *callback, void *context);
 int zmalloc_control_integer(const char *name, const long long *new_value, long long *old_value);
 int zmalloc_control_string(const char *name, const char *new_value, const char **old_value);
 
+/* Turns jemalloc's background purge thread on or off: with it, freed pages
+ * go back to the system after the decay time even while the process makes
+ * no allocation (an idle server).  0, or an errno value (ENOTSUP on other
+ * backends). */
+int zmalloc_set_background_thread(int enable);
+
 /* "jemalloc-5.3.0", "tcmalloc-2.10", "libc": the INFO mem_allocator value. */
 const char *zmalloc_allocator_name(void);
 

@@ -19,6 +19,7 @@
 #include "zmalloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -98,7 +99,17 @@ int zmalloc_control_string(const char *name, const char *new_value, const char *
     if (error == 0) *old_value = old_buffer;
     return error;
 }
+
+int zmalloc_set_background_thread(int enable) {
+    bool value = enable != 0;
+    return mallctl("background_thread", NULL, NULL, &value, sizeof(value));
+}
 #else
+int zmalloc_set_background_thread(int enable) {
+    (void)enable;
+    return ENOTSUP;
+}
+
 int zmalloc_control_integer(const char *name, const long long *new_value, long long *old_value) {
     (void)name, (void)new_value, (void)old_value;
     return ENOTSUP;
