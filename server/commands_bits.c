@@ -298,6 +298,11 @@ static void bitop_command(client *c) {
          * then stored. */
         unsigned char *result;
         object *fresh = bits_new_string(&c->argv[2], longest, &result);
+        if (!fresh) {
+            bitop_sources_free(&sources);
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return;
+        }
         bitops_combine(operation, result, longest, sources.bytes, sources.lengths, sources.count);
         bits_store(c, fresh);
     }

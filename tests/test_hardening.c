@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -391,6 +392,39 @@ static void test_idle_server_returns_memory(void **state) {
     assert_int_equal(test_server_stop(&server), 0);
 }
 
+/* Beyond Redis: a request whose string would need more memory than the
+ * system gives (here a 400 MB address-space limit) answers an error and the
+ * server lives on; Redis (and zkv before) abort the whole process.  Not
+ * under AddressSanitizer, which needs terabytes of address space. */
+static void test_huge_string_request_fails_alone(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    const char *refusal = "ERR not enough memory to grow the string";
+    expect_error(redisCommand(redis, "SETRANGE k 500000000 x"), refusal);
+    expect_error(redisCommand(redis, "SETBIT b 3999999999 1"), refusal);
+    expect_error(redisCommand(redis, "BITFIELD f SET u8 3999999990 1"), refusal);
+    expect_status(redisCommand(redis, "SET a x"), "OK");
+    expect_error(redisCommand(redis, "SETRANGE a 500000000 x"), refusal);
+    expect_bulk(redisCommand(redis, "GET a"), "x");
+    expect_integer(redisCommand(redis, "EXISTS k b f"), 0);
+    expect_integer(redisCommand(redis, "APPEND a y"), 2);
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -401,6 +435,7 @@ int main(void) {
         cmocka_unit_test(test_busy_client_gives_memory_back),
         cmocka_unit_test(test_writes_accepted_when_clients_hold_memory),
         cmocka_unit_test(test_idle_server_returns_memory),
+        cmocka_unit_test(test_huge_string_request_fails_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
