@@ -92,9 +92,17 @@ int zmalloc_malloc_stats(zmalloc_text_callback *callback, void *context);
  * An integer control is read into *old_value and, when new_value is not
  * NULL, set.  A string control works alike; the new value "VOID" runs a
  * control that takes no value (e.g. thread.tcache.flush).  Return 0 or an
- * errno value; ENOTSUP on backends without named controls. */
+ * errno value; ENOTSUP on backends without named controls; EINVAL for a
+ * value of the wrong type (a string from a non-string control, an integer
+ * written where jemalloc expects a pointer). */
 int zmalloc_control_integer(const char *name, const long long *new_value, long long *old_value);
 int zmalloc_control_string(const char *name, const char *new_value, const char **old_value);
+
+/* Turns jemalloc's background purge thread on or off: with it, freed pages
+ * go back to the system after the decay time even while the process makes
+ * no allocation (an idle server).  0, or an errno value (ENOTSUP on other
+ * backends). */
+int zmalloc_set_background_thread(int enable);
 
 /* "jemalloc-5.3.0", "tcmalloc-2.10", "libc": the INFO mem_allocator value. */
 const char *zmalloc_allocator_name(void);

@@ -93,9 +93,7 @@ static void reply_set_failure(client *c, const char *name, const char *reason) {
 
 /* enable-protected-configs: yes, or local for a loopback / unix-socket client. */
 static bool protected_config_allowed(const client *c) {
-    if (server.config.enable_protected_configs == 1) return true;
-    if (server.config.enable_protected_configs != 2) return false;
-    return (c->flags & CLIENT_UNIX_SOCKET) || !strncmp(c->address, "127.", 4) || !strncmp(c->address, "::1", 3);
+    return client_protected_action_allowed(c, server.config.enable_protected_configs);
 }
 
 /* First pass: every name must be known, settable and given once. */

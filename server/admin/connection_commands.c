@@ -137,21 +137,27 @@ static void reply_hello_map(client *c) {
     reply_array_header(c, 0);
 }
 
-/* Parses the options after the version; 0, or -1 after replying. */
-static int parse_hello_options(client *c, const resp_argument **user, const resp_argument **password,
-                               const resp_argument **name) {
+/* Runs the options after the version in order, as Redis 7.0.15 does: AUTH
+ * authenticates and SETNAME names the client at once, so an error in a later
+ * option leaves the earlier ones done (even the name of a client that turns
+ * out not to be authenticated).  0, or -1 after replying. */
+static int run_hello_options(client *c) {
     for (int j = 2; j < c->argc; j++) {
         int remaining = c->argc - 1 - j;
         if (args_is(&c->argv[j], "auth") && remaining >= 2) {
-            *user = &c->argv[j + 1];
-            *password = &c->argv[j + 2];
+            if (!credentials_valid(c, &c->argv[j + 1], &c->argv[j + 2])) {
+                reply_error(c, wrong_password);
+                return -1;
+            }
+            client_set_authenticated(c, 1);
             j += 2;
         } else if (args_is(&c->argv[j], "setname") && remaining >= 1) {
-            *name = &c->argv[++j];
-            if (!valid_client_name(*name)) {
+            const resp_argument *name = &c->argv[++j];
+            if (!valid_client_name(name)) {
                 reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
                 return -1;
             }
+            set_client_name(c, name);
         } else {
             int length = (int)(c->argv[j].length < 128 ? c->argv[j].length : 128);
             reply_error_format(c, "ERR Syntax error in HELLO option '%.*s'", length, c->argv[j].data);
@@ -173,22 +179,13 @@ static void hello_command(client *c) {
             return;
         }
     }
-    const resp_argument *user = NULL, *password = NULL, *name = NULL;
-    if (parse_hello_options(c, &user, &password, &name) != 0) return;
-    if (user) {
-        if (!credentials_valid(c, user, password)) {
-            reply_error(c, wrong_password);
-            return;
-        }
-        client_set_authenticated(c, 1);
-    }
+    if (run_hello_options(c) != 0) return;
     if (!(c->flags & CLIENT_AUTHENTICATED)) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                       "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
                        "select the RESP protocol version at the same time");
         return;
     }
-    if (name) set_client_name(c, name);
     if (version) client_set_protocol(c, (int)version);
     reply_hello_map(c);
 }

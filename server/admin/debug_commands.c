@@ -11,6 +11,8 @@
  * remove and answers +OK (the upstream test suite calls it between tests).
  */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,26 +24,41 @@
 #include "zmalloc.h"
 
 static void debug_log(client *c) {
-    log_message(LOG_WARNING, "DEBUG LOG: %.*s", (int)c->argv[2].length, c->argv[2].data);
+    int length = c->argv[2].length < INT_MAX ? (int)c->argv[2].length : INT_MAX; /* %.*s takes an int */
+    log_message(LOG_WARNING, "DEBUG LOG: %.*s", length, c->argv[2].data);
     reply_ok(c);
 }
 
 /* DEBUG parses its numbers leniently, like C's strtod/atoi ("abc" is 0,
- * "1x" is 1), as Redis does: copy into a terminated buffer first. */
-static void terminated_copy(const resp_argument *argument, char *text, size_t size) {
-    size_t length = argument->length < size - 1 ? argument->length : size - 1;
-    memcpy(text, argument->data, length);
-    text[length] = '\0';
+ * "1x" is 1), as Redis does: copy into a terminated buffer first.  Returns
+ * -1 when the argument does not fit, so a long name is refused rather than
+ * cut to some other control's name. */
+static int terminated_copy(const resp_argument *argument, char *text, size_t size) {
+    if (argument->length >= size) return -1;
+    memcpy(text, argument->data, argument->length);
+    text[argument->length] = '\0';
+    return 0;
 }
 
-static double argument_seconds(const resp_argument *argument) {
-    char text[64];
-    terminated_copy(argument, text, sizeof(text));
-    return strtod(text, NULL);
-}
-
+/* Finite values below zero sleep not at all, as in Redis.  NaN, infinities
+ * and anything over debug-sleep-max-seconds answer an error instead: Redis
+ * converts such values to a time with undefined overflow (9e15 happens to
+ * answer +OK at once, 1e12 freezes it for 31,000 years), and one request
+ * must never freeze the server longer than its configured bound. */
 static void debug_sleep(client *c) {
-    double seconds = argument_seconds(&c->argv[2]);
+    char text[64];
+    double seconds = 0;
+    if (terminated_copy(&c->argv[2], text, sizeof(text)) == 0) seconds = strtod(text, NULL);
+    else seconds = NAN; /* longer than any number DEBUG SLEEP would sleep for */
+    if (!isfinite(seconds)) {
+        reply_error(c, "ERR DEBUG SLEEP needs a finite number of seconds");
+        return;
+    }
+    if (seconds > (double)server.config.debug_sleep_max_seconds) {
+        reply_error_format(c, "ERR DEBUG SLEEP is limited to %lld seconds (debug-sleep-max-seconds)",
+                           server.config.debug_sleep_max_seconds);
+        return;
+    }
     if (seconds > 0) {
         struct timespec wait = {.tv_sec = (time_t)seconds,
                                 .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
@@ -53,19 +70,29 @@ static void debug_sleep(client *c) {
 
 static void debug_set_active_expire(client *c) {
     char text[32];
-    terminated_copy(&c->argv[2], text, sizeof(text));
+    if (terminated_copy(&c->argv[2], text, sizeof(text)) != 0) {
+        reply_error(c, "ERR value is not an integer or out of range");
+        return;
+    }
     server.config.active_expire_enabled = strtol(text, NULL, 10) != 0;
     reply_ok(c);
 }
 
+/* The control's name, or an error reply (no control has a longer one). */
+static int control_name(client *c, char *name, size_t size) {
+    if (terminated_copy(&c->argv[2], name, size) == 0 && memchr(name, '\0', c->argv[2].length) == NULL) return 0;
+    reply_error(c, "ERR No such file or directory");
+    return -1;
+}
+
 /* DEBUG MALLCTL <name> [<integer>]: the old value as an integer. */
 static void debug_mallctl(client *c) {
-    char name[256], text[64];
-    terminated_copy(&c->argv[2], name, sizeof(name));
+    char name[256];
+    if (control_name(c, name, sizeof(name)) != 0) return;
     long long old_value = 0, new_value = 0;
-    if (c->argc == 4) {
-        terminated_copy(&c->argv[3], text, sizeof(text));
-        new_value = strtoll(text, NULL, 10);
+    if (c->argc == 4 && !args_integer(&c->argv[3], &new_value)) {
+        reply_error(c, "ERR value is not an integer or out of range");
+        return;
     }
     int error = zmalloc_control_integer(name, c->argc == 4 ? &new_value : NULL, &old_value);
     if (error != 0) reply_error_format(c, "ERR %s", strerror(error));
@@ -75,8 +102,12 @@ static void debug_mallctl(client *c) {
 /* DEBUG MALLCTL-STR <name> [<string>|VOID]: the old value as a string. */
 static void debug_mallctl_string(client *c) {
     char name[256], value[256];
-    terminated_copy(&c->argv[2], name, sizeof(name));
-    if (c->argc == 4) terminated_copy(&c->argv[3], value, sizeof(value));
+    if (control_name(c, name, sizeof(name)) != 0) return;
+    if (c->argc == 4 && (terminated_copy(&c->argv[3], value, sizeof(value)) != 0 ||
+                         memchr(value, '\0', c->argv[3].length) != NULL)) {
+        reply_error(c, "ERR Invalid argument");
+        return;
+    }
     const char *old_value = NULL;
     int error = zmalloc_control_string(name, c->argc == 4 ? value : NULL, &old_value);
     if (error != 0) reply_error_format(c, "ERR %s", strerror(error));
@@ -154,7 +185,7 @@ static const command_spec function_subcommands[] = {
 
 const command_spec debug_commands[] = {
     {.name = "debug", .handler = debug_command, .arity = -2,
-     .flags = COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE,
+     .flags = COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE | COMMAND_PROTECTED,
      .categories = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
      .summary = "Testing and debugging aids", .complexity = "Depends on subcommand."},
     {.name = "function", .arity = -2, .categories = ACL_SLOW, .group = "scripting", .since = "7.0.0",

@@ -1,7 +1,8 @@
 /* dispatch: from a parsed command to its handler, with Redis's checks.
  *
  * dispatch_process_command applies, in Redis 7.0's order: QUIT, lookup
- * (unknown command / unknown subcommand), arity, authentication, then either
+ * (unknown command / unknown subcommand), arity, enable-debug-command,
+ * authentication, then either
  * queues the command (inside MULTI) or calls it.  A refusal counts as a
  * rejected call and, inside MULTI, makes EXEC abort.
  *
@@ -183,6 +184,13 @@ static int runs_inside_multi(const command *cmd) {
                             !strcmp(name, "watch") || !strcmp(name, "quit") || !strcmp(name, "reset"));
 }
 
+/* A loopback TCP peer (127.0.0.0/8 or ::1) or the unix socket: what
+ * enable-debug-command local admits. */
+/* Protected commands (DEBUG) run only where enable-debug-command allows. */
+static int protected_command_allowed(const client *c) {
+    return client_protected_action_allowed(c, server.config.enable_debug_command);
+}
+
 static int authentication_required(const client *c) {
     return !(c->flags & CLIENT_AUTHENTICATED) && client_auth_required();
 }
@@ -230,6 +238,14 @@ static void process(client *c) {
         return;
     }
     c->command = NULL;
+    /* Before authentication, as Redis 7.0 checks it. */
+    if ((cmd->spec->flags & COMMAND_PROTECTED) && !protected_command_allowed(c)) {
+        reject(c, cmd,
+               "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+               "can run it from a local connection, otherwise you need to set this option in the configuration "
+               "file, and then restart the server.");
+        return;
+    }
     if (authentication_required(c) && !(cmd->spec->flags & COMMAND_NO_AUTH)) {
         reject(c, cmd, "NOAUTH Authentication required.");
         return;

@@ -48,9 +48,12 @@ const config_parameter *config_parameter_at(size_t index) {
 
 /* ---- Number parsing ---- */
 
-/* Strict decimal: optional '-', digits, nothing else. */
+/* Strict decimal as Redis's string2ll: optional '-', digits without leading
+ * zeros ("0" alone; never "-0"), nothing else, no overflow. */
 static int parse_long_long(const char *text, long long *value) {
     if (!*text) return -1;
+    const char *digits = text[0] == '-' ? text + 1 : text;
+    if (digits[0] == '0' && (digits[1] != '\0' || digits != text)) return -1;
     errno = 0;
     char *end;
     long long parsed = strtoll(text, &end, 10);
@@ -63,16 +66,17 @@ int config_parse_memory(const char *text, unsigned long long *value) {
     const char *p = text;
     if (*p < '0' || *p > '9') return -1;
     unsigned long long number = 0;
+    int overflow = 0;
     for (; *p >= '0' && *p <= '9'; p++) {
-        if (number > (ULLONG_MAX - 9) / 10) return -1;
-        number = number * 10 + (unsigned long long)(*p - '0');
+        if (number > (ULLONG_MAX - 9) / 10) overflow = 1;
+        else number = number * 10 + (unsigned long long)(*p - '0');
     }
     static const struct { const char *suffix; unsigned long long multiplier; } units[] = {
         {"", 1}, {"b", 1}, {"k", 1000}, {"kb", 1024}, {"m", 1000000}, {"mb", 1024ULL * 1024},
         {"g", 1000000000ULL}, {"gb", 1024ULL * 1024 * 1024}};
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         if (strcasecmp(p, units[i].suffix) != 0) continue;
-        if (number > ULLONG_MAX / units[i].multiplier) return -1;
+        if (overflow || number > ULLONG_MAX / units[i].multiplier) return -2;
         *value = number * units[i].multiplier;
         return 0;
     }
@@ -102,18 +106,23 @@ static void write_number(const config_parameter *parameter, long long number) {
 
 static int set_number(const config_parameter *parameter, const char *text, const char **error) {
     long long number;
+    int out_of_range = 0;
     if (parameter->type == CONFIG_MEMORY) {
         unsigned long long bytes;
-        if (config_parse_memory(text, &bytes) != 0 || bytes > LLONG_MAX) {
+        /* Redis reads an empty memory value as 0. */
+        int parsed = text[0] ? config_parse_memory(text, &bytes) : (bytes = 0, 0);
+        if (parsed == -1) {
             *error = "argument must be a memory value";
             return -1;
         }
-        number = (long long)bytes;
+        /* Past 64 bits or past the maximum: the range's error, as Redis. */
+        out_of_range = parsed == -2 || bytes > (unsigned long long)parameter->maximum;
+        number = out_of_range ? 0 : (long long)bytes;
     } else if (parse_long_long(text, &number) != 0) {
         *error = "argument couldn't be parsed into an integer";
         return -1;
     }
-    if (number < parameter->minimum || number > parameter->maximum) {
+    if (out_of_range || number < parameter->minimum || number > parameter->maximum) {
         static char range[128];
         snprintf(range, sizeof(range), "argument must be between %lld and %lld inclusive", parameter->minimum,
                  parameter->maximum);

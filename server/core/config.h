@@ -20,7 +20,8 @@ void config_set_defaults(void);
 /* Parses the command line: `[config-file] [--name value ...]`.  Returns 0, or
  * -1 with a zmalloc'd message in *error (which names file:line). */
 int config_load(int argc, char **argv, char **error);
-/* Parses a memory size ("1gb", "100k", "512"); 0 on success, -1 if invalid. */
+/* Parses a memory size ("1gb", "100k", "512"); 0 on success, -1 if invalid,
+ * -2 if it does not fit in 64 bits. */
 int config_parse_memory(const char *text, unsigned long long *value);
 
 

@@ -61,6 +61,10 @@ struct config_parameter {
     config_apply_function *apply;
 };
 
+/* "no", "yes", "local" (enum protected_action): the choices of the
+ * enable-*-command / enable-protected-configs parameters. */
+extern const config_choice protected_action_choices[];
+
 /* Shorthands for the common entries; `value` points at the storage. */
 #define CONFIG_ENTRY_BOOL(n, val, def, fl) \
     {.name = n, .type = CONFIG_BOOL, .flags = fl, .value = val, .default_text = def}

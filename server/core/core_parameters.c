@@ -77,11 +77,12 @@ static int apply_hz(const char **error) {
 static const config_choice log_levels[] = {
     {"debug", LOG_DEBUG}, {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE}, {"warning", LOG_WARNING}, {NULL, 0}};
 
-static const config_choice protected_choices[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
+const config_choice protected_action_choices[] = {
+    {"no", PROTECTED_ACTION_NO}, {"yes", PROTECTED_ACTION_YES}, {"local", PROTECTED_ACTION_LOCAL}, {NULL, 0}};
 
 static const config_parameter core_parameters[] = {
     {.name = "enable-protected-configs", .type = CONFIG_ENUM, .flags = CONFIG_IMMUTABLE,
-     .value = &C->enable_protected_configs, .default_text = "no", .choices = protected_choices},
+     .value = &C->enable_protected_configs, .default_text = "no", .choices = protected_action_choices},
     CONFIG_ENTRY_INTEGER("hz", &C->hz, TARGET_INT, 0, INT_MAX, "10", 0, apply_hz),
     {.name = "loglevel", .type = CONFIG_ENUM, .value = &C->log_level, .default_text = "notice",
      .choices = log_levels},

@@ -77,7 +77,7 @@ typedef struct server_config {
     int daemonize;
     char *dir;
     char *db_filename;
-    int enable_protected_configs; /* 0 no, 1 yes, 2 local: CONFIG SET of dir/dbfilename */
+    int enable_protected_configs; /* PROTECTED_ACTION_*: CONFIG SET of dir/dbfilename */
     unsigned long long client_query_buffer_limit;
     long long proto_max_bulk_len;
     output_limit output_limits[OUTPUT_LIMIT_CLASSES];
@@ -98,7 +98,14 @@ typedef struct server_config {
     int lazyfree_lazy_user_flush;
     int active_expire_enabled; /* DEBUG SET-ACTIVE-EXPIRE */
     int cluster_enabled;       /* owned by the cluster module; read by SELECT and HELLO */
+    int enable_debug_command;  /* PROTECTED_ACTION_*: who may run DEBUG */
+    int jemalloc_bg_thread;    /* jemalloc's background purge thread */
+    long long debug_sleep_max_seconds; /* longest DEBUG SLEEP: the server never freezes longer */
 } server_config;
+
+/* enable-debug-command, enable-protected-configs: never, always, or from
+ * loopback/unix clients only. */
+enum protected_action { PROTECTED_ACTION_NO, PROTECTED_ACTION_YES, PROTECTED_ACTION_LOCAL };
 
 /* ---- Statistics (INFO stats; CONFIG RESETSTAT zeroes them) ---- */
 typedef struct server_stats {

@@ -2,7 +2,10 @@
  * monitor.  Values live in server.config; registered through the
  * introspection module's descriptor.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +22,21 @@ static int parse_percentiles(const config_parameter *parameter, const char *text
     int count = config_split_line(text, &words);
     int capacity = (int)(sizeof(C->latency_tracking_percentiles) / sizeof(double));
     double values[16];
-    int result = count < 0 || count > capacity ? -1 : 0;
+    /* Redis splits the value at each single space: a leading, trailing or
+     * doubled space makes an empty, invalid word. */
+    size_t length = strlen(text);
+    int empty_word = length && (text[0] == ' ' || text[length - 1] == ' ' || strstr(text, "  ") != NULL);
+    int result = count < 0 || count > capacity || empty_word ? -1 : 0;
     if (result) *error = "Invalid latency-tracking-info-percentiles parameters";
     for (int i = 0; i < count && result == 0; i++) {
         char *end;
+        errno = 0;
         values[i] = strtod(words[i], &end);
-        if (!*words[i] || *end) {
+        /* As Redis's string2d: NaN and out-of-range values (overflow to
+         * HUGE_VAL, underflow to 0) are not numbers; infinities are, and
+         * fail the range check below. */
+        int out_of_range = errno == ERANGE && (isinf(values[i]) || values[i] == 0.0);
+        if (!*words[i] || *end || isspace((unsigned char)words[i][0]) || isnan(values[i]) || out_of_range) {
             *error = "Invalid latency-tracking-info-percentiles parameters";
             result = -1;
         } else if (values[i] < 0.0 || values[i] > 100.0) {

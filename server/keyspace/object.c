@@ -491,11 +491,15 @@ static size_t object_buffer_capacity(const object_string_buffer *buffer) {
 }
 
 /* Grows an external buffer to hold `length` bytes, keeping room to spare so
- * repeated APPENDs are amortised (doubling up to 1 MB, then +1 MB). */
+ * repeated APPENDs are amortised (doubling up to 1 MB, then +1 MB).  NULL,
+ * with the buffer untouched, when the allocator refuses: one request's size
+ * must not abort the server. */
 static object_string_buffer *object_buffer_grow(object_string_buffer *buffer, size_t length) {
     if (length <= object_buffer_capacity(buffer)) return buffer;
     size_t capacity = length < OBJECT_BUFFER_GROWTH_LIMIT ? length * 2 : length + OBJECT_BUFFER_GROWTH_LIMIT;
-    return zmalloc_realloc(buffer, sizeof *buffer + capacity);
+    object_string_buffer *grown = zmalloc_try_realloc(buffer, sizeof *buffer + capacity);
+    /* Without the spare room, if that is what was too much. */
+    return grown ? grown : zmalloc_try_realloc(buffer, sizeof *buffer + length);
 }
 
 /* Rebuilds a block whose value becomes `length` inline bytes (copying what
@@ -526,6 +530,7 @@ object *object_string_resize(object *o, size_t length, char **bytes) {
     object *result = o;
     if (object_storage(o) == STORAGE_EXTERNAL) {
         object_string_buffer *buffer = object_buffer_grow(object_pointer(o), length);
+        if (!buffer) return NULL;
         if (length > buffer->length) memset(buffer->bytes + buffer->length, 0, length - buffer->length);
         buffer->length = length;
         object_set_pointer(o, buffer);
@@ -534,7 +539,9 @@ object *object_string_resize(object *o, size_t length, char **bytes) {
         result = object_rebuild_inline(o, old_bytes, old_length, length, bytes);
         object_free(o);
     } else {
-        object_string_buffer *buffer = object_buffer_create(NULL, length, length);
+        object_string_buffer *buffer = zmalloc_try_alloc(sizeof *buffer + length);
+        if (!buffer) return NULL;
+        buffer->length = length;
         memcpy(buffer->bytes, old_bytes, old_length);
         memset(buffer->bytes + old_length, 0, length - old_length);
         size_t key_length;

@@ -212,7 +212,11 @@ const char *object_string_bytes(const object *o, size_t *length,
 size_t object_string_length(const object *o);
 /* Makes the value a raw string of exactly `length` bytes (new bytes are
  * zero) and gives a writable pointer to them in *bytes: APPEND, SETRANGE,
- * SETBIT, BITFIELD.  Returns the block, possibly moved. */
+ * SETBIT, BITFIELD.  Returns the block, possibly moved; NULL, with `o`
+ * unchanged, when the allocator cannot provide the bytes (the caller
+ * answers OBJECT_NO_MEMORY_ERROR: one request must not abort the server). */
+#define OBJECT_NO_MEMORY_ERROR "ERR not enough memory to grow the string"
+
 object *object_string_resize(object *o, size_t length, char **bytes);
 /* The pointer of a non-string value. */
 void *object_pointer(const object *o);

@@ -34,10 +34,12 @@
 
 #include <event2/event.h>
 
+#include "client.h"
 #include "command.h"
 #include "config.h"
 #include "db.h"
 #include "keyspace.h"
+#include "lazyfree.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -195,23 +197,79 @@ static bool evict_pool_pop(int policy, int *db_index, char **key, size_t *length
     return false;
 }
 
-/* A random key (with a TTL under volatile-random), databases in turn. */
+/* ------------------------------------------- keys with a TTL, when rare */
+
+/* zkv keeps no table of the keys with a TTL (Redis samples its expires
+ * dict), so when few keys have one, random samples may all miss.  After a
+ * bounded number of misses the volatile policies walk the table with a
+ * cursor that persists across calls and collect keys whose slot has the TTL
+ * bit: while any database counts a key with a TTL, one pass finds it, so
+ * nothing evictable is left behind. */
+typedef struct evict_scan_state {
+    void **entries;
+    size_t count, wanted;
+} evict_scan_state;
+
+static int evict_scan_db;
+static unsigned long evict_scan_cursor;
+
+static void evict_scan_collect(void *privdata, void *entry, bool flag) {
+    evict_scan_state *state = privdata;
+    if (flag && state->count < state->wanted) state->entries[state->count++] = entry;
+}
+
+/* Up to `wanted` keys with a TTL from one database (stored in *db_index);
+ * 0 only when no database has any. */
+static size_t evict_scan_volatile(void **entries, size_t wanted, int *db_index) {
+    evict_scan_state state = {.entries = entries, .wanted = wanted};
+    int databases = keyspace_database_count();
+    /* Each database may need a whole pass (its cursor returning to 0). */
+    for (int visited = 0; visited <= databases && state.count == 0; ) {
+        if (evict_scan_db >= databases) evict_scan_db = 0;
+        db *d = keyspace_db(evict_scan_db);
+        if (d->expires > 0) evict_scan_cursor = table_scan(d->keys, evict_scan_cursor, evict_scan_collect, &state);
+        if (d->expires == 0 || evict_scan_cursor == 0) {
+            *db_index = evict_scan_db++;
+            evict_scan_cursor = 0;
+            visited++;
+        } else {
+            *db_index = evict_scan_db;
+        }
+    }
+    return state.count;
+}
+
+static char *evict_copy_key(const void *entry, size_t *length) {
+    const char *found = object_key(entry, length);
+    char *key = zmalloc_alloc(*length ? *length : 1);
+    memcpy(key, found, *length);
+    return key;
+}
+
+/* A random key (with a TTL under volatile-random), databases in turn.  A
+ * sample without a TTL key is drawn again (EVICT_REFILL_TRIES in all), then
+ * the cursor walk above takes over. */
 static bool evict_pick_random(int policy, int *db_index, char **key, size_t *length) {
     bool only_volatile = evict_policy_volatile(policy);
-    for (int tried = 0; tried < keyspace_database_count(); tried++) {
-        int i = evict_next_random_db++ % keyspace_database_count();
-        db *d = keyspace_db(i);
-        if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
-        void *entries[EVICT_SAMPLE_MAX];
-        size_t count = table_sample(d->keys, entries, only_volatile ? EVICT_SAMPLE_MAX : TABLE_BUCKET_SLOTS);
-        if (evict_choose_sample(entries, count, 1, only_volatile) == 0) continue;
-        const char *found = object_key(entries[0], length);
-        *key = zmalloc_alloc(*length ? *length : 1);
-        memcpy(*key, found, *length);
-        *db_index = i;
-        return true;
+    int tries = only_volatile ? EVICT_REFILL_TRIES : 1;
+    for (int round = 0; round < tries; round++) {
+        for (int tried = 0; tried < keyspace_database_count(); tried++) {
+            int i = evict_next_random_db++ % keyspace_database_count();
+            db *d = keyspace_db(i);
+            if (db_size(d) == 0 || (only_volatile && d->expires == 0)) continue;
+            void *entries[EVICT_SAMPLE_MAX];
+            size_t count = table_sample(d->keys, entries, only_volatile ? EVICT_SAMPLE_MAX : TABLE_BUCKET_SLOTS);
+            if (evict_choose_sample(entries, count, 1, only_volatile) == 0) continue;
+            *key = evict_copy_key(entries[0], length);
+            *db_index = i;
+            return true;
+        }
     }
-    return false;
+    if (!only_volatile) return false;
+    void *entry;
+    if (evict_scan_volatile(&entry, 1, db_index) == 0) return false;
+    *key = evict_copy_key(entry, length);
+    return true;
 }
 
 /* True if some database holds a key the policy may evict. */
@@ -232,7 +290,12 @@ static bool evict_choose(int policy, int *db_index, char **key, size_t *length) 
         evict_pool_refill(policy);
         if (evict_pool_pop(policy, db_index, key, length)) return true;
     }
-    return false;
+    if (!evict_policy_volatile(policy)) return false;
+    void *entries[EVICT_SAMPLE_MAX];
+    int scanned_db = 0;
+    size_t count = evict_scan_volatile(entries, (size_t)server.config.maxmemory_samples, &scanned_db);
+    for (size_t j = 0; j < count; j++) evict_pool_offer(scanned_db, entries[j], evict_score(entries[j], policy));
+    return evict_pool_pop(policy, db_index, key, length);
 }
 
 /* Evicts one key; false when no key is eligible. */
@@ -314,12 +377,21 @@ void evict_reset_stats(void) {
 enum evict_result evict_perform(void) {
     if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
         return evict_note_state(EVICT_OK);
+    client_evict_over_limit(); /* maxmemory-clients: clients go before keys */
     evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
-    if (policy == MAXMEMORY_NO_EVICTION) return evict_note_state(EVICT_FAIL);
     uint64_t start = server_monotonic_us();
-    enum evict_result result = evict_run(policy, start);
+    enum evict_result result = policy == MAXMEMORY_NO_EVICTION ? EVICT_FAIL : evict_run(policy, start);
+    /* Nothing (more) to evict: if what is over the limit is held by client
+     * buffers, not by the data, refusing writes would not give it back (a
+     * FLUSHALLed database would refuse every SET). */
+    if (result == EVICT_FAIL && zmalloc_used_memory() <= server.config.maxmemory + client_total_memory())
+        result = EVICT_OK;
+    /* Memory the lazy-free thread is giving back (a FLUSHALL's tables) is on
+     * its way out: writes go on, as while an eviction is still running
+     * (the cron looks again; no resume timer, which would spin meanwhile). */
+    if (result == EVICT_FAIL && lazyfree_pending_objects() > 0) result = EVICT_RUNNING;
     server_latency_event("eviction-cycle", (long long)(server_monotonic_us() - start) / 1000);
     return evict_note_state(result);
 }

@@ -38,6 +38,9 @@ typedef struct memory_overhead {
 /* Takes a first sample, registers the sampling cron job and starts the
  * eviction module (evict_init). */
 void memory_init(void);
+/* Applies the memory parameters that act on the allocator
+ * (jemalloc-bg-thread) once at start; CONFIG SET applies them itself. */
+int memory_apply_settings(void);
 /* Samples every MEMORY_SAMPLE_PERIOD_MS (the memory module's cron). */
 void memory_sample_cron(void);
 /* The latest sample (taken at most MEMORY_SAMPLE_PERIOD_MS ago). */

@@ -13,6 +13,7 @@
 #include "config_table.h"
 #include "defrag.h"
 #include "memory.h"
+#include "zmalloc.h"
 
 #define C (&server.config)
 
@@ -50,6 +51,19 @@ static void format_memory_or_percent(const config_parameter *parameter, strbuf *
     else strbuf_append_int(out, C->maxmemory_clients);
 }
 
+/* Idle servers give freed pages back through jemalloc's background thread,
+ * as Redis 7 does.  Backends without one keep the setting and do nothing. */
+static int apply_jemalloc_bg_thread(const char **error) {
+    (void)error;
+    zmalloc_set_background_thread(C->jemalloc_bg_thread);
+    return 0;
+}
+
+int memory_apply_settings(void) {
+    const char *error = NULL;
+    return apply_jemalloc_bg_thread(&error);
+}
+
 static const config_choice maxmemory_policies[] = {
     {"volatile-lru", MAXMEMORY_VOLATILE_LRU}, {"volatile-lfu", MAXMEMORY_VOLATILE_LFU},
     {"volatile-random", MAXMEMORY_VOLATILE_RANDOM}, {"volatile-ttl", MAXMEMORY_VOLATILE_TTL},
@@ -58,8 +72,9 @@ static const config_choice maxmemory_policies[] = {
 
 const config_parameter memory_parameters[] = {
     CONFIG_ENTRY_MEMORY("maxmemory", &C->maxmemory, TARGET_UNSIGNED_LONG_LONG, 0, "0", NULL),
-    /* Accepted for compatibility; zkv does not evict clients (yet). */
     CONFIG_ENTRY_SPECIAL("maxmemory-clients", "0", 0, parse_memory_or_percent, format_memory_or_percent, NULL),
+    {.name = "jemalloc-bg-thread", .type = CONFIG_BOOL, .value = &C->jemalloc_bg_thread, .default_text = "yes",
+     .apply = apply_jemalloc_bg_thread},
     {.name = "maxmemory-policy", .type = CONFIG_ENUM, .value = &C->maxmemory_policy,
      .default_text = "noeviction", .choices = maxmemory_policies},
     CONFIG_ENTRY_INTEGER("maxmemory-samples", &C->maxmemory_samples, TARGET_INT, 1, 64, "5", 0, NULL),

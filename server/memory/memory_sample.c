@@ -27,6 +27,7 @@
  * rounding of the block) is dataset.  Clients are summed at each call: one
  * pass over the client list, a few microseconds per thousand clients.
  */
+#include "config.h"
 #include "memory.h"
 
 #include "client.h"
@@ -113,6 +114,7 @@ static void memory_track_peak(client *c, command *cmd, long long duration_us) {
 }
 
 void memory_init(void) {
+    memory_apply_settings();
     memory_take_sample();
     dispatch_add_observer(memory_track_peak);
     evict_init();

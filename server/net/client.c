@@ -8,7 +8,11 @@
  *
  * Idle clients give their buffers back: after CLIENT_IDLE_SHRINK_MS without
  * traffic and with nothing pending, the cron shrinks the parser and the
- * output buffer, so an idle connection costs its structures only.
+ * output buffer, so an idle connection costs its structures only.  Busy
+ * clients give back what recent traffic did not need, as Redis's
+ * clientsCron does: one big request must not pin its query buffer and
+ * argument arrays (memory maxmemory would then take from the keys) for as
+ * long as the client keeps sending small ones.
  */
 #include "client.h"
 
@@ -35,6 +39,7 @@ void client_add_free_hook(client_free_hook *hook) {
 }
 
 #define CLIENT_IDLE_SHRINK_MS 2000
+#define CLIENT_OUTPUT_KEEP_BYTES (64 * 1024) /* a busy client keeps this much output buffer */
 
 static void fill_parser_limits(resp_parser_limits *limits) {
     resp_parser_default_limits(limits);
@@ -270,14 +275,54 @@ static int idle_timed_out(const client *c, int64_t now) {
     return now - c->last_interaction_ms > server.config.timeout_seconds * 1000;
 }
 
-static void shrink_if_idle(client *c, int64_t now) {
-    if (now - c->last_interaction_ms < CLIENT_IDLE_SHRINK_MS) return;
+static void shrink_buffers(client *c, int64_t now) {
+    if (now - c->last_interaction_ms < CLIENT_IDLE_SHRINK_MS) {
+        /* Between two reads, so no returned command is still in use. */
+        if (!(c->flags & CLIENT_EXECUTING)) resp_parser_trim(c->parser);
+        /* Spare chunks a big reply left behind, once it is all written. */
+        if (resp_output_pending_bytes(c->reply) == 0 && resp_output_memory(c->reply) > CLIENT_OUTPUT_KEEP_BYTES)
+            resp_output_shrink(c->reply);
+        return;
+    }
     if (resp_parser_pending_bytes(c->parser) == 0) resp_parser_shrink(c->parser);
     if (resp_output_pending_bytes(c->reply) == 0) resp_output_shrink(c->reply);
 }
 
+/* maxmemory-clients in bytes (a percentage applies to maxmemory); 0 = off. */
+static unsigned long long client_memory_limit(void) {
+    long long setting = server.config.maxmemory_clients;
+    if (setting >= 0) return (unsigned long long)setting;
+    return server.config.maxmemory / 100 * (unsigned long long)-setting;
+}
+
+/* Client eviction (maxmemory-clients): while all clients together hold more
+ * than the limit, the one holding the most is closed, as Redis 7 does, so
+ * client buffers cannot push the keys out.  CLIENT NO-EVICT clients and the
+ * client running a command are spared. */
+void client_evict_over_limit(void) {
+    unsigned long long limit = client_memory_limit();
+    if (limit == 0) return;
+    size_t total = client_total_memory();
+    while (total > limit) {
+        client *biggest = NULL;
+        size_t biggest_memory = 0;
+        for (client *c = net.clients; c; c = c->next) {
+            if (c->flags & (CLIENT_NO_EVICT | CLIENT_CLOSE_ASAP | CLIENT_EXECUTING | CLIENT_FAKE)) continue;
+            size_t memory = client_memory(c);
+            if (memory > biggest_memory) biggest = c, biggest_memory = memory;
+        }
+        if (!biggest) return;
+        log_message(LOG_VERBOSE, "Evicting client id=%llu holding %zu bytes (maxmemory-clients)",
+                    (unsigned long long)biggest->id, biggest_memory);
+        server.stats.evicted_clients++;
+        client_close_async(biggest);
+        total -= biggest_memory;
+    }
+}
+
 void client_cron(void) {
     int64_t now = server_unix_time_ms();
+    client_evict_over_limit();
     for (client *c = net.clients; c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (idle_timed_out(c, now)) {
@@ -285,7 +330,16 @@ void client_cron(void) {
             client_close_async(c);
             continue;
         }
-        shrink_if_idle(c, now);
+        shrink_buffers(c, now);
         if (c->output_soft_limit_since_ms) client_check_output_limits(c);
     }
+}
+
+bool client_is_local(const client *c) {
+    if (c->flags & CLIENT_UNIX_SOCKET) return true;
+    return strncmp(c->address, "127.", 4) == 0 || strncmp(c->address, "::1:", 4) == 0;
+}
+
+bool client_protected_action_allowed(const client *c, int setting) {
+    return setting == PROTECTED_ACTION_YES || (setting == PROTECTED_ACTION_LOCAL && client_is_local(c));
 }

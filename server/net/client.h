@@ -18,6 +18,7 @@
 #ifndef ZKV_CLIENT_H
 #define ZKV_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -184,8 +185,16 @@ size_t client_total_memory(void);
 /* Checks the output buffer limits after output was appended; closes the
  * client asynchronously (and logs) when exceeded.  Returns 1 if closed. */
 int client_check_output_limits(client *c);
+/* True for a client on the unix socket or a loopback address. */
+bool client_is_local(const client *c);
+/* enable-debug-command / enable-protected-configs: whether `setting`
+ * (enum protected_action) lets this client do the protected thing. */
+bool client_protected_action_allowed(const client *c, int setting);
 /* Frees what idle clients hold: called from cron. */
 void client_cron(void);
+/* maxmemory-clients: closes the clients holding the most memory until all
+ * clients together fit the limit (runs in the cron and before eviction). */
+void client_evict_over_limit(void);
 /* Frees clients marked CLIENT_CLOSE_ASAP. */
 void client_free_closed(void);
 

@@ -100,7 +100,11 @@ static int parse_output_limits(const config_parameter *parameter, const char *te
     (void)parameter;
     char **words;
     int count = config_split_line(text, &words);
-    if (count <= 0 || count % 4) {
+    if (count == 0) { /* Redis: an empty value changes nothing */
+        config_free_words(words, count);
+        return 0;
+    }
+    if (count < 0 || count % 4) {
         if (count >= 0) config_free_words(words, count);
         *error = "Wrong number of arguments in buffer limit configuration.";
         return -1;

@@ -39,7 +39,7 @@ static void test_with_password(void **state) {
                  "WRONGPASS invalid username-password pair or user is disabled.");
     expect_error(redisCommand(redis, "HELLO 2"),
                  "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-                 "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                 "AUTH <user> <pass> option can be used to authenticate the client and select the "
                  "RESP protocol version at the same time");
     expect_error(redisCommand(redis, "AUTH wrong"), "WRONGPASS invalid username-password pair or user is disabled.");
     expect_error(redisCommand(redis, "AUTH other s3cret"),

@@ -132,6 +132,9 @@ static int start_once(test_server *server, const char *config_file, int port, co
      * otherwise save dump.rdb where the next test's server loads it. */
     arguments[count++] = "--save";
     arguments[count++] = "";
+    /* Tests use DEBUG, as Redis's suite does; later arguments may override. */
+    arguments[count++] = "--enable-debug-command";
+    arguments[count++] = "yes";
     for (int i = 0; extra && extra[i] && count < MAX_ARGUMENTS - 1; i++) arguments[count++] = extra[i];
     arguments[count] = NULL;
     server->port = port;

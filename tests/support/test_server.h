@@ -27,7 +27,7 @@ typedef struct test_server {
 /* A port nobody listens on right now (127.0.0.1), or -1. */
 int test_free_port(void);
 
-/* Starts `$ZKV_SERVER --port <free port> extra...` (NULL-terminated, may be
+/* Starts `$ZKV_SERVER --port <free port> --enable-debug-command yes extra...` (NULL-terminated, may be
  * NULL) and waits until it accepts connections.  0 on success; -1 if it did
  * not start (then server->exit_status holds its exit status if it exited). */
 int test_server_start(test_server *server, const char *const *extra_arguments);

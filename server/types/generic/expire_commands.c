@@ -122,7 +122,9 @@ static void expire_ttl_generic(client *c, bool milliseconds, bool absolute) {
     }
     long long ttl = absolute ? expire : expire - server_unix_time_ms();
     if (ttl < 0) ttl = 0;
-    reply_integer(c, milliseconds ? ttl : (ttl + 500) / 1000);
+    /* Rounded to the nearest second without (ttl + 500), which overflows for
+     * an expire time near LLONG_MAX (PEXPIREAT k 9223372036854775807). */
+    reply_integer(c, milliseconds ? ttl : ttl / 1000 + (ttl % 1000 >= 500));
 }
 
 static void expire_ttl_command(client *c) {

@@ -291,6 +291,11 @@ static void bitop_command(client *c) {
          * then stored. */
         unsigned char *result;
         object *fresh = string_new(&c->argv[2], longest, &result);
+        if (!fresh) {
+            bitop_sources_free(&sources);
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return;
+        }
         bitops_combine(operation, result, longest, sources.bytes, sources.lengths, sources.count);
         string_store(c, fresh);
     }

@@ -374,6 +374,10 @@ static void string_append_command(client *c) {
         if (!string_length_allowed(c, (long long)current, (long long)suffix->length)) return;
         char *bytes;
         object *grown = object_string_resize(o, current + suffix->length, &bytes);
+        if (!grown) {
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return;
+        }
         memcpy(bytes + current, suffix->data, suffix->length);
         db_update(d, o, grown);
         total = current + suffix->length;
@@ -411,12 +415,21 @@ static void string_setrange_command(client *c) {
     size_t length = needed > current ? needed : current;
     char *bytes;
     if (o == NULL) {
-        object *fresh = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
-        fresh = object_string_resize(fresh, length, &bytes);
+        object *empty = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
+        object *fresh = object_string_resize(empty, length, &bytes);
+        if (!fresh) {
+            object_free(empty);
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return;
+        }
         memcpy(bytes + offset, value->data, value->length);
         db_add(d, fresh);
     } else {
         object *grown = object_string_resize(o, length, &bytes);
+        if (!grown) {
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return;
+        }
         memcpy(bytes + offset, value->data, value->length);
         db_update(d, o, grown);
     }

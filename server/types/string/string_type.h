@@ -42,12 +42,13 @@ bool bits_parse_offset(client *c, const resp_argument *argument, unsigned hash_b
 /* The string at `key` for an in-place write, created or zero-padded so that
  * it holds at least `minimum_length` bytes.  *grew tells whether the key was
  * created or lengthened.  Returns the writable bytes and their count, or
- * NULL after replying WRONGTYPE. */
+ * NULL after replying (WRONGTYPE, or not enough memory for the bytes). */
 unsigned char *string_for_write(client *c, const resp_argument *key, size_t minimum_length,
                                      size_t *length, bool *grew);
 
 /* A new raw string object for `key` of `length` zero bytes, not yet in the
- * database; *bytes receives its writable bytes. */
+ * database; *bytes receives its writable bytes.  NULL if the allocator
+ * cannot provide them. */
 object *string_new(const resp_argument *key, size_t length, unsigned char **bytes);
 
 /* Stores an object made by bits_new_string, replacing the key's value and

@@ -20,7 +20,12 @@ unsigned char *string_for_write(client *c, const resp_argument *key, size_t mini
     char *bytes;
     if (!o) {
         unsigned char *fresh_bytes;
-        db_add(d, string_new(key, minimum_length, &fresh_bytes));
+        object *fresh = string_new(key, minimum_length, &fresh_bytes);
+        if (!fresh) {
+            reply_error(c, OBJECT_NO_MEMORY_ERROR);
+            return NULL;
+        }
+        db_add(d, fresh);
         *grew = true;
         *length = minimum_length;
         return fresh_bytes;
@@ -33,13 +38,19 @@ unsigned char *string_for_write(client *c, const resp_argument *key, size_t mini
     *length = old_length > minimum_length ? old_length : minimum_length;
     *grew = *length != old_length;
     object *fresh = object_string_resize(o, *length, &bytes);
+    if (!fresh) {
+        reply_error(c, OBJECT_NO_MEMORY_ERROR);
+        return NULL;
+    }
     db_update_quiet(d, o, fresh);
     return (unsigned char *)bytes;
 }
 
 object *string_new(const resp_argument *key, size_t length, unsigned char **bytes) {
-    object *fresh = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
-    return object_string_resize(fresh, length, (char **)bytes);
+    object *empty = object_create_string(key->data, key->length, "", 0, OBJECT_STRING_RAW, OBJECT_NO_EXPIRE);
+    object *fresh = object_string_resize(empty, length, (char **)bytes);
+    if (!fresh) object_free(empty);
+    return fresh;
 }
 
 /* db_set and db_delete signal the change themselves. */

@@ -39,8 +39,9 @@ static void test_parse_memory(void **state) {
     assert_int_equal(config_parse_memory("-1", &value), -1);
     assert_int_equal(config_parse_memory("1.5gb", &value), -1);
     assert_int_equal(config_parse_memory("12parsecs", &value), -1);
-    assert_int_equal(config_parse_memory("99999999999999999999", &value), -1);
-    assert_int_equal(config_parse_memory("99999999999gb", &value), -1);
+    assert_int_equal(config_parse_memory("99999999999999999999", &value), -2);
+    assert_int_equal(config_parse_memory("99999999999gb", &value), -2);
+    assert_int_equal(config_parse_memory("99999999999999999999%", &value), -1);
 }
 
 static void test_split_line(void **state) {
