@@ -20,7 +20,7 @@ build_dir=${ZKV_BUILD_DIR:-$repo_root/build}
 packages=(cmake pkg-config gcc clang make libjemalloc-dev libgoogle-perftools-dev libevent-dev
           libhiredis-dev libcmocka-dev libxxhash-dev tcl redis-tools redis-server gnuplot-nox nutcracker
           valgrind dpkg-dev libclang-rt-14-dev ca-certificates python3-redis
-          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev)
+          liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev liblzf-dev)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,9 +1,11 @@
-/* script_module: Lua scripting (EVAL family, SCRIPT) as one module: its
+/* script_module: Lua scripting (EVAL family, SCRIPT, FUNCTION, FCALL) as one module: its
  * commands, the busy-reply-threshold parameter (alias lua-time-limit), the
  * interpreters' creation at init and release at shutdown, and the memory
  * figures INFO reads through core/script_memory.h. */
 #include <limits.h>
 
+#include "function_engine.h"
+#include "function_registry.h"
 #include "module.h"
 #include "script_eval.h"
 #include "script_memory.h"
@@ -15,10 +17,16 @@ static void read_memory(script_memory *out) {
     out->vm_eval = script_eval_vm_bytes();
     out->scripts_eval = script_eval_body_bytes();
     out->cached_scripts = script_eval_count();
+    out->vm_functions = function_engine_vm_bytes();
+    function_registry *functions = function_registry_current();
+    if (!functions) return;
+    out->functions = function_registry_bytes(functions);
+    out->function_count = function_registry_function_count(functions);
+    out->library_count = function_registry_library_count(functions);
 }
 
 static int scripting_init(const char **error) {
-    if (script_run_init() != 0 || script_eval_init() != 0) {
+    if (script_run_init() != 0 || script_eval_init() != 0 || function_engine_init() != 0) {
         *error = "Could not create the Lua interpreter.";
         return -1;
     }
@@ -27,6 +35,7 @@ static int scripting_init(const char **error) {
 }
 
 static void scripting_shutdown(void) {
+    function_engine_shutdown();
     script_eval_shutdown();
     script_run_shutdown();
     script_sha1_release();
@@ -40,7 +49,7 @@ static const config_parameter scripting_parameters[] = {
 
 const zkv_module scripting_module = {
     .name = "scripting",
-    .commands = (const command_spec *const[]){script_commands, NULL},
+    .commands = (const command_spec *const[]){script_commands, function_commands, NULL},
     .parameters = scripting_parameters,
     .init = scripting_init,
     .shutdown = scripting_shutdown,
