@@ -120,7 +120,7 @@ static void function_flush_command(client *c) {
 
 /* ---- FUNCTION LIST ---- */
 
-static void reply_flag_name(const char *name, void *context) { reply_bulk_cstring(context, name); }
+static void reply_flag_name(const char *name, void *context) { reply_simple(context, name); }
 
 static int count_flags(unsigned flags) {
     int count = 0;
@@ -246,7 +246,7 @@ static void function_restore_command(client *c) {
         }
     }
     if (function_dump_verify(c->argv[2].data, c->argv[2].length) != 0) {
-        reply_error(c, "ERR payload version or checksum are wrong");
+        reply_error(c, "ERR DUMP payload version or checksum are wrong");
         return;
     }
     function_registry *restored = restore_libraries(c, &c->argv[2]);

@@ -176,13 +176,6 @@ int function_engine_init(void) {
     lua_setfield(L, -2, "redis");
     script_lua_set_strict(L, -1);
     lua_rawset(L, LUA_REGISTRYINDEX);
-    /* getmetatable(_G) shows a read-only table whose __index is the
-     * globals proxy itself, so scripts cannot reach a writable table. */
-    lua_newtable(L);
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
-    lua_setfield(L, -2, "__index");
-    script_lua_show_globals_metatable(L, -1);
-    lua_pop(L, 1);
     function_registry_init(release_handle);
     function_registry_swap(function_registry_create());
     return 0;

@@ -284,17 +284,6 @@ void script_lua_set_strict(lua_State *L, int index) {
     lua_setmetatable(L, index);
 }
 
-void script_lua_show_globals_metatable(lua_State *L, int index) {
-    index = index < 0 ? lua_gettop(L) + index + 1 : index;
-    push_proxy(L, index, 0);
-    lua_pushlightuserdata(L, &public_mt_key);
-    lua_rawget(L, LUA_REGISTRYINDEX);
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
-    lua_pop(L, 2);
-}
-
 void script_lua_set_global(lua_State *L, const char *name) {
     lua_pushlightuserdata(L, &real_globals_key);
     lua_rawget(L, LUA_REGISTRYINDEX);

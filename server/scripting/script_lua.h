@@ -51,9 +51,6 @@ void script_lua_push_readonly(lua_State *L, int index);
 /* Gives the table at `index` a metatable on which a missing key raises
  * "Script attempted to access nonexistent global variable". */
 void script_lua_set_strict(lua_State *L, int index);
-/* What getmetatable(_G) answers after script_lua_lock: a read-only view of
- * the table at `index` (the functions interpreter shows its globals view). */
-void script_lua_show_globals_metatable(lua_State *L, int index);
 /* Sets a global although the globals are locked (KEYS and ARGV). Pops the
  * value. */
 void script_lua_set_global(lua_State *L, const char *name);

@@ -1,0 +1,11 @@
+# FUNCTION/FCALL (issue 20): replies byte for byte against redis-server
+# 7.0.15 in RESP2 and RESP3, DUMP payloads and RESTORE both ways between the
+# servers, library memory, busy functions with FUNCTION KILL (skipped
+# without redis-server); the DUMP codec's unit test.
+if(ZKV_INTEGRATION_PYTHON3)
+  add_test(NAME functions_differential
+           COMMAND ${ZKV_INTEGRATION_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/functions_differential.py
+                   --zkv $<TARGET_FILE:zkv-server>)
+  set_tests_properties(functions_differential PROPERTIES LABELS "integration" TIMEOUT 300
+                       SKIP_RETURN_CODE 77)
+endif()

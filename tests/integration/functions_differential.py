@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""functions_differential: FUNCTION and FCALL against zkv and redis-server 7.0.15.
+
+The same commands go to both servers, in RESP2 and RESP3, and the raw reply
+bytes must be identical: FUNCTION LOAD's metadata and registration errors,
+redis.register_function's argument checks, the load-time and run-time
+sandboxes, FCALL/FCALL_RO replies and errors, FUNCTION LIST/STATS/DUMP
+(byte for byte, LZF included), RESTORE policies, and payloads moving both
+ways between the servers.  Then a busy function: FUNCTION STATS names it,
+other clients get -BUSY, FUNCTION KILL stops it.  Exit 77 without
+redis-server.
+
+Usage: functions_differential.py --zkv build/zkv-server [--redis /usr/bin/redis-server]
+"""
+import argparse
+import os
+import shutil
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scripting_differential import Connection, free_port, start  # noqa: E402
+
+
+def lib(name, body):
+    return "#!lua name=%s\n%s" % (name, body)
+
+
+REG = "redis.register_function"
+
+# (FUNCTION LOAD arguments) each followed by FUNCTION LIST of that library
+# when it loaded: one library at a time, so dict order cannot differ.
+LOADS = [
+    ["x"], ["#!lua"], ["#!lua name=a\"b"], ["#!lua name=a-b\n"], ["#!lua name=\"a b\"\n"], ["#! name=t\nreturn 1"],
+    ["#!lua name=t foo=bar\n"], ["#!lua name=a name=b\n"], ["#!lua name=\"q\"\n%s('q', function() return 1 end)" % REG],
+    ["#!LUA name=up\n%s('up', function() return 1 end)" % REG],
+    [lib("t", "return 1")], [lib("t", "%s('f')" % REG)], [lib("t", "local x = nil; x.y = 1")],
+    [lib("t", "error('boom')")], [lib("t", "%s{function_name='f', callback=function() end, flags={'bad'}}" % REG)],
+    [lib("t", "%s{function_name='f', callback=function() end, flags='x'}" % REG)], [lib("t", "%s('f'" % REG)],
+    [lib("t", "%s{[1]=5, callback=function() end}" % REG)], [lib("t", "%s{callback=function() end}" % REG)],
+    [lib("t", "%s{function_name='x'}" % REG)], [lib("t", "%s('a-b', function() end)" % REG)],
+    [lib("t", "%s('a', function() end, 3)" % REG)], [lib("t", "%s(1, 2)" % REG)], [lib("t", "%s({}, 2)" % REG)],
+    [lib("t", "%s{function_name='x', callback=function() end, description={}}" % REG)],
+    [lib("t", "%s{function_name={}, callback=function() end}" % REG)],
+    [lib("t", "%s{function_name='x', callback=1}" % REG)], [lib("t", "%s()" % REG)],
+    [lib("t", "%s{function_name='x', callback=function() end, flags={1}}" % REG)],
+    [lib("t", "%s{function_name='x', callback=function() end, flags={'no-writes', 'no-writes'}}" % REG)],
+    [lib("t", "%s{function_name=5, callback=function() end, description=7}" % REG)],
+    [lib("t", "%s{function_name='fl', callback=function() end, flags={'no-writes', 'allow-oom', 'allow-stale', "
+              "'no-cluster', 'allow-cross-slot-keys'}}" % REG)],
+    [lib("t", "%s('a', function() end) %s('b', function() end)" % (REG, REG))],
+    [lib("t", "%s('a', function() end) %s('a', function() end)" % (REG, REG))],
+    [lib("t", "return math.random()")], [lib("t", "redis.math.random()")], [lib("t", "redis.redis.call('ping')")],
+    [lib("t", "return redis.set_repl(redis.REPL_NONE)")], [lib("t", "mt = getmetatable(_G)")],
+    [lib("t", "redis.call('ping')")], [lib("t", "x = 1")], [lib("t", "redis.x = 1")],
+    [lib("t", "redis.log(redis.LOG_DEBUG, 'x') %s('v', function() return redis.REDIS_VERSION end)" % REG)],
+    ["replace"], ["foo", "bar"], ["replace", "replace", lib("rr", "%s('rr', function() return 1 end)" % REG)],
+    [lib("t", "%s('" % REG + "y" * 300 + "', function() return 1 end)")],
+]
+
+FUNCTIONS = lib("fl1", """
+%s('echo', function(keys, args) return {keys, args} end)
+%s('set', function(keys, args) return redis.call('set', keys[1], args[1]) end)
+%s{function_name='get', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}}
+%s('ret', function(keys, args) return loadstring('return ' .. args[1])() end)
+%s('err', function() return redis.call('nosuch') end)
+%s('perr', function() return redis.pcall('incr', 'str') end)
+%s('nilidx', function() local t = nil; return t.x end)
+%s('glob', function() x = 1 end)
+%s('reg', function() return redis.register_function('z', function() end) end)
+%s('resp3', function() redis.setresp(3); return redis.call('config', 'get', 'maxmemory') end)
+%s('trick', function() local mt = getmetatable(_G); mt.__index['redis'] = 1 end)
+%s('writes', function() return redis.call('set', 'w', 1) end)
+%s{function_name='nc', callback=function() return 1 end, flags={'no-cluster'}}
+%s('keys', function(keys) return #keys end)
+""" % tuple([REG] * 14))
+
+FCALLS = [
+    ["FCALL", "echo", "2", "a", "b", "c"], ["FCALL", "ECHO", "0"], ["FCALL", "set", "1", "k", "v"],
+    ["FCALL", "get", "1", "k"], ["FCALL_RO", "get", "1", "k"], ["FCALL_RO", "set", "1", "k", "v"],
+    ["FCALL", "nosuch", "0"], ["FCALL", "echo", "x"], ["FCALL", "echo", "-1"], ["FCALL", "echo", "3", "a"],
+    ["FCALL", "err", "0"], ["FCALL", "perr", "0"], ["FCALL", "nilidx", "0"], ["FCALL", "glob", "0"],
+    ["FCALL", "reg", "0"], ["FCALL", "resp3", "0"], ["FCALL", "trick", "0"], ["FCALL", "nc", "0"],
+    ["FCALL", "keys", "3", "a", "b", "c"], ["FCALL"], ["FCALL", "echo"], ["FCALL_RO", "writes", "0"],
+    ["FCALL", "ret", "0", "3.7"], ["FCALL", "ret", "0", "{1, 2, {3, 'x'}, nil, 4}"], ["FCALL", "ret", "0", "true"],
+    ["FCALL", "ret", "0", "{err='E x'}"], ["FCALL", "ret", "0", "{ok='fine'}"], ["FCALL", "ret", "0", "{double=1.5}"],
+    ["FCALL", "ret", "0", "{map={a=1}}"], ["FCALL", "ret", "0", "nil"],
+]
+
+MISC = [
+    ["FUNCTION", "LIST", "bad_argument"], ["FUNCTION", "LIST", "libraryname"], ["FUNCTION", "LIST", "withcode", "withcode"],
+    ["FUNCTION", "LIST", "withcode", "libraryname", "foo", "libraryname", "foo"], ["FUNCTION", "LIST", "X\r\n+INJECTED"],
+    ["FUNCTION", "LIST", "LIBRARYNAME", "fl*", "WITHCODE"], ["FUNCTION", "LIST", "libraryname", "nomatch*"],
+    ["FUNCTION", "DELETE", "nosuch"], ["FUNCTION", "DELETE"], ["FUNCTION", "FLUSH", "bad_arg"],
+    ["FUNCTION", "FLUSH", "sync", "extra_arg"], ["FUNCTION", "KILL"], ["FUNCTION", "STATS"], ["FUNCTION", "HELP"],
+    ["FUNCTION", "NOSUCH"], ["FUNCTION"], ["FUNCTION", "RESTORE", "bad_payload"],
+    ["FUNCTION", "RESTORE", "arg1", "arg2", "arg3"], ["FUNCTION", "RESTORE", "x", "badpolicy"],
+    ["FUNCTION", "RESTORE", "0123456789"], ["FUNCTION", "DUMP", "x"],
+]
+
+
+def compare(zkv, redis, arguments, failures):
+    expected, got = redis.call(*arguments), zkv.call(*arguments)
+    if expected != got:
+        failures.append("%r\n  redis: %r\n  zkv:   %r" % (arguments, expected, got))
+    return got
+
+
+def compare_unordered(zkv, redis, arguments, failures):
+    """FUNCTION LIST: Redis lists a library's functions in its dict's order,
+    random per process, so the reply's lines are compared as a multiset."""
+    expected, got = redis.call(*arguments), zkv.call(*arguments)
+    if sorted(expected.split(b"\r\n")) != sorted(got.split(b"\r\n")):
+        failures.append("%r\n  redis: %r\n  zkv:   %r" % (arguments, expected, got))
+
+
+def both(zkv, redis, *arguments):
+    return redis.call(*arguments), zkv.call(*arguments)
+
+
+def check_restore(zkv, redis, failures):
+    """Payloads: byte-identical DUMPs, RESTORE policies, and moves both ways."""
+    both(zkv, redis, "FUNCTION", "FLUSH")
+    big = lib("big", "%s('big', function() return '%s' end)" % (REG, "abc" * 200))
+    for code in (lib("one", "%s('one', function() return 1 end)" % REG), big):
+        compare(zkv, redis, ["FUNCTION", "LOAD", code], failures)
+    dumps = both(zkv, redis, "FUNCTION", "DUMP")
+    if dumps[0] != dumps[1]:
+        failures.append("FUNCTION DUMP differs\n  redis: %r\n  zkv:   %r" % dumps)
+    payload = dumps[0].split(b"\r\n", 1)[1][:-2]
+    zkv_payload = dumps[1].split(b"\r\n", 1)[1][:-2]
+    for policy in ([], ["APPEND"], ["REPLACE"], ["FLUSH"]):
+        compare(zkv, redis, ["FUNCTION", "RESTORE", payload] + policy, failures)
+        compare(zkv, redis, ["FCALL", "one", "0"], failures)
+    compare(zkv, redis, ["FUNCTION", "FLUSH"], failures)
+    compare(zkv, redis, ["FUNCTION", "RESTORE", payload], failures)
+    compare(zkv, redis, ["FUNCTION", "LOAD", "REPLACE", lib("one", "%s('other', function() return 2 end)" % REG)],
+            failures)
+    compare(zkv, redis, ["FUNCTION", "RESTORE", payload, "REPLACE"], failures)
+    compare(zkv, redis, ["FUNCTION", "LOAD", lib("clash", "%s('one', function() return 3 end)" % REG)], failures)
+    compare(zkv, redis, ["FUNCTION", "DELETE", "one"], failures)
+    compare(zkv, redis, ["FUNCTION", "LOAD", lib("clash", "%s('one', function() return 3 end)" % REG)], failures)
+    compare(zkv, redis, ["FUNCTION", "RESTORE", payload, "REPLACE"], failures)
+    compare(zkv, redis, ["FCALL", "one", "0"], failures)
+    compare(zkv, redis, ["FCALL", "big", "0"], failures)
+    corrupt = payload[:-1] + bytes([payload[-1] ^ 1])
+    compare(zkv, redis, ["FUNCTION", "RESTORE", corrupt], failures)
+    # Each server restores the other's payload.
+    for source, target, text in ((redis, zkv, payload), (zkv, redis, zkv_payload)):
+        target.call("FUNCTION", "FLUSH")
+        reply = target.call("FUNCTION", "RESTORE", text)
+        if reply != b"+OK\r\n" or target.call("FCALL", "big", "0") != source.call("FCALL", "big", "0"):
+            failures.append("cross RESTORE failed: %r" % reply)
+
+
+def check_busy(port, failures):
+    admin = Connection(port)
+    admin.call("CONFIG", "SET", "busy-reply-threshold", "50")
+    admin.call("FUNCTION", "LOAD", "REPLACE", lib("busy", "%s('loop', function() local i = 0 while true do i = i + 1 "
+                                                         "end end)" % REG))
+    runner = Connection(port)
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("reply", runner.call("FCALL", "loop", "0")))
+    thread.start()
+    time.sleep(0.3)
+    expected_busy = b"-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
+    busy = admin.call("PING")
+    if busy != expected_busy:
+        failures.append("PING during a busy function answered %r" % busy)
+    stats = admin.call("FUNCTION", "STATS")
+    if b"running_script" not in stats or b"$4\r\nloop\r\n" not in stats or b"$5\r\nFCALL\r\n" not in stats:
+        failures.append("FUNCTION STATS during a busy function: %r" % stats)
+    if admin.call("SCRIPT", "KILL") != expected_busy:
+        failures.append("SCRIPT KILL during a function is not refused")
+    killed = admin.call("FUNCTION", "KILL")
+    if killed != b"+OK\r\n":
+        failures.append("FUNCTION KILL answered %r" % killed)
+    thread.join(60)
+    if not result.get("reply", b"").startswith(b"-ERR Script killed by user with SCRIPT KILL..."):
+        failures.append("the killed function answered %r" % result.get("reply"))
+    if admin.call("FUNCTION", "KILL") != b"-NOTBUSY No scripts in execution right now.\r\n":
+        failures.append("FUNCTION KILL with nothing running")
+    admin.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+
+
+def field(info, name):
+    for line in info.decode().split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    return None
+
+
+def check_memory(zkv, failures):
+    """Libraries are counted in INFO and their memory goes back on FLUSH."""
+    zkv.call("FUNCTION", "FLUSH")
+    zkv.call("MEMORY", "PURGE")
+    base = int(field(zkv.call("INFO", "memory"), "used_memory"))
+    for i in range(50):
+        zkv.call("FUNCTION", "LOAD", lib("m%d" % i, "%s('m%d', function() return %d end)" % (REG, i, i)))
+    info = zkv.call("INFO", "memory")
+    if field(info, "number_of_libraries") != "50" or field(info, "number_of_functions") != "50":
+        failures.append("libraries not counted: %r" % info)
+    if int(field(info, "used_memory_functions")) <= 0 or int(field(info, "used_memory_vm_functions")) <= 0:
+        failures.append("function memory not reported")
+    zkv.call("FUNCTION", "FLUSH")
+    zkv.call("EVAL", "return 1", "0")
+    after = int(field(zkv.call("INFO", "memory"), "used_memory"))
+    info = zkv.call("INFO", "memory")
+    if field(info, "number_of_libraries") != "0" or after > base + 64 * 1024:
+        failures.append("FUNCTION FLUSH kept memory: %d -> %d" % (base, after))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--zkv", required=True)
+    parser.add_argument("--redis", default=shutil.which("redis-server"))
+    options = parser.parse_args()
+    if not options.redis or not os.path.exists(options.redis):
+        print("redis-server not found: skipped")
+        return 77
+    zkv_port, redis_port = free_port(), free_port()
+    processes = [start([options.zkv], zkv_port), start([options.redis, "--appendonly", "no"], redis_port)]
+    failures = []
+    try:
+        zkv, redis = Connection(zkv_port), Connection(redis_port)
+        for protocol in ("2", "3"):
+            both(zkv, redis, "HELLO", protocol)
+            both(zkv, redis, "FUNCTION", "FLUSH")
+            for arguments in LOADS:
+                if compare(zkv, redis, ["FUNCTION", "LOAD", "REPLACE"] + arguments, failures).startswith(b"$"):
+                    compare_unordered(zkv, redis, ["FUNCTION", "LIST", "WITHCODE"], failures)
+                    compare(zkv, redis, ["FUNCTION", "STATS"], failures)
+                    both(zkv, redis, "FUNCTION", "FLUSH")
+            compare(zkv, redis, ["FUNCTION", "LOAD", FUNCTIONS], failures)
+            compare(zkv, redis, ["FUNCTION", "LOAD", FUNCTIONS], failures)
+            both(zkv, redis, "HSET", "h", "a", "1")
+            both(zkv, redis, "SET", "str", "x")
+            for arguments in FCALLS + MISC:
+                (compare_unordered if arguments[:2] == ["FUNCTION", "LIST"] else compare)(zkv, redis, arguments,
+                                                                                       failures)
+        both(zkv, redis, "HELLO", "2")
+        check_restore(zkv, redis, failures)
+        check_memory(zkv, failures)
+        check_busy(zkv_port, failures)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+    for failure in failures:
+        print("DIFF", failure)
+    print("%d differences" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
