@@ -11,6 +11,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "script_libraries.h"
 #include "zmalloc.h"
 
 /* Registry keys (addresses of these statics are unique light userdata). */
@@ -466,6 +467,8 @@ static int open_all(lua_State *L) {
     open_library(L, LUA_MATHLIBNAME, luaopen_math);
     open_library(L, "cjson", luaopen_cjson);
     open_library(L, "bit", luaopen_bit);
+    open_library(L, "struct", script_struct_open);
+    open_library(L, "cmsgpack", script_msgpack_open);
     /* The libraries register themselves as globals; a few base functions
      * leave: files, printing, environments, userdata with metatables. */
     static const char *const removed[] = {"dofile", "loadfile", "print", "setfenv", "getfenv", "newproxy", NULL};

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""functions_differential: FUNCTION and FCALL against zkv and redis-server 7.0.15.
+"""functions_differential: FUNCTION, FCALL, cmsgpack and struct against zkv and redis-server 7.0.15.
 
 The same commands go to both servers, in RESP2 and RESP3, and the raw reply
 bytes must be identical: FUNCTION LOAD's metadata and registration errors,
 redis.register_function's argument checks, the load-time and run-time
 sandboxes, FCALL/FCALL_RO replies and errors, FUNCTION LIST/STATS/DUMP
 (byte for byte, LZF included), RESTORE policies, and payloads moving both
-ways between the servers.  Then a busy function: FUNCTION STATS names it,
+ways between the servers; cmsgpack and struct: every encoding width,
+round trips, offsets and limits, alignment, and their error texts.  Then a busy function: FUNCTION STATS names it,
 other clients get -BUSY, FUNCTION KILL stops it.  Exit 77 without
 redis-server.
 
@@ -74,7 +75,8 @@ FUNCTIONS = lib("fl1", """
 %s('writes', function() return redis.call('set', 'w', 1) end)
 %s{function_name='nc', callback=function() return 1 end, flags={'no-cluster'}}
 %s('keys', function(keys) return #keys end)
-""" % tuple([REG] * 14))
+%s('libs', function(keys, args) return {cmsgpack.unpack(cmsgpack.pack(args[1])), struct.size('>i')} end)
+""" % tuple([REG] * 15))
 
 FCALLS = [
     ["FCALL", "echo", "2", "a", "b", "c"], ["FCALL", "ECHO", "0"], ["FCALL", "set", "1", "k", "v"],
@@ -85,7 +87,7 @@ FCALLS = [
     ["FCALL", "keys", "3", "a", "b", "c"], ["FCALL"], ["FCALL", "echo"], ["FCALL_RO", "writes", "0"],
     ["FCALL", "ret", "0", "3.7"], ["FCALL", "ret", "0", "{1, 2, {3, 'x'}, nil, 4}"], ["FCALL", "ret", "0", "true"],
     ["FCALL", "ret", "0", "{err='E x'}"], ["FCALL", "ret", "0", "{ok='fine'}"], ["FCALL", "ret", "0", "{double=1.5}"],
-    ["FCALL", "ret", "0", "{map={a=1}}"], ["FCALL", "ret", "0", "nil"],
+    ["FCALL", "ret", "0", "{map={a=1}}"], ["FCALL", "ret", "0", "nil"], ["FCALL", "libs", "0", "x"],
 ]
 
 MISC = [
@@ -97,6 +99,101 @@ MISC = [
     ["FUNCTION", "NOSUCH"], ["FUNCTION"], ["FUNCTION", "RESTORE", "bad_payload"],
     ["FUNCTION", "RESTORE", "arg1", "arg2", "arg3"], ["FUNCTION", "RESTORE", "x", "badpolicy"],
     ["FUNCTION", "RESTORE", "0123456789"], ["FUNCTION", "DUMP", "x"],
+]
+
+
+LIBRARY_SCRIPTS = [
+    "return struct.size('s')",
+    "return struct.size('c0')",
+    "return struct.size('!3i')",
+    "return struct.size('i33')",
+    "return struct.size('q')",
+    "return struct.pack('q', 1)",
+    "return struct.pack('c3', 'ab')",
+    "return struct.unpack('i', 'ab')",
+    "return struct.unpack('c0', 'ab')",
+    "return struct.unpack('s', 'ab')",
+    "return struct.unpack('b', 'ab', 0)",
+    "return struct.size('i99999999999')",
+    'return cmsgpack.pack()',
+    "return cmsgpack.unpack('\\193')",
+    "return cmsgpack.unpack('\\146\\1')",
+    "return cmsgpack.unpack_one('\\1', -1)",
+    "return cmsgpack.unpack_one('\\1', 5)",
+    "return {cmsgpack.unpack_limit('\\1\\2\\3', 2)}",
+    'return cmsgpack._VERSION',
+    'return cmsgpack.unpack(1)',
+    "return {struct.unpack('>i2<i2!4bi', struct.pack('>i2<i2!4bi', -2, 300, 1, 7))}",
+    "return struct.pack('bb')",
+    "return cmsgpack.unpack('\\129\\192\\1')",
+    "return struct.unpack('i', 'abcd', 2)",
+    "return {struct.unpack('b c0', struct.pack('b c0', 3, 'xyz'))}",
+    'return cmsgpack.pack(1, -1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, 1.5, 0.1, 1e300, -0.0, 1/0, -1/0)',
+    "return cmsgpack.pack('', string.rep('x', 31), string.rep('x', 32), string.rep('x', 255), string.rep('x', 256), string.rep('x', 65536))",
+    'return cmsgpack.pack({}, {1,2,3}, {a=1}, {1, nil, 3}, {[2]=1}, {[1.5]=1}, true, false, nil)',
+    'return cmsgpack.pack({1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17})',
+    'return cmsgpack.pack({a={b={c={d={e={f={g={h={i={j={k={l={m={n={o={p={q={r=1}}}}}}}}}}}}}}}}}})',
+    'return {cmsgpack.unpack(cmsgpack.pack(1, -1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649, 1.5, 0.1))}',
+    "return cmsgpack.unpack(cmsgpack.pack({1,2,{3,4,{'x','y'}}}))",
+    "return cmsgpack.unpack(cmsgpack.pack({a=1,b={c='d'}})).b.c",
+    'return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))',
+    'return tostring(cmsgpack.unpack(cmsgpack.pack(1e300)))',
+    'return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}',
+    'return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 1)}',
+    'return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3), 2)}',
+    'return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0)}',
+    'return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5, 1)}',
+    'return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), -1)}',
+    "return cmsgpack.unpack('\\217')",
+    "return cmsgpack.unpack('\\217\\5ab')",
+    "return cmsgpack.unpack('\\220\\0\\2\\1')",
+    "return cmsgpack.unpack('\\221\\0\\0\\0\\1\\1')",
+    "return cmsgpack.unpack('\\222\\0\\1\\1\\2').x",
+    "return cmsgpack.unpack('\\223\\0\\0\\0\\1\\161a\\2').a",
+    "return cmsgpack.unpack('\\218\\0\\2ab')",
+    "return cmsgpack.unpack('\\219\\0\\0\\0\\2ab')",
+    "return cmsgpack.unpack('\\203\\63\\240\\0\\0\\0\\0\\0\\0')",
+    "return cmsgpack.unpack('\\202\\63\\128\\0\\0')",
+    "return {cmsgpack.unpack('\\204\\255\\205\\255\\255\\206\\255\\255\\255\\255\\207\\0\\0\\0\\1\\0\\0\\0\\0')}",
+    "return {cmsgpack.unpack('\\208\\128\\209\\128\\0\\210\\128\\0\\0\\0\\211\\255\\255\\255\\255\\255\\255\\255\\255')}",
+    "return cmsgpack.unpack('\\224')",
+    "return cmsgpack.unpack('\\199')",
+    "return cmsgpack.unpack('')",
+    "return cmsgpack.unpack_one('')",
+    "return cmsgpack.unpack(string.rep('\\145', 10000) .. '\\1')",
+    "return #cmsgpack.pack(string.rep('x', 70000))",
+    'local t = {} t[1] = t return cmsgpack.pack(t)',
+    "return struct.pack('>I2', 65535)",
+    "return struct.pack('<i4', -2)",
+    "return struct.pack('>i16', -1)",
+    "return {struct.unpack('>i16', struct.pack('>i16', -1))}",
+    "return {struct.unpack('<I3', 'abc')}",
+    "return {struct.unpack('>i3', '\\255\\255\\254')}",
+    "return struct.pack('bBhHlLTiI', -1, 255, -2, 65535, -3, 4, 5, -6, 7)",
+    "return {struct.unpack('bBhHlLTiI', struct.pack('bBhHlLTiI', -1, 255, -2, 65535, -3, 4, 5, -6, 7))}",
+    "return struct.pack('>d<f', 1.5, 2.25)",
+    "return {struct.unpack('>d<f', struct.pack('>d<f', 1.5, 2.25))}",
+    "return struct.pack('!4bi!8bd', 1, 2, 3, 4)",
+    "return struct.size('!4bi!8bd')",
+    "return struct.size('!bi')",
+    "return struct.size('bxxi')",
+    "return struct.pack('s', 'hi')",
+    "return {struct.unpack('s b', struct.pack('s b', 'hi', 9))}",
+    "return struct.pack('c0', 'abc')",
+    "return struct.pack('c5', 'abc')",
+    "return struct.unpack('z', 'a')",
+    "return struct.size('z')",
+    'return struct.pack()',
+    "return struct.unpack('b')",
+    "return struct.pack('=i', 1)",
+    "return struct.pack('i', 'x')",
+    "return struct.pack('i', '12')",
+    "return {struct.unpack('b', 'abc', 3)}",
+    "return {struct.unpack('b', 'abc', 4)}",
+    "return struct.size('!0')",
+    "return struct.size('i0')",
+    "return struct.pack('i0', 5)",
+    "return struct.unpack('i0', '')",
 ]
 
 
@@ -122,14 +219,20 @@ def both(zkv, redis, *arguments):
 def check_restore(zkv, redis, failures):
     """Payloads: byte-identical DUMPs, RESTORE policies, and moves both ways."""
     both(zkv, redis, "FUNCTION", "FLUSH")
-    big = lib("big", "%s('big', function() return '%s' end)" % (REG, "abc" * 200))
-    for code in (lib("one", "%s('one', function() return 1 end)" % REG), big):
-        compare(zkv, redis, ["FUNCTION", "LOAD", code], failures)
+    big = lib("big", "%s('big', function() return '%s' end) %s('one', function() return 1 end)" %
+              (REG, "abc" * 200, REG))
+    # One library (compressed): byte for byte.  With two, Redis's order is
+    # its dict's (random per process): same length then.
+    compare(zkv, redis, ["FUNCTION", "LOAD", big], failures)
     dumps = both(zkv, redis, "FUNCTION", "DUMP")
     if dumps[0] != dumps[1]:
         failures.append("FUNCTION DUMP differs\n  redis: %r\n  zkv:   %r" % dumps)
     payload = dumps[0].split(b"\r\n", 1)[1][:-2]
     zkv_payload = dumps[1].split(b"\r\n", 1)[1][:-2]
+    compare(zkv, redis, ["FUNCTION", "LOAD", lib("two", "%s('two', function() return 2 end)" % REG)], failures)
+    dumps = both(zkv, redis, "FUNCTION", "DUMP")
+    if len(dumps[0]) != len(dumps[1]):
+        failures.append("FUNCTION DUMP of two libraries differs\n  redis: %r\n  zkv:   %r" % dumps)
     for policy in ([], ["APPEND"], ["REPLACE"], ["FLUSH"]):
         compare(zkv, redis, ["FUNCTION", "RESTORE", payload] + policy, failures)
         compare(zkv, redis, ["FCALL", "one", "0"], failures)
@@ -142,6 +245,10 @@ def check_restore(zkv, redis, failures):
     compare(zkv, redis, ["FUNCTION", "DELETE", "one"], failures)
     compare(zkv, redis, ["FUNCTION", "LOAD", lib("clash", "%s('one', function() return 3 end)" % REG)], failures)
     compare(zkv, redis, ["FUNCTION", "RESTORE", payload, "REPLACE"], failures)
+    for arguments in (["FUNCTION", "DELETE", "big"], ["FUNCTION", "LOAD", lib("clash", "%s('one', function() return 3 end)" % REG)],
+                      ["FUNCTION", "RESTORE", payload], ["FUNCTION", "RESTORE", payload, "REPLACE"],
+                      ["FCALL", "one", "0"], ["FUNCTION", "DELETE", "clash"], ["FUNCTION", "RESTORE", payload]):
+        compare(zkv, redis, arguments, failures)
     compare(zkv, redis, ["FCALL", "one", "0"], failures)
     compare(zkv, redis, ["FCALL", "big", "0"], failures)
     corrupt = payload[:-1] + bytes([payload[-1] ^ 1])
@@ -236,6 +343,8 @@ def main():
             compare(zkv, redis, ["FUNCTION", "LOAD", FUNCTIONS], failures)
             both(zkv, redis, "HSET", "h", "a", "1")
             both(zkv, redis, "SET", "str", "x")
+            for script in LIBRARY_SCRIPTS:
+                compare(zkv, redis, ["EVAL", script, "0"], failures)
             for arguments in FCALLS + MISC:
                 (compare_unordered if arguments[:2] == ["FUNCTION", "LIST"] else compare)(zkv, redis, arguments,
                                                                                        failures)
