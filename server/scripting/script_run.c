@@ -32,6 +32,7 @@ static script_run *current;
 static resp_argument *arguments; /* the script client's argv, reused */
 static int argument_slots;
 static strbuf reply_bytes;
+static strbuf number_texts; /* numeric arguments of redis.call, as text */
 
 static const struct {
     const char *name;
@@ -131,6 +132,7 @@ void script_run_shutdown(void) {
     arguments = NULL;
     argument_slots = 0;
     strbuf_free(&reply_bytes);
+    strbuf_free(&number_texts);
 }
 
 script_run *script_run_current(void) { return current; }
@@ -254,23 +256,33 @@ static const char *refusal(script_run *run, command *cmd, int argc) {
     return NULL;
 }
 
-/* Makes every argument a string on the stack (numbers as %.17g, as Redis)
- * and points the script client's argv at them; -1 if one is neither. */
+/* Points the script client's argv at the arguments: strings stay on the
+ * Lua stack, numbers are printed as %.17g (as Redis) into number_texts.
+ * Nothing is pushed, so a call with as many arguments as the stack holds
+ * (unpack of ~8000 values) still works.  -1 if an argument is neither. */
 static int build_arguments(lua_State *L, int argc) {
     if (argc > argument_slots) {
         arguments = zmalloc_realloc(arguments, sizeof(*arguments) * (size_t)argc);
         argument_slots = argc;
     }
+    strbuf_clear(&number_texts);
     for (int i = 1; i <= argc; i++) {
-        if (lua_type(L, i) == LUA_TNUMBER) {
-            char text[64];
-            int length = snprintf(text, sizeof(text), "%.17g", (double)lua_tonumber(L, i));
-            lua_pushlstring(L, text, (size_t)length);
-            lua_replace(L, i);
-        } else if (lua_type(L, i) != LUA_TSTRING) {
+        int type = lua_type(L, i);
+        if (type == LUA_TNUMBER) {
+            arguments[i - 1].data = NULL;
+            arguments[i - 1].length = number_texts.length; /* the offset until the buffer stops moving */
+            strbuf_printf(&number_texts, "%.17g", (double)lua_tonumber(L, i));
+            strbuf_append_char(&number_texts, '\0');
+        } else if (type == LUA_TSTRING) {
+            arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);
+        } else {
             return -1;
         }
-        arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);
+    }
+    for (int i = 0; i < argc; i++) {
+        if (arguments[i].data) continue;
+        arguments[i].data = number_texts.data + arguments[i].length;
+        arguments[i].length = strlen(arguments[i].data);
     }
     return 0;
 }
@@ -313,9 +325,9 @@ int script_run_command(lua_State *L, int raise_error) {
     int argc = lua_gettop(L);
     const char *problem = NULL;
     if (argc == 0) problem = "Please specify at least one argument for this redis lib call";
-    else if (!lua_checkstack(L, 8) || build_arguments(L, argc) != 0)
-        problem = "Lua redis lib command arguments must be strings or integers";
+    else if (build_arguments(L, argc) != 0) problem = "Lua redis lib command arguments must be strings or integers";
     if (problem) {
+        lua_settop(L, 0);
         script_lua_push_error_table(L, problem, strlen(problem));
         return raise_error ? lua_error(L) : 1;
     }
@@ -336,6 +348,7 @@ int script_run_command(lua_State *L, int raise_error) {
         dispatch_mark_errors_accounted();
         c->argc = 0;
         c->argv = NULL;
+        lua_settop(L, 0);
         script_lua_push_error_table(L, problem, length);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
@@ -345,6 +358,7 @@ int script_run_command(lua_State *L, int raise_error) {
     dispatch_call(c, cmd);
     c->argc = 0;
     c->argv = NULL;
+    lua_settop(L, 0); /* the arguments are spent; the reply may need the room */
     push_reply(L);
     if (raise_error && lua_istable(L, -1)) {
         lua_getfield(L, -1, "err");
