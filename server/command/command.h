@@ -224,6 +224,11 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check);
  * before every other command; NULL to go on, or the -BUSY text. */
 typedef const char *dispatch_busy_check(client *c, struct command *cmd);
 void dispatch_set_busy_check(dispatch_busy_check *check);
+/* Flags of a command that depend on its arguments (scripting: EVAL and
+ * FCALL take the flags their script declares, Redis's evalGetCommandFlags);
+ * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */
+typedef uint32_t dispatch_flags_hook(const client *c, const struct command *cmd);
+void dispatch_set_flags_hook(dispatch_flags_hook *hook);
 /* Whether memory was over maxmemory at the last check before a command (the
  * state a script starts in, Redis's pre_command_oom_state). */
 int dispatch_out_of_memory(void);

@@ -36,6 +36,7 @@ static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP *
 static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
 static dispatch_busy_check *busy_check;
+static dispatch_flags_hook *flags_hook;
 static int out_of_memory;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
@@ -52,6 +53,7 @@ void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = ch
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
 
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
+void dispatch_set_flags_hook(dispatch_flags_hook *hook) { flags_hook = hook; }
 
 int dispatch_out_of_memory(void) { return out_of_memory; }
 
@@ -115,7 +117,8 @@ static void reject(client *c, command *cmd, const char *text) {
  * queued inside MULTI (a queue can grow without bound) except what ends the
  * transaction or the connection.  Only asked while over the limit. */
 static int refused_when_out_of_memory(const client *c, const command *cmd) {
-    if (cmd->spec->flags & COMMAND_DENYOOM) return 1;
+    uint32_t flags = flags_hook ? flags_hook(c, cmd) : cmd->spec->flags;
+    if (flags & COMMAND_DENYOOM) return 1;
     if (!(c->flags & CLIENT_MULTI)) return 0;
     if (multi_is_exec(cmd)) return multi_queue_has_flags(c, COMMAND_DENYOOM);
     const char *name = cmd->spec->name;

@@ -7,6 +7,7 @@
 #include "function_engine.h"
 #include "function_registry.h"
 #include "module.h"
+#include "script_dispatch.h"
 #include "script_eval.h"
 #include "script_memory.h"
 #include "script_module.h"
@@ -31,6 +32,7 @@ static int scripting_init(const char **error) {
         return -1;
     }
     script_memory_set_reader(read_memory);
+    dispatch_set_flags_hook(script_dispatch_flags);
     return 0;
 }
 

@@ -288,6 +288,32 @@ def check_restore(zkv, redis, failures):
             failures.append("cross RESTORE failed: %r" % reply)
 
 
+def check_oom(zkv, redis, failures):
+    """Declared flags decide before the run: a writing script without
+    allow-oom gets dispatch's -OOM; no-writes/allow-oom scripts run."""
+    both(zkv, redis, "FUNCTION", "FLUSH")
+    flagged = lib("oom", "%s('w', function() return 1 end) "
+                         "%s{function_name='ro', callback=function() return redis.call('get', 'x') end, "
+                         "flags={'no-writes'}} "
+                         "%s{function_name='ao', callback=function() return redis.call('set', 'x', 1) end, "
+                         "flags={'allow-oom'}}" % (REG, REG, REG))
+    compare(zkv, redis, ["FUNCTION", "LOAD", flagged], failures)
+    sha = both(zkv, redis, "SCRIPT", "LOAD", "#!lua\nreturn redis.call('set', 'y', 1)")[0].split(b"\r\n")[1]
+    compare(zkv, redis, ["SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 2"], failures)
+    payload = both(zkv, redis, "FUNCTION", "DUMP")[0].split(b"\r\n", 1)[1][:-2]
+    both(zkv, redis, "CONFIG", "SET", "maxmemory", "1")
+    for arguments in (["EVAL", "#!lua\nreturn 1", "0"], ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
+                      ["EVAL", "#!lua flags=allow-oom\nreturn redis.call('set', 'x', 1)", "0"],
+                      ["EVAL", "return 1", "0"], ["EVAL", "return redis.call('set', 'x', 1)", "0"],
+                      ["EVAL", "#!lua flags=bad\nreturn 1", "0"], ["EVALSHA", sha, "0"],
+                      ["EVALSHA", "4f1b5b5b0c2c4d2b0a0f8a1e8e6f1b2c3d4e5f60", "0"], ["FCALL", "w", "0"],
+                      ["FCALL", "ro", "0"], ["FCALL_RO", "ro", "0"], ["FCALL", "ao", "0"], ["FCALL", "nosuch", "0"],
+                      ["FUNCTION", "LOAD", lib("other", "%s('o', function() end)" % REG)],
+                      ["FUNCTION", "RESTORE", payload, "REPLACE"], ["FUNCTION", "DELETE", "oom"]):
+        compare(zkv, redis, arguments, failures)
+    both(zkv, redis, "CONFIG", "SET", "maxmemory", "0")
+
+
 def check_busy(port, failures):
     admin = Connection(port)
     admin.call("CONFIG", "SET", "busy-reply-threshold", "50")
@@ -377,6 +403,7 @@ def main():
                                                                                        failures)
         both(zkv, redis, "HELLO", "2")
         check_restore(zkv, redis, failures)
+        check_oom(zkv, redis, failures)
         check_memory(zkv, failures)
         check_busy(zkv_port, failures)
     finally:
