@@ -121,6 +121,7 @@ void script_run_kill(client *c, int eval) {
 int script_run_init(void) {
     script_client = client_create_fake();
     if (!script_client) return -1;
+    script_client->flags |= CLIENT_DENY_BLOCKING;
     dispatch_set_busy_check(refuse_while_busy);
     return 0;
 }
