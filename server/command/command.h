@@ -224,6 +224,12 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check);
  * before every other command; NULL to go on, or the -BUSY text. */
 typedef const char *dispatch_busy_check(client *c, struct command *cmd);
 void dispatch_set_busy_check(dispatch_busy_check *check);
+/* MONITOR for EVAL and FCALL: they skip the monitor feed after they run
+ * (their commands would come first) and call dispatch_feed_monitors as they
+ * start instead, as Redis does.  Introspection installs the feed. */
+typedef void dispatch_monitor_feed(client *c, const struct command *cmd);
+void dispatch_set_monitor_feed(dispatch_monitor_feed *feed);
+void dispatch_feed_monitors(client *c);
 /* Flags of a command that depend on its arguments (scripting: EVAL and
  * FCALL take the flags their script declares, Redis's evalGetCommandFlags);
  * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */

@@ -37,6 +37,7 @@ static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
 static dispatch_busy_check *busy_check;
 static dispatch_flags_hook *flags_hook;
+static dispatch_monitor_feed *monitor_feed;
 static int out_of_memory;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
@@ -54,6 +55,11 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check =
 
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
 void dispatch_set_flags_hook(dispatch_flags_hook *hook) { flags_hook = hook; }
+void dispatch_set_monitor_feed(dispatch_monitor_feed *feed) { monitor_feed = feed; }
+
+void dispatch_feed_monitors(client *c) {
+    if (monitor_feed && c->command) monitor_feed(c, c->command);
+}
 
 int dispatch_out_of_memory(void) { return out_of_memory; }
 

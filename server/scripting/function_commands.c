@@ -28,6 +28,7 @@ static void push_array(lua_State *L, const resp_argument *argv, int count) {
 }
 
 static void fcall_generic(client *c, int read_only) {
+    dispatch_feed_monitors(c); /* before the commands the function runs */
     function_info *function =
         function_registry_function(function_registry_current(), c->argv[1].data, c->argv[1].length);
     if (!function) {

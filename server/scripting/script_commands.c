@@ -35,6 +35,7 @@ static void push_array(lua_State *L, const resp_argument *argv, int count) {
 }
 
 static void eval_generic(client *c, int by_sha, int read_only) {
+    dispatch_feed_monitors(c); /* before the commands the script runs */
     long long keys = read_key_count(c);
     if (keys < 0) return;
     lua_State *L = script_eval_vm();

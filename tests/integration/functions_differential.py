@@ -314,6 +314,29 @@ def check_oom(zkv, redis, failures):
     both(zkv, redis, "CONFIG", "SET", "maxmemory", "0")
 
 
+def check_monitor(zkv_port, redis_port, failures):
+    """MONITOR shows EVAL/FCALL first, then their commands as [db lua]."""
+    lines = []
+    for port in (redis_port, zkv_port):
+        watcher, runner = Connection(port), Connection(port)
+        watcher.call("MONITOR")
+        runner.call("FUNCTION", "LOAD", "REPLACE", lib("mon", "%s('mon', function(k, a) return redis.call('set', "
+                                                            "k[1], a[1]) end)" % REG))
+        runner.call("EVAL", "redis.call('set', KEYS[1], ARGV[1])", "1", "foo", "bar")
+        runner.call("FCALL", "mon", "1", "k", "v")
+        runner.call("FCALL", "nosuch", "0")
+        runner.call("PING")
+        seen = []
+        while True:
+            line = watcher.stream.readline()
+            seen.append(line.split(b"]", 1)[1] if b"lua]" not in line else b"lua" + line.split(b"lua]", 1)[1])
+            if b'"PING"' in line or b'"ping"' in line:
+                break
+        lines.append(seen)
+    if lines[0] != lines[1]:
+        failures.append("MONITOR lines differ\n  redis: %r\n  zkv:   %r" % tuple(lines))
+
+
 def check_busy(port, failures):
     admin = Connection(port)
     admin.call("CONFIG", "SET", "busy-reply-threshold", "50")
@@ -405,6 +428,7 @@ def main():
         check_restore(zkv, redis, failures)
         check_oom(zkv, redis, failures)
         check_memory(zkv, failures)
+        check_monitor(zkv_port, redis_port, failures)
         check_busy(zkv_port, failures)
     finally:
         for process in processes:
