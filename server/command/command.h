@@ -154,6 +154,8 @@ typedef struct command_spec {
     const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
                             "nondeterministic_output request_policy:all_shards" */
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
+    int key_count_at;    /* > 0: argv[key_count_at] says how many keys follow it (EVAL, FCALL:
+                            Redis's "keynum" key spec); first/last/step are then unused */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -191,6 +193,11 @@ void command_table_reset_stats(void);
 /* Redis 7.0 names: "write", "readonly", ... and "keyspace", "read", ...
  * (without '@'); NULL for an unused bit index. */
 const char *command_flag_name(int bit);
+/* Where a call's keys are: argv[*first..*last] every *step.  From the
+ * spec's positions, or from the key count at key_count_at (a count that is
+ * not a number, negative or past argc means no keys).  0 when it has none. */
+int command_key_range(const command_spec *spec, int argc, const resp_argument *argv, int *first, int *last,
+                      int *step);
 const char *acl_category_name(int bit);
 
 /* ---- Dispatch (dispatch.c) ---- */

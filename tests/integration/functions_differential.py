@@ -99,7 +99,11 @@ MISC = [
     ["FUNCTION", "NOSUCH"], ["FUNCTION"], ["FUNCTION", "RESTORE", "bad_payload"],
     ["FUNCTION", "RESTORE", "arg1", "arg2", "arg3"], ["FUNCTION", "RESTORE", "x", "badpolicy"],
     ["FUNCTION", "RESTORE", "0123456789"], ["FUNCTION", "DUMP", "x"],
-]
+] + [["COMMAND", sub] + call for sub in ("GETKEYS", "GETKEYSANDFLAGS") for call in (
+    ["EVAL", "x", "1", "x", "foo"], ["EVAL", "x", "0"], ["EVAL", "x", "x"], ["EVAL", "x", "5", "a"],
+    ["EVAL", "x", "-1", "a"], ["FCALL_RO", "f", "2", "a", "b"], ["FCALL", "f", "2", "a", "b"],
+    ["EVALSHA", "s", "3", "a", "b", "c", "d"], ["EVAL_RO", "s", "1", "a"], ["EVALSHA_RO", "s", "2", "a", "b"],
+    ["FCALL"], ["EVAL", "x"])]
 
 
 LIBRARY_SCRIPTS = [
