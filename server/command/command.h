@@ -237,6 +237,14 @@ void dispatch_set_busy_check(dispatch_busy_check *check);
 typedef void dispatch_monitor_feed(client *c, const struct command *cmd);
 void dispatch_set_monitor_feed(dispatch_monitor_feed *feed);
 void dispatch_feed_monitors(client *c);
+/* Cluster mode, for commands that scripts run (dispatch does not route
+ * them): the slot of a key (-1 outside cluster mode) and the refusal the
+ * routing check gives `cmd` (NULL: it runs here).  The cluster module
+ * installs the slot function. */
+typedef int dispatch_key_slot_fn(const char *key, size_t length);
+void dispatch_set_key_slot(dispatch_key_slot_fn *fn);
+int dispatch_key_slot(const char *key, size_t length);
+const char *dispatch_cluster_refusal(client *c, struct command *cmd);
 /* Flags of a command that depend on its arguments (scripting: EVAL and
  * FCALL take the flags their script declares, Redis's evalGetCommandFlags);
  * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */

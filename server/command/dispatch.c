@@ -38,6 +38,7 @@ static dispatch_cluster_check *cluster_check;
 static dispatch_busy_check *busy_check;
 static dispatch_flags_hook *flags_hook;
 static dispatch_monitor_feed *monitor_feed;
+static dispatch_key_slot_fn *key_slot;
 static int out_of_memory;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
@@ -56,6 +57,9 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check =
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
 void dispatch_set_flags_hook(dispatch_flags_hook *hook) { flags_hook = hook; }
 void dispatch_set_monitor_feed(dispatch_monitor_feed *feed) { monitor_feed = feed; }
+void dispatch_set_key_slot(dispatch_key_slot_fn *fn) { key_slot = fn; }
+int dispatch_key_slot(const char *key, size_t length) { return key_slot ? key_slot(key, length) : -1; }
+const char *dispatch_cluster_refusal(client *c, command *cmd) { return cluster_check ? cluster_check(c, cmd) : NULL; }
 
 void dispatch_feed_monitors(client *c) {
     if (monitor_feed && c->command) monitor_feed(c, c->command);

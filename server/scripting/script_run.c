@@ -24,6 +24,7 @@
 #define RUN_KILLED (1u << 3)
 #define RUN_TIMED_OUT (1u << 4)
 #define RUN_OOM_AT_START (1u << 5)
+#define RUN_CROSS_SLOT_OK (1u << 6)
 
 long long script_busy_reply_threshold_ms = 5000;
 
@@ -171,6 +172,11 @@ int script_run_begin(script_run *run, client *caller, lua_State *L, const char *
         run->state |= RUN_READ_ONLY;
     if (!(flags & SCRIPT_FLAG_EVAL_COMPAT) && (flags & SCRIPT_FLAG_ALLOW_OOM)) run->state |= RUN_ALLOW_OOM;
     if (oom) run->state |= RUN_OOM_AT_START;
+    if (flags & (SCRIPT_FLAG_EVAL_COMPAT | SCRIPT_FLAG_ALLOW_CROSS_SLOT)) run->state |= RUN_CROSS_SLOT_OK;
+    run->slot = -1;
+    int first, last, step;
+    if (caller->command && command_key_range(caller->command->spec, caller->argc, caller->argv, &first, &last, &step))
+        run->slot = dispatch_key_slot(caller->argv[first].data, caller->argv[first].length);
     script_client->db_index = caller->db_index;
     client_set_protocol(script_client, 2);
     current = run;
@@ -244,6 +250,27 @@ static int arity_ok(const command *cmd, int argc) {
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
+/* Cluster mode: the command's keys must be served here and, for scripts
+ * that did not opt out, stay in one slot.  NULL or the refusal text. */
+static const char *cluster_refusal(script_run *run, command *cmd) {
+    client *c = script_client;
+    const char *routing = dispatch_cluster_refusal(c, cmd);
+    if (routing) {
+        if (!strncmp(routing, "CLUSTERDOWN", 11)) return "Script attempted to execute a command while the cluster is down";
+        if (!strncmp(routing, "MOVED", 5) || !strncmp(routing, "ASK", 3) || !strncmp(routing, "CROSSSLOT", 9))
+            return "Script attempted to access a non local key in a cluster node";
+        return strncmp(routing, "ERR ", 4) ? routing : routing + 4; /* "MOVE is not allowed in cluster mode" */
+    }
+    int first, last, step;
+    if ((run->state & RUN_CROSS_SLOT_OK) || !command_key_range(cmd->spec, c->argc, c->argv, &first, &last, &step))
+        return NULL;
+    int slot = dispatch_key_slot(c->argv[first].data, c->argv[first].length);
+    if (slot < 0) return NULL;
+    if (run->slot < 0) run->slot = slot;
+    else if (run->slot != slot) return "Script attempted to access keys that do not hash to the same slot";
+    return NULL;
+}
+
 /* Redis's checks before a script's command; NULL or the refusal text. */
 static const char *refusal(script_run *run, command *cmd, int argc) {
     if (!cmd) return "Unknown Redis command called from script";
@@ -255,7 +282,7 @@ static const char *refusal(script_run *run, command *cmd, int argc) {
     if (!(run->state & (RUN_ALLOW_OOM | RUN_WROTE)) && (run->state & RUN_OOM_AT_START) && server.config.maxmemory &&
         (flags & COMMAND_DENYOOM))
         return "-OOM command not allowed when used memory > 'maxmemory'.";
-    return NULL;
+    return server.config.cluster_enabled ? cluster_refusal(run, cmd) : NULL;
 }
 
 /* Points the script client's argv at the arguments: strings stay on the
