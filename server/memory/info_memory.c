@@ -47,7 +47,9 @@ static memory_figures gather_figures(void) {
     f.allocated = s->allocated;
     f.active = s->active;
     f.resident = s->resident;
-    f.not_counted = s->client_output;
+    script_memory scripts;
+    script_memory_read(&scripts);
+    f.not_counted = s->client_output + scripts.vm_eval + scripts.vm_functions; /* as evict.c counts */
     f.system = zmalloc_total_system_memory();
     f.maxmemory = server.config.maxmemory;
     return f;

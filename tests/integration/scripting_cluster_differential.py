@@ -49,6 +49,21 @@ FCALLS = [["touch", "0", "b", "c"], ["touch", "1", "b", "c"], ["touch", "1", "b"
           ["touch_any", "0", "b", "c"], ["touch_any", "0", "a"], ["touch", "1", "a"], ["touch", "2", "b", "c"]]
 
 
+def cluster_port():
+    """A free port whose cluster bus port (+10000) is valid and free too."""
+    import socket
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 10000))
+                return port
+            except OSError:
+                continue
+
+
 def wait_cluster_ok(connection):
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -67,7 +82,7 @@ def main():
         print("redis-server not found: skipped")
         return 77
     work = tempfile.mkdtemp(prefix="zkv-cluster-scripts-")
-    first, second, zkv_port = free_port(), free_port(), free_port()
+    first, second, zkv_port = cluster_port(), cluster_port(), free_port()
     processes = []
     failures = []
     try:
