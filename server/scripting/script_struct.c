@@ -184,7 +184,7 @@ static lua_Number unpack_integer(const char *data, int order, int is_signed, siz
         value = (value << 8) | (unsigned char)data[at];
     }
     if (!is_signed) return (lua_Number)value;
-    if (size < 8) {
+    if (size > 0 && size < 8) {
         uint64_t sign = UINT64_C(1) << (size * 8 - 1);
         if (value & sign) value |= ~(sign - 1);
     }
