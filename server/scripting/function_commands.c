@@ -216,7 +216,9 @@ static function_registry *restore_libraries(client *c, const resp_argument *payl
             strbuf_append_cstring(&error, problem);
             break;
         }
-        function_library *library = function_engine_load(restored, code, length, 0, 0, &error);
+        /* Redis loads restored libraries without a time limit; a payload is
+         * client input here, so its code gets FUNCTION LOAD's limit. */
+        function_library *library = function_engine_load(restored, code, length, 0, FUNCTION_LOAD_TIMEOUT_MS, &error);
         zmalloc_free(code);
         if (!library) {
             if (!error.length) strbuf_append_cstring(&error, "Failed creating the library");

@@ -367,6 +367,29 @@ def check_script_memory_policy(zkv, failures):
     zkv.call("FLUSHALL")
 
 
+def check_restore_time_limit(zkv, failures):
+    """A payload whose library loops at load time is refused after FUNCTION
+    LOAD's 500 ms limit (Redis would hang); the server keeps serving."""
+    import struct
+
+    def crc64(data):
+        crc = 0
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
+        return crc
+
+    code = b"#!lua name=loop\nlocal i = 0 while true do i = i + 1 end"
+    body = bytes([0xf5, len(code)]) + code + bytes([10, 0])
+    started = time.time()
+    reply = zkv.call("FUNCTION", "RESTORE", body + struct.pack("<Q", crc64(body)))
+    if reply != b"-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n" or time.time() - started > 5:
+        failures.append("RESTORE of a looping library: %r after %.1f s" % (reply, time.time() - started))
+    if zkv.call("PING") != b"+PONG\r\n":
+        failures.append("no PONG after the looping RESTORE")
+
+
 def check_busy(port, failures):
     admin = Connection(port)
     admin.call("CONFIG", "SET", "busy-reply-threshold", "50")
@@ -457,6 +480,7 @@ def main():
         both(zkv, redis, "HELLO", "2")
         check_restore(zkv, redis, failures)
         check_oom(zkv, redis, failures)
+        check_restore_time_limit(zkv, failures)
         check_memory(zkv, failures)
         check_monitor(zkv_port, redis_port, failures)
         check_script_memory_policy(zkv, failures)
