@@ -39,7 +39,6 @@
 #include "db.h"
 #include "keyspace.h"
 #include "memory.h"
-#include "script_memory.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -315,12 +314,7 @@ void evict_reset_stats(void) {
 enum evict_result evict_perform(void) {
     if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
         return evict_note_state(EVICT_OK);
-    /* Only when over: costs a pass over the clients.  The Lua interpreters
-     * are not counted either: Redis keeps them outside used_memory, and
-     * evicting keys cannot shrink a script's heap. */
-    script_memory scripts;
-    script_memory_read(&scripts);
-    evict_not_counted = memory_client_output() + scripts.vm_eval + scripts.vm_functions;
+    evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
     if (policy == MAXMEMORY_NO_EVICTION) return evict_note_state(EVICT_FAIL);

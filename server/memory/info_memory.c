@@ -47,9 +47,7 @@ static memory_figures gather_figures(void) {
     f.allocated = s->allocated;
     f.active = s->active;
     f.resident = s->resident;
-    script_memory scripts;
-    script_memory_read(&scripts);
-    f.not_counted = s->client_output + scripts.vm_eval + scripts.vm_functions; /* as evict.c counts */
+    f.not_counted = s->client_output;
     f.system = zmalloc_total_system_memory();
     f.maxmemory = server.config.maxmemory;
     return f;
