@@ -51,7 +51,6 @@ struct watched_key;
 #define CLIENT_PUBSUB (1u << 15)            /* subscribed to channels (pubsub module) */
 #define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
 #define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
-#define CLIENT_DENY_BLOCKING (1u << 24)     /* blocking commands answer as timed out (the script client) */
 
 /* ---- Client ---- */
 typedef struct multi_command {

@@ -122,7 +122,6 @@ void script_run_kill(client *c, int eval) {
 int script_run_init(void) {
     script_client = client_create_fake();
     if (!script_client) return -1;
-    script_client->flags |= CLIENT_DENY_BLOCKING;
     strcpy(script_client->address, "lua"); /* how MONITOR names the commands scripts call */
     dispatch_set_busy_check(refuse_while_busy);
     return 0;

@@ -10,7 +10,7 @@ if(ZKV_INTEGRATION_PYTHON3)
                        SKIP_RETURN_CODE 77)
 endif()
 
-# server/scripting: the DUMP codec; the command layer's client_may_block.
+# server/scripting: the DUMP codec.
 zkv_unit_test(test_function_dump SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/scripting/test_function_dump.c
               LIBS zkv_scripting)
 

@@ -1,7 +1,6 @@
 /* Unit tests for FUNCTION DUMP's codec (function_dump): Redis's CRC-64,
  * payloads that round-trip through the reader, LZF for long code, and
- * refusals of corrupt, truncated and future-version payloads.  Also the
- * command layer's client_may_block, which scripting's client relies on. */
+ * refusals of corrupt, truncated and future-version payloads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +9,6 @@
 
 #include <cmocka.h>
 
-#include "blocking.h"
 #include "function_dump.h"
 #include "zmalloc.h"
 
@@ -123,21 +121,10 @@ static void bad_records(void **state) {
     }
 }
 
-static void may_block(void **state) {
-    (void)state;
-    client c;
-    memset(&c, 0, sizeof(c));
-    assert_true(client_may_block(&c));
-    c.flags = CLIENT_DENY_BLOCKING;
-    assert_false(client_may_block(&c));
-    c.flags = CLIENT_MULTI;
-    assert_false(client_may_block(&c));
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc64_check_value), cmocka_unit_test(round_trip), cmocka_unit_test(empty_payload),
-        cmocka_unit_test(refusals),          cmocka_unit_test(bad_records), cmocka_unit_test(may_block),
+        cmocka_unit_test(refusals),          cmocka_unit_test(bad_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
