@@ -133,7 +133,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-harness_tags="-needs:repl -repl -needs:save -needs:debug -scripting"
+harness_tags="-needs:repl -repl -needs:save -needs:debug"
 
 # A TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {

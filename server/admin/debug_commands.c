@@ -1,4 +1,4 @@
-/* debug_commands: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | HELP, and FUNCTION FLUSH.
+/* debug_commands: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | MALLCTL | HELP.
  *
  * DEBUG is a testing aid: SLEEP blocks the whole event loop on purpose (the
  * upstream test suite uses it to provoke latency and timeouts), and
@@ -6,9 +6,6 @@
  * server.config.active_expire_enabled.  MALLCTL and MALLCTL-STR read or set
  * one of jemalloc's named controls (the upstream memory tests ask for
  * arenas.page and flush the thread cache).  Any other subcommand is an error.
- *
- * zkv has no scripting, so FUNCTION only accepts FLUSH, which has nothing to
- * remove and answers +OK (the upstream test suite calls it between tests).
  */
 #include <errno.h>
 #include <limits.h>
@@ -143,52 +140,9 @@ static void debug_command(client *c) {
     else reply_subcommand_syntax_error(c);
 }
 
-static void function_flush_command(client *c) {
-    if (c->argc > 3) {
-        reply_subcommand_syntax_error(c);
-        return;
-    }
-    if (c->argc == 3 && !args_is(&c->argv[2], "async") &&
-        !args_is(&c->argv[2], "sync")) {
-        reply_error(c, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-        return;
-    }
-    reply_ok(c);
-}
-
-static void function_help_command(client *c) {
-    static const char *const lines[] = {
-        "FLUSH [ASYNC|SYNC]",
-        "    Delete every library (zkv has no scripting: there is never any).",
-        NULL};
-    reply_help(c, "FUNCTION", lines);
-}
-
-static const command_argument flush_modes[] = {
-    {.name = "async", .type = ARGUMENT_PURE_TOKEN, .token = "ASYNC"},
-    {.name = "sync", .type = ARGUMENT_PURE_TOKEN, .token = "SYNC"},
-    {0}};
-static const command_argument function_flush_arguments[] = {
-    {.name = "async", .type = ARGUMENT_ONEOF, .flags = ARGUMENT_OPTIONAL, .arguments = flush_modes}, {0}};
-
-static const command_spec function_subcommands[] = {
-    {.name = "flush", .handler = function_flush_command, .arity = -2,
-     .flags = COMMAND_WRITE | COMMAND_NOSCRIPT, .categories = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING,
-     .group = "scripting", .since = "7.0.0", .summary = "Delete every library",
-     .complexity = "O(N) where N is the number of functions deleted",
-     .tips = "request_policy:all_shards response_policy:all_succeeded",
-     .arguments = function_flush_arguments},
-    {.name = "help", .handler = function_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
-     .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
-     .summary = "Describe the FUNCTION subcommands", .complexity = "O(1)"},
-    {0}};
-
 const command_spec debug_commands[] = {
     {.name = "debug", .handler = debug_command, .arity = -2,
      .flags = COMMAND_ADMIN | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE | COMMAND_PROTECTED,
      .categories = ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "server", .since = "1.0.0",
      .summary = "Testing and debugging aids", .complexity = "Depends on subcommand."},
-    {.name = "function", .arity = -2, .categories = ACL_SLOW, .group = "scripting", .since = "7.0.0",
-     .summary = "Manage function libraries", .complexity = "Depends on subcommand.",
-     .subcommands = function_subcommands},
     {0}};

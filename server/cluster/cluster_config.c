@@ -125,6 +125,7 @@ int cluster_init(char **error) {
     if (load_topology(error) != 0) return -1;
     loaded = 1;
     dispatch_set_cluster_check(cluster_route_check);
+    dispatch_set_key_slot(cluster_key_slot);
     return 0;
 }
 

@@ -5,8 +5,9 @@
  * otherwise, whoever owns the slots), the slot must be this node's (-MOVED
  * to its owner otherwise), and while some slot has no owner the cluster is
  * down for every command with keys.  Keys are found from the command table's
- * first_key/last_key/key_step; commands whose keys move (flag movablekeys)
- * are routed by those positions only.  EXEC is checked over all its queued
+ * first_key/last_key/key_step, or its key count (EVAL, FCALL); other
+ * commands whose keys move (flag movablekeys) are routed by those positions
+ * only.  EXEC is checked over all its queued
  * commands, since they must run on one node as a unit.
  *
  * The error text is built in a static buffer: the caller replies with it
@@ -28,10 +29,9 @@ static const char down_error[] = "CLUSTERDOWN The cluster is down";
 /* Folds the slots of one command's keys into `slot` (SLOT_NONE so far, a
  * slot, or SLOT_MIXED). */
 static int merge_key_slots(const command_spec *spec, int argc, const resp_argument *argv, int slot) {
-    if (spec->first_key <= 0 || spec->key_step <= 0) return slot;
-    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    if (last >= argc) last = argc - 1;
-    for (int i = spec->first_key; i <= last && slot != SLOT_MIXED; i += spec->key_step) {
+    int first, last, step;
+    if (!command_key_range(spec, argc, argv, &first, &last, &step)) return slot;
+    for (int i = first; i <= last && slot != SLOT_MIXED; i += step) {
         int key_slot = cluster_key_slot(argv[i].data, argv[i].length);
         if (slot == SLOT_NONE) slot = key_slot;
         else if (slot != key_slot) slot = SLOT_MIXED;

@@ -154,6 +154,8 @@ typedef struct command_spec {
     const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
                             "nondeterministic_output request_policy:all_shards" */
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
+    int key_count_at;    /* > 0: argv[key_count_at] says how many keys follow it (EVAL, FCALL:
+                            Redis's "keynum" key spec); first/last/step are then unused */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -197,6 +199,11 @@ void command_table_reset_stats(void);
 /* Redis 7.0 names: "write", "readonly", ... and "keyspace", "read", ...
  * (without '@'); NULL for an unused bit index. */
 const char *command_flag_name(int bit);
+/* Where a call's keys are: argv[*first..*last] every *step.  From the
+ * spec's positions, or from the key count at key_count_at (a count that is
+ * not a number, negative or past argc means no keys).  0 when it has none. */
+int command_key_range(const command_spec *spec, int argc, const resp_argument *argv, int *first, int *last,
+                      int *step);
 const char *acl_category_name(int bit);
 
 /* ---- Dispatch (dispatch.c) ---- */
@@ -236,6 +243,25 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check);
  * before every other command; NULL to go on, or the -BUSY text. */
 typedef const char *dispatch_busy_check(client *c, struct command *cmd);
 void dispatch_set_busy_check(dispatch_busy_check *check);
+/* MONITOR for EVAL and FCALL: they skip the monitor feed after they run
+ * (their commands would come first) and call dispatch_feed_monitors as they
+ * start instead, as Redis does.  Introspection installs the feed. */
+typedef void dispatch_monitor_feed(client *c, const struct command *cmd);
+void dispatch_set_monitor_feed(dispatch_monitor_feed *feed);
+void dispatch_feed_monitors(client *c);
+/* Cluster mode, for commands that scripts run (dispatch does not route
+ * them): the slot of a key (-1 outside cluster mode) and the refusal the
+ * routing check gives `cmd` (NULL: it runs here).  The cluster module
+ * installs the slot function. */
+typedef int dispatch_key_slot_fn(const char *key, size_t length);
+void dispatch_set_key_slot(dispatch_key_slot_fn *fn);
+int dispatch_key_slot(const char *key, size_t length);
+const char *dispatch_cluster_refusal(client *c, struct command *cmd);
+/* Flags of a command that depend on its arguments (scripting: EVAL and
+ * FCALL take the flags their script declares, Redis's evalGetCommandFlags);
+ * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */
+typedef uint32_t dispatch_flags_hook(const client *c, const struct command *cmd);
+void dispatch_set_flags_hook(dispatch_flags_hook *hook);
 /* Whether memory was over maxmemory at the last check before a command (the
  * state a script starts in, Redis's pre_command_oom_state). */
 int dispatch_out_of_memory(void);

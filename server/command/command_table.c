@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "args.h"
 #include "module.h"
 #include "strbuf.h"
 #include "zkv_assert.h"
@@ -196,4 +197,24 @@ static void reset_stats(command *cmd) {
 
 void command_table_reset_stats(void) {
     for (size_t i = 0; i < command_count; i++) reset_stats(sorted[i]);
+}
+
+int command_key_range(const command_spec *spec, int argc, const resp_argument *argv, int *first, int *last,
+                      int *step) {
+    if (spec->key_count_at > 0) {
+        long long count;
+        if (spec->key_count_at >= argc || !args_integer(&argv[spec->key_count_at], &count) || count <= 0 ||
+            count > argc - spec->key_count_at - 1)
+            return 0;
+        *first = spec->key_count_at + 1;
+        *last = spec->key_count_at + (int)count;
+        *step = 1;
+        return 1;
+    }
+    if (spec->first_key <= 0 || spec->key_step <= 0) return 0;
+    *first = spec->first_key;
+    *last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+    if (*last >= argc) *last = argc - 1;
+    *step = spec->key_step;
+    return *last >= *first;
 }

@@ -38,6 +38,9 @@ static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP *
 static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
 static dispatch_busy_check *busy_check;
+static dispatch_flags_hook *flags_hook;
+static dispatch_monitor_feed *monitor_feed;
+static dispatch_key_slot_fn *key_slot;
 static int out_of_memory;
 static dispatch_permission_check *permission_check;
 /* total_error_replies already attributed to a command: errors of commands
@@ -66,6 +69,15 @@ static int refused_when_writes_stopped(const client *c, const command *cmd) {
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
 
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
+void dispatch_set_flags_hook(dispatch_flags_hook *hook) { flags_hook = hook; }
+void dispatch_set_monitor_feed(dispatch_monitor_feed *feed) { monitor_feed = feed; }
+void dispatch_set_key_slot(dispatch_key_slot_fn *fn) { key_slot = fn; }
+int dispatch_key_slot(const char *key, size_t length) { return key_slot ? key_slot(key, length) : -1; }
+const char *dispatch_cluster_refusal(client *c, command *cmd) { return cluster_check ? cluster_check(c, cmd) : NULL; }
+
+void dispatch_feed_monitors(client *c) {
+    if (monitor_feed && c->command) monitor_feed(c, c->command);
+}
 
 int dispatch_out_of_memory(void) { return out_of_memory; }
 
@@ -135,7 +147,8 @@ static void reject(client *c, command *cmd, const char *text) {
  * queued inside MULTI (a queue can grow without bound) except what ends the
  * transaction or the connection.  Only asked while over the limit. */
 static int refused_when_out_of_memory(const client *c, const command *cmd) {
-    if (cmd->spec->flags & COMMAND_DENYOOM) return 1;
+    uint32_t flags = flags_hook ? flags_hook(c, cmd) : cmd->spec->flags;
+    if (flags & COMMAND_DENYOOM) return 1;
     if (!(c->flags & CLIENT_MULTI)) return 0;
     if (multi_is_exec(cmd)) return multi_queue_has_flags(c, COMMAND_DENYOOM);
     const char *name = cmd->spec->name;

@@ -167,7 +167,7 @@ static void reply_keys(client *c, int with_flags) {
         return;
     }
     const command_spec *spec = cmd->spec;
-    if (spec->first_key <= 0 || spec->key_step <= 0) {
+    if (spec->key_count_at <= 0 && (spec->first_key <= 0 || spec->key_step <= 0)) {
         reply_error(c, "ERR The command has no key arguments");
         return;
     }
@@ -175,15 +175,16 @@ static void reply_keys(client *c, int with_flags) {
         reply_error(c, "ERR Invalid number of arguments specified for command");
         return;
     }
-    int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    if (last >= argc) last = argc - 1;
-    if (last < spec->first_key) {
-        reply_error(c, "ERR The command has no key arguments");
+    int first, last, step;
+    if (!command_key_range(spec, argc, argv, &first, &last, &step)) {
+        /* EVAL with no keys is not an error: its keys are optional. */
+        if (spec->key_count_at > 0 && (spec->flags & COMMAND_NO_MANDATORY_KEYS)) reply_array_header(c, 0);
+        else reply_error(c, "ERR The command has no key arguments");
         return;
     }
     uint32_t key_flags = command_info_key_flags(cmd);
-    reply_array_header(c, (last - spec->first_key) / spec->key_step + 1);
-    for (int i = spec->first_key; i <= last; i += spec->key_step) {
+    reply_array_header(c, (last - first) / step + 1);
+    for (int i = first; i <= last; i += step) {
         if (with_flags) reply_array_header(c, 2);
         reply_bulk(c, argv[i].data, argv[i].length);
         if (with_flags) command_info_reply_key_flags(c, key_flags);

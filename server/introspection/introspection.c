@@ -35,6 +35,7 @@ void introspection_observe_command(client *c, command *cmd, long long duration_u
 
 int introspection_init(void) {
     server_set_latency_recorder(latency_add_sample_if_needed);
+    dispatch_set_monitor_feed(monitor_feed_always);
     return dispatch_add_observer(introspection_observe_command);
 }
 

@@ -41,6 +41,11 @@ static void build_line(strbuf *line, const client *c, const command *cmd) {
 
 void monitor_feed(client *c, const command *cmd) {
     if (cmd->spec->flags & (COMMAND_ADMIN | COMMAND_SKIP_MONITOR)) return;
+    monitor_feed_always(c, cmd);
+}
+
+void monitor_feed_always(client *c, const command *cmd) {
+    if (net.monitor_count == 0) return;
     strbuf line = STRBUF_INIT;
     build_line(&line, c, cmd);
     for (client *monitor = net.clients; monitor; monitor = monitor->next) {

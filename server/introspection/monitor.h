@@ -18,6 +18,9 @@
 
 /* Sends the line for cmd, just executed by c, to every MONITOR client. */
 void monitor_feed(client *c, const command *cmd);
+/* Feeds the monitors whatever the command's flags (EVAL and FCALL as they
+ * start: dispatch_feed_monitors). */
+void monitor_feed_always(client *c, const command *cmd);
 
 extern const command_spec monitor_commands[];
 

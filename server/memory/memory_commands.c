@@ -19,12 +19,14 @@
 #include "key_access.h"
 #include "memory.h"
 #include "reply.h"
+#include "script_memory.h"
 #include "strbuf.h"
 #include "zmalloc.h"
 
 #define MEMORY_DOCTOR_MIN_BYTES (5 * 1024 * 1024)
 #define MEMORY_DOCTOR_BIG_BYTES (10 * 1024 * 1024)
 #define MEMORY_DOCTOR_CLIENT_BYTES (200 * 1024)
+#define MEMORY_DOCTOR_MANY_SCRIPTS 1000 /* Redis's threshold */
 
 static double memory_ratio(size_t numerator, size_t denominator) {
     return denominator ? (double)numerator / (double)denominator : 0;
@@ -205,6 +207,15 @@ static int memory_doctor_findings(strbuf *out, size_t used, const memory_sample 
         memory_human(out, clients);
         strbuf_append_cstring(out, " of query and output buffers, over 200K each on average. Slow readers or "
                                    "big pipelines; see CLIENT LIST (qbuf, omem).\n\n");
+        found++;
+    }
+    script_memory scripts;
+    script_memory_read(&scripts);
+    if (scripts.cached_scripts > MEMORY_DOCTOR_MANY_SCRIPTS) {
+        strbuf_printf(out, "* Many scripts: %lld scripts are cached (over 1000). Scripts built per call and sent "
+                           "with EVAL each stay in the cache; pass the varying parts as KEYS and ARGV and call "
+                           "one SCRIPT LOADed script with EVALSHA, or SCRIPT FLUSH from time to time.\n\n",
+                      scripts.cached_scripts);
         found++;
     }
     return found;

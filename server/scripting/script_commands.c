@@ -35,6 +35,7 @@ static void push_array(lua_State *L, const resp_argument *argv, int count) {
 }
 
 static void eval_generic(client *c, int by_sha, int read_only) {
+    dispatch_feed_monitors(c); /* before the commands the script runs */
     long long keys = read_key_count(c);
     if (keys < 0) return;
     lua_State *L = script_eval_vm();
@@ -171,19 +172,20 @@ const command_spec script_commands[] = {
     {.name = "eval", .handler = eval_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_MAY_REPLICATE,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "2.6.0",
      .summary = "Execute a Lua script server side", .complexity = "Depends on the script that is executed.",
-     .arguments = eval_arguments},
+     .arguments = eval_arguments, .key_count_at = 2, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
     {.name = "evalsha", .handler = evalsha_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_MAY_REPLICATE,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "2.6.0",
      .summary = "Execute a Lua script server side", .complexity = "Depends on the script that is executed.",
-     .arguments = evalsha_arguments},
+     .arguments = evalsha_arguments, .key_count_at = 2, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
     {.name = "eval_ro", .handler = eval_ro_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_READONLY,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
      .summary = "Execute a read-only Lua script server side",
-     .complexity = "Depends on the script that is executed.", .arguments = eval_arguments},
+     .complexity = "Depends on the script that is executed.", .arguments = eval_arguments, .key_count_at = 2},
     {.name = "evalsha_ro", .handler = evalsha_ro_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_READONLY,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
      .summary = "Execute a read-only Lua script server side",
-     .complexity = "Depends on the script that is executed.", .arguments = evalsha_arguments},
+     .complexity = "Depends on the script that is executed.", .arguments = evalsha_arguments,
+     .key_count_at = 2},
     {.name = "script", .arity = -2, .categories = ACL_SLOW, .group = "scripting", .since = "2.6.0",
      .summary = "A container for Lua scripts management commands", .complexity = "Depends on subcommand.",
      .subcommands = script_subcommands},

@@ -173,6 +173,12 @@ int script_eval_exists(const char *sha, size_t length) {
     return 1;
 }
 
+int script_eval_flags(const char *sha, size_t length, unsigned *flags) {
+    if (script_eval_push(sha, length, flags) != 0) return -1;
+    lua_pop(vm->L, 1);
+    return 0;
+}
+
 int script_eval_create(client *c, const char *body, size_t length, char sha[41]) {
     script_sha1_hex(sha, body, length);
     if (script_eval_exists(sha, 40)) return 0;

@@ -29,6 +29,8 @@ int script_eval_create(client *c, const char *body, size_t length, char sha[41])
  * *flags; 0, or -1 (nothing pushed) if not cached. */
 int script_eval_push(const char *sha, size_t length, unsigned *flags);
 int script_eval_exists(const char *sha, size_t length);
+/* The cached script's flags; 0, or -1 if not cached. */
+int script_eval_flags(const char *sha, size_t length, unsigned *flags);
 /* Drops every cached script (a new interpreter). */
 void script_eval_flush(int async);
 

@@ -1,6 +1,7 @@
 /* script_lua: interpreter set-up, allocator and sandbox (see script_lua.h). */
 #include "script_lua.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <lua-bitop.h>
 #include <lua-cjson.h>
 
+#include "script_libraries.h"
 #include "zmalloc.h"
 
 /* Registry keys (addresses of these statics are unique light userdata). */
@@ -165,6 +167,21 @@ static int safe_ipairs(lua_State *L) {
     return 3;
 }
 
+/* unpack without Lua 5.1.5's overflow: the element count is computed
+ * unsigned, so unpack(t, -2, 2^31-1) raises instead of walking off the
+ * stack (Redis patches its Lua the same way).  Proxies unpack their table. */
+static int safe_unpack(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    unwrap(L, 1);
+    int first = luaL_optint(L, 2, 1);
+    int last = lua_isnoneornil(L, 3) ? (int)lua_objlen(L, 1) : luaL_checkint(L, 3);
+    if (first > last) return 0;
+    unsigned int count = (unsigned int)last - (unsigned int)first;
+    if (count >= INT_MAX || !lua_checkstack(L, (int)++count)) return luaL_error(L, "too many results to unpack");
+    for (unsigned int i = 0; i < count; i++) lua_rawgeti(L, 1, (int)((unsigned int)first + i));
+    return (int)count;
+}
+
 static int safe_setmetatable(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (is_proxy(L, 1)) return readonly_error_plain(L);
@@ -274,6 +291,16 @@ void script_lua_lock(lua_State *L) {
     lua_settop(L, real - 1);
 }
 
+void script_lua_push_readonly(lua_State *L, int index) { push_proxy(L, index, 0); }
+
+void script_lua_set_strict(lua_State *L, int index) {
+    index = index < 0 ? lua_gettop(L) + index + 1 : index;
+    lua_newtable(L);
+    lua_pushcfunction(L, missing_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, index);
+}
+
 void script_lua_set_global(lua_State *L, const char *name) {
     lua_pushlightuserdata(L, &real_globals_key);
     lua_rawget(L, LUA_REGISTRYINDEX);
@@ -299,6 +326,40 @@ static int compatible_pcall(lua_State *L) {
     lua_pushboolean(L, 0);
     lua_insert(L, -2);
     return 2;
+}
+
+/* ---- bit.tohex ---- */
+
+/* A number as Lua BitOp reads it: the low 32 bits of its value rounded to
+ * an integer (adding 2^52 + 2^51 puts them in the mantissa's low word). */
+static uint32_t bit_argument(lua_State *L, int index) {
+    union {
+        lua_Number number;
+        uint64_t bits;
+    } value;
+    value.number = luaL_checknumber(L, index) + 6755399441055744.0;
+    return (uint32_t)value.bits;
+}
+
+/* Debian's bit.tohex negates its digit count, so -2^31 overflows and
+ * writes past its buffer; Redis patches that case to mean 8 upper-case
+ * digits, as here. */
+static int safe_bit_tohex(lua_State *L) {
+    uint32_t bits = bit_argument(L, 1);
+    int32_t count = lua_isnone(L, 2) ? 8 : (int32_t)bit_argument(L, 2);
+    const char *digits = "0123456789abcdef";
+    if (count < 0) {
+        count = count == INT32_MIN ? INT32_MAX : -count;
+        digits = "0123456789ABCDEF";
+    }
+    if (count > 8) count = 8;
+    char text[8];
+    for (int i = count - 1; i >= 0; i--) {
+        text[i] = digits[bits & 15];
+        bits >>= 4;
+    }
+    lua_pushlstring(L, text, (size_t)count);
+    return 1;
 }
 
 /* ---- Loading ---- */
@@ -456,6 +517,8 @@ static int open_all(lua_State *L) {
     open_library(L, LUA_MATHLIBNAME, luaopen_math);
     open_library(L, "cjson", luaopen_cjson);
     open_library(L, "bit", luaopen_bit);
+    open_library(L, "struct", script_struct_open);
+    open_library(L, "cmsgpack", script_msgpack_open);
     /* The libraries register themselves as globals; a few base functions
      * leave: files, printing, environments, userdata with metatables. */
     static const char *const removed[] = {"dofile", "loadfile", "print", "setfenv", "getfenv", "newproxy", NULL};
@@ -474,9 +537,14 @@ static int open_all(lua_State *L) {
     set_base_function(L, "setmetatable", safe_setmetatable);
     set_base_function(L, "getmetatable", safe_getmetatable);
     set_base_function(L, "loadstring", safe_loadstring);
+    set_base_function(L, "unpack", safe_unpack);
     set_base_function(L, "pcall", compatible_pcall);
     lua_pushnil(L);
     lua_setglobal(L, "load"); /* takes a reader function: loadstring covers it */
+    lua_getglobal(L, "bit");
+    lua_pushcfunction(L, safe_bit_tohex);
+    lua_setfield(L, -2, "tohex");
+    lua_pop(L, 1);
     lua_getglobal(L, "math");
     lua_pushcfunction(L, math_random);
     lua_setfield(L, -2, "random");

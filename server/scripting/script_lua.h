@@ -45,6 +45,12 @@ lua_State *script_lua_open(script_lua_memory *memory);
 /* Makes the global table and the tables it holds read-only (see above).
  * Call once, after the engine registered its globals. */
 void script_lua_lock(lua_State *L);
+/* Pushes a read-only proxy of the table at `index` (writes raise "Attempt
+ * to modify a readonly table"). */
+void script_lua_push_readonly(lua_State *L, int index);
+/* Gives the table at `index` a metatable on which a missing key raises
+ * "Script attempted to access nonexistent global variable". */
+void script_lua_set_strict(lua_State *L, int index);
 /* Sets a global although the globals are locked (KEYS and ARGV). Pops the
  * value. */
 void script_lua_set_global(lua_State *L, const char *name);

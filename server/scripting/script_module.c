@@ -1,10 +1,13 @@
-/* script_module: Lua scripting (EVAL family, SCRIPT) as one module: its
+/* script_module: Lua scripting (EVAL family, SCRIPT, FUNCTION, FCALL) as one module: its
  * commands, the busy-reply-threshold parameter (alias lua-time-limit), the
  * interpreters' creation at init and release at shutdown, and the memory
  * figures INFO reads through core/script_memory.h. */
 #include <limits.h>
 
+#include "function_engine.h"
+#include "function_registry.h"
 #include "module.h"
+#include "script_dispatch.h"
 #include "script_eval.h"
 #include "script_memory.h"
 #include "script_module.h"
@@ -15,18 +18,26 @@ static void read_memory(script_memory *out) {
     out->vm_eval = script_eval_vm_bytes();
     out->scripts_eval = script_eval_body_bytes();
     out->cached_scripts = script_eval_count();
+    out->vm_functions = function_engine_vm_bytes();
+    function_registry *functions = function_registry_current();
+    if (!functions) return;
+    out->functions = function_registry_bytes(functions);
+    out->function_count = function_registry_function_count(functions);
+    out->library_count = function_registry_library_count(functions);
 }
 
 static int scripting_init(const char **error) {
-    if (script_run_init() != 0 || script_eval_init() != 0) {
+    if (script_run_init() != 0 || script_eval_init() != 0 || function_engine_init() != 0) {
         *error = "Could not create the Lua interpreter.";
         return -1;
     }
     script_memory_set_reader(read_memory);
+    dispatch_set_flags_hook(script_dispatch_flags);
     return 0;
 }
 
 static void scripting_shutdown(void) {
+    function_engine_shutdown();
     script_eval_shutdown();
     script_run_shutdown();
     script_sha1_release();
@@ -40,7 +51,7 @@ static const config_parameter scripting_parameters[] = {
 
 const zkv_module scripting_module = {
     .name = "scripting",
-    .commands = (const command_spec *const[]){script_commands, NULL},
+    .commands = (const command_spec *const[]){script_commands, function_commands, NULL},
     .parameters = scripting_parameters,
     .init = scripting_init,
     .shutdown = scripting_shutdown,

@@ -6,5 +6,6 @@
 #include "command.h"
 
 extern const command_spec script_commands[];
+extern const command_spec function_commands[];
 
 #endif

@@ -24,6 +24,7 @@
 #define RUN_KILLED (1u << 3)
 #define RUN_TIMED_OUT (1u << 4)
 #define RUN_OOM_AT_START (1u << 5)
+#define RUN_CROSS_SLOT_OK (1u << 6)
 
 long long script_busy_reply_threshold_ms = 5000;
 
@@ -32,6 +33,7 @@ static script_run *current;
 static resp_argument *arguments; /* the script client's argv, reused */
 static int argument_slots;
 static strbuf reply_bytes;
+static strbuf number_texts; /* numeric arguments of redis.call, as text */
 
 static const struct {
     const char *name;
@@ -120,6 +122,7 @@ void script_run_kill(client *c, int eval) {
 int script_run_init(void) {
     script_client = client_create_fake();
     if (!script_client) return -1;
+    strcpy(script_client->address, "lua"); /* how MONITOR names the commands scripts call */
     dispatch_set_busy_check(refuse_while_busy);
     return 0;
 }
@@ -131,6 +134,7 @@ void script_run_shutdown(void) {
     arguments = NULL;
     argument_slots = 0;
     strbuf_free(&reply_bytes);
+    strbuf_free(&number_texts);
 }
 
 script_run *script_run_current(void) { return current; }
@@ -167,7 +171,13 @@ int script_run_begin(script_run *run, client *caller, lua_State *L, const char *
         run->state |= RUN_READ_ONLY;
     if (!(flags & SCRIPT_FLAG_EVAL_COMPAT) && (flags & SCRIPT_FLAG_ALLOW_OOM)) run->state |= RUN_ALLOW_OOM;
     if (oom) run->state |= RUN_OOM_AT_START;
+    if (flags & (SCRIPT_FLAG_EVAL_COMPAT | SCRIPT_FLAG_ALLOW_CROSS_SLOT)) run->state |= RUN_CROSS_SLOT_OK;
+    run->slot = -1;
+    int first, last, step;
+    if (caller->command && command_key_range(caller->command->spec, caller->argc, caller->argv, &first, &last, &step))
+        run->slot = dispatch_key_slot(caller->argv[first].data, caller->argv[first].length);
     script_client->db_index = caller->db_index;
+    script_client->user = caller->user; /* redis.call runs with the caller's rights */
     client_set_protocol(script_client, 2);
     current = run;
     return 0;
@@ -240,37 +250,72 @@ static int arity_ok(const command *cmd, int argc) {
     return arity > 0 ? argc == arity : argc >= -arity;
 }
 
+/* Cluster mode: the command's keys must be served here and, for scripts
+ * that did not opt out, stay in one slot.  NULL or the refusal text. */
+static const char *cluster_refusal(script_run *run, command *cmd) {
+    client *c = script_client;
+    const char *routing = dispatch_cluster_refusal(c, cmd);
+    if (routing) {
+        if (!strncmp(routing, "CLUSTERDOWN", 11)) return "Script attempted to execute a command while the cluster is down";
+        if (!strncmp(routing, "MOVED", 5) || !strncmp(routing, "ASK", 3) || !strncmp(routing, "CROSSSLOT", 9))
+            return "Script attempted to access a non local key in a cluster node";
+        return strncmp(routing, "ERR ", 4) ? routing : routing + 4; /* "MOVE is not allowed in cluster mode" */
+    }
+    int first, last, step;
+    if ((run->state & RUN_CROSS_SLOT_OK) || !command_key_range(cmd->spec, c->argc, c->argv, &first, &last, &step))
+        return NULL;
+    int slot = dispatch_key_slot(c->argv[first].data, c->argv[first].length);
+    if (slot < 0) return NULL;
+    if (run->slot < 0) run->slot = slot;
+    else if (run->slot != slot) return "Script attempted to access keys that do not hash to the same slot";
+    return NULL;
+}
+
 /* Redis's checks before a script's command; NULL or the refusal text. */
 static const char *refusal(script_run *run, command *cmd, int argc) {
     if (!cmd) return "Unknown Redis command called from script";
     if (!arity_ok(cmd, argc)) return "Wrong number of args calling Redis command from script";
     uint32_t flags = cmd->spec->flags;
     if (flags & COMMAND_NOSCRIPT) return "This Redis command is not allowed from script";
+    /* The caller's ACL user, checked as Redis does after NOSCRIPT; the text
+     * comes as "ERR ...", and the ERR is added back with the script's place. */
+    const char *denied = dispatch_check_permission(script_client, cmd, DISPATCH_SCRIPT);
+    if (denied) return strncmp(denied, "ERR ", 4) == 0 ? denied + 4 : denied;
     if ((run->state & RUN_READ_ONLY) && (flags & (COMMAND_WRITE | COMMAND_MAY_REPLICATE)))
         return "Write commands are not allowed from read-only scripts.";
     if (!(run->state & (RUN_ALLOW_OOM | RUN_WROTE)) && (run->state & RUN_OOM_AT_START) && server.config.maxmemory &&
         (flags & COMMAND_DENYOOM))
         return "-OOM command not allowed when used memory > 'maxmemory'.";
-    return NULL;
+    return server.config.cluster_enabled ? cluster_refusal(run, cmd) : NULL;
 }
 
-/* Makes every argument a string on the stack (numbers as %.17g, as Redis)
- * and points the script client's argv at them; -1 if one is neither. */
+/* Points the script client's argv at the arguments: strings stay on the
+ * Lua stack, numbers are printed as %.17g (as Redis) into number_texts.
+ * Nothing is pushed, so a call with as many arguments as the stack holds
+ * (unpack of ~8000 values) still works.  -1 if an argument is neither. */
 static int build_arguments(lua_State *L, int argc) {
     if (argc > argument_slots) {
         arguments = zmalloc_realloc(arguments, sizeof(*arguments) * (size_t)argc);
         argument_slots = argc;
     }
+    strbuf_clear(&number_texts);
     for (int i = 1; i <= argc; i++) {
-        if (lua_type(L, i) == LUA_TNUMBER) {
-            char text[64];
-            int length = snprintf(text, sizeof(text), "%.17g", (double)lua_tonumber(L, i));
-            lua_pushlstring(L, text, (size_t)length);
-            lua_replace(L, i);
-        } else if (lua_type(L, i) != LUA_TSTRING) {
+        int type = lua_type(L, i);
+        if (type == LUA_TNUMBER) {
+            arguments[i - 1].data = NULL;
+            arguments[i - 1].length = number_texts.length; /* the offset until the buffer stops moving */
+            strbuf_printf(&number_texts, "%.17g", (double)lua_tonumber(L, i));
+            strbuf_append_char(&number_texts, '\0');
+        } else if (type == LUA_TSTRING) {
+            arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);
+        } else {
             return -1;
         }
-        arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);
+    }
+    for (int i = 0; i < argc; i++) {
+        if (arguments[i].data) continue;
+        arguments[i].data = number_texts.data + arguments[i].length;
+        arguments[i].length = strlen(arguments[i].data);
     }
     return 0;
 }
@@ -313,9 +358,9 @@ int script_run_command(lua_State *L, int raise_error) {
     int argc = lua_gettop(L);
     const char *problem = NULL;
     if (argc == 0) problem = "Please specify at least one argument for this redis lib call";
-    else if (!lua_checkstack(L, 8) || build_arguments(L, argc) != 0)
-        problem = "Lua redis lib command arguments must be strings or integers";
+    else if (build_arguments(L, argc) != 0) problem = "Lua redis lib command arguments must be strings or integers";
     if (problem) {
+        lua_settop(L, 0);
         script_lua_push_error_table(L, problem, strlen(problem));
         return raise_error ? lua_error(L) : 1;
     }
@@ -336,6 +381,7 @@ int script_run_command(lua_State *L, int raise_error) {
         dispatch_mark_errors_accounted();
         c->argc = 0;
         c->argv = NULL;
+        lua_settop(L, 0);
         script_lua_push_error_table(L, problem, length);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
@@ -345,6 +391,7 @@ int script_run_command(lua_State *L, int raise_error) {
     dispatch_call(c, cmd);
     c->argc = 0;
     c->argv = NULL;
+    lua_settop(L, 0); /* the arguments are spent; the reply may need the room */
     push_reply(L);
     if (raise_error && lua_istable(L, -1)) {
         lua_getfield(L, -1, "err");

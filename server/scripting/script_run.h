@@ -5,7 +5,10 @@
  * script_convert parses back) together while the script executes, and
  * holds the rules Redis 7.0 applies to it: read-only runs (EVAL_RO,
  * FCALL_RO, no-writes), allow-oom, whether the script already wrote (after
- * which neither OOM nor SCRIPT KILL may stop it), and the busy state.
+ * which neither OOM nor SCRIPT KILL may stop it), and the busy state.  In
+ * cluster mode every key a script touches must be served here, and, unless
+ * the script has no shebang or declares allow-cross-slot-keys, hash to the
+ * slot of its declared keys (or of the first key it touched).
  *
  * Busy scripts.  Every SCRIPT_LUA_HOOK_STEPS instructions the interrupt hook
  * looks at the clock; past busy-reply-threshold the run is "timed out": the
@@ -45,6 +48,7 @@ typedef struct script_run {
     uint64_t start_us;
     int resp;           /* protocol selected with redis.setresp */
     int eval;           /* EVAL family (1) or FCALL (0): which KILL/BUSY text */
+    int slot;           /* cluster mode: the slot its keys hash to so far, -1 before the first */
 } script_run;
 
 /* busy-reply-threshold (alias lua-time-limit), milliseconds; 0: never busy. */

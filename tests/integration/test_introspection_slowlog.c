@@ -237,7 +237,7 @@ static void test_function_flush(void **state) {
     expect_error(redisCommand(context, "FUNCTION FLUSH foo"), "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     expect_error(redisCommand(context, "FUNCTION FLUSH a b"),
                  "ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
-    expect_error(redisCommand(context, "FUNCTION LOAD x"), "ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.");
+    expect_error(redisCommand(context, "FUNCTION LOAD x"), "ERR Missing library metadata");
     expect_error(redisCommand(context, "FUNCTION"), "ERR wrong number of arguments for 'function' command");
 }
 
