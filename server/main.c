@@ -38,6 +38,7 @@
     X(admin)           \
     X(memory)          \
     X(cluster)         \
+    X(pubsub)          \
     X(introspection)
 
 #define DECLARE_MODULE(name) extern const zkv_module name##_module;

@@ -154,6 +154,10 @@ typedef struct command_spec {
     const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
                             "nondeterministic_output request_policy:all_shards" */
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
+    /* Set on an entry whose `subcommands` join the container of the same name
+     * that another module registers (pubsub adds CLIENT TRACKING to admin's
+     * CLIENT); such an entry is not a command of its own. */
+    int extends_container;
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -214,6 +218,16 @@ void dispatch_set_memory_check(dispatch_memory_check *check);
  * the command with (-MOVED, -CROSSSLOT, -CLUSTERDOWN). */
 typedef const char *dispatch_cluster_check(client *c, struct command *cmd);
 void dispatch_set_cluster_check(dispatch_cluster_check *check);
+
+/* How deep dispatch_call is nested right now: 1 inside a command called by
+ * dispatch, 2 inside a command EXEC runs, 0 outside any command. */
+int dispatch_call_depth(void);
+
+/* The context check (pubsub module): called before every command; returns
+ * NULL to go on, or the error text to refuse it with (RESP2 subscribed
+ * mode).  The text must stay valid until the next check. */
+typedef const char *dispatch_context_check(client *c, struct command *cmd);
+void dispatch_set_context_check(dispatch_context_check *check);
 
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;

@@ -17,6 +17,7 @@
 #include "multi.h"
 #include "networking.h"
 #include "notify.h"
+#include "pause.h"
 #include "table.h"
 #include "zkv_assert.h"
 
@@ -44,6 +45,8 @@ static void report_assertion(const char *file, int line, const char *condition) 
     log_message(LOG_WARNING, "=== ZKV BUG REPORT END ===");
 }
 
+extern const command_spec pause_commands[];
+
 static const net_processor command_processor = {
     .process_command = dispatch_process_command,
     .prefetch_keys = prefetch_keys,
@@ -60,6 +63,7 @@ static int command_module_init(const char **error) {
     zkv_assert_set_report(report_assertion);
     notify_add_key_observer(multi_key_modified);
     client_add_free_hook(multi_client_freed);
+    client_add_free_hook(pause_client_freed);
     networking_set_processor(&command_processor);
     return 0;
 }
@@ -71,7 +75,9 @@ static void command_module_reset_stats(void) {
 
 const zkv_module command_module = {
     .name = "command",
-    .commands = (const command_spec *const[]){multi_commands, NULL},
+    .commands = (const command_spec *const[]){multi_commands, pause_commands, NULL},
     .init = command_module_init,
+    .cron = pause_check_timeout,
+    .before_sleep = pause_check_timeout,
     .reset_stats = command_module_reset_stats,
 };

@@ -24,6 +24,7 @@
 #include "client.h"
 #include "errorstats.h"
 #include "multi.h"
+#include "pause.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "zkv_assert.h"
@@ -35,6 +36,8 @@ static int observer_count;
 static resp_output *discard_output; /* replies hidden by CLIENT REPLY OFF/SKIP */
 static dispatch_memory_check *memory_check;
 static dispatch_cluster_check *cluster_check;
+static dispatch_context_check *context_check;
+static int call_depth;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
 static long long errors_accounted;
@@ -48,6 +51,10 @@ int dispatch_add_observer(command_observer *observer) {
 void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = check; }
 
 void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check = check; }
+
+void dispatch_set_context_check(dispatch_context_check *check) { context_check = check; }
+
+int dispatch_call_depth(void) { return call_depth; }
 
 /* ---- Calling ---- */
 
@@ -73,6 +80,7 @@ void dispatch_call(client *c, command *cmd) {
     c->flags |= CLIENT_EXECUTING;
     errors_accounted = server.stats.total_error_replies;
     uint64_t start = server_monotonic_us();
+    call_depth++;
     cmd->spec->handler(c);
     long long duration = (long long)(server_monotonic_us() - start);
     cmd->stats.calls++;
@@ -81,6 +89,7 @@ void dispatch_call(client *c, command *cmd) {
     errors_accounted = server.stats.total_error_replies;
     server.stats.commands_processed++;
     for (int i = 0; i < observer_count; i++) observers[i](c, cmd, duration);
+    call_depth--;
     c->last_command = cmd;
     c->command = previous_command;
     if (!previous_command) c->flags &= ~CLIENT_EXECUTING;
@@ -215,6 +224,15 @@ static void process(client *c) {
     /* As Redis: evict before every command, refuse only those that may grow memory. */
     if (memory_check && server.config.maxmemory && memory_check() && refused_when_out_of_memory(c, cmd)) {
         reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+        return;
+    }
+    const char *context_refusal = context_check ? context_check(c, cmd) : NULL;
+    if (context_refusal) {
+        reject(c, cmd, context_refusal);
+        return;
+    }
+    if (pause_postpones(c, cmd)) {
+        pause_postpone(c);
         return;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {

@@ -15,6 +15,8 @@
 #include "cluster.h"
 #include "hash.h"
 #include "info.h"
+#include "pause.h"
+#include "tracking.h"
 
 /* ---- server ---- */
 
@@ -84,10 +86,11 @@ void info_write_clients(strbuf *out) {
                   "maxclients:%d\r\n"
                   "client_recent_max_input_buffer:%zu\r\n"
                   "client_recent_max_output_buffer:%zu\r\n"
-                  "blocked_clients:0\r\n"
-                  "tracking_clients:0\r\n"
+                  "blocked_clients:%zu\r\n"
+                  "tracking_clients:%zu\r\n"
                   "clients_in_timeout_table:0\r\n",
-                  net.client_count, server.config.max_clients, largest_input, largest_output);
+                  net.client_count, server.config.max_clients, largest_input, largest_output,
+                  pause_waiting_clients(), tracking_client_count());
 }
 
 /* ---- persistence ---- */

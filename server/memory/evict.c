@@ -38,6 +38,8 @@
 #include "config.h"
 #include "db.h"
 #include "keyspace.h"
+#include "notify.h"
+#include "pause.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -242,6 +244,7 @@ static bool evict_one(int policy) {
     size_t length;
     if (!evict_choose(policy, &db_index, &key, &length)) return false;
     db_delete(keyspace_db(db_index), key, length, true);
+    notify_keyspace_event(NOTIFY_EVICTED, "evicted", db_index, key, length);
     zmalloc_free(key);
     server.stats.evicted_keys++;
     return true;
@@ -314,6 +317,7 @@ void evict_reset_stats(void) {
 enum evict_result evict_perform(void) {
     if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
         return evict_note_state(EVICT_OK);
+    if (pause_active()) return EVICT_OK; /* CLIENT PAUSE holds eviction, as Redis */
     evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;

@@ -33,5 +33,10 @@ int networking_watch_client(client *c);
 /* Writes as much of c's output as the socket takes now; -1 if the client was
  * closed because of a write error. */
 int networking_write_client(client *c);
+/* A client whose command is held (CLIENT_PAUSED, set by the processor while
+ * it runs the command) keeps c->argc/c->argv and is not read until resumed:
+ * networking_resume_client clears the flag, runs the held command again
+ * through the processor, then the rest of its buffered input, and reads on. */
+void networking_resume_client(client *c);
 
 #endif

@@ -19,6 +19,7 @@
 #include "keyspace.h"
 #include "key_lookup.h"
 #include "multi.h"
+#include "notify.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "zmalloc.h"
@@ -369,6 +370,7 @@ static bool keyspace_flush_arguments(client *c) {
 static void keyspace_flushdb_command(client *c) {
     if (!keyspace_flush_arguments(c)) return;
     multi_database_flushed(c->db_index);
+    notify_keyspace_flushed(c->db_index);
     server.stats.dirty += db_empty(keyspace_command_db(c));
     reply_ok(c);
 }
@@ -376,6 +378,7 @@ static void keyspace_flushdb_command(client *c) {
 static void keyspace_flushall_command(client *c) {
     if (!keyspace_flush_arguments(c)) return;
     multi_database_flushed(-1);
+    notify_keyspace_flushed(-1);
     server.stats.dirty += keyspace_flush_all() + 1;
     reply_ok(c);
 }
