@@ -62,7 +62,7 @@ bool pause_postpones(const client *c, const command *cmd) {
     if (kind == PAUSE_ALL) return true;
     if (may_replicate(cmd)) return true;
     return multi_is_exec(cmd) && (c->flags & CLIENT_MULTI) &&
-           multi_queue_has_flags(c, COMMAND_WRITE | COMMAND_MAY_REPLICATE);
+           (multi_queue_has_flags(c, COMMAND_WRITE) || multi_queue_has_flags(c, COMMAND_MAY_REPLICATE));
 }
 
 void pause_postpone(client *c) {

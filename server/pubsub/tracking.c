@@ -444,19 +444,17 @@ static int is_client_subcommand(const command *cmd) {
 static void after_command(client *c, command *cmd, long long duration) {
     (void)duration;
     tracking_state *state = c->tracking;
-    if (state) {
-        if ((cmd->spec->flags & COMMAND_READONLY) && !(c->flags & CLIENT_TRACKING_BCAST)) {
-            int optin = state->options & TRACKING_OPTIN, optout = state->options & TRACKING_OPTOUT;
-            int caching = state->options & TRACKING_CACHING;
-            if ((!optin && !optout) || (optin && caching) || (optout && !caching))
-                tracking_remember_command_keys(c, cmd);
-        }
-        if (dispatch_call_depth() == 1) {
-            if (!is_client_subcommand(cmd) && !(c->flags & CLIENT_MULTI)) state->options &= ~TRACKING_CACHING;
-            send_deferred(state);
-        }
+    if (state && (cmd->spec->flags & COMMAND_READONLY) && !(c->flags & CLIENT_TRACKING_BCAST)) {
+        int optin = state->options & TRACKING_OPTIN, optout = state->options & TRACKING_OPTOUT;
+        int caching = state->options & TRACKING_CACHING;
+        if ((!optin && !optout) || (optin && caching) || (optout && !caching)) tracking_remember_command_keys(c, cmd);
     }
-    if (dispatch_call_depth() == 1 && tracked && table_size(tracked) > (size_t)tracking_max_keys) tracking_limit_table();
+    if (dispatch_call_depth() != 1) return;
+    if (tracked && table_size(tracked) > (size_t)tracking_max_keys) tracking_limit_table();
+    state = c->tracking; /* the command may have turned tracking off */
+    if (!state) return;
+    if (!is_client_subcommand(cmd) && !(c->flags & CLIENT_MULTI)) state->options &= ~TRACKING_CACHING;
+    send_deferred(state);
 }
 
 void tracking_init(void) {

@@ -50,7 +50,9 @@ static void keyspace_delete_generic(client *c, bool async) {
     long long deleted = 0;
     for (int j = 1; j < c->argc; j++) {
         if (db_lookup_write(d, c->argv[j].data, c->argv[j].length) == NULL) continue;
-        if (db_delete(d, c->argv[j].data, c->argv[j].length, async)) deleted++;
+        if (!db_delete(d, c->argv[j].data, c->argv[j].length, async)) continue;
+        notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[j].data, c->argv[j].length);
+        deleted++;
     }
     server.stats.dirty += deleted;
     reply_integer(c, deleted);
@@ -277,6 +279,8 @@ static void keyspace_rename_generic(client *c, bool only_if_absent) {
     }
     object *moved = db_take(d, source->data, source->length);
     db_add_keep_clock(d, object_rename(moved, target->data, target->length));
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_from", c->db_index, source->data, source->length);
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_to", c->db_index, target->data, target->length);
     server.stats.dirty++;
     if (only_if_absent)
         reply_integer(c, 1);
@@ -327,6 +331,7 @@ static void keyspace_copy_command(client *c) {
         db_delete(to, target->data, target->length, false);
     }
     db_add(to, object_duplicate(o, target->data, target->length, object_expire(o)));
+    notify_keyspace_event(NOTIFY_GENERIC, "copy_to", target_index, target->data, target->length);
     server.stats.dirty++;
     reply_integer(c, 1);
 }
@@ -346,6 +351,8 @@ static void keyspace_move_command(client *c) {
         return;
     }
     db_add_keep_clock(to, db_take(from, key->data, key->length));
+    notify_keyspace_event(NOTIFY_GENERIC, "move_from", c->db_index, key->data, key->length);
+    notify_keyspace_event(NOTIFY_GENERIC, "move_to", target_index, key->data, key->length);
     server.stats.dirty++;
     reply_integer(c, 1);
 }

@@ -11,6 +11,7 @@
 #include "string_type.h"
 #include "db.h"
 #include "keyspace.h"
+#include "notify.h"
 #include "reply.h"
 
 static db *client_db(client *c) {
@@ -59,19 +60,25 @@ object *bits_new_string(const resp_argument *key, size_t length, unsigned char *
     return object_string_resize(fresh, length, (char **)bytes);
 }
 
-/* db_set and db_delete signal the change themselves. */
+/* db_set and db_delete signal the change themselves; the keyspace events
+ * are BITOP's ("set" / "del") and SETBIT's and BITFIELD's ("setbit"). */
 void bits_store(client *c, object *fresh) {
     server.stats.dirty++;
-    db_set(client_db(c), fresh);
+    db_set(client_db(c), fresh); /* fresh now lives in the table: its key stays valid */
+    size_t length;
+    const char *key = object_key(fresh, &length);
+    notify_keyspace_event(NOTIFY_STRING, "set", c->db_index, key, length);
 }
 
 bool bits_delete(client *c, const resp_argument *key) {
     if (!db_delete(client_db(c), key->data, key->length, false)) return false;
+    notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
     server.stats.dirty++;
     return true;
 }
 
 void bits_key_modified(client *c, const resp_argument *key, long long changes) {
     db_signal_modified(client_db(c), key->data, key->length);
+    notify_keyspace_event(NOTIFY_STRING, "setbit", c->db_index, key->data, key->length);
     server.stats.dirty += changes;
 }
