@@ -42,6 +42,7 @@
     X(admin)           \
     X(memory)          \
     X(cluster)         \
+    X(pubsub)          \
     X(acl)             \
     X(scripting)       \
     X(persist)         \

@@ -283,21 +283,7 @@ static void client_no_evict_command(client *c) {
     reply_ok(c);
 }
 
-/* ---- Tracking and blocking: zkv has neither ---- */
-
-/* No client-side caching: tracking is always off and never redirected. */
-static void client_getredir_command(client *c) { reply_integer(c, -1); }
-
-static void client_trackinginfo_command(client *c) {
-    reply_map_header(c, 3);
-    reply_bulk_cstring(c, "flags");
-    reply_set_header(c, 1);
-    reply_bulk_cstring(c, "off");
-    reply_bulk_cstring(c, "redirect");
-    reply_integer(c, -1);
-    reply_bulk_cstring(c, "prefixes");
-    reply_array_header(c, 0);
-}
+/* ---- Blocking: zkv has no blocking command ---- */
 
 /* Answers the blocked client as timed out (default) or with an error. */
 static void client_unblock_command(client *c) {
@@ -327,8 +313,10 @@ static void client_help_command(client *c) {
     static const char *const lines[] = {
         "GETNAME",
         "    The name of this connection (null when unnamed).",
+        "CACHING (YES|NO)",
+        "    Track (OPTIN) or skip (OPTOUT) the keys of the next command.",
         "GETREDIR",
-        "    Always -1: zkv has no client-side caching.",
+        "    The id of the client tracking invalidations go to (0: none, -1: tracking off).",
         "ID",
         "    The unique id of this connection.",
         "INFO",
@@ -348,16 +336,22 @@ static void client_help_command(client *c) {
         "    One line per connection, optionally filtered.",
         "NO-EVICT (ON|OFF)",
         "    Exempt this connection from client eviction.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Hold the commands of every client (or only writes) for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Turn replies to this connection on or off, or skip the next one.",
         "SETINFO <LIB-NAME|LIB-VER> <value>",
         "    Record the client library's name or version (shown by LIST).",
         "SETNAME <name>",
         "    Name this connection.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Server-assisted client-side caching: invalidation messages for the keys read.",
         "TRACKINGINFO",
-        "    Tracking state of this connection (always off in zkv).",
+        "    Tracking state of this connection.",
         "UNBLOCK <client-id> [TIMEOUT|ERROR]",
         "    Unblock a client blocked in a blocking command.",
+        "UNPAUSE",
+        "    End CLIENT PAUSE: held clients run their commands, in order.",
         NULL};
     reply_help(c, "CLIENT", lines);
 }
@@ -431,9 +425,6 @@ static const command_spec client_subcommands[] = {
     {.name = "getname", .handler = client_getname_command, .arity = 2, .flags = CLIENT_FLAGS,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "2.6.9",
      .summary = "The name of the connection", .complexity = "O(1)"},
-    {.name = "getredir", .handler = client_getredir_command, .arity = 2, .flags = CLIENT_FLAGS,
-     .categories = CLIENT_CATEGORIES, .group = "connection", .since = "6.0.0",
-     .summary = "The client id tracking notifications are redirected to", .complexity = "O(1)"},
     {.name = "help", .handler = client_help_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "5.0.0",
      .summary = "Describe the CLIENT subcommands", .complexity = "O(1)"},
@@ -465,9 +456,6 @@ static const command_spec client_subcommands[] = {
      .categories = CLIENT_CATEGORIES, .group = "connection", .since = "7.2.0",
      .summary = "Record the client library's name or version", .complexity = "O(1)",
      .arguments = client_setinfo_arguments},
-    {.name = "trackinginfo", .handler = client_trackinginfo_command, .arity = 2, .flags = CLIENT_FLAGS,
-     .categories = CLIENT_CATEGORIES, .group = "connection", .since = "6.2.0",
-     .summary = "The client-side caching state of the connection", .complexity = "O(1)"},
     {.name = "unblock", .handler = client_unblock_command, .arity = -3, .flags = CLIENT_ADMIN_FLAGS,
      .categories = CLIENT_ADMIN_CATEGORIES, .group = "connection", .since = "5.0.0",
      .summary = "Unblock a client blocked in a blocking command",

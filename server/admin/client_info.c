@@ -20,6 +20,8 @@ void client_info_flags(const client *c, char *flags, size_t size) {
         char letter;
     } letters[] = {{CLIENT_MONITOR, 'O'},           {CLIENT_PUBSUB, 'P'},
                    {CLIENT_MULTI, 'x'},             {CLIENT_BLOCKED, 'b'},
+                   {CLIENT_PAUSED, 'b'},            {CLIENT_TRACKING, 't'},
+                   {CLIENT_TRACKING_BROKEN_REDIR, 'R'}, {CLIENT_TRACKING_BCAST, 'B'},
                    {CLIENT_DIRTY_CAS, 'd'},
                    {CLIENT_CLOSE_AFTER_REPLY, 'c'}, {CLIENT_CLOSE_ASAP, 'A'},
                    {CLIENT_UNIX_SOCKET, 'U'},       {CLIENT_NO_EVICT, 'e'}};
@@ -84,15 +86,16 @@ void client_info_append(strbuf *out, const client *c) {
     if (c->flags & CLIENT_WRITE_INSTALLED) events[event_count++] = 'w';
     strbuf_printf(out,
                   "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d "
-                  "ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu "
-                  "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d "
+                  "ssub=%d multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu "
+                  "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d "
                   "lib-name=%s lib-ver=%s\n",
                   (unsigned long long)c->id, c->address, c->local_address, c->fd, c->name ? c->name : "",
                   (long long)(now - c->creation_time_ms) / 1000, (long long)(now - c->last_interaction_ms) / 1000,
-                  flags, c->db_index, c->pubsub_channels, c->pubsub_patterns,
+                  flags, c->db_index, c->pubsub_channels, c->pubsub_patterns, c->pubsub_shard_channels,
                   (c->flags & CLIENT_MULTI) ? c->multi.count : -1, resp_parser_pending_bytes(c->parser),
                   resp_parser_free_capacity(c->parser), arguments, multi_memory(c), output.buffer_size,
                   output.buffer_used, output.buffer_used, output.list_length, output.list_memory,
-                  client_memory(c) + arguments, events, command_name(c), client_user_name(c), c->resp_version,
+                  client_memory(c) + arguments, events, command_name(c), client_user_name(c),
+                  (c->flags & CLIENT_TRACKING) ? (long long)c->tracking_redirect : -1LL, c->resp_version,
                   c->library_name ? c->library_name : "", c->library_version ? c->library_version : "");
 }

@@ -25,6 +25,14 @@ static void ping_command(client *c) {
         reply_arity_error(c);
         return;
     }
+    if ((c->flags & CLIENT_PUBSUB) && c->resp_version == 2) {
+        /* A RESP2 subscriber can only read pushes: PING answers as one. */
+        reply_array_header(c, 2);
+        reply_bulk(c, "pong", 4);
+        if (c->argc == 2) reply_bulk(c, c->argv[1].data, c->argv[1].length);
+        else reply_bulk(c, "", 0);
+        return;
+    }
     if (c->argc == 2) reply_bulk(c, c->argv[1].data, c->argv[1].length);
     else reply_simple(c, "PONG");
 }
@@ -196,8 +204,8 @@ static void reset_command(client *c) {
     multi_discard(c);
     multi_unwatch_all(c);
     if (c->flags & CLIENT_MONITOR) net.monitor_count--;
-    c->flags &= ~(CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT);
-    c->pubsub_channels = c->pubsub_patterns = 0;
+    client_reset_features(c); /* subscriptions, tracking */
+    c->flags &= ~(CLIENT_MONITOR | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT);
     c->db_index = 0;
     client_set_protocol(c, 2);
     c->user = NULL;

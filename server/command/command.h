@@ -156,6 +156,10 @@ typedef struct command_spec {
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
     int key_count_at;    /* > 0: argv[key_count_at] says how many keys follow it (EVAL, FCALL:
                             Redis's "keynum" key spec); first/last/step are then unused */
+    /* Set on an entry whose `subcommands` join the container of the same name
+     * that another module registers (pubsub adds CLIENT TRACKING to admin's
+     * CLIENT); such an entry is not a command of its own. */
+    int extends_container;
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -278,6 +282,15 @@ typedef const char *dispatch_permission_check(client *c, struct command *cmd, in
 void dispatch_set_permission_check(dispatch_permission_check *check);
 /* The installed check, or NULL (everything allowed) without one. */
 const char *dispatch_check_permission(client *c, struct command *cmd, int context);
+/* How deep dispatch_call is nested right now: 1 inside a command called by
+ * dispatch, 2 inside a command EXEC runs, 0 outside any command. */
+int dispatch_call_depth(void);
+
+/* The context check (pubsub module): called before every command; returns
+ * NULL to go on, or the error text to refuse it with (RESP2 subscribed
+ * mode).  The text must stay valid until the next check. */
+typedef const char *dispatch_context_check(client *c, struct command *cmd);
+void dispatch_set_context_check(dispatch_context_check *check);
 
 /* Observers run after every executed command (slowlog, latency, MONITOR).
  * duration_us is the handler's run time.  At most a handful are accepted;

@@ -18,6 +18,7 @@
 #include "multi.h"
 #include "networking.h"
 #include "notify.h"
+#include "pause.h"
 #include "table.h"
 #include "zkv_assert.h"
 
@@ -45,6 +46,8 @@ static void report_assertion(const char *file, int line, const char *condition) 
     log_message(LOG_WARNING, "=== ZKV BUG REPORT END ===");
 }
 
+extern const command_spec pause_commands[];
+
 static const net_processor command_processor = {
     .process_command = dispatch_process_command,
     .prefetch_keys = prefetch_keys,
@@ -61,9 +64,17 @@ static int command_module_init(const char **error) {
     zkv_assert_set_report(report_assertion);
     notify_add_key_observer(multi_key_modified);
     client_add_free_hook(multi_client_freed);
+    client_add_free_hook(pause_client_freed);
     networking_set_processor(&command_processor);
     blocking_init();
     return 0;
+}
+
+/* A pause ends on its own deadline: checked each iteration, so held
+ * clients resume before the loop sleeps; then unblocked clients run. */
+static void command_module_before_sleep(void) {
+    pause_check_timeout();
+    blocking_before_sleep();
 }
 
 static void command_module_reset_stats(void) {
@@ -73,9 +84,10 @@ static void command_module_reset_stats(void) {
 
 const zkv_module command_module = {
     .name = "command",
-    .commands = (const command_spec *const[]){multi_commands, NULL},
+    .commands = (const command_spec *const[]){multi_commands, pause_commands, NULL},
     .init = command_module_init,
+    .cron = pause_check_timeout,
+    .before_sleep = command_module_before_sleep,
     .reset_stats = command_module_reset_stats,
-    .before_sleep = blocking_before_sleep,
     .shutdown = blocking_shutdown,
 };

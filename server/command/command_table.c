@@ -70,6 +70,21 @@ static size_t spec_count(const command_spec *specs) {
     return count;
 }
 
+#define COMMAND_MAX_EXTENSIONS 16
+
+/* Entries flagged extends_container: subcommands other modules add to a
+ * container (collected before the commands are built). */
+static const command_spec *extensions[COMMAND_MAX_EXTENSIONS];
+static size_t extension_count;
+
+static size_t extension_children(const command_spec *container) {
+    size_t count = 0;
+    for (size_t i = 0; i < extension_count; i++) {
+        if (!strcmp(extensions[i]->name, container->name)) count += spec_count(extensions[i]->subcommands);
+    }
+    return count;
+}
+
 static void fill_command(command *cmd, const command_spec *spec, command *parent) {
     memset(cmd, 0, sizeof(*cmd));
     cmd->spec = spec;
@@ -79,11 +94,18 @@ static void fill_command(command *cmd, const command_spec *spec, command *parent
     if (parent) strbuf_printf(&name, "%s|", parent->spec->name);
     strbuf_append_cstring(&name, spec->name);
     cmd->full_name = strbuf_detach(&name, NULL);
-    size_t children = spec_count(spec->subcommands);
+    size_t own = spec_count(spec->subcommands);
+    size_t children = own + (parent ? 0 : extension_children(spec));
     if (!children) return;
     cmd->subcommands = zmalloc_calloc(children * sizeof(command));
     cmd->subcommand_count = (int)children;
-    for (size_t i = 0; i < children; i++) fill_command(&cmd->subcommands[i], &spec->subcommands[i], cmd);
+    for (size_t i = 0; i < own; i++) fill_command(&cmd->subcommands[i], &spec->subcommands[i], cmd);
+    size_t next = own;
+    for (size_t e = 0; e < extension_count && !parent; e++) {
+        if (strcmp(extensions[e]->name, spec->name) != 0) continue;
+        for (const command_spec *sub = extensions[e]->subcommands; sub && sub->name; sub++)
+            fill_command(&cmd->subcommands[next++], sub, cmd);
+    }
 }
 
 static int insert_command(command *cmd) {
@@ -145,7 +167,17 @@ int command_table_init(const char **error) {
     const command_spec *tables[COMMAND_MAX_TABLES];
     size_t table_count = collect_tables(tables);
     command_count = 0;
-    for (size_t t = 0; t < table_count; t++) command_count += spec_count(tables[t]);
+    extension_count = 0;
+    for (size_t t = 0; t < table_count; t++) {
+        for (const command_spec *spec = tables[t]; spec->name; spec++) {
+            if (!spec->extends_container) {
+                command_count++;
+                continue;
+            }
+            zkv_assert(extension_count < COMMAND_MAX_EXTENSIONS);
+            extensions[extension_count++] = spec;
+        }
+    }
     size_t capacity = 16;
     while (capacity < command_count * 2) capacity *= 2;
     slots = zmalloc_calloc(capacity * sizeof(command *));
@@ -154,13 +186,15 @@ int command_table_init(const char **error) {
     command *records = zmalloc_calloc((command_count ? command_count : 1) * sizeof(command));
     size_t next = 0;
     for (size_t t = 0; t < table_count; t++) {
-        for (const command_spec *spec = tables[t]; spec->name; spec++, next++) {
+        for (const command_spec *spec = tables[t]; spec->name; spec++) {
+            if (spec->extends_container) continue;
             fill_command(&records[next], spec, NULL);
             sorted[next] = &records[next];
             if (insert_command(&records[next]) != 0) {
                 if (error) *error = spec->name;
                 return -1;
             }
+            next++;
         }
     }
     qsort(sorted, command_count, sizeof(command *), compare_by_name);

@@ -26,6 +26,7 @@
 #include "client.h"
 #include "errorstats.h"
 #include "multi.h"
+#include "pause.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "zkv_assert.h"
@@ -43,6 +44,8 @@ static dispatch_monitor_feed *monitor_feed;
 static dispatch_key_slot_fn *key_slot;
 static int out_of_memory;
 static dispatch_permission_check *permission_check;
+static dispatch_context_check *context_check;
+static int call_depth;
 /* total_error_replies already attributed to a command: errors of commands
  * run inside EXEC count for them, not again for EXEC (as Redis). */
 static long long errors_accounted;
@@ -88,6 +91,9 @@ void dispatch_set_permission_check(dispatch_permission_check *check) { permissio
 const char *dispatch_check_permission(client *c, command *cmd, int context) {
     return permission_check ? permission_check(c, cmd, context) : NULL;
 }
+void dispatch_set_context_check(dispatch_context_check *check) { context_check = check; }
+
+int dispatch_call_depth(void) { return call_depth; }
 
 /* ---- Calling ---- */
 
@@ -113,6 +119,7 @@ void dispatch_call(client *c, command *cmd) {
     c->flags |= CLIENT_EXECUTING;
     errors_accounted = server.stats.total_error_replies;
     uint64_t start = server_monotonic_us();
+    call_depth++;
     cmd->spec->handler(c);
     long long duration = (long long)(server_monotonic_us() - start);
     cmd->stats.calls++;
@@ -121,6 +128,7 @@ void dispatch_call(client *c, command *cmd) {
     errors_accounted = server.stats.total_error_replies;
     server.stats.commands_processed++;
     for (int i = 0; i < observer_count; i++) observers[i](c, cmd, duration);
+    call_depth--;
     c->last_command = cmd;
     c->command = previous_command;
     if (!previous_command) c->flags &= ~CLIENT_EXECUTING;
@@ -287,6 +295,15 @@ static void process(client *c) {
     const char *write_refusal = write_check ? write_check() : NULL;
     if (write_refusal && refused_when_writes_stopped(c, cmd)) {
         reject(c, cmd, write_refusal);
+        return;
+    }
+    const char *context_refusal = context_check ? context_check(c, cmd) : NULL;
+    if (context_refusal) {
+        reject(c, cmd, context_refusal);
+        return;
+    }
+    if (pause_postpones(c, cmd)) {
+        pause_postpone(c);
         return;
     }
     if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {

@@ -7,6 +7,7 @@
 #include "args.h"
 #include "command.h"
 #include "keyspace.h"
+#include "notify.h"
 #include "reply.h"
 
 db *key_db(client *c) {
@@ -27,9 +28,10 @@ bool key_write_typed(client *c, const resp_argument *key, enum object_type type,
     return key_check_type(c, *o, type);
 }
 
-/* db_delete signals the change itself. */
+/* db_delete signals the change itself; the keyspace event is "del". */
 bool key_delete(client *c, const resp_argument *key) {
     if (!db_delete(key_db(c), key->data, key->length, false)) return false;
+    notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
     server.stats.dirty++;
     return true;
 }

@@ -10,10 +10,11 @@
 
 #include "reply.h"
 
-/* Flags Redis never lists in COMMAND INFO (sentinel and module internals). */
+/* Flags Redis never lists in COMMAND INFO (sentinel and module internals,
+ * may_replicate). */
 #define HIDDEN_COMMAND_FLAGS                                                                   \
     (COMMAND_SENTINEL | COMMAND_ONLY_SENTINEL | COMMAND_PROTECTED | COMMAND_MODULE_GETKEYS |     \
-     COMMAND_MODULE_NO_CLUSTER)
+     COMMAND_MODULE_NO_CLUSTER | COMMAND_MAY_REPLICATE)
 
 static const char *const key_flag_names[KEY_FLAG_COUNT] = {
     "RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"};

@@ -16,6 +16,8 @@
 #include "cluster.h"
 #include "hash.h"
 #include "info.h"
+#include "pause.h"
+#include "tracking.h"
 
 /* ---- server ---- */
 
@@ -86,10 +88,11 @@ void info_write_clients(strbuf *out) {
                   "client_recent_max_input_buffer:%zu\r\n"
                   "client_recent_max_output_buffer:%zu\r\n"
                   "blocked_clients:%lld\r\n"
-                  "tracking_clients:0\r\n"
+                  "tracking_clients:%zu\r\n"
                   "clients_in_timeout_table:%lld\r\n",
                   net.client_count, server.config.max_clients, largest_input, largest_output,
-                  blocking_client_count(), blocking_timeout_count());
+                  blocking_client_count() + (long long)pause_waiting_clients(), tracking_client_count(),
+                  blocking_timeout_count());
 }
 
 /* ---- replication ---- */

@@ -3,8 +3,8 @@
  * Counters come from server.stats, maintained by networking, dispatch and
  * the keyspace.  Instantaneous rates average the per-second samples the
  * server cron takes (a ring of 16, as Redis); the defrag counters come from
- * defrag.c.  Fields for features zkv does not have (replication, tracking,
- * forks) report zero.  The
+ * defrag.c, pub/sub and tracking figures from the pubsub module.  Fields
+ * for features zkv does not have (replication, forks) report zero.  The
  * two *_buffer_limit_disconnections fields come from Redis 7.2, at 7.2's
  * place.
  */
@@ -14,6 +14,8 @@
 #include "evict.h"
 #include "info.h"
 #include "keyspace.h"
+#include "pubsub.h"
+#include "tracking.h"
 
 static long long sample_average(const long long *samples, int count) {
     long long sum = 0;
@@ -63,13 +65,14 @@ void info_write_stats(strbuf *out) {
                   stats->evicted_clients, exceeded_total, exceeded_current, stats->keyspace_hits,
                   stats->keyspace_misses);
     strbuf_printf(out,
-                  "pubsub_channels:0\r\n"
-                  "pubsub_patterns:0\r\n"
-                  "pubsubshard_channels:0\r\n"
+                  "pubsub_channels:%zu\r\n"
+                  "pubsub_patterns:%zu\r\n"
+                  "pubsubshard_channels:%zu\r\n"
                   "latest_fork_usec:0\r\n"
                   "total_forks:0\r\n"
                   "migrate_cached_sockets:0\r\n"
-                  "slave_expires_tracked_keys:0\r\n");
+                  "slave_expires_tracked_keys:0\r\n",
+                  pubsub_count(PUBSUB_CHANNELS), pubsub_count(PUBSUB_PATTERNS), pubsub_count(PUBSUB_SHARD_CHANNELS));
     defrag_stats defrag;
     defrag_get_stats(&defrag);
     strbuf_printf(out,
@@ -82,9 +85,9 @@ void info_write_stats(strbuf *out) {
                   defrag.hits, defrag.misses, defrag.key_hits, defrag.key_misses, defrag.total_ms,
                   defrag.current_ms);
     strbuf_printf(out,
-                  "tracking_total_keys:0\r\n"
-                  "tracking_total_items:0\r\n"
-                  "tracking_total_prefixes:0\r\n"
+                  "tracking_total_keys:%zu\r\n"
+                  "tracking_total_items:%zu\r\n"
+                  "tracking_total_prefixes:%zu\r\n"
                   "unexpected_error_replies:%lld\r\n"
                   "total_error_replies:%lld\r\n"
                   "dump_payload_sanitizations:0\r\n"
@@ -96,6 +99,7 @@ void info_write_stats(strbuf *out) {
                   "client_output_buffer_limit_disconnections:%lld\r\n"
                   "reply_buffer_shrinks:0\r\n"
                   "reply_buffer_expands:0\r\n",
+                  tracking_total_keys(), tracking_total_items(), tracking_total_prefixes(),
                   stats->unexpected_error_replies, stats->total_error_replies, stats->total_reads_processed,
                   stats->total_writes_processed, stats->client_query_buffer_limit_disconnections,
                   stats->client_output_buffer_limit_disconnections);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyspace.h"
 #include "lazyfree.h"
 #include "notify.h"
 #include "server.h"
@@ -134,7 +135,10 @@ object *db_lookup(db *d, const char *key, size_t length, int flags) {
     object *o = slot != NULL ? table_slot_entry(slot) : NULL;
     if (o != NULL && table_slot_flag(slot) && db_object_expired(o, server_unix_time_ms()) &&
         !(flags & DB_LOOKUP_NOEXPIRE)) {
-        db_delete_expired(d, o);
+        /* While CLIENT PAUSE holds expiry, a read sees the key as gone but
+         * leaves it in place; a write (only possible inside the EXEC that
+         * paused) still deletes, so it never finds its key half-present. */
+        if (!keyspace_expiry_paused() || (flags & DB_LOOKUP_WRITE)) db_delete_expired(d, o);
         o = NULL;
     }
     if (!(flags & (DB_LOOKUP_NOSTATS | DB_LOOKUP_WRITE))) {
@@ -142,6 +146,7 @@ object *db_lookup(db *d, const char *key, size_t length, int flags) {
             server.stats.keyspace_hits++;
         else
             server.stats.keyspace_misses++;
+        if (o == NULL) notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", d->index, key, length);
     }
     if (o == NULL) {
         db_forget_slot(d);
@@ -175,6 +180,7 @@ static void add_hashed(db *d, object *o, const char *key, size_t length, uint64_
     table_insert(d->keys, o, hash, has_expire);
     if (has_expire) d->expires++;
     db_signal_modified(d, key, length);
+    notify_keyspace_event(NOTIFY_NEW, "new", d->index, key, length);
 }
 
 void db_add_keep_clock(db *d, object *o) {
@@ -269,6 +275,7 @@ void db_delete_expired(db *d, object *o) {
     const char *key = object_key(o, &length);
     db_forget_slot(d);
     table_delete(d->keys, key, length, table_hash_key(key, length));
+    notify_keyspace_event(NOTIFY_EXPIRED, "expired", d->index, key, length);
     db_signal_modified(d, key, length); /* after: WATCH asks whether it still exists */
     d->expires--;
     server.stats.expired_keys++;

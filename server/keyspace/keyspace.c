@@ -109,7 +109,14 @@ static bool keyspace_expire_db(db *d, long long now_ms, long long deadline_us, l
     }
 }
 
+static bool keyspace_expiry_held; /* CLIENT PAUSE: no key is deleted for having expired */
+
+void keyspace_set_expiry_paused(bool paused) { keyspace_expiry_held = paused; }
+
+bool keyspace_expiry_paused(void) { return keyspace_expiry_held; }
+
 bool keyspace_active_expire(long long now_ms, long long budget_us) {
+    if (keyspace_expiry_held) return false;
     long long deadline = keyspace_now_us() + budget_us;
     long long checked = 0, expired = 0;
     bool out_of_time = false;

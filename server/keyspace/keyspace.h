@@ -41,6 +41,11 @@ void keyspace_cron(long long now_ms);
  * of time (exposed for tests). */
 bool keyspace_active_expire(long long now_ms, long long budget_us);
 
+/* CLIENT PAUSE holds expiry: while paused, the active cycle does nothing
+ * and reads of an expired key report it missing without deleting it. */
+void keyspace_set_expiry_paused(bool paused);
+bool keyspace_expiry_paused(void);
+
 int keyspace_database_count(void);
 db *keyspace_db(int index);
 

@@ -40,6 +40,8 @@
 #include "db.h"
 #include "keyspace.h"
 #include "lazyfree.h"
+#include "notify.h"
+#include "pause.h"
 #include "memory.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -305,6 +307,7 @@ static bool evict_one(int policy) {
     size_t length;
     if (!evict_choose(policy, &db_index, &key, &length)) return false;
     db_delete(keyspace_db(db_index), key, length, true);
+    notify_keyspace_event(NOTIFY_EVICTED, "evicted", db_index, key, length);
     zmalloc_free(key);
     server.stats.evicted_keys++;
     return true;
@@ -377,6 +380,7 @@ void evict_reset_stats(void) {
 enum evict_result evict_perform(void) {
     if (server.config.maxmemory == 0 || zmalloc_used_memory() <= server.config.maxmemory)
         return evict_note_state(EVICT_OK);
+    if (pause_active()) return EVICT_OK; /* CLIENT PAUSE holds eviction, as Redis */
     client_evict_over_limit(); /* maxmemory-clients: clients go before keys */
     evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);

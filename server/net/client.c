@@ -32,10 +32,21 @@ net_state net;
 
 static client_free_hook *free_hooks[CLIENT_MAX_FREE_HOOKS];
 static int free_hook_count;
+static client_free_hook *reset_hooks[CLIENT_MAX_FREE_HOOKS];
+static int reset_hook_count;
 
 void client_add_free_hook(client_free_hook *hook) {
     zkv_assert(free_hook_count < CLIENT_MAX_FREE_HOOKS);
     free_hooks[free_hook_count++] = hook;
+}
+
+void client_add_reset_hook(client_free_hook *hook) {
+    zkv_assert(reset_hook_count < CLIENT_MAX_FREE_HOOKS);
+    reset_hooks[reset_hook_count++] = hook;
+}
+
+void client_reset_features(client *c) {
+    for (int i = 0; i < reset_hook_count; i++) reset_hooks[i](c);
 }
 
 #define CLIENT_IDLE_SHRINK_MS 2000
@@ -271,7 +282,7 @@ int client_check_output_limits(client *c) {
 
 static int idle_timed_out(const client *c, int64_t now) {
     if (!server.config.timeout_seconds) return 0;
-    if (c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_FAKE)) return 0;
+    if (c->flags & (CLIENT_PUBSUB | CLIENT_MONITOR | CLIENT_FAKE | CLIENT_PAUSED)) return 0;
     return now - c->last_interaction_ms > server.config.timeout_seconds * 1000;
 }
 

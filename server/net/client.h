@@ -53,6 +53,10 @@ struct watched_key;
 #define CLIENT_FAKE (1u << 16)              /* no socket (internal use) */
 #define CLIENT_ARGV_COPIED (1u << 17)       /* argv is a MULTI copy, not the parser's (EXEC) */
 #define CLIENT_BLOCKED (1u << 18)           /* waits in a blocking command: input is not parsed */
+#define CLIENT_TRACKING (1u << 19)          /* CLIENT TRACKING on (pubsub module) */
+#define CLIENT_TRACKING_BROKEN_REDIR (1u << 20) /* its redirection client went away */
+#define CLIENT_TRACKING_BCAST (1u << 21)    /* tracking in BCAST mode */
+#define CLIENT_PAUSED (1u << 22)            /* its command waits for CLIENT UNPAUSE: argc/argv kept */
 
 /* ---- Client ---- */
 typedef struct multi_command {
@@ -97,6 +101,10 @@ typedef struct client {
     int watched_count;
     int pubsub_channels; /* sub= in CLIENT LIST (pubsub module) */
     int pubsub_patterns; /* psub= */
+    int pubsub_shard_channels; /* ssub= */
+    void *pubsub;        /* owned by the pubsub module: the subscriptions, NULL if none */
+    void *tracking;      /* owned by the pubsub module: client-side caching state, NULL if off */
+    uint64_t tracking_redirect; /* redir= in CLIENT LIST while tracking: 0 = none */
     uint64_t reply_bytes_total; /* bytes written to the socket */
     int64_t output_soft_limit_since_ms; /* when the soft output limit was first exceeded, 0 if not */
     struct client *previous, *next;  /* net.clients, oldest first */
@@ -143,6 +151,10 @@ extern net_state net;
  * handful are accepted (zkv_assert). */
 typedef void client_free_hook(client *c);
 void client_add_free_hook(client_free_hook *hook);
+/* The same for RESET: upper layers drop the connection state they own
+ * (subscriptions, tracking).  client_reset_features runs them in order. */
+void client_add_reset_hook(client_free_hook *hook);
+void client_reset_features(client *c);
 
 /* Creates a client for an accepted socket (fd >= 0) and links it into
  * net.clients; NULL if memory is short.  `unix_socket` sets the flag. */

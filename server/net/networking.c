@@ -307,19 +307,26 @@ static void answer_protocol_error(client *c) {
     client_close_after_reply(c);
 }
 
-/* Runs every complete command buffered for c. */
+/* Runs every complete command buffered for c, starting with a held one
+ * (argc > 0 on entry) when the client is resumed. */
 static void process_input(client *c) {
-    while (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY | CLIENT_BLOCKED))) {
-        resp_command parsed;
-        resp_parse_status status = resp_parser_next_command(c->parser, &parsed);
-        if (status == RESP_PARSE_NEED_MORE) break;
-        if (status == RESP_PARSE_ERROR) {
-            answer_protocol_error(c);
+    while (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY | CLIENT_BLOCKED | CLIENT_PAUSED))) {
+        if (c->argc == 0) {
+            resp_command parsed;
+            resp_parse_status status = resp_parser_next_command(c->parser, &parsed);
+            if (status == RESP_PARSE_NEED_MORE) break;
+            if (status == RESP_PARSE_ERROR) {
+                answer_protocol_error(c);
+                break;
+            }
+            c->argc = parsed.argc;
+            c->argv = parsed.argv;
+        }
+        processor->process_command(c);
+        if (c->flags & CLIENT_PAUSED) {
+            event_del(c->read_event); /* the held arguments point into the parser's buffer */
             break;
         }
-        c->argc = parsed.argc;
-        c->argv = parsed.argv;
-        processor->process_command(c);
         c->argc = 0;
         c->argv = NULL;
         if (client_check_output_limits(c)) break;
@@ -330,6 +337,16 @@ static void process_input(client *c) {
 void networking_resume_client(client *c) {
     process_input(c);
     query_buffer_too_big(c);
+}
+
+void networking_resume_paused_client(client *c) {
+    if (!(c->flags & CLIENT_PAUSED)) return;
+    c->flags &= ~CLIENT_PAUSED;
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) return;
+    client *previous = net.current_client;
+    process_input(c);
+    net.current_client = previous;
+    if (!(c->flags & CLIENT_PAUSED) && c->read_event) event_add(c->read_event, NULL);
 }
 
 /* The commands of a pipelined batch look their keys up one after another,

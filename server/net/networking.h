@@ -42,5 +42,10 @@ int networking_write_client(client *c);
 /* Runs the commands a client buffered while it was blocked (the blocking
  * module calls it once the client is unblocked). */
 void networking_resume_client(client *c);
+/* A client whose command is held (CLIENT_PAUSED, set by the processor while
+ * it runs the command) keeps c->argc/c->argv and is not read until resumed:
+ * networking_resume_paused_client clears the flag, runs the held command again
+ * through the processor, then the rest of its buffered input, and reads on. */
+void networking_resume_paused_client(client *c);
 
 #endif

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 
 enum expire_condition {
@@ -81,11 +82,13 @@ static void expire_generic(client *c, long long base_ms, bool seconds) {
         reply_integer(c, 0);
         return;
     }
-    if (when <= server_unix_time_ms())
+    if (when <= server_unix_time_ms()) {
         db_delete(d, key->data, key->length, false);
-    else {
+        notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
+    } else {
         db_set_expire(d, o, when);
         db_signal_modified(d, key->data, key->length);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
     }
     server.stats.dirty++;
     reply_integer(c, 1);
@@ -152,6 +155,7 @@ static void expire_persist_command(client *c) {
     }
     db_set_expire(d, o, OBJECT_NO_EXPIRE);
     db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_GENERIC, "persist", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
     reply_integer(c, 1);
 }

@@ -19,6 +19,7 @@
 #include "keyspace.h"
 #include "key_access.h"
 #include "multi.h"
+#include "notify.h"
 #include "reply.h"
 #include "scan_args.h"
 #include "strbuf.h"
@@ -49,7 +50,9 @@ static void keyspace_delete_generic(client *c, bool async) {
     long long deleted = 0;
     for (int j = 1; j < c->argc; j++) {
         if (db_lookup_write(d, c->argv[j].data, c->argv[j].length) == NULL) continue;
-        if (db_delete(d, c->argv[j].data, c->argv[j].length, async)) deleted++;
+        if (!db_delete(d, c->argv[j].data, c->argv[j].length, async)) continue;
+        notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[j].data, c->argv[j].length);
+        deleted++;
     }
     server.stats.dirty += deleted;
     reply_integer(c, deleted);
@@ -225,6 +228,8 @@ static void keyspace_rename_generic(client *c, bool only_if_absent) {
     }
     object *moved = db_take(d, source->data, source->length);
     db_add_keep_clock(d, object_rename(moved, target->data, target->length));
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_from", c->db_index, source->data, source->length);
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_to", c->db_index, target->data, target->length);
     server.stats.dirty++;
     if (only_if_absent)
         reply_integer(c, 1);
@@ -275,6 +280,7 @@ static void keyspace_copy_command(client *c) {
         db_delete(to, target->data, target->length, false);
     }
     db_add(to, object_duplicate(o, target->data, target->length, object_expire(o)));
+    notify_keyspace_event(NOTIFY_GENERIC, "copy_to", target_index, target->data, target->length);
     server.stats.dirty++;
     reply_integer(c, 1);
 }
@@ -294,6 +300,8 @@ static void keyspace_move_command(client *c) {
         return;
     }
     db_add_keep_clock(to, db_take(from, key->data, key->length));
+    notify_keyspace_event(NOTIFY_GENERIC, "move_from", c->db_index, key->data, key->length);
+    notify_keyspace_event(NOTIFY_GENERIC, "move_to", target_index, key->data, key->length);
     server.stats.dirty++;
     reply_integer(c, 1);
 }
@@ -318,6 +326,7 @@ static bool keyspace_flush_arguments(client *c) {
 static void keyspace_flushdb_command(client *c) {
     if (!keyspace_flush_arguments(c)) return;
     multi_database_flushed(c->db_index);
+    notify_keyspace_flushed(c->db_index);
     server.stats.dirty += db_empty(key_db(c));
     reply_ok(c);
 }
@@ -325,6 +334,7 @@ static void keyspace_flushdb_command(client *c) {
 static void keyspace_flushall_command(client *c) {
     if (!keyspace_flush_arguments(c)) return;
     multi_database_flushed(-1);
+    notify_keyspace_flushed(-1);
     server.stats.dirty += keyspace_flush_all() + 1;
     reply_ok(c);
 }

@@ -94,7 +94,7 @@ static void setbit_command(client *c) {
     if (!bytes) return;
     int old = bitops_set_bit(bytes, offset, (int)value);
     /* Rewriting a bit with its own value changes nothing WATCH would see. */
-    if (grew || old != value) key_modified(c, &c->argv[1], 1);
+    if (grew || old != value) string_bits_modified(c, &c->argv[1], 1);
     reply_integer(c, old);
 }
 

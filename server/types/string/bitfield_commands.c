@@ -209,7 +209,7 @@ static void run_plan(client *c, const bitfield_plan *plan, bool read_only_comman
         else
             changes += run_write(c, operation, bytes, length, grew);
     }
-    if (changes) key_modified(c, &c->argv[1], changes);
+    if (changes) string_bits_modified(c, &c->argv[1], changes);
 }
 
 static void bitfield_generic(client *c, bool read_only_command) {

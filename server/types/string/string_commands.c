@@ -16,6 +16,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 
 /* Options of SET and GETEX. */
@@ -141,6 +142,7 @@ static void string_getdel_command(client *c) {
     }
     key_reply_string(c, o);
     db_delete(d, c->argv[1].data, c->argv[1].length, false);
+    notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
 }
 
@@ -158,16 +160,20 @@ static void string_getex_command(client *c) {
     long long when = 0;
     if (expire != NULL && !string_expire_time(c, expire, flags, &when)) return;
     key_reply_string(c, o);
+    const resp_argument *key = &c->argv[1];
     if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms()) {
-        db_delete(d, c->argv[1].data, c->argv[1].length, false);
+        db_delete(d, key->data, key->length, false);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
         server.stats.dirty++;
     } else if (expire != NULL) {
         db_set_expire(d, o, when);
-        db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+        db_signal_modified(d, key->data, key->length);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
         server.stats.dirty++;
     } else if ((flags & STRING_PERSIST) && object_has_expire(o)) {
         db_set_expire(d, o, OBJECT_NO_EXPIRE);
-        db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+        db_signal_modified(d, key->data, key->length);
+        notify_keyspace_event(NOTIFY_GENERIC, "persist", c->db_index, key->data, key->length);
         server.stats.dirty++;
     }
 }
@@ -193,6 +199,8 @@ static void string_set_generic(client *c, const resp_argument *key, const resp_a
     db_set(d, object_create_string(key->data, key->length, value->data, value->length,
                                    OBJECT_STRING_AUTO, when));
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_STRING, "set", c->db_index, key->data, key->length);
+    if (expire != NULL) notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
     if (flags & STRING_GET) return;
     if (reply_kind == STRING_REPLY_ONE_ZERO)
         reply_integer(c, 1);
@@ -245,6 +253,7 @@ static void string_mset_generic(client *c, bool only_if_none_exists) {
     for (int j = 1; j < c->argc; j += 2) {
         db_set(d, object_create_string(c->argv[j].data, c->argv[j].length, c->argv[j + 1].data,
                                        c->argv[j + 1].length, OBJECT_STRING_AUTO, OBJECT_NO_EXPIRE));
+        notify_keyspace_event(NOTIFY_STRING, "set", c->db_index, c->argv[j].data, c->argv[j].length);
     }
     server.stats.dirty += (c->argc - 1) / 2;
     if (only_if_none_exists)
@@ -298,6 +307,7 @@ static void string_increment(client *c, long long increment) {
     long long expire = o != NULL ? object_expire(o) : OBJECT_NO_EXPIRE;
     db_set(d, object_create_integer(key->data, key->length, result, expire));
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_STRING, "incrby", c->db_index, key->data, key->length);
     reply_integer(c, result);
 }
 
@@ -354,6 +364,7 @@ static void string_incrbyfloat_command(client *c) {
     long long expire = o != NULL ? object_expire(o) : OBJECT_NO_EXPIRE;
     db_set(d, object_create_string(key->data, key->length, text, length, OBJECT_STRING_PLAIN, expire));
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", c->db_index, key->data, key->length);
     reply_bulk(c, text, length);
 }
 
@@ -383,6 +394,7 @@ static void string_append_command(client *c) {
         total = current + suffix->length;
     }
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_STRING, "append", c->db_index, key->data, key->length);
     reply_integer(c, (long long)total);
 }
 
@@ -434,6 +446,7 @@ static void string_setrange_command(client *c) {
         db_update(d, o, grown);
     }
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_STRING, "setrange", c->db_index, key->data, key->length);
     reply_integer(c, (long long)length);
 }
 

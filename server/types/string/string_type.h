@@ -51,6 +51,10 @@ unsigned char *string_for_write(client *c, const resp_argument *key, size_t mini
  * cannot provide them. */
 object *string_new(const resp_argument *key, size_t length, unsigned char **bytes);
 
+/* Accounts an in-place bit write (SETBIT, BITFIELD): key_modified plus the
+ * "setbit" keyspace event. */
+void string_bits_modified(client *c, const resp_argument *key, long long changes);
+
 /* Stores an object made by bits_new_string, replacing the key's value and
  * any TTL (as BITOP stores its result).  Signals the change. */
 void string_store(client *c, object *fresh);

@@ -11,6 +11,7 @@
 #include "string_type.h"
 #include "db.h"
 #include "keyspace.h"
+#include "notify.h"
 #include "reply.h"
 
 unsigned char *string_for_write(client *c, const resp_argument *key, size_t minimum_length,
@@ -53,9 +54,17 @@ object *string_new(const resp_argument *key, size_t length, unsigned char **byte
     return fresh;
 }
 
-/* db_set and db_delete signal the change themselves. */
+/* db_set signals the change itself; the keyspace event is BITOP's ("set"). */
 void string_store(client *c, object *fresh) {
     server.stats.dirty++;
-    db_set(key_db(c), fresh);
+    db_set(key_db(c), fresh); /* fresh now lives in the table: its key stays valid */
+    size_t length;
+    const char *key = object_key(fresh, &length);
+    notify_keyspace_event(NOTIFY_STRING, "set", c->db_index, key, length);
+}
+
+void string_bits_modified(client *c, const resp_argument *key, long long changes) {
+    key_modified(c, key, changes);
+    notify_keyspace_event(NOTIFY_STRING, "setbit", c->db_index, key->data, key->length);
 }
 

@@ -1,0 +1,273 @@
+/* pubsub: the registry and delivery (see pubsub.h). */
+#include "pubsub.h"
+
+#include <string.h>
+
+#include "glob.h"
+#include "strbuf.h"
+#include "table.h"
+#include "zkv_assert.h"
+#include "zmalloc.h"
+
+/* One name with subscribers.  Lives while count > 0. */
+typedef struct pubsub_record {
+    client **subscribers; /* in subscription order */
+    uint32_t count, capacity;
+    uint32_t pattern_index; /* position in `patterns` (pattern records only) */
+    uint32_t length;
+    char name[];
+} pubsub_record;
+
+/* A client's subscriptions: tables of the same records, created lazily. */
+typedef struct pubsub_client {
+    table *spaces[3];
+} pubsub_client;
+
+static table *spaces[3];
+static pubsub_record **patterns; /* every pattern record, for PUBLISH */
+static size_t pattern_count, pattern_capacity;
+
+static void record_key(const void *entry, const char **key, size_t *length) {
+    const pubsub_record *record = entry;
+    *key = record->name;
+    *length = record->length;
+}
+
+static const table_type record_table = {.entry_key = record_key};
+
+void pubsub_init(void) {
+    for (int i = 0; i < 3; i++) {
+        if (!spaces[i]) spaces[i] = table_create(&record_table);
+    }
+}
+
+static pubsub_client *state_of(client *c, int create) {
+    if (!c->pubsub && create) c->pubsub = zmalloc_calloc(sizeof(pubsub_client));
+    return c->pubsub;
+}
+
+static void update_flag(client *c) {
+    if (c->pubsub_channels + c->pubsub_patterns + c->pubsub_shard_channels > 0)
+        c->flags |= CLIENT_PUBSUB;
+    else
+        c->flags &= ~CLIENT_PUBSUB;
+}
+
+static void count_change(client *c, pubsub_space space, int delta) {
+    if (space == PUBSUB_CHANNELS) c->pubsub_channels += delta;
+    else if (space == PUBSUB_PATTERNS) c->pubsub_patterns += delta;
+    else c->pubsub_shard_channels += delta;
+    zkv_assert(c->pubsub_channels >= 0 && c->pubsub_patterns >= 0 && c->pubsub_shard_channels >= 0);
+    update_flag(c);
+}
+
+static pubsub_record *record_create(pubsub_space space, const char *name, size_t length, uint64_t hash) {
+    pubsub_record *record = zmalloc_calloc(sizeof(pubsub_record) + length + 1);
+    record->length = (uint32_t)length;
+    memcpy(record->name, name, length);
+    table_insert(spaces[space], record, hash, false);
+    if (space == PUBSUB_PATTERNS) {
+        if (pattern_count == pattern_capacity) {
+            pattern_capacity = pattern_capacity ? pattern_capacity * 2 : 8;
+            patterns = zmalloc_realloc(patterns, pattern_capacity * sizeof(*patterns));
+        }
+        record->pattern_index = (uint32_t)pattern_count;
+        patterns[pattern_count++] = record;
+    }
+    return record;
+}
+
+/* Frees a record whose last subscriber left. */
+static void record_drop(pubsub_space space, pubsub_record *record) {
+    zkv_assert(record->count == 0);
+    table_delete(spaces[space], record->name, record->length, table_hash_key(record->name, record->length));
+    if (space == PUBSUB_PATTERNS) {
+        zkv_assert(patterns[record->pattern_index] == record);
+        pubsub_record *last = patterns[--pattern_count];
+        patterns[record->pattern_index] = last;
+        last->pattern_index = record->pattern_index;
+    }
+    zmalloc_free(record->subscribers);
+    zmalloc_free(record);
+}
+
+static void record_add_subscriber(pubsub_record *record, client *c) {
+    if (record->count == record->capacity) {
+        record->capacity = record->capacity ? record->capacity * 2 : 2;
+        record->subscribers = zmalloc_realloc(record->subscribers, record->capacity * sizeof(client *));
+    }
+    record->subscribers[record->count++] = c;
+}
+
+static void record_remove_subscriber(pubsub_record *record, client *c) {
+    for (uint32_t i = 0; i < record->count; i++) {
+        if (record->subscribers[i] != c) continue;
+        memmove(&record->subscribers[i], &record->subscribers[i + 1], (record->count - i - 1) * sizeof(client *));
+        record->count--;
+        return;
+    }
+    zkv_assert(!"subscriber missing from its record");
+}
+
+int pubsub_subscribe(client *c, pubsub_space space, const char *name, size_t length) {
+    pubsub_client *state = state_of(c, 1);
+    if (!state->spaces[space]) state->spaces[space] = table_create(&record_table);
+    uint64_t hash = table_hash_key(name, length);
+    if (table_find(state->spaces[space], name, length, hash)) return 0;
+    pubsub_record *record = table_find(spaces[space], name, length, hash);
+    if (!record) record = record_create(space, name, length, hash);
+    record_add_subscriber(record, c);
+    table_insert(state->spaces[space], record, hash, false);
+    count_change(c, space, +1);
+    return 1;
+}
+
+int pubsub_unsubscribe(client *c, pubsub_space space, const char *name, size_t length) {
+    pubsub_client *state = state_of(c, 0);
+    if (!state || !state->spaces[space]) return 0;
+    uint64_t hash = table_hash_key(name, length);
+    pubsub_record *record = table_delete(state->spaces[space], name, length, hash);
+    if (!record) return 0;
+    record_remove_subscriber(record, c);
+    count_change(c, space, -1);
+    if (record->count == 0) record_drop(space, record);
+    return 1;
+}
+
+void pubsub_unsubscribe_all(client *c, pubsub_space space, pubsub_name_fn *fn, void *context) {
+    pubsub_client *state = state_of(c, 0);
+    if (!state || !state->spaces[space] || table_size(state->spaces[space]) == 0) return;
+    table *mine = state->spaces[space];
+    size_t count = table_size(mine), filled = 0;
+    pubsub_record **records = zmalloc_alloc(count * sizeof(*records));
+    table_iterator it;
+    void *entry;
+    bool flag;
+    table_iterator_init(&it, mine);
+    while (table_iterator_next(&it, &entry, &flag)) records[filled++] = entry;
+    table_iterator_finish(&it);
+    zkv_assert(filled == count);
+    for (size_t i = 0; i < count; i++) {
+        pubsub_record *record = records[i];
+        table_delete(mine, record->name, record->length, table_hash_key(record->name, record->length));
+        record_remove_subscriber(record, c);
+        count_change(c, space, -1);
+        if (fn) fn(c, record->name, record->length, context);
+        if (record->count == 0) record_drop(space, record);
+    }
+    zmalloc_free(records);
+}
+
+void pubsub_release_client(client *c) {
+    pubsub_client *state = state_of(c, 0);
+    if (!state) return;
+    for (int space = 0; space < 3; space++) {
+        pubsub_unsubscribe_all(c, (pubsub_space)space, NULL, NULL);
+        if (state->spaces[space]) table_release(state->spaces[space]);
+    }
+    zmalloc_free(state);
+    c->pubsub = NULL;
+}
+
+/* ---- Delivery ---- */
+
+static void append_bulk(strbuf *out, const char *data, size_t length) {
+    strbuf_append_char(out, '$');
+    strbuf_append_unsigned(out, length);
+    strbuf_append(out, "\r\n", 2);
+    strbuf_append(out, data, length);
+    strbuf_append(out, "\r\n", 2);
+}
+
+/* One frame in both protocols: [kind, (pattern,) channel, message]. */
+typedef struct frame {
+    strbuf resp2, resp3;
+} frame;
+
+static void frame_build(frame *f, const char *kind, const pubsub_record *pattern, const char *channel,
+                        size_t channel_length, const char *message, size_t message_length) {
+    strbuf body = STRBUF_INIT;
+    append_bulk(&body, kind, strlen(kind));
+    if (pattern) append_bulk(&body, pattern->name, pattern->length);
+    append_bulk(&body, channel, channel_length);
+    append_bulk(&body, message, message_length);
+    const char *header = pattern ? "4\r\n" : "3\r\n";
+    strbuf_init(&f->resp2);
+    strbuf_init(&f->resp3);
+    strbuf_append_char(&f->resp2, '*');
+    strbuf_append_cstring(&f->resp2, header);
+    strbuf_append(&f->resp2, body.data, body.length);
+    strbuf_append_char(&f->resp3, '>');
+    strbuf_append_cstring(&f->resp3, header);
+    strbuf_append(&f->resp3, body.data, body.length);
+    strbuf_free(&body);
+}
+
+static void frame_free(frame *f) {
+    strbuf_free(&f->resp2);
+    strbuf_free(&f->resp3);
+}
+
+void pubsub_after_push(client *c) {
+    client_schedule_write(c);
+    client_check_output_limits(c);
+}
+
+static void deliver(const pubsub_record *record, const frame *f) {
+    for (uint32_t i = 0; i < record->count; i++) {
+        client *c = record->subscribers[i];
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        const strbuf *bytes = c->resp_version == 3 ? &f->resp3 : &f->resp2;
+        resp_write_raw(pubsub_output(c), bytes->data, bytes->length);
+        pubsub_after_push(c);
+    }
+}
+
+long long pubsub_publish(pubsub_space space, const char *channel, size_t channel_length, const char *message,
+                         size_t message_length) {
+    zkv_assert(space != PUBSUB_PATTERNS);
+    long long receivers = 0;
+    pubsub_record *record = table_find(spaces[space], channel, channel_length, table_hash_key(channel, channel_length));
+    if (record) {
+        frame f;
+        frame_build(&f, space == PUBSUB_SHARD_CHANNELS ? "smessage" : "message", NULL, channel, channel_length,
+                    message, message_length);
+        deliver(record, &f);
+        frame_free(&f);
+        receivers += record->count;
+    }
+    if (space != PUBSUB_CHANNELS) return receivers;
+    for (size_t i = 0; i < pattern_count; i++) {
+        pubsub_record *pattern = patterns[i];
+        if (!glob_match(pattern->name, pattern->length, channel, channel_length, 0)) continue;
+        frame f;
+        frame_build(&f, "pmessage", pattern, channel, channel_length, message, message_length);
+        deliver(pattern, &f);
+        frame_free(&f);
+        receivers += pattern->count;
+    }
+    return receivers;
+}
+
+/* ---- Introspection ---- */
+
+size_t pubsub_count(pubsub_space space) { return spaces[space] ? table_size(spaces[space]) : 0; }
+
+size_t pubsub_subscriber_count(pubsub_space space, const char *name, size_t length) {
+    if (!spaces[space]) return 0;
+    const pubsub_record *record = table_find(spaces[space], name, length, table_hash_key(name, length));
+    return record ? record->count : 0;
+}
+
+void pubsub_each_name(pubsub_space space, pubsub_name_fn *fn, void *context) {
+    if (!spaces[space]) return;
+    table_iterator it;
+    void *entry;
+    bool flag;
+    table_iterator_init(&it, spaces[space]);
+    while (table_iterator_next(&it, &entry, &flag)) {
+        const pubsub_record *record = entry;
+        fn(NULL, record->name, record->length, context);
+    }
+    table_iterator_finish(&it);
+}
