@@ -35,7 +35,7 @@
 #                           no expectations; prints the counts units.txt records)
 #   --jobs N                units run at the same time (default 2)
 #   --unit-timeout SEC      wall-clock limit per unit (default 200)
-#   --budget SEC            wall-clock limit of a whole round of units (default 270);
+#   --budget SEC            wall-clock limit of a whole round of units (default 600);
 #                           units it leaves no time for are aborted
 #   --rounds N              run everything N times; a test passes only if it passes
 #                           every time (default 1, 2 with --update-expectations)
@@ -57,7 +57,7 @@ server=${ZKV_SERVER:-$repo_root/build/zkv-server}
 real_redis=0
 jobs=2
 unit_timeout=200
-budget=270
+budget=600
 rounds=1
 expectations=$here/expected-passes.txt
 use_expectations=1
