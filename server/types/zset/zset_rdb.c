@@ -140,8 +140,8 @@ static int zset_rdb_load_blob(rdb_reader *r, int type, zset *z, bool *created, c
         *created = true;
         rdb_listpack_iterator lp;
         rdb_ziplist_iterator zl;
-        rdb_listpack_iterator_init(&lp, bytes);
-        rdb_ziplist_iterator_init(&zl, bytes, blob.length);
+        if (type == RDB_TYPE_ZSET_ZIPLIST) rdb_ziplist_iterator_init(&zl, bytes, blob.length);
+        else rdb_listpack_iterator_init(&lp, bytes);
         rdb_element member, score;
         for (size_t i = 0; result == 0 && i < count / 2; i++) {
             if (type == RDB_TYPE_ZSET_ZIPLIST) {
