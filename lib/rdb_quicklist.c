@@ -77,10 +77,19 @@ static void close_node(rdb_quicklist_builder *b) {
     b->open = false;
 }
 
+/* Redis 7.0's quicklist charges an element its raw length plus a fixed
+ * 8-byte estimate of the listpack entry's overhead, whatever it encodes
+ * to, and lets a node take it while the node's finished size (the open
+ * blob lacks only its terminator) plus that stays within the limit: the
+ * same sum here cuts nodes where Redis cuts them. */
+#define NODE_ENTRY_ESTIMATE 8
+
+static bool node_takes(const rdb_quicklist_builder *b, size_t length) {
+    return b->current_blob.length + 1 + length + NODE_ENTRY_ESTIMATE <= RDB_QUICKLIST_NODE_BYTES;
+}
+
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length) {
-    /* Redis checks the node's size before adding: a node may pass the limit
-     * by one element, never start over it. */
-    if (b->open && b->current_blob.length + length > RDB_QUICKLIST_NODE_BYTES) close_node(b);
+    if (b->open && !node_takes(b, length)) close_node(b);
     if (!b->open) {
         rdb_listpack_begin(&b->current, &b->current_blob);
         b->open = true;

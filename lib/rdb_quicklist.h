@@ -9,9 +9,11 @@
  * nodes are skipped as Redis does.  Every blob is validated before its
  * elements are read.
  *
- * The writer cuts elements into listpack nodes of at most
- * RDB_QUICKLIST_NODE_BYTES (Redis's default list-max-listpack-size -2, 8 KB)
- * like Redis's quicklist, so a zkv list saves to a file of Redis's size.
+ * The writer cuts elements into listpack nodes of RDB_QUICKLIST_NODE_BYTES
+ * (Redis's default list-max-listpack-size -2, 8 KB) by Redis 7.0's own
+ * estimate (an element costs its raw length plus 8), as Redis's quicklist
+ * cuts a list built by tail pushes, so such a list dumps to Redis's bytes
+ * and any list to a file of Redis's size.
  * The node count comes before the nodes, so the builder keeps the nodes of
  * one list in memory until rdb_quicklist_write: a trade-off of one value's
  * serialized size for not walking the list twice.

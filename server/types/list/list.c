@@ -131,6 +131,9 @@ void list_register_type(void) {
         .free_effort = list_free_effort,
         .memory_usage = list_memory_usage,
         .defrag_value = list_defrag_value,
+        .rdb_type = list_rdb_type,
+        .rdb_save = list_rdb_save,
+        .rdb_load = list_rdb_load,
     };
     object_register_type(OBJECT_LIST, &functions);
 }

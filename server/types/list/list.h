@@ -55,8 +55,15 @@ void list_move_element(client *c, db *d, object *source, const resp_argument *so
  * BLMPOP); deletes the key if it emptied. */
 void list_pop_range_with_key(client *c, db *d, object *o, const resp_argument *key, bool head, long long count);
 
-/* Registers the type functions (free, duplicate, effort, memory, defrag). */
+/* Registers the type functions (free, duplicate, effort, memory, defrag,
+ * RDB). */
 void list_register_type(void);
+
+/* RDB and DUMP (list_rdb.c; the contract is persist/rdb_format.h's). */
+int list_rdb_type(const object *o);
+int list_rdb_save(const object *o, struct rdb_writer *w);
+object *list_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_t key_length,
+                      long long expire_ms, const char **error);
 
 /* The blocking wait kind of BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP;
  * the request is built with list_wait_create. */

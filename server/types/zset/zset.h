@@ -116,4 +116,12 @@ unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, v
 size_t zset_memory(const zset *z);
 size_t zset_free_effort(const zset *z);
 
+/* RDB and DUMP (zset_rdb.c; the contract is persist/rdb_format.h's). */
+struct rdb_writer;
+struct rdb_reader;
+int zset_rdb_type(const object *o);
+int zset_rdb_save(const object *o, struct rdb_writer *w);
+object *zset_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_t key_length,
+                      long long expire_ms, const char **error);
+
 #endif

@@ -57,6 +57,9 @@ static const object_type_functions zset_type = {
     .free_effort = zset_type_free_effort,
     .memory_usage = zset_type_memory_usage,
     .for_each_element = zset_type_for_each_element,
+    .rdb_type = zset_rdb_type,
+    .rdb_save = zset_rdb_save,
+    .rdb_load = zset_rdb_load,
 };
 
 static int zset_module_init(const char **error) {
