@@ -175,8 +175,10 @@ static bool parse_options(client *c, bool read_only, sort_options *o) {
             o->store = &c->argv[++j];
         } else if (args_is(a, "by") && left >= 1) {
             o->by = &c->argv[++j];
-            o->dont_sort = !sort_pattern_has_star(o->by->data, o->by->length);
-            if (!o->dont_sort && server.config.cluster_enabled) {
+            /* as in Redis, one BY without '*' disables sorting for good */
+            bool star = sort_pattern_has_star(o->by->data, o->by->length);
+            if (!star) o->dont_sort = true;
+            if (star && server.config.cluster_enabled) {
                 reply_error(c, "ERR BY option of SORT denied in Cluster mode.");
                 return false;
             }
