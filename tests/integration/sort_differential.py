@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from keyspace_differential import free_port, start  # noqa: E402
-from list_differential import Connection  # noqa: E402
+from list_differential import Connection, run_scenario  # noqa: E402
 
 ELEMENTS = ["1", "2", "3", "10", "-5", "2.5", "007", "a", "b", "B", "abc", "", "1e3", "x y", "9223372036854775807"]
 # No out-of-range double ("1e400"): Redis tests errno after strtod without
@@ -93,6 +93,22 @@ def sort_command(rng):
     return words
 
 
+# SORT ... STORE writes a list, so it must serve clients blocked on it.
+SCENARIOS = {
+    "store-serves-blpop": [
+        (0, ["BLPOP", "dst", "0"]), (1, ["RPUSH", "src", "3", "1", "2"]), (1, ["SORT", "src", "STORE", "dst"]),
+        (1, ["LRANGE", "dst", "0", "-1"])],
+    "store-serves-blmpop-count": [
+        (0, ["BLMPOP", "0", "1", "dst", "RIGHT", "COUNT", "2"]), (1, ["SADD", "src", "b", "a", "c"]),
+        (1, ["SORT", "src", "ALPHA", "STORE", "dst"]), (1, ["LRANGE", "dst", "0", "-1"])],
+    "empty-store-serves-no-one": [
+        (0, ["BLPOP", "dst", "1"]), (1, ["SORT", "missing", "STORE", "dst"]), ("sleep", 1.2)],
+    "multi-and-blocked-resp3": [
+        (0, ["HELLO", "3"]), (0, ["BLPOP", "dst", "0"]), (1, ["ZADD", "z", "1", "a", "2", "b"]), (1, ["MULTI"]),
+        (1, ["SORT", "z", "BY", "nosort", "DESC", "STORE", "dst"]), (1, ["SORT_RO", "z", "ALPHA"]), (1, ["EXEC"])],
+}
+
+
 def run(zkv, redis, seed, commands, resp3):
     rng = random.Random(seed)
     differences = 0
@@ -138,8 +154,15 @@ def main():
         total = 0
         for seed in range(1, options.seeds + 1):
             total += run(zkv, redis, seed, options.commands, seed % 2 == 0)
-        print("%d streams x %d SORT commands: %d differences" % (options.seeds, options.commands, total))
-        return 0 if total == 0 else 1
+        scenario_differences = 0
+        for name, steps in SCENARIOS.items():
+            expected, actual = run_scenario(redis_port, steps), run_scenario(zkv_port, steps)
+            if expected != actual:
+                scenario_differences += 1
+                print("SCENARIO %s differs\n  redis: %r\n  zkv:   %r" % (name, expected, actual))
+        print("%d streams x %d SORT commands: %d differences; %d blocking scenarios: %d differ" %
+              (options.seeds, options.commands, total, len(SCENARIOS), scenario_differences))
+        return 0 if total == 0 and scenario_differences == 0 else 1
     finally:
         for process in processes:
             process.kill()
