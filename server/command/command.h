@@ -154,6 +154,11 @@ typedef struct command_spec {
     const char *tips;    /* COMMAND INFO tips, space-separated, or NULL:
                             "nondeterministic_output request_policy:all_shards" */
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
+    /* Keys of a movablekeys command that first/last/step cannot describe
+     * (SORT ... STORE): their argv positions (argv[0] is the command name)
+     * and enum key_flag bits, at most `capacity` of them; returns how many.
+     * NULL: the range, all with key_flags. */
+    int (*get_keys)(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity);
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */

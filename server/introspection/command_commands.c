@@ -182,6 +182,18 @@ static void reply_keys(client *c, int with_flags) {
         return;
     }
     uint32_t key_flags = command_info_key_flags(cmd);
+    if (spec->get_keys) {
+        int positions[8];
+        uint32_t flags[8];
+        int count = spec->get_keys(argv, argc, positions, flags, 8);
+        reply_array_header(c, count);
+        for (int i = 0; i < count; i++) {
+            if (with_flags) reply_array_header(c, 2);
+            reply_bulk(c, argv[positions[i]].data, argv[positions[i]].length);
+            if (with_flags) command_info_reply_key_flags(c, flags[i]);
+        }
+        return;
+    }
     reply_array_header(c, (last - spec->first_key) / spec->key_step + 1);
     for (int i = spec->first_key; i <= last; i += spec->key_step) {
         if (with_flags) reply_array_header(c, 2);

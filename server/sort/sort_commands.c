@@ -329,12 +329,31 @@ static void sort_sort_ro_command(client *c) {
     sort_generic(c, true);
 }
 
+/* SORT's keys for COMMAND GETKEYS: the sorted key and the last STORE
+ * target, skipping the arguments of LIMIT, GET and BY as Redis does. */
+static int sort_get_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity) {
+    zkv_assert(capacity >= 2);
+    int count = 0, store = 0;
+    positions[count] = 1;
+    flags[count++] = KEY_RO | KEY_ACCESS;
+    for (int i = 2; i < argc; i++) {
+        if (args_is(&argv[i], "limit")) i += 2;
+        else if (args_is(&argv[i], "get") || args_is(&argv[i], "by")) i += 1;
+        else if (args_is(&argv[i], "store") && i + 1 < argc) store = i + 1;
+    }
+    if (store) {
+        positions[count] = store;
+        flags[count++] = KEY_OW | KEY_UPDATE;
+    }
+    return count;
+}
+
 #define SORT_CATEGORIES (ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS)
 
 const command_spec sort_commands[] = {
     {.name = "sort", .handler = sort_sort_command, .arity = -2,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1, .key_step = 1,
-     .categories = ACL_WRITE | SORT_CATEGORIES, .group = "generic",
+     .categories = ACL_WRITE | SORT_CATEGORIES, .group = "generic", .get_keys = sort_get_keys,
      .summary = "Sort the elements in a list, set or sorted set", .since = "1.0.0",
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = "sort_ro", .handler = sort_sort_ro_command, .arity = -2,
