@@ -311,7 +311,7 @@ static void sort_generic(client *c, bool read_only) {
             reply_error(c, "ERR One or more scores can't be converted into double");
             goto done;
         }
-        qsort_r(r.items, r.count, sizeof *r.items, compare_items, &r);
+        if (r.count > 1) qsort_r(r.items, r.count, sizeof *r.items, compare_items, &r);
     }
     if (o.store) store_result(c, &r, &o, count ? (size_t)start : 0, count);
     else reply_result(c, &r, &o, count ? (size_t)start : 0, count);
