@@ -23,6 +23,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,8 @@ typedef struct sort_run {
     size_t arena_used, arena_size;
     sort_item *items;
     size_t count, capacity;
+    size_t seen;              /* elements visited, copied or not */
+    size_t keep_from, keep_to; /* visit indexes copied: [keep_from, keep_to) */
     bool desc, alpha, by_pattern;
 } sort_run;
 
@@ -67,6 +70,8 @@ static size_t arena_append(sort_run *r, const char *bytes, size_t length) {
 static void collect_element(void *context, const char *bytes, size_t length, double score) {
     (void)score;
     sort_run *r = context;
+    size_t index = r->seen++;
+    if (index < r->keep_from || index >= r->keep_to) return;
     if (r->count == r->capacity) {
         r->capacity = r->capacity ? r->capacity * 2 : 16;
         r->items = zmalloc_realloc(r->items, r->capacity * sizeof *r->items);
@@ -288,13 +293,22 @@ static void sort_generic(client *c, bool read_only) {
         o.alpha = true;
         o.by = NULL;
     }
+    /* An ordered type in its own order with a LIMIT needs only the window
+     * copied (Redis loads just that range too); DESC would need the length
+     * first, so it copies everything. */
+    r.keep_to = SIZE_MAX;
+    bool windowed = o.dont_sort && !is_set && !o.desc && o.limit_count >= 0;
+    if (windowed) {
+        r.keep_from = o.limit_start < 0 ? 0 : (size_t)o.limit_start;
+        r.keep_to = (size_t)o.limit_count > SIZE_MAX - r.keep_from ? SIZE_MAX : r.keep_from + (size_t)o.limit_count;
+    }
     if (source) type->for_each_element(object_pointer(source), collect_element, &r);
     r.desc = o.desc;
     r.alpha = o.alpha;
     r.by_pattern = o.by != NULL && !o.dont_sort;
 
     /* LIMIT, clamped as Redis does (a start past the end selects nothing) */
-    long long n = (long long)r.count;
+    long long n = (long long)r.seen;
     long long start = o.limit_start < 0 ? 0 : o.limit_start, end;
     if (start >= n) {
         start = n - 1;
@@ -313,8 +327,11 @@ static void sort_generic(client *c, bool read_only) {
         }
         if (r.count > 1) qsort_r(r.items, r.count, sizeof *r.items, compare_items, &r);
     }
-    if (o.store) store_result(c, &r, &o, count ? (size_t)start : 0, count);
-    else reply_result(c, &r, &o, count ? (size_t)start : 0, count);
+    /* a window starts at the LIMIT's start, which is item 0 */
+    size_t first = count ? (size_t)start - r.keep_from : 0;
+    zkv_assert(first + count <= r.count);
+    if (o.store) store_result(c, &r, &o, first, count);
+    else reply_result(c, &r, &o, first, count);
 done:
     if (o.gets != gets_stack) zmalloc_free(o.gets);
     zmalloc_free(r.items);
