@@ -56,7 +56,7 @@ typedef struct sort_run {
 
 /* Appends bytes to the arena; returns their offset (the arena may move). */
 static size_t arena_append(sort_run *r, const char *bytes, size_t length) {
-    if (r->arena_used + length > r->arena_size) {
+    if (!r->arena || r->arena_used + length > r->arena_size) {
         size_t size = r->arena_size ? r->arena_size * 2 : 256;
         while (size < r->arena_used + length) size *= 2;
         r->arena = zmalloc_realloc(r->arena, size);

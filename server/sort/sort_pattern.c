@@ -36,7 +36,7 @@ bool sort_pattern_lookup(db *d, const char *pattern, size_t pattern_length, cons
     char stack[SORT_PATTERN_STACK_KEY];
     char *key = key_length <= sizeof stack ? stack : zmalloc_alloc(key_length);
     memcpy(key, pattern, prefix);
-    memcpy(key + prefix, element, element_length);
+    if (element_length) memcpy(key + prefix, element, element_length);
     memcpy(key + prefix + element_length, star + 1, suffix);
     object *o = db_lookup_read(d, key, key_length);
     if (key != stack) zmalloc_free(key);
