@@ -25,7 +25,7 @@ LAYERS = [
     ("server/types/generic", "server/types/string", "server/types/hash", "server/types/set",
      "server/types/list", "server/types/zset", "server/admin"),
     ("server/memory", "server/cluster", "server/persist", "server/pubsub", "server/scripting",
-     "server/acl"),
+     "server/acl", "server/sort"),
     ("server/introspection",),
     ("server",),  # main.c, the composition root
 ]

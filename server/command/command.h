@@ -160,6 +160,11 @@ typedef struct command_spec {
      * that another module registers (pubsub adds CLIENT TRACKING to admin's
      * CLIENT); such an entry is not a command of its own. */
     int extends_container;
+    /* Keys of a movablekeys command that first/last/step cannot describe
+     * (SORT ... STORE): their argv positions (argv[0] is the command name)
+     * and enum key_flag bits, at most `capacity` of them; returns how many.
+     * NULL: the range, all with key_flags. */
+    int (*get_keys)(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity);
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */

@@ -175,6 +175,18 @@ static void reply_keys(client *c, int with_flags) {
         reply_error(c, "ERR Invalid number of arguments specified for command");
         return;
     }
+    if (spec->get_keys) {
+        int positions[8];
+        uint32_t flags[8];
+        int count = spec->get_keys(argv, argc, positions, flags, 8);
+        reply_array_header(c, count);
+        for (int i = 0; i < count; i++) {
+            if (with_flags) reply_array_header(c, 2);
+            reply_bulk(c, argv[positions[i]].data, argv[positions[i]].length);
+            if (with_flags) command_info_reply_key_flags(c, flags[i]);
+        }
+        return;
+    }
     int first, last, step;
     if (!command_key_range(spec, argc, argv, &first, &last, &step)) {
         /* EVAL with no keys is not an error: its keys are optional. */

@@ -136,8 +136,9 @@ typedef struct object_type_functions {
      *    otherwise (the weight ZUNION gives a set member); the value must
      *    not change during the walk, and `bytes` is valid only during the
      *    call;
-     *  - field_value finds one field of a hash value (SORT BY/GET
-     *    key->field): true with the bytes, which stay valid until the
+     *  - field_value finds one field of a hash (SORT BY/GET key->field);
+     *    it takes the object, since small hashes live in the key's own
+     *    block: true with the bytes, which stay valid until the
      *    value changes (integer-encoded fields are formatted into
      *    `buffer`), false when the field is absent;
      *  - create_from_elements builds a new value from `count` elements
@@ -148,7 +149,7 @@ typedef struct object_type_functions {
     void (*for_each_element)(const void *value,
                              void (*visit)(void *context, const char *bytes, size_t length, double score),
                              void *context);
-    bool (*field_value)(const void *value, const char *field, size_t field_length, const char **bytes,
+    bool (*field_value)(const object *o, const char *field, size_t field_length, const char **bytes,
                         size_t *length, char buffer[OBJECT_INTEGER_BUFFER]);
     void *(*create_from_elements)(const char *const *elements, const size_t *lengths, size_t count,
                                   enum object_encoding *encoding);

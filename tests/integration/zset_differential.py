@@ -11,6 +11,9 @@ Every other seed lowers zset-max-listpack-entries on both servers so the
 big encoding and its conversions are exercised as much as the packed one.
 Replies that Redis itself randomises (ZRANDMEMBER with a count below the
 size, ZSCAN of a big set) are not generated.
+Then scripted two- and three-connection scenarios for BZPOPMIN, BZPOPMAX and
+BZMPOP (list_differential's runner): serving order, timeouts, RESP3 shapes,
+MULTI, a key retyped while clients wait, argument errors.
 Exit 0 when identical, 1 on differences, 77 (skipped) without redis-server.
 
 Usage: zset_differential.py [--zkv PATH] [--redis PATH] [--seeds N] [--commands N]
@@ -233,6 +236,81 @@ def run(zkv_port, redis_port, seed, count, small):
     return differences
 
 
+BLOCKING_SCENARIOS = {
+    "bzpop-immediate-shapes": [
+        (1, ["ZADD", "z", "1", "a", "2", "b", "3", "c"]), (0, ["BZPOPMIN", "none", "z", "0"]),
+        (0, ["BZPOPMAX", "z", "0"]), (0, ["BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "5"])],
+    "bzpop-immediate-shapes-resp3": [
+        (0, ["HELLO", "3"]), (1, ["ZADD", "z", "1.5", "a", "2", "b", "3", "c", "inf", "d"]),
+        (0, ["BZPOPMIN", "z", "0"]), (0, ["BZPOPMAX", "z", "0"]), (0, ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "1"]),
+        (0, ["BZMPOP", "0", "1", "z", "MIN"])],
+    "bzpop-served-fifo": [
+        (0, ["BZPOPMIN", "q", "0"]), (1, ["BZPOPMAX", "q", "0"]), (2, ["ZADD", "q", "1", "a", "2", "b", "3", "c"]),
+        (2, ["ZRANGE", "q", "0", "-1", "WITHSCORES"])],
+    "bzpop-served-resp3": [
+        (0, ["HELLO", "3"]), (0, ["BZPOPMAX", "q", "0"]), (1, ["HELLO", "3"]),
+        (1, ["BZMPOP", "0", "1", "q", "MIN", "COUNT", "10"]), (2, ["ZADD", "q", "1", "a", "2", "b", "-0.5", "c"]),
+        (2, ["EXISTS", "q"])],
+    "bzmpop-count-empties-key": [
+        (0, ["BZMPOP", "0", "2", "a", "b", "MAX", "COUNT", "2"]), (1, ["BZPOPMIN", "b", "2"]),
+        (2, ["ZADD", "b", "1", "x", "2", "y"]), (2, ["EXISTS", "b"]), ("sleep", 2.2)],
+    "first-key-with-data-wins": [
+        (0, ["BZPOPMIN", "k1", "k2", "k3", "0"]), (1, ["ZADD", "k3", "1", "c"]), (1, ["ZADD", "k2", "1", "b"]),
+        (1, ["ZCARD", "k2"])],
+    "existing-data-in-key-order": [
+        (1, ["ZADD", "k2", "1", "x"]), (1, ["ZADD", "k3", "1", "y"]), (0, ["BZPOPMAX", "k1", "k3", "k2", "1"])],
+    "wrongtype-reached-first": [
+        (1, ["SET", "s", "v"]), (0, ["BZPOPMIN", "s", "z", "1"]), (1, ["ZADD", "z", "1", "a"]),
+        (0, ["BZPOPMIN", "z", "s", "1"]), (0, ["BZMPOP", "1", "2", "s", "z", "MIN"]),
+        (1, ["RPUSH", "l", "a"]), (0, ["BZMPOP", "1", "2", "none", "l", "MIN"])],
+    "type-change-while-waiting": [
+        (0, ["BZPOPMIN", "k", "0"]), (1, ["RPUSH", "k", "v"]), (1, ["DEL", "k"]), (1, ["SET", "k", "s"]),
+        (1, ["DEL", "k"]), (1, ["ZADD", "k", "1", "m"])],
+    "list-and-zset-waiters-on-one-key": [
+        (0, ["BLPOP", "k", "0"]), (1, ["BZPOPMIN", "k", "0"]), (2, ["ZADD", "k", "1", "m"]),
+        (2, ["RPUSH", "other", "x"]), (2, ["RENAME", "other", "k"])],
+    "timeout-null": [
+        (0, ["BZPOPMIN", "none", "0.05"]), ("sleep", 0.2), (0, ["BZMPOP", "0.05", "1", "none", "MAX"]),
+        ("sleep", 0.2)],
+    "timeout-null-resp3": [
+        (0, ["HELLO", "3"]), (0, ["BZPOPMAX", "none", "0.05"]), ("sleep", 0.2),
+        (0, ["BZMPOP", "0.05", "1", "none", "MIN", "COUNT", "2"]), ("sleep", 0.2)],
+    "multi-does-not-block": [
+        (0, ["MULTI"]), (0, ["BZPOPMIN", "none", "0"]), (0, ["BZPOPMAX", "none", "0"]),
+        (0, ["BZMPOP", "0", "1", "none", "MIN"]), (0, ["EXEC"]), (0, ["HELLO", "3"]), (0, ["MULTI"]),
+        (0, ["BZPOPMIN", "none", "0"]), (0, ["BZMPOP", "0", "1", "none", "MIN"]), (0, ["EXEC"])],
+    "served-after-exec": [
+        (0, ["BZPOPMIN", "m1", "0"]), (1, ["MULTI"]), (1, ["ZADD", "m1", "1", "x"]), (1, ["ZPOPMIN", "m1"]),
+        (1, ["ZADD", "m1", "2", "z"]), (1, ["EXEC"]), (1, ["EXISTS", "m1"])],
+    "argument-errors": [
+        (0, ["BZPOPMIN", "z", "abc"]), (0, ["BZPOPMIN", "z", "-1"]), (0, ["BZPOPMAX", "z", "inf"]),
+        (0, ["BZPOPMIN", "z", "1e400"]), (0, ["BZMPOP", "abc", "0", "z", "MIN"]), (0, ["BZMPOP", "-1", "1", "z", "MIN"]),
+        (0, ["BZMPOP", "0", "1", "z", "foo"]), (0, ["BZMPOP", "0", "2", "z", "MIN"]),
+        (0, ["BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"]), (0, ["BZMPOP", "0", "1", "z", "MIN", "COUNT", "1", "COUNT", "2"]),
+        (0, ["BZMPOP", "0", "1", "z", "MIN", "COUNT"]), (0, ["BZPOPMIN", "z"]), (0, ["BZMPOP", "0", "1", "z"])],
+    "zunionstore-serves": [
+        (0, ["BZPOPMAX", "dst", "0"]), (1, ["ZADD", "src", "1", "a", "2", "b"]),
+        (1, ["ZUNIONSTORE", "dst", "1", "src"]), (1, ["ZRANGE", "dst", "0", "-1"])],
+    "client-unblock": [
+        (0, ["CLIENT", "ID"]), (0, ["BZPOPMIN", "u", "0"]), (1, ["CLIENT", "UNBLOCK", "$ID0", "ERROR"]),
+        (0, ["BZMPOP", "0", "1", "u", "MIN"]), (1, ["CLIENT", "UNBLOCK", "$ID0"])],
+    "duplicate-keys": [(0, ["BZPOPMIN", "d", "d", "0"]), (1, ["ZADD", "d", "1", "a", "2", "b"]), (1, ["ZCARD", "d"])],
+}
+
+
+def run_blocking(zkv_port, redis_port):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from list_differential import run_scenario
+    differences = 0
+    for name, steps in BLOCKING_SCENARIOS.items():
+        expected, actual = run_scenario(redis_port, steps), run_scenario(zkv_port, steps)
+        if expected != actual:
+            differences += 1
+            print("SCENARIO %s differs\n  redis: %r\n  zkv:   %r" % (name, expected, actual))
+    print("%d blocking scenarios: %d differ" % (len(BLOCKING_SCENARIOS), differences))
+    return differences
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zkv", default=os.environ.get("ZKV_SERVER", "build/zkv-server"))
@@ -250,6 +328,7 @@ def main():
         differences = 0
         for seed in range(arguments.seeds):
             differences += run(zkv_port, redis_port, seed, arguments.commands, seed % 2 == 1)
+        differences += run_blocking(zkv_port, redis_port)
     finally:
         zkv.kill()
         redis.kill()

@@ -4,6 +4,7 @@
 
 #include "hash_type.h"
 #include "module.h"
+#include "number.h"
 
 static const config_parameter hash_parameters[] = {
     {.name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries", .type = CONFIG_INTEGER,
@@ -13,6 +14,22 @@ static const config_parameter hash_parameters[] = {
      .value = &hash_type_config.max_listpack_value, .target = TARGET_LONG_LONG, .minimum = 0,
      .maximum = LLONG_MAX, .default_text = "64"},
     {0}};
+
+/* One field for SORT's key->field; an integer-encoded value is formatted
+ * into `buffer`, other bytes point into the hash. */
+static bool hash_field_value(const object *o, const char *field, size_t field_length, const char **bytes,
+                             size_t *length, char buffer[OBJECT_INTEGER_BUFFER]) {
+    elem_view value;
+    if (!hash_type_get(o, field, field_length, &value)) return false;
+    if (value.bytes) {
+        *bytes = value.bytes;
+        *length = value.length;
+    } else {
+        *length = number_format_integer(value.integer, buffer);
+        *bytes = buffer;
+    }
+    return true;
+}
 
 static int hash_init(const char **error) {
     (void)error;
@@ -25,6 +42,7 @@ static int hash_init(const char **error) {
         .rdb_type = hash_rdb_type,
         .rdb_save = hash_rdb_save,
         .rdb_load = hash_rdb_load,
+        .field_value = hash_field_value,
     };
     object_register_type(OBJECT_HASH, &functions);
     return 0;

@@ -124,6 +124,33 @@ static void *list_defrag_value(void *value) {
     return plist_defrag(value);
 }
 
+/* Head to tail; integer entries are formatted on the stack, so `bytes`
+ * lives only during the visit. */
+static void list_for_each_element(const void *value,
+                                  void (*visit)(void *context, const char *bytes, size_t length, double score),
+                                  void *context) {
+    plist_iterator it;
+    plist_iterator_init(&it, value, 0, true);
+    plist_value v;
+    char buffer[NUMBER_INTEGER_BUFFER];
+    while (plist_iterator_next(&it, &v)) {
+        size_t length;
+        const char *bytes = plist_value_bytes(&v, &length, buffer);
+        visit(context, bytes, length, 1.0);
+    }
+    plist_iterator_finish(&it);
+}
+
+/* SORT ... STORE's list, in the order given, under the current
+ * list-max-listpack-size and list-compress-depth. */
+static void *list_create_from_elements(const char *const *elements, const size_t *lengths, size_t count,
+                                       enum object_encoding *encoding) {
+    plist *l = plist_create();
+    for (size_t i = 0; i < count; i++) l = plist_push(l, elements[i], lengths[i], false, &list_limits);
+    *encoding = OBJECT_ENCODING_QUICKLIST;
+    return l;
+}
+
 void list_register_type(void) {
     static const object_type_functions functions = {
         .free_value = list_free_value,
@@ -134,6 +161,8 @@ void list_register_type(void) {
         .rdb_type = list_rdb_type,
         .rdb_save = list_rdb_save,
         .rdb_load = list_rdb_load,
+        .for_each_element = list_for_each_element,
+        .create_from_elements = list_create_from_elements,
     };
     object_register_type(OBJECT_LIST, &functions);
 }

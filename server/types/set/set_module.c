@@ -21,6 +21,7 @@ static int set_init(const char **error) {
         .rdb_type = set_rdb_type,
         .rdb_save = set_rdb_save,
         .rdb_load = set_rdb_load,
+        .for_each_element = set_type_for_each_element,
     };
     object_register_type(OBJECT_SET, &functions);
     return 0;

@@ -161,3 +161,25 @@ void *set_type_defrag_value(void *value) {
     if (set_type_tagged_intset(value)) return set_type_tag_intset(collection_defrag_block(set_type_intset(value)));
     return collection_defrag_lhash(value, &set_type_defrag_progress, SET_TYPE_DEFRAG_PAGES);
 }
+
+void set_type_for_each_element(const void *value,
+                               void (*visit)(void *context, const char *bytes, size_t length, double score),
+                               void *context) {
+    if (set_type_tagged_intset(value)) {
+        const intset *integers = set_type_intset(value);
+        char buffer[NUMBER_INTEGER_BUFFER];
+        for (size_t i = 0; i < intset_count(integers); i++) {
+            size_t length = number_format_integer(intset_get(integers, i), buffer);
+            visit(context, buffer, length, 1.0);
+        }
+        return;
+    }
+    lhash_iterator it;
+    lhash_iterator_init(&it, value);
+    elem_view member;
+    char buffer[NUMBER_INTEGER_BUFFER];
+    while (lhash_iterator_next(&it, &member, NULL)) {
+        if (member.bytes) visit(context, member.bytes, member.length, 1.0);
+        else visit(context, buffer, number_format_integer(member.integer, buffer), 1.0);
+    }
+}

@@ -69,6 +69,12 @@ typedef struct set_type_iterator {
 } set_type_iterator;
 void set_type_iterator_init(set_type_iterator *it, const object *o);
 bool set_type_iterator_next(set_type_iterator *it, elem_view *member);
+/* The type table's for_each_element (SORT, ZUNION on sets): every member
+ * in the iterator's order with score 1.0; integers are formatted on the
+ * stack, so `bytes` lives only during the visit. */
+void set_type_for_each_element(const void *value,
+                               void (*visit)(void *context, const char *bytes, size_t length, double score),
+                               void *context);
 
 /* RDB and DUMP (set_rdb.c; the contract is persist/rdb_format.h's). */
 int set_rdb_type(const object *o);

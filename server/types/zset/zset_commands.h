@@ -2,9 +2,9 @@
  * its commands other modules will reuse.
  *
  * zset_pop is the pop of ZPOPMIN/ZPOPMAX/ZMPOP, written so that the blocking
- * variants (BZPOPMIN, BZPOPMAX, BZMPOP) can serve a waiting client with the
- * same call once the blocking machinery of the lists branch is merged: it
- * replies, deletes the key when it empties, and signals the change.
+ * variants (BZPOPMIN, BZPOPMAX, BZMPOP, zset_blocking_commands.c) serve a
+ * waiting client with the same call: it replies, deletes the key when it
+ * empties, and signals the change.
  */
 #ifndef ZKV_ZSET_COMMANDS_H
 #define ZKV_ZSET_COMMANDS_H
@@ -17,6 +17,7 @@
 extern const command_spec zset_commands[];
 extern const command_spec zset_range_commands[];
 extern const command_spec zset_setop_commands[];
+extern const command_spec zset_blocking_commands[];
 extern const command_spec geo_commands[];
 
 /* Reply shapes of a pop: ZPOPMIN without count (flat member, score...),
