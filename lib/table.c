@@ -315,6 +315,17 @@ void *table_delete(table *t, const char *key, size_t length, uint64_t hash) {
     return entry;
 }
 
+bool table_expand(table *t, size_t count) {
+    if (table_size(t) > 0 || table_is_rehashing(t) || count == 0) return false;
+    int exponent = 0;
+    while (((size_t)TABLE_BUCKET_SLOTS << exponent) < count) exponent++;
+    if (exponent <= t->exponent[0]) return false;
+    zmalloc_free(t->buckets[0]);
+    t->buckets[0] = zmalloc_calloc(sizeof(table_bucket) << exponent);
+    t->exponent[0] = exponent;
+    return true;
+}
+
 void table_shrink_if_needed(table *t) {
     if (t->exponent[0] <= 0 || table_is_rehashing(t) || table_is_paused(t)) return;
     if (t->used[0] >= table_bucket_count(t, 0)) return; /* load >= 1/8 */

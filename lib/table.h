@@ -81,6 +81,12 @@ typedef struct table_type {
 table *table_create(const table_type *type);
 /* Frees the table, and its entries if the type has entry_free. */
 void table_release(table *t);
+/* Sizes an empty table once for `count` entries (load at most one), as a
+ * loader that knows the count does (RDB's RESIZEDB): the inserts that follow
+ * never grow it, so no incremental rehash touches every entry a second time.
+ * A table holding entries, or already big enough, is left as it is (moving
+ * entries here would be unbounded work); false then. */
+bool table_expand(table *t, size_t count);
 
 size_t table_size(const table *t);
 /* Bytes held by bucket arrays and child buckets (not by entries). */

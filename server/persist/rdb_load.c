@@ -5,7 +5,8 @@
  * parser moves on (MADV_SEQUENTIAL), so loading costs the dataset's memory
  * and no copy of the file.  Every length is checked against the end of the
  * file (rdb_io's reader), every packed blob is validated by its codec, and
- * the CRC is checked at EOF, as Redis does.
+ * the CRC is checked at EOF, as Redis does.  RESIZEDB sizes each database's
+ * table once, so a million-key load never rehashes.
  *
  * Unlike Redis, any failure is reported the same way: one line naming the
  * file, the offset and the reason, and -1 (the caller exits at start-up);
@@ -31,7 +32,22 @@
 #include "rdb_crc64.h"
 #include "rdb_format.h"
 #include "server.h"
+#include "table.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
+
+/* Keys parsed but not yet added: adding one waits for its bucket's cache
+ * line (a random address per key), so the loader parses a batch, prefetches
+ * the batch's buckets together, then checks and adds each in file order (a
+ * key repeated inside one batch is still found: the first is added before
+ * the second is checked). */
+#define LOAD_BATCH 16
+
+typedef struct pending_key {
+    object *o;
+    uint64_t hash;
+    bool keep_clock;
+} pending_key;
 
 typedef struct load_context {
     rdb_reader reader;
@@ -39,6 +55,10 @@ typedef struct load_context {
     const char *filename;
     strbuf reason;  /* set on failure */
     long long loaded, expired;
+    db *batch_db;   /* every pending key belongs to it */
+    pending_key batch[LOAD_BATCH];
+    uint64_t hashes[LOAD_BATCH];
+    int batch_count;
 } load_context;
 
 static int fail(load_context *ctx, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -82,6 +102,37 @@ static int read_aux(load_context *ctx) {
     return 0;
 }
 
+/* Adds the pending keys to their database; -1 on a duplicated key (the
+ * rest of the batch is freed). */
+static int flush_batch(load_context *ctx) {
+    db *d = ctx->batch_db;
+    int count = ctx->batch_count, result = 0;
+    ctx->batch_count = 0;
+    if (count == 0) return 0;
+    table_prefetch(d->keys, ctx->hashes, (size_t)count);
+    for (int i = 0; i < count; i++) {
+        object *o = ctx->batch[i].o;
+        if (result != 0) {
+            object_free(o);
+            continue;
+        }
+        size_t length;
+        const char *key = object_key(o, &length);
+        if (table_find(d->keys, key, length, ctx->batch[i].hash)) {
+            result = fail(ctx, "RDB has duplicated key '%.*s' in DB %d", length > 128 ? 128 : (int)length, key,
+                          d->index);
+            object_free(o);
+        } else if (ctx->batch[i].keep_clock) {
+            db_add_keep_clock(d, o);
+            ctx->loaded++;
+        } else {
+            db_add(d, o);
+            ctx->loaded++;
+        }
+    }
+    return result;
+}
+
 static int read_key(load_context *ctx, db *d, int type, long long expire_ms, long long idle, int frequency) {
     if (!rdb_format_is_value_type(type)) return fail(ctx, "Unknown RDB encoding type %d", type);
     rdb_string key;
@@ -94,20 +145,18 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
         result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type, error);
     } else if (!o) {
         log_message(LOG_VERBOSE, "RDB load: skipping empty key '%.*s'", shown, key.data);
-    } else if (db_lookup(d, key.data, key.length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE)) {
-        object_free(o);
-        result = fail(ctx, "RDB has duplicated key '%.*s' in DB %d", shown, key.data, d->index);
     } else if (expire_ms != OBJECT_NO_EXPIRE && expire_ms < server_unix_time_ms()) {
         object_free(o);
         ctx->expired++;
     } else {
-        if (idle >= 0 || frequency >= 0) {
-            db_object_set_clock(o, idle, frequency);
-            db_add_keep_clock(d, o);
-        } else {
-            db_add(d, o);
-        }
-        ctx->loaded++;
+        zkv_assert(ctx->batch_count == 0 || ctx->batch_db == d);
+        bool keep_clock = idle >= 0 || frequency >= 0;
+        if (keep_clock) db_object_set_clock(o, idle, frequency);
+        uint64_t hash = table_hash_key(key.data, key.length);
+        ctx->batch_db = d;
+        ctx->batch[ctx->batch_count] = (pending_key){o, hash, keep_clock};
+        ctx->hashes[ctx->batch_count++] = hash;
+        if (ctx->batch_count == LOAD_BATCH) result = flush_batch(ctx);
     }
     rdb_string_release(&key);
     return result;
@@ -161,16 +210,23 @@ static int read_body(load_context *ctx) {
             idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
             continue;
         case RDB_OPCODE_EOF:
+            if (flush_batch(ctx) != 0) return -1;
             return check_crc(ctx);
         case RDB_OPCODE_SELECTDB:
             if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
             if (value >= (uint64_t)keyspace_database_count())
                 return fail(ctx, "Data file was created with a server configured to handle more than %d databases",
                             keyspace_database_count());
+            if (flush_batch(ctx) != 0) return -1;
             d = keyspace_db((int)value);
             continue;
         case RDB_OPCODE_RESIZEDB:
             if (rdb_read_length(r, &value) != 0 || rdb_read_length(r, &second) != 0) return reader_failed(ctx);
+            /* A key takes at least 3 bytes (type, key length, value), so a
+             * corrupt count cannot make the table bigger than the file. */
+            if (value > rdb_reader_left(r) / 3) value = rdb_reader_left(r) / 3;
+            if (flush_batch(ctx) != 0) return -1;
+            table_expand(d->keys, (size_t)value);
             continue;
         case RDB_OPCODE_AUX:
             if (read_aux(ctx) != 0) return -1;
@@ -216,6 +272,7 @@ int rdb_load_file(const char *filename, bool *missing, char **error) {
     if (size > 0 && !map) fail(&ctx, "can't map the file: %s", strerror(errno));
     int result = ctx.reason.length ? -1 : read_header(&ctx, map ? size : 0);
     if (result == 0) result = read_body(&ctx);
+    for (int i = 0; i < ctx.batch_count; i++) object_free(ctx.batch[i].o); /* parsed before a failure */
     if (result == 0 && rdb_reader_left(&ctx.reader) != 0)
         log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", filename,
                     rdb_reader_left(&ctx.reader));
