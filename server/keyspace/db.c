@@ -7,6 +7,7 @@
 
 #include "lazyfree.h"
 #include "notify.h"
+#include "prewrite.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -147,6 +148,7 @@ object *db_lookup(db *d, const char *key, size_t length, int flags) {
         db_forget_slot(d);
         return NULL;
     }
+    if (flags & DB_LOOKUP_WRITE) prewrite_slot(d, slot);
     if (!(flags & DB_LOOKUP_NOTOUCH)) db_touch(o);
     d->cached_slot = slot;
     d->cached_object = o;
@@ -221,6 +223,7 @@ void db_set(db *d, object *fresh) {
             return;
         }
     }
+    prewrite_slot(d, slot);
     object *old = table_slot_entry(slot);
     if (db_lfu_enabled())
         object_set_lru(fresh, object_lru(old));
@@ -235,6 +238,7 @@ void db_set(db *d, object *fresh) {
 
 void db_update_quiet(db *d, object *previous, object *fresh) {
     table_slot *slot = db_slot_of(d, previous, fresh);
+    prewrite_changed(slot);
     db_count_expire_change(d, table_slot_flag(slot), object_has_expire(fresh));
     table_slot_set(slot, fresh, object_has_expire(fresh));
     d->cached_slot = slot;
@@ -249,6 +253,7 @@ void db_update(db *d, object *previous, object *fresh) {
 }
 
 object *db_take(db *d, const char *key, size_t length) {
+    if (prewrite_active) prewrite_slot(d, table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     db_forget_slot(d);
     object *o = table_delete(d->keys, key, length, table_hash_key(key, length));
     if (o == NULL) return NULL;
@@ -267,6 +272,7 @@ bool db_delete(db *d, const char *key, size_t length, bool async) {
 void db_delete_expired(db *d, object *o) {
     size_t length;
     const char *key = object_key(o, &length);
+    if (prewrite_active) prewrite_slot(d, table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     db_forget_slot(d);
     table_delete(d->keys, key, length, table_hash_key(key, length));
     db_signal_modified(d, key, length); /* after: WATCH asks whether it still exists */
@@ -276,6 +282,7 @@ void db_delete_expired(db *d, object *o) {
 }
 
 object *db_set_expire(db *d, object *o, long long expire_ms) {
+    if (prewrite_active) prewrite_slot(d, db_slot_of(d, o, o));
     object *fresh = object_set_expire(o, expire_ms);
     table_slot *slot = db_slot_of(d, o, fresh);
     db_count_expire_change(d, table_slot_flag(slot), object_has_expire(fresh));
@@ -295,10 +302,12 @@ long long db_empty(db *d) {
     table *old = d->keys;
     long long removed = (long long)table_size(old);
     d->keys = table_create(&db_table_type);
+    prewrite_prepare_table(d->keys);
     d->expires = 0;
     d->average_ttl = 0;
     d->expire_cursor = 0;
     db_forget_slot(d);
+    if (prewrite_adopt_table(old)) return removed;
     if (removed > DB_SYNC_FREE_MAX_KEYS)
         lazyfree_free_table(old);
     else

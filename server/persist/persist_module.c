@@ -31,7 +31,7 @@
 #include "server.h"
 #include "zmalloc.h"
 
-persist_state persist = {.last_bgsave_ok = true, .last_bgsave_seconds = -1, .child_info_fd = -1};
+persist_state persist = {.last_bgsave_ok = true, .last_bgsave_seconds = -1};
 
 extern const command_spec persist_commands[];
 
@@ -105,8 +105,8 @@ static void write_info(strbuf *out) {
                   "current_cow_size:0\r\n"
                   "current_cow_size_age:0\r\n"
                   "current_fork_perc:0.00\r\n"
-                  "current_save_keys_processed:0\r\n"
-                  "current_save_keys_total:0\r\n"
+                  "current_save_keys_processed:%lld\r\n"
+                  "current_save_keys_total:%lld\r\n"
                   "rdb_changes_since_last_save:%lld\r\n"
                   "rdb_bgsave_in_progress:%d\r\n"
                   "rdb_last_save_time:%lld\r\n"
@@ -114,7 +114,7 @@ static void write_info(strbuf *out) {
                   "rdb_last_bgsave_time_sec:%lld\r\n"
                   "rdb_current_bgsave_time_sec:%lld\r\n"
                   "rdb_saves:%lld\r\n"
-                  "rdb_last_cow_size:%zu\r\n"
+                  "rdb_last_cow_size:0\r\n"
                   "rdb_last_load_keys_expired:%lld\r\n"
                   "rdb_last_load_keys_loaded:%lld\r\n"
                   "aof_enabled:0\r\n"
@@ -129,9 +129,10 @@ static void write_info(strbuf *out) {
                   "aof_last_cow_size:0\r\n"
                   "module_fork_in_progress:0\r\n"
                   "module_fork_last_cow_size:0\r\n",
+                  running ? persist.save_keys_processed : 0LL, running ? persist.save_keys_total : 0LL,
                   server.stats.dirty, running ? 1 : 0, persist.last_save_time,
                   persist.last_bgsave_ok ? "ok" : "err", persist.last_bgsave_seconds,
-                  running ? (now - persist.child_start_ms) / 1000 : -1LL, persist.saves, persist.last_cow_size,
+                  running ? (now - persist.bgsave_start_ms) / 1000 : -1LL, persist.saves,
                   persist.keys_expired, persist.keys_loaded);
 }
 
@@ -149,7 +150,7 @@ static const char *misconf_check(void) {
 
 /* FLUSHALL, as Redis 7.0: the running save would bring the data back. */
 static void after_flush_all(void) {
-    bgsave_kill_child();
+    bgsave_abort();
     if (persist.point_count == 0) return;
     char *error = NULL;
     long long dirty = server.stats.dirty;
@@ -159,8 +160,8 @@ static void after_flush_all(void) {
 
 static int prepare_shutdown(int flags) {
     if (bgsave_in_progress()) {
-        log_message(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
-        bgsave_kill_child();
+        log_message(LOG_WARNING, "There is a background save in progress. Abandoning it!");
+        bgsave_abort();
     }
     bool save = (persist.point_count > 0 && !(flags & SERVER_SHUTDOWN_NOSAVE)) || (flags & SERVER_SHUTDOWN_SAVE);
     if (!save) return 0;
@@ -226,7 +227,7 @@ static int persist_init(const char **error) {
 }
 
 static void persist_cron(void) {
-    bgsave_check_child();
+    bgsave_check_finished();
     if (bgsave_in_progress()) return;
     long long now = now_seconds();
     for (int i = 0; i < persist.point_count; i++) {
@@ -242,8 +243,8 @@ static void persist_cron(void) {
 }
 
 static void persist_shutdown(void) {
-    /* prepare_shutdown ran first; a child started since must not outlive us. */
-    bgsave_kill_child();
+    /* prepare_shutdown ran first; a snapshot started since is abandoned. */
+    bgsave_abort();
 }
 
 const zkv_module persist_module = {
