@@ -111,6 +111,10 @@ table_slot *table_find_slot(table *t, const char *key, size_t length, uint64_t h
  * waits for memory once instead of twice per key.  Changes nothing. */
 void table_prefetch(const table *t, const uint64_t *hashes, size_t count);
 
+/* Only the first half of table_prefetch: asks for the buckets and returns
+ * at once, for a caller with other work to do before the lookups. */
+void table_prefetch_buckets(const table *t, const uint64_t *hashes, size_t count);
+
 /* Adds an entry whose key is not in the table (the caller checked). */
 void table_insert(table *t, void *entry, uint64_t hash, bool flag);
 

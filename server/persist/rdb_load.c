@@ -37,11 +37,13 @@
 #include "zmalloc.h"
 
 /* Keys parsed but not yet added: adding one waits for its bucket's cache
- * line (a random address per key), so the loader parses a batch, prefetches
- * the batch's buckets together, then checks and adds each in file order (a
- * key repeated inside one batch is still found: the first is added before
+ * line (a random address per key, the main cost of a load), so the loader
+ * asks for the buckets of each group of LOAD_GROUP keys as soon as they are
+ * parsed and adds the group only after the next one has been parsed, by
+ * which time the lines have arrived.  Keys are checked and added in file
+ * order (a key repeated nearby is still found: the first is added before
  * the second is checked). */
-#define LOAD_BATCH 16
+#define LOAD_GROUP 16
 
 typedef struct pending_key {
     object *o;
@@ -56,8 +58,8 @@ typedef struct load_context {
     strbuf reason;  /* set on failure */
     long long loaded, expired;
     db *batch_db;   /* every pending key belongs to it */
-    pending_key batch[LOAD_BATCH];
-    uint64_t hashes[LOAD_BATCH];
+    pending_key batch[2 * LOAD_GROUP];
+    uint64_t hashes[2 * LOAD_GROUP];
     int batch_count;
 } load_context;
 
@@ -102,14 +104,11 @@ static int read_aux(load_context *ctx) {
     return 0;
 }
 
-/* Adds the pending keys to their database; -1 on a duplicated key (the
- * rest of the batch is freed). */
-static int flush_batch(load_context *ctx) {
+/* Adds the first `count` pending keys to their database; -1 on a
+ * duplicated key (those left are freed). */
+static int add_pending(load_context *ctx, int count) {
     db *d = ctx->batch_db;
-    int count = ctx->batch_count, result = 0;
-    ctx->batch_count = 0;
-    if (count == 0) return 0;
-    table_prefetch(d->keys, ctx->hashes, (size_t)count);
+    int result = 0;
     for (int i = 0; i < count; i++) {
         object *o = ctx->batch[i].o;
         if (result != 0) {
@@ -130,7 +129,19 @@ static int flush_batch(load_context *ctx) {
             ctx->loaded++;
         }
     }
+    ctx->batch_count -= count;
+    memmove(ctx->batch, ctx->batch + count, sizeof(ctx->batch[0]) * (size_t)ctx->batch_count);
+    memmove(ctx->hashes, ctx->hashes + count, sizeof(ctx->hashes[0]) * (size_t)ctx->batch_count);
+    if (result != 0) {
+        for (int i = 0; i < ctx->batch_count; i++) object_free(ctx->batch[i].o);
+        ctx->batch_count = 0;
+    }
     return result;
+}
+
+/* Adds every pending key (before the database changes, and at EOF). */
+static int flush_batch(load_context *ctx) {
+    return add_pending(ctx, ctx->batch_count);
 }
 
 static int read_key(load_context *ctx, db *d, int type, long long expire_ms, long long idle, int frequency) {
@@ -156,7 +167,9 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
         ctx->batch_db = d;
         ctx->batch[ctx->batch_count] = (pending_key){o, hash, keep_clock};
         ctx->hashes[ctx->batch_count++] = hash;
-        if (ctx->batch_count == LOAD_BATCH) result = flush_batch(ctx);
+        if (ctx->batch_count % LOAD_GROUP == 0)
+            table_prefetch_buckets(d->keys, ctx->hashes + ctx->batch_count - LOAD_GROUP, LOAD_GROUP);
+        if (ctx->batch_count == 2 * LOAD_GROUP) result = add_pending(ctx, LOAD_GROUP);
     }
     rdb_string_release(&key);
     return result;
