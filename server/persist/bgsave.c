@@ -28,6 +28,9 @@
  * the directory fsync'd in a helper thread, so the loop never waits for
  * the disk's flush.
  *
+ * rdb-key-save-delay (tests) sleeps after each key the walk writes, so a
+ * slice then holds one key.
+ *
  * Trade-offs: the file has an extra SELECTDB wherever a write moved the
  * stream to another database (Redis's loader and redis-check-rdb accept
  * any SELECTDB order); IDLE/FREQ (LRU/LFU policies) are those at the time
@@ -177,7 +180,9 @@ static bool walk(uint64_t deadline_us, bool claim_only) {
         while ((slot = table_iterator_next_slot(&snap.iterator)) != NULL) {
             if (!prewrite_claim(slot) || claim_only) continue;
             write_key(entry->index, table_slot_entry(slot));
-            if (deadline_us && ++count % BGSAVE_KEYS_PER_CLOCK == 0 && now_us() >= deadline_us) return false;
+            if (persist_key_save_delay > 0) usleep((useconds_t)persist_key_save_delay);
+            bool check = persist_key_save_delay > 0 || ++count % BGSAVE_KEYS_PER_CLOCK == 0;
+            if (deadline_us && check && now_us() >= deadline_us) return false;
         }
         release_walked_table(entry);
     }

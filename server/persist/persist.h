@@ -13,6 +13,7 @@
  *   persist_commands.c SAVE BGSAVE LASTSAVE DUMP RESTORE
  *   persist_module.c   parameters, save points, INFO persistence, MISCONF,
  *                      shutdown save, start-up load
+ *   persist_debug.c    DEBUG RELOAD and DEBUG POPULATE (for the tests)
  */
 #ifndef ZKV_PERSIST_H
 #define ZKV_PERSIST_H
@@ -69,8 +70,9 @@ int rdb_save_key(rdb_writer *w, const object *o, char **error);
 
 /* rdb_load.c: loads `filename` into the (empty) databases.  0 on success or
  * when the file does not exist (*missing set); -1 with the reason in
- * *error (zmalloc'd), naming the file, when it is unusable. */
-int rdb_load_file(const char *filename, bool *missing, char **error);
+ * *error (zmalloc'd), naming the file, when it is unusable.  `merge`: a key
+ * already in memory is replaced instead of failing the load. */
+int rdb_load_file(const char *filename, bool merge, bool *missing, char **error);
 
 /* bgsave.c */
 /* Starts a snapshot: 0 (a failure to open the file is then reported as a
@@ -85,5 +87,10 @@ void bgsave_abort(void);
 
 /* persist_module.c: a successful save's bookkeeping (SAVE, BGSAVE, shutdown). */
 void persist_saved(long long dirty_before);
+/* rdb-key-save-delay: microseconds the snapshot waits after each key
+ * (a testing aid, as in Redis; 0 normally). */
+extern int persist_key_save_delay;
+/* persist_debug.c: registers the DEBUG subcommands. */
+void persist_debug_init(void);
 
 #endif

@@ -80,6 +80,7 @@ static void format_save(const config_parameter *parameter, strbuf *out) {
 
 static const config_choice sanitize_choices[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static int incremental_fsync = 1;
+int persist_key_save_delay;
 
 static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_SPECIAL("save", "3600 1 300 100 60 10000", CONFIG_MULTI_ARGUMENT, parse_save, format_save, NULL),
@@ -88,6 +89,7 @@ static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_BOOL("stop-writes-on-bgsave-error", &persist.stop_writes_on_error, "yes", 0),
     CONFIG_ENTRY_BOOL("rdb-del-sync-files", &persist.del_sync_files, "no", 0),
     CONFIG_ENTRY_BOOL("rdb-save-incremental-fsync", &incremental_fsync, "yes", 0),
+    CONFIG_ENTRY_INTEGER("rdb-key-save-delay", &persist_key_save_delay, TARGET_INT, INT_MIN, INT_MAX, "0", 0, NULL),
     /* zkv validates every payload fully whatever this says. */
     {.name = "sanitize-dump-payload", .type = CONFIG_ENUM, .value = &persist.sanitize_dump_payload,
      .default_text = "no", .choices = sanitize_choices},
@@ -209,12 +211,13 @@ static int persist_init(const char **error) {
     dispatch_set_write_check(misconf_check);
     keyspace_set_flush_all_hook(after_flush_all);
     server_set_shutdown_preparer(prepare_shutdown);
+    persist_debug_init();
     remove_stale_temp_files();
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     bool missing;
     char *reason = NULL;
-    if (rdb_load_file(server.config.db_filename, &missing, &reason) != 0) {
+    if (rdb_load_file(server.config.db_filename, false, &missing, &reason) != 0) {
         *error = reason;
         return -1;
     }
