@@ -121,6 +121,9 @@ bool db_object_expired(const object *o, long long now_ms) {
 }
 
 void db_signal_modified(db *d, const char *key, size_t length) {
+    /* The safety net under the pre-write hook: a change signalled for a key
+     * the snapshot has not seen came through no write lookup. */
+    if (prewrite_active) prewrite_changed(table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     notify_key_modified(d->index, key, length);
 }
 

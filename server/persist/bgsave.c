@@ -19,12 +19,10 @@
  * written once, with the value it had at BGSAVE, and keys created after
  * BGSAVE never are.  A FLUSHDB meanwhile hands its old table to the walk.
  *
- * The cost moves from memory to the loop's time, so the walk is sliced: a
- * zero-delay timer runs it for a share (BGSAVE_SHARE) of the time the loop
- * spent elsewhere since the last slice, at least BGSAVE_MIN_SLICE_US, so an
- * idle server saves at full speed and a busy one keeps ~85% of its
- * throughput; keys written ahead of the walk by writes cost their
- * serialization on the write path once.  The file is fsync'd, renamed and
+ * The cost moves from memory to the loop's time, so the walk is sliced by
+ * a timer: while clients are served it gets a share (BGSAVE_SHARE) of the
+ * time, less what writes spent writing keys ahead of it, so a busy server
+ * keeps ~85% of its throughput; an idle one saves at full speed (slice_us).  The file is fsync'd, renamed and
  * the directory fsync'd in a helper thread, so the loop never waits for
  * the disk's flush.
  *
@@ -60,9 +58,11 @@
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
-#define BGSAVE_SHARE 0.12
-#define BGSAVE_MIN_SLICE_US 50
+#define BGSAVE_SHARE 0.20
+#define BGSAVE_QUANTUM_US 100    /* the shortest slice worth a walk */
 #define BGSAVE_MAX_SLICE_US 5000
+#define BGSAVE_BUSY_TICK_US 1000 /* between slices while clients are served */
+#define BGSAVE_IDLE_SLICE_US 500
 #define BGSAVE_KEYS_PER_CLOCK 32
 
 typedef struct snapshot_table {
@@ -89,6 +89,10 @@ static struct {
     char *error;          /* a value that could not be saved (zmalloc'd) */
     struct event *timer;
     uint64_t last_slice_end_us;
+    long long prewritten;  /* keys written by writes since the last slice */
+    double key_cost_us;    /* the walk's measured time per key */
+    double credit_us;      /* walk time earned and not yet spent */
+    long long commands_seen; /* server.stats.commands_processed at the last slice */
     pthread_t syncer;
     atomic_int sync_done;
     int sync_result;      /* 0 or an errno */
@@ -127,6 +131,7 @@ static void prewrite_write(table *t, const object *o) {
     snapshot_table *entry = find_table(t);
     zkv_assert(entry != NULL); /* every table with unseen keys was listed */
     write_key(entry->index, o);
+    snap.prewritten++;
 }
 
 static bool prewrite_adopt(table *t) {
@@ -142,9 +147,11 @@ static uint64_t now_us(void) {
     return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
 }
 
-static void arm_timer(void) {
-    static const struct timeval immediately = {0, 0};
-    evtimer_add(snap.timer, &immediately);
+/* Busy: the loop waits for clients or the tick (it must not spin, or every
+ * empty turn would look idle); idle: the next slice at once. */
+static void arm_timer(bool busy) {
+    struct timeval delay = {0, busy ? BGSAVE_BUSY_TICK_US : 0};
+    evtimer_add(snap.timer, &delay);
 }
 
 static void timer_fired(evutil_socket_t fd, short what, void *arg) {
@@ -240,18 +247,46 @@ static void finish_walk(void) {
     if (pthread_create(&snap.syncer, NULL, sync_file, NULL) != 0) sync_file(NULL), snap.syncer = pthread_self();
 }
 
+/* The slice.  While commands run, the walk earns BGSAVE_SHARE of the time
+ * since its last slice and pays for the keys writes wrote ahead of it
+ * (priced at its own measured cost per key), so the save's whole cost stays
+ * near the share; it runs once it has earned a quantum.  When no command
+ * ran for a whole tick the server is idle and the walk takes a full slice
+ * each turn: an idle server saves at full speed, at the price of up to
+ * BGSAVE_IDLE_SLICE_US of latency for the next request. */
+static uint64_t slice_us(uint64_t now, bool busy) {
+    if (!busy) return BGSAVE_IDLE_SLICE_US;
+    uint64_t elapsed = now - snap.last_slice_end_us;
+    snap.credit_us += (double)elapsed * BGSAVE_SHARE - (double)snap.prewritten * snap.key_cost_us;
+    snap.prewritten = 0;
+    if (snap.credit_us > BGSAVE_MAX_SLICE_US) snap.credit_us = BGSAVE_MAX_SLICE_US;
+    if (snap.credit_us < -BGSAVE_MAX_SLICE_US) snap.credit_us = -BGSAVE_MAX_SLICE_US;
+    return snap.credit_us >= BGSAVE_QUANTUM_US ? (uint64_t)snap.credit_us : 0;
+}
+
 void bgsave_step(void) {
     if (snap.phase != SNAPSHOT_WALKING) return;
     uint64_t start = now_us();
-    uint64_t elsewhere = start - snap.last_slice_end_us;
-    uint64_t slice = (uint64_t)((double)elsewhere * BGSAVE_SHARE);
-    if (slice < BGSAVE_MIN_SLICE_US) slice = BGSAVE_MIN_SLICE_US;
-    if (slice > BGSAVE_MAX_SLICE_US) slice = BGSAVE_MAX_SLICE_US;
-    if (walk(start + slice, writer_failed()))
+    bool busy = server.stats.commands_processed != snap.commands_seen || snap.prewritten > 0;
+    snap.commands_seen = server.stats.commands_processed;
+    uint64_t slice = slice_us(start, busy);
+    if (slice == 0) {
+        snap.last_slice_end_us = start;
+        arm_timer(busy);
+        return;
+    }
+    long long before = persist.save_keys_processed;
+    bool done = walk(start + slice, writer_failed());
+    snap.last_slice_end_us = now_us();
+    uint64_t spent = snap.last_slice_end_us - start;
+    long long walked = persist.save_keys_processed - before;
+    if (walked > 0) snap.key_cost_us = (double)spent / (double)walked;
+    if (busy) snap.credit_us = snap.credit_us > (double)spent ? snap.credit_us - (double)spent : 0;
+    snap.prewritten = 0;
+    if (done)
         finish_walk();
     else
-        arm_timer();
-    snap.last_slice_end_us = now_us();
+        arm_timer(busy);
 }
 
 int bgsave_start(char **error) {
@@ -293,7 +328,11 @@ int bgsave_start(char **error) {
     prewrite_begin(prewrite_write, prewrite_adopt);
     log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
     snap.last_slice_end_us = now_us();
-    arm_timer();
+    snap.prewritten = 0;
+    snap.key_cost_us = 0.5;
+    snap.credit_us = 0;
+    snap.commands_seen = server.stats.commands_processed;
+    arm_timer(false);
     return 0;
 }
 
