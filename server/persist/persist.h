@@ -90,6 +90,9 @@ void persist_saved(long long dirty_before);
 /* rdb-key-save-delay: microseconds the snapshot waits after each key
  * (a testing aid, as in Redis; 0 normally). */
 extern int persist_key_save_delay;
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE ignores a payload's CRC, so
+ * tests can feed corrupt values to the validating codecs. */
+extern bool persist_skip_checksum;
 /* persist_debug.c: registers the DEBUG subcommands. */
 void persist_debug_init(void);
 

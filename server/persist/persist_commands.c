@@ -121,7 +121,7 @@ static void restore_command(client *c) {
     }
     const uint8_t *payload = (const uint8_t *)c->argv[3].data;
     size_t value_length;
-    if (rdb_format_verify_payload(payload, c->argv[3].length, &value_length) != 0) {
+    if (rdb_format_verify_payload(payload, c->argv[3].length, !persist_skip_checksum, &value_length) != 0) {
         reply_error(c, "ERR DUMP payload version or checksum are wrong");
         return;
     }

@@ -1,5 +1,6 @@
-/* persist_debug: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] and DEBUG POPULATE
- * count [prefix] [size], with Redis 7.0's replies; registered into DEBUG
+/* persist_debug: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], DEBUG POPULATE
+ * count [prefix] [size] and DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>, with
+ * Redis 7.0's replies; registered into DEBUG
  * through admin's debug_extension table (DEBUG lives below persistence).
  *
  * RELOAD saves (SAVE's code), empties every database and loads the file
@@ -100,6 +101,17 @@ static void debug_populate(client *c) {
     reply_ok(c);
 }
 
+bool persist_skip_checksum;
+
+static void debug_skip_checksum(client *c) {
+    persist_skip_checksum = c->argv[2].length > 0 && c->argv[2].data[0] != '0';
+    reply_ok(c);
+}
+
+static const char *const skip_checksum_help[] = {
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enable/disable checksum checks for RESTORE (and nothing else: zkv validates payloads fully).",
+    NULL};
 static const char *const reload_help[] = {
     "RELOAD [option ...]",
     "    Save the RDB on disk and reload it back to memory. Options: MERGE (a key in the file",
@@ -113,8 +125,11 @@ static const char *const populate_help[] = {
 
 static const debug_extension reload_extension = {"reload", 2, -1, debug_reload, reload_help};
 static const debug_extension populate_extension = {"populate", 3, 5, debug_populate, populate_help};
+static const debug_extension skip_checksum_extension = {"set-skip-checksum-validation", 3, 3, debug_skip_checksum,
+                                                        skip_checksum_help};
 
 void persist_debug_init(void) {
     debug_register_extension(&reload_extension);
     debug_register_extension(&populate_extension);
+    debug_register_extension(&skip_checksum_extension);
 }
