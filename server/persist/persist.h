@@ -73,6 +73,16 @@ int rdb_save_key(rdb_writer *w, const object *o, char **error);
  * *error (zmalloc'd), naming the file, when it is unusable.  `merge`: a key
  * already in memory is replaced instead of failing the load. */
 int rdb_load_file(const char *filename, bool merge, bool *missing, char **error);
+/* The same in slices, for the load at start (the loop serves -LOADING
+ * meanwhile): begin opens and maps the file (*load NULL when it does not
+ * exist); each step parses for about `microseconds` (0: to the end) and
+ * returns 1 while more remains, or 0 / -1 (with *error) once the load is
+ * over and `load` released. */
+typedef struct load_context load_context;
+int rdb_load_begin(const char *filename, bool merge, load_context **load, char **error);
+int rdb_load_step(load_context *load, long long microseconds, char **error);
+/* Bytes parsed so far; the file's size and its AUX used-mem in the outputs. */
+size_t rdb_load_progress(const load_context *load, size_t *total, long long *used_memory);
 
 /* bgsave.c */
 /* Starts a snapshot: 0 (a failure to open the file is then reported as a

@@ -23,11 +23,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "keyspace.h"
 #include "log.h"
+#include "number.h"
 #include "persist.h"
 #include "rdb_crc64.h"
 #include "rdb_format.h"
@@ -51,10 +53,16 @@ typedef struct pending_key {
     bool keep_clock;
 } pending_key;
 
-typedef struct load_context {
+struct load_context {
     rdb_reader reader;
     const uint8_t *start;
-    const char *filename;
+    size_t size;
+    char *filename;
+    /* where read_body stands between slices */
+    db *d;
+    long long expire_ms, idle;
+    int frequency;
+    long long used_memory;  /* AUX used-mem, for INFO's loading_rdb_used_mem */
     strbuf reason;  /* set on failure */
     long long loaded, expired;
     bool merge;     /* a key already present is replaced, not an error */
@@ -62,7 +70,7 @@ typedef struct load_context {
     pending_key batch[2 * LOAD_GROUP];
     uint64_t hashes[2 * LOAD_GROUP];
     int batch_count;
-} load_context;
+};
 
 static int fail(load_context *ctx, const char *format, ...) __attribute__((format(printf, 2, 3)));
 static int fail(load_context *ctx, const char *format, ...) {
@@ -97,6 +105,10 @@ static int read_aux(load_context *ctx) {
     rdb_string name, value;
     if (rdb_read_string(&ctx->reader, &name) != 0) return reader_failed(ctx);
     int result = rdb_read_string(&ctx->reader, &value);
+    if (result == 0 && name.length == 8 && !memcmp(name.data, "used-mem", 8)) {
+        long long bytes;
+        if (number_parse_integer(value.data, value.length, &bytes)) ctx->used_memory = bytes;
+    }
     if (result == 0 && name.length == 3 && !memcmp(name.data, "lua", 3) && value.length > 0)
         log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, zkv has no scripting.");
     rdb_string_release(&name);
@@ -196,11 +208,19 @@ static int check_crc(load_context *ctx) {
     return 0;
 }
 
-static int read_body(load_context *ctx) {
+static long long now_us(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+#define LOAD_KEYS_PER_CLOCK 256
+
+/* Parses until EOF (0), the deadline (1, at a key boundary, every parsed
+ * key added) or a failure (-1).  deadline_us 0: no deadline. */
+static int read_body(load_context *ctx, long long deadline_us) {
     rdb_reader *r = &ctx->reader;
-    db *d = keyspace_db(0);
-    long long expire_ms = OBJECT_NO_EXPIRE, idle = -1;
-    int frequency = -1;
+    int keys = 0;
     for (;;) {
         uint8_t type;
         uint64_t value, second;
@@ -208,23 +228,23 @@ static int read_body(load_context *ctx) {
         switch (type) {
         case RDB_OPCODE_EXPIRETIME_MS:
             if (rdb_read_u64_le(r, &value) != 0) return reader_failed(ctx);
-            expire_ms = (long long)value;
+            ctx->expire_ms = (long long)value;
             continue;
         case RDB_OPCODE_EXPIRETIME: {
             uint32_t seconds;
             if (rdb_read_u32_le(r, &seconds) != 0) return reader_failed(ctx);
-            expire_ms = (long long)seconds * 1000;
+            ctx->expire_ms = (long long)seconds * 1000;
             continue;
         }
         case RDB_OPCODE_FREQ: {
             uint8_t counter;
             if (rdb_read_byte(r, &counter) != 0) return reader_failed(ctx);
-            frequency = counter;
+            ctx->frequency = counter;
             continue;
         }
         case RDB_OPCODE_IDLE:
             if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
-            idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
+            ctx->idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
             continue;
         case RDB_OPCODE_EOF:
             if (flush_batch(ctx) != 0) return -1;
@@ -235,7 +255,7 @@ static int read_body(load_context *ctx) {
                 return fail(ctx, "Data file was created with a server configured to handle more than %d databases",
                             keyspace_database_count());
             if (flush_batch(ctx) != 0) return -1;
-            d = keyspace_db((int)value);
+            ctx->d = keyspace_db((int)value);
             continue;
         case RDB_OPCODE_RESIZEDB:
             if (rdb_read_length(r, &value) != 0 || rdb_read_length(r, &second) != 0) return reader_failed(ctx);
@@ -243,7 +263,7 @@ static int read_body(load_context *ctx) {
              * corrupt count cannot make the table bigger than the file. */
             if (value > rdb_reader_left(r) / 3) value = rdb_reader_left(r) / 3;
             if (flush_batch(ctx) != 0) return -1;
-            table_expand(d->keys, (size_t)value);
+            table_expand(ctx->d->keys, (size_t)value);
             continue;
         case RDB_OPCODE_AUX:
             if (read_aux(ctx) != 0) return -1;
@@ -254,20 +274,27 @@ static int read_body(load_context *ctx) {
         case RDB_OPCODE_FUNCTION2:
             return fail(ctx, "The RDB file contains function libraries: zkv has no scripting");
         default:
-            if (read_key(ctx, d, type, expire_ms, idle, frequency) != 0) return -1;
-            expire_ms = OBJECT_NO_EXPIRE, idle = -1, frequency = -1;
+            if (read_key(ctx, ctx->d, type, ctx->expire_ms, ctx->idle, ctx->frequency) != 0) return -1;
+            ctx->expire_ms = OBJECT_NO_EXPIRE, ctx->idle = -1, ctx->frequency = -1;
+            if (deadline_us && ++keys % LOAD_KEYS_PER_CLOCK == 0 && now_us() >= deadline_us)
+                return flush_batch(ctx) != 0 ? -1 : 1;
         }
     }
 }
 
-int rdb_load_file(const char *filename, bool merge, bool *missing, char **error) {
-    *missing = false;
+static void release(load_context *ctx) {
+    for (int i = 0; i < ctx->batch_count; i++) object_free(ctx->batch[i].o); /* parsed before a failure */
+    if (ctx->start) munmap((void *)ctx->start, ctx->size);
+    strbuf_free(&ctx->reason);
+    zmalloc_free(ctx->filename);
+    zmalloc_free(ctx);
+}
+
+int rdb_load_begin(const char *filename, bool merge, load_context **load, char **error) {
+    *load = NULL;
     int fd = open(filename, O_RDONLY);
     if (fd < 0) {
-        if (errno == ENOENT) {
-            *missing = true;
-            return 0;
-        }
+        if (errno == ENOENT) return 0;
         strbuf text = STRBUF_INIT;
         strbuf_printf(&text, "Fatal error loading the DB from %s: %s", filename, strerror(errno));
         *error = strbuf_detach(&text, NULL);
@@ -276,35 +303,63 @@ int rdb_load_file(const char *filename, bool merge, bool *missing, char **error)
     struct stat info;
     size_t size = fstat(fd, &info) == 0 ? (size_t)info.st_size : 0;
     const uint8_t *map = NULL;
+    int map_errno = 0;
     if (size > 0) {
         void *mapped = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (mapped != MAP_FAILED) {
             map = mapped;
             madvise(mapped, size, MADV_SEQUENTIAL);
+        } else {
+            map_errno = errno;
         }
     }
     close(fd);
-    load_context ctx = {.start = map, .filename = filename, .merge = merge};
-    rdb_reader_init(&ctx.reader, map ? (const void *)map : "", map ? size : 0, RDB_VERSION);
-    if (size > 0 && !map) fail(&ctx, "can't map the file: %s", strerror(errno));
-    int result = ctx.reason.length ? -1 : read_header(&ctx, map ? size : 0);
-    if (result == 0) result = read_body(&ctx);
-    for (int i = 0; i < ctx.batch_count; i++) object_free(ctx.batch[i].o); /* parsed before a failure */
-    if (result == 0 && rdb_reader_left(&ctx.reader) != 0)
-        log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", filename,
-                    rdb_reader_left(&ctx.reader));
-    size_t offset = (size_t)(ctx.reader.cursor - (map ? map : ctx.reader.cursor));
-    if (map) munmap((void *)map, size);
-    if (result != 0) {
-        strbuf text = STRBUF_INIT;
-        strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", filename, offset,
-                      strbuf_cstring(&ctx.reason));
-        *error = strbuf_detach(&text, NULL);
-        strbuf_free(&ctx.reason);
-        return -1;
-    }
-    persist.keys_loaded = ctx.loaded;
-    persist.keys_expired = ctx.expired;
-    log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx.loaded, ctx.expired);
+    load_context *ctx = zmalloc_calloc(sizeof *ctx);
+    *ctx = (load_context){.start = map, .size = map ? size : 0, .filename = zmalloc_strdup(filename),
+                          .merge = merge, .d = keyspace_db(0), .expire_ms = OBJECT_NO_EXPIRE, .idle = -1,
+                          .frequency = -1, .reason = STRBUF_INIT};
+    rdb_reader_init(&ctx->reader, map ? (const void *)map : "", ctx->size, RDB_VERSION);
+    if (size > 0 && !map) fail(ctx, "can't map the file: %s", strerror(map_errno));
+    else read_header(ctx, ctx->size);
+    *load = ctx;
     return 0;
+}
+
+int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
+    int result = ctx->reason.length ? -1 : read_body(ctx, microseconds ? now_us() + microseconds : 0);
+    if (result == 1) return 1;
+    if (result == 0 && rdb_reader_left(&ctx->reader) != 0)
+        log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", ctx->filename,
+                    rdb_reader_left(&ctx->reader));
+    if (result != 0) {
+        size_t offset = (size_t)(ctx->reader.cursor - (ctx->start ? ctx->start : ctx->reader.cursor));
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", ctx->filename, offset,
+                      strbuf_cstring(&ctx->reason));
+        *error = strbuf_detach(&text, NULL);
+    } else {
+        persist.keys_loaded = ctx->loaded;
+        persist.keys_expired = ctx->expired;
+        log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx->loaded,
+                    ctx->expired);
+    }
+    release(ctx);
+    return result;
+}
+
+size_t rdb_load_progress(const load_context *ctx, size_t *total, long long *used_memory) {
+    *total = ctx->size;
+    *used_memory = ctx->used_memory;
+    return ctx->start ? (size_t)(ctx->reader.cursor - ctx->start) : 0;
+}
+
+int rdb_load_file(const char *filename, bool merge, bool *missing, char **error) {
+    load_context *ctx;
+    *missing = false;
+    if (rdb_load_begin(filename, merge, &ctx, error) != 0) return -1;
+    if (ctx == NULL) {
+        *missing = true;
+        return 0;
+    }
+    return rdb_load_step(ctx, 0, error);
 }

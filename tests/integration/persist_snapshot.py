@@ -296,6 +296,46 @@ def test_disk_full(zkv, redis_server, work):
         subprocess.run(["umount", directory])
 
 
+def test_loading(zkv, work):
+    """A dump too big to load before the listeners open is loaded from the
+    loop: meanwhile PING gets Redis's -LOADING error, INFO says loading:1
+    with the loading_* fields, and the data is complete afterwards."""
+    directory = os.path.join(work, "loading")
+    os.makedirs(directory)
+    process, client = start(zkv, directory)
+    client.execute_command("DEBUG", "POPULATE", "2000000", "key", "100")
+    client.save()
+    stop(process, client)
+    size = os.path.getsize(os.path.join(directory, "dump.rdb"))
+    port = free_port()
+    LOGS.append(os.path.join(LOGS_DIRECTORY[0], "server-%d.log" % port))
+    process = subprocess.Popen([zkv, "--port", str(port), "--bind", "127.0.0.1", "--dir", directory, "--save", ""],
+                               stdout=open(LOGS[-1], "w"), stderr=subprocess.STDOUT)
+    client = redis.Redis(port=port, socket_timeout=60)
+    errors, infos = set(), []
+    while True:
+        try:
+            if client.execute_command("PING"):
+                break
+        except redis.BusyLoadingError as error:
+            errors.add(str(error))
+            infos.append(client.info("persistence"))
+        except redis.ConnectionError:
+            pass
+        time.sleep(0.002)
+    check(errors == {"Redis is loading the dataset in memory"}, "LOADING replies: %r" % errors)
+    during = [i for i in infos if i["loading"] == 1]  # the last INFO may come after the end
+    check(len(during) > 0 and all(i["loading_total_bytes"] == size and 0 <= i["loading_loaded_bytes"] <= size and
+                                  i["loading_loaded_perc"] <= 100 for i in during),
+          "INFO while loading: %r" % infos[:1])
+    info = client.info("persistence")
+    check(info["loading"] == 0 and "loading_total_bytes" not in info, "INFO after loading: %r" % info.get("loading"))
+    check(client.dbsize() == 2000000, "all keys loaded: %d" % client.dbsize())
+    check(info["rdb_last_load_keys_loaded"] == 2000000, "rdb_last_load_keys_loaded")
+    print("loading: %d LOADING replies while loading" % len(infos), flush=True)
+    stop(process, client)
+
+
 def check_sanitizer_reports():
     """A sanitizer build reports into the servers' logs: any report fails."""
     for path in LOGS:
@@ -318,6 +358,7 @@ def main():
         test_consistency(args.zkv, args.redis, work)
         test_flushes(args.zkv, work)
         test_disk_full(args.zkv, args.redis, work)
+        test_loading(args.zkv, work)
     finally:
         check_sanitizer_reports()
         if FAILURES:
