@@ -22,9 +22,9 @@
  * The cost moves from memory to the loop's time, so the walk is sliced by
  * a timer: while clients are served it gets a share (BGSAVE_SHARE) of the
  * time, less what writes spent writing keys ahead of it, so a busy server
- * keeps ~85-90% of its throughput; an idle one saves at full speed (slice_us).  The file is fsync'd, renamed and
- * the directory fsync'd in a helper thread, so the loop never waits for
- * the disk's flush.
+ * keeps ~85-90% of its throughput; an idle one saves at full speed
+ * (slice_us).  The file is fsync'd, renamed and the directory fsync'd in a
+ * helper thread, so the loop never waits for the disk's flush.
  *
  * rdb-key-save-delay (tests) sleeps after each key the walk writes, so a
  * slice then holds one key.
