@@ -3,6 +3,7 @@
 #include "table.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "hash.h"
@@ -21,6 +22,7 @@ struct table {
     size_t children[2];        /* child buckets hanging off each array */
     size_t rehash_index;       /* next chain of [0] to move while rehashing */
     int pause_count;           /* iterators and scans in progress */
+    uint64_t insert_mark;      /* 0 or TABLE_SLOT_MARK_BIT */
     uint64_t random_state;     /* for random_entry and sample */
 };
 
@@ -28,6 +30,7 @@ struct table {
 #define TABLE_SLOT_TAG_SHIFT 48
 #define TABLE_EMPTY_VISITS_PER_STEP 10
 #define TABLE_RANDOM_TRIES 64
+#define TABLE_HUGE_PAGE ((size_t)2 << 20)
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -195,6 +198,12 @@ void table_prefetch(const table *t, const uint64_t *hashes, size_t count) {
     }
 }
 
+void table_prefetch_buckets(const table *t, const uint64_t *hashes, size_t count) {
+    if (t->exponent[0] < 0) return;
+    size_t mask = table_mask(t, 0);
+    for (size_t i = 0; i < count; i++) __builtin_prefetch(&t->buckets[0][hashes[i] & mask]);
+}
+
 /* ---------------------------------------------------------------- insert */
 
 /* Puts a word in the first free slot of a chain, growing the chain by a
@@ -261,7 +270,7 @@ void table_insert(table *t, void *entry, uint64_t hash, bool flag) {
     table_grow_if_needed(t);
     int which = table_is_rehashing(t) ? 1 : 0;
     table_bucket *head = &t->buckets[which][hash & table_mask(t, which)];
-    table_chain_insert(t, which, head, table_slot_make(entry, hash, flag));
+    table_chain_insert(t, which, head, table_slot_make(entry, hash, flag) | t->insert_mark);
     t->used[which]++;
 }
 
@@ -313,6 +322,29 @@ void *table_delete(table *t, const char *key, size_t length, uint64_t hash) {
     if (entry == NULL && table_is_rehashing(t)) entry = table_delete_in(t, 1, key, length, hash);
     if (entry != NULL) table_shrink_if_needed(t);
     return entry;
+}
+
+void table_set_insert_mark(table *t, bool mark) {
+    t->insert_mark = mark ? TABLE_SLOT_MARK_BIT : 0;
+}
+
+bool table_expand(table *t, size_t count) {
+    if (table_size(t) > 0 || table_is_rehashing(t) || count == 0) return false;
+    int exponent = 0;
+    while (((size_t)TABLE_BUCKET_SLOTS << exponent) < count) exponent++;
+    if (exponent <= t->exponent[0]) return false;
+    zmalloc_free(t->buckets[0]);
+    size_t bytes = sizeof(table_bucket) << exponent;
+    t->buckets[0] = zmalloc_calloc(bytes);
+    t->exponent[0] = exponent;
+    /* The inserts that follow land on random buckets: with 2 MB pages a
+     * million-key array needs 8 TLB entries instead of 4096.  Only a hint
+     * (transparent huge pages may be off); the 2 MB-aligned middle of the
+     * array is what the kernel can back that way. */
+    uintptr_t start = ((uintptr_t)t->buckets[0] + TABLE_HUGE_PAGE - 1) & ~(uintptr_t)(TABLE_HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)t->buckets[0] + bytes) & ~(uintptr_t)(TABLE_HUGE_PAGE - 1);
+    if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+    return true;
 }
 
 void table_shrink_if_needed(table *t) {
@@ -480,13 +512,17 @@ unsigned long table_scan(table *t, unsigned long cursor, table_scan_fn *fn, void
 /* Offers every entry and child bucket of one chain to fn and stores what it
  * returns, keeping the word's tag and bits.  A moved child is walked at its
  * new address. */
-static void table_defrag_chain(table_bucket *bucket, table_defrag_fn *fn, void *privdata) {
+static void table_defrag_chain(table_bucket *bucket, bool paused, table_defrag_fn *fn, void *privdata) {
     while (bucket != NULL) {
         table_bucket *next = NULL;
         for (int i = 0; i < TABLE_BUCKET_SLOTS; i++) {
             uint64_t word = bucket->slots[i];
             if (word == 0) continue;
             bool child = (word & TABLE_SLOT_CHILD_BIT) != 0;
+            if (child && paused) {
+                next = table_slot_child(word);
+                continue;
+            }
             void *moved = fn(privdata, (void *)(uintptr_t)(word & TABLE_SLOT_POINTER_MASK), child);
             word = (word & ~TABLE_SLOT_POINTER_MASK) | ((uint64_t)(uintptr_t)moved & TABLE_SLOT_POINTER_MASK);
             bucket->slots[i] = word;
@@ -501,14 +537,14 @@ unsigned long table_defrag_scan(table *t, unsigned long cursor, table_defrag_fn 
     if (table_size(t) == 0 || t->exponent[0] < 0) return 0;
     if (!table_is_rehashing(t)) {
         size_t mask = table_mask(t, 0);
-        table_defrag_chain(&t->buckets[0][cursor & mask], fn, privdata);
+        table_defrag_chain(&t->buckets[0][cursor & mask], table_is_paused(t), fn, privdata);
         return table_next_cursor(cursor, mask);
     }
     int small = t->exponent[0] <= t->exponent[1] ? 0 : 1, large = 1 - small;
     size_t small_mask = table_mask(t, small), large_mask = table_mask(t, large);
-    table_defrag_chain(&t->buckets[small][cursor & small_mask], fn, privdata);
+    table_defrag_chain(&t->buckets[small][cursor & small_mask], table_is_paused(t), fn, privdata);
     do {
-        table_defrag_chain(&t->buckets[large][cursor & large_mask], fn, privdata);
+        table_defrag_chain(&t->buckets[large][cursor & large_mask], table_is_paused(t), fn, privdata);
         cursor = table_next_cursor(cursor, large_mask);
     } while (cursor & (small_mask ^ large_mask));
     return cursor;
@@ -629,24 +665,30 @@ static bool table_iterator_next_chain(table_iterator *it) {
     return false;
 }
 
-bool table_iterator_next(table_iterator *it, void **entry, bool *flag) {
+table_slot *table_iterator_next_slot(table_iterator *it) {
     for (;;) {
-        if (it->bucket == NULL && !table_iterator_next_chain(it)) return false;
+        if (it->bucket == NULL && !table_iterator_next_chain(it)) return NULL;
         table_bucket *bucket = it->bucket;
         while (it->slot < TABLE_BUCKET_SLOTS) {
-            uint64_t word = bucket->slots[it->slot++];
-            if (word == 0) continue;
-            if (word & TABLE_SLOT_CHILD_BIT) {
-                bucket = it->bucket = table_slot_child(word);
+            uint64_t *word = &bucket->slots[it->slot++];
+            if (*word == 0) continue;
+            if (*word & TABLE_SLOT_CHILD_BIT) {
+                bucket = it->bucket = table_slot_child(*word);
                 it->slot = 0;
                 continue;
             }
-            *entry = (void *)(uintptr_t)(word & TABLE_SLOT_POINTER_MASK);
-            if (flag != NULL) *flag = (word & TABLE_SLOT_FLAG_BIT) != 0;
-            return true;
+            return word;
         }
         it->bucket = NULL;
     }
+}
+
+bool table_iterator_next(table_iterator *it, void **entry, bool *flag) {
+    table_slot *slot = table_iterator_next_slot(it);
+    if (slot == NULL) return false;
+    *entry = table_slot_entry(slot);
+    if (flag != NULL) *flag = table_slot_flag(slot);
+    return true;
 }
 
 void table_iterator_finish(table_iterator *it) {

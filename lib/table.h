@@ -13,6 +13,9 @@
  *   bit  56      "child": the word points to an overflow bucket, not an entry
  *   bit  57      a flag owned by the user (the keyspace: "has a TTL", which
  *                lets active expiry skip every key without one cheaply)
+ *   bit  58      a mark owned by the user, stamped on every inserted word
+ *                from the table's insert mark and kept by every move (the
+ *                keyspace: "already seen by the running snapshot")
  *
  * A full bucket chains to a child bucket through its last word, whose entry
  * moves into the child.  Every entry of a chain has the same home index, so
@@ -54,6 +57,7 @@ typedef uint64_t table_slot;
 #define TABLE_SLOT_TAG_MASK (UINT64_C(0xff) << 48)
 #define TABLE_SLOT_CHILD_BIT (UINT64_C(1) << 56)
 #define TABLE_SLOT_FLAG_BIT (UINT64_C(1) << 57)
+#define TABLE_SLOT_MARK_BIT (UINT64_C(1) << 58)
 
 typedef struct table_type {
     /* Where the key of an entry is (required). */
@@ -81,6 +85,12 @@ typedef struct table_type {
 table *table_create(const table_type *type);
 /* Frees the table, and its entries if the type has entry_free. */
 void table_release(table *t);
+/* Sizes an empty table once for `count` entries (load at most one), as a
+ * loader that knows the count does (RDB's RESIZEDB): the inserts that follow
+ * never grow it, so no incremental rehash touches every entry a second time.
+ * A table holding entries, or already big enough, is left as it is (moving
+ * entries here would be unbounded work); false then. */
+bool table_expand(table *t, size_t count);
 
 size_t table_size(const table *t);
 /* Bytes held by bucket arrays and child buckets (not by entries). */
@@ -101,6 +111,10 @@ table_slot *table_find_slot(table *t, const char *key, size_t length, uint64_t h
  * waits for memory once instead of twice per key.  Changes nothing. */
 void table_prefetch(const table *t, const uint64_t *hashes, size_t count);
 
+/* Only the first half of table_prefetch: asks for the buckets and returns
+ * at once, for a caller with other work to do before the lookups. */
+void table_prefetch_buckets(const table *t, const uint64_t *hashes, size_t count);
+
 /* Adds an entry whose key is not in the table (the caller checked). */
 void table_insert(table *t, void *entry, uint64_t hash, bool flag);
 
@@ -114,11 +128,19 @@ static inline bool table_slot_flag(const table_slot *slot) {
     return (*slot & TABLE_SLOT_FLAG_BIT) != 0;
 }
 /* Replaces the entry of a slot by one with the same key (an entry that was
- * reallocated) and sets the user flag. */
+ * reallocated) and sets the user flag; the mark stays. */
 static inline void table_slot_set(table_slot *slot, void *entry, bool flag) {
-    *slot = (*slot & TABLE_SLOT_TAG_MASK) | ((uint64_t)(uintptr_t)entry & TABLE_SLOT_POINTER_MASK) |
-            (flag ? TABLE_SLOT_FLAG_BIT : 0);
+    *slot = (*slot & (TABLE_SLOT_TAG_MASK | TABLE_SLOT_MARK_BIT)) |
+            ((uint64_t)(uintptr_t)entry & TABLE_SLOT_POINTER_MASK) | (flag ? TABLE_SLOT_FLAG_BIT : 0);
 }
+static inline bool table_slot_mark(const table_slot *slot) {
+    return (*slot & TABLE_SLOT_MARK_BIT) != 0;
+}
+static inline void table_slot_set_mark(table_slot *slot, bool mark) {
+    *slot = (*slot & ~TABLE_SLOT_MARK_BIT) | (mark ? TABLE_SLOT_MARK_BIT : 0);
+}
+/* The mark every later insert stamps (false for a new table). */
+void table_set_insert_mark(table *t, bool mark);
 
 /* Moves up to `chains` chains from the old array (visiting at most ten times
  * as many empty buckets).  Returns true while rehashing remains. */
@@ -140,7 +162,8 @@ unsigned long table_scan(table *t, unsigned long cursor, table_scan_fn *fn, void
  * each entry (child false) and each child bucket (child true) of the
  * visited chains; fn returns the pointer to store instead (itself, or a
  * moved copy: an entry with the same key, a bucket with the same bytes).
- * Nothing else changes, so it is safe while the table is paused. */
+ * Nothing else changes; while the table is paused child buckets are not
+ * offered (an iterator may be standing in one). */
 typedef void *table_defrag_fn(void *privdata, void *pointer, bool child);
 unsigned long table_defrag_scan(table *t, unsigned long cursor, table_defrag_fn *fn, void *privdata);
 
@@ -164,6 +187,10 @@ typedef struct table_iterator {
 void table_iterator_init(table_iterator *it, table *t);
 /* Stores the next entry and its user flag; false at the end. */
 bool table_iterator_next(table_iterator *it, void **entry, bool *flag);
+/* The next slot holding an entry, or NULL at the end.  The pointer stays
+ * valid while the iteration lasts (the table is paused), so its mark may be
+ * changed; inserts made meanwhile may or may not be reached. */
+table_slot *table_iterator_next_slot(table_iterator *it);
 void table_iterator_finish(table_iterator *it);
 
 /* Statistics for tests and INFO: chain buckets in use and rehash progress. */

@@ -1,4 +1,5 @@
-/* debug_commands: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | MALLCTL | HELP.
+/* debug_commands: DEBUG LOG | SLEEP | SET-ACTIVE-EXPIRE | MALLCTL | HELP, and the
+ * subcommands of upper modules through debug_extension.h (RELOAD, POPULATE).
  *
  * DEBUG is a testing aid: SLEEP blocks the whole event loop on purpose (the
  * upstream test suite uses it to provoke latency and timeouts), and
@@ -16,9 +17,32 @@
 
 #include "args.h"
 #include "command.h"
+#include "debug_extension.h"
 #include "log.h"
 #include "reply.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
+
+#define DEBUG_MAX_EXTENSIONS 8
+static const debug_extension *debug_extensions[DEBUG_MAX_EXTENSIONS];
+static int debug_extension_count;
+
+void debug_register_extension(const debug_extension *extension) {
+    zkv_assert(debug_extension_count < DEBUG_MAX_EXTENSIONS);
+    debug_extensions[debug_extension_count++] = extension;
+}
+
+/* True if a registered subcommand took the call. */
+static bool debug_run_extension(client *c) {
+    for (int i = 0; i < debug_extension_count; i++) {
+        const debug_extension *e = debug_extensions[i];
+        if (!args_is(&c->argv[1], e->name)) continue;
+        if (c->argc < e->min_argc || (e->max_argc >= 0 && c->argc > e->max_argc)) return false;
+        e->handler(c);
+        return true;
+    }
+    return false;
+}
 
 static void debug_log(client *c) {
     int length = c->argv[2].length < INT_MAX ? (int)c->argv[2].length : INT_MAX; /* %.*s takes an int */
@@ -125,7 +149,13 @@ static void debug_help(client *c) {
         "SLEEP <seconds>",
         "    Block the server for <seconds> (decimals allowed).",
         NULL};
-    reply_help(c, "DEBUG", lines);
+    const char *all[64];
+    size_t count = 0;
+    for (size_t i = 0; lines[i]; i++) all[count++] = lines[i];
+    for (int e = 0; e < debug_extension_count; e++)
+        for (size_t i = 0; debug_extensions[e]->help[i] && count < 63; i++) all[count++] = debug_extensions[e]->help[i];
+    all[count] = NULL;
+    reply_help(c, "DEBUG", all);
 }
 
 static void debug_command(client *c) {
@@ -137,7 +167,7 @@ static void debug_command(client *c) {
     else if ((c->argc == 3 || c->argc == 4) && args_is(sub, "mallctl")) debug_mallctl(c);
     else if ((c->argc == 3 || c->argc == 4) && args_is(sub, "mallctl-str"))
         debug_mallctl_string(c);
-    else reply_subcommand_syntax_error(c);
+    else if (!debug_run_extension(c)) reply_subcommand_syntax_error(c);
 }
 
 const command_spec debug_commands[] = {

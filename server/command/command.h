@@ -242,6 +242,12 @@ void dispatch_set_memory_check(dispatch_memory_check *check);
 typedef const char *dispatch_write_check(void);
 void dispatch_set_write_check(dispatch_write_check *check);
 
+/* The loading guard (persist module): nonzero while the dump is being loaded
+ * from the loop; commands without COMMAND_LOADING are then refused with
+ * "-LOADING Redis is loading the dataset in memory". */
+typedef int dispatch_loading_check(void);
+void dispatch_set_loading_check(dispatch_loading_check *check);
+
 /* The cluster check (cluster module), installed only in cluster mode: called
  * before every command; returns NULL to go on, or the error text to refuse
  * the command with (-MOVED, -CROSSSLOT, -CLUSTERDOWN). */

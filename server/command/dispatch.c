@@ -60,6 +60,8 @@ void dispatch_set_memory_check(dispatch_memory_check *check) { memory_check = ch
 
 static dispatch_write_check *write_check;
 void dispatch_set_write_check(dispatch_write_check *check) { write_check = check; }
+static dispatch_loading_check *loading_check;
+void dispatch_set_loading_check(dispatch_loading_check *check) { loading_check = check; }
 
 /* Refused while writes are stopped: what may write (EXEC with a queued
  * write) and PING, as Redis does. */
@@ -295,6 +297,10 @@ static void process(client *c) {
     const char *write_refusal = write_check ? write_check() : NULL;
     if (write_refusal && refused_when_writes_stopped(c, cmd)) {
         reject(c, cmd, write_refusal);
+        return;
+    }
+    if (loading_check && !(cmd->spec->flags & COMMAND_LOADING) && loading_check()) {
+        reject(c, cmd, "LOADING Redis is loading the dataset in memory");
         return;
     }
     const char *context_refusal = context_check ? context_check(c, cmd) : NULL;

@@ -8,6 +8,7 @@
 #include "keyspace.h"
 #include "lazyfree.h"
 #include "notify.h"
+#include "prewrite.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -121,6 +122,9 @@ bool db_object_expired(const object *o, long long now_ms) {
 }
 
 void db_signal_modified(db *d, const char *key, size_t length) {
+    /* The safety net under the pre-write hook: a change signalled for a key
+     * the snapshot has not seen came through no write lookup. */
+    if (prewrite_active) prewrite_changed(table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     notify_key_modified(d->index, key, length);
 }
 
@@ -152,6 +156,7 @@ object *db_lookup(db *d, const char *key, size_t length, int flags) {
         db_forget_slot(d);
         return NULL;
     }
+    if (flags & DB_LOOKUP_WRITE) prewrite_slot(d, slot);
     if (!(flags & DB_LOOKUP_NOTOUCH)) db_touch(o);
     d->cached_slot = slot;
     d->cached_object = o;
@@ -227,6 +232,7 @@ void db_set(db *d, object *fresh) {
             return;
         }
     }
+    prewrite_slot(d, slot);
     object *old = table_slot_entry(slot);
     if (db_lfu_enabled())
         object_set_lru(fresh, object_lru(old));
@@ -241,6 +247,7 @@ void db_set(db *d, object *fresh) {
 
 void db_update_quiet(db *d, object *previous, object *fresh) {
     table_slot *slot = db_slot_of(d, previous, fresh);
+    prewrite_changed(slot);
     db_count_expire_change(d, table_slot_flag(slot), object_has_expire(fresh));
     table_slot_set(slot, fresh, object_has_expire(fresh));
     d->cached_slot = slot;
@@ -255,6 +262,7 @@ void db_update(db *d, object *previous, object *fresh) {
 }
 
 object *db_take(db *d, const char *key, size_t length) {
+    if (prewrite_active) prewrite_slot(d, table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     db_forget_slot(d);
     object *o = table_delete(d->keys, key, length, table_hash_key(key, length));
     if (o == NULL) return NULL;
@@ -273,6 +281,7 @@ bool db_delete(db *d, const char *key, size_t length, bool async) {
 void db_delete_expired(db *d, object *o) {
     size_t length;
     const char *key = object_key(o, &length);
+    if (prewrite_active) prewrite_slot(d, table_find_slot(d->keys, key, length, table_hash_key(key, length)));
     db_forget_slot(d);
     table_delete(d->keys, key, length, table_hash_key(key, length));
     notify_keyspace_event(NOTIFY_EXPIRED, "expired", d->index, key, length);
@@ -283,6 +292,7 @@ void db_delete_expired(db *d, object *o) {
 }
 
 object *db_set_expire(db *d, object *o, long long expire_ms) {
+    if (prewrite_active) prewrite_slot(d, db_slot_of(d, o, o));
     object *fresh = object_set_expire(o, expire_ms);
     table_slot *slot = db_slot_of(d, o, fresh);
     db_count_expire_change(d, table_slot_flag(slot), object_has_expire(fresh));
@@ -302,10 +312,12 @@ long long db_empty(db *d) {
     table *old = d->keys;
     long long removed = (long long)table_size(old);
     d->keys = table_create(&db_table_type);
+    prewrite_prepare_table(d->keys);
     d->expires = 0;
     d->average_ttl = 0;
     d->expire_cursor = 0;
     db_forget_slot(d);
+    if (prewrite_adopt_table(old)) return removed;
     if (removed > DB_SYNC_FREE_MAX_KEYS)
         lazyfree_free_table(old);
     else

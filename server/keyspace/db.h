@@ -11,7 +11,10 @@
  *   - a lookup of an expired key deletes it (lazy expiry) and reports it
  *     missing; reads count keyspace_hits/keyspace_misses; reads and writes
  *     refresh the LRU clock (or the LFU counter) unless asked not to;
- *   - every change to a key calls multi_key_modified so WATCH sees it.
+ *   - every change to a key calls multi_key_modified so WATCH sees it;
+ *   - a key is offered to a running snapshot before it changes (prewrite.h):
+ *     code that changes an object in place must have found it with a write
+ *     lookup (DB_LOOKUP_WRITE).
  *
  * Object pointers returned by lookups are valid until the next change to
  * this database.  An object changed in place through an object_* call that

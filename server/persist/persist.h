@@ -8,10 +8,12 @@
  *                      CRC; temp file, fsync, rename, directory fsync
  *   rdb_load.c         loading a file at start (or DEBUG RELOAD): mmap,
  *                      parse, validate, CRC; refuses instead of loading part
- *   bgsave.c           BGSAVE in a forked child, its reaping and its faults
+ *   bgsave.c           BGSAVE: a point-in-time snapshot without fork,
+ *                      written from the loop in slices (why: its header)
  *   persist_commands.c SAVE BGSAVE LASTSAVE DUMP RESTORE
  *   persist_module.c   parameters, save points, INFO persistence, MISCONF,
  *                      shutdown save, start-up load
+ *   persist_debug.c    DEBUG RELOAD and DEBUG POPULATE (for the tests)
  */
 #ifndef ZKV_PERSIST_H
 #define ZKV_PERSIST_H
@@ -20,6 +22,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "object.h"
+#include "rdb_io.h"
 #include "strbuf.h"
 
 #define PERSIST_MAX_SAVE_POINTS 16
@@ -44,12 +48,10 @@ typedef struct persist_state {
     long long last_bgsave_try;  /* unix seconds */
     bool last_bgsave_ok;
     long long saves;            /* rdb_saves */
-    long long dirty_at_fork;
-    long long child_start_ms;
+    long long dirty_at_start;
+    long long bgsave_start_ms;
     long long last_bgsave_seconds; /* -1 if none */
-    size_t last_cow_size;
-    int child_info_fd;          /* read end of the child's report pipe, -1 */
-    bool child_killed_by_us;
+    long long save_keys_total, save_keys_processed; /* the running BGSAVE */
     long long keys_loaded, keys_expired;
 } persist_state;
 
@@ -60,19 +62,48 @@ extern persist_state persist;
  * in *error (already logged as Redis does). */
 int rdb_save_file(const char *filename, pid_t pid, char **error);
 
+/* rdb_save.c, for the snapshot: the magic and AUX fields; one key
+ * (EXPIRETIME_MS, IDLE/FREQ, type, key, value).  0; -1 on a write error
+ * (w->error); -2 with a zmalloc'd *error for a value that cannot be saved. */
+int rdb_save_header(rdb_writer *w);
+int rdb_save_key(rdb_writer *w, const object *o, char **error);
+
 /* rdb_load.c: loads `filename` into the (empty) databases.  0 on success or
  * when the file does not exist (*missing set); -1 with the reason in
- * *error (zmalloc'd), naming the file, when it is unusable. */
-int rdb_load_file(const char *filename, bool *missing, char **error);
+ * *error (zmalloc'd), naming the file, when it is unusable.  `merge`: a key
+ * already in memory is replaced instead of failing the load. */
+int rdb_load_file(const char *filename, bool merge, bool *missing, char **error);
+/* The same in slices, for the load at start (the loop serves -LOADING
+ * meanwhile): begin opens and maps the file (*load NULL when it does not
+ * exist); each step parses for about `microseconds` (0: to the end) and
+ * returns 1 while more remains, or 0 / -1 (with *error) once the load is
+ * over and `load` released. */
+typedef struct load_context load_context;
+int rdb_load_begin(const char *filename, bool merge, load_context **load, char **error);
+int rdb_load_step(load_context *load, long long microseconds, char **error);
+/* Bytes parsed so far; the file's size and its AUX used-mem in the outputs. */
+size_t rdb_load_progress(const load_context *load, size_t *total, long long *used_memory);
 
 /* bgsave.c */
-int bgsave_start(char **error);   /* 0, or -1 with a zmalloc'd reason */
+/* Starts a snapshot: 0 (a failure to open the file is then reported as a
+ * failed save, as Redis's child would), or -1 with a zmalloc'd reason. */
+int bgsave_start(char **error);
 bool bgsave_in_progress(void);
-void bgsave_check_child(void);    /* cron: reaps a finished child */
-/* Kills a running child and removes its temp file (FLUSHALL, SHUTDOWN). */
-void bgsave_kill_child(void);
+void bgsave_step(void);           /* loop: one slice of the walk */
+void bgsave_check_finished(void); /* cron: the file's fsync and rename done? */
+/* Abandons a running snapshot and removes its temp file (FLUSHALL,
+ * SHUTDOWN, DEBUG RELOAD). */
+void bgsave_abort(void);
 
 /* persist_module.c: a successful save's bookkeeping (SAVE, BGSAVE, shutdown). */
 void persist_saved(long long dirty_before);
+/* rdb-key-save-delay: microseconds the snapshot waits after each key
+ * (a testing aid, as in Redis; 0 normally). */
+extern int persist_key_save_delay;
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE ignores a payload's CRC, so
+ * tests can feed corrupt values to the validating codecs. */
+extern bool persist_skip_checksum;
+/* persist_debug.c: registers the DEBUG subcommands. */
+void persist_debug_init(void);
 
 #endif

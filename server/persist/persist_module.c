@@ -2,10 +2,15 @@
  * the RDB files: parameters, save points, INFO persistence, the MISCONF
  * guard, FLUSHALL, the final save at shutdown and the load at start.
  *
- * The load runs in the module's init, which main.c calls before the
- * listeners open: no client can see a half-loaded dataset, so there is no
- * LOADING state to report (loading:0 always).  A file that cannot be loaded
- * stops the start-up with one log line naming it and the reason.
+ * The load starts in the module's init, before the listeners open, and
+ * runs there for up to PERSIST_LOAD_AT_INIT_US: a small dump is loaded
+ * before any client can connect.  A bigger one goes on from the loop in
+ * slices of PERSIST_LOAD_SLICE_US, while clients get -LOADING (dispatch's
+ * loading check) except for the commands Redis lets through, and INFO
+ * reports loading:1 and the loading_* fields.  A file that cannot be loaded
+ * stops the server with one log line naming it and the reason, also when
+ * the fault is found after the listeners opened (exit code 1, nothing
+ * saved: SHUTDOWN while loading never saves, as in Redis).
  *
  * Save points are Redis's: `save "3600 1 300 100 60 10000"` by default;
  * each `save` directive replaces the list (Redis appends the lines of one
@@ -20,8 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "command.h"
 #include "config_table.h"
+#include "db.h"
 #include "keyspace.h"
 #include "log.h"
 #include "module.h"
@@ -31,7 +39,21 @@
 #include "server.h"
 #include "zmalloc.h"
 
-persist_state persist = {.last_bgsave_ok = true, .last_bgsave_seconds = -1, .child_info_fd = -1};
+persist_state persist = {.last_bgsave_ok = true, .last_bgsave_seconds = -1};
+
+#define PERSIST_LOAD_AT_INIT_US 200000
+#define PERSIST_LOAD_SLICE_US 20000
+
+static struct {
+    load_context *load;       /* non-NULL while loading from the loop */
+    struct event *timer;
+    long long start_unix;
+    struct timespec start;
+} loading;
+
+static int persist_loading(void) {
+    return loading.load != NULL;
+}
 
 extern const command_spec persist_commands[];
 
@@ -80,6 +102,7 @@ static void format_save(const config_parameter *parameter, strbuf *out) {
 
 static const config_choice sanitize_choices[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static int incremental_fsync = 1;
+int persist_key_save_delay;
 
 static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_SPECIAL("save", "3600 1 300 100 60 10000", CONFIG_MULTI_ARGUMENT, parse_save, format_save, NULL),
@@ -88,6 +111,7 @@ static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_BOOL("stop-writes-on-bgsave-error", &persist.stop_writes_on_error, "yes", 0),
     CONFIG_ENTRY_BOOL("rdb-del-sync-files", &persist.del_sync_files, "no", 0),
     CONFIG_ENTRY_BOOL("rdb-save-incremental-fsync", &incremental_fsync, "yes", 0),
+    CONFIG_ENTRY_INTEGER("rdb-key-save-delay", &persist_key_save_delay, TARGET_INT, INT_MIN, INT_MAX, "0", 0, NULL),
     /* zkv validates every payload fully whatever this says. */
     {.name = "sanitize-dump-payload", .type = CONFIG_ENUM, .value = &persist.sanitize_dump_payload,
      .default_text = "no", .choices = sanitize_choices},
@@ -95,18 +119,40 @@ static const config_parameter persist_parameters[] = {
 
 /* ---- INFO persistence ---- */
 
+/* The loading_* fields, as Redis 7.0 appends them while loading. */
+static void loading_fields(char *text, size_t size) {
+    text[0] = '\0';
+    if (!persist_loading()) return;
+    size_t total;
+    long long used_memory;
+    size_t loaded = rdb_load_progress(loading.load, &total, &used_memory);
+    long long elapsed = server_unix_time_ms() / 1000 - loading.start_unix;
+    long long eta = elapsed > 0 ? (long long)((double)elapsed * (double)(total - loaded) / (double)(loaded + 1)) : 1;
+    snprintf(text, size,
+             "loading_start_time:%lld\r\n"
+             "loading_total_bytes:%zu\r\n"
+             "loading_rdb_used_mem:%lld\r\n"
+             "loading_loaded_bytes:%zu\r\n"
+             "loading_loaded_perc:%.2f\r\n"
+             "loading_eta_seconds:%lld\r\n",
+             loading.start_unix, total, used_memory, loaded, total ? (double)loaded * 100 / (double)total : 0.0,
+             eta);
+}
+
 static void write_info(strbuf *out) {
     long long now = server_unix_time_ms();
     bool running = bgsave_in_progress();
+    char loading_text[512];
+    loading_fields(loading_text, sizeof(loading_text));
     strbuf_printf(out,
-                  "loading:0\r\n"
+                  "loading:%d\r\n"
                   "async_loading:0\r\n"
                   "current_cow_peak:0\r\n"
                   "current_cow_size:0\r\n"
                   "current_cow_size_age:0\r\n"
                   "current_fork_perc:0.00\r\n"
-                  "current_save_keys_processed:0\r\n"
-                  "current_save_keys_total:0\r\n"
+                  "current_save_keys_processed:%lld\r\n"
+                  "current_save_keys_total:%lld\r\n"
                   "rdb_changes_since_last_save:%lld\r\n"
                   "rdb_bgsave_in_progress:%d\r\n"
                   "rdb_last_save_time:%lld\r\n"
@@ -114,7 +160,7 @@ static void write_info(strbuf *out) {
                   "rdb_last_bgsave_time_sec:%lld\r\n"
                   "rdb_current_bgsave_time_sec:%lld\r\n"
                   "rdb_saves:%lld\r\n"
-                  "rdb_last_cow_size:%zu\r\n"
+                  "rdb_last_cow_size:0\r\n"
                   "rdb_last_load_keys_expired:%lld\r\n"
                   "rdb_last_load_keys_loaded:%lld\r\n"
                   "aof_enabled:0\r\n"
@@ -128,11 +174,13 @@ static void write_info(strbuf *out) {
                   "aof_last_write_status:ok\r\n"
                   "aof_last_cow_size:0\r\n"
                   "module_fork_in_progress:0\r\n"
-                  "module_fork_last_cow_size:0\r\n",
+                  "module_fork_last_cow_size:0\r\n"
+                  "%s",
+                  persist_loading() ? 1 : 0, running ? persist.save_keys_processed : 0LL, running ? persist.save_keys_total : 0LL,
                   server.stats.dirty, running ? 1 : 0, persist.last_save_time,
                   persist.last_bgsave_ok ? "ok" : "err", persist.last_bgsave_seconds,
-                  running ? (now - persist.child_start_ms) / 1000 : -1LL, persist.saves, persist.last_cow_size,
-                  persist.keys_expired, persist.keys_loaded);
+                  running ? (now - persist.bgsave_start_ms) / 1000 : -1LL, persist.saves,
+                  persist.keys_expired, persist.keys_loaded, loading_text);
 }
 
 static const module_info_section persist_info_sections[] = {{"persistence", write_info}, {NULL, NULL}};
@@ -149,7 +197,7 @@ static const char *misconf_check(void) {
 
 /* FLUSHALL, as Redis 7.0: the running save would bring the data back. */
 static void after_flush_all(void) {
-    bgsave_kill_child();
+    bgsave_abort();
     if (persist.point_count == 0) return;
     char *error = NULL;
     long long dirty = server.stats.dirty;
@@ -159,11 +207,11 @@ static void after_flush_all(void) {
 
 static int prepare_shutdown(int flags) {
     if (bgsave_in_progress()) {
-        log_message(LOG_WARNING, "There is a child saving an .rdb. Killing it!");
-        bgsave_kill_child();
+        log_message(LOG_WARNING, "There is a background save in progress. Abandoning it!");
+        bgsave_abort();
     }
     bool save = (persist.point_count > 0 && !(flags & SERVER_SHUTDOWN_NOSAVE)) || (flags & SERVER_SHUTDOWN_SAVE);
-    if (!save) return 0;
+    if (!save || persist_loading()) return 0; /* a half-loaded dataset must not replace the file */
     log_message(LOG_NOTICE, "Saving the final RDB snapshot before exiting.");
     char *error = NULL;
     long long dirty = server.stats.dirty;
@@ -203,30 +251,76 @@ static void remove_stale_temp_files(void) {
     closedir(dir);
 }
 
+static double seconds_since(const struct timespec *start) {
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    return (double)(end.tv_sec - start->tv_sec) + (double)(end.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* A load that failed: nothing half-loaded may be served or saved. */
+static void load_failed(char *reason) {
+    for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
+    log_message(LOG_WARNING, "%s", reason);
+    zmalloc_free(reason);
+}
+
+static void load_slice(evutil_socket_t fd, short what, void *arg) {
+    (void)fd, (void)what, (void)arg;
+    char *reason = NULL;
+    int result = rdb_load_step(loading.load, PERSIST_LOAD_SLICE_US, &reason);
+    if (result == 1) {
+        static const struct timeval immediately = {0, 0};
+        evtimer_add(loading.timer, &immediately);
+        return;
+    }
+    loading.load = NULL;
+    if (result != 0) {
+        load_failed(reason);
+        exit(1);
+    }
+    log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));
+}
+
 static int persist_init(const char **error) {
     persist.last_save_time = now_seconds();
     dispatch_set_write_check(misconf_check);
+    dispatch_set_loading_check(persist_loading);
     keyspace_set_flush_all_hook(after_flush_all);
     server_set_shutdown_preparer(prepare_shutdown);
+    persist_debug_init();
     remove_stale_temp_files();
-    struct timespec start, end;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    bool missing;
+    clock_gettime(CLOCK_MONOTONIC, &loading.start);
+    loading.start_unix = server_unix_time_ms() / 1000;
+    load_context *load;
     char *reason = NULL;
-    if (rdb_load_file(server.config.db_filename, &missing, &reason) != 0) {
+    if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) {
         *error = reason;
         return -1;
     }
-    if (!missing) {
-        clock_gettime(CLOCK_MONOTONIC, &end);
-        double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
-        log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds);
+    if (load == NULL) return 0;
+    int result = rdb_load_step(load, PERSIST_LOAD_AT_INIT_US, &reason);
+    if (result < 0) {
+        /* The keys loaded before the fault go too: the process exits, and
+         * nothing should outlive it unreleased (the sanitizer build checks). */
+        for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
+        *error = reason;
+        return -1;
     }
+    if (result == 0) {
+        log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));
+        return 0;
+    }
+    loading.load = load;
+    loading.timer = evtimer_new(server.base, load_slice, NULL);
+    static const struct timeval immediately = {0, 0};
+    evtimer_add(loading.timer, &immediately);
+    log_message(LOG_NOTICE, "Loading the rest of the RDB file while serving (-LOADING until done)");
     return 0;
 }
 
 static void persist_cron(void) {
-    bgsave_check_child();
+    bgsave_check_finished();
+    if (persist_loading()) return;
     if (bgsave_in_progress()) return;
     long long now = now_seconds();
     for (int i = 0; i < persist.point_count; i++) {
@@ -242,8 +336,8 @@ static void persist_cron(void) {
 }
 
 static void persist_shutdown(void) {
-    /* prepare_shutdown ran first; a child started since must not outlive us. */
-    bgsave_kill_child();
+    /* prepare_shutdown ran first; a snapshot started since is abandoned. */
+    bgsave_abort();
 }
 
 const zkv_module persist_module = {

@@ -73,8 +73,8 @@ object *rdb_format_load_object(rdb_reader *r, int type, const char *key, size_t 
 
 /* Appends o's DUMP payload to `out`.  0, or -2 with *error as above. */
 int rdb_format_dump(const object *o, bool compress, strbuf *out, const char **error);
-/* Checks a payload's version and CRC; 0 and the value's size (without the
- * footer) in *value_length, or -1. */
-int rdb_format_verify_payload(const uint8_t *payload, size_t length, size_t *value_length);
+/* Checks a payload's version and (if `check_crc`) CRC; 0 and the value's
+ * size (without the footer) in *value_length, or -1. */
+int rdb_format_verify_payload(const uint8_t *payload, size_t length, bool check_crc, size_t *value_length);
 
 #endif

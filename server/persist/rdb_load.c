@@ -5,7 +5,8 @@
  * parser moves on (MADV_SEQUENTIAL), so loading costs the dataset's memory
  * and no copy of the file.  Every length is checked against the end of the
  * file (rdb_io's reader), every packed blob is validated by its codec, and
- * the CRC is checked at EOF, as Redis does.
+ * the CRC is checked at EOF, as Redis does.  RESIZEDB sizes each database's
+ * table once, so a million-key load never rehashes.
  *
  * Unlike Redis, any failure is reported the same way: one line naming the
  * file, the offset and the reason, and -1 (the caller exits at start-up);
@@ -22,24 +23,54 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "keyspace.h"
 #include "log.h"
+#include "number.h"
 #include "persist.h"
 #include "rdb_crc64.h"
 #include "rdb_format.h"
 #include "server.h"
+#include "table.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
 
-typedef struct load_context {
+/* Keys parsed but not yet added: adding one waits for its bucket's cache
+ * line (a random address per key, the main cost of a load), so the loader
+ * asks for the buckets of each group of LOAD_GROUP keys as soon as they are
+ * parsed and adds the group only after the next one has been parsed, by
+ * which time the lines have arrived.  Keys are checked and added in file
+ * order (a key repeated nearby is still found: the first is added before
+ * the second is checked). */
+#define LOAD_GROUP 16
+
+typedef struct pending_key {
+    object *o;
+    uint64_t hash;
+    bool keep_clock;
+} pending_key;
+
+struct load_context {
     rdb_reader reader;
     const uint8_t *start;
-    const char *filename;
+    size_t size;
+    char *filename;
+    /* where read_body stands between slices */
+    db *d;
+    long long expire_ms, idle;
+    int frequency;
+    long long used_memory;  /* AUX used-mem, for INFO's loading_rdb_used_mem */
     strbuf reason;  /* set on failure */
     long long loaded, expired;
-} load_context;
+    bool merge;     /* a key already present is replaced, not an error */
+    db *batch_db;   /* every pending key belongs to it */
+    pending_key batch[2 * LOAD_GROUP];
+    uint64_t hashes[2 * LOAD_GROUP];
+    int batch_count;
+};
 
 static int fail(load_context *ctx, const char *format, ...) __attribute__((format(printf, 2, 3)));
 static int fail(load_context *ctx, const char *format, ...) {
@@ -74,12 +105,59 @@ static int read_aux(load_context *ctx) {
     rdb_string name, value;
     if (rdb_read_string(&ctx->reader, &name) != 0) return reader_failed(ctx);
     int result = rdb_read_string(&ctx->reader, &value);
+    if (result == 0 && name.length == 8 && !memcmp(name.data, "used-mem", 8)) {
+        long long bytes;
+        if (number_parse_integer(value.data, value.length, &bytes)) ctx->used_memory = bytes;
+    }
     if (result == 0 && name.length == 3 && !memcmp(name.data, "lua", 3) && value.length > 0)
         log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, zkv has no scripting.");
     rdb_string_release(&name);
     if (result != 0) return reader_failed(ctx);
     rdb_string_release(&value);
     return 0;
+}
+
+/* Adds the first `count` pending keys to their database; -1 on a
+ * duplicated key (those left are freed). */
+static int add_pending(load_context *ctx, int count) {
+    db *d = ctx->batch_db;
+    int result = 0;
+    for (int i = 0; i < count; i++) {
+        object *o = ctx->batch[i].o;
+        if (result != 0) {
+            object_free(o);
+            continue;
+        }
+        size_t length;
+        const char *key = object_key(o, &length);
+        if (ctx->merge && table_find(d->keys, key, length, ctx->batch[i].hash)) {
+            db_set(d, o); /* DEBUG RELOAD MERGE: the file's value wins */
+            ctx->loaded++;
+        } else if (table_find(d->keys, key, length, ctx->batch[i].hash)) {
+            result = fail(ctx, "RDB has duplicated key '%.*s' in DB %d", length > 128 ? 128 : (int)length, key,
+                          d->index);
+            object_free(o);
+        } else if (ctx->batch[i].keep_clock) {
+            db_add_keep_clock(d, o);
+            ctx->loaded++;
+        } else {
+            db_add(d, o);
+            ctx->loaded++;
+        }
+    }
+    ctx->batch_count -= count;
+    memmove(ctx->batch, ctx->batch + count, sizeof(ctx->batch[0]) * (size_t)ctx->batch_count);
+    memmove(ctx->hashes, ctx->hashes + count, sizeof(ctx->hashes[0]) * (size_t)ctx->batch_count);
+    if (result != 0) {
+        for (int i = 0; i < ctx->batch_count; i++) object_free(ctx->batch[i].o);
+        ctx->batch_count = 0;
+    }
+    return result;
+}
+
+/* Adds every pending key (before the database changes, and at EOF). */
+static int flush_batch(load_context *ctx) {
+    return add_pending(ctx, ctx->batch_count);
 }
 
 static int read_key(load_context *ctx, db *d, int type, long long expire_ms, long long idle, int frequency) {
@@ -94,20 +172,20 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
         result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type, error);
     } else if (!o) {
         log_message(LOG_VERBOSE, "RDB load: skipping empty key '%.*s'", shown, key.data);
-    } else if (db_lookup(d, key.data, key.length, DB_LOOKUP_NOTOUCH | DB_LOOKUP_NOSTATS | DB_LOOKUP_NOEXPIRE)) {
-        object_free(o);
-        result = fail(ctx, "RDB has duplicated key '%.*s' in DB %d", shown, key.data, d->index);
     } else if (expire_ms != OBJECT_NO_EXPIRE && expire_ms < server_unix_time_ms()) {
         object_free(o);
         ctx->expired++;
     } else {
-        if (idle >= 0 || frequency >= 0) {
-            db_object_set_clock(o, idle, frequency);
-            db_add_keep_clock(d, o);
-        } else {
-            db_add(d, o);
-        }
-        ctx->loaded++;
+        zkv_assert(ctx->batch_count == 0 || ctx->batch_db == d);
+        bool keep_clock = idle >= 0 || frequency >= 0;
+        if (keep_clock) db_object_set_clock(o, idle, frequency);
+        uint64_t hash = table_hash_key(key.data, key.length);
+        ctx->batch_db = d;
+        ctx->batch[ctx->batch_count] = (pending_key){o, hash, keep_clock};
+        ctx->hashes[ctx->batch_count++] = hash;
+        if (ctx->batch_count % LOAD_GROUP == 0)
+            table_prefetch_buckets(d->keys, ctx->hashes + ctx->batch_count - LOAD_GROUP, LOAD_GROUP);
+        if (ctx->batch_count == 2 * LOAD_GROUP) result = add_pending(ctx, LOAD_GROUP);
     }
     rdb_string_release(&key);
     return result;
@@ -130,11 +208,19 @@ static int check_crc(load_context *ctx) {
     return 0;
 }
 
-static int read_body(load_context *ctx) {
+static long long now_us(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+#define LOAD_KEYS_PER_CLOCK 256
+
+/* Parses until EOF (0), the deadline (1, at a key boundary, every parsed
+ * key added) or a failure (-1).  deadline_us 0: no deadline. */
+static int read_body(load_context *ctx, long long deadline_us) {
     rdb_reader *r = &ctx->reader;
-    db *d = keyspace_db(0);
-    long long expire_ms = OBJECT_NO_EXPIRE, idle = -1;
-    int frequency = -1;
+    int keys = 0;
     for (;;) {
         uint8_t type;
         uint64_t value, second;
@@ -142,35 +228,42 @@ static int read_body(load_context *ctx) {
         switch (type) {
         case RDB_OPCODE_EXPIRETIME_MS:
             if (rdb_read_u64_le(r, &value) != 0) return reader_failed(ctx);
-            expire_ms = (long long)value;
+            ctx->expire_ms = (long long)value;
             continue;
         case RDB_OPCODE_EXPIRETIME: {
             uint32_t seconds;
             if (rdb_read_u32_le(r, &seconds) != 0) return reader_failed(ctx);
-            expire_ms = (long long)seconds * 1000;
+            ctx->expire_ms = (long long)seconds * 1000;
             continue;
         }
         case RDB_OPCODE_FREQ: {
             uint8_t counter;
             if (rdb_read_byte(r, &counter) != 0) return reader_failed(ctx);
-            frequency = counter;
+            ctx->frequency = counter;
             continue;
         }
         case RDB_OPCODE_IDLE:
             if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
-            idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
+            ctx->idle = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
             continue;
         case RDB_OPCODE_EOF:
+            if (flush_batch(ctx) != 0) return -1;
             return check_crc(ctx);
         case RDB_OPCODE_SELECTDB:
             if (rdb_read_length(r, &value) != 0) return reader_failed(ctx);
             if (value >= (uint64_t)keyspace_database_count())
                 return fail(ctx, "Data file was created with a server configured to handle more than %d databases",
                             keyspace_database_count());
-            d = keyspace_db((int)value);
+            if (flush_batch(ctx) != 0) return -1;
+            ctx->d = keyspace_db((int)value);
             continue;
         case RDB_OPCODE_RESIZEDB:
             if (rdb_read_length(r, &value) != 0 || rdb_read_length(r, &second) != 0) return reader_failed(ctx);
+            /* A key takes at least 3 bytes (type, key length, value), so a
+             * corrupt count cannot make the table bigger than the file. */
+            if (value > rdb_reader_left(r) / 3) value = rdb_reader_left(r) / 3;
+            if (flush_batch(ctx) != 0) return -1;
+            table_expand(ctx->d->keys, (size_t)value);
             continue;
         case RDB_OPCODE_AUX:
             if (read_aux(ctx) != 0) return -1;
@@ -181,20 +274,27 @@ static int read_body(load_context *ctx) {
         case RDB_OPCODE_FUNCTION2:
             return fail(ctx, "The RDB file contains function libraries: zkv has no scripting");
         default:
-            if (read_key(ctx, d, type, expire_ms, idle, frequency) != 0) return -1;
-            expire_ms = OBJECT_NO_EXPIRE, idle = -1, frequency = -1;
+            if (read_key(ctx, ctx->d, type, ctx->expire_ms, ctx->idle, ctx->frequency) != 0) return -1;
+            ctx->expire_ms = OBJECT_NO_EXPIRE, ctx->idle = -1, ctx->frequency = -1;
+            if (deadline_us && ++keys % LOAD_KEYS_PER_CLOCK == 0 && now_us() >= deadline_us)
+                return flush_batch(ctx) != 0 ? -1 : 1;
         }
     }
 }
 
-int rdb_load_file(const char *filename, bool *missing, char **error) {
-    *missing = false;
+static void release(load_context *ctx) {
+    for (int i = 0; i < ctx->batch_count; i++) object_free(ctx->batch[i].o); /* parsed before a failure */
+    if (ctx->start) munmap((void *)ctx->start, ctx->size);
+    strbuf_free(&ctx->reason);
+    zmalloc_free(ctx->filename);
+    zmalloc_free(ctx);
+}
+
+int rdb_load_begin(const char *filename, bool merge, load_context **load, char **error) {
+    *load = NULL;
     int fd = open(filename, O_RDONLY);
     if (fd < 0) {
-        if (errno == ENOENT) {
-            *missing = true;
-            return 0;
-        }
+        if (errno == ENOENT) return 0;
         strbuf text = STRBUF_INIT;
         strbuf_printf(&text, "Fatal error loading the DB from %s: %s", filename, strerror(errno));
         *error = strbuf_detach(&text, NULL);
@@ -203,34 +303,63 @@ int rdb_load_file(const char *filename, bool *missing, char **error) {
     struct stat info;
     size_t size = fstat(fd, &info) == 0 ? (size_t)info.st_size : 0;
     const uint8_t *map = NULL;
+    int map_errno = 0;
     if (size > 0) {
         void *mapped = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (mapped != MAP_FAILED) {
             map = mapped;
             madvise(mapped, size, MADV_SEQUENTIAL);
+        } else {
+            map_errno = errno;
         }
     }
     close(fd);
-    load_context ctx = {.start = map, .filename = filename};
-    rdb_reader_init(&ctx.reader, map ? (const void *)map : "", map ? size : 0, RDB_VERSION);
-    if (size > 0 && !map) fail(&ctx, "can't map the file: %s", strerror(errno));
-    int result = ctx.reason.length ? -1 : read_header(&ctx, map ? size : 0);
-    if (result == 0) result = read_body(&ctx);
-    if (result == 0 && rdb_reader_left(&ctx.reader) != 0)
-        log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", filename,
-                    rdb_reader_left(&ctx.reader));
-    size_t offset = (size_t)(ctx.reader.cursor - (map ? map : ctx.reader.cursor));
-    if (map) munmap((void *)map, size);
-    if (result != 0) {
-        strbuf text = STRBUF_INIT;
-        strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", filename, offset,
-                      strbuf_cstring(&ctx.reason));
-        *error = strbuf_detach(&text, NULL);
-        strbuf_free(&ctx.reason);
-        return -1;
-    }
-    persist.keys_loaded = ctx.loaded;
-    persist.keys_expired = ctx.expired;
-    log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx.loaded, ctx.expired);
+    load_context *ctx = zmalloc_calloc(sizeof *ctx);
+    *ctx = (load_context){.start = map, .size = map ? size : 0, .filename = zmalloc_strdup(filename),
+                          .merge = merge, .d = keyspace_db(0), .expire_ms = OBJECT_NO_EXPIRE, .idle = -1,
+                          .frequency = -1, .reason = STRBUF_INIT};
+    rdb_reader_init(&ctx->reader, map ? (const void *)map : "", ctx->size, RDB_VERSION);
+    if (size > 0 && !map) fail(ctx, "can't map the file: %s", strerror(map_errno));
+    else read_header(ctx, ctx->size);
+    *load = ctx;
     return 0;
+}
+
+int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
+    int result = ctx->reason.length ? -1 : read_body(ctx, microseconds ? now_us() + microseconds : 0);
+    if (result == 1) return 1;
+    if (result == 0 && rdb_reader_left(&ctx->reader) != 0)
+        log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", ctx->filename,
+                    rdb_reader_left(&ctx->reader));
+    if (result != 0) {
+        size_t offset = (size_t)(ctx->reader.cursor - (ctx->start ? ctx->start : ctx->reader.cursor));
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", ctx->filename, offset,
+                      strbuf_cstring(&ctx->reason));
+        *error = strbuf_detach(&text, NULL);
+    } else {
+        persist.keys_loaded = ctx->loaded;
+        persist.keys_expired = ctx->expired;
+        log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx->loaded,
+                    ctx->expired);
+    }
+    release(ctx);
+    return result;
+}
+
+size_t rdb_load_progress(const load_context *ctx, size_t *total, long long *used_memory) {
+    *total = ctx->size;
+    *used_memory = ctx->used_memory;
+    return ctx->start ? (size_t)(ctx->reader.cursor - ctx->start) : 0;
+}
+
+int rdb_load_file(const char *filename, bool merge, bool *missing, char **error) {
+    load_context *ctx;
+    *missing = false;
+    if (rdb_load_begin(filename, merge, &ctx, error) != 0) return -1;
+    if (ctx == NULL) {
+        *missing = true;
+        return 0;
+    }
+    return rdb_load_step(ctx, 0, error);
 }

@@ -37,7 +37,7 @@ static int write_aux_integer(rdb_writer *w, const char *name, long long value) {
     return write_aux(w, name, text);
 }
 
-static int write_header(rdb_writer *w) {
+int rdb_save_header(rdb_writer *w) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     if (rdb_write_raw(w, magic, 9) != 0) return -1;
@@ -62,7 +62,7 @@ static int write_clock(rdb_writer *w, const object *o) {
     return 0;
 }
 
-static int write_key(rdb_writer *w, const object *o, char **error) {
+int rdb_save_key(rdb_writer *w, const object *o, char **error) {
     int type = rdb_format_value_type(o);
     size_t key_length;
     const char *key = object_key(o, &key_length);
@@ -85,7 +85,7 @@ static int write_key(rdb_writer *w, const object *o, char **error) {
 /* The dataset into `w`, EOF and CRC included.  0; -1 on a write error
  * (w->error); -2 with *error for a value that cannot be saved. */
 static int write_dataset(rdb_writer *w, char **error) {
-    if (write_header(w) != 0) return -1;
+    if (rdb_save_header(w) != 0) return -1;
     for (int i = 0; i < keyspace_database_count(); i++) {
         db *d = keyspace_db(i);
         if (db_size(d) == 0) continue;
@@ -98,7 +98,7 @@ static int write_dataset(rdb_writer *w, char **error) {
         bool flag;
         int result = 0;
         table_iterator_init(&it, d->keys);
-        while (result == 0 && table_iterator_next(&it, &entry, &flag)) result = write_key(w, entry, error);
+        while (result == 0 && table_iterator_next(&it, &entry, &flag)) result = rdb_save_key(w, entry, error);
         table_iterator_finish(&it);
         if (result != 0) return result;
     }

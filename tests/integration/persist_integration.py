@@ -359,6 +359,20 @@ def test_faults(zkv, work):
     server.stop()
 
 
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:")
+
+
+def check_sanitizer_reports(work):
+    """A sanitizer build reports into the servers' logs, not through exit
+    codes the tests see: any report fails the run."""
+    for name in sorted(os.listdir(work)):
+        if not name.endswith(".log"):
+            continue
+        text = open(os.path.join(work, name), errors="replace").read()
+        marks = [mark for mark in SANITIZER_MARKS if mark in text]
+        check(not marks, "%s holds a sanitizer report (%s):\n%s" % (name, ", ".join(marks), text[-4000:]))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zkv", default=os.environ.get("ZKV_SERVER", "build/zkv-server"))
@@ -378,6 +392,7 @@ def main():
         test_bad_files(args.zkv, work)
         test_faults(args.zkv, work)
     finally:
+        check_sanitizer_reports(work)
         shutil.rmtree(work, ignore_errors=True)
     print("%d failures" % len(FAILURES))
     return 1 if FAILURES else 0

@@ -381,6 +381,34 @@ static void test_declined_growth(void **state) {
     table_release(t);
 }
 
+/* A table expanded for a known count takes that many inserts without one
+ * resize; an expand of a non-empty table changes nothing. */
+static void test_expand_once(void **state) {
+    (void)state;
+    size_t before = zmalloc_used_memory();
+    table *t = table_create(&test_type);
+    const long total = 100000;
+    assert_true(table_expand(t, (size_t)total));
+    size_t capacity = table_slot_capacity(t);
+    assert_true(capacity >= (size_t)total);
+    assert_true(capacity < (size_t)total * 2);
+    for (long i = 0; i < total; i++) {
+        insert(t, i);
+        assert_false(table_is_rehashing(t));
+    }
+    assert_int_equal(table_slot_capacity(t), capacity);
+    assert_false(table_expand(t, (size_t)total * 4));
+    assert_int_equal(table_slot_capacity(t), capacity);
+    for (long i = 0; i < total; i++) assert_non_null(find(t, i));
+    assert_null(find(t, total));
+    table_release(t);
+    table *small = table_create(&test_type);
+    assert_true(table_expand(small, 1000));
+    assert_false(table_expand(small, 10));
+    table_release(small);
+    assert_int_equal(zmalloc_used_memory(), before);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_seeded_and_spreads),
@@ -392,6 +420,7 @@ int main(void) {
         cmocka_unit_test(test_incremental_work_is_bounded),
         cmocka_unit_test(test_grow_and_shrink),
         cmocka_unit_test(test_declined_growth),
+        cmocka_unit_test(test_expand_once),
         cmocka_unit_test(test_memory_per_entry),
         cmocka_unit_test(test_against_reference),
     };
