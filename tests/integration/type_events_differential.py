@@ -62,7 +62,12 @@ SCRIPT = [
     ["zrangestore", "zr", "za", "5", "6"], ["zrangestore", "zr", "za", "5", "6"],
     ["zinterstore", "zi", "2", "za", "nokey"], ["zdiffstore", "zd", "1", "nokey"],
     ["zunionstore", "zu", "1", "nokey"], ["zmpop", "1", "za", "min", "count", "5"],
-    ["zrem", "zb", "b", "c"],
+    ["zrem", "zb", "b", "c"], ["zadd", "bz", "1", "a", "2", "b"], ["bzpopmin", "none", "bz", "0"],
+    ["bzpopmax", "bz", "0"], ["zadd", "bz", "1", "a", "2", "b"], ["bzmpop", "0", "1", "bz", "max", "count", "5"],
+    ["set", "str", "x"], ["bzpopmin", "str", "bz", "0"], ["bzmpop", "0", "2", "none", "str", "min"],
+    ("block", ["bzpopmin", "bz1", "bz2", "0"], ["zadd", "bz2", "1", "a", "2", "b"]),
+    ("block", ["bzpopmax", "bz5", "0"], ["zadd", "bz5", "3", "c"]),
+    ("block", ["bzmpop", "0", "2", "bz3", "bz4", "min", "count", "3"], ["zadd", "bz4", "1", "a", "2", "b"]),
     ["del", "l2", "s2", "s3", "su", "zi"],
 ]
 
@@ -164,7 +169,10 @@ def run(binary):
             if isinstance(step, tuple):
                 _, blocking, push = step
                 blocker.send(blocking)
+                deadline = time.time() + 5
                 while blocked_clients(writer) == 0:
+                    if time.time() > deadline:
+                        raise SystemExit(f"{binary}: {blocking} did not block")
                     time.sleep(0.005)
                 writer.send(push)
                 replies = [writer.read_reply(), blocker.read_reply()]

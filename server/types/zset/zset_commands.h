@@ -17,6 +17,7 @@
 extern const command_spec zset_commands[];
 extern const command_spec zset_range_commands[];
 extern const command_spec zset_setop_commands[];
+extern const command_spec zset_blocking_commands[];
 extern const command_spec geo_commands[];
 
 /* Reply shapes of a pop: ZPOPMIN without count (flat member, score...),
