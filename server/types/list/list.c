@@ -34,8 +34,9 @@ bool list_delete_if_empty(db *d, object *o) {
     if (plist_length(list_value(o)) != 0) return false;
     size_t length;
     const char *key = object_key(o, &length);
-    db_delete(d, key, length, false);
+    /* Published first: `key` lives in the object db_delete frees. */
     notify_keyspace_event(NOTIFY_GENERIC, "del", d->index, key, length);
+    db_delete(d, key, length, false);
     return true;
 }
 
