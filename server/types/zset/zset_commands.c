@@ -192,7 +192,7 @@ bool zset_pop(client *c, const resp_argument *key, bool max, long long count, en
     zset z = zset_of(o);
     size_t length = zset_length(&z);
     size_t take = (size_t)count > length ? length : (size_t)count;
-    bool nested = shape != ZSET_POP_FLAT && zset_reply_nested(c);
+    bool nested = shape == ZSET_POP_NESTED && zset_reply_nested(c);
     if (shape == ZSET_POP_KEYED) {
         reply_array_header(c, 2);
         reply_bulk(c, key->data, key->length);
