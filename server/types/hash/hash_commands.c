@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "hash_type.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 #include "resp_writer.h"
 #include "scan_args.h"
@@ -56,6 +57,7 @@ static long long hash_set_pairs(client *c) {
         added += hash_type_set(d, &o, c->argv[j].data, c->argv[j].length, c->argv[j + 1].data,
                                c->argv[j + 1].length);
     key_modified(c, &c->argv[1], (c->argc - 2) / 2);
+    notify_keyspace_event(NOTIFY_HASH, "hset", c->db_index, c->argv[1].data, c->argv[1].length);
     return added;
 }
 
@@ -81,6 +83,7 @@ static void hash_hsetnx_command(client *c) {
     }
     hash_type_set(d, &o, c->argv[2].data, c->argv[2].length, c->argv[3].data, c->argv[3].length);
     key_modified(c, &c->argv[1], 1);
+    notify_keyspace_event(NOTIFY_HASH, "hset", c->db_index, c->argv[1].data, c->argv[1].length);
     reply_integer(c, 1);
 }
 
@@ -104,7 +107,11 @@ static void hash_hdel_command(client *c) {
     }
     if (emptied)
         db_delete(d, c->argv[1].data, c->argv[1].length, false);
-    if (deleted > 0) key_modified(c, &c->argv[1], deleted);
+    if (deleted > 0) {
+        key_modified(c, &c->argv[1], deleted);
+        notify_keyspace_event(NOTIFY_HASH, "hdel", c->db_index, c->argv[1].data, c->argv[1].length);
+        if (emptied) notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
+    }
     reply_integer(c, deleted);
 }
 
@@ -132,6 +139,7 @@ static void hash_hincrby_command(client *c) {
     size_t length = number_format_integer(value, digits);
     hash_type_set(key_db(c), &o, c->argv[2].data, c->argv[2].length, digits, length);
     key_modified(c, &c->argv[1], 1);
+    notify_keyspace_event(NOTIFY_HASH, "hincrby", c->db_index, c->argv[1].data, c->argv[1].length);
     reply_integer(c, value);
 }
 
@@ -165,6 +173,7 @@ static void hash_hincrbyfloat_command(client *c) {
     size_t length = number_format_long_double(value, text, sizeof text);
     hash_type_set(key_db(c), &o, c->argv[2].data, c->argv[2].length, text, length);
     key_modified(c, &c->argv[1], 1);
+    notify_keyspace_event(NOTIFY_HASH, "hincrbyfloat", c->db_index, c->argv[1].data, c->argv[1].length);
     reply_bulk(c, text, length);
 }
 

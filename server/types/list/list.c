@@ -14,6 +14,7 @@
 
 #include "blocking.h"
 #include "keyspace.h"
+#include "notify.h"
 #include "reply.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -33,6 +34,8 @@ bool list_delete_if_empty(db *d, object *o) {
     if (plist_length(list_value(o)) != 0) return false;
     size_t length;
     const char *key = object_key(o, &length);
+    /* Published first: `key` lives in the object db_delete frees. */
+    notify_keyspace_event(NOTIFY_GENERIC, "del", d->index, key, length);
     db_delete(d, key, length, false);
     return true;
 }
@@ -74,6 +77,9 @@ void list_move_element(client *c, db *d, object *source, const resp_argument *so
     list_store(target, plist_push(list_value(target), bytes, length, to_head, &list_limits));
     db_signal_modified(d, source_key->data, source_key->length);
     db_signal_modified(d, target_key->data, target_key->length);
+    /* Redis's order: the push on the target, then the pop on the source. */
+    notify_keyspace_event(NOTIFY_LIST, to_head ? "lpush" : "rpush", d->index, target_key->data, target_key->length);
+    notify_keyspace_event(NOTIFY_LIST, from_head ? "lpop" : "rpop", d->index, source_key->data, source_key->length);
     reply_bulk(c, bytes, length);
     zmalloc_free(heap);
     list_delete_if_empty(d, source);
@@ -96,6 +102,7 @@ void list_pop_range_with_key(client *c, db *d, object *o, const resp_argument *k
              : plist_delete_range(l, available - take, take, &list_limits);
     list_store(o, l);
     db_signal_modified(d, key->data, key->length);
+    notify_keyspace_event(NOTIFY_LIST, head ? "lpop" : "rpop", d->index, key->data, key->length);
     server.stats.dirty += (long long)take;
     list_delete_if_empty(d, o);
 }
@@ -221,6 +228,7 @@ static enum blocking_result list_serve(client *c, db *d, const resp_argument *ke
     list_reply_value(c, &v);
     list_store(o, plist_pop(list_value(o), w->from_head, &list_limits));
     db_signal_modified(d, key->data, key->length);
+    notify_keyspace_event(NOTIFY_LIST, w->from_head ? "lpop" : "rpop", d->index, key->data, key->length);
     server.stats.dirty++;
     list_delete_if_empty(d, o);
     return BLOCKING_SERVED;

@@ -35,7 +35,8 @@ static inline void list_store(object *o, plist *l) {
 /* A new, empty list key added to `d` (the caller fills it in before the
  * command ends: an empty list must not stay). */
 object *list_add_key(db *d, const char *key, size_t length);
-/* Deletes the key if its list is empty; true if it did. */
+/* Deletes the key if its list is empty, publishing the "del" event; true if
+ * it did. */
 bool list_delete_if_empty(db *d, object *o);
 
 /* Replies one element as a bulk string. */

@@ -19,6 +19,7 @@
 #include "command.h"
 #include "key_access.h"
 #include "list.h"
+#include "notify.h"
 #include "reply.h"
 #include "zmalloc.h"
 
@@ -71,6 +72,7 @@ static void list_push_generic(client *c, bool head, bool only_existing) {
     for (int j = 2; j < c->argc; j++) l = plist_push(l, c->argv[j].data, c->argv[j].length, head, &list_limits);
     list_store(o, l);
     db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_LIST, head ? "lpush" : "rpush", d->index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty += c->argc - 2;
     reply_integer(c, (long long)plist_length(l));
 }
@@ -138,6 +140,7 @@ static void list_pop_generic(client *c, bool head) {
         server.stats.dirty += (long long)take;
     }
     db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_LIST, head ? "lpop" : "rpop", d->index, c->argv[1].data, c->argv[1].length);
     list_delete_if_empty(d, o);
 }
 
@@ -314,6 +317,7 @@ static void list_lset_command(client *c) {
     }
     list_store(o, plist_set(list_value(o), position, c->argv[3].data, c->argv[3].length, &list_limits));
     db_signal_modified(key_db(c), c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_LIST, "lset", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
     reply_ok(c);
 }
@@ -355,6 +359,7 @@ static void list_linsert_command(client *c) {
     l = plist_insert(l, after ? index + 1 : index, c->argv[4].data, c->argv[4].length, &list_limits);
     list_store(o, l);
     db_signal_modified(key_db(c), c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_LIST, "linsert", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
     reply_integer(c, (long long)plist_length(l));
 }
@@ -374,6 +379,7 @@ static void list_lrem_command(client *c) {
     if (removed) {
         db *d = key_db(c);
         db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+        notify_keyspace_event(NOTIFY_LIST, "lrem", d->index, c->argv[1].data, c->argv[1].length);
         server.stats.dirty += (long long)removed;
         list_delete_if_empty(d, o);
     }
@@ -409,6 +415,7 @@ static void list_ltrim_command(client *c) {
     list_store(o, l);
     db *d = key_db(c);
     db_signal_modified(d, c->argv[1].data, c->argv[1].length);
+    notify_keyspace_event(NOTIFY_LIST, "ltrim", d->index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty += left + right;
     list_delete_if_empty(d, o);
     reply_ok(c);
@@ -525,6 +532,7 @@ static void list_blocking_pop(client *c, bool head) {
         list_store(o, plist_pop(list_value(o), head, &list_limits));
         db *d = key_db(c);
         db_signal_modified(d, c->argv[i].data, c->argv[i].length);
+        notify_keyspace_event(NOTIFY_LIST, head ? "lpop" : "rpop", d->index, c->argv[i].data, c->argv[i].length);
         server.stats.dirty++;
         list_delete_if_empty(d, o);
         return;

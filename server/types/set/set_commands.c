@@ -15,6 +15,7 @@
 #include "args.h"
 #include "hash.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 #include "resp_writer.h"
 #include "scan_args.h"
@@ -52,7 +53,10 @@ static void set_sadd_command(client *c) {
     }
     long long added = 0;
     for (int j = 2; j < c->argc; j++) added += set_type_add(o, c->argv[j].data, c->argv[j].length);
-    if (added > 0) key_modified(c, &c->argv[1], added);
+    if (added > 0) {
+        key_modified(c, &c->argv[1], added);
+        notify_keyspace_event(NOTIFY_SET, "sadd", c->db_index, c->argv[1].data, c->argv[1].length);
+    }
     reply_integer(c, added);
 }
 
@@ -64,15 +68,21 @@ static void set_srem_command(client *c) {
         return;
     }
     long long removed = 0;
+    bool emptied = false;
     for (int j = 2; j < c->argc; j++) {
         if (!set_type_remove(o, c->argv[j].data, c->argv[j].length)) continue;
         removed++;
         if (set_type_size(o) == 0) {
             db_delete(key_db(c), c->argv[1].data, c->argv[1].length, false);
+            emptied = true;
             break;
         }
     }
-    if (removed > 0) key_modified(c, &c->argv[1], removed);
+    if (removed > 0) {
+        key_modified(c, &c->argv[1], removed);
+        notify_keyspace_event(NOTIFY_SET, "srem", c->db_index, c->argv[1].data, c->argv[1].length);
+        if (emptied) notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
+    }
     reply_integer(c, removed);
 }
 
@@ -94,7 +104,11 @@ static void set_smove_command(client *c) {
         reply_integer(c, 0);
         return;
     }
-    if (set_type_size(from) == 0) db_delete(d, source->data, source->length, false);
+    notify_keyspace_event(NOTIFY_SET, "srem", d->index, source->data, source->length);
+    if (set_type_size(from) == 0) {
+        db_delete(d, source->data, source->length, false);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", d->index, source->data, source->length);
+    }
     key_modified(c, source, 1);
     /* The deletion above may have changed the table: look the target up again. */
     to = db_lookup(d, target->data, target->length, DB_LOOKUP_WRITE | DB_LOOKUP_NOTOUCH);
@@ -102,7 +116,9 @@ static void set_smove_command(client *c) {
         to = set_type_create(target->data, target->length, member->data, member->length);
         db_add(d, to);
     }
-    key_modified(c, target, 1 + set_type_add(to, member->data, member->length));
+    bool added = set_type_add(to, member->data, member->length);
+    key_modified(c, target, 1 + added);
+    if (added) notify_keyspace_event(NOTIFY_SET, "sadd", d->index, target->data, target->length);
     reply_integer(c, 1);
 }
 
@@ -262,12 +278,14 @@ static void set_spop_command(client *c) {
         return;
     }
     size_t size = set_type_size(o);
+    notify_keyspace_event(NOTIFY_SET, "spop", c->db_index, c->argv[1].data, c->argv[1].length);
     if ((unsigned long long)count >= size) {
         if (with_count)
             set_reply_members(c, o);
         else
             set_pop_some(c, o, 1);
         db_delete(key_db(c), c->argv[1].data, c->argv[1].length, false);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
         key_modified(c, &c->argv[1], (long long)size);
         return;
     }
@@ -299,17 +317,27 @@ static int set_compare_size(const void *a, const void *b) {
     return first < second ? -1 : first > second;
 }
 
-/* Stores `result` under `key` (replacing any value and TTL) or, when it is
- * empty, frees it and deletes the key; replies the result's size. */
-static void set_store_result(client *c, const resp_argument *key, object *result) {
+/* Deletes the *STORE target when the result is empty: "del" only when a
+ * key was there. */
+static void set_store_empty(client *c, const resp_argument *key) {
+    if (!db_delete(key_db(c), key->data, key->length, false)) return;
+    server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
+}
+
+/* Stores `result` under `key` (replacing any value and TTL) and publishes
+ * `event` or, when it is empty, frees it and deletes the key; replies the
+ * result's size. */
+static void set_store_result(client *c, const resp_argument *key, object *result, const char *event) {
     db *d = key_db(c);
     size_t size = set_type_size(result);
     if (size > 0) {
         db_set(d, result);
         server.stats.dirty++;
+        notify_keyspace_event(NOTIFY_SET, event, c->db_index, key->data, key->length);
     } else {
         object_free(result);
-        if (db_delete(d, key->data, key->length, false)) server.stats.dirty++;
+        set_store_empty(c, key);
     }
     reply_integer(c, (long long)size);
 }
@@ -328,7 +356,7 @@ static void set_inter_generic(client *c, int first, int count, const resp_argume
     if (missing > 0) {
         zmalloc_free(sets);
         if (mode == SET_INTER_STORE) {
-            if (db_delete(key_db(c), target->data, target->length, false)) server.stats.dirty++;
+            set_store_empty(c, target);
             reply_integer(c, 0);
         } else if (mode == SET_INTER_CARD) {
             reply_integer(c, 0);
@@ -366,7 +394,7 @@ static void set_inter_generic(client *c, int first, int count, const resp_argume
     else if (mode == SET_INTER_CARD)
         reply_integer(c, found);
     else
-        set_store_result(c, target, result);
+        set_store_result(c, target, result, "sinterstore");
 }
 
 static void set_sinter_command(client *c) {
@@ -439,7 +467,7 @@ static void set_union_diff_generic(client *c, int first, int count, const resp_a
     }
     zmalloc_free(sets);
     if (target != NULL) {
-        set_store_result(c, target, result);
+        set_store_result(c, target, result, operation == SET_UNION ? "sunionstore" : "sdiffstore");
         return;
     }
     set_reply_members(c, result);

@@ -17,6 +17,7 @@
 #include "command.h"
 #include "glob.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 #include "zmalloc.h"
 #include "zset.h"
@@ -93,7 +94,10 @@ static void zadd_generic(client *c, int flags) {
         score = new_score;
     }
     zset_store(o, &z);
-    if (added + updated) key_modified(c, key, added + updated);
+    if (added + updated) {
+        key_modified(c, key, added + updated);
+        notify_keyspace_event(NOTIFY_ZSET, incr ? "zincr" : "zadd", c->db_index, key->data, key->length);
+    }
     if (failed) {
         reply_error(c, nan_error);
         goto done;
@@ -133,7 +137,11 @@ static void zset_zrem_command(client *c) {
     }
     zset_store(o, &z);
     if (emptied) db_delete(key_db(c), c->argv[1].data, c->argv[1].length, true);
-    if (deleted) key_modified(c, &c->argv[1], deleted);
+    if (deleted) {
+        key_modified(c, &c->argv[1], deleted);
+        notify_keyspace_event(NOTIFY_ZSET, "zrem", c->db_index, c->argv[1].data, c->argv[1].length);
+        if (emptied) notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
+    }
     reply_integer(c, deleted);
 }
 
@@ -213,6 +221,8 @@ bool zset_pop(client *c, const resp_argument *key, bool max, long long count, en
     zset_store(o, &z);
     if (take == length) db_delete(key_db(c), key->data, key->length, true);
     key_modified(c, key, (long long)take);
+    notify_keyspace_event(NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", c->db_index, key->data, key->length);
+    if (take == length) notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
     return true;
 }
 

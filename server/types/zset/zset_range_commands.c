@@ -15,6 +15,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 #include "zset.h"
 #include "zset_commands.h"
@@ -87,7 +88,7 @@ static void store_selection(client *c, const resp_argument *destination, const z
         }
         zset_iterator_finish(&it);
     }
-    zset_reply_store(c, destination, &result);
+    zset_reply_store(c, destination, &result, "zrangestore");
 }
 
 /* Redis's zrangeGenericCommand: `first` is the source key's position. */
@@ -152,7 +153,7 @@ static void zrange_generic(client *c, int first, bool store, enum range_kind kin
     if (!o) {
         if (store) {
             zset empty = zset_create(0, 0);
-            zset_reply_store(c, &c->argv[1], &empty);
+            zset_reply_store(c, &c->argv[1], &empty, "zrangestore");
         } else {
             reply_array_header(c, 0);
         }
@@ -253,8 +254,13 @@ static void zremrange_generic(client *c, enum range_kind kind) {
     if (removed) {
         zset_delete_ranks(&z, start, removed);
         zset_store(o, &z);
-        if (zset_length(&z) == 0) db_delete(key_db(c), c->argv[1].data, c->argv[1].length, true);
+        bool emptied = zset_length(&z) == 0;
+        if (emptied) db_delete(key_db(c), c->argv[1].data, c->argv[1].length, true);
         key_modified(c, &c->argv[1], (long long)removed);
+        static const char *const events[] = {[RANGE_RANK] = "zremrangebyrank", [RANGE_SCORE] = "zremrangebyscore",
+                                              [RANGE_LEX] = "zremrangebylex"};
+        notify_keyspace_event(NOTIFY_ZSET, events[kind], c->db_index, c->argv[1].data, c->argv[1].length);
+        if (emptied) notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
     }
     reply_integer(c, (long long)removed);
 }

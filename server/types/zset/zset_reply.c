@@ -10,6 +10,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "notify.h"
 #include "reply.h"
 #include "zmalloc.h"
 
@@ -21,12 +22,15 @@ bool zset_read(client *c, const resp_argument *key, zset *z) {
     return true;
 }
 
-void zset_reply_store(client *c, const resp_argument *key, zset *result) {
+void zset_reply_store(client *c, const resp_argument *key, zset *result, const char *event) {
     db *d = key_db(c);
     size_t length = zset_length(result);
     if (length == 0) {
         zset_release(result);
-        if (db_delete(d, key->data, key->length, false)) server.stats.dirty++;
+        if (db_delete(d, key->data, key->length, false)) {
+            server.stats.dirty++;
+            notify_keyspace_event(NOTIFY_GENERIC, "del", d->index, key->data, key->length);
+        }
         reply_integer(c, 0);
         return;
     }
@@ -34,6 +38,7 @@ void zset_reply_store(client *c, const resp_argument *key, zset *result) {
                                       zset_to_pointer(result), OBJECT_NO_EXPIRE);
     db_set(d, o);
     server.stats.dirty++;
+    notify_keyspace_event(NOTIFY_ZSET, event, d->index, key->data, key->length);
     reply_integer(c, (long long)length);
 }
 

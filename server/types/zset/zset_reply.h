@@ -18,9 +18,10 @@
  * key is missing), false after replying WRONGTYPE. */
 bool zset_read(client *c, const resp_argument *key, zset *z);
 
-/* Stores `result` (consumed) under `key`, replacing whatever was there, or,
- * when it is empty, deletes `key`; replies the result's length. */
-void zset_reply_store(client *c, const resp_argument *key, zset *result);
+/* Stores `result` (consumed) under `key`, replacing whatever was there, and
+ * publishes `event` or, when it is empty, deletes `key` (a "del" event if
+ * it existed); replies the result's length. */
+void zset_reply_store(client *c, const resp_argument *key, zset *result, const char *event);
 
 /* Whether WITHSCORES replies nest [member, score] pairs (RESP3). */
 bool zset_reply_nested(const client *c);

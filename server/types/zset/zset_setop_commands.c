@@ -226,7 +226,9 @@ static void setop_generic(client *c, const resp_argument *destination, int numke
         zset_release(&result);
     } else if (destination) {
         zset_shrink_if_fits(&result);
-        zset_reply_store(c, destination, &result);
+        static const char *const events[] = {[SETOP_UNION] = "zunionstore", [SETOP_INTER] = "zinterstore",
+                                              [SETOP_DIFF] = "zdiffstore"};
+        zset_reply_store(c, destination, &result, events[op]);
     } else {
         zset_reply_header(c, (long long)produced, with_scores);
         zset_iterator it;
