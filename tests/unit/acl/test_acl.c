@@ -252,11 +252,8 @@ static void test_default_user_and_requirepass(void **state) {
     client_free(c);
 }
 
-/* Thousands of users come and go without leaving memory behind. */
-static void test_memory_returns_to_baseline(void **state) {
-    (void)state;
-    size_t baseline = zmalloc_used_memory();
-    client *c = client_create(-1, 0);
+/* 2000 users set up and deleted on client `c`. */
+static void users_come_and_go(client *c) {
     char line[256];
     for (int i = 0; i < 2000; i++) {
         snprintf(line, sizeof(line), "ACL SETUSER user%d on >pw%d ~k%d:* %%R~r* &c%d +@read -get (+set ~s*)", i, i, i, i);
@@ -269,8 +266,19 @@ static void test_memory_returns_to_baseline(void **state) {
         assert_string_equal(replies(c), ":1\r\n");
     }
     replies(c);
-    client_free(c);
+}
+
+/* Thousands of users come and go without leaving memory behind.  The
+ * baseline is taken after a first round: the user array's shrunk size may
+ * fall in another allocator size class than its first allocation. */
+static void test_memory_returns_to_baseline(void **state) {
+    (void)state;
+    client *c = client_create(-1, 0);
+    users_come_and_go(c);
+    size_t baseline = zmalloc_used_memory();
+    users_come_and_go(c);
     assert_int_equal(zmalloc_used_memory(), baseline);
+    client_free(c);
 }
 
 int main(void) {
