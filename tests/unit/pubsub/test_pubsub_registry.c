@@ -36,10 +36,9 @@ static int setup(void **state) {
     return module_init_all(&failed, &error);
 }
 
+/* A socketless client outside the client list (CLIENT_FAKE), as scripts use. */
 static client *fake_client(void) {
-    client *c = client_create(-1, 0);
-    c->flags |= CLIENT_FAKE;
-    return c;
+    return client_create_fake();
 }
 
 /* Runs one command line (words separated by single spaces). */
