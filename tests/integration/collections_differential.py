@@ -32,11 +32,8 @@ import subprocess
 import sys
 import time
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keyspace_differential import encode, free_port  # noqa: E402  (one copy of the shared helpers)
 
 
 def start(argv, port, deadline_seconds=10):
@@ -52,14 +49,6 @@ def start(argv, port, deadline_seconds=10):
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("could not start " + argv[0])
-
-
-def encode(arguments):
-    out = b"*%d\r\n" % len(arguments)
-    for argument in arguments:
-        data = argument.encode() if isinstance(argument, str) else argument
-        out += b"$%d\r\n%s\r\n" % (len(data), data)
-    return out
 
 
 AGGREGATES = {b"*": 1, b"~": 1, b">": 1, b"%": 2, b"|": 2}
