@@ -307,6 +307,12 @@ bool blocking_unblock(client *c, enum blocking_unblock_reason reason) {
 
 /* ---------------------------------------------------------------- serving */
 
+static blocking_served_observer *served_observer;
+
+void blocking_set_served_observer(blocking_served_observer *observer) { served_observer = observer; }
+
+/* The serve runs as the client's command would: current and executing, so
+ * what it changes is attributed to it (tracking's NOLOOP and reply order). */
 static void serve_key(const ready_key *r) {
     waiting_key *wk = waiting_key_find(r->db_index, r->bytes, r->length);
     if (!wk) return;
@@ -319,8 +325,12 @@ static void serve_key(const ready_key *r) {
         blocked_state *st = c->blocked;
         client *previous = net.current_client;
         net.current_client = c;
+        uint32_t was_executing = c->flags & CLIENT_EXECUTING;
+        c->flags |= CLIENT_EXECUTING;
         enum blocking_result result = st->type->serve(c, d, &key, st->request);
+        c->flags = (c->flags & ~CLIENT_EXECUTING) | was_executing;
         net.current_client = previous;
+        if (served_observer && result != BLOCKING_EMPTY) served_observer(c);
         if (result == BLOCKING_EMPTY) break;
         if (result == BLOCKING_SERVED) release_state(c, true);
         w = next;

@@ -77,6 +77,12 @@ static inline bool blocking_keys_ready(void) {
     return blocking_ready_count != 0;
 }
 
+/* Called after a blocked client was served (its reply written) and while
+ * it is still flagged CLIENT_EXECUTING during the serve: tracking sends the
+ * invalidations that had to wait for that reply.  One observer. */
+typedef void blocking_served_observer(client *c);
+void blocking_set_served_observer(blocking_served_observer *observer);
+
 long long blocking_client_count(void);
 long long blocking_timeout_count(void); /* clients_in_timeout_table */
 

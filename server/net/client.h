@@ -113,6 +113,10 @@ typedef struct client {
     void *introspection;             /* owned by the introspection module */
     void *user;                      /* the ACL user (acl module); NULL: the default user */
     void *blocked;                   /* owned by command/blocking: what a blocked client waits for */
+    /* A fake client running commands for another (a script's redis.call):
+     * the client whose command it serves, which is the one tracking, NOLOOP
+     * and invalidation order are about.  NULL otherwise. */
+    struct client *on_behalf_of;
 } client;
 
 /* How the layers below reach the users (the acl module installs these;

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "blocking.h"
 #include "command.h"
 #include "lazyfree.h"
 #include "notify.h"
@@ -149,10 +150,18 @@ static void defer(tracking_state *state, const char *key, size_t length, int flu
     if (!flush) strbuf_append(&state->pending, key, length);
 }
 
+/* The client whose command is running: a script's caller rather than the
+ * script's fake client, as NOLOOP and the reply-then-invalidate order are
+ * about what the user sent. */
+static client *running_client(void) {
+    client *c = net.current_client;
+    return c && c->on_behalf_of ? c->on_behalf_of : c;
+}
+
 /* An invalidation for the client of `state`: now, or after the running
  * command replied when it is that client's. */
 static void invalidate_for(tracking_state *state, const char *key, size_t length, int flush) {
-    if (state->c == net.current_client && dispatch_call_depth() > 0) {
+    if (state->c == running_client() && (state->c->flags & CLIENT_EXECUTING)) {
         defer(state, key, length, flush);
         return;
     }
@@ -211,19 +220,16 @@ static void invalidate_tracked(const char *key, size_t length, int loop_aware) {
     for (uint32_t i = 0; i < t->count; i++) {
         tracking_state *state = tracking_state_of_id(t->ids[i]);
         if (!state || (state->c->flags & CLIENT_TRACKING_BCAST)) continue;
-        if (loop_aware && (state->options & TRACKING_NOLOOP) && state->c == net.current_client) continue;
+        if (loop_aware && (state->options & TRACKING_NOLOOP) && state->c == running_client()) continue;
         invalidate_for(state, t->key, t->length, 0);
     }
     tracked_key_free(t);
 }
 
 void tracking_remember_command_keys(client *c, const command *cmd) {
-    const command_spec *spec = cmd->spec;
-    if (spec->first_key <= 0 || spec->key_step <= 0) return;
-    int last = spec->last_key < 0 ? c->argc + spec->last_key : spec->last_key;
-    if (last >= c->argc) last = c->argc - 1;
-    for (int i = spec->first_key; i <= last; i += spec->key_step)
-        remember_key(c->id, c->argv[i].data, c->argv[i].length);
+    int first, last, step;
+    if (!command_key_range(cmd->spec, c->argc, c->argv, &first, &last, &step)) return;
+    for (int i = first; i <= last; i += step) remember_key(c->id, c->argv[i].data, c->argv[i].length);
 }
 
 /* Invalidates random keys while the table is over tracking-table-max-keys,
@@ -313,7 +319,8 @@ static void broadcast(evutil_socket_t fd, short events, void *argument) {
 }
 
 static void queue_broadcast(const char *key, size_t length) {
-    uint64_t modifier = net.current_client ? net.current_client->id : 0;
+    client *running = running_client();
+    uint64_t modifier = running ? running->id : 0;
     for (size_t i = 0; i < prefix_count; i++) {
         prefix_record *p = prefixes[i];
         if (p->length <= length && memcmp(p->prefix, key, p->length) == 0) queue_for_prefix(p, key, length, modifier);
@@ -441,20 +448,35 @@ static int is_client_subcommand(const command *cmd) {
 
 /* After every command: remember what a tracking client read, and once the
  * outermost command has replied, send what waited for it. */
+/* A read inside a script makes its caller track every key the script
+ * declared, as Redis 7.0 does; the script commands themselves (EVAL_RO,
+ * EVALSHA_RO, FCALL_RO: the read-only commands a script may not call)
+ * track nothing, so a script that reads nothing leaves no trace. */
+static void remember_read(client *c, command *cmd) {
+    if (!(cmd->spec->flags & COMMAND_READONLY) || (cmd->spec->flags & COMMAND_NOSCRIPT)) return;
+    client *reader = c->on_behalf_of ? c->on_behalf_of : c;
+    tracking_state *state = reader->tracking;
+    if (!state || (reader->flags & CLIENT_TRACKING_BCAST) || !reader->command) return;
+    int optin = state->options & TRACKING_OPTIN, optout = state->options & TRACKING_OPTOUT;
+    int caching = state->options & TRACKING_CACHING;
+    if ((!optin && !optout) || (optin && caching) || (optout && !caching))
+        tracking_remember_command_keys(reader, reader->command);
+}
+
 static void after_command(client *c, command *cmd, long long duration) {
     (void)duration;
-    tracking_state *state = c->tracking;
-    if (state && (cmd->spec->flags & COMMAND_READONLY) && !(c->flags & CLIENT_TRACKING_BCAST)) {
-        int optin = state->options & TRACKING_OPTIN, optout = state->options & TRACKING_OPTOUT;
-        int caching = state->options & TRACKING_CACHING;
-        if ((!optin && !optout) || (optin && caching) || (optout && !caching)) tracking_remember_command_keys(c, cmd);
-    }
+    remember_read(c, cmd);
+    tracking_state *state;
     if (dispatch_call_depth() != 1) return;
     if (tracked && table_size(tracked) > (size_t)tracking_max_keys) tracking_limit_table();
     state = c->tracking; /* the command may have turned tracking off */
     if (!state) return;
     if (!is_client_subcommand(cmd) && !(c->flags & CLIENT_MULTI)) state->options &= ~TRACKING_CACHING;
     send_deferred(state);
+}
+
+static void served(client *c) {
+    if (c->tracking) send_deferred(c->tracking);
 }
 
 void tracking_init(void) {
@@ -465,4 +487,5 @@ void tracking_init(void) {
     notify_add_key_observer(key_modified);
     notify_add_flush_observer(keyspace_flushed);
     dispatch_add_observer(after_command);
+    blocking_set_served_observer(served);
 }

@@ -178,6 +178,7 @@ int script_run_begin(script_run *run, client *caller, lua_State *L, const char *
         run->slot = dispatch_key_slot(caller->argv[first].data, caller->argv[first].length);
     script_client->db_index = caller->db_index;
     script_client->user = caller->user; /* redis.call runs with the caller's rights */
+    script_client->on_behalf_of = caller;
     client_set_protocol(script_client, 2);
     current = run;
     return 0;
@@ -188,6 +189,7 @@ void script_run_end(script_run *run) {
     if (run->state & RUN_TIMED_OUT)
         log_message(LOG_WARNING, "Slow script finished after %lld milliseconds.",
                     (long long)(server_monotonic_us() - run->start_us) / 1000);
+    script_client->on_behalf_of = NULL;
     current = NULL;
 }
 
