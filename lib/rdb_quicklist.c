@@ -47,6 +47,11 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
             return rdb_reader_fail(r, "quicklist node container invalid");
         rdb_string blob;
         if (rdb_read_string(r, &blob) != 0) return -1;
+        if (blob.length == 0) {
+            /* Neither container can be empty (Redis refuses it too). */
+            rdb_string_release(&blob);
+            return rdb_reader_fail(r, "quicklist node is empty");
+        }
         int result;
         if (container == RDB_QUICKLIST_PLAIN) {
             rdb_element e = {.string = (const uint8_t *)blob.data, .length = blob.length};

@@ -5,9 +5,10 @@
  *   RDB_TYPE_LIST_QUICKLIST (3.2-6.2): <len nodes> per node: <string: a ziplist>
  *
  * The reader hands each element, in order, to a callback, whichever node
- * kind holds it, so a list type needs no knowledge of the node formats; empty
- * nodes are skipped as Redis does.  Every blob is validated before its
- * elements are read.
+ * kind holds it, so a list type needs no knowledge of the node formats; a
+ * packed node holding no element is skipped and a zero-length node blob is
+ * corrupt, both as Redis does.  Every blob is validated before its elements
+ * are read.
  *
  * The writer cuts elements into listpack nodes of RDB_QUICKLIST_NODE_BYTES
  * (Redis's default list-max-listpack-size -2, 8 KB) by Redis 7.0's own

@@ -64,7 +64,7 @@ struct load_context {
     int frequency;
     long long used_memory;  /* AUX used-mem, for INFO's loading_rdb_used_mem */
     strbuf reason;  /* set on failure */
-    long long loaded, expired;
+    long long loaded, expired, empty_skipped;
     bool merge;     /* a key already present is replaced, not an error */
     db *batch_db;   /* every pending key belongs to it */
     pending_key batch[2 * LOAD_GROUP];
@@ -171,7 +171,9 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
     if (!o && error) {
         result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type, error);
     } else if (!o) {
-        log_message(LOG_VERBOSE, "RDB load: skipping empty key '%.*s'", shown, key.data);
+        /* Redis's texts and its limit of ten lines, which tools grep for. */
+        if (ctx->empty_skipped++ < 10)
+            log_message(LOG_WARNING, "rdbLoadObject skipping empty key: %.*s", shown, key.data);
     } else if (expire_ms != OBJECT_NO_EXPIRE && expire_ms < server_unix_time_ms()) {
         object_free(o);
         ctx->expired++;
@@ -340,8 +342,12 @@ int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
     } else {
         persist.keys_loaded = ctx->loaded;
         persist.keys_expired = ctx->expired;
-        log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx->loaded,
-                    ctx->expired);
+        if (ctx->empty_skipped)
+            log_message(LOG_WARNING, "Done loading RDB, keys loaded: %lld, keys expired: %lld, empty keys skipped: %lld.",
+                        ctx->loaded, ctx->expired, ctx->empty_skipped);
+        else
+            log_message(LOG_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", ctx->loaded,
+                        ctx->expired);
     }
     release(ctx);
     return result;

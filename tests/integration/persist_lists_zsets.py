@@ -208,6 +208,8 @@ def test_bad_payloads(zc, rc):
         "empty zset_2": b"\x05\x00",
         "empty quicklist": b"\x12\x00",
         "quicklist of one empty node": b"\x12\x01\x02" + pc.string(listpack([])) + listpack([]),
+        "quicklist plain node of length 0": b"\x12\x01\x01\x00",
+        "quicklist packed node of length 0": b"\x12\x01\x02\x00",
         "quicklist container 3": b"\x12\x01\x03" + pc.string(listpack([b"a"])) + listpack([b"a"]),
         "quicklist truncated": b"\x12\x02\x02" + pc.string(listpack([b"a"])) + listpack([b"a"]),
         "quicklist bad listpack size": b"\x12\x01\x02" + pc.string(listpack([b"a"])) + b"\x09" + listpack([b"a"])[1:],
