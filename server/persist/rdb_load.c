@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "function_libraries.h"
 #include "keyspace.h"
 #include "log.h"
 #include "number.h"
@@ -110,11 +111,69 @@ static int read_aux(load_context *ctx) {
         if (number_parse_integer(value.data, value.length, &bytes)) ctx->used_memory = bytes;
     }
     if (result == 0 && name.length == 3 && !memcmp(name.data, "lua", 3) && value.length > 0)
-        log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, zkv has no scripting.");
+        log_message(LOG_VERBOSE, "RDB file holds an EVAL script (AUX lua): ignored, as Redis 7.0 does.");
     rdb_string_release(&name);
     if (result != 0) return reader_failed(ctx);
     rdb_string_release(&value);
     return 0;
+}
+
+/* A function library: FUNCTION2 holds its code; 7.0's release candidates
+ * wrote FUNCTION (name, engine, an optional description, the body), which
+ * Redis turns into code with a shebang, the description dropped.  The
+ * library is created at once (a file is refused if its code fails, as in
+ * Redis); with `merge` one of the same name is replaced. */
+static int read_library(load_context *ctx, int opcode) {
+    rdb_reader *r = &ctx->reader;
+    strbuf code = STRBUF_INIT;
+    const char *stage = NULL;
+    if (opcode == RDB_OPCODE_FUNCTION) {
+        rdb_string name, engine, description, body;
+        uint64_t has_description;
+        if (rdb_read_string(r, &name) != 0) return fail(ctx, "Failed loading library, Failed loading library name");
+        if (rdb_read_string(r, &engine) != 0) {
+            stage = "Failed loading engine name";
+        } else {
+            if (rdb_read_length(r, &has_description) != 0) {
+                stage = "Failed loading library description indicator";
+            } else if (has_description && rdb_read_string(r, &description) != 0) {
+                stage = "Failed loading library description";
+            } else {
+                if (has_description) rdb_string_release(&description);
+                if (rdb_read_string(r, &body) != 0) {
+                    stage = "Failed loading library blob";
+                } else {
+                    strbuf_append_cstring(&code, "#!");
+                    strbuf_append(&code, engine.data, engine.length);
+                    strbuf_append_cstring(&code, " name=");
+                    strbuf_append(&code, name.data, name.length);
+                    strbuf_append_char(&code, '\n');
+                    strbuf_append(&code, body.data, body.length);
+                    rdb_string_release(&body);
+                }
+            }
+            rdb_string_release(&engine);
+        }
+        rdb_string_release(&name);
+    } else {
+        rdb_string payload;
+        if (rdb_read_string(r, &payload) != 0) {
+            stage = "Failed loading library payload";
+        } else {
+            strbuf_append(&code, payload.data, payload.length);
+            rdb_string_release(&payload);
+        }
+    }
+    if (stage) {
+        strbuf_free(&code);
+        return fail(ctx, "Failed loading library, %s", stage);
+    }
+    strbuf error = STRBUF_INIT;
+    int result = function_libraries_create(code.data ? code.data : "", code.length, ctx->merge, &error);
+    if (result != 0) fail(ctx, "Failed loading library, %s", strbuf_cstring(&error));
+    strbuf_free(&error);
+    strbuf_free(&code);
+    return result;
 }
 
 /* Adds the first `count` pending keys to their database; -1 on a
@@ -274,7 +333,8 @@ static int read_body(load_context *ctx, long long deadline_us) {
             return fail(ctx, "The RDB file contains AUX module data I can't load: zkv has no modules");
         case RDB_OPCODE_FUNCTION:
         case RDB_OPCODE_FUNCTION2:
-            return fail(ctx, "The RDB file contains function libraries: zkv has no scripting");
+            if (read_library(ctx, type) != 0) return -1;
+            continue;
         default:
             if (read_key(ctx, ctx->d, type, ctx->expire_ms, ctx->idle, ctx->frequency) != 0) return -1;
             ctx->expire_ms = OBJECT_NO_EXPIRE, ctx->idle = -1, ctx->frequency = -1;

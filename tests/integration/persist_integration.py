@@ -21,6 +21,7 @@ import time
 import redis
 
 import persist_collections
+import persist_functions
 import persist_lists_zsets
 
 FAILURES = []
@@ -415,6 +416,7 @@ def main():
         test_dump_restore(args.zkv, args.redis, work)
         persist_collections.run(sys.modules[__name__], args.zkv, args.redis, work)
         persist_lists_zsets.run(sys.modules[__name__], args.zkv, args.redis, work)
+        persist_functions.run(sys.modules[__name__], args.zkv, args.redis, work)
         test_bad_files(args.zkv, work)
         test_faults(args.zkv, work)
     finally:
