@@ -143,22 +143,43 @@ bool rdb_string_is_integer(const void *data, size_t length, long long *value) {
     return length > 0 && length < NUMBER_INTEGER_BUFFER && number_parse_integer(data, length, value);
 }
 
-/* LZF only when it saves at least 4 bytes (Redis's rule, so the same data
- * gives the same file); 1 if written compressed, 0 if not, -1 on error. */
-static int write_lzf(rdb_writer *w, const void *data, size_t length) {
+/* LZF into `room` bytes at most, kept when no longer than `accept`
+ * bytes; 1 if written compressed, 0 if not, -1 on error.  liblzf gives up
+ * conservatively near the end of its output buffer, so `room` must be the
+ * size Redis passes for the decisions (not only the bytes) to match. */
+static int write_lzf_within(rdb_writer *w, const void *data, size_t length, size_t room, size_t accept) {
     if (length > UINT32_MAX) return 0;
-    size_t room = length - 4;
     if (w->scratch_size < room) {
         zmalloc_free(w->scratch);
         w->scratch = zmalloc_alloc(room);
         w->scratch_size = room;
     }
     unsigned compressed = lzf_compress(data, (unsigned)length, w->scratch, (unsigned)room);
-    if (compressed == 0) return 0;
+    if (compressed == 0 || compressed > accept) return 0;
     if (rdb_write_byte(w, 0xC0 | RDB_ENCODED_LZF) != 0 || rdb_write_length(w, compressed) != 0 ||
         rdb_write_length(w, length) != 0 || rdb_write_raw(w, w->scratch, compressed) != 0)
         return -1;
     return 1;
+}
+
+/* Redis's string rule: an output buffer of length - 4 bytes, so LZF is
+ * used when it saves at least 4 (the same data gives the same file). */
+static int write_lzf(rdb_writer *w, const void *data, size_t length) {
+    return write_lzf_within(w, data, length, length - 4, length - 4);
+}
+
+/* Redis's quicklist node rule (quicklist.c's MIN_COMPRESS_BYTES 48 and
+ * MIN_COMPRESS_IMPROVE 8): a buffer of the node's size, kept when it saves
+ * more than 8 bytes. */
+#define RDB_NODE_MIN_COMPRESS 48
+#define RDB_NODE_MIN_IMPROVE 8
+
+int rdb_write_compressed_node(rdb_writer *w, const void *data, size_t length) {
+    if (length >= RDB_NODE_MIN_COMPRESS) {
+        int done = write_lzf_within(w, data, length, length, length - RDB_NODE_MIN_IMPROVE - 1);
+        if (done != 0) return done < 0 ? -1 : 0;
+    }
+    return rdb_write_string(w, data, length);
 }
 
 int rdb_write_string(rdb_writer *w, const void *data, size_t length) {

@@ -28,11 +28,11 @@ import persist_collections as pc
 
 base = None  # persist_integration's module
 
-# Keys whose DUMP bytes may legitimately differ: Redis's head pushes cut
-# nodes from the other end (zkv cuts every list as tail pushes do).  For
-# the same reason a list RESTOREd from an old payload keeps the file's node
-# boundaries in Redis but not in zkv: only its contents are compared.
-HISTORY_DEPENDENT = {"l:lpush"}
+# Keys whose DUMP bytes may legitimately differ (none: a list built by
+# head pushes is cut from the tail as Redis's is).  A list RESTOREd from an
+# old payload keeps the file's node boundaries in Redis but not in zkv: only
+# its contents are compared.
+HISTORY_DEPENDENT = set()
 
 
 def build(client):

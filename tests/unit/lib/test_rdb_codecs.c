@@ -386,7 +386,7 @@ static int collect(void *context, const rdb_element *e) {
 static void test_quicklist(void **state) {
     (void)state;
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b);
+    rdb_quicklist_builder_init(&b, -2, 0, false);
     char element[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(element, sizeof(element), "element-%d", i);
@@ -402,25 +402,25 @@ static void test_quicklist(void **state) {
     assert_true(nodes > 1); /* cut into 8 KB nodes */
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
     collected c = {0};
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), 0);
     assert_int_equal(c.count, 5000);
     assert_string_equal(c.last, "element-4999");
     assert_int_equal(rdb_reader_left(&r), 0);
     for (size_t cut = 0; cut < w.buffer.length; cut += 97) {
         rdb_reader_init(&r, w.buffer.data, cut, 10);
         c.count = 0;
-        assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), -1);
+        assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), -1);
     }
     /* A bad container kind. */
     static const uint8_t bad[] = {1, 3, 1, 'x'};
     rdb_reader_init(&r, bad, sizeof(bad), 10);
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), -1);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), -1);
     assert_string_equal(r.error, "quicklist node container invalid");
     /* A plain node holds one element. */
     static const uint8_t plain[] = {1, 1, 2, 'h', 'i'};
     rdb_reader_init(&r, plain, sizeof(plain), 10);
     c.count = 0;
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), 0);
     assert_int_equal(c.count, 1);
     assert_string_equal(c.last, "hi");
     /* Version 1 quicklists hold ziplists. */
@@ -432,7 +432,7 @@ static void test_quicklist(void **state) {
     rdb_write_string(&w, zl, size);
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 9);
     c.count = 0;
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST, collect, &c, NULL), 0);
     assert_int_equal(c.count, 5);
     rdb_writer_free(&w);
 }
@@ -443,7 +443,7 @@ static void test_quicklist_redis_bytes(void **state) {
     static const uint8_t expected[] = {0x01, 0x02, 0x0f, 0x0f, 0, 0, 0, 0x03, 0, 0x81, 'a', 0x02,
                                        0x81, 'b', 0x02, 0x01, 0x01, 0xff};
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b);
+    rdb_quicklist_builder_init(&b, -2, 0, false);
     rdb_quicklist_add(&b, "a", 1);
     rdb_quicklist_add(&b, "b", 1);
     rdb_quicklist_add(&b, "1", 1);
