@@ -4,6 +4,7 @@
  * bit-flipped and hand-corrupted input and must fail cleanly. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <lzf.h>
 
 #include "rdb_crc64.h"
 #include "rdb_intset.h"
@@ -455,6 +457,39 @@ static void test_quicklist_redis_bytes(void **state) {
     rdb_writer_free(&w);
 }
 
+/* The writer skips LZF on data it proves incompressible: whether a string
+ * comes out LZF must still be exactly what trying (Redis's rule: a buffer
+ * of length - 4) decides, over random, low-entropy and repetitive data; and
+ * a quicklist node (a buffer of its size, saving more than 8) likewise. */
+static void test_lzf_decision(void **state) {
+    (void)state;
+    unsigned seed = 11;
+    static unsigned char data[5000], out[5000];
+    int compressed = 0, raw = 0;
+    for (int round = 0; round < 6000; round++) {
+        size_t length = 21 + (size_t)rand_r(&seed) % (round % 10 == 0 ? 4900 : 300);
+        int alphabet = (int[]){2, 4, 16, 64, 256, 256}[round % 6];
+        for (size_t i = 0; i < length; i++) data[i] = (unsigned char)('0' + rand_r(&seed) % alphabet);
+        if (round % 7 == 0) memcpy(data + length / 2, data, length / 8); /* one repeat */
+        unsigned tried = lzf_compress(data, (unsigned)length, out, (unsigned)length - 4);
+        rdb_writer w;
+        rdb_writer_init(&w, -1, true);
+        assert_int_equal(rdb_write_string(&w, data, length), 0);
+        bool lzf = (unsigned char)w.buffer.data[0] == 0xC3;
+        assert_int_equal(lzf, tried != 0);
+        if (lzf) assert_memory_equal(w.buffer.data + w.buffer.length - tried, out, tried);
+        compressed += lzf, raw += !lzf;
+        rdb_writer_free(&w);
+        unsigned node = length >= 48 ? lzf_compress(data, (unsigned)length, out, (unsigned)length) : 0;
+        bool node_lzf = node != 0 && node + 8 < length;
+        rdb_writer_init(&w, -1, false);
+        assert_int_equal(rdb_write_compressed_node(&w, data, length), 0);
+        assert_int_equal((unsigned char)w.buffer.data[0] == 0xC3, node_lzf);
+        rdb_writer_free(&w);
+    }
+    assert_true(compressed > 500 && raw > 500);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc64_vector),      cmocka_unit_test(test_string_encodings),
@@ -463,6 +498,7 @@ int main(void) {
         cmocka_unit_test(test_listpack_corrupt),  cmocka_unit_test(test_intset),
         cmocka_unit_test(test_ziplist),           cmocka_unit_test(test_zipmap),
         cmocka_unit_test(test_quicklist),         cmocka_unit_test(test_quicklist_redis_bytes),
+        cmocka_unit_test(test_lzf_decision),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed || zmalloc_used_memory() != 0;
