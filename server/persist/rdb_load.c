@@ -228,7 +228,11 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
     int result = 0;
     int shown = key.length > 128 ? 128 : (int)key.length;
     if (!o && error) {
-        result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type, error);
+        strbuf reason = STRBUF_INIT;
+        rdb_format_describe_error(type, error, &reason);
+        result = fail(ctx, "key '%.*s' in DB %d (RDB type %d): %s", shown, key.data, d->index, type,
+                      strbuf_cstring(&reason));
+        strbuf_free(&reason);
     } else if (!o) {
         /* Redis's texts and its limit of ten lines, which tools grep for. */
         if (ctx->empty_skipped++ < 10)

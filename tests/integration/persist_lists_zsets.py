@@ -195,6 +195,7 @@ def listpack(entries):
 
 def test_bad_payloads(zc, rc):
     rc.config_set("sanitize-dump-payload", "yes")
+    zc.config_set("loglevel", "verbose")  # RESTORE's reasons, as Redis logs them
 
     def blob(type_byte, lp):
         return bytes([type_byte]) + pc.string(lp) + lp
@@ -270,6 +271,13 @@ def run(module, zkv, redis_server, work):
     test_dump(z.client, r.client, keys)
     test_old_encodings(z.client, r.client)
     test_bad_payloads(z.client, r.client)
+    z.client.config_set("loglevel", "notice")
+    log = z.log_text()
+    for reason in ("Zset listpack integrity check failed: duplicated sorted set member",
+                   "Listpack integrity check failed: listpack", "Quicklist integrity check failed",
+                   "Duplicate zset fields detected", "Zset with NAN score detected"):
+        base.check("Internal error in RDB reading offset 0, function at rdb.c:0 -> " + reason in log,
+                   "RESTORE's reason logged as Redis words it: " + reason)
 
     base.check(z.client.save() is True, "SAVE with lists and sorted sets")
     r.client.save()
