@@ -366,6 +366,18 @@ static void test_zipmap(void **state) {
     memcpy(bad, zm, sizeof(bad));
     bad[6] = 200; /* free bytes past the end */
     assert_int_equal(rdb_zipmap_validate(bad, sizeof(bad), &pairs, &error), -1);
+    /* Redis 7.0.15 (Debian) refuses a short length in the 5-byte form and
+     * an empty zipmap; a long one in the 5-byte form is fine. */
+    static const uint8_t five[] = {1, 0xFE, 4, 0, 0, 0, 'k', 'e', 'y', '1', 1, 0, 'v', 0xFF};
+    assert_int_equal(rdb_zipmap_validate(five, sizeof(five), &pairs, &error), -1);
+    static const uint8_t empty[] = {0, 0xFF};
+    assert_int_equal(rdb_zipmap_validate(empty, sizeof(empty), &pairs, &error), -1);
+    static uint8_t big[300];
+    big[0] = 1, big[1] = 0xFE, big[2] = 0, big[3] = 1, big[4] = 0, big[5] = 0; /* 256 */
+    memset(big + 6, 'f', 256);
+    big[262] = 1, big[263] = 0, big[264] = 'v', big[265] = 0xFF;
+    assert_int_equal(rdb_zipmap_validate(big, 266, &pairs, &error), 0);
+    assert_int_equal(pairs, 1);
 }
 
 typedef struct collected {
