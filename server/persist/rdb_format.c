@@ -69,6 +69,17 @@ static const char *packed_kind(int type) {
     }
 }
 
+static const char *packed_encoding(int type) {
+    switch (type) {
+    case RDB_TYPE_HASH_ZIPMAP: return "zipmap";
+    case RDB_TYPE_SET_INTSET: return "intset";
+    case RDB_TYPE_HASH_LISTPACK:
+    case RDB_TYPE_ZSET_LISTPACK:
+    case RDB_TYPE_LIST_QUICKLIST_2: return "listpack";
+    default: return "ziplist";
+    }
+}
+
 static bool starts_with(const char *text, const char *prefix) {
     return strncmp(text, prefix, strlen(prefix)) == 0;
 }
@@ -89,7 +100,11 @@ void rdb_format_describe_error(int type, const char *detail, strbuf *out) {
                                  starts_with(detail, "duplicated") || strstr(detail, "odd number") != NULL ||
                                  starts_with(detail, "packed"));
     if (packed_check) {
-        strbuf_printf(out, "%s integrity check failed: %s", kind, detail);
+        strbuf_printf(out, "%s integrity check failed: ", kind);
+        if (starts_with(detail, "duplicated")) /* Redis's words for it */
+            strbuf_printf(out, "%s with dup elements (%s)", packed_encoding(type), detail);
+        else
+            strbuf_append_cstring(out, detail);
         return;
     }
     for (size_t i = 0; i < sizeof(same_meaning) / sizeof(same_meaning[0]); i++)

@@ -399,6 +399,10 @@ int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
                     rdb_reader_left(&ctx->reader));
     if (result != 0) {
         size_t offset = (size_t)(ctx->reader.cursor - (ctx->start ? ctx->start : ctx->reader.cursor));
+        /* Redis's own line first (tools and tests grep it), then zkv's,
+         * which names the file. */
+        log_message(LOG_WARNING, "Internal error in RDB reading offset %zu, function at rdb.c:0 -> %s", offset,
+                    strbuf_cstring(&ctx->reason));
         strbuf text = STRBUF_INIT;
         strbuf_printf(&text, "Error loading RDB file %s at offset %zu: %s", ctx->filename, offset,
                       strbuf_cstring(&ctx->reason));

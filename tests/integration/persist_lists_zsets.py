@@ -273,7 +273,7 @@ def run(module, zkv, redis_server, work):
     test_bad_payloads(z.client, r.client)
     z.client.config_set("loglevel", "notice")
     log = z.log_text()
-    for reason in ("Zset listpack integrity check failed: duplicated sorted set member",
+    for reason in ("Zset listpack integrity check failed: listpack with dup elements (duplicated sorted set member)",
                    "Listpack integrity check failed: listpack", "Quicklist integrity check failed",
                    "Duplicate zset fields detected", "Zset with NAN score detected"):
         base.check("Internal error in RDB reading offset 0, function at rdb.c:0 -> " + reason in log,
