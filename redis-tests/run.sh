@@ -104,14 +104,15 @@ done
 tree=$("$here/fetch.sh")
 
 # The unit table: name, mode and result-line count against redis-server.
-declare -A unit_mode unit_results unit_seconds
+declare -A unit_mode unit_results unit_seconds unit_options
 all_units=()
-while read -r name mode results seconds; do
+while read -r name mode results seconds options; do
   case "$name" in ''|'#'*) continue ;; esac
   all_units+=("$name")
   unit_mode[$name]=$mode
   unit_results[$name]=$results
   unit_seconds[$name]=$seconds
+  unit_options[$name]=${options:-}
 done <"$here/units.txt"
 if [ ${#selected[@]} -eq 0 ]; then
   selected=("${all_units[@]}")
@@ -219,8 +220,14 @@ run_unit() {
   fi
   export ZKV_RT_SERVER=$server ZKV_RT_PIDDIR=$dir/pids ZKV_RT_PASSTHROUGH=$real_redis
 
+  local tags=$harness_tags
+  # A unit marked "debug" in units.txt also runs its needs:debug tests (the
+  # DEBUG subcommands they use, e.g. RELOAD, exist in zkv).
+  if [ "${unit_options[$name]:-}" = debug ]; then
+    tags=${tags/ -needs:debug/}
+  fi
   local harness_args=(--single "$name" --clients 1 --durable --ignore-encoding
-                      --tags "$harness_tags" --timeout "$limit" --portcount 250)
+                      --tags "$tags" --timeout "$limit" --portcount 250)
   if [ "$real_redis" = 0 ] && [ "$hang_skips" = 1 ]; then
     local hang
     while IFS= read -r hang; do
