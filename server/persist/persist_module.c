@@ -310,6 +310,7 @@ static int persist_init(const char **error) {
         /* The keys loaded before the fault go too: the process exits, and
          * nothing should outlive it unreleased (the sanitizer build checks). */
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
+        log_message(LOG_WARNING, "Terminating server after rdb file reading failure.");
         return fail_init(reason, error);
     }
     if (result == 0) {
