@@ -277,6 +277,9 @@ const char *dispatch_cluster_refusal(client *c, struct command *cmd);
  * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */
 typedef uint32_t dispatch_flags_hook(const client *c, const struct command *cmd);
 void dispatch_set_flags_hook(dispatch_flags_hook *hook);
+/* `cmd`'s effective flags for this call (the hook's answer, else the spec's):
+ * what CLIENT PAUSE WRITE and a MULTI queue judge a command by. */
+uint32_t dispatch_command_flags(const client *c, const struct command *cmd);
 /* Whether memory was over maxmemory at the last check before a command (the
  * state a script starts in, Redis's pre_command_oom_state). */
 int dispatch_out_of_memory(void);

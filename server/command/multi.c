@@ -225,7 +225,8 @@ void multi_queue_command(client *c, command *cmd) {
         copy[i].length = c->argv[i].length;
         data += c->argv[i].length;
     }
-    state->commands[state->count++] = (multi_command){.command = cmd, .argc = c->argc, .argv = copy};
+    state->commands[state->count++] =
+        (multi_command){.command = cmd, .argc = c->argc, .flags = dispatch_command_flags(c, cmd), .argv = copy};
     reply_simple(c, "QUEUED");
 }
 
@@ -237,7 +238,7 @@ int multi_is_exec(const command *cmd) {
 
 int multi_queue_has_flags(const client *c, unsigned int flags) {
     for (int i = 0; i < c->multi.count; i++)
-        if ((c->multi.commands[i].command->spec->flags & flags) == flags) return 1;
+        if ((c->multi.commands[i].flags & flags) == flags) return 1;
     return 0;
 }
 
