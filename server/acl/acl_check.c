@@ -9,6 +9,10 @@
  * needs read, INSERT/DELETE/UPDATE need write, and a key that is only
  * looked at (EXISTS, TYPE) needs neither.
  *
+ * Channels are checked the same way, from the spec's channel_flags
+ * (permission.h): a selector without allchannels matches each channel
+ * against its globs, and a PSUBSCRIBE pattern must be granted literally.
+ *
  * With several selectors, the command is allowed when one selector allows
  * it; otherwise the reported reason is Redis's "most relevant" one: a
  * key or channel refusal beats a command refusal, and among equals the
@@ -22,6 +26,7 @@
 
 #include "args.h"
 #include "glob.h"
+#include "permission.h"
 
 /* SET and BITFIELD declare variable key flags: what they need depends on
  * their options, as Redis's key procedures for them decide. */
@@ -57,9 +62,7 @@ static int selector_allows_key(const acl_selector *selector, const char *key, si
     return 0;
 }
 
-/* Patterns (PSUBSCRIBE) must be granted literally; channels match the globs. */
-static int selector_allows_channel(const acl_selector *selector, const char *channel, size_t length, int is_pattern) {
-    if (selector->flags & ACL_SELECTOR_ALL_CHANNELS) return 1;
+int acl_selector_channel_listed(const acl_selector *selector, const char *channel, size_t length, int is_pattern) {
     for (int i = 0; i < selector->channel_count; i++) {
         const acl_pattern *pattern = &selector->channels[i];
         if (is_pattern ? (pattern->length == length && !memcmp(pattern->text, channel, length))
@@ -88,7 +91,9 @@ static int selector_check(const acl_selector *selector, const command *cmd, int 
         !first_arg_allowed(selector, cmd->id, argc, argv))
         return ACL_DENIED_COMMAND;
     const command_spec *spec = cmd->spec;
-    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->first_key > 0 && spec->key_step > 0) {
+    /* Keys flagged not-key (SPUBLISH's channel) are channels, checked below. */
+    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->first_key > 0 && spec->key_step > 0 &&
+        !(spec->key_flags & KEY_NOT_KEY)) {
         int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
         if (last >= argc) last = argc - 1;
         unsigned permissions = needed_permissions(cmd, argc, argv);
@@ -96,6 +101,17 @@ static int selector_check(const acl_selector *selector, const command *cmd, int 
             if (!selector_allows_key(selector, argv[i].data, argv[i].length, permissions)) {
                 *position = i;
                 return ACL_DENIED_KEY;
+            }
+        }
+    }
+    int first, last;
+    if (!(selector->flags & ACL_SELECTOR_ALL_CHANNELS) && (spec->channel_flags & (CHANNEL_PUBLISH | CHANNEL_SUBSCRIBE)) &&
+        command_channel_range(spec, argc, &first, &last)) {
+        int is_pattern = (spec->channel_flags & CHANNEL_PATTERN) != 0;
+        for (int i = first; i <= last; i++) {
+            if (!acl_selector_channel_listed(selector, argv[i].data, argv[i].length, is_pattern)) {
+                *position = i;
+                return ACL_DENIED_CHANNEL;
             }
         }
     }
@@ -170,20 +186,25 @@ const char *acl_dispatch_check(client *c, command *cmd, int context) {
     return text;
 }
 
-int acl_check_key(client *c, const char *key, size_t length, unsigned permissions) {
-    const acl_user *user = acl_client_user(c);
-    if (user->flags & ACL_USER_UNRESTRICTED) return 1;
-    for (int i = 0; i < user->selector_count; i++)
-        if (selector_allows_key(&user->selectors[i], key, length, permissions)) return 1;
+/* Read access to any key: allkeys, or a pattern "*" that grants read. */
+static int selector_reads_every_key(const acl_selector *selector) {
+    if (selector->flags & ACL_SELECTOR_ALL_KEYS) return 1;
+    for (int i = 0; i < selector->key_count; i++) {
+        const acl_pattern *pattern = &selector->keys[i];
+        if ((pattern->permissions & ACL_KEY_READ) && pattern->length == 1 && pattern->text[0] == '*') return 1;
+    }
     return 0;
 }
 
-int acl_check_channel(client *c, const char *channel, size_t length, int is_pattern) {
+int acl_full_key_read(client *c, command *cmd) {
     const acl_user *user = acl_client_user(c);
     if (user->flags & ACL_USER_UNRESTRICTED) return 1;
-    for (int i = 0; i < user->selector_count; i++)
-        if (selector_allows_channel(&user->selectors[i], channel, length, is_pattern)) return 1;
-    acl_log_add(c, ACL_DENIED_CHANNEL, (c->flags & CLIENT_MULTI) ? ACL_CONTEXT_MULTI : ACL_CONTEXT_TOPLEVEL,
-                channel, length, user->name, user->name_length);
+    for (int i = 0; i < user->selector_count; i++) {
+        int position;
+        if (selector_check(&user->selectors[i], cmd, c->argc, c->argv, &position) == ACL_OK &&
+            selector_reads_every_key(&user->selectors[i]))
+            return 1;
+    }
     return 0;
 }
+

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "config_table.h"
 #include "module.h"
+#include "permission.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -146,11 +147,13 @@ static int acl_module_init(const char **error) {
     started = 1;
     client_set_user_hooks(&user_hooks);
     dispatch_set_permission_check(acl_dispatch_check);
+    permission_set_full_key_read_check(acl_full_key_read);
     return 0;
 }
 
 static void acl_shutdown(void) {
     dispatch_set_permission_check(NULL);
+    permission_set_full_key_read_check(NULL);
     client_set_user_hooks(NULL);
     for (client *c = net.clients; c; c = c->next) c->user = NULL;
     acl_log_reset();

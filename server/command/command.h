@@ -107,6 +107,16 @@ enum key_flag {
     KEY_FLAG_COUNT = 11
 };
 
+/* Channels a command names (Redis 7.0's channel specs), for ACL channel
+ * rules: a PUBLISH kind names argv[1], the others argv[1..].  See
+ * permission.h. */
+enum channel_flag {
+    CHANNEL_PUBLISH = 1u << 0,
+    CHANNEL_SUBSCRIBE = 1u << 1,
+    CHANNEL_UNSUBSCRIBE = 1u << 2,
+    CHANNEL_PATTERN = 1u << 3
+};
+
 /* COMMAND DOCS argument descriptions, from which redis-cli builds its hints.
  * ONEOF and BLOCK group the NULL-name terminated `arguments` below them. */
 enum command_argument_type {
@@ -165,6 +175,7 @@ typedef struct command_spec {
      * and enum key_flag bits, at most `capacity` of them; returns how many.
      * NULL: the range, all with key_flags. */
     int (*get_keys)(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity);
+    uint32_t channel_flags; /* enum channel_flag bits of its channel arguments; 0: none */
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */

@@ -1,7 +1,11 @@
 /* Integration tests for ACL users over real connections: AUTH and HELLO 3
  * AUTH with a user, NOPERM texts, CLIENT LIST user= and CLIENT KILL USER,
  * deleting a connected user, `user` directives, aclfile with ACL SAVE/LOAD
- * (a bad file keeps the users in force), and the exclusive-setup refusal. */
+ * (a bad file keeps the users in force), the exclusive-setup refusal, channel
+ * rules (at the top level, queued in MULTI, in scripts, DRYRUN, ACL LOG,
+ * subscribers closed when their grant goes), SORT BY/GET refused without
+ * read access to every key, and "not allowed inside a transaction" before
+ * the ACL check.  Expected replies are redis-server 7.0.15's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +133,118 @@ static void test_acl_file(void **state) {
     unlink(copy);
 }
 
+static const char channel_refusal[] =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
+
+static void expect_log_entry(redisReply *entry, const char *context, const char *object) {
+    expect_reply_type(entry, REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i + 1 < entry->elements; i += 2) {
+        const char *field = entry->element[i]->str;
+        if (!strcmp(field, "reason")) assert_string_equal(entry->element[i + 1]->str, "channel");
+        if (!strcmp(field, "context")) assert_string_equal(entry->element[i + 1]->str, context);
+        if (!strcmp(field, "object")) assert_string_equal(entry->element[i + 1]->str, object);
+    }
+}
+
+static void test_channel_rules(void **state) {
+    (void)state;
+    test_server server;
+    redisContext *admin = NULL;
+    assert_int_equal(test_group_start(&server, &admin, NULL), 0);
+    expect_status(redisCommand(admin, "ACL SETUSER ps on >p +@all ~* resetchannels &news:* &lit"), "OK");
+    redisContext *ps = test_redis_connect(server.port);
+    expect_status(redisCommand(ps, "AUTH ps p"), "OK");
+    expect_error(redisCommand(ps, "PUBLISH other x"), channel_refusal);
+    expect_integer(redisCommand(ps, "PUBLISH news:1 x"), 0);
+    expect_error(redisCommand(ps, "SPUBLISH other x"), channel_refusal); /* a channel, not a key */
+    expect_integer(redisCommand(ps, "SPUBLISH lit x"), 0);
+    redisReply *script = redisCommand(ps, "EVAL %s 0", "return redis.call('publish','other','x')");
+    expect_reply_type(script, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(script->str, "ERR The user executing the script can't publish to the channel mentioned "
+                                        "in the command script: "));
+    freeReplyObject(script);
+    /* Refused when queued, so EXEC aborts. */
+    expect_status(redisCommand(ps, "MULTI"), "OK");
+    expect_error(redisCommand(ps, "PUBLISH other x"), channel_refusal);
+    expect_status(redisCommand(ps, "PUBLISH news:2 x"), "QUEUED");
+    expect_error(redisCommand(ps, "EXEC"), "EXECABORT Transaction discarded because of previous errors.");
+    expect_bulk(redisCommand(admin, "ACL DRYRUN ps PUBLISH other x"),
+                  "This user has no permissions to access the 'other' channel");
+    /* A pattern must be granted literally; the last refused channel is named. */
+    expect_bulk(redisCommand(admin, "ACL DRYRUN ps PSUBSCRIBE news:1*"),
+                  "This user has no permissions to access the 'news:1*' channel");
+    expect_status(redisCommand(admin, "ACL DRYRUN ps PSUBSCRIBE news:*"), "OK");
+    expect_bulk(redisCommand(admin, "ACL DRYRUN ps SUBSCRIBE lit nope"),
+                  "This user has no permissions to access the 'nope' channel");
+    expect_error(redisCommand(ps, "SUBSCRIBE lit x1"), channel_refusal);
+    redisReply *log = redisCommand(admin, "ACL LOG");
+    expect_reply_type(log, REDIS_REPLY_ARRAY);
+    assert_int_equal(log->elements, 4);
+    expect_log_entry(log->element[0], "toplevel", "x1");
+    expect_log_entry(log->element[1], "multi", "other");
+    expect_log_entry(log->element[2], "lua", "other");
+    expect_log_entry(log->element[3], "toplevel", "other");
+    freeReplyObject(log);
+    redisFree(ps);
+
+    /* A subscriber stays while every subscription is still granted, and is
+     * closed as soon as one is not. */
+    expect_status(redisCommand(admin, "ACL SETUSER sub on nopass +@all ~* resetchannels &news:* &orders"), "OK");
+    redisContext *sub = test_redis_connect(server.port);
+    expect_status(redisCommand(sub, "AUTH sub x"), "OK");
+    freeReplyObject(redisCommand(sub, "SUBSCRIBE news:1"));
+    freeReplyObject(redisCommand(sub, "PSUBSCRIBE news:*"));
+    expect_status(redisCommand(admin, "ACL SETUSER sub resetchannels &news:* &more"), "OK");
+    expect_integer(redisCommand(admin, "PUBLISH news:1 still"), 2);
+    expect_status(redisCommand(admin, "ACL SETUSER sub resetchannels &news:1 &news:2"), "OK");
+    expect_integer(redisCommand(admin, "PUBLISH news:1 gone"), 0);
+    redisFree(sub);
+    assert_int_equal(test_group_stop(&server, admin), 0);
+}
+
+static void test_sort_patterns_and_check_order(void **state) {
+    (void)state;
+    test_server server;
+    redisContext *admin = NULL;
+    assert_int_equal(test_group_start(&server, &admin, NULL), 0);
+    freeReplyObject(redisCommand(admin, "RPUSH l 2 1"));
+    freeReplyObject(redisCommand(admin, "MSET w_1 5 w_2 0"));
+    expect_status(redisCommand(admin, "ACL SETUSER s on nopass +@all -shutdown ~l*"), "OK");
+    redisContext *s = test_redis_connect(server.port);
+    expect_status(redisCommand(s, "AUTH s x"), "OK");
+    expect_error(redisCommand(s, "SORT l BY w_*"), "ERR BY option of SORT denied due to insufficient ACL permissions.");
+    expect_error(redisCommand(s, "SORT l GET #"), "ERR GET option of SORT denied due to insufficient ACL permissions.");
+    expect_error(redisCommand(s, "SORT_RO l GET w_*"),
+                 "ERR GET option of SORT denied due to insufficient ACL permissions.");
+    redisReply *plain = redisCommand(s, "SORT l BY nosort"); /* no '*': no key is read */
+    expect_reply_type(plain, REDIS_REPLY_ARRAY);
+    assert_int_equal(plain->elements, 2);
+    freeReplyObject(plain);
+    /* Read access to every key in a selector that allows SORT is enough. */
+    expect_status(redisCommand(admin, "ACL SETUSER s (~* +sort)"), "OK");
+    redisReply *sorted = redisCommand(s, "SORT l BY w_* GET w_*");
+    expect_reply_type(sorted, REDIS_REPLY_ARRAY);
+    assert_int_equal(sorted->elements, 2);
+    assert_string_equal(sorted->element[0]->str, "0");
+    assert_string_equal(sorted->element[1]->str, "5");
+    freeReplyObject(sorted);
+    /* Inside MULTI a no-multi command is refused as such before the ACL
+     * check, as Redis 7.0 orders them. */
+    expect_status(redisCommand(s, "MULTI"), "OK");
+    expect_error(redisCommand(s, "SHUTDOWN"), "ERR Command not allowed inside a transaction");
+    expect_status(redisCommand(s, "DISCARD"), "OK");
+    expect_error(redisCommand(s, "SHUTDOWN"), "NOPERM this user has no permissions to run the 'shutdown' command");
+    redisFree(s);
+    assert_int_equal(test_group_stop(&server, admin), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users_over_connections),
         cmocka_unit_test(test_config_user_lines),
         cmocka_unit_test(test_acl_file),
+        cmocka_unit_test(test_channel_rules),
+        cmocka_unit_test(test_sort_patterns_and_check_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
