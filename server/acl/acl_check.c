@@ -3,11 +3,11 @@
  * Cost, per command: one flag test for a user that may do anything (the
  * default user, usually); otherwise one bit test per selector for the
  * command, and only for selectors with key patterns a glob match of each
- * key the command's spec names (first_key..last_key by key_step) against
- * the patterns whose %R/%W permissions cover the access.  Which access a
- * key needs comes from the spec's key flags, as Redis derives it: ACCESS
- * needs read, INSERT/DELETE/UPDATE need write, and a key that is only
- * looked at (EXISTS, TYPE) needs neither.
+ * key the command names against the patterns whose %R/%W permissions cover the access.  Which access a
+ * key needs comes from its key flags (command_for_each_key: a source and its
+ * destination differ, SET and BITFIELD decide per call), as Redis derives
+ * it: ACCESS needs read, INSERT/DELETE/UPDATE need write, and a key that is
+ * only looked at (EXISTS, TYPE) needs neither.
  *
  * Channels are checked the same way, from the spec's channel_flags
  * (permission.h): a selector without allchannels matches each channel
@@ -28,23 +28,10 @@
 #include "glob.h"
 #include "permission.h"
 
-/* SET and BITFIELD declare variable key flags: what they need depends on
- * their options, as Redis's key procedures for them decide. */
-static unsigned variable_permissions(const command *cmd, int argc, const resp_argument *argv) {
-    int is_set = !strcmp(cmd->spec->name, "set");
-    for (int i = is_set ? 3 : 2; i < argc; i++) {
-        if (is_set && args_is(&argv[i], "get")) return ACL_KEY_READ | ACL_KEY_WRITE;
-        if (!is_set && (args_is(&argv[i], "set") || args_is(&argv[i], "incrby")) && argc - i - 1 >= 3)
-            return ACL_KEY_READ | ACL_KEY_WRITE;
-    }
-    return is_set ? ACL_KEY_WRITE : ACL_KEY_READ;
-}
-
-/* The permissions a key needs, from the command's key-spec flags. */
-static unsigned needed_permissions(const command *cmd, int argc, const resp_argument *argv) {
-    uint32_t flags = cmd->spec->key_flags;
-    if (flags & KEY_VARIABLE_FLAGS) return variable_permissions(cmd, argc, argv);
-    if (!flags) flags = (cmd->spec->flags & COMMAND_WRITE) ? (KEY_RW | KEY_UPDATE) : (KEY_RO | KEY_ACCESS);
+/* The permissions a key needs from its key-spec flags, as Redis derives
+ * them: ACCESS needs read, INSERT/DELETE/UPDATE need write, and a key only
+ * looked at (EXISTS, HLEN) needs a pattern of either kind. */
+static unsigned needed_permissions(uint32_t flags) {
     unsigned permissions = 0;
     if (flags & KEY_ACCESS) permissions |= ACL_KEY_READ;
     if (flags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE)) permissions |= ACL_KEY_WRITE;
@@ -72,6 +59,22 @@ int acl_selector_channel_listed(const acl_selector *selector, const char *channe
     return 0;
 }
 
+typedef struct key_check {
+    const acl_selector *selector;
+    const resp_argument *argv;
+    int refused; /* the position of the first refused key, 0 while none */
+} key_check;
+
+/* Keys flagged not-key (SPUBLISH's channel) are channels, checked apart. */
+static int key_refused(int position, uint32_t flags, void *context) {
+    key_check *check = context;
+    if (flags & KEY_NOT_KEY) return 0;
+    const resp_argument *key = &check->argv[position];
+    if (selector_allows_key(check->selector, key->data, key->length, needed_permissions(flags))) return 0;
+    check->refused = position;
+    return 1;
+}
+
 static int first_arg_allowed(const acl_selector *selector, unsigned id, int argc, const resp_argument *argv) {
     if (argc < 2) return 0;
     for (int i = 0; i < selector->first_args_count; i++) {
@@ -91,17 +94,12 @@ static int selector_check(const acl_selector *selector, const command *cmd, int 
         !first_arg_allowed(selector, cmd->id, argc, argv))
         return ACL_DENIED_COMMAND;
     const command_spec *spec = cmd->spec;
-    /* Keys flagged not-key (SPUBLISH's channel) are channels, checked below. */
-    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->first_key > 0 && spec->key_step > 0 &&
-        !(spec->key_flags & KEY_NOT_KEY)) {
-        int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-        if (last >= argc) last = argc - 1;
-        unsigned permissions = needed_permissions(cmd, argc, argv);
-        for (int i = spec->first_key; i <= last; i += spec->key_step) {
-            if (!selector_allows_key(selector, argv[i].data, argv[i].length, permissions)) {
-                *position = i;
-                return ACL_DENIED_KEY;
-            }
+    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS)) {
+        key_check check = {selector, argv, 0};
+        command_for_each_key(spec, argc, argv, key_refused, &check);
+        if (check.refused) {
+            *position = check.refused;
+            return ACL_DENIED_KEY;
         }
     }
     int first, last;
@@ -158,7 +156,9 @@ int acl_check_command(client *c, command *cmd, int argc, const resp_argument *ar
 const char *acl_dispatch_check(client *c, command *cmd, int context) {
     const acl_user *user = acl_client_user(c);
     if (user->flags & ACL_USER_UNRESTRICTED) return NULL;
-    int position;
+    int position = 0;
+    if (context == DISPATCH_PROBE)
+        return acl_user_check_command(user, cmd, c->argc, c->argv, &position) == ACL_OK ? NULL : "NOPERM";
     int result = acl_check_command(c, cmd, c->argc, c->argv, log_context(context), &position);
     if (result == ACL_OK) return NULL;
     static char text[256];

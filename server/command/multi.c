@@ -355,7 +355,7 @@ const command_spec multi_commands[] = {
      .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .first_key = 1, .last_key = -1, .key_step = 1,
      .categories = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
      .summary = "Monitor changes to keys to determine execution of a MULTI/EXEC block", .since = "2.2.0",
-     .complexity = "O(1) for every key."},
+     .complexity = "O(1) for every key.", .key_flags = KEY_RO},
     {.name = "unwatch", .handler = unwatch_command, .arity = 1,
      .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
      .group = "transactions", .summary = "Forget about all watched keys", .since = "2.2.0", .complexity = "O(1)"},

@@ -5,7 +5,8 @@
  * rules (at the top level, queued in MULTI, in scripts, DRYRUN, ACL LOG,
  * subscribers closed when their grant goes), SORT BY/GET refused without
  * read access to every key, and "not allowed inside a transaction" before
- * the ACL check.  Expected replies are redis-server 7.0.15's. */
+ * the ACL check, the access each key needs (sources, destinations, keys
+ * after a key count), redis.acl_check_cmd.  Expected replies are redis-server 7.0.15's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,7 +222,7 @@ static void test_sort_patterns_and_check_order(void **state) {
     assert_int_equal(plain->elements, 2);
     freeReplyObject(plain);
     /* Read access to every key in a selector that allows SORT is enough. */
-    expect_status(redisCommand(admin, "ACL SETUSER s (~* +sort)"), "OK");
+    expect_status(redisCommand(admin, "ACL SETUSER s (%%R~* +sort)"), "OK");
     redisReply *sorted = redisCommand(s, "SORT l BY w_* GET w_*");
     expect_reply_type(sorted, REDIS_REPLY_ARRAY);
     assert_int_equal(sorted->elements, 2);
@@ -238,6 +239,82 @@ static void test_sort_patterns_and_check_order(void **state) {
     assert_int_equal(test_group_stop(&server, admin), 0);
 }
 
+/* Each key is checked for the access it needs (Redis 7.0's key specs): a
+ * source needs read, a destination write, a key only looked at (HLEN)
+ * either, and the keys after a key count (ZUNIONSTORE, ZUNION, SINTERCARD,
+ * LMPOP, EVAL) are checked like the others. */
+static void test_key_flags(void **state) {
+    (void)state;
+    static const char key_refusal[] = "NOPERM this user has no permissions to access one of the keys used as arguments";
+    test_server server;
+    redisContext *admin = NULL;
+    assert_int_equal(test_group_start(&server, &admin, NULL), 0);
+    expect_status(redisCommand(admin, "SET src1 v"), "OK");
+    expect_integer(redisCommand(admin, "ZADD src2 1 m"), 1);
+    expect_integer(redisCommand(admin, "ZADD other 1 m"), 1);
+    expect_status(redisCommand(admin, "ACL SETUSER rw on nopass +@all %%R~src* %%W~dst*"), "OK");
+    redisContext *u = test_redis_connect(server.port);
+    expect_status(redisCommand(u, "AUTH rw x"), "OK");
+    expect_integer(redisCommand(u, "COPY src1 dst1"), 1);
+    expect_error(redisCommand(u, "COPY dst1 src1"), key_refusal);
+    expect_error(redisCommand(u, "ZUNIONSTORE dst2 2 src2 other"), key_refusal);
+    expect_integer(redisCommand(u, "ZUNIONSTORE dst2 1 src2"), 1);
+    expect_error(redisCommand(u, "ZUNION 1 other"), key_refusal);
+    expect_error(redisCommand(u, "SINTERCARD 1 other"), key_refusal);
+    expect_error(redisCommand(u, "EVAL %s 1 src1", "return 1"), key_refusal); /* EVAL may read and write */
+    expect_integer(redisCommand(u, "EVAL_RO %s 1 src1", "return 1"), 1);
+    expect_integer(redisCommand(u, "STRLEN dst1"), 1);
+    expect_error(redisCommand(u, "LPOP dst3"), key_refusal);
+    expect_integer(redisCommand(u, "LPUSH dst3 x"), 1);
+    expect_error(redisCommand(u, "LMPOP 1 dst3 LEFT"), key_refusal);
+    expect_error(redisCommand(u, "BITOP AND dst5 other"), key_refusal);
+    expect_error(redisCommand(u, "SORT src9 STORE src8"), key_refusal);
+    expect_status(redisCommand(admin, "ACL DRYRUN rw SET dst1 v"), "OK");
+    expect_bulk(redisCommand(admin, "ACL DRYRUN rw SET dst1 v GET"),
+                "This user has no permissions to access the 'dst1' key");
+    expect_status(redisCommand(admin, "ACL DRYRUN rw BITFIELD src1 GET u8 0"), "OK");
+    expect_bulk(redisCommand(admin, "ACL DRYRUN rw BITFIELD src1 SET u8 0 1"),
+                "This user has no permissions to access the 'src1' key");
+    /* COMMAND GETKEYSANDFLAGS shows the same flags. */
+    redisReply *keys = redisCommand(admin, "COMMAND GETKEYSANDFLAGS ZUNIONSTORE d 2 a b");
+    expect_reply_type(keys, REDIS_REPLY_ARRAY);
+    assert_int_equal(keys->elements, 3);
+    assert_string_equal(keys->element[0]->element[0]->str, "d");
+    assert_string_equal(keys->element[0]->element[1]->element[0]->str, "OW");
+    assert_string_equal(keys->element[2]->element[0]->str, "b");
+    assert_string_equal(keys->element[2]->element[1]->element[0]->str, "RO");
+    freeReplyObject(keys);
+    expect_error(redisCommand(admin, "COMMAND GETKEYS ZUNION 3 a"), "ERR Invalid arguments specified for command");
+    expect_error(redisCommand(admin, "COMMAND GETKEYS SPUBLISH ch m"), "ERR The command has no key arguments");
+    redisFree(u);
+    assert_int_equal(test_group_stop(&server, admin), 0);
+}
+
+/* redis.acl_check_cmd answers for the caller's user without logging. */
+static void test_script_acl_check(void **state) {
+    (void)state;
+    test_server server;
+    redisContext *admin = NULL;
+    assert_int_equal(test_group_start(&server, &admin, NULL), 0);
+    expect_status(redisCommand(admin, "ACL SETUSER bob on >123 +@scripting +set ~x* +config|get"), "OK");
+    redisContext *bob = test_redis_connect(server.port);
+    expect_status(redisCommand(bob, "AUTH bob 123"), "OK");
+    expect_integer(redisCommand(bob, "EVAL %s 1 xx", "return redis.acl_check_cmd('set','xx',1)"), 1);
+    expect_nil(redisCommand(bob, "EVAL %s 1 xx", "return redis.acl_check_cmd('hset','xx','f',1)"));
+    expect_nil(redisCommand(bob, "EVAL %s 0", "return redis.acl_check_cmd('set','yy',1)"));
+    expect_integer(redisCommand(bob, "EVAL %s 0", "return redis.acl_check_cmd('config','get','x')"), 1);
+    redisReply *invalid = redisCommand(bob, "EVAL %s 0", "return redis.acl_check_cmd('config','bogus')");
+    expect_reply_type(invalid, REDIS_REPLY_ERROR);
+    assert_non_null(strstr(invalid->str, "ERR Invalid command passed to redis.acl_check_cmd() script: "));
+    freeReplyObject(invalid);
+    redisReply *log = redisCommand(admin, "ACL LOG");
+    expect_reply_type(log, REDIS_REPLY_ARRAY);
+    assert_int_equal(log->elements, 0);
+    freeReplyObject(log);
+    redisFree(bob);
+    assert_int_equal(test_group_stop(&server, admin), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users_over_connections),
@@ -245,6 +322,8 @@ int main(void) {
         cmocka_unit_test(test_acl_file),
         cmocka_unit_test(test_channel_rules),
         cmocka_unit_test(test_sort_patterns_and_check_order),
+        cmocka_unit_test(test_key_flags),
+        cmocka_unit_test(test_script_acl_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
