@@ -116,9 +116,12 @@ static void set_smove_command(client *c) {
         to = set_type_create(target->data, target->length, member->data, member->length);
         db_add(d, to);
     }
-    bool added = set_type_add(to, member->data, member->length);
-    key_modified(c, target, 1 + added);
-    if (added) notify_keyspace_event(NOTIFY_SET, "sadd", d->index, target->data, target->length);
+    /* The target changed only if the member was new there (as Redis: a
+     * client watching it keeps its transaction otherwise). */
+    if (set_type_add(to, member->data, member->length)) {
+        key_modified(c, target, 1);
+        notify_keyspace_event(NOTIFY_SET, "sadd", d->index, target->data, target->length);
+    }
     reply_integer(c, 1);
 }
 
