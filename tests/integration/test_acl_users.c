@@ -6,7 +6,7 @@
  * subscribers closed when their grant goes), SORT BY/GET refused without
  * read access to every key, and "not allowed inside a transaction" before
  * the ACL check, the access each key needs (sources, destinations, keys
- * after a key count), redis.acl_check_cmd.  Expected replies are redis-server 7.0.15's. */
+ * after a key count), redis.acl_check_cmd, CONFIG REWRITE of users.  Expected replies are redis-server 7.0.15's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +315,37 @@ static void test_script_acl_check(void **state) {
     assert_int_equal(test_group_stop(&server, admin), 0);
 }
 
+/* CONFIG REWRITE writes every user as a `user` line when there is no
+ * aclfile, also into a file that had none (as Redis 7.0), and the file
+ * starts a server with the same users. */
+static void test_rewrite_user_lines(void **state) {
+    (void)state;
+    char *path = write_file("rewrite.conf", "save \"\"\n");
+    char copy[256];
+    snprintf(copy, sizeof(copy), "%s", path);
+    test_server server;
+    assert_int_equal(test_server_start_full(&server, copy, 0, NULL), 0);
+    redisContext *redis = test_redis_connect(server.port);
+    expect_status(redisCommand(redis, "ACL SETUSER bob on >pw ~k* +get"), "OK");
+    expect_status(redisCommand(redis, "CONFIG REWRITE"), "OK");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+    FILE *file = fopen(copy, "r");
+    char text[1024];
+    size_t length = fread(text, 1, sizeof(text) - 1, file);
+    fclose(file);
+    text[length] = '\0';
+    assert_non_null(strstr(text, "\nuser bob on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 "
+                                 "~k* resetchannels -@all +get\nuser default on nopass ~* &* +@all\n"));
+    assert_int_equal(test_server_start_full(&server, copy, 0, NULL), 0);
+    redis = test_redis_connect(server.port);
+    expect_status(redisCommand(redis, "AUTH bob pw"), "OK");
+    expect_nil(redisCommand(redis, "GET k1"));
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+    unlink(copy);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users_over_connections),
@@ -324,6 +355,7 @@ int main(void) {
         cmocka_unit_test(test_sort_patterns_and_check_order),
         cmocka_unit_test(test_key_flags),
         cmocka_unit_test(test_script_acl_check),
+        cmocka_unit_test(test_rewrite_user_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
