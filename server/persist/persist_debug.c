@@ -3,7 +3,8 @@
  * Redis 7.0's replies; registered into DEBUG
  * through admin's debug_extension table (DEBUG lives below persistence).
  *
- * RELOAD saves (SAVE's code), empties every database and loads the file
+ * RELOAD saves (SAVE's code), empties every database (and, as Redis, the
+ * function libraries) and loads the file
  * back, all on the loop, as Redis does: it is a test of the round trip, not
  * an operation for production.  A running background save is abandoned
  * first, since the databases it walks are about to be emptied.  POPULATE
@@ -18,6 +19,7 @@
 #include "args.h"
 #include "db.h"
 #include "debug_extension.h"
+#include "function_store.h"
 #include "key_access.h"
 #include "keyspace.h"
 #include "log.h"
@@ -56,6 +58,9 @@ static void debug_reload(client *c) {
     if (flush) {
         multi_database_flushed(-1);
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
+        /* The function libraries go with the data and come back from the file. */
+        const function_store_hooks *functions = function_store_get_hooks();
+        if (functions) functions->clear();
     }
     bool missing;
     char *error = NULL;

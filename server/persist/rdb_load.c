@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "function_store.h"
 #include "keyspace.h"
 #include "log.h"
 #include "number.h"
@@ -110,11 +111,26 @@ static int read_aux(load_context *ctx) {
         if (number_parse_integer(value.data, value.length, &bytes)) ctx->used_memory = bytes;
     }
     if (result == 0 && name.length == 3 && !memcmp(name.data, "lua", 3) && value.length > 0)
-        log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, zkv has no scripting.");
+        log_message(LOG_NOTICE, "RDB file holds a Lua script (AUX lua): ignored, as Redis 7.0 does.");
     rdb_string_release(&name);
     if (result != 0) return reader_failed(ctx);
     rdb_string_release(&value);
     return 0;
+}
+
+/* A FUNCTION2 record: the library is created as FUNCTION LOAD would (with
+ * MERGE one of the same name is replaced). */
+static int read_library(load_context *ctx) {
+    rdb_string code;
+    if (rdb_read_string(&ctx->reader, &code) != 0) return reader_failed(ctx);
+    const function_store_hooks *functions = function_store_get_hooks();
+    char *error = NULL;
+    int result = functions ? functions->load_library(code.data, code.length, ctx->merge, &error) : -1;
+    rdb_string_release(&code);
+    if (result == 0) return 0;
+    fail(ctx, "Failed loading library, %s", error ? error : "the server has no scripting");
+    zmalloc_free(error);
+    return -1;
 }
 
 /* Adds the first `count` pending keys to their database; -1 on a
@@ -271,8 +287,11 @@ static int read_body(load_context *ctx, long long deadline_us) {
         case RDB_OPCODE_MODULE_AUX:
             return fail(ctx, "The RDB file contains AUX module data I can't load: zkv has no modules");
         case RDB_OPCODE_FUNCTION:
+            return fail(ctx, "The RDB file contains function libraries in the format of Redis 7.0's release "
+                             "candidates, which zkv does not read");
         case RDB_OPCODE_FUNCTION2:
-            return fail(ctx, "The RDB file contains function libraries: zkv has no scripting");
+            if (read_library(ctx) != 0) return -1;
+            continue;
         default:
             if (read_key(ctx, ctx->d, type, ctx->expire_ms, ctx->idle, ctx->frequency) != 0) return -1;
             ctx->expire_ms = OBJECT_NO_EXPIRE, ctx->idle = -1, ctx->frequency = -1;

@@ -1,7 +1,7 @@
 /* rdb_save: the whole RDB file, as Redis 7.0 writes it.
  *
  *   "REDIS0010", AUX redis-ver redis-bits ctime used-mem aof-base,
- *   per non-empty database: SELECTDB, RESIZEDB, its keys ([EXPIRETIME_MS]
+ *   FUNCTION2 with the code of each function library, per non-empty database: SELECTDB, RESIZEDB, its keys ([EXPIRETIME_MS]
  *   [IDLE|FREQ] type key value), EOF, CRC-64.
  *
  * Crash safety: the file is written as temp-<pid>.rdb in the working
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "function_store.h"
 #include "keyspace.h"
 #include "log.h"
 #include "persist.h"
@@ -37,6 +38,13 @@ static int write_aux_integer(rdb_writer *w, const char *name, long long value) {
     return write_aux(w, name, text);
 }
 
+/* One function library: FUNCTION2 and its code (the emit of each_library). */
+static int write_library(const char *code, size_t length, void *context) {
+    rdb_writer *w = context;
+    if (rdb_write_byte(w, RDB_OPCODE_FUNCTION2) != 0) return -1;
+    return rdb_write_string(w, code, length);
+}
+
 int rdb_save_header(rdb_writer *w) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
@@ -45,7 +53,9 @@ int rdb_save_header(rdb_writer *w) {
     if (write_aux_integer(w, "redis-bits", (long long)sizeof(void *) * 8) != 0) return -1;
     if (write_aux_integer(w, "ctime", (long long)time(NULL)) != 0) return -1;
     if (write_aux_integer(w, "used-mem", (long long)zmalloc_used_memory()) != 0) return -1;
-    return write_aux_integer(w, "aof-base", 0);
+    if (write_aux_integer(w, "aof-base", 0) != 0) return -1;
+    const function_store_hooks *functions = function_store_get_hooks();
+    return functions ? functions->each_library(write_library, w) : 0;
 }
 
 /* The clock opcodes Redis writes for the eviction policy in force. */

@@ -1,10 +1,12 @@
 /* script_module: Lua scripting (EVAL family, SCRIPT, FUNCTION, FCALL) as one module: its
  * commands, the busy-reply-threshold parameter (alias lua-time-limit), the
- * interpreters' creation at init and release at shutdown, and the memory
- * figures INFO reads through core/script_memory.h. */
+ * interpreters' creation at init and release at shutdown, the memory
+ * figures INFO reads through core/script_memory.h and the libraries RDB
+ * files carry through core/function_store.h. */
 #include <limits.h>
 
 #include "function_engine.h"
+#include "function_persist.h"
 #include "function_registry.h"
 #include "module.h"
 #include "script_dispatch.h"
@@ -33,10 +35,12 @@ static int scripting_init(const char **error) {
     }
     script_memory_set_reader(read_memory);
     dispatch_set_flags_hook(script_dispatch_flags);
+    function_persist_install();
     return 0;
 }
 
 static void scripting_shutdown(void) {
+    function_persist_uninstall();
     function_engine_shutdown();
     script_eval_shutdown();
     script_run_shutdown();
