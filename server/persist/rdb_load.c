@@ -118,19 +118,59 @@ static int read_aux(load_context *ctx) {
     return 0;
 }
 
-/* A FUNCTION2 record: the library is created as FUNCTION LOAD would (with
- * MERGE one of the same name is replaced). */
-static int read_library(load_context *ctx) {
-    rdb_string code;
-    if (rdb_read_string(&ctx->reader, &code) != 0) return reader_failed(ctx);
+/* Creates the library `code` as FUNCTION LOAD would (with MERGE one of
+ * the same name is replaced). */
+static int create_library(load_context *ctx, const char *code, size_t length) {
     const function_store_hooks *functions = function_store_get_hooks();
     char *error = NULL;
-    int result = functions ? functions->load_library(code.data, code.length, ctx->merge, &error) : -1;
-    rdb_string_release(&code);
-    if (result == 0) return 0;
+    if (functions && functions->load_library(code, length, ctx->merge, &error) == 0) return 0;
     fail(ctx, "Failed loading library, %s", error ? error : "the server has no scripting");
     zmalloc_free(error);
     return -1;
+}
+
+/* A FUNCTION2 record: the library's code, shebang included. */
+static int read_library(load_context *ctx) {
+    rdb_string code;
+    if (rdb_read_string(&ctx->reader, &code) != 0) return reader_failed(ctx);
+    int result = create_library(ctx, code.data, code.length);
+    rdb_string_release(&code);
+    return result;
+}
+
+/* A FUNCTION record of Redis 7.0's release candidates: name, engine, an
+ * optional description and the code without its shebang, which is put back
+ * ("#!<engine> name=<name>") as Redis 7.0 does; the description is dropped. */
+static int read_candidate_library(load_context *ctx) {
+    rdb_string name = {0}, engine = {0}, description = {0}, body = {0};
+    uint64_t has_description = 0;
+    const char *missing = NULL;
+    if (rdb_read_string(&ctx->reader, &name) != 0) missing = "Failed loading library name";
+    else if (rdb_read_string(&ctx->reader, &engine) != 0) missing = "Failed loading engine name";
+    else if (rdb_read_length(&ctx->reader, &has_description) != 0)
+        missing = "Failed loading library description indicator";
+    else if (has_description && rdb_read_string(&ctx->reader, &description) != 0)
+        missing = "Failed loading library description";
+    else if (rdb_read_string(&ctx->reader, &body) != 0) missing = "Failed loading library blob";
+    int result;
+    if (missing) {
+        result = fail(ctx, "Failed loading library, %s", missing);
+    } else {
+        strbuf code = STRBUF_INIT;
+        strbuf_append_cstring(&code, "#!");
+        strbuf_append(&code, engine.data, engine.length);
+        strbuf_append_cstring(&code, " name=");
+        strbuf_append(&code, name.data, name.length);
+        strbuf_append_char(&code, '\n');
+        strbuf_append(&code, body.data, body.length);
+        result = create_library(ctx, code.data, code.length);
+        strbuf_free(&code);
+    }
+    rdb_string_release(&name); /* a string never read owns nothing */
+    rdb_string_release(&engine);
+    rdb_string_release(&description);
+    rdb_string_release(&body);
+    return result;
 }
 
 /* Adds the first `count` pending keys to their database; -1 on a
@@ -287,8 +327,8 @@ static int read_body(load_context *ctx, long long deadline_us) {
         case RDB_OPCODE_MODULE_AUX:
             return fail(ctx, "The RDB file contains AUX module data I can't load: zkv has no modules");
         case RDB_OPCODE_FUNCTION:
-            return fail(ctx, "The RDB file contains function libraries in the format of Redis 7.0's release "
-                             "candidates, which zkv does not read");
+            if (read_candidate_library(ctx) != 0) return -1;
+            continue;
         case RDB_OPCODE_FUNCTION2:
             if (read_library(ctx) != 0) return -1;
             continue;

@@ -422,6 +422,32 @@ def test_function_libraries(zkv, redis_server, work):
     server = Server(zkv, directory)
     check(library_names(server.client) == sorted(LIBRARIES), "zkv loads redis-server's libraries")
     server.stop()
+    # The FUNCTION record of Redis 7.0's release candidates (name, engine,
+    # description, code without shebang) loads in both servers.
+    def string(text):
+        return bytes([len(text)]) + text
+    blob = b"redis.register_function('rcf', function() return 'rc' end)"
+    candidate = build_file(b"\xf6" + string(b"rclib") + string(b"LUA") + b"\x01" + string(b"old") + string(blob))
+    for binary, label in ((zkv, "zkv"), (redis_server, "redis-server")):
+        rc_directory = os.path.join(work, "functions-rc-" + label)
+        os.makedirs(rc_directory)
+        with open(os.path.join(rc_directory, "dump.rdb"), "wb") as f:
+            f.write(candidate)
+        server = Server(binary, rc_directory)
+        check(server.client.execute_command("FCALL", "rcf", 0) in (b"rc", "rc"), "%s: release-candidate record" % label)
+        server.stop()
+    # A library that does not load refuses the file, naming the reason.
+    broken = os.path.join(work, "functions-broken")
+    os.makedirs(broken)
+    with open(os.path.join(broken, "dump.rdb"), "wb") as f:
+        f.write(build_file(b"\xf5" + string(b"#!lua name=bad\nthis is not lua")))
+    server = Server(zkv, broken, expect_start=False)
+    try:
+        code = server.exit_code(15)
+    except subprocess.TimeoutExpired:
+        server.stop()
+        code = None
+    check(code == 1 and "Failed loading library, " in server.log_text(), "broken library: %r" % code)
 
 
 def main():
