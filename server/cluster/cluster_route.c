@@ -28,15 +28,25 @@ static const char down_error[] = "CLUSTERDOWN The cluster is down";
 
 /* Folds the slots of one command's keys into `slot` (SLOT_NONE so far, a
  * slot, or SLOT_MIXED). */
+typedef struct slot_merge {
+    const resp_argument *argv;
+    int slot;
+} slot_merge;
+
+static int merge_key_slot(int position, uint32_t flags, void *context) {
+    (void)flags;
+    slot_merge *merge = context;
+    int key_slot = cluster_key_slot(merge->argv[position].data, merge->argv[position].length);
+    if (merge->slot == SLOT_NONE) merge->slot = key_slot;
+    else if (merge->slot != key_slot) merge->slot = SLOT_MIXED;
+    return merge->slot == SLOT_MIXED;
+}
+
 static int merge_key_slots(const command_spec *spec, int argc, const resp_argument *argv, int slot) {
-    int first, last, step;
-    if (!command_key_range(spec, argc, argv, &first, &last, &step)) return slot;
-    for (int i = first; i <= last && slot != SLOT_MIXED; i += step) {
-        int key_slot = cluster_key_slot(argv[i].data, argv[i].length);
-        if (slot == SLOT_NONE) slot = key_slot;
-        else if (slot != key_slot) slot = SLOT_MIXED;
-    }
-    return slot;
+    if (slot == SLOT_MIXED) return slot;
+    slot_merge merge = {argv, slot};
+    command_for_each_key(spec, argc, argv, merge_key_slot, &merge);
+    return merge.slot;
 }
 
 static int is_exec(const command *cmd) { return !cmd->parent && !strcmp(cmd->spec->name, "exec"); }

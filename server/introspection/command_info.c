@@ -79,11 +79,13 @@ static void reply_tips(client *c, const char *tips) {
     }
 }
 
-static void reply_key_spec(client *c, const command *cmd) {
-    const command_spec *spec = cmd->spec;
+/* One key spec of COMMAND INFO: begin_search by index, find_keys by range
+ * (lastkey counts from the spec's first key, negatives from the end) or by
+ * keynum (the count at `index`, the keys right after it). */
+static void reply_key_spec(client *c, uint32_t flags, int index, int keynum, int last_key, int key_step) {
     reply_map_header(c, 3);
     reply_bulk_cstring(c, "flags");
-    command_info_reply_key_flags(c, command_info_key_flags(cmd));
+    command_info_reply_key_flags(c, flags);
     reply_bulk_cstring(c, "begin_search");
     reply_map_header(c, 2);
     reply_bulk_cstring(c, "type");
@@ -91,20 +93,44 @@ static void reply_key_spec(client *c, const command *cmd) {
     reply_bulk_cstring(c, "spec");
     reply_map_header(c, 1);
     reply_bulk_cstring(c, "index");
-    reply_integer(c, spec->first_key);
+    reply_integer(c, index);
     reply_bulk_cstring(c, "find_keys");
     reply_map_header(c, 2);
     reply_bulk_cstring(c, "type");
-    reply_bulk_cstring(c, "range");
+    reply_bulk_cstring(c, keynum ? "keynum" : "range");
     reply_bulk_cstring(c, "spec");
     reply_map_header(c, 3);
-    reply_bulk_cstring(c, "lastkey");
-    /* The range's last key counts from the first key, negatives from the end. */
-    reply_integer(c, spec->last_key < 0 ? spec->last_key : spec->last_key - spec->first_key);
+    reply_bulk_cstring(c, keynum ? "keynumidx" : "lastkey");
+    reply_integer(c, keynum ? 0 : (last_key < 0 ? last_key : last_key - index));
+    if (keynum) {
+        reply_bulk_cstring(c, "firstkey");
+        reply_integer(c, 1);
+    }
     reply_bulk_cstring(c, "keystep");
-    reply_integer(c, spec->key_step);
-    reply_bulk_cstring(c, "limit");
-    reply_integer(c, 0);
+    reply_integer(c, key_step);
+    if (!keynum) {
+        reply_bulk_cstring(c, "limit");
+        reply_integer(c, 0);
+    }
+}
+
+/* The specs Redis gives: a source unlike its destination (first_key_flags)
+ * is a spec of its own, a key count is a keynum spec after the range. */
+static void reply_key_specs(client *c, const command *cmd) {
+    const command_spec *spec = cmd->spec;
+    int range = spec->first_key > 0 && spec->key_step > 0;
+    int split = range && spec->first_key_flags && spec->key_count_at <= 0;
+    int keynum = spec->key_count_at > 0;
+    reply_set_header(c, range + split + keynum);
+    uint32_t others = command_info_key_flags(cmd);
+    if (split) {
+        reply_key_spec(c, spec->first_key_flags, spec->first_key, 0, spec->first_key, 1);
+        reply_key_spec(c, others, spec->first_key + spec->key_step, 0, spec->last_key, spec->key_step);
+    } else if (range) {
+        uint32_t flags = spec->first_key_flags ? spec->first_key_flags : others;
+        reply_key_spec(c, flags, spec->first_key, 0, spec->last_key, spec->key_step);
+    }
+    if (keynum) reply_key_spec(c, others, spec->key_count_at, 1, 0, 1);
 }
 
 void command_info_reply(client *c, const command *cmd) {
@@ -118,12 +144,7 @@ void command_info_reply(client *c, const command *cmd) {
     reply_integer(c, spec->key_step);
     reply_categories(c, spec->categories);
     reply_tips(c, spec->tips);
-    if (spec->first_key > 0) {
-        reply_set_header(c, 1);
-        reply_key_spec(c, cmd);
-    } else {
-        reply_set_header(c, 0);
-    }
+    reply_key_specs(c, cmd);
     if (cmd->subcommand_count == 0) {
         reply_set_header(c, 0);
         return;

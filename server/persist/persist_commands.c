@@ -205,7 +205,7 @@ const command_spec persist_commands[] = {
      .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of "
                    "Redis objects composing the value and M their average size. For small string values the "
                    "time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-     .tips = "nondeterministic_output", .key_flags = KEY_RO, .arguments = dump_arguments},
+     .tips = "nondeterministic_output", .key_flags = KEY_RO | KEY_ACCESS, .arguments = dump_arguments},
     {.name = "restore", .handler = restore_command, .arity = -4, .flags = COMMAND_WRITE | COMMAND_DENYOOM,
      .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .group = "generic",

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """RDB persistence against zkv-server and, when installed, Debian's
 redis-server 7.0.15 and redis-check-rdb: save/restart round trips, files and
-DUMP payloads moved both ways, RESTORE's errors byte for byte, corrupt files
+DUMP payloads moved both ways, function libraries (FUNCTION2 records) both ways,
+RESTORE's errors byte for byte, corrupt files
 refused at start with the file named, MISCONF and SHUTDOWN faults.
 
 Exit 0 on success, 1 on a failure, 77 when redis-server is missing (the
@@ -403,6 +404,82 @@ def check_sanitizer_reports(work):
         check(not marks, "%s holds a sanitizer report (%s):\n%s" % (name, ", ".join(marks), text[-4000:]))
 
 
+LIBRARIES = {
+    "mylib": "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)",
+    "rolib": "#!lua name=rolib\nredis.register_function{function_name='ro', callback=function() return 2 end, "
+             "flags={'no-writes'}}",
+}
+
+
+def library_names(client):
+    names = []
+    for library in client.execute_command("FUNCTION", "LIST"):
+        fields = dict(zip(library[::2], library[1::2]))
+        name = fields.get(b"library_name", fields.get("library_name"))
+        names.append(name.decode() if isinstance(name, bytes) else name)
+    return sorted(names)
+
+
+def test_function_libraries(zkv, redis_server, work):
+    """Function libraries are saved as FUNCTION2 records (SAVE, BGSAVE),
+    come back at start-up and with DEBUG RELOAD, and files go both ways
+    with redis-server."""
+    directory = os.path.join(work, "libraries")
+    os.makedirs(directory)
+    server = Server(zkv, directory, ["--enable-debug-command", "yes"])
+    for code in LIBRARIES.values():
+        server.client.execute_command("FUNCTION", "LOAD", code)
+    check(server.client.save() is True, "SAVE with libraries")
+    check(server.client.execute_command("DEBUG", "RELOAD") in (b"OK", "OK", True), "DEBUG RELOAD")
+    check(library_names(server.client) == sorted(LIBRARIES), "libraries after DEBUG RELOAD")
+    server.stop()
+    server = Server(zkv, directory)
+    check(library_names(server.client) == sorted(LIBRARIES), "libraries after restart")
+    check(server.client.execute_command("FCALL", "myfunc", 0, "hi") in (b"hi", "hi"), "FCALL after restart")
+    check(server.client.execute_command("FCALL_RO", "ro", 0) == 2, "FCALL_RO after restart")
+    server.client.execute_command("FUNCTION", "DELETE", "rolib")
+    check(server.client.bgsave() is True, "BGSAVE with libraries")
+    for _ in range(400):
+        if server.client.info("persistence")["rdb_bgsave_in_progress"] == 0:
+            break
+        time.sleep(0.025)
+    server.stop()
+    server = Server(redis_server, directory)
+    check(library_names(server.client) == ["mylib"], "redis-server loads zkv's libraries")
+    server.client.execute_command("FUNCTION", "LOAD", LIBRARIES["rolib"])
+    server.client.save()
+    server.stop()
+    server = Server(zkv, directory)
+    check(library_names(server.client) == sorted(LIBRARIES), "zkv loads redis-server's libraries")
+    server.stop()
+    # The FUNCTION record of Redis 7.0's release candidates (name, engine,
+    # description, code without shebang) loads in both servers.
+    def string(text):
+        return bytes([len(text)]) + text
+    blob = b"redis.register_function('rcf', function() return 'rc' end)"
+    candidate = build_file(b"\xf6" + string(b"rclib") + string(b"LUA") + b"\x01" + string(b"old") + string(blob))
+    for binary, label in ((zkv, "zkv"), (redis_server, "redis-server")):
+        rc_directory = os.path.join(work, "functions-rc-" + label)
+        os.makedirs(rc_directory)
+        with open(os.path.join(rc_directory, "dump.rdb"), "wb") as f:
+            f.write(candidate)
+        server = Server(binary, rc_directory)
+        check(server.client.execute_command("FCALL", "rcf", 0) in (b"rc", "rc"), "%s: release-candidate record" % label)
+        server.stop()
+    # A library that does not load refuses the file, naming the reason.
+    broken = os.path.join(work, "functions-broken")
+    os.makedirs(broken)
+    with open(os.path.join(broken, "dump.rdb"), "wb") as f:
+        f.write(build_file(b"\xf5" + string(b"#!lua name=bad\nthis is not lua")))
+    server = Server(zkv, broken, expect_start=False)
+    try:
+        code = server.exit_code(15)
+    except subprocess.TimeoutExpired:
+        server.stop()
+        code = None
+    check(code == 1 and "Failed loading library, " in server.log_text(), "broken library: %r" % code)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zkv", default=os.environ.get("ZKV_SERVER", "build/zkv-server"))
@@ -417,6 +494,7 @@ def main():
         zkv_file, data = test_round_trip(args.zkv, work)
         test_cross(args.zkv, args.redis, work, zkv_file, data)
         test_dump_restore(args.zkv, args.redis, work)
+        test_function_libraries(args.zkv, args.redis, work)
         persist_collections.run(sys.modules[__name__], args.zkv, args.redis, work)
         persist_lists_zsets.run(sys.modules[__name__], args.zkv, args.redis, work)
         persist_functions.run(sys.modules[__name__], args.zkv, args.redis, work)
