@@ -252,6 +252,7 @@ static int read_key(load_context *ctx, db *d, int type, long long expire_ms, lon
             table_prefetch_buckets(d->keys, ctx->hashes + ctx->batch_count - LOAD_GROUP, LOAD_GROUP);
         if (ctx->batch_count == 2 * LOAD_GROUP) result = add_pending(ctx, LOAD_GROUP);
     }
+    if (persist_key_load_delay > 0) usleep((useconds_t)persist_key_load_delay);
     rdb_string_release(&key);
     return result;
 }
@@ -342,7 +343,9 @@ static int read_body(load_context *ctx, long long deadline_us) {
         default:
             if (read_key(ctx, ctx->d, type, ctx->expire_ms, ctx->idle, ctx->frequency) != 0) return -1;
             ctx->expire_ms = OBJECT_NO_EXPIRE, ctx->idle = -1, ctx->frequency = -1;
-            if (deadline_us && ++keys % LOAD_KEYS_PER_CLOCK == 0 && now_us() >= deadline_us)
+            /* A delayed key (key-load-delay) is worth a look at the clock. */
+            keys += persist_key_load_delay > 0 ? LOAD_KEYS_PER_CLOCK : 1;
+            if (deadline_us && keys % LOAD_KEYS_PER_CLOCK == 0 && now_us() >= deadline_us)
                 return flush_batch(ctx) != 0 ? -1 : 1;
         }
     }
@@ -419,6 +422,10 @@ int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
     }
     release(ctx);
     return result;
+}
+
+void rdb_load_abandon(load_context *ctx) {
+    release(ctx);
 }
 
 size_t rdb_load_progress(const load_context *ctx, size_t *total, long long *used_memory) {

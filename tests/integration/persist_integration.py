@@ -276,6 +276,7 @@ def test_bad_files(zkv, work):
             check("Internal error in RDB reading offset" in log and
                   "Terminating server after rdb file reading failure." in log, "%s file: Redis's lines" % name)
     test_empty_keys(zkv, work)
+    test_key_load_delay(zkv, work)
     # A file saved without checksum loads; a stale temp file is removed.
     directory = os.path.join(work, "nocrc")
     os.makedirs(directory)
@@ -311,6 +312,38 @@ def test_empty_keys(zkv, work):
         check("rdbLoadObject skipping empty key: %s\n" % key in log, "empty key %s logged" % key)
     check("Done loading RDB, keys loaded: 1, keys expired: 0, empty keys skipped: 9." in log,
           "empty keys counted: " + log[-400:])
+    server.stop()
+
+
+def test_key_load_delay(zkv, work):
+    """key-load-delay (Redis's testing aid) makes a small file load slowly:
+    a client connecting meanwhile is accepted (the port is bound before the
+    load, as in Redis) and gets -LOADING, INFO says loading:1."""
+    directory = os.path.join(work, "slow-load")
+    os.makedirs(directory)
+    body = b"\xfe\x00" + b"".join(b"\x00" + bytes([len(k)]) + k + b"\x01v" for k in
+                                   (b"key:%04d" % i for i in range(600)))
+    with open(os.path.join(directory, "dump.rdb"), "wb") as f:
+        f.write(build_file(body))
+    server = Server(zkv, directory, ["--key-load-delay", "2000", "--loading-process-events-interval-bytes", "1024"],
+                    expect_start=False)
+    started = time.time()
+    client = redis.Redis(port=server.port, socket_timeout=30)
+    replies, loading = [], []
+    while time.time() - started < 20:
+        try:
+            replies.append(client.ping())
+            break
+        except redis.BusyLoadingError as error:
+            replies.append(str(error))
+            loading.append(client.info("persistence")["loading"])  # the last may see the end
+            time.sleep(0.05)
+        except redis.ConnectionError:
+            time.sleep(0.01)
+    check("Redis is loading the dataset in memory" in replies, "-LOADING while a slow file loads: %r" % replies[:3])
+    check(1 in loading, "INFO loading:1 while loading: %r" % loading)
+    check(replies[-1] is True and client.dbsize() == 600, "the slow file loaded")
+    check(time.time() - started >= 1.0, "key-load-delay slowed the load")
     server.stop()
 
 
