@@ -138,6 +138,18 @@ static int dense_raise(unsigned char *registers, uint32_t index, uint8_t count) 
     return 1;
 }
 
+/* All registers of a dense value, one byte each: every three bytes hold
+ * four registers, so the loop needs no per-register shifts or branches. */
+static void dense_unpack(const unsigned char *registers, uint8_t out[HLL_REGISTERS]) {
+    for (uint32_t i = 0; i < HLL_REGISTERS; i += 4, registers += 3) {
+        unsigned b0 = registers[0], b1 = registers[1], b2 = registers[2];
+        out[i] = (uint8_t)(b0 & 63);
+        out[i + 1] = (uint8_t)(((b0 >> 6) | (b1 << 2)) & 63);
+        out[i + 2] = (uint8_t)(((b1 >> 4) | (b2 << 4)) & 63);
+        out[i + 3] = (uint8_t)(b2 >> 2);
+    }
+}
+
 /* ---- Sparse opcodes ---- */
 
 static bool is_zero(const unsigned char *p) {
@@ -358,10 +370,10 @@ int hll_add(hll_buffer *b, const void *element, size_t length, size_t sparse_max
 
 bool hll_merge_registers(uint8_t max[HLL_REGISTERS], const unsigned char *bytes, size_t length) {
     if (bytes[4] == HLL_ENCODING_DENSE) {
-        for (uint32_t i = 0; i < HLL_REGISTERS; i++) {
-            uint8_t value = hll_dense_get(bytes + HLL_HEADER_SIZE, i);
-            if (value > max[i]) max[i] = value;
-        }
+        uint8_t registers[HLL_REGISTERS];
+        dense_unpack(bytes + HLL_HEADER_SIZE, registers);
+        for (uint32_t i = 0; i < HLL_REGISTERS; i++)
+            if (registers[i] > max[i]) max[i] = registers[i];
         return true;
     }
     const unsigned char *p = bytes + HLL_HEADER_SIZE, *end = bytes + length;
@@ -427,8 +439,9 @@ static uint64_t estimate(const long long histogram[64]) {
 uint64_t hll_count(const unsigned char *bytes, size_t length, bool *invalid) {
     long long histogram[64] = {0};
     if (bytes[4] == HLL_ENCODING_DENSE) {
-        for (uint32_t i = 0; i < HLL_REGISTERS; i++) histogram[hll_dense_get(bytes + HLL_HEADER_SIZE, i)]++;
-        return estimate(histogram);
+        uint8_t registers[HLL_REGISTERS];
+        dense_unpack(bytes + HLL_HEADER_SIZE, registers);
+        return hll_count_registers(registers);
     }
     const unsigned char *p = bytes + HLL_HEADER_SIZE, *end = bytes + length;
     long index = 0;

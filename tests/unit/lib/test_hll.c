@@ -168,7 +168,9 @@ static void test_header_validation(void **state) {
 static void check_corrupt(const unsigned char *tail, size_t tail_length, bool expect_invalid) {
     size_t length = HLL_HEADER_SIZE + tail_length;
     unsigned char *value = malloc(length);
-    hll_init_empty(value); /* header only: the opcodes are replaced */
+    unsigned char empty[HLL_EMPTY_SIZE];
+    hll_init_empty(empty);
+    memcpy(value, empty, HLL_HEADER_SIZE); /* the header only: the opcodes are the test's */
     memcpy(value + HLL_HEADER_SIZE, tail, tail_length);
     bool invalid = false;
     (void)hll_count(value, length, &invalid);
