@@ -69,7 +69,7 @@ def preload(port):
     for start_index in range(0, 100000, 1000):
         arguments = ["GEOADD", "bench:geo"]
         for i in range(start_index, start_index + 1000):
-            arguments += ["%.6f" % (13.3 + rng.random() * 0.2), "%.6f" % (38.0 + rng.random() * 0.2), "p:%06d" % i]
+            arguments += ["%.6f" % (13.3 + rng.random() * 0.2), "%.6f" % (38.0 + rng.random() * 0.2), "p:%012d" % i]
         chunks.append(encode(arguments))
     subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=b"".join(chunks), capture_output=True,
                    check=True)
@@ -84,8 +84,8 @@ def benchmark(port, requests, arguments):
 
 TESTS = [
     ("GEOADD", ["GEOADD", "bench:new", "13.361389", "38.115556", "m:__rand_int__"]),
-    ("GEOPOS", ["GEOPOS", "bench:geo", "p:0__rand_int__"]),
-    ("GEODIST", ["GEODIST", "bench:geo", "p:000001", "p:099999", "km"]),
+    ("GEOPOS", ["GEOPOS", "bench:geo", "p:__rand_int__"]),
+    ("GEODIST", ["GEODIST", "bench:geo", "p:000000000001", "p:__rand_int__", "km"]),
     ("GEOSEARCH BYRADIUS 1 km COUNT 10 ASC", ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.4", "38.1", "BYRADIUS",
                                                "1", "km", "COUNT", "10", "ASC"]),
     ("GEOSEARCH BYBOX 2 2 km WITHDIST", ["GEOSEARCH", "bench:geo", "FROMLONLAT", "13.4", "38.1", "BYBOX", "2", "2",

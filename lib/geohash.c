@@ -175,10 +175,10 @@ uint8_t geohash_estimate_steps(double radius_meters, double latitude) {
     return (uint8_t)step;
 }
 
-static void bounding_box(geo_shape *shape) {
+static void bounding_box(geohash_shape *shape) {
     double longitude = shape->xy[0], latitude = shape->xy[1];
-    double height = shape->conversion * (shape->type == GEO_SHAPE_CIRCLE ? shape->radius : shape->height / 2);
-    double width = shape->conversion * (shape->type == GEO_SHAPE_CIRCLE ? shape->radius : shape->width / 2);
+    double height = shape->conversion * (shape->type == GEOHASH_SHAPE_CIRCLE ? shape->radius : shape->height / 2);
+    double width = shape->conversion * (shape->type == GEOHASH_SHAPE_CIRCLE ? shape->radius : shape->width / 2);
     const double latitude_delta = degrees(height / GEOHASH_EARTH_RADIUS);
     const double longitude_delta_top =
         degrees(width / GEOHASH_EARTH_RADIUS / cos(radians(latitude + latitude_delta)));
@@ -194,13 +194,13 @@ static void bounding_box(geo_shape *shape) {
 
 static const geohash no_box = {0, 0};
 
-geohash_cover geohash_cover_shape(geo_shape *shape) {
+geohash_cover geohash_cover_shape(geohash_shape *shape) {
     bounding_box(shape);
     double min_longitude = shape->bounds[0], min_latitude = shape->bounds[1];
     double max_longitude = shape->bounds[2], max_latitude = shape->bounds[3];
     double longitude = shape->xy[0], latitude = shape->xy[1];
     /* A box is covered from its centre to a corner. */
-    double radius_meters = shape->type == GEO_SHAPE_CIRCLE
+    double radius_meters = shape->type == GEOHASH_SHAPE_CIRCLE
                                ? shape->radius
                                : sqrt((shape->width / 2) * (shape->width / 2) + (shape->height / 2) * (shape->height / 2));
     radius_meters *= shape->conversion;

@@ -47,15 +47,15 @@ typedef struct geohash_neighbors {
 
 /* A search shape: a circle of `radius` or a `width` x `height` box (both in
  * the unit `conversion` converts to metres) around xy (longitude, latitude). */
-enum geo_shape_type { GEO_SHAPE_CIRCLE = 1, GEO_SHAPE_BOX = 2 };
-typedef struct geo_shape {
-    enum geo_shape_type type;
+enum geohash_shape_type { GEOHASH_SHAPE_CIRCLE = 1, GEOHASH_SHAPE_BOX = 2 };
+typedef struct geohash_shape {
+    enum geohash_shape_type type;
     double xy[2];
     double conversion;
     double bounds[4]; /* min lon, min lat, max lon, max lat: set by geohash_cover */
     double radius;
     double width, height;
-} geo_shape;
+} geohash_shape;
 
 /* The boxes a search visits: the centre's box and its neighbours. */
 typedef struct geohash_cover {
@@ -80,7 +80,7 @@ uint64_t geohash_align52(geohash hash);
 void geohash_get_neighbors(const geohash *hash, geohash_neighbors *neighbors);
 
 /* The boxes covering `shape` (fills shape->bounds). */
-geohash_cover geohash_cover_shape(geo_shape *shape);
+geohash_cover geohash_cover_shape(geohash_shape *shape);
 uint8_t geohash_estimate_steps(double radius_meters, double latitude);
 
 /* Haversine distance in metres. */

@@ -83,7 +83,7 @@ static double parse_unit(client *c, const resp_argument *unit) {
     return -1;
 }
 
-static bool parse_radius(client *c, const resp_argument *arguments, geo_shape *shape) {
+static bool parse_radius(client *c, const resp_argument *arguments, geohash_shape *shape) {
     double radius;
     if (!parse_double_or_reply(c, &arguments[0], &radius, "ERR need numeric radius")) return false;
     if (radius < 0) {
@@ -97,7 +97,7 @@ static bool parse_radius(client *c, const resp_argument *arguments, geo_shape *s
     return true;
 }
 
-static bool parse_box(client *c, const resp_argument *arguments, geo_shape *shape) {
+static bool parse_box(client *c, const resp_argument *arguments, geohash_shape *shape) {
     double width, height;
     if (!parse_double_or_reply(c, &arguments[0], &width, "ERR need numeric width") ||
         !parse_double_or_reply(c, &arguments[1], &height, "ERR need numeric height"))
@@ -280,7 +280,7 @@ static bool member_position(client *c, const zset *z, const resp_argument *membe
 }
 
 /* The options after the fixed arguments, in Redis's order of checks. */
-static bool parse_search_options(client *c, int base, int flags, const zset *z, geo_shape *shape,
+static bool parse_search_options(client *c, int base, int flags, const zset *z, geohash_shape *shape,
                                  search_options *o) {
     bool from_member = false, from_position = false, by_radius = false, by_box = false;
     int remaining = c->argc - base;
@@ -324,12 +324,12 @@ static bool parse_search_options(client *c, int base, int flags, const zset *z, 
             i += 2;
         } else if (args_is(a, "byradius") && i + 2 < remaining && (flags & SEARCH_GEOSEARCH) && !by_box) {
             if (!parse_radius(c, &c->argv[base + i + 1], shape)) return false;
-            shape->type = GEO_SHAPE_CIRCLE;
+            shape->type = GEOHASH_SHAPE_CIRCLE;
             by_radius = true;
             i += 2;
         } else if (args_is(a, "bybox") && i + 3 < remaining && (flags & SEARCH_GEOSEARCH) && !by_radius) {
             if (!parse_box(c, &c->argv[base + i + 1], shape)) return false;
-            shape->type = GEO_SHAPE_BOX;
+            shape->type = GEOHASH_SHAPE_BOX;
             by_box = true;
             i += 3;
         } else {
@@ -394,19 +394,19 @@ static void store_points(client *c, geo_points *points, size_t returned, double 
 static void search_generic(client *c, int source, int flags) {
     zset z;
     if (!zset_read(c, &c->argv[source], &z)) return;
-    geo_shape shape = {0};
+    geohash_shape shape = {0};
     int base;
     search_options o = {0};
     if (flags & SEARCH_FROM_POSITION) {
         base = 6;
-        shape.type = GEO_SHAPE_CIRCLE;
+        shape.type = GEOHASH_SHAPE_CIRCLE;
         if (!parse_position(c, &c->argv[2], shape.xy)) return;
         if (!parse_radius(c, &c->argv[base - 2], &shape)) return;
     } else if (flags & SEARCH_FROM_MEMBER) {
         base = 5;
         /* Without a source nothing more is parsed before the options. */
         if (z.value) {
-            shape.type = GEO_SHAPE_CIRCLE;
+            shape.type = GEOHASH_SHAPE_CIRCLE;
             if (!member_position(c, &z, &c->argv[2], shape.xy)) return;
             if (!parse_radius(c, &c->argv[base - 2], &shape)) return;
         }

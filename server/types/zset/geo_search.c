@@ -16,9 +16,9 @@ static void append(geo_points *points, const double xy[2], double distance, doub
                                                  .score = score, .member = member, .length = length};
 }
 
-static bool inside(const geo_shape *shape, double score, double xy[2], double *distance) {
+static bool inside(const geohash_shape *shape, double score, double xy[2], double *distance) {
     if (!geohash_decode_score(score, xy)) return false;
-    if (shape->type == GEO_SHAPE_CIRCLE)
+    if (shape->type == GEOHASH_SHAPE_CIRCLE)
         return geohash_within_radius(shape->xy[0], shape->xy[1], xy[0], xy[1], shape->radius * shape->conversion,
                                      distance);
     return geohash_within_box(shape->width * shape->conversion, shape->height * shape->conversion, shape->xy[0],
@@ -26,7 +26,7 @@ static bool inside(const geo_shape *shape, double score, double xy[2], double *d
 }
 
 /* The members whose scores fall in the box's range [min, max). */
-static void search_box(const zset *z, geohash box, const geo_shape *shape, geo_points *points, size_t limit) {
+static void search_box(const zset *z, geohash box, const geohash_shape *shape, geo_points *points, size_t limit) {
     double min = (double)geohash_align52(box);
     box.bits++;
     double max = (double)geohash_align52(box);
@@ -46,7 +46,7 @@ static void search_box(const zset *z, geohash box, const geo_shape *shape, geo_p
     zset_iterator_finish(&it);
 }
 
-void geo_search(const zset *z, geo_shape *shape, geo_points *points, size_t limit) {
+void geo_search(const zset *z, geohash_shape *shape, geo_points *points, size_t limit) {
     geohash_cover cover = geohash_cover_shape(shape);
     const geohash boxes[9] = {cover.hash,
                               cover.neighbors.north,

@@ -34,7 +34,7 @@ typedef struct geo_points {
 
 /* Appends the members of `z` inside `shape` to `points`; `limit` > 0 stops
  * the search once that many were found (ANY). */
-void geo_search(const zset *z, geo_shape *shape, geo_points *points, size_t limit);
+void geo_search(const zset *z, geohash_shape *shape, geo_points *points, size_t limit);
 /* Orders the points by distance, ascending or descending, so that the first
  * `wanted` are the ones Redis returns, in its order. */
 void geo_sort(geo_points *points, bool descending, size_t wanted);

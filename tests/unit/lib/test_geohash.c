@@ -135,7 +135,7 @@ static void test_cover_contains_matches(void **state) {
     srand(5);
     const geohash_range lon = {GEOHASH_LONG_MIN, GEOHASH_LONG_MAX}, lat = {GEOHASH_LAT_MIN, GEOHASH_LAT_MAX};
     for (int n = 0; n < 300; n++) {
-        geo_shape shape = {.type = GEO_SHAPE_CIRCLE, .conversion = 1000};
+        geohash_shape shape = {.type = GEOHASH_SHAPE_CIRCLE, .conversion = 1000};
         shape.xy[0] = -150 + 300.0 * rand() / RAND_MAX;
         shape.xy[1] = -60 + 120.0 * rand() / RAND_MAX;
         shape.radius = 1 + rand() % 500;
