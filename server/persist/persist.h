@@ -62,7 +62,8 @@ extern persist_state persist;
  * in *error (already logged as Redis does). */
 int rdb_save_file(const char *filename, pid_t pid, char **error);
 
-/* rdb_save.c, for the snapshot: the magic and AUX fields; one key
+/* rdb_save.c, for the snapshot: the magic, AUX fields and function
+ * libraries (FUNCTION2 records, as of this instant); one key
  * (EXPIRETIME_MS, IDLE/FREQ, type, key, value).  0; -1 on a write error
  * (w->error); -2 with a zmalloc'd *error for a value that cannot be saved. */
 int rdb_save_header(rdb_writer *w);

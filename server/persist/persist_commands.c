@@ -127,12 +127,18 @@ static void restore_command(client *c) {
     }
     rdb_reader r;
     rdb_reader_init(&r, payload, value_length, RDB_VERSION);
-    uint8_t type;
+    uint8_t type = 0;
     const char *error = NULL;
     object *o = NULL;
     if (rdb_read_byte(&r, &type) == 0 && rdb_format_is_value_type(type))
         o = rdb_format_load_object(&r, type, key->data, key->length, OBJECT_NO_EXPIRE, &error);
     if (!o || rdb_reader_left(&r) != 0) {
+        /* Redis logs why at verbose level (its restore context). */
+        strbuf reason = STRBUF_INIT;
+        rdb_format_describe_error(type, o ? "data after the value" : error ? error : "not a value type", &reason);
+        log_message(LOG_VERBOSE, "Internal error in RDB reading offset 0, function at rdb.c:0 -> %s",
+                    strbuf_cstring(&reason));
+        strbuf_free(&reason);
         if (o) object_free(o);
         reply_error(c, "ERR Bad data format");
         return;

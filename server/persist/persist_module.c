@@ -281,6 +281,16 @@ static void load_slice(evutil_socket_t fd, short what, void *arg) {
     log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));
 }
 
+/* Module init errors are borrowed strings (main prints them and exits), but
+ * the loader's reasons are allocated: keep the text, free the allocation. */
+static int fail_init(char *reason, const char **error) {
+    static char message[1024];
+    snprintf(message, sizeof(message), "%s", reason ? reason : "Error loading the RDB file");
+    zmalloc_free(reason);
+    *error = message;
+    return -1;
+}
+
 static int persist_init(const char **error) {
     persist.last_save_time = now_seconds();
     dispatch_set_write_check(misconf_check);
@@ -293,18 +303,15 @@ static int persist_init(const char **error) {
     loading.start_unix = server_unix_time_ms() / 1000;
     load_context *load;
     char *reason = NULL;
-    if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) {
-        *error = reason;
-        return -1;
-    }
+    if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) return fail_init(reason, error);
     if (load == NULL) return 0;
     int result = rdb_load_step(load, PERSIST_LOAD_AT_INIT_US, &reason);
     if (result < 0) {
         /* The keys loaded before the fault go too: the process exits, and
          * nothing should outlive it unreleased (the sanitizer build checks). */
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
-        *error = reason;
-        return -1;
+        log_message(LOG_WARNING, "Terminating server after rdb file reading failure.");
+        return fail_init(reason, error);
     }
     if (result == 0) {
         log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));

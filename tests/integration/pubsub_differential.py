@@ -3,9 +3,11 @@
 stream against zkv-server and redis-server, every byte each connection
 receives compared.
 
-Five connections per server (RESP2 and RESP3 subscribers, a RESP3 tracking
-client, a RESP2 tracking client redirecting to a subscriber of
-__redis__:invalidate, and a writer).  After each command the script reads
+Six connections per server (RESP2 and RESP3 subscribers, a RESP3 tracking
+client, a RESP3 NOLOOP tracking client, a RESP2 tracking client redirecting
+to a subscriber of __redis__:invalidate, and a writer).  Scripts that read
+or write are in the stream: their keys count for the client that called
+them.  After each command the script reads
 every connection until it is quiet, and compares the bytes.  Replies whose
 order is a hash table's (UNSUBSCRIBE with no argument, PUBSUB CHANNELS) are
 not generated, and each output is compared as a sorted list of RESP frames,
@@ -97,6 +99,11 @@ def random_command(rng):
     if kind < 0.55:
         return "PING", rng.choice([[], ["hey"]])
     key = rng.choice(KEYS)
+    if kind < 0.62:
+        return rng.choice([("EVAL", ["return redis.call('get', KEYS[1])", "2", key, rng.choice(KEYS)]),
+                           ("EVAL", ["return redis.call('set', KEYS[1], 's')", "1", key]),
+                           ("EVAL_RO", ["return redis.call('ping')", "1", key]),
+                           ("EVAL_RO", ["return redis.call('exists', KEYS[1])", "1", key])])
     return rng.choice([("SET", [key, "v"]), ("GET", [key]), ("DEL", [key]), ("INCR", [key]),
                        ("APPEND", [key, "x"]), ("EXPIRE", [key, "100000"]), ("PERSIST", [key]),
                        ("SETEX", [key, "100000", "v"]), ("RENAME", [key, rng.choice(KEYS)]),
@@ -129,7 +136,7 @@ def frames(data):
 
 
 def open_all(port):
-    names = ["sub2", "sub3", "track3", "redirect_target", "track2", "writer"]
+    names = ["sub2", "sub3", "track3", "redirect_target", "track2", "writer", "noloop3"]
     conns = {n: Connection(port) for n in names}
     ids = []
     for n in names:
@@ -138,7 +145,8 @@ def open_all(port):
     setup = [("sub3", ["HELLO", "3"]), ("track3", ["HELLO", "3"]), ("track3", ["CLIENT", "TRACKING", "on"]),
              ("redirect_target", ["SUBSCRIBE", "__redis__:invalidate"]),
              ("track2", ["CLIENT", "TRACKING", "on", "REDIRECT", str(ids[3])]),
-             ("writer", ["CONFIG", "SET", "notify-keyspace-events", "KEA"])]
+             ("writer", ["CONFIG", "SET", "notify-keyspace-events", "KEA"]),
+             ("noloop3", ["HELLO", "3"]), ("noloop3", ["CLIENT", "TRACKING", "on", "NOLOOP"])]
     for name, words in setup:
         conns[name].send(words)
     for c in conns.values():
@@ -161,7 +169,7 @@ def main():
     try:
         sides = [open_all(p) for p in ports]
         rng = random.Random(args.seed)
-        actors = ["sub2", "sub3", "track3", "track2", "writer"]
+        actors = ["sub2", "sub3", "track3", "track2", "writer", "noloop3"]
         mismatches = 0
         for step in range(args.commands):
             actor = rng.choice(actors)
