@@ -113,7 +113,7 @@ done:
     if (scores != stack_scores) zmalloc_free(scores);
 }
 
-static void zset_zadd_command(client *c) { zadd_generic(c, 0); }
+void zset_zadd_command(client *c) { zadd_generic(c, 0); }
 static void zset_zincrby_command(client *c) { zadd_generic(c, ZSET_ADD_INCR); }
 
 /* ---------------------------------------------------------------- ZREM ZCARD */
