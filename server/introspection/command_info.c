@@ -114,6 +114,12 @@ static void reply_key_spec(client *c, uint32_t flags, int index, int keynum, int
     }
 }
 
+/* How many key specs reply_key_specs lists for `spec`. */
+static int key_spec_count(const command_spec *spec) {
+    int range = spec->first_key > 0 && spec->key_step > 0;
+    return range + (range && spec->first_key_flags && spec->key_count_at <= 0) + (spec->key_count_at > 0);
+}
+
 /* The specs Redis gives: a source unlike its destination (first_key_flags)
  * is a spec of its own, a key count is a keynum spec after the range. */
 static void reply_key_specs(client *c, const command *cmd) {
@@ -121,7 +127,7 @@ static void reply_key_specs(client *c, const command *cmd) {
     int range = spec->first_key > 0 && spec->key_step > 0;
     int split = range && spec->first_key_flags && spec->key_count_at <= 0;
     int keynum = spec->key_count_at > 0;
-    reply_set_header(c, range + split + keynum);
+    reply_set_header(c, key_spec_count(spec));
     uint32_t others = command_info_key_flags(cmd);
     if (split) {
         reply_key_spec(c, spec->first_key_flags, spec->first_key, 0, spec->first_key, 1);
@@ -166,8 +172,13 @@ static int argument_count(const command_argument *arguments) {
 
 static void reply_arguments(client *c, const command_argument *arguments);
 
-/* One argument as Redis 7.0 lays it out: name, type, key_spec_index (keys
- * refer to the single key spec zkv derives), token, since, flags, members. */
+/* Key arguments of the command being described, in order, name its key
+ * specs in order (the last spec takes the rest): COPY's source is spec 0,
+ * its destination spec 1, as Redis numbers them. */
+static int key_ordinal, key_specs;
+
+/* One argument as Redis 7.0 lays it out: name, type, key_spec_index, token,
+ * since, flags, members. */
 static void reply_argument(client *c, const command_argument *argument) {
     int is_key = argument->type == ARGUMENT_KEY;
     int members = argument_count(argument->arguments);
@@ -180,7 +191,8 @@ static void reply_argument(client *c, const command_argument *argument) {
     reply_bulk_cstring(c, argument_type_names[argument->type]);
     if (is_key) {
         reply_bulk_cstring(c, "key_spec_index");
-        reply_integer(c, 0);
+        reply_integer(c, key_ordinal < key_specs ? key_ordinal : (key_specs > 0 ? key_specs - 1 : 0));
+        key_ordinal++;
     }
     if (present(argument->token)) {
         reply_bulk_cstring(c, "token");
@@ -229,6 +241,8 @@ void command_info_reply_docs(client *c, const command *cmd) {
     reply_docs_field(c, "complexity", spec->complexity);
     if (has_arguments) {
         reply_bulk_cstring(c, "arguments");
+        key_ordinal = 0;
+        key_specs = key_spec_count(spec);
         reply_arguments(c, spec->arguments);
     }
     if (cmd->subcommand_count == 0) return;
