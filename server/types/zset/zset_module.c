@@ -75,6 +75,7 @@ static const object_type_functions zset_type = {
     .duplicate_value = zset_type_duplicate,
     .free_effort = zset_type_free_effort,
     .memory_usage = zset_type_memory_usage,
+    .defrag_value = zset_defrag_pointer,
     .for_each_element = zset_type_for_each_element,
     .for_each_element_window = zset_type_for_each_element_window,
     .rdb_type = zset_rdb_type,
