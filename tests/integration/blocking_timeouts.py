@@ -2,10 +2,10 @@
 """blocking_timeouts: 10,000 clients blocked in BLPOP with timeouts.
 
 Each of CLIENTS connections sends one BLPOP on its own key with a timeout
-spread over [4 s, 4 s + SPREAD]; meanwhile one more connection sends PING
+spread over [8 s, 8 s + SPREAD]; meanwhile one more connection sends PING
 every 5 ms and a third pushes to a few of the keys.  Checked:
   - every timed-out client receives exactly "*-1\r\n", never before its
-    timeout and at most LATE_BOUND after it (issue 15 asks for 10 ms; the
+    timeout (within EARLY_BOUND) and at most LATE_BOUND after it (issue 15 asks for 10 ms; the
     bound here is wide because a loaded 2-core machine delays this script's
     own reads too: the measured lateness is printed);
   - the clients whose key was pushed get the element, not a timeout;
@@ -28,9 +28,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from keyspace_differential import encode, free_port, start  # noqa: E402
 
 SPREAD = 2.0
-FIRST_TIMEOUT = 4.0  # connecting every client comes first
+FIRST_TIMEOUT = 8.0  # connecting every client comes first (slow under sanitizers)
 LATE_BOUND = 0.5
 PING_BOUND = 0.5
+# The server times with its own monotonic clock (calibrated at start), which
+# may run a few hundred ppm off this script's over seconds.
+EARLY_BOUND = 0.005
 PUSHED = 50  # clients served by a push instead of timing out
 
 
@@ -56,7 +59,7 @@ def run(binary, clients):
         selector = selectors.DefaultSelector()
         states = []
         for i in range(clients):
-            timeout = FIRST_TIMEOUT + SPREAD * ((i * 7919) % clients) / clients
+            timeout = round(FIRST_TIMEOUT + SPREAD * ((i * 7919) % clients) / clients, 3)
             sock = socket.create_connection(("127.0.0.1", port), timeout=10)
             sock.setblocking(False)
             sent = time.monotonic()
@@ -67,10 +70,10 @@ def run(binary, clients):
             selector.register(sock, selectors.EVENT_READ, state)
         pinger = socket.create_connection(("127.0.0.1", port), timeout=10)
         # Every client must be blocked before the first deadline.
-        deadline = time.monotonic() + 10
+        deadline = states[0]["sent"] + FIRST_TIMEOUT - 0.5
         while info_field(control, "blocked_clients") < clients:
             if time.monotonic() > deadline:
-                failures.append("blocked_clients never reached %d" % clients)
+                failures.append("blocked_clients never reached %d (%d)" % (clients, info_field(control, "blocked_clients")))
                 return failures, {}
             time.sleep(0.01)
         pushed = set(range(0, clients, clients // PUSHED))
@@ -115,7 +118,7 @@ def run(binary, clients):
                 failures.append("client %d: %r instead of a null array" % (i, state["data"]))
                 continue
             late = state["at"] - state["sent"] - state["timeout"]
-            if late < -0.001:
+            if late < -EARLY_BOUND:
                 failures.append("client %d: answered %.1f ms before its timeout" % (i, -late * 1000))
             if late > LATE_BOUND:
                 failures.append("client %d: answered %.1f ms after its timeout" % (i, late * 1000))
