@@ -8,12 +8,15 @@ RPUSH, and the delta is divided by keys or elements:
   - 1,000,000 keys x 5 elements   (B/key)
   - 10,000 lists x 100 elements   (B/element)
   - 1 list x 1,000,000 elements   (B/element)
-Throughput: `redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 -r 1000000
--n N -q` against each server in the same run (one fresh server each),
-requests per second per test and the zkv/redis ratio.
+Throughput: `redis-benchmark -t TESTS -P 16 -r 1000000 -n N -q` against each
+server (one fresh server each, the two alternating for --rounds rounds),
+requests per second per test and the server's CPU time per request (from
+/proc: steadier than requests per second on a shared machine, where the
+client's share of the CPU sets the pace), medians and zkv/redis ratios.
 
 Usage: bench/list_bench.py [--zkv build/zkv-server] [--redis redis-server]
                            [--scale 1.0] [--requests 1000000] [--skip-memory]
+                           [--tests lpush,rpush,lpop,rpop,lrange] [--rounds 1]
 Servers are killed by PID at the end.
 """
 import argparse
@@ -116,20 +119,35 @@ def measure_memory(binary, generator, divisor):
         server.stop()
 
 
-def benchmark(binary, requests):
-    server = Server(binary, free_port())
-    try:
-        output = subprocess.run(["redis-benchmark", "-p", str(server.port), "-t", "lpush,rpush,lpop,rpop,lrange",
-                                 "-P", "16", "-r", "1000000", "-n", str(requests), "-q"],
-                                capture_output=True, text=True, timeout=1800).stdout
-    finally:
-        server.stop()
-    rates = {}
-    for line in output.replace("\r", "\n").split("\n"):
-        match = re.match(r"(\S+(?: \([^)]*\))?): ([\d.]+) requests per second", line.strip())
-        if match:
-            rates[match.group(1)] = float(match.group(2))
-    return rates
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def benchmark(binary, requests, tests):
+    """{test: (requests per second, server CPU microseconds per request)},
+    one fresh server and one redis-benchmark run per test (LPOP and RPOP
+    first get an unmeasured LPUSH fill, as in redis-benchmark's own order)."""
+    results = {}
+    for test in tests.split(","):
+        server = Server(binary, free_port())
+        try:
+            base = ["redis-benchmark", "-p", str(server.port), "-P", "16", "-n", str(requests), "-q"]
+            if test in ("lpop", "rpop"):
+                subprocess.run(base + ["-t", "lpush"], capture_output=True, timeout=1800)
+            before = cpu_seconds(server.process.pid)
+            output = subprocess.run(base + ["-t", test, "-r", "1000000"], capture_output=True, text=True,
+                                    timeout=1800).stdout
+            cpu = cpu_seconds(server.process.pid) - before
+        finally:
+            server.stop()
+        lines = [line for line in output.replace("\r", "\n").split("\n") if "requests per second" in line]
+        for line in lines:
+            match = re.match(r"(\S+(?: \([^)]*\))?): ([\d.]+) requests per second", line.strip())
+            if match:
+                results[match.group(1)] = (float(match.group(2)), cpu * 1e6 / requests / len(lines))
+    return results
 
 
 def main():
@@ -139,6 +157,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=1000000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--tests", default="lpush,rpush,lpop,rpop,lrange")
+    parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
     if not options.redis:
         print("redis-server not found")
@@ -150,13 +170,22 @@ def main():
             zkv = measure_memory(options.zkv, generator, divisor)
             print("| %s | B/%s | %.1f | %.1f | %.2f |" % (label, unit, redis, zkv, zkv / redis))
             sys.stdout.flush()
-    redis_rates = benchmark(options.redis, options.requests)
-    zkv_rates = benchmark(options.zkv, options.requests)
-    print("\n| test (-P 16 -r 1000000 -n %d) | redis-server rps | zkv rps | zkv / redis |\n|---|---|---|---|" %
-          options.requests)
-    for test, rate in redis_rates.items():
-        if test in zkv_rates:
-            print("| %s | %.0f | %.0f | %.2f |" % (test, rate, zkv_rates[test], zkv_rates[test] / rate))
+    runs = {"redis": [], "zkv": []}
+    for _ in range(options.rounds):
+        runs["redis"].append(benchmark(options.redis, options.requests, options.tests))
+        runs["zkv"].append(benchmark(options.zkv, options.requests, options.tests))
+    median = lambda values: sorted(values)[len(values) // 2]
+    print("\n| test (-P 16 -r 1000000 -n %d, median of %d) | redis-server rps | zkv rps | zkv / redis "
+          "| redis CPU us/req | zkv CPU us/req | zkv / redis |\n|---|---|---|---|---|---|---|" %
+          (options.requests, options.rounds))
+    for test in runs["redis"][0]:
+        if not all(test in run for run in runs["zkv"] + runs["redis"]):
+            continue
+        rate = {name: median([run[test][0] for run in runs[name]]) for name in runs}
+        cpu = {name: median([run[test][1] for run in runs[name]]) for name in runs}
+        print("| %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |" % (
+            test, rate["redis"], rate["zkv"], rate["zkv"] / rate["redis"], cpu["redis"], cpu["zkv"],
+            cpu["zkv"] / cpu["redis"]))
     return 0
 
 

@@ -12,6 +12,15 @@
  *
  * Every function that edits a node moves at most that node (realloc), and
  * fixes its neighbours' links, so other node pointers stay valid.
+ *
+ * Node room.  A node's entries sit at `start` inside a block of `capacity`
+ * bytes, so the two ends of a list — where queues push and pop — change
+ * without a realloc or a memmove of the chunk: a head push writes into the
+ * room before `start`, a head pop advances it, a tail push grows into the
+ * room after the entries.  Room is reserved only by end pushes (a quarter
+ * more, never past the chunk limit, so full nodes stay exactly in their
+ * class) and given back when an end node is less than half used; nodes in
+ * the middle keep no room, so a long list costs what its entries cost.
  */
 #include "plist.h"
 
@@ -45,12 +54,18 @@ typedef struct plist_small {
 
 typedef struct plist_node {
     struct plist_node *prev, *next;
-    uint32_t bytes; /* of data: compressed size + 4 when compressed */
+    uint32_t bytes;    /* of entries: compressed size + 4 when compressed */
+    uint32_t start;    /* offset of the entries in raw (0 when compressed) */
+    uint32_t capacity; /* bytes of raw the block holds */
     uint16_t count;
     uint8_t flags;
     uint8_t unused;
-    unsigned char data[];
+    unsigned char raw[];
 } plist_node;
+
+static unsigned char *node_data(const plist_node *n) {
+    return (unsigned char *)n->raw + n->start;
+}
 
 typedef struct plist_chunked {
     uint8_t tag;
@@ -247,25 +262,65 @@ static plist_node *node_fix_links(plist_chunked *q, plist_node *n) {
     return n;
 }
 
-static plist_node *node_realloc(plist_chunked *q, plist_node *n, uint32_t bytes) {
-    return node_fix_links(q, zmalloc_realloc(n, sizeof *n + bytes));
-}
-
-/* Replaces `remove` bytes at `offset` by `insert` bytes of room (starting at
- * `offset`); the count is the caller's.  Returns the node, maybe moved. */
-static plist_node *node_splice(plist_chunked *q, plist_node *n, uint32_t offset, uint32_t remove, uint32_t insert) {
-    uint32_t old = n->bytes, fresh = old - remove + insert;
-    if (fresh > old) n = node_realloc(q, n, fresh);
-    memmove(n->data + offset + insert, n->data + offset + remove, old - offset - remove);
-    if (fresh < old) n = node_realloc(q, n, fresh);
-    n->bytes = fresh;
+/* Records the block's real size as the node's capacity. */
+static plist_node *node_measure(plist_node *n) {
+    n->capacity = (uint32_t)(zmalloc_usable_size(n) - sizeof *n);
     return n;
 }
 
+/* Moves the entries inside the block so they begin at `start`. */
+static void node_move_entries(plist_node *n, uint32_t start) {
+    if (start != n->start) memmove(n->raw + start, n->raw + n->start, n->bytes);
+    n->start = start;
+}
+
+/* Reallocates `n` to hold `capacity` bytes of raw (at least its entries). */
+static plist_node *node_reserve(plist_chunked *q, plist_node *n, uint32_t capacity) {
+    zkv_assert(capacity >= n->bytes);
+    if (n->start + n->bytes > capacity) node_move_entries(n, 0);
+    return node_fix_links(q, node_measure(zmalloc_realloc(n, sizeof *n + capacity)));
+}
+
+/* Replaces `remove` bytes at `offset` of the entries by `insert` bytes of
+ * room (starting at `offset`); the count is the caller's.  `room_limit` is
+ * the largest capacity a growing node may reserve beyond its need (0: none;
+ * end pushes pass the chunk limit).  Returns the node, maybe moved. */
+static plist_node *node_splice(plist_chunked *q, plist_node *n, uint32_t offset, uint32_t remove, uint32_t insert,
+                               uint32_t room_limit) {
+    uint32_t old = n->bytes, fresh = old - remove + insert;
+    bool at_head = offset == 0;
+    if (at_head ? insert > n->start + remove : n->start + fresh > n->capacity) {
+        if (fresh > n->capacity) {
+            uint32_t want = fresh + fresh / 4;
+            if (want > room_limit) want = room_limit > fresh ? room_limit : fresh;
+            n = node_reserve(q, n, want);
+        }
+        node_move_entries(n, at_head ? n->capacity - old : 0);
+    }
+    if (at_head) {
+        n->start = n->start + remove - insert;
+    } else {
+        unsigned char *data = node_data(n);
+        memmove(data + offset + insert, data + offset + remove, old - offset - remove);
+    }
+    n->bytes = fresh;
+    if (fresh < old) {
+        bool at_end = !n->prev || !n->next;
+        if (!at_end || n->capacity > 2 * fresh + 64) n = node_reserve(q, n, fresh);
+    }
+    return n;
+}
+
+/* A node of exactly `bytes` bytes of entries, none written. */
+static plist_node *node_alloc(uint32_t bytes, uint16_t count) {
+    plist_node *n = zmalloc_alloc(sizeof *n + bytes);
+    *n = (plist_node){.bytes = bytes, .count = count};
+    return node_measure(n);
+}
+
 static plist_node *node_new(const entry_plan *p) {
-    plist_node *n = zmalloc_alloc(sizeof *n + p->total);
-    *n = (plist_node){.bytes = p->total, .count = 1};
-    write_entry(n->data, p);
+    plist_node *n = node_alloc(p->total, 1);
+    write_entry(n->raw, p);
     return n;
 }
 
@@ -290,24 +345,25 @@ static void node_unlink_free(plist_chunked *q, plist_node *n) {
 }
 
 static uint32_t compressed_raw_size(const plist_node *n) {
-    return (uint32_t)n->data[0] | (uint32_t)n->data[1] << 8 | (uint32_t)n->data[2] << 16 |
-           (uint32_t)n->data[3] << 24;
+    const unsigned char *data = node_data(n);
+    return (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
 }
 
 static plist_node *node_compress(plist_chunked *q, plist_node *n) {
     if ((n->flags & NODE_COMPRESSED) || n->bytes < PLIST_MIN_COMPRESS) return n;
     plist_node *m = zmalloc_alloc(sizeof *m + n->bytes);
     *m = *n;
-    unsigned int size = lzf_compress(n->data, n->bytes, m->data + 4, n->bytes - 4 - PLIST_MIN_SAVING);
+    unsigned int size = lzf_compress(node_data(n), n->bytes, m->raw + 4, n->bytes - 4 - PLIST_MIN_SAVING);
     if (size == 0) {
         zmalloc_free(m);
         return n;
     }
-    for (int i = 0; i < 4; i++) m->data[i] = (unsigned char)(n->bytes >> (8 * i));
+    for (int i = 0; i < 4; i++) m->raw[i] = (unsigned char)(n->bytes >> (8 * i));
     m->bytes = size + 4;
+    m->start = 0;
     m->flags |= NODE_COMPRESSED;
     zmalloc_free(n);
-    m = zmalloc_realloc(m, sizeof *m + m->bytes);
+    m = node_measure(zmalloc_realloc(m, sizeof *m + m->bytes));
     return node_fix_links(q, m);
 }
 
@@ -316,9 +372,11 @@ static plist_node *node_decompress(plist_chunked *q, plist_node *n) {
     uint32_t raw = compressed_raw_size(n);
     plist_node *m = zmalloc_alloc(sizeof *m + raw);
     *m = *n;
-    unsigned int size = lzf_decompress(n->data + 4, n->bytes - 4, m->data, raw);
+    unsigned int size = lzf_decompress(node_data(n) + 4, n->bytes - 4, m->raw, raw);
     zkv_assert(size == raw);
+    node_measure(m);
     m->bytes = raw;
+    m->start = 0;
     m->flags &= (uint8_t)~NODE_COMPRESSED;
     zmalloc_free(n);
     return node_fix_links(q, m);
@@ -408,8 +466,9 @@ static plist_chunked *to_chunked(plist_small *s) {
         return q;
     }
     plist_node *n = zmalloc_realloc(s, sizeof *n + bytes);
-    memmove(n->data, (unsigned char *)n + sizeof(plist_small), bytes);
+    memmove(n->raw, (unsigned char *)n + sizeof(plist_small), bytes);
     *n = (plist_node){.bytes = bytes, .count = count};
+    node_measure(n);
     node_link(q, NULL, n);
     q->count = count;
     return q;
@@ -429,7 +488,7 @@ static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     uint8_t ends = q->ends;
     zmalloc_free(q);
     if (!n) return plist_create();
-    memmove((unsigned char *)n + sizeof(plist_small), n->data, bytes);
+    memmove((unsigned char *)n + sizeof(plist_small), node_data(n), bytes);
     plist_small *s = zmalloc_realloc(n, sizeof *s + bytes);
     *s = (plist_small){.tag = PLIST_SMALL, .ends = ends, .count = count, .bytes = bytes};
     return (plist *)s;
@@ -469,8 +528,9 @@ plist *plist_duplicate(const plist *l) {
     const plist_chunked *q = (const plist_chunked *)l;
     plist_chunked *copy = chunked_create();
     for (const plist_node *n = q->head; n; n = n->next) {
-        plist_node *m = zmalloc_alloc(sizeof *m + n->bytes);
-        memcpy(m, n, sizeof *m + n->bytes);
+        plist_node *m = node_alloc(n->bytes, n->count);
+        m->flags = n->flags;
+        memcpy(m->raw, node_data(n), n->bytes);
         node_link(copy, copy->tail, m);
     }
     copy->count = q->count;
@@ -508,8 +568,8 @@ static void chunked_push(plist_chunked *q, const entry_plan *p, bool head, const
     if (n) n = node_decompress(q, n);
     if (n && fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
         uint32_t offset = head ? 0 : n->bytes;
-        n = node_splice(q, n, offset, 0, p->total);
-        write_entry(n->data + offset, p);
+        n = node_splice(q, n, offset, 0, p->total, (uint32_t)(limit_bytes(limits->fill) - sizeof *n));
+        write_entry(node_data(n) + offset, p);
         n->count++;
     } else {
         node_link(q, head ? NULL : q->tail, node_new(p));
@@ -560,8 +620,9 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
     if (n->count == 1) {
         node_unlink_free(q, n);
     } else {
-        uint32_t size = head ? entry_size_at(n->data) : last_entry_size(n->data, n->bytes);
-        n = node_splice(q, n, head ? 0 : n->bytes - size, size, 0);
+        unsigned char *data = node_data(n);
+        uint32_t size = head ? entry_size_at(data) : last_entry_size(data, n->bytes);
+        n = node_splice(q, n, head ? 0 : n->bytes - size, size, 0, 0);
         n->count--;
     }
     q->count--;
@@ -585,9 +646,10 @@ static void chunked_delete_range(plist_chunked *q, size_t start, size_t count, c
         } else {
             n = node_decompress(q, n);
             uint32_t take = (uint32_t)(count < n->count - pos ? count : n->count - pos);
-            uint32_t from = chunk_offset(n->data, n->bytes, n->count, pos), to = from;
-            for (uint32_t i = 0; i < take; i++) to += entry_size_at(n->data + to);
-            n = node_splice(q, n, from, to - from, 0);
+            unsigned char *data = node_data(n);
+            uint32_t from = chunk_offset(data, n->bytes, n->count, pos), to = from;
+            for (uint32_t i = 0; i < take; i++) to += entry_size_at(data + to);
+            n = node_splice(q, n, from, to - from, 0, 0);
             n->count = (uint16_t)(n->count - take);
             count -= take;
             q->count -= take;
@@ -629,9 +691,9 @@ static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, 
     plist_node *n = node_decompress(q, node_locate(q, index, &pos));
     q->count++;
     if (fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
-        uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
-        n = node_splice(q, n, offset, 0, p->total);
-        write_entry(n->data + offset, p);
+        uint32_t offset = chunk_offset(node_data(n), n->bytes, n->count, pos);
+        n = node_splice(q, n, offset, 0, p->total, 0);
+        write_entry(node_data(n) + offset, p);
         n->count++;
         node_settle(q, n, limits);
         return;
@@ -641,8 +703,8 @@ static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, 
         if (prev) prev = node_decompress(q, prev);
         if (prev && fits(prev->count, sizeof *prev + prev->bytes + p->total, limits)) {
             uint32_t offset = prev->bytes;
-            prev = node_splice(q, prev, offset, 0, p->total);
-            write_entry(prev->data + offset, p);
+            prev = node_splice(q, prev, offset, 0, p->total, 0);
+            write_entry(node_data(prev) + offset, p);
             prev->count++;
             node_settle(q, prev, limits);
         } else {
@@ -657,22 +719,21 @@ static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, 
     }
     /* Split the full node at `pos`; the entry goes at the end of the left
      * half, the start of the right one, or alone between them. */
-    uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
+    uint32_t offset = chunk_offset(node_data(n), n->bytes, n->count, pos);
     uint32_t right_bytes = n->bytes - offset;
-    plist_node *right = zmalloc_alloc(sizeof *right + right_bytes);
-    *right = (plist_node){.bytes = right_bytes, .count = (uint16_t)(n->count - pos)};
-    memcpy(right->data, n->data + offset, right_bytes);
-    n = node_splice(q, n, offset, right_bytes, 0);
+    plist_node *right = node_alloc(right_bytes, (uint16_t)(n->count - pos));
+    memcpy(right->raw, node_data(n) + offset, right_bytes);
+    n = node_splice(q, n, offset, right_bytes, 0, 0);
     n->count = (uint16_t)pos;
     node_link(q, n, right);
     plist_node *middle = NULL;
     if (fits(n->count, sizeof *n + n->bytes + p->total, limits)) {
-        n = node_splice(q, n, n->bytes, 0, p->total);
-        write_entry(n->data + n->bytes - p->total, p);
+        n = node_splice(q, n, n->bytes, 0, p->total, 0);
+        write_entry(node_data(n) + n->bytes - p->total, p);
         n->count++;
     } else if (fits(right->count, sizeof *right + right->bytes + p->total, limits)) {
-        right = node_splice(q, right, 0, 0, p->total);
-        write_entry(right->data, p);
+        right = node_splice(q, right, 0, 0, p->total, 0);
+        write_entry(node_data(right), p);
         right->count++;
     } else {
         middle = node_new(p);
@@ -724,11 +785,11 @@ plist *plist_set(plist *l, size_t index, const char *data, size_t length, const 
     plist_chunked *q = as_chunked(l);
     uint32_t pos;
     plist_node *n = node_decompress(q, node_locate(q, index, &pos));
-    uint32_t offset = chunk_offset(n->data, n->bytes, n->count, pos);
-    uint32_t old = entry_size_at(n->data + offset);
+    uint32_t offset = chunk_offset(node_data(n), n->bytes, n->count, pos);
+    uint32_t old = entry_size_at(node_data(n) + offset);
     if (n->count == 1 || sizeof *n + n->bytes - old + p.total <= limit_bytes(limits->fill)) {
-        n = node_splice(q, n, offset, old, p.total);
-        write_entry(n->data + offset, &p);
+        n = node_splice(q, n, offset, old, p.total, 0);
+        write_entry(node_data(n) + offset, &p);
         node_settle(q, n, limits);
     } else {
         node_settle(q, n, limits);
@@ -798,18 +859,19 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         plist_node *following = from_tail ? n->prev : n->next;
         bool was_compressed = n->flags & NODE_COMPRESSED;
         n = node_decompress(q, n);
-        uint32_t matches = chunk_count_matches(n->data, n->bytes, data, length);
+        uint32_t matches = chunk_count_matches(node_data(n), n->bytes, data, length);
         uint32_t want = matches < limit - *removed ? matches : (uint32_t)(limit - *removed);
         if (want) {
-            uint32_t bytes = chunk_remove_matches(n->data, n->bytes, data, length, from_tail ? matches - want : 0, want);
+            uint32_t bytes =
+                chunk_remove_matches(node_data(n), n->bytes, data, length, from_tail ? matches - want : 0, want);
             n->count = (uint16_t)(n->count - want);
             q->count -= want;
             *removed += want;
             if (n->count == 0) {
                 node_unlink_free(q, n);
             } else {
-                n = node_realloc(q, n, bytes);
                 n->bytes = bytes;
+                n = node_reserve(q, n, bytes);
                 node_settle(q, n, limits);
             }
         } else if (was_compressed) {
@@ -827,7 +889,7 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
 static void iterator_load(plist_iterator *it, const plist_node *n) {
     it->node = n;
     if (!(n->flags & NODE_COMPRESSED)) {
-        it->data = n->data;
+        it->data = node_data(n);
         it->bytes = n->bytes;
         return;
     }
@@ -836,7 +898,7 @@ static void iterator_load(plist_iterator *it, const plist_node *n) {
         it->scratch = zmalloc_realloc(it->scratch, raw);
         it->scratch_capacity = raw;
     }
-    unsigned int size = lzf_decompress(n->data + 4, n->bytes - 4, it->scratch, raw);
+    unsigned int size = lzf_decompress(node_data(n) + 4, n->bytes - 4, it->scratch, raw);
     zkv_assert(size == raw);
     it->data = it->scratch;
     it->bytes = raw;

@@ -524,6 +524,20 @@ zentry *zbtree_cursor_entry(const zbtree_cursor *c) {
     return l->entries[c->index[c->depth - 1]];
 }
 
+void zbtree_cursor_replace(zbtree_cursor *c, zentry *e) {
+    zkv_assert(c->depth > 0);
+    int level = c->depth - 1;
+    zleaf *l = c->node[level];
+    l->entries[c->index[level]] = e;
+    /* The first entry of a node is its parent's `first` for it, and so on
+     * up while it stays the first. */
+    while (level > 0 && c->index[level] == 0) {
+        zinner *parent = c->node[level - 1];
+        parent->first[c->index[level - 1]] = e;
+        level--;
+    }
+}
+
 /* Descends from level `from` (whose index is set) to the leaf, taking the
  * first (forward) or last child at every level below. */
 static void descend(zbtree_cursor *c, int from, bool forward) {

@@ -105,6 +105,10 @@ typedef struct zbtree_cursor {
 bool zbtree_seek(zbtree_cursor *c, const zbtree *t, size_t rank);
 /* The entry under the cursor, NULL at either end. */
 zentry *zbtree_cursor_entry(const zbtree_cursor *c);
+/* Puts `e` in place of the entry under the cursor (the same member and
+ * score moved elsewhere: active defragmentation), also where an inner node
+ * keeps it as a child's first entry. */
+void zbtree_cursor_replace(zbtree_cursor *c, zentry *e);
 /* Moves forward/backward; false when it falls off the end. */
 bool zbtree_next(zbtree_cursor *c);
 bool zbtree_prev(zbtree_cursor *c);

@@ -1,8 +1,9 @@
 /* zpack: a small sorted set packed in one block (OBJECT ENCODING "listpack").
  *
  * Up to zset-max-listpack-entries members (128 by default) are cheaper
- * scanned than indexed: one allocation holds a count, the used length and
- * the entries in (score, member) order, each
+ * scanned than indexed: one allocation holds a count and the used length
+ * (two varints: 2 bytes for up to 127 members and bytes) and the entries in
+ * (score, member) order, each
  *
  *   varint member length | member bytes | score (8-byte IEEE double)
  *

@@ -18,7 +18,31 @@
 #include <string.h>
 
 #include "resp_output_internal.h"
+#include "zkv_assert.h"
 #include "zmalloc.h"
+
+/* The sink's bytes: a chunk header and room for the largest single reserve
+ * (a chunk's worth; bigger pieces are written through resp_write_raw). */
+static union {
+    resp_chunk chunk;
+    char bytes[sizeof(resp_chunk) + RESP_OUTPUT_CHUNK_SIZE];
+} sink_storage = {.chunk = {.capacity = RESP_OUTPUT_CHUNK_SIZE}};
+resp_chunk *resp_output_sink = &sink_storage.chunk;
+
+int resp_output_failed(const resp_output *output)
+{
+    return output->failed;
+}
+
+/* Marks the output failed and gives the sink, emptied, as the place to
+ * write `size` bytes. */
+static resp_chunk *fail_output(resp_output *output, size_t size)
+{
+    output->failed = 1;
+    zkv_assert(size <= RESP_OUTPUT_CHUNK_SIZE);
+    resp_output_sink->length = 0;
+    return resp_output_sink;
+}
 
 resp_output *resp_output_create(void)
 {
@@ -157,6 +181,8 @@ static void link_chunk(resp_output *output, resp_chunk *chunk)
     output->chunk_count++;
 }
 
+/* A buffer chunk of at least `capacity` bytes, or NULL when the allocator
+ * refuses it. */
 static resp_chunk *new_buffer_chunk(resp_output *output, size_t capacity)
 {
     resp_chunk *chunk;
@@ -166,7 +192,9 @@ static resp_chunk *new_buffer_chunk(resp_output *output, size_t capacity)
     } else {
         if (capacity < RESP_OUTPUT_CHUNK_SIZE)
             capacity = RESP_OUTPUT_CHUNK_SIZE;
-        chunk = zmalloc_alloc(sizeof(*chunk) + capacity);
+        chunk = zmalloc_try_alloc(sizeof(*chunk) + capacity);
+        if (chunk == NULL)
+            return NULL;
         chunk->capacity = capacity;
         output->memory += capacity;
     }
@@ -180,9 +208,13 @@ static resp_chunk *new_buffer_chunk(resp_output *output, size_t capacity)
 
 resp_chunk *resp_output_tail_with_room(resp_output *output, size_t size)
 {
+    if (output->failed)
+        return fail_output(output, size);
     resp_chunk *tail = output->tail;
     if (tail == NULL || tail->capacity - tail->length < size || tail->capacity == 0) {
         tail = new_buffer_chunk(output, size);
+        if (tail == NULL)
+            return fail_output(output, size);
         link_chunk(output, tail);
     }
     return tail;
@@ -205,7 +237,13 @@ void resp_write_raw(resp_output *output, const void *data, size_t length)
 void resp_output_append_reference(resp_output *output, const void *data, size_t length,
                                   void (*release)(void *context), void *context)
 {
-    resp_chunk *chunk = zmalloc_alloc(sizeof(*chunk));
+    resp_chunk *chunk = output->failed ? NULL : zmalloc_try_alloc(sizeof(*chunk));
+    if (chunk == NULL) {
+        output->failed = 1;
+        if (release != NULL)
+            release(context); /* never referenced: the owner may drop it now */
+        return;
+    }
     chunk->next = NULL;
     chunk->bytes = data;
     chunk->length = length;
@@ -229,6 +267,8 @@ resp_deferred resp_write_deferred_header(resp_output *output)
 void resp_output_insert(resp_output *output, resp_deferred deferred, const char *header,
                         size_t length)
 {
+    if (output->failed || deferred.chunk == resp_output_sink)
+        return; /* nothing of this reply will be sent */
     resp_chunk *chunk = deferred.chunk;
     size_t rest = chunk->length - deferred.position;
     if (chunk->capacity - chunk->length >= length) {
@@ -238,6 +278,10 @@ void resp_output_insert(resp_output *output, resp_deferred deferred, const char 
         chunk->length += length;
     } else {
         resp_chunk *moved = new_buffer_chunk(output, length + rest);
+        if (moved == NULL) {
+            output->failed = 1;
+            return;
+        }
         memcpy(moved->data, header, length);
         memcpy(moved->data + length, chunk->data + deferred.position, rest);
         moved->length = length + rest;

@@ -25,7 +25,13 @@ struct resp_output {
     size_t chunk_count;
     resp_chunk *spare;
     int protocol;
+    int failed; /* a chunk was refused: writes go to the sink (resp_output_failed) */
 };
+
+/* Where writes go once an output has failed: bytes written there are
+ * dropped.  One for the process (the server is single-threaded), not
+ * counted in used_memory, large enough for any reserve. */
+extern resp_chunk *resp_output_sink;
 
 /* The tail buffer chunk with at least `size` free bytes, started anew if
  * the tail has less room (size <= RESP_OUTPUT_CHUNK_SIZE). */
@@ -47,6 +53,8 @@ static inline char *resp_output_reserve(resp_output *output, size_t size)
 
 static inline void resp_output_commit(resp_output *output, size_t size)
 {
+    if (output->failed)
+        return;
     output->tail->length += size;
     output->pending += size;
 }
@@ -54,7 +62,7 @@ static inline void resp_output_commit(resp_output *output, size_t size)
 /* Free bytes in the tail buffer chunk (0 when the tail is a reference). */
 static inline size_t resp_output_tail_room(const resp_output *output)
 {
-    const resp_chunk *tail = output->tail;
+    const resp_chunk *tail = output->failed ? resp_output_sink : output->tail;
     return tail != NULL ? tail->capacity - tail->length : 0;
 }
 

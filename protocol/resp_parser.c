@@ -276,7 +276,8 @@ static int parse_arguments_fast(resp_parser *parser)
             !parse_length_fast(cursor + 1, limit, &length, &payload) || length > longest ||
             (size_t)(limit - payload) < (size_t)length + 2)
             break;
-        resp_parser_push_argument(parser, payload, (size_t)length, NULL);
+        if (!resp_parser_push_argument(parser, payload, (size_t)length, NULL))
+            return 0; /* failed: the caller sees STATE_FAILED */
         cursor = payload + length + 2;
         missing--;
     }
@@ -293,6 +294,8 @@ static step parse_bulk_header(resp_parser *parser)
         parser->state = STATE_COMMAND_START;
         return STEP_COMMAND;
     }
+    if (parser->state == STATE_FAILED)
+        return STEP_ERROR;
     const char *line = parser->buffer + parser->position;
     long long length;
     size_t carriage_return;
@@ -332,7 +335,14 @@ static step start_big_argument(resp_parser *parser)
 /* One argument is complete: so is the command, or the next header follows. */
 static step finish_argument(resp_parser *parser, const char *data, void *block)
 {
-    resp_parser_push_argument(parser, data, parser->bulk_length, block);
+    if (!resp_parser_push_argument(parser, data, parser->bulk_length, block)) {
+        if (block != NULL) { /* not in argv: nobody else would free it */
+            zmalloc_free(block);
+            parser->blocks_in_argv--;
+            parser->block_bytes -= parser->bulk_length + 2;
+        }
+        return STEP_ERROR;
+    }
     parser->scan_from = parser->position;
     if (--parser->arguments_missing > 0) {
         parser->state = STATE_BULK_HEADER;
@@ -368,8 +378,8 @@ static step parse_big_data(resp_parser *parser)
 
 /* ---- Inline ---- */
 
-/* Splits an inline line into arguments (in place).  Returns 0, or -1 for
- * unbalanced quotes. */
+/* Splits an inline line into arguments (in place).  Returns 0, -1 for
+ * unbalanced quotes, or -2 when the argument vector could not grow. */
 static int split_inline(resp_parser *parser, char *line, size_t length)
 {
     char *cursor = line;
@@ -378,7 +388,8 @@ static int split_inline(resp_parser *parser, char *line, size_t length)
     resp_inline_result result;
     while ((result = resp_inline_next_word(&cursor, line + length, &word, &word_length)) ==
            RESP_INLINE_WORD)
-        resp_parser_push_argument(parser, word, word_length, NULL);
+        if (!resp_parser_push_argument(parser, word, word_length, NULL))
+            return -2;
     return result == RESP_INLINE_END ? 0 : -1;
 }
 
@@ -418,7 +429,10 @@ static step parse_inline(resp_parser *parser)
     size_t line_end = line_feed;
     if (line_end > parser->position && parser->buffer[line_end - 1] == '\r')
         line_end--;
-    if (split_inline(parser, parser->buffer + parser->position, line_end - parser->position) != 0)
+    int split = split_inline(parser, parser->buffer + parser->position, line_end - parser->position);
+    if (split == -2)
+        return STEP_ERROR; /* the argument vector could not grow */
+    if (split != 0)
         return fail(parser, "unbalanced quotes in request");
     parser->position = line_feed + 1;
     parser->state = STATE_COMMAND_START;

@@ -18,6 +18,7 @@
  * next command is asked for, unless the caller takes them.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "resp_parser_internal.h"
@@ -50,11 +51,13 @@ static void shift_offsets(resp_parser *parser, size_t shift)
 
 /* Moves the pending command into a new buffer of `capacity` bytes (at
  * least the pending ones) and rebases the arguments already parsed. */
-static void move_buffer(resp_parser *parser, size_t capacity)
+static int move_buffer(resp_parser *parser, size_t capacity)
 {
     size_t shift = parser->command_start;
     size_t pending = parser->end - shift;
-    char *moved = zmalloc_alloc(capacity);
+    char *moved = zmalloc_try_alloc(capacity);
+    if (moved == NULL)
+        return 0;
     if (pending > 0)
         memcpy(moved, parser->buffer + shift, pending);
     for (int i = 0; i < parser->argc; i++)
@@ -64,11 +67,14 @@ static void move_buffer(resp_parser *parser, size_t capacity)
     parser->buffer = moved;
     parser->capacity = zmalloc_usable_size(moved);
     shift_offsets(parser, shift);
+    return 1;
 }
 
 /* Makes at least RESP_READ_CHUNK bytes free after `end`: slides the pending
  * command to the front when that frees enough, otherwise moves it into a
- * larger buffer.  Arguments already parsed are rebased. */
+ * larger buffer.  Arguments already parsed are rebased.  A buffer the
+ * allocator refuses fails the parser (the client gets the error and is
+ * closed; the server lives on). */
 static void make_room(resp_parser *parser)
 {
     size_t shift = parser->command_start;
@@ -84,7 +90,8 @@ static void make_room(resp_parser *parser)
     size_t wanted = parser->capacity * 2;
     if (wanted < pending + RESP_READ_CHUNK)
         wanted = pending + RESP_READ_CHUNK;
-    move_buffer(parser, wanted);
+    if (!move_buffer(parser, wanted) && !move_buffer(parser, pending + RESP_READ_CHUNK))
+        resp_parser_fail_out_of_memory(parser, "out of memory for the query buffer");
 }
 
 char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
@@ -100,8 +107,13 @@ char *resp_parser_read_area(resp_parser *parser, size_t *capacity)
     }
     if (nothing_pending(parser))
         shift_offsets(parser, parser->command_start);
-    if (parser->capacity - parser->end < RESP_READ_CHUNK)
+    if (parser->capacity - parser->end < RESP_READ_CHUNK) {
         make_room(parser);
+        if (parser->state == STATE_FAILED) {
+            *capacity = 0;
+            return NULL;
+        }
+    }
     *capacity = parser->capacity - parser->end;
     return parser->buffer + parser->end;
 }
@@ -199,7 +211,7 @@ void resp_parser_trim(resp_parser *parser)
     trim_arguments(parser, argument_peak);
     size_t wanted = (peak > pending ? peak : pending) + RESP_READ_CHUNK;
     if (parser->capacity > 2 * RESP_READ_CHUNK && parser->capacity / 2 >= wanted)
-        move_buffer(parser, wanted);
+        move_buffer(parser, wanted); /* refused: the larger buffer stays */
 }
 
 void resp_parser_shrink(resp_parser *parser)
@@ -220,17 +232,32 @@ void resp_parser_shrink(resp_parser *parser)
     }
 }
 
-void resp_parser_grow_arguments(resp_parser *parser)
+int resp_parser_fail_out_of_memory(resp_parser *parser, const char *text)
+{
+    snprintf(parser->error, sizeof(parser->error), "ERR Protocol error: %s", text);
+    parser->state = STATE_FAILED;
+    return 0;
+}
+
+int resp_parser_grow_arguments(resp_parser *parser)
 {
     int slots = INITIAL_ARGUMENT_SLOTS;
     if (parser->argument_slots > INT_MAX / 2)
         slots = INT_MAX; /* argc never exceeds INT_MAX: counts are capped there */
     else if (parser->argument_slots > 0)
         slots = parser->argument_slots * 2;
-    parser->argv = zmalloc_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
-    parser->argument_blocks =
-        zmalloc_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
+    /* Each array is kept as it was when its growth is refused, so the
+     * parser stays consistent for resp_parser_destroy. */
+    resp_argument *argv = zmalloc_try_realloc(parser->argv, (size_t)slots * sizeof(*parser->argv));
+    if (argv == NULL)
+        return resp_parser_fail_out_of_memory(parser, "out of memory for the arguments");
+    parser->argv = argv;
+    void **blocks = zmalloc_try_realloc(parser->argument_blocks, (size_t)slots * sizeof(*parser->argument_blocks));
+    if (blocks == NULL)
+        return resp_parser_fail_out_of_memory(parser, "out of memory for the arguments");
+    parser->argument_blocks = blocks;
     parser->argument_slots = slots;
+    return 1;
 }
 
 void *resp_parser_take_argument(resp_parser *parser, int index)

@@ -50,19 +50,26 @@ struct resp_parser {
     char error[64];
 };
 
-/* The argument vector (resp_parser_buffer.c). */
-void resp_parser_grow_arguments(resp_parser *parser);
+/* The argument vector (resp_parser_buffer.c).  Growing it can fail (a
+ * command declaring millions of arguments on a server short of memory):
+ * the parser is then failed with an error for the client, and 0 returned. */
+int resp_parser_grow_arguments(resp_parser *parser);
+/* Fails the parser with "ERR Protocol error: <text>" (the client gets it
+ * and is closed); returns 0. */
+int resp_parser_fail_out_of_memory(resp_parser *parser, const char *text);
 /* Frees the blocks of the arguments in argv (not those taken). */
 void resp_parser_release_blocks(resp_parser *parser);
 
-static inline void resp_parser_push_argument(resp_parser *parser, const char *data, size_t length, void *block)
+/* Returns 0 when the vector could not grow (the parser has failed). */
+static inline int resp_parser_push_argument(resp_parser *parser, const char *data, size_t length, void *block)
 {
-    if (parser->argc == parser->argument_slots)
-        resp_parser_grow_arguments(parser);
+    if (parser->argc == parser->argument_slots && !resp_parser_grow_arguments(parser))
+        return 0;
     parser->argv[parser->argc].data = data;
     parser->argv[parser->argc].length = length;
     parser->argument_blocks[parser->argc] = block;
     parser->argc++;
+    return 1;
 }
 
 /* Forgets the command last returned: its argv is no longer valid.  Inline:

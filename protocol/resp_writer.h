@@ -55,6 +55,11 @@ void resp_output_consume(resp_output *output, size_t count);
 void resp_output_clear(resp_output *output);
 /* Frees spare chunks once nothing is pending (idle clients cost little). */
 void resp_output_shrink(resp_output *output);
+/* True once the allocator refused this output a chunk (a reply too big for
+ * the memory left): from then on encoders write into a sink and nothing is
+ * queued, so the owner must close the connection instead of sending a
+ * truncated reply.  One request must not abort the server. */
+int resp_output_failed(const resp_output *output);
 
 /* ---- Encoders.  Text passed to simple/error must not contain CR or LF. ---- */
 void resp_write_simple(resp_output *output, const char *text, size_t length); /* +OK */

@@ -8,6 +8,7 @@
 #include "command.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "blocking.h"
 #include "client.h"
@@ -23,11 +24,18 @@
 #include "zkv_assert.h"
 
 /* The network layer's prefetch hint: the buckets of the keys of a pipelined
- * batch, looked up in the client's database. */
+ * batch, looked up in the client's database.  A key equal to the one before
+ * it (a queue fed by a pipeline) is already on its way: it is not hashed
+ * again, and one distinct key is looked up soon enough without a hint. */
 static void prefetch_keys(client *c, const resp_argument *keys, size_t count) {
     uint64_t hashes[count];
-    for (size_t i = 0; i < count; i++) hashes[i] = table_hash_key(keys[i].data, keys[i].length);
-    table_prefetch(keyspace_db(c->db_index)->keys, hashes, count);
+    size_t distinct = 0;
+    for (size_t i = 0; i < count; i++) {
+        const resp_argument *key = &keys[i], *previous = &keys[i - (i > 0)];
+        if (i > 0 && key->length == previous->length && memcmp(key->data, previous->data, key->length) == 0) continue;
+        hashes[distinct++] = table_hash_key(key->data, key->length);
+    }
+    if (distinct > 1) table_prefetch(keyspace_db(c->db_index)->keys, hashes, distinct);
 }
 
 /* What a failed zkv_assert adds to its log line, as Redis's bug report:

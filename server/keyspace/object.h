@@ -153,6 +153,14 @@ typedef struct object_type_functions {
                         size_t *length, char buffer[OBJECT_INTEGER_BUFFER]);
     void *(*create_from_elements)(const char *const *elements, const size_t *lengths, size_t count,
                                   enum object_encoding *encoding);
+    /* Ordered types (lists, sorted sets): visits the elements at positions
+     * [start, start + count) of for_each_element's order (fewer past the
+     * end), reaching `start` without visiting what comes before (O(chunks)
+     * for a list, O(log n) for a big sorted set), and returns the number of
+     * elements.  SORT ... BY nosort LIMIT uses it; NULL walks everything. */
+    size_t (*for_each_element_window)(const void *value, size_t start, size_t count,
+                                      void (*visit)(void *context, const char *bytes, size_t length, double score),
+                                      void *context);
 } object_type_functions;
 void object_register_type(enum object_type type, const object_type_functions *functions);
 /* The registered table of a type (all-NULL for an unregistered one). */

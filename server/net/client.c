@@ -269,6 +269,14 @@ int client_check_output_limits(client *c) {
     const output_limit *limit = limit_for(c);
     const resp_output *output = c->hidden_reply ? c->hidden_reply : c->reply;
     size_t used = resp_output_memory(output);
+    if (resp_output_failed(c->reply) || resp_output_failed(output)) {
+        /* Its reply could not be stored whole: closing beats a truncated
+         * reply, and aborting the server for one client. */
+        log_message(LOG_WARNING, "Client id=%llu addr=%s closed: no memory for its reply (%zu bytes queued)",
+                    (unsigned long long)c->id, c->address, used);
+        client_close_async(c);
+        return 1;
+    }
     int hard = (limit->hard_bytes && used >= limit->hard_bytes) || unauthenticated_over_limit(c, output);
     if (!hard && !soft_limit_reached(c, limit, used)) return 0;
     log_message(LOG_WARNING, "Client id=%llu addr=%s closed for exceeding its output buffer limit (%zu bytes)",

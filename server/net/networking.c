@@ -371,6 +371,10 @@ static void read_handler(evutil_socket_t fd, short events, void *argument) {
     }
     size_t capacity;
     char *area = resp_parser_read_area(c->parser, &capacity);
+    if (area == NULL) { /* the parser failed (no memory for the query): answer it and close */
+        process_input(c);
+        return;
+    }
     ssize_t count = read(fd, area, capacity);
     if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     if (count <= 0) {
@@ -405,6 +409,10 @@ static void set_write_event(client *c, int wanted) {
 int networking_write_client(client *c) {
     struct iovec vectors[WRITE_VECTORS];
     resp_output *output = c->reply;
+    if (resp_output_failed(output)) { /* a reply is missing bytes: never send it */
+        client_check_output_limits(c);
+        return -1;
+    }
     for (int round = 0; round < WRITES_PER_FLUSH; round++) {
         int count = resp_output_iovec(output, vectors, WRITE_VECTORS);
         if (count == 0) break;

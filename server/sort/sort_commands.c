@@ -21,7 +21,10 @@
  * unless the user may read every key (permission.h), as Redis does.
  *
  * The work is proportional to the collection, as in Redis: SORT is in the
- * @slow and @dangerous categories for that reason.
+ * @slow and @dangerous categories for that reason.  The exception is an
+ * ordered type in its own order with a LIMIT: the type's window walk
+ * (for_each_element_window) starts at the LIMIT's offset, so it costs the
+ * window plus reaching it, not the collection.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <errno.h>
@@ -315,7 +318,16 @@ static void sort_generic(client *c, bool read_only) {
         r.keep_from = o.limit_start < 0 ? 0 : (size_t)o.limit_start;
         r.keep_to = (size_t)o.limit_count > SIZE_MAX - r.keep_from ? SIZE_MAX : r.keep_from + (size_t)o.limit_count;
     }
-    if (source) type->for_each_element(object_pointer(source), collect_element, &r);
+    if (source && windowed && type->for_each_element_window) {
+        /* Only the window is visited: its first element is visit 0. */
+        size_t from = r.keep_from;
+        r.keep_from = 0;
+        r.keep_to -= from;
+        r.seen = type->for_each_element_window(object_pointer(source), from, r.keep_to, collect_element, &r);
+        r.keep_from = from;
+    } else if (source) {
+        type->for_each_element(object_pointer(source), collect_element, &r);
+    }
     r.desc = o.desc;
     r.alpha = o.alpha;
     r.by_pattern = o.by != NULL && !o.dont_sort;

@@ -430,6 +430,97 @@ static void test_huge_string_request_fails_alone(void **state) {
 #endif
 }
 
+/* Beyond Redis: a query or a reply that needs more memory than the system
+ * gives (a 400 MB address-space limit here) costs its client the connection
+ * — with "-ERR Protocol error: ..." for a query — and the server lives on
+ * with its memory back; Redis (and zkv before) abort the whole process.
+ * Three ways in: a declared bulk too big to allocate, a query buffer grown
+ * by one endless command, an output buffer grown by a client that sends
+ * requests for 1 MB replies and reads none. */
+static void test_huge_query_and_reply_fail_alone(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    long long baseline = info_field(redis, "memory", "used_memory");
+    char reply[256];
+
+    /* A bulk declared at 450 MB (under proto-max-bulk-len). */
+    int fd = test_connect(server.port);
+    assert_int_equal(test_send_string(fd, "*2\r\n$3\r\nGET\r\n$450000000\r\nabc"), 0);
+    const char *bulk_error = "-ERR Protocol error: out of memory for a bulk argument\r\n";
+    size_t got = test_read_exact(fd, reply, strlen(bulk_error), 10000);
+    reply[got] = '\0';
+    assert_string_equal(reply, bulk_error);
+    assert_int_equal(test_wait_closed(fd, 10000), 1);
+    close(fd);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+
+    /* One MSET of 100,000 arguments of 30 KB that never ends: the query
+     * buffer doubles until the allocator refuses it (before 400 MB). */
+    fd = test_connect(server.port);
+    assert_int_equal(test_send_string(fd, "*100000\r\n$4\r\nMSET\r\n"), 0);
+    size_t piece_length = 8 + 30000 + 2;
+    char *piece = malloc(piece_length * 32);
+    for (int i = 0; i < 32; i++) {
+        char *at = piece + i * piece_length;
+        memcpy(at, "$30000\r\n", 8);
+        memset(at + 8, 'x', 30000);
+        memcpy(at + 8 + 30000, "\r\n", 2);
+    }
+    size_t sent = 0;
+    while (sent < (400u << 20) && test_send(fd, piece, piece_length * 32) == 0) sent += piece_length * 32;
+    free(piece);
+    assert_true(sent < (400u << 20)); /* the server closed the connection */
+    /* The error is sent before the close, but the close may reset the
+     * connection before the client reads it (the client was still
+     * sending): then INFO errorstats tells that it was answered. */
+    const char *query_error = "-ERR Protocol error: out of memory for the query buffer\r\n";
+    got = test_read_exact(fd, reply, strlen(query_error), 10000);
+    reply[got] = '\0';
+    if (got > 0) assert_string_equal(reply, query_error);
+    close(fd);
+    redisReply *errors = redisCommand(redis, "INFO errorstats");
+    assert_non_null(errors);
+    assert_non_null(strstr(errors->str, "errorstat_ERR:count=2\r\n"));
+    freeReplyObject(errors);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+
+    /* 600 replies of 1 MB queued for a client that reads nothing. */
+    char *value = malloc(1 << 20);
+    memset(value, 'v', 1 << 20);
+    expect_status(redisCommand(redis, "SET big %b", value, (size_t)(1 << 20)), "OK");
+    free(value);
+    fd = test_connect(server.port);
+    const char *getrange = "*4\r\n$8\r\nGETRANGE\r\n$3\r\nbig\r\n$1\r\n0\r\n$2\r\n-1\r\n";
+    for (int i = 0; i < 600 && test_send_string(fd, getrange) == 0; i++) {
+    }
+    assert_int_equal(test_wait_closed(fd, 20000), 1);
+    close(fd);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+    expect_integer(redisCommand(redis, "DEL big"), 1);
+    char *log = test_server_read_log(&server);
+    assert_non_null(strstr(log, "closed: no memory for its reply"));
+    free(log);
+    /* Nothing of the three clients is left behind. */
+    long long deadline = monotonic_ms() + 10000;
+    while (info_field(redis, "memory", "used_memory") > baseline + (1 << 20) && monotonic_ms() < deadline) usleep(50000);
+    assert_true(info_field(redis, "memory", "used_memory") <= baseline + (1 << 20));
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -441,6 +532,7 @@ int main(void) {
         cmocka_unit_test(test_writes_accepted_when_clients_hold_memory),
         cmocka_unit_test(test_idle_server_returns_memory),
         cmocka_unit_test(test_huge_string_request_fails_alone),
+        cmocka_unit_test(test_huge_query_and_reply_fail_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,27 @@ static void list_for_each_element(const void *value,
     plist_iterator_finish(&it);
 }
 
+/* The window of for_each_element: the iterator starts at the chunk that
+ * holds `start`. */
+static size_t list_for_each_element_window(const void *value, size_t start, size_t count,
+                                           void (*visit)(void *context, const char *bytes, size_t length,
+                                                         double score),
+                                           void *context) {
+    size_t length = plist_length(value);
+    if (start >= length || count == 0) return length;
+    plist_iterator it;
+    plist_iterator_init(&it, value, start, true);
+    plist_value v;
+    char buffer[NUMBER_INTEGER_BUFFER];
+    for (size_t i = 0; i < count && plist_iterator_next(&it, &v); i++) {
+        size_t bytes_length;
+        const char *bytes = plist_value_bytes(&v, &bytes_length, buffer);
+        visit(context, bytes, bytes_length, 1.0);
+    }
+    plist_iterator_finish(&it);
+    return length;
+}
+
 /* SORT ... STORE's list, in the order given, under the current
  * list-max-listpack-size and list-compress-depth. */
 static void *list_create_from_elements(const char *const *elements, const size_t *lengths, size_t count,
@@ -169,6 +190,7 @@ void list_register_type(void) {
         .rdb_save = list_rdb_save,
         .rdb_load = list_rdb_load,
         .for_each_element = list_for_each_element,
+        .for_each_element_window = list_for_each_element_window,
         .create_from_elements = list_create_from_elements,
     };
     object_register_type(OBJECT_LIST, &functions);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "collection_defrag.h"
 #include "table.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -149,6 +150,45 @@ zset zset_of(const object *o) { return zset_from_pointer(object_pointer(o)); }
 void zset_store(object *o, const zset *z) {
     object_set_pointer(o, zset_to_pointer(z));
     object_set_encoding(o, z->encoding);
+}
+
+/* Where the last visit of a big set stopped: the set (its header after the
+ * move) and the next rank.  One record: the defragmenter walks keys one at
+ * a time, and another set restarts at rank 0. */
+static struct {
+    const zset_big *set;
+    size_t rank;
+} defrag_progress;
+
+void *zset_defrag_pointer(void *pointer) {
+    zset z = zset_from_pointer(pointer);
+    if (z.encoding == OBJECT_ENCODING_LISTPACK) {
+        z.value = collection_defrag_block(z.value);
+        return zset_to_pointer(&z);
+    }
+    zset_big *b = collection_defrag_block(z.value);
+    size_t rank = defrag_progress.set == z.value ? defrag_progress.rank : 0;
+    zbtree_cursor cursor;
+    size_t visited = 0;
+    if (zbtree_seek(&cursor, b->tree, rank)) {
+        do {
+            zentry *e = zbtree_cursor_entry(&cursor);
+            if (!zmalloc_defrag_should_move(e)) continue;
+            size_t length;
+            const char *member = zentry_member(e, &length);
+            table_slot *slot = table_find_slot(b->index, member, length, table_hash_key(member, length));
+            zkv_assert(slot != NULL && table_slot_entry(slot) == e);
+            zentry *copy = zmalloc_defrag_move(e);
+            if (!copy) continue;
+            table_slot_set(slot, copy, table_slot_flag(slot));
+            zbtree_cursor_replace(&cursor, copy);
+        } while (++visited < ZSET_DEFRAG_ENTRIES && zbtree_next(&cursor));
+    }
+    rank += visited;
+    defrag_progress.set = rank < zbtree_size(b->tree) ? b : NULL;
+    defrag_progress.rank = rank;
+    z.value = b;
+    return zset_to_pointer(&z);
 }
 
 size_t zset_free_effort(const zset *z) {

@@ -112,6 +112,14 @@ void zset_random_member(const zset *z, const char **member, size_t *length, doub
 typedef void zset_scan_fn(void *context, const char *member, size_t length, double score);
 unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, void *context);
 
+/* Active defragmentation of the value behind a key's pointer: a packed set
+ * is one block, moved whole; a big set moves its header and up to
+ * ZSET_DEFRAG_ENTRIES members per visit, from where the last visit of the
+ * same set stopped (its tree nodes and index buckets stay).  Returns the
+ * (possibly new) pointer. */
+#define ZSET_DEFRAG_ENTRIES 256
+void *zset_defrag_pointer(void *pointer);
+
 /* Bytes held by the value (MEMORY USAGE), and the lazy-free effort. */
 size_t zset_memory(const zset *z);
 size_t zset_free_effort(const zset *z);

@@ -51,12 +51,33 @@ static void zset_type_for_each_element(const void *value,
     zset_iterator_finish(&it);
 }
 
+/* The window of for_each_element: a big set seeks `start` in its tree. */
+static size_t zset_type_for_each_element_window(const void *value, size_t start, size_t count,
+                                                void (*visit)(void *context, const char *bytes, size_t length,
+                                                              double score),
+                                                void *context) {
+    zset z = zset_from_pointer((void *)value);
+    size_t length = zset_length(&z);
+    if (start >= length || count == 0) return length;
+    zset_iterator it;
+    zset_iterator_init(&it, &z, start, false);
+    const char *member;
+    size_t member_length;
+    double score;
+    for (size_t i = 0; i < count && zset_iterator_next(&it, &member, &member_length, &score); i++)
+        visit(context, member, member_length, score);
+    zset_iterator_finish(&it);
+    return length;
+}
+
 static const object_type_functions zset_type = {
     .free_value = zset_type_free,
     .duplicate_value = zset_type_duplicate,
     .free_effort = zset_type_free_effort,
     .memory_usage = zset_type_memory_usage,
+    .defrag_value = zset_defrag_pointer,
     .for_each_element = zset_type_for_each_element,
+    .for_each_element_window = zset_type_for_each_element_window,
     .rdb_type = zset_rdb_type,
     .rdb_save = zset_rdb_save,
     .rdb_load = zset_rdb_load,
