@@ -382,7 +382,10 @@ enum evict_result evict_perform(void) {
         return evict_note_state(EVICT_OK);
     if (pause_active()) return EVICT_OK; /* CLIENT PAUSE holds eviction, as Redis */
     client_evict_over_limit(); /* maxmemory-clients: clients go before keys */
-    evict_not_counted = memory_client_output(); /* only when over: costs a pass over the clients */
+    /* Only when over: each costs a pass over the clients.  Clients just
+     * evicted (or closing anyway) free their input when the iteration ends:
+     * keys must not go for it meanwhile. */
+    evict_not_counted = memory_client_output() + client_closing_input_memory();
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
     uint64_t start = server_monotonic_us();

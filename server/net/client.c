@@ -339,6 +339,13 @@ void client_evict_over_limit(void) {
     }
 }
 
+size_t client_closing_input_memory(void) {
+    size_t total = 0;
+    for (client *c = net.clients; c; c = c->next)
+        if (c->flags & CLIENT_CLOSE_ASAP) total += resp_parser_memory(c->parser) + multi_memory(c);
+    return total;
+}
+
 void client_cron(void) {
     int64_t now = server_unix_time_ms();
     client_evict_over_limit();

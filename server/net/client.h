@@ -212,6 +212,10 @@ void client_cron(void);
 /* maxmemory-clients: closes the clients holding the most memory until all
  * clients together fit the limit (runs in the cron and before eviction). */
 void client_evict_over_limit(void);
+/* What clients closing at the end of this loop iteration hold besides their
+ * output (query buffers, queued transactions): memory already on its way
+ * out, which eviction must not free keys for. */
+size_t client_closing_input_memory(void);
 /* Frees clients marked CLIENT_CLOSE_ASAP. */
 void client_free_closed(void);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "test_memory.h"
 #include "test_server.h"
@@ -305,6 +306,43 @@ static void test_eviction_parameters(void **state) {
                  "allkeys-lfu, allkeys-random, noeviction");
 }
 
+/* maxmemory-clients: clients holding half-sent requests are closed, and the
+ * keys stay although the clients' query buffers are only freed at the end
+ * of the loop iteration in which they were evicted. */
+static void test_client_eviction_spares_keys(void **state) {
+    (void)state;
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy allkeys-lru"), "OK");
+    for (int i = 0; i < 50; i++) freeReplyObject(redisCommand(redis, "SETRANGE big:%d 100000 x", i));
+    limit_below_current(-6 * MB);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 3mb"), "OK");
+    expect_status(redisCommand(redis, "CLIENT NO-EVICT on"), "OK");
+    enum { CLIENTS = 30, ELEMENTS = 249 };
+    static char element[1000 + 16];
+    int header = snprintf(element, sizeof element, "$1000\r\n");
+    memset(element + header, 'x', 1000);
+    memcpy(element + header + 1000, "\r\n", 2);
+    int fds[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        fds[i] = test_connect(server.port);
+        assert_true(fds[i] >= 0);
+        if (test_send_string(fds[i], "*250\r\n") != 0) continue; /* already evicted */
+        for (int e = 0; e < ELEMENTS; e++)
+            if (test_send(fds[i], element, (size_t)header + 1002) != 0) break;
+    }
+    long long evicted_clients = 0;
+    for (int tries = 0; tries < 200 && evicted_clients == 0; tries++) {
+        memory_sleep_ms(10);
+        evicted_clients = test_info_require_field(redis, "stats", "evicted_clients");
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    assert_true(evicted_clients > 0);
+    assert_int_equal(test_info_require_field(redis, "stats", "evicted_keys"), 0);
+    expect_integer(redisCommand(redis, "DBSIZE"), 50);
+    expect_status(redisCommand(redis, "CONFIG SET maxmemory-clients 0"), "OK");
+    expect_status(redisCommand(redis, "CLIENT NO-EVICT off"), "OK");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_noeviction_refuses_writes, reset),
@@ -318,6 +356,7 @@ int main(void) {
         cmocka_unit_test_setup(test_mass_eviction_does_not_stall, reset),
         cmocka_unit_test_setup(test_eviction_parameters, reset),
         cmocka_unit_test_setup(test_exec_refused_when_out_of_memory, reset),
+        cmocka_unit_test_setup(test_client_eviction_spares_keys, reset),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
