@@ -429,11 +429,21 @@ int networking_write_client(client *c) {
     return 0;
 }
 
+static void (*before_flush_hook)(void);
+static bool (*output_gate)(void);
+
+void networking_set_before_flush(void (*hook)(void)) { before_flush_hook = hook; }
+void networking_set_output_gate(bool (*held)(void)) { output_gate = held; }
+void networking_run_before_flush(void) {
+    if (before_flush_hook) before_flush_hook();
+}
+
 static void write_handler(evutil_socket_t fd, short events, void *argument) {
     (void)fd;
     (void)events;
     client *c = argument;
     if (c->flags & CLIENT_CLOSE_ASAP) return;
+    if (output_gate && output_gate()) return; /* sent after the before-sleep flush */
     networking_write_client(c);
 }
 

@@ -58,6 +58,7 @@
 #include "prewrite.h"
 #include "rdb_format.h"
 #include "server.h"
+#include "strbuf.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
@@ -82,8 +83,11 @@ static struct {
     enum snapshot_phase phase;
     int fd;
     rdb_writer writer;
-    char temp[64];
+    char temp[1024];
     char filename[1024];
+    char directory[1024];
+    snapshot_done_fn *done; /* an AOF rewrite's; NULL for BGSAVE */
+    long long start_ms;
     snapshot_table tables[64];
     int table_count;
     int walk;             /* table being walked */
@@ -104,7 +108,15 @@ static struct {
 } snap = {.fd = -1};
 
 bool bgsave_in_progress(void) {
+    return snap.phase != SNAPSHOT_IDLE && snap.done == NULL;
+}
+
+bool snapshot_busy(void) {
     return snap.phase != SNAPSHOT_IDLE;
+}
+
+long long snapshot_elapsed_seconds(void) {
+    return snap.phase == SNAPSHOT_IDLE ? -1 : (server_unix_time_ms() - snap.start_ms) / 1000;
 }
 
 static bool writer_failed(void) {
@@ -213,24 +225,22 @@ static void *sync_file(void *arg) {
     if (fsync(snap.fd) != 0) result = errno;
     if (close(snap.fd) != 0 && result == 0) result = errno;
     if (result == 0 && rename(snap.temp, snap.filename) != 0) result = errno;
-    if (result == 0) {
-        int dir = open(".", O_RDONLY);
-        if (dir >= 0) {
-            fsync(dir);
-            close(dir);
-        }
-    }
+    if (result == 0) persist_fsync_directory(snap.directory);
     snap.sync_result = result;
     atomic_store(&snap.sync_done, 1);
     return NULL;
 }
 
 static void fail(const char *reason) {
-    log_message(LOG_WARNING, "Background saving error: %s", reason);
-    persist.last_bgsave_ok = false;
-    persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
     unlink(snap.temp);
     snap.phase = SNAPSHOT_IDLE;
+    if (snap.done) {
+        snap.done(false, reason);
+    } else {
+        log_message(LOG_WARNING, "Background saving error: %s", reason);
+        persist.last_bgsave_ok = false;
+        persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
+    }
     zmalloc_free(snap.error);
     snap.error = NULL;
 }
@@ -313,28 +323,11 @@ void bgsave_step(void) {
         arm_timer(busy);
 }
 
-int bgsave_start(char **error) {
-    if (bgsave_in_progress()) {
-        *error = zmalloc_strdup("Background save already in progress");
-        return -1;
-    }
-    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
-    persist.last_bgsave_try = server_unix_time_ms() / 1000;
-    persist.bgsave_start_ms = server_unix_time_ms();
-    persist.dirty_at_start = server.stats.dirty;
-    snprintf(snap.temp, sizeof(snap.temp), "temp-%d.rdb", (int)getpid());
-    snprintf(snap.filename, sizeof(snap.filename), "%s", server.config.db_filename);
-    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (snap.fd < 0) {
-        char cwd[4096];
-        log_message(LOG_WARNING, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", snap.temp,
-                    getcwd(cwd, sizeof(cwd)) ? cwd : "unknown", strerror(errno));
-        persist.last_bgsave_ok = false;
-        persist.last_bgsave_seconds = 0;
-        return 0;
-    }
+/* The walk's start, once snap.fd is open. */
+static void begin_walk(bool aof_base) {
+    snap.start_ms = server_unix_time_ms();
     rdb_writer_init(&snap.writer, snap.fd, persist.compression);
-    rdb_save_header(&snap.writer);
+    rdb_save_header(&snap.writer, aof_base);
     snap.table_count = 0;
     persist.save_keys_total = persist.save_keys_processed = 0;
     for (int i = 0; i < keyspace_database_count(); i++) {
@@ -350,7 +343,6 @@ int bgsave_start(char **error) {
     snap.error = NULL;
     snap.phase = SNAPSHOT_WALKING;
     prewrite_begin(prewrite_write, prewrite_adopt);
-    log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
     snap.last_slice_end_us = now_us();
     snap.prewritten = 0;
     snap.key_cost_us = 0.5;
@@ -358,15 +350,67 @@ int bgsave_start(char **error) {
     snap.commands_seen = server.stats.commands_processed;
     snap.writeback_done = 0;
     arm_timer(false);
+}
+
+int bgsave_start(char **error) {
+    if (snapshot_busy()) {
+        *error = zmalloc_strdup(bgsave_in_progress() ? "Background save already in progress"
+                                                     : "Another child process is active (AOF?): can't BGSAVE right "
+                                                       "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE "
+                                                       "whenever possible.");
+        return -1;
+    }
+    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
+    persist.last_bgsave_try = server_unix_time_ms() / 1000;
+    persist.bgsave_start_ms = server_unix_time_ms();
+    persist.dirty_at_start = server.stats.dirty;
+    snap.done = NULL;
+    snprintf(snap.temp, sizeof(snap.temp), "temp-%d.rdb", (int)getpid());
+    snprintf(snap.filename, sizeof(snap.filename), "%s", server.config.db_filename);
+    snprintf(snap.directory, sizeof(snap.directory), ".");
+    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (snap.fd < 0) {
+        char cwd[4096];
+        log_message(LOG_WARNING, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", snap.temp,
+                    getcwd(cwd, sizeof(cwd)) ? cwd : "unknown", strerror(errno));
+        persist.last_bgsave_ok = false;
+        persist.last_bgsave_seconds = 0;
+        return 0;
+    }
+    begin_walk(false);
+    log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
+    return 0;
+}
+
+int snapshot_start_aof(const char *temp, const char *filename, const char *directory, snapshot_done_fn *done,
+                       char **error) {
+    zkv_assert(!snapshot_busy());
+    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
+    snprintf(snap.temp, sizeof(snap.temp), "%s", temp);
+    snprintf(snap.filename, sizeof(snap.filename), "%s", filename);
+    snprintf(snap.directory, sizeof(snap.directory), "%s", directory);
+    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (snap.fd < 0) {
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", strerror(errno));
+        *error = strbuf_detach(&text, NULL);
+        return -1;
+    }
+    snap.done = done;
+    begin_walk(true);
     return 0;
 }
 
 static void sync_finished(void) {
     if (!pthread_equal(snap.syncer, pthread_self())) pthread_join(snap.syncer, NULL);
-    persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
+    if (!snap.done) persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
     snap.phase = SNAPSHOT_IDLE;
     if (snap.sync_result != 0) {
         fail(strerror(snap.sync_result));
+        return;
+    }
+    if (snap.done) {
+        snap.done(true, NULL);
         return;
     }
     log_message(LOG_NOTICE, "Background saving terminated with success");
@@ -403,5 +447,6 @@ void bgsave_abort(void) {
     zmalloc_free(snap.error);
     snap.error = NULL;
     snap.phase = SNAPSHOT_IDLE;
-    log_message(LOG_WARNING, "Background saving aborted");
+    if (snap.done) snap.done(false, "aborted");
+    else log_message(LOG_WARNING, "Background saving aborted");
 }

@@ -61,11 +61,15 @@ extern persist_state persist;
  * through a temp file named after `pid`.  0, or -1 with a zmalloc'd reason
  * in *error (already logged as Redis does). */
 int rdb_save_file(const char *filename, pid_t pid, char **error);
+/* The same through `temp` to `filename`, fsyncing `directory` after the
+ * rename; `aof_base` sets the AUX aof-base field (an AOF's base file). */
+int rdb_save_as(const char *temp, const char *filename, const char *directory, bool aof_base, char **error);
+void persist_fsync_directory(const char *path);
 
 /* rdb_save.c, for the snapshot: the magic and AUX fields; one key
  * (EXPIRETIME_MS, IDLE/FREQ, type, key, value).  0; -1 on a write error
  * (w->error); -2 with a zmalloc'd *error for a value that cannot be saved. */
-int rdb_save_header(rdb_writer *w);
+int rdb_save_header(rdb_writer *w, bool aof_base);
 int rdb_save_key(rdb_writer *w, const object *o, char **error);
 
 /* rdb_load.c: loads `filename` into the (empty) databases.  0 on success or
@@ -73,6 +77,9 @@ int rdb_save_key(rdb_writer *w, const object *o, char **error);
  * *error (zmalloc'd), naming the file, when it is unusable.  `merge`: a key
  * already in memory is replaced instead of failing the load. */
 int rdb_load_file(const char *filename, bool merge, bool *missing, char **error);
+/* Loads the RDB at the start of `filename` (an AOF's base or preamble);
+ * *consumed is where it ended.  0, or -1 with *error. */
+int rdb_load_prefix(const char *filename, size_t *consumed, char **error);
 /* The same in slices, for the load at start (the loop serves -LOADING
  * meanwhile): begin opens and maps the file (*load NULL when it does not
  * exist); each step parses for about `microseconds` (0: to the end) and
@@ -88,7 +95,19 @@ size_t rdb_load_progress(const load_context *load, size_t *total, long long *use
 /* Starts a snapshot: 0 (a failure to open the file is then reported as a
  * failed save, as Redis's child would), or -1 with a zmalloc'd reason. */
 int bgsave_start(char **error);
+/* A BGSAVE's snapshot is running (not an AOF rewrite's). */
 bool bgsave_in_progress(void);
+/* Any snapshot is running (one at a time: BGSAVE or an AOF rewrite). */
+bool snapshot_busy(void);
+/* The AOF rewrite's snapshot: an RDB with aof-base 1 written to `temp`,
+ * then fsync'd and renamed to `filename` and `directory` fsync'd, all off
+ * the loop; `done` is called on the loop at the end (ok, or the reason of
+ * the failure, the temp file removed).  0, or -1 with a zmalloc'd reason. */
+typedef void snapshot_done_fn(bool ok, const char *reason);
+int snapshot_start_aof(const char *temp, const char *filename, const char *directory, snapshot_done_fn *done,
+                       char **error);
+/* Seconds since the running snapshot began. */
+long long snapshot_elapsed_seconds(void);
 void bgsave_step(void);           /* loop: one slice of the walk */
 void bgsave_check_finished(void); /* cron: the file's fsync and rename done? */
 /* Abandons a running snapshot and removes its temp file (FLUSHALL,

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "persist.h"
 #include "rdb_format.h"
+#include "propagate.h"
 #include "reply.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -142,9 +143,18 @@ static void restore_command(client *c) {
     if (ttl && ttl < server_unix_time_ms()) {
         /* Already expired: the key is gone (deleted above if it existed). */
         object_free(o);
-        (void)deleted;
+        if (deleted) propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});
         reply_ok(c);
         return;
+    }
+    if (ttl && !options.absolute_ttl && propagate_on) {
+        /* Logged with the absolute time, as Redis: RESTORE ... <ms> ... ABSTTL. */
+        resp_argument argv[c->argc + 1];
+        memcpy(argv, c->argv, sizeof(resp_argument) * (size_t)c->argc);
+        char number[24];
+        argv[2] = propagate_number(number, ttl);
+        argv[c->argc] = PROPAGATE_ARG("ABSTTL");
+        propagate_rewrite(c, c->argc + 1, argv);
     }
     if (ttl) o = object_set_expire(o, ttl);
     if (options.idle >= 0 || options.frequency >= 0) {
