@@ -94,6 +94,11 @@ void propagate_prevent(client *c) {
     if (current) current->prevented = true;
 }
 
+void propagate_force(client *c) {
+    (void)c;
+    if (current) current->forced = true;
+}
+
 void propagate_also(int db_index, int argc, const resp_argument *argv) {
     if (!propagate_on) return;
     propagate_encode(&pending, argc, argv);
@@ -110,6 +115,7 @@ void propagate_deletion(int db_index, const char *key, size_t length) {
 void propagate_call_begin(propagate_frame *frame) {
     frame->dirty_before = server.stats.dirty;
     frame->prevented = false;
+    frame->forced = false;
     frame->rewritten = false;
     strbuf_init(&frame->rewrite);
     frame->outer = current;
@@ -123,7 +129,7 @@ void propagate_call_end(propagate_frame *frame, client *c, bool never_itself, co
         strbuf_free(&frame->rewrite);
         return;
     }
-    bool changed = server.stats.dirty != frame->dirty_before;
+    bool changed = server.stats.dirty != frame->dirty_before || frame->forced;
     if (changed && !frame->prevented && !never_itself) {
         if (frame->rewritten) strbuf_append(&pending, frame->rewrite.data, frame->rewrite.length);
         else propagate_encode(&pending, c->argc, c->argv);

@@ -50,6 +50,9 @@ void propagate_rewrite(client *c, int argc, const resp_argument *argv);
 /* The current command itself is not logged (what it adds with
  * propagate_also still is). */
 void propagate_prevent(client *c);
+/* The current command is logged even if it changed nothing (FLUSHDB of an
+ * empty database). */
+void propagate_force(client *c);
 /* Logs one more command for database `db_index`. */
 void propagate_also(int db_index, int argc, const resp_argument *argv);
 /* The DEL of a key the server removed (expiry, eviction). */
@@ -62,6 +65,7 @@ void propagate_encode(strbuf *out, int argc, const resp_argument *argv);
 typedef struct propagate_frame {
     long long dirty_before;
     bool prevented;
+    bool forced;
     bool rewritten;
     strbuf rewrite; /* the RESP of the rewritten form */
     struct propagate_frame *outer;

@@ -118,7 +118,7 @@ void db_object_set_clock(object *o, long long idle_seconds, int frequency) {
 /* ---------------------------------------------------------------- lookup */
 
 bool db_object_expired(const object *o, long long now_ms) {
-    return object_has_expire(o) && now_ms > object_expire(o);
+    return object_has_expire(o) && now_ms > object_expire(o) && !keyspace_loading;
 }
 
 void db_signal_modified(db *d, const char *key, size_t length) {

@@ -59,6 +59,7 @@ typedef struct aof_state {
     int use_rdb_preamble;
     int timestamp_enabled;
     int rewrite_incremental_fsync;
+    int disable_auto_gc;  /* aof-disable-auto-gc (hidden, tests): history kept */
     char *filename;       /* appendfilename */
     char *dirname;        /* appenddirname */
     /* state */
@@ -128,6 +129,8 @@ void aof_fsync_now(void);
 bool aof_fsync_in_progress(void);
 /* The -MISCONF text while the last write or fsync failed, else NULL. */
 const char *aof_write_refusal(void);
+/* DEBUG AOF-FLUSH-SLEEP <us>: a pause before each write (tests). */
+extern long long aof_flush_sleep_us;
 /* INFO aof_last_write_status: the last write and background fsync worked. */
 bool aof_last_write_ok(void);
 /* Replies may leave only after their writes reached the file (always). */

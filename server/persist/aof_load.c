@@ -39,6 +39,7 @@
 #include "aof.h"
 #include "client.h"
 #include "command.h"
+#include "keyspace.h"
 #include "log.h"
 #include "multi.h"
 #include "persist.h"
@@ -368,8 +369,8 @@ int aof_load_all(char **error) {
         char path[4096];
         if (!file_exists(aof_path(path, sizeof(path), f->name))) {
             strbuf text = STRBUF_INIT;
-            strbuf_printf(&text, "The AOF file %s named by the manifest (line %d) doesn't exist", f->name,
-                          i < 0 ? 1 : (m->base ? 2 : 1) + m->history_count + i);
+            strbuf_printf(&text, "The append log file %s doesn't exist: %s (named by the manifest, line %d)",
+                          f->name, strerror(ENOENT), i < 0 ? 1 : (m->base ? 2 : 1) + m->history_count + i);
             *error = strbuf_detach(&text, NULL);
             return -1;
         }
@@ -378,12 +379,15 @@ int aof_load_all(char **error) {
     if (total == 0) return 0;
     long long dirty = server.stats.dirty;
     int loaded = 0;
-    for (int i = -1; i < m->incr_count; i++) {
+    keyspace_loading = true;
+    int result = 0;
+    for (int i = -1; i < m->incr_count && result == 0; i++) {
         const aof_file *f = i < 0 ? m->base : &m->incrs[i];
-        if (!f) continue;
-        if (load_one(f, ++loaded == files, error) != 0) return -1;
+        if (f && load_one(f, ++loaded == files, error) != 0) result = -1;
     }
+    keyspace_loading = false;
     server.stats.dirty = dirty;
+    if (result != 0) return -1;
     aof.current_size = total;
     aof.base_size = m->base ? file_size(m->base->name) : 0;
     return 0;

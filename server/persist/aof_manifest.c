@@ -127,7 +127,7 @@ void aof_manifest_history_incrs(aof_manifest *m, bool keep_last) {
 
 static bool needs_quoting(const char *name) {
     for (const char *p = name; *p; p++)
-        if (*p <= ' ' || *p == '"' || *p == '\'' || *p == '\\' || (unsigned char)*p >= 127) return true;
+        if (*p <= ' ' || *p == '"' || *p == '\\' || (unsigned char)*p >= 127) return true;
     return false;
 }
 
@@ -135,9 +135,12 @@ static void format_line(strbuf *out, const aof_file *f) {
     strbuf_append_cstring(out, "file ");
     if (needs_quoting(f->name)) {
         strbuf_append_char(out, '"');
+        /* Redis's sdscatrepr escapes. */
         for (const char *p = f->name; *p; p++) {
             unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\') strbuf_printf(out, "\\%c", ch);
+            const char *escape = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : ch == '\r' ? "\\r"
+                               : ch == '\t' ? "\\t" : ch == '\a' ? "\\a" : ch == '\b' ? "\\b" : NULL;
+            if (escape) strbuf_append_cstring(out, escape);
             else if (ch < ' ' || ch >= 127) strbuf_printf(out, "\\x%02x", ch);
             else strbuf_append_char(out, (char)ch);
         }
@@ -296,7 +299,7 @@ int aof_manifest_persist(void) {
 
 void aof_manifest_delete_history(void) {
     aof_manifest *m = &aof.manifest;
-    if (m->history_count == 0) return;
+    if (m->history_count == 0 || aof.disable_auto_gc) return;
     char path[4096];
     for (int i = 0; i < m->history_count; i++) {
         log_message(LOG_NOTICE, "Removing the history file %s in the background", m->history[i].name);

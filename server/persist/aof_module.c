@@ -55,6 +55,12 @@ static int apply_appendonly(const char **error) {
     return 0;
 }
 
+static int apply_auto_gc(const char **error) {
+    (void)error;
+    aof_manifest_delete_history();
+    return 0;
+}
+
 static int parse_file_name(const config_parameter *parameter, const char *text, const char **error) {
     if (text[0] == '\0' || strchr(text, '/') || !strcmp(text, ".") || !strcmp(text, "..")) {
         *error = strcmp(parameter->name, "appendfilename") == 0 ? "appendfilename can't be a path, just a filename"
@@ -91,6 +97,8 @@ static const config_parameter aof_parameters[] = {
     CONFIG_ENTRY_BOOL("aof-use-rdb-preamble", &aof.use_rdb_preamble, "yes", 0),
     CONFIG_ENTRY_BOOL("aof-timestamp-enabled", &aof.timestamp_enabled, "no", 0),
     CONFIG_ENTRY_BOOL("aof-rewrite-incremental-fsync", &aof.rewrite_incremental_fsync, "yes", 0),
+    {.name = "aof-disable-auto-gc", .type = CONFIG_BOOL, .flags = CONFIG_HIDDEN, .value = &aof.disable_auto_gc,
+     .default_text = "no", .apply = apply_auto_gc},
     {.name = NULL}};
 
 /* ---- INFO ---- */
@@ -168,6 +176,18 @@ static void debug_loadaof(client *c) {
     reply_ok(c);
 }
 
+static void debug_aof_flush_sleep(client *c) {
+    long long microseconds;
+    if (!args_integer_or_reply(c, &c->argv[2], &microseconds)) return;
+    aof_flush_sleep_us = microseconds;
+    reply_ok(c);
+}
+
+static const char *const flush_sleep_help[] = {
+    "AOF-FLUSH-SLEEP <microsec>", "    Server will sleep before flushing the AOF, this is used for testing.", NULL};
+static const debug_extension flush_sleep_extension = {"aof-flush-sleep", 3, 3, debug_aof_flush_sleep,
+                                                      flush_sleep_help};
+
 static const char *const loadaof_help[] = {"LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                                            NULL};
 static const debug_extension loadaof_extension = {"loadaof", 2, 2, debug_loadaof, loadaof_help};
@@ -220,6 +240,7 @@ static int aof_init(const char **error) {
     networking_set_before_flush(before_flush);
     networking_set_output_gate(aof_output_held);
     debug_register_extension(&loadaof_extension);
+    debug_register_extension(&flush_sleep_extension);
     remove_stale_temp_files();
     char *reason = NULL;
     if (aof_manifest_load(&reason) != 0) {

@@ -20,10 +20,11 @@
  * incremental file has a temp name until step 4, since the manifest on
  * disk still describes the stale files of a previous run.
  *
- * Trade-off: the base is always an RDB (aof-use-rdb-preamble yes's form);
- * with `aof-use-rdb-preamble no` the base is still an RDB (named
- * .base.rdb), because the snapshot writes RDB encodings.  Loading accepts
- * both kinds.
+ * With `aof-use-rdb-preamble no` the base is commands (.base.aof), written
+ * by the same snapshot as one RESTORE key <abs ms> <DUMP payload> ABSTTL per
+ * key: every type in one exact, compact form that Redis's loader and
+ * redis-check-aof read like any command (Redis writes SET/RPUSH/SADD/...
+ * instead; the data replayed is the same).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,7 +77,7 @@ static void rewrite_done(bool ok, const char *reason) {
     aof_flush(true);
     aof_manifest next;
     aof_manifest_copy(&next, &aof.manifest);
-    const char *base = aof_manifest_new_base(&next, true);
+    const char *base = aof_manifest_new_base(&next, strstr(aof.rewrite_base_name, ".base.rdb") != NULL);
     char from[4096], to[4096];
     aof_path(from, sizeof(from), base);
     /* The snapshot renamed its temp file to rewrite_base_name; it is the
@@ -162,12 +163,15 @@ static int begin(char **error) {
     aof_manifest probe;
     aof_manifest_copy(&probe, &aof.manifest);
     zmalloc_free(aof.rewrite_base_name);
-    aof.rewrite_base_name = zmalloc_strdup(aof_manifest_new_base(&probe, true));
+    aof.rewrite_base_name = zmalloc_strdup(aof_manifest_new_base(&probe, aof.use_rdb_preamble));
     aof_manifest_clear(&probe);
     char target[4096];
     aof_path(target, sizeof(target), aof.rewrite_base_name);
     snprintf(temp_base, sizeof(temp_base), "temp-rewriteaof-bg-%d.aof", (int)getpid());
-    if (snapshot_start_aof(temp_base, target, aof.dirname, rewrite_done, error) != 0) {
+    char preamble[64] = "";
+    if (aof.timestamp_enabled) snprintf(preamble, sizeof(preamble), "#TS:%lld\r\n", (long long)(server_unix_time_ms() / 1000));
+    if (snapshot_start_aof(temp_base, target, aof.dirname, aof.use_rdb_preamble ? NULL : preamble, rewrite_done,
+                           error) != 0) {
         log_message(LOG_WARNING, "%s", *error);
         if (aof.status == AOF_WAIT_REWRITE) rewrite_failed(*error);
         return -1;
@@ -259,6 +263,25 @@ void aof_rewrite_cron(void) {
     if (begin(&error) != 0) zmalloc_free(error);
 }
 
+/* The command-form base of an empty dataset: nothing but a #TS line when
+ * timestamps are on. */
+static int write_empty_command_base(const char *path, char **error) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    char text[64] = "";
+    if (aof.timestamp_enabled) snprintf(text, sizeof(text), "#TS:%lld\r\n", (long long)(server_unix_time_ms() / 1000));
+    size_t length = strlen(text);
+    if (fd < 0 || write(fd, text, length) != (ssize_t)length || fsync(fd) != 0) {
+        strbuf message = STRBUF_INIT;
+        strbuf_printf(&message, "Can't write the AOF base file %s: %s", path, strerror(errno));
+        *error = strbuf_detach(&message, NULL);
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    persist_fsync_directory(aof.dirname);
+    return 0;
+}
+
 int aof_write_base_now(char **error) {
     if (aof_make_directory() != 0) {
         strbuf text = STRBUF_INIT;
@@ -266,10 +289,14 @@ int aof_write_base_now(char **error) {
         *error = strbuf_detach(&text, NULL);
         return -1;
     }
-    const char *base = aof_manifest_new_base(&aof.manifest, true);
+    const char *base = aof_manifest_new_base(&aof.manifest, aof.use_rdb_preamble);
     char temp[64], path[4096];
     snprintf(temp, sizeof(temp), "temp-rewriteaof-%d.aof", (int)getpid());
-    if (rdb_save_as(temp, aof_path(path, sizeof(path), base), aof.dirname, true, error) != 0) return -1;
+    if (aof.use_rdb_preamble) {
+        if (rdb_save_as(temp, aof_path(path, sizeof(path), base), aof.dirname, true, error) != 0) return -1;
+    } else if (write_empty_command_base(aof_path(path, sizeof(path), base), error) != 0) {
+        return -1;
+    }
     log_message(LOG_NOTICE, "Creating AOF base file %s on server start", base);
     aof.base_size = size_of(base);
     return 0;

@@ -67,6 +67,7 @@ static struct {
 } helper = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static long long last_fsync_second;
+long long aof_flush_sleep_us; /* DEBUG AOF-FLUSH-SLEEP (tests) */
 static long long synced_size; /* aof.current_size at the last fsync asked */
 static long long last_write_error_log;
 
@@ -286,6 +287,7 @@ void aof_flush(bool force) {
                                     "buffer without waiting for fsync to complete, this may slow down Redis.");
         }
         aof.postponed_since_ms = 0;
+        if (aof_flush_sleep_us > 0) usleep((useconds_t)aof_flush_sleep_us);
         write_buffer();
         if (aof.buffer.length != 0) return; /* failed: retried from cron */
     }

@@ -87,6 +87,8 @@ static struct {
     char filename[1024];
     char directory[1024];
     snapshot_done_fn *done; /* an AOF rewrite's; NULL for BGSAVE */
+    bool commands;          /* an AOF base in command form (RESTORE per key) */
+    strbuf scratch;         /* a key's DUMP payload in command form */
     long long start_ms;
     snapshot_table tables[64];
     int table_count;
@@ -131,14 +133,55 @@ static snapshot_table *find_table(table *t) {
 
 /* Writes one key as a key of database `index`.  After a failure nothing
  * more is written (the walk still claims, so every mark ends current). */
+/* RESP of one command into the file. */
+static int write_command(rdb_writer *w, int argc, const char *const *argv, const size_t *lengths) {
+    char header[32];
+    int length = snprintf(header, sizeof(header), "*%d\r\n", argc);
+    if (rdb_write_raw(w, header, (size_t)length) != 0) return -1;
+    for (int i = 0; i < argc; i++) {
+        length = snprintf(header, sizeof(header), "$%zu\r\n", lengths[i]);
+        if (rdb_write_raw(w, header, (size_t)length) != 0 || rdb_write_raw(w, argv[i], lengths[i]) != 0 ||
+            rdb_write_raw(w, "\r\n", 2) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_select(rdb_writer *w, int index) {
+    if (!snap.commands) {
+        if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) != 0) return -1;
+        return rdb_write_length(w, (uint64_t)index);
+    }
+    char number[16];
+    int length = snprintf(number, sizeof(number), "%d", index);
+    return write_command(w, 2, (const char *const[]){"SELECT", number}, (const size_t[]){6, (size_t)length});
+}
+
+/* A key in command form: RESTORE key <abs ms or 0> <payload> ABSTTL, which
+ * Redis's loader and redis-check-aof read like any command. */
+static int save_key_as_command(rdb_writer *w, const object *o, char **error) {
+    strbuf_clear(&snap.scratch);
+    const char *reason = NULL;
+    if (rdb_format_dump(o, w->compress, &snap.scratch, &reason) != 0) {
+        *error = zmalloc_strdup(reason ? reason : "a value that cannot be saved");
+        return -2;
+    }
+    size_t key_length;
+    const char *key = object_key(o, &key_length);
+    char ttl[24];
+    int ttl_length = snprintf(ttl, sizeof(ttl), "%lld", object_has_expire(o) ? object_expire(o) : 0LL);
+    return write_command(w, 5, (const char *const[]){"RESTORE", key, ttl, snap.scratch.data, "ABSTTL"},
+                         (const size_t[]){7, key_length, (size_t)ttl_length, snap.scratch.length, 6});
+}
+
 static void write_key(int index, const object *o) {
     if (writer_failed()) return;
     rdb_writer *w = &snap.writer;
     if (snap.stream_db != index) {
-        if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) != 0 || rdb_write_length(w, (uint64_t)index) != 0) return;
+        if (write_select(w, index) != 0) return;
         snap.stream_db = index;
     }
-    int result = rdb_save_key(w, o, &snap.error);
+    int result = snap.commands ? save_key_as_command(w, o, &snap.error) : rdb_save_key(w, o, &snap.error);
     if (result == -2) log_message(LOG_WARNING, "%s", snap.error);
     persist.save_keys_processed++;
 }
@@ -198,7 +241,7 @@ static bool walk(uint64_t deadline_us, bool claim_only) {
         if (!snap.iterating) {
             if (!claim_only && !writer_failed()) {
                 rdb_writer *w = &snap.writer;
-                if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) == 0 && rdb_write_length(w, (uint64_t)entry->index) == 0 &&
+                if (write_select(w, entry->index) == 0 && !snap.commands &&
                     rdb_write_byte(w, RDB_OPCODE_RESIZEDB) == 0 && rdb_write_length(w, (uint64_t)entry->keys) == 0)
                     rdb_write_length(w, (uint64_t)entry->expires);
                 snap.stream_db = entry->index;
@@ -253,8 +296,9 @@ static void finish_walk(void) {
         log_message(LOG_WARNING, "%lld keys changed without a write lookup during the snapshot", prewrite_late);
         snap.error = zmalloc_strdup("the snapshot would not be consistent");
     }
-    if (!writer_failed() && rdb_write_byte(w, RDB_OPCODE_EOF) == 0)
+    if (!writer_failed() && !snap.commands && rdb_write_byte(w, RDB_OPCODE_EOF) == 0)
         rdb_write_u64_le(w, persist.checksum ? rdb_writer_crc(w) : 0);
+    strbuf_free(&snap.scratch);
     if (!writer_failed()) rdb_writer_flush(w);
     int write_errno = w->error;
     rdb_writer_free(w);
@@ -324,10 +368,12 @@ void bgsave_step(void) {
 }
 
 /* The walk's start, once snap.fd is open. */
-static void begin_walk(bool aof_base) {
+static void begin_walk(bool aof_base, const char *preamble) {
     snap.start_ms = server_unix_time_ms();
     rdb_writer_init(&snap.writer, snap.fd, persist.compression);
-    rdb_save_header(&snap.writer, aof_base);
+    snap.commands = preamble != NULL;
+    if (snap.commands) rdb_write_raw(&snap.writer, preamble, strlen(preamble));
+    else rdb_save_header(&snap.writer, aof_base);
     snap.table_count = 0;
     persist.save_keys_total = persist.save_keys_processed = 0;
     for (int i = 0; i < keyspace_database_count(); i++) {
@@ -377,13 +423,13 @@ int bgsave_start(char **error) {
         persist.last_bgsave_seconds = 0;
         return 0;
     }
-    begin_walk(false);
+    begin_walk(false, NULL);
     log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
     return 0;
 }
 
-int snapshot_start_aof(const char *temp, const char *filename, const char *directory, snapshot_done_fn *done,
-                       char **error) {
+int snapshot_start_aof(const char *temp, const char *filename, const char *directory, const char *preamble,
+                       snapshot_done_fn *done, char **error) {
     zkv_assert(!snapshot_busy());
     if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
     snprintf(snap.temp, sizeof(snap.temp), "%s", temp);
@@ -397,7 +443,7 @@ int snapshot_start_aof(const char *temp, const char *filename, const char *direc
         return -1;
     }
     snap.done = done;
-    begin_walk(true);
+    begin_walk(true, preamble);
     return 0;
 }
 
@@ -442,6 +488,7 @@ void bgsave_abort(void) {
     }
     prewrite_end();
     rdb_writer_free(&snap.writer);
+    strbuf_free(&snap.scratch);
     close(snap.fd);
     unlink(snap.temp);
     zmalloc_free(snap.error);

@@ -102,10 +102,13 @@ bool snapshot_busy(void);
 /* The AOF rewrite's snapshot: an RDB with aof-base 1 written to `temp`,
  * then fsync'd and renamed to `filename` and `directory` fsync'd, all off
  * the loop; `done` is called on the loop at the end (ok, or the reason of
- * the failure, the temp file removed).  0, or -1 with a zmalloc'd reason. */
+ * the failure, the temp file removed).  With `preamble` non-NULL the file
+ * is commands instead (aof-use-rdb-preamble no): the preamble text (a #TS
+ * line or ""), then SELECT and one RESTORE ... ABSTTL per key.  0, or -1
+ * with a zmalloc'd reason. */
 typedef void snapshot_done_fn(bool ok, const char *reason);
-int snapshot_start_aof(const char *temp, const char *filename, const char *directory, snapshot_done_fn *done,
-                       char **error);
+int snapshot_start_aof(const char *temp, const char *filename, const char *directory, const char *preamble,
+                       snapshot_done_fn *done, char **error);
 /* Seconds since the running snapshot began. */
 long long snapshot_elapsed_seconds(void);
 void bgsave_step(void);           /* loop: one slice of the walk */
@@ -124,5 +127,7 @@ extern int persist_key_save_delay;
 extern bool persist_skip_checksum;
 /* persist_debug.c: registers the DEBUG subcommands. */
 void persist_debug_init(void);
+/* persist_digest.c: registers DEBUG DIGEST. */
+void persist_digest_init(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "log.h"
 #include "persist.h"
 #include "rdb_format.h"
@@ -140,7 +141,7 @@ static void restore_command(client *c) {
     }
     bool deleted = options.replace && key_delete(c, key);
     if (ttl && !options.absolute_ttl) ttl += server_unix_time_ms();
-    if (ttl && ttl < server_unix_time_ms()) {
+    if (ttl && ttl < server_unix_time_ms() && !keyspace_loading) {
         /* Already expired: the key is gone (deleted above if it existed). */
         object_free(o);
         if (deleted) propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "notify.h"
 #include "propagate.h"
 #include "reply.h"
@@ -85,7 +86,7 @@ static void expire_generic(client *c, long long base_ms, bool seconds) {
         reply_integer(c, 0);
         return;
     }
-    if (when <= server_unix_time_ms()) {
+    if (when <= server_unix_time_ms() && !keyspace_loading) {
         db_delete(d, key->data, key->length, false);
         notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
         propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "notify.h"
 #include "propagate.h"
 #include "reply.h"
@@ -163,7 +164,7 @@ static void string_getex_command(client *c) {
     if (expire != NULL && !string_expire_time(c, expire, flags, &when)) return;
     key_reply_string(c, o);
     const resp_argument *key = &c->argv[1];
-    if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms()) {
+    if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms() && !keyspace_loading) {
         db_delete(d, key->data, key->length, false);
         notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
         server.stats.dirty++;
