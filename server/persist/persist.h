@@ -14,6 +14,8 @@
  *   persist_module.c   parameters, save points, INFO persistence, MISCONF,
  *                      shutdown save, start-up load
  *   persist_debug.c    DEBUG RELOAD and DEBUG POPULATE (for the tests)
+ *   persist_digest.c   DEBUG DIGEST
+ *   aof_*.c            the append-only file (aof.h)
  */
 #ifndef ZKV_PERSIST_H
 #define ZKV_PERSIST_H
