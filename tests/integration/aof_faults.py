@@ -163,6 +163,47 @@ def test_check_tool(zkv, redis_check, root):
           "redis-check-aof accepts zkv's directory: %r" % output[-300:])
 
 
+def wait_info(server, field, value, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if ("%s:%s" % (field, value)).encode() in server.call(["INFO", "persistence"]):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_auto_rewrite_and_enable(zkv, root):
+    directory = os.path.join(root, "auto")
+    os.mkdir(directory)
+    server = Server([zkv], directory, ["--appendonly", "yes", "--auto-aof-rewrite-percentage", "100",
+                                       "--auto-aof-rewrite-min-size", "64kb"])
+    try:
+        for i in range(200):
+            server.call(["SET", "key:%d" % i, "v" * 1000])
+        check(wait_info(server, "aof_rewrites", "1"), "the AOF past 64kb and twice its base is rewritten")
+        check(wait_info(server, "aof_rewrite_in_progress", "0"), "the automatic rewrite ends")
+        manifest = open(os.path.join(directory, "appendonlydir", "appendonly.aof.manifest")).read()
+        check(manifest == "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+              "the manifest names the new base and incr only: %r" % manifest)
+        # Turning logging off and on at run time writes a new base first.
+        check(server.call(["CONFIG", "SET", "appendonly", "no"]) == b"OK", "CONFIG SET appendonly no")
+        server.call(["SET", "while-off", "1"])
+        server.call(["CONFIG", "SET", "rdb-key-save-delay", "20000"])
+        check(server.call(["CONFIG", "SET", "appendonly", "yes"]) == b"OK", "CONFIG SET appendonly yes")
+        check(server.call(["SHUTDOWN"]) == b"-ERR Errors trying to SHUTDOWN. Check logs.",
+              "SHUTDOWN refused while the first base is written")
+        server.call(["CONFIG", "SET", "rdb-key-save-delay", "0"])
+        check(wait_info(server, "aof_rewrite_in_progress", "0"), "the first rewrite ends")
+        server.call(["SET", "after-on", "1"])
+    finally:
+        server.stop()
+    loaded = load(zkv, directory)
+    check(loaded.get(b"while-off") == b"1" and loaded.get(b"after-on") == b"1" and len(loaded) == 202,
+          "the data written while off and after is in the AOF (%d keys)" % len(loaded))
+    log = open(os.path.join(directory, "server.log")).read()
+    check("Writing initial AOF, can't exit." in log, "the refusal is logged")
+
+
 def test_disk_full(zkv, root):
     directory = os.path.join(root, "full")
     os.mkdir(directory)
@@ -220,6 +261,7 @@ def main():
         test_manifest_faults(options.zkv, root)
         test_upgrade(options.zkv, redis_check, root)
         test_check_tool(options.zkv, redis_check, root)
+        test_auto_rewrite_and_enable(options.zkv, root)
         test_disk_full(options.zkv, root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
