@@ -13,7 +13,6 @@
 extern const config_parameter net_parameters[];
 
 static void net_before_sleep(void) {
-    networking_run_before_flush();
     networking_flush_pending();
     client_free_closed();
 }

@@ -434,9 +434,6 @@ static bool (*output_gate)(void);
 
 void networking_set_before_flush(void (*hook)(void)) { before_flush_hook = hook; }
 void networking_set_output_gate(bool (*held)(void)) { output_gate = held; }
-void networking_run_before_flush(void) {
-    if (before_flush_hook) before_flush_hook();
-}
 
 static void write_handler(evutil_socket_t fd, short events, void *argument) {
     (void)fd;
@@ -448,6 +445,9 @@ static void write_handler(evutil_socket_t fd, short events, void *argument) {
 }
 
 void networking_flush_pending(void) {
+    /* Every flush point (before sleep, a busy script's, the resumed
+     * clients') writes the AOF first: no reply leaves before its write. */
+    if (before_flush_hook) before_flush_hook();
     while (net.pending_writes) {
         client *c = net.pending_writes;
         net.pending_writes = c->next_pending;

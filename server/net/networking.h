@@ -29,10 +29,9 @@ int networking_listen(char **error);
 void networking_close_listeners(void);
 /* Writes the pending output of every scheduled client. */
 void networking_flush_pending(void);
-/* Work that must happen before the iteration's replies are sent (the
- * AOF's write and fsync), run first by the network layer's before-sleep. */
+/* Work that must happen before replies are sent (the AOF's write and
+ * fsync): networking_flush_pending runs it first, wherever it is called. */
 void networking_set_before_flush(void (*hook)(void));
-void networking_run_before_flush(void);
 /* While `held` answers true, a client's write event sends nothing (the
  * AOF under appendfsync always: replies wait for their fsync). */
 void networking_set_output_gate(bool (*held)(void));
