@@ -55,6 +55,7 @@ typedef struct persist_state {
     long long last_bgsave_seconds; /* -1 if none */
     long long save_keys_total, save_keys_processed; /* the running BGSAVE */
     long long keys_loaded, keys_expired;
+    bool bgsave_scheduled;      /* BGSAVE SCHEDULE while an AOF rewrite ran */
 } persist_state;
 
 extern persist_state persist;

@@ -47,6 +47,15 @@ static void bgsave_command(client *c) {
     char *error = NULL;
     if (bgsave_in_progress()) {
         reply_error(c, "ERR Background save already in progress");
+    } else if (snapshot_busy()) {
+        /* An AOF rewrite holds the snapshot, as Redis's AOF child would. */
+        if (c->argc == 2) {
+            persist.bgsave_scheduled = true;
+            reply_simple(c, "Background saving scheduled");
+        } else {
+            reply_error(c, "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+                           "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
     } else if (bgsave_start(&error) != 0) {
         reply_error(c, "ERR");
     } else {

@@ -315,7 +315,14 @@ static int persist_init(const char **error) {
 static void persist_cron(void) {
     bgsave_check_finished();
     if (persist_loading()) return;
-    if (bgsave_in_progress()) return;
+    if (snapshot_busy()) return;
+    if (persist.bgsave_scheduled) {
+        persist.bgsave_scheduled = false;
+        char *error = NULL;
+        bgsave_start(&error);
+        zmalloc_free(error);
+        return;
+    }
     long long now = now_seconds();
     for (int i = 0; i < persist.point_count; i++) {
         const save_point *point = &persist.points[i];
