@@ -119,7 +119,7 @@ void aof_feed(int db_index, const char *resp, size_t length);
 int aof_open_incr(const char *name, bool truncate);
 void aof_close_incr(void);
 /* Writes the buffer and fsyncs per policy.  `force`: also while an
- * everysec fsync is running, and fsync now (rewrites, shutdown). */
+ * everysec fsync is running (rewrites, shutdown; aof_fsync_now syncs). */
 void aof_flush(bool force);
 /* The everysec fsync thread; joined at shutdown. */
 void aof_fsync_thread_start(void);
@@ -127,6 +127,8 @@ void aof_fsync_thread_stop(void);
 /* Fsyncs the open incremental file now (after a write error cleared). */
 void aof_fsync_now(void);
 bool aof_fsync_in_progress(void);
+/* Deletes a file from the helper thread (history files can be big). */
+void aof_unlink_async(const char *path);
 /* The -MISCONF text while the last write or fsync failed, else NULL. */
 const char *aof_write_refusal(void);
 /* DEBUG AOF-FLUSH-SLEEP <us>: a pause before each write (tests). */

@@ -303,7 +303,7 @@ void aof_manifest_delete_history(void) {
     char path[4096];
     for (int i = 0; i < m->history_count; i++) {
         log_message(LOG_NOTICE, "Removing the history file %s in the background", m->history[i].name);
-        unlink(aof_path(path, sizeof(path), m->history[i].name));
+        aof_unlink_async(aof_path(path, sizeof(path), m->history[i].name));
         file_free(&m->history[i]);
     }
     m->history_count = 0;

@@ -233,6 +233,7 @@ static int open_at_start(const char **error) {
     aof.status = AOF_ON;
     aof_fsync_thread_start();
     aof_start_logging();
+    aof_manifest_delete_history();
     return 0;
 }
 
@@ -247,7 +248,11 @@ static int aof_init(const char **error) {
         *error = reason;
         return -1;
     }
-    if (!aof.appendonly) return 0;
+    /* History files a crash left behind (Redis deletes them at start too). */
+    if (!aof.appendonly) {
+        if (aof.manifest.history_count > 0) aof_manifest_delete_history();
+        return 0;
+    }
     long long start = server_unix_time_ms();
     if (aof_load_all(&reason) != 0) {
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));

@@ -23,7 +23,8 @@
  * computed must not leave unsaved.
  *
  * The helper thread also closes replaced files (a close can block on a
- * pending writeback), in order with the fsyncs queued before.
+ * pending writeback) and deletes history files (unlinking a big file takes
+ * time), in order with the fsyncs queued before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,10 +49,11 @@
 #define AOF_WRITE_ERROR_LOG_PERIOD_S 30
 #define AOF_BUFFER_KEEP (4u << 10) /* capacity kept after a flush */
 
-enum job_kind { JOB_FSYNC, JOB_CLOSE };
+enum job_kind { JOB_FSYNC, JOB_CLOSE, JOB_UNLINK };
 typedef struct job {
     enum job_kind kind;
     int fd;
+    char *path; /* JOB_UNLINK: zmalloc'd, freed by the thread */
 } job;
 
 static struct {
@@ -89,8 +91,11 @@ static void *helper_main(void *arg) {
             if (result == EBADF || result == EINVAL) result = 0;
             atomic_store(&helper.fsync_errno, result);
             atomic_fetch_sub(&helper.fsync_pending, 1);
-        } else {
+        } else if (j.kind == JOB_CLOSE) {
             close(j.fd);
+        } else {
+            unlink(j.path);
+            zmalloc_free(j.path);
         }
         pthread_mutex_lock(&helper.lock);
     }
@@ -119,12 +124,12 @@ void aof_fsync_thread_stop(void) {
 }
 
 /* Queues a job; runs it here when there is no thread or the queue is full. */
-static void submit(enum job_kind kind, int fd) {
+static void submit_job(enum job_kind kind, int fd, char *path) {
     if (kind == JOB_FSYNC) atomic_fetch_add(&helper.fsync_pending, 1);
     pthread_mutex_lock(&helper.lock);
     bool queued = helper.running && helper.count < AOF_JOBS;
     if (queued) {
-        helper.jobs[(helper.head + helper.count) % AOF_JOBS] = (job){kind, fd};
+        helper.jobs[(helper.head + helper.count) % AOF_JOBS] = (job){kind, fd, path};
         helper.count++;
         pthread_cond_signal(&helper.wake);
     }
@@ -133,9 +138,20 @@ static void submit(enum job_kind kind, int fd) {
     if (kind == JOB_FSYNC) {
         atomic_store(&helper.fsync_errno, fdatasync(fd) == 0 ? 0 : errno);
         atomic_fetch_sub(&helper.fsync_pending, 1);
-    } else {
+    } else if (kind == JOB_CLOSE) {
         close(fd);
+    } else {
+        unlink(path);
+        zmalloc_free(path);
     }
+}
+
+static void submit(enum job_kind kind, int fd) {
+    submit_job(kind, fd, NULL);
+}
+
+void aof_unlink_async(const char *path) {
+    submit_job(JOB_UNLINK, -1, zmalloc_strdup(path));
 }
 
 bool aof_fsync_in_progress(void) {
@@ -292,7 +308,7 @@ void aof_flush(bool force) {
         if (aof.buffer.length != 0) return; /* failed: retried from cron */
     }
     if (aof.no_fsync_on_rewrite && aof.rewriting) return;
-    if (aof.fsync_policy == AOF_FSYNC_ALWAYS || (force && aof.fsync_policy != AOF_FSYNC_NO)) {
+    if (aof.fsync_policy == AOF_FSYNC_ALWAYS) {
         if (fdatasync(aof.fd) != 0) {
             log_message(LOG_WARNING, "Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
                                      "Exiting...", strerror(errno));

@@ -73,7 +73,7 @@ def verify(zkv, directory, acknowledged, counters, label):
     finally:
         server.stop()
     check(not missing and not behind, "%s: %d acknowledged SETs missing, %d counters behind (of %d, %d)" % (
-        label, len(missing), len(behind), len(acknowledged), len(counters)))
+        label, len(missing), len(behind), len(acknowledged), len(counters)) + (" e.g. %r" % missing[:3] if missing else ""))
     return len(acknowledged)
 
 
@@ -126,8 +126,15 @@ def crash_during_rewrite(zkv, root, rounds, rng, redis_check):
         time.sleep(0.05)
     server.call(["SET", "after-rewrite", "1"])
     acknowledged["after-rewrite"] = "1"
+    # The replaced files are deleted by the helper thread, soon after.
+    deadline = time.time() + 10
+    names = []
+    while time.time() < deadline:
+        names = os.listdir(os.path.join(directory, "appendonlydir"))
+        if len([n for n in names if ".base." in n]) == 1:
+            break
+        time.sleep(0.05)
     server.stop()
-    names = os.listdir(os.path.join(directory, "appendonlydir"))
     check(len([n for n in names if ".base." in n]) == 1, "one base file after the rewrite: %r" % names)
     verify(zkv, directory, acknowledged, counters, "after a finished rewrite")
 
