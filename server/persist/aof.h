@@ -74,7 +74,7 @@ typedef struct aof_state {
     bool last_write_ok;
     int last_write_errno;
     long long delayed_fsync;
-    long long postponed_since_ms; /* everysec: the write waits for the fsync thread */
+    long long postponed_since_ms; /* everysec: since when an fsync is overdue */
     /* rewrite */
     bool rewriting;
     bool rewrite_scheduled;
@@ -118,8 +118,10 @@ void aof_feed(int db_index, const char *resp, size_t length);
 /* Opens the last incremental file for appending (creating it); 0 / -1. */
 int aof_open_incr(const char *name, bool truncate);
 void aof_close_incr(void);
-/* Writes the buffer and fsyncs per policy.  `force`: also while an
- * everysec fsync is running (rewrites, shutdown; aof_fsync_now syncs). */
+/* Writes the buffer and fsyncs per policy (always: here; everysec: the
+ * helper thread, once a second).  `force` marks the callers that need the
+ * buffer on file now (rewrites, shutdown; aof_fsync_now syncs): every flush
+ * writes it, so it changes nothing today. */
 void aof_flush(bool force);
 /* The everysec fsync thread; joined at shutdown. */
 void aof_fsync_thread_start(void);

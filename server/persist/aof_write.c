@@ -11,9 +11,12 @@
  *     writes of the iteration (group commit); a client whose socket drains
  *     through its write event is held meanwhile (aof_output_held);
  *   - everysec: write, and once a second hand an fsync to the helper
- *     thread.  While the thread's fsync runs, a write is postponed for up
- *     to two seconds (write(2) would block behind it), then done anyway and
- *     counted in aof_delayed_fsync, as Redis does;
+ *     thread.  Unlike Redis, the write is never postponed while the
+ *     thread's fsync runs (Redis holds it up to two seconds and sends the
+ *     replies meanwhile, so kill -9 could lose acknowledged writes): the
+ *     data always reaches the page cache before its reply leaves, and it is
+ *     the next fsync that waits; aof_delayed_fsync counts every two seconds
+ *     an fsync stays overdue, as Redis counts its forced writes;
  *   - no: write only.
  * A failed write keeps the buffer (a short write is cut back with
  * ftruncate), marks the status err, and write commands get
@@ -283,30 +286,16 @@ void aof_fsync_now(void) {
 }
 
 void aof_flush(bool force) {
+    (void)force;
     if (aof.status == AOF_OFF || aof.fd < 0) return;
     long long now = server_unix_time_ms() / 1000;
     bool everysec = aof.fsync_policy == AOF_FSYNC_EVERYSEC;
-    if (aof.buffer.length == 0) {
-        /* Written data not fsync'd yet (a write just before the second
-         * turned): everysec still owes its fsync. */
-        if (!(everysec && now > last_fsync_second && aof.current_size != synced_size && !aof_fsync_in_progress()))
-            return;
-    } else {
-        if (everysec && !force && aof_fsync_in_progress()) {
-            if (aof.postponed_since_ms == 0) {
-                aof.postponed_since_ms = server_unix_time_ms();
-                return;
-            }
-            if (server_unix_time_ms() - aof.postponed_since_ms < 2000) return;
-            aof.delayed_fsync++;
-            log_message(LOG_NOTICE, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF "
-                                    "buffer without waiting for fsync to complete, this may slow down Redis.");
-        }
-        aof.postponed_since_ms = 0;
+    if (aof.buffer.length > 0) {
         if (aof_flush_sleep_us > 0) usleep((useconds_t)aof_flush_sleep_us);
         write_buffer();
         if (aof.buffer.length != 0) return; /* failed: retried from cron */
     }
+    if (aof.current_size == synced_size) return;
     if (aof.no_fsync_on_rewrite && aof.rewriting) return;
     if (aof.fsync_policy == AOF_FSYNC_ALWAYS) {
         if (fdatasync(aof.fd) != 0) {
@@ -317,10 +306,22 @@ void aof_flush(bool force) {
         last_fsync_second = now;
         synced_size = aof.current_size;
     } else if (everysec && now > last_fsync_second) {
-        if (!aof_fsync_in_progress()) {
-            submit(JOB_FSYNC, aof.fd);
-            synced_size = aof.current_size;
+        if (aof_fsync_in_progress()) {
+            /* The disk is slower than a second: the write went to the page
+             * cache anyway (kill -9 loses nothing), the fsync waits. */
+            if (aof.postponed_since_ms == 0) {
+                aof.postponed_since_ms = server_unix_time_ms();
+            } else if (server_unix_time_ms() - aof.postponed_since_ms >= 2000) {
+                aof.delayed_fsync++;
+                aof.postponed_since_ms = server_unix_time_ms();
+                log_message(LOG_NOTICE, "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF "
+                                        "buffer without waiting for fsync to complete, this may slow down Redis.");
+            }
+            return;
         }
+        aof.postponed_since_ms = 0;
+        submit(JOB_FSYNC, aof.fd);
+        synced_size = aof.current_size;
         last_fsync_second = now;
     }
 }
