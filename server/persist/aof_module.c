@@ -79,7 +79,7 @@ static void format_file_name(const config_parameter *parameter, strbuf *out) {
 }
 
 static const config_choice fsync_choices[] = {
-    {"always", AOF_FSYNC_ALWAYS}, {"everysec", AOF_FSYNC_EVERYSEC}, {"no", AOF_FSYNC_NO}, {NULL, 0}};
+    {"everysec", AOF_FSYNC_EVERYSEC}, {"always", AOF_FSYNC_ALWAYS}, {"no", AOF_FSYNC_NO}, {NULL, 0}};
 
 static const config_parameter aof_parameters[] = {
     {.name = "appendonly", .type = CONFIG_BOOL, .value = &aof.appendonly, .default_text = "no",

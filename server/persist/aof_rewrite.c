@@ -297,7 +297,8 @@ int aof_write_base_now(char **error) {
     } else if (write_empty_command_base(aof_path(path, sizeof(path), base), error) != 0) {
         return -1;
     }
+    /* Not counted in aof_base_size/aof_current_size, as in Redis (they
+     * count what was loaded). */
     log_message(LOG_NOTICE, "Creating AOF base file %s on server start", base);
-    aof.base_size = size_of(base);
     return 0;
 }
