@@ -237,7 +237,7 @@ void aof_disable(void) {
     aof.status = AOF_OFF;
     aof.rewrite_scheduled = false;
     if (aof.rewriting) {
-        log_message(LOG_NOTICE, "Killing running AOF rewrite");
+        log_message(LOG_NOTICE, "Killing running AOF rewrite child (a snapshot without fork: abandoned)");
         bgsave_abort();
     }
     if (was == AOF_WAIT_REWRITE) {
