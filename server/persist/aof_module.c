@@ -7,12 +7,9 @@
  * gets a base file at once, and the last incremental file is opened for
  * appending (created if there is none) before a client can connect.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "aof.h"
 #include "args.h"
@@ -198,20 +195,6 @@ static void before_flush(void) {
     if (aof.status != AOF_OFF) aof_flush(false);
 }
 
-/* temp-rewriteaof-bg-<pid>.aof of processes that no longer run. */
-static void remove_stale_temp_files(void) {
-    DIR *dir = opendir(".");
-    if (!dir) return;
-    struct dirent *entry;
-    while ((entry = readdir(dir))) {
-        int pid;
-        char tail[8];
-        if (sscanf(entry->d_name, "temp-rewriteaof-bg-%d.%7s", &pid, tail) != 2 || strcmp(tail, "aof") != 0) continue;
-        if (pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) unlink(entry->d_name);
-    }
-    closedir(dir);
-}
-
 static int open_at_start(const char **error) {
     char *reason = NULL;
     aof_manifest *m = &aof.manifest;
@@ -242,7 +225,7 @@ static int aof_init(const char **error) {
     networking_set_output_gate(aof_output_held);
     debug_register_extension(&loadaof_extension);
     debug_register_extension(&flush_sleep_extension);
-    remove_stale_temp_files();
+    persist_remove_stale_files("temp-rewriteaof-bg-%d.%7s", "aof");
     char *reason = NULL;
     if (aof_manifest_load(&reason) != 0) {
         *error = reason;

@@ -120,6 +120,11 @@ void bgsave_check_finished(void); /* cron: the file's fsync and rename done? */
  * SHUTDOWN, DEBUG RELOAD). */
 void bgsave_abort(void);
 
+/* persist_module.c: files of saves whose process no longer runs (killed
+ * with its server; Redis leaves them forever), named by `format` (a pid
+ * then a suffix, e.g. "temp-%d.%7s") with `suffix`, in the working
+ * directory. */
+void persist_remove_stale_files(const char *format, const char *suffix);
 /* persist_module.c: a successful save's bookkeeping (SAVE, BGSAVE, shutdown). */
 void persist_saved(long long dirty_before);
 /* rdb-key-save-delay: microseconds the snapshot waits after each key

@@ -226,17 +226,15 @@ static int prepare_shutdown(int flags) {
 
 /* ---- lifecycle ---- */
 
-/* temp-<pid>.rdb files of processes that no longer run: a save killed with
- * its server (Redis leaves them forever). */
-static void remove_stale_temp_files(void) {
+void persist_remove_stale_files(const char *format, const char *suffix) {
     DIR *dir = opendir(".");
     if (!dir) return;
     struct dirent *entry;
     while ((entry = readdir(dir))) {
         int pid;
         char tail[8];
-        if (sscanf(entry->d_name, "temp-%d.%7s", &pid, tail) != 2 || strcmp(tail, "rdb") != 0) continue;
-        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+        if (sscanf(entry->d_name, format, &pid, tail) != 2 || strcmp(tail, suffix) != 0) continue;
+        if (pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) {
             log_message(LOG_NOTICE, "Removing stale temp file %s of a save that did not finish.", entry->d_name);
             unlink(entry->d_name);
         }
@@ -281,7 +279,7 @@ static int persist_init(const char **error) {
     keyspace_set_flush_all_hook(after_flush_all);
     server_set_shutdown_preparer(prepare_shutdown);
     persist_debug_init();
-    remove_stale_temp_files();
+    persist_remove_stale_files("temp-%d.%7s", "rdb");
     clock_gettime(CLOCK_MONOTONIC, &loading.start);
     loading.start_unix = server_unix_time_ms() / 1000;
     if (aof_enabled_at_start()) return 0; /* the AOF module loads the AOF instead */
