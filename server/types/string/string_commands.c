@@ -146,7 +146,10 @@ static void string_getdel_command(client *c) {
     db_delete(d, c->argv[1].data, c->argv[1].length, false);
     notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
-    propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), c->argv[1]});
+    /* Redis logs the lazy form when lazyfree-lazy-user-del is on. */
+    propagate_rewrite(c, 2, (resp_argument[]){server.config.lazyfree_lazy_user_del ? PROPAGATE_ARG("UNLINK")
+                                                                                    : PROPAGATE_ARG("DEL"),
+                                              c->argv[1]});
 }
 
 static void string_getex_command(client *c) {
