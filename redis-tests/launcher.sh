@@ -33,9 +33,7 @@ fi
 
 # Directives zkv accepts in a config file (server/config_parameters.c).
 # `pidfile` is left out on purpose: the harness names /var/run/redis.pid for
-# every server.  zkv has no AOF, so it accepts `appendonly` only with the
-# value that says so; other values are dropped like unknown directives and
-# the tests that need them fail on their own.
+# every server.
 zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass maxclients
   timeout tcp-keepalive tcp-backlog databases hz loglevel logfile daemonize dir dbfilename
   client-query-buffer-limit proto-max-bulk-len client-output-buffer-limit maxmemory
@@ -44,14 +42,16 @@ zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass m
   lazyfree-lazy-user-flush save rdbcompression rdbchecksum stop-writes-on-bgsave-error
   sanitize-dump-payload rdb-del-sync-files enable-protected-configs key-load-delay
   loading-process-events-interval-bytes rdb-key-save-delay
-  aclfile acl-pubsub-default acllog-max-len user enable-debug-command ${ZKV_RT_EXTRA_DIRECTIVES:-}"
+  aclfile acl-pubsub-default acllog-max-len user enable-debug-command
+  appendonly appendfilename appenddirname appendfsync no-appendfsync-on-rewrite auto-aof-rewrite-percentage
+  auto-aof-rewrite-min-size aof-load-truncated aof-use-rdb-preamble aof-timestamp-enabled
+  aof-rewrite-incremental-fsync ${ZKV_RT_EXTRA_DIRECTIVES:-}"
 # One space between words, so a directive is found as " name ".
 zkv_directives=" $(echo $zkv_directives) "
 
 keep_line() {
   local directive=$1 value=$2
   case "$directive" in
-    appendonly) [ "${value,,}" = no ] ;;
     *) [[ "$zkv_directives" == *" $directive "* ]] ;;
   esac
 }

@@ -218,6 +218,10 @@ run_unit() {
   if command -v redis-cli >/dev/null; then
     ln -s "$(command -v redis-cli)" "$dir/src/redis-cli"
   fi
+  # integration/aof checks the files with src/redis-check-aof.
+  if command -v redis-check-aof >/dev/null; then
+    ln -s "$(command -v redis-check-aof)" "$dir/src/redis-check-aof"
+  fi
   export ZKV_RT_SERVER=$server ZKV_RT_PIDDIR=$dir/pids ZKV_RT_PASSTHROUGH=$real_redis
 
   local tags=$harness_tags

@@ -48,6 +48,7 @@
     X(acl)             \
     X(scripting)       \
     X(persist)         \
+    X(aof)             \
     X(introspection)
 
 #define DECLARE_MODULE(name) extern const zkv_module name##_module;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "module.h"
 #include "multi.h"
+#include "propagate.h"
 #include "networking.h"
 #include "notify.h"
 #include "pause.h"
@@ -71,6 +72,7 @@ static int command_module_init(const char **error) {
     }
     zkv_assert_set_report(report_assertion);
     notify_add_key_observer(multi_key_modified);
+    notify_set_deletion_observer(propagate_deletion);
     client_add_free_hook(multi_client_freed);
     client_add_free_hook(pause_client_freed);
     networking_set_processor(&command_processor);

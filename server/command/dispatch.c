@@ -29,6 +29,7 @@
 #include "errorstats.h"
 #include "multi.h"
 #include "pause.h"
+#include "propagate.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "zkv_assert.h"
@@ -127,6 +128,8 @@ void dispatch_call(client *c, command *cmd) {
     errors_accounted = server.stats.total_error_replies;
     uint64_t start = server_monotonic_us();
     call_depth++;
+    propagate_frame frame;
+    propagate_call_begin(&frame);
     cmd->spec->handler(c);
     long long duration = (long long)(server_monotonic_us() - start);
     cmd->stats.calls++;
@@ -135,6 +138,8 @@ void dispatch_call(client *c, command *cmd) {
     errors_accounted = server.stats.total_error_replies;
     server.stats.commands_processed++;
     for (int i = 0; i < observer_count; i++) observers[i](c, cmd, duration);
+    /* After the observers, so MONITOR and the slowlog see what was sent. */
+    propagate_call_end(&frame, c, multi_is_exec(cmd), cmd->spec->name);
     call_depth--;
     c->last_command = cmd;
     c->command = previous_command;

@@ -20,24 +20,9 @@
 
 #define C (&server.config)
 
-/* ---- appendonly: zkv has no AOF ---- */
-
-static int parse_appendonly(const config_parameter *parameter, const char *text, const char **error) {
-    (void)parameter;
-    if (!strcasecmp(text, "no")) return 0;
-    *error = strcasecmp(text, "yes") ? "argument must be 'yes' or 'no'"
-                                     : "zkv has no persistence: appendonly must be 'no'";
-    return -1;
-}
-
 static void format_empty(const config_parameter *parameter, strbuf *out) {
     (void)parameter;
     (void)out;
-}
-
-static void format_no(const config_parameter *parameter, strbuf *out) {
-    (void)parameter;
-    strbuf_append_cstring(out, "no");
 }
 
 /* ---- dir: changes the working directory, at start-up only (protected) ---- */
@@ -93,7 +78,6 @@ static const config_parameter core_parameters[] = {
     CONFIG_ENTRY_STRING("dbfilename", &C->db_filename, "dump.rdb", CONFIG_PROTECTED),
     {.name = "replicaof", .alias = "slaveof", .type = CONFIG_SPECIAL, .flags = CONFIG_IMMUTABLE | CONFIG_MULTI_ARGUMENT,
      .default_text = "", .parse = parse_replicaof, .format = format_empty},
-    CONFIG_ENTRY_SPECIAL("appendonly", "no", 0, parse_appendonly, format_no, NULL),
     {.name = NULL}};
 
 const zkv_module core_module = {.name = "core", .parameters = core_parameters};

@@ -118,7 +118,7 @@ void db_object_set_clock(object *o, long long idle_seconds, int frequency) {
 /* ---------------------------------------------------------------- lookup */
 
 bool db_object_expired(const object *o, long long now_ms) {
-    return object_has_expire(o) && now_ms > object_expire(o);
+    return object_has_expire(o) && now_ms > object_expire(o) && !keyspace_loading;
 }
 
 void db_signal_modified(db *d, const char *key, size_t length) {
@@ -286,6 +286,7 @@ void db_delete_expired(db *d, object *o) {
     table_delete(d->keys, key, length, table_hash_key(key, length));
     notify_keyspace_event(NOTIFY_EXPIRED, "expired", d->index, key, length);
     db_signal_modified(d, key, length); /* after: WATCH asks whether it still exists */
+    if (notify_deletion) notify_deletion(d->index, key, length);
     d->expires--;
     server.stats.expired_keys++;
     lazyfree_free_object(o, true);

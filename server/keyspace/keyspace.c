@@ -115,6 +115,8 @@ void keyspace_set_expiry_paused(bool paused) { keyspace_expiry_held = paused; }
 
 bool keyspace_expiry_paused(void) { return keyspace_expiry_held; }
 
+bool keyspace_loading;
+
 bool keyspace_active_expire(long long now_ms, long long budget_us) {
     if (keyspace_expiry_held) return false;
     long long deadline = keyspace_now_us() + budget_us;

@@ -46,6 +46,11 @@ bool keyspace_active_expire(long long now_ms, long long budget_us);
 void keyspace_set_expiry_paused(bool paused);
 bool keyspace_expiry_paused(void);
 
+/* While an AOF is replayed nothing expires (Redis: keyIsExpired is false
+ * while loading): a PEXPIREAT in the past followed by a write to the same
+ * key must replay as it ran, and the key expires once loading is over. */
+extern bool keyspace_loading;
+
 int keyspace_database_count(void);
 db *keyspace_db(int index);
 

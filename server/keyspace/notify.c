@@ -31,6 +31,9 @@ void notify_keyspace_flushed(int db_index) {
 
 int notify_event_mask;
 static notify_event_observer *event_observer;
+notify_deletion_observer *notify_deletion;
+
+void notify_set_deletion_observer(notify_deletion_observer *observer) { notify_deletion = observer; }
 
 void notify_set_event_observer(notify_event_observer *observer) { event_observer = observer; }
 

@@ -35,6 +35,12 @@ typedef void notify_flush_observer(int db_index);
 void notify_add_flush_observer(notify_flush_observer *observer);
 void notify_keyspace_flushed(int db_index);
 
+/* A key the server removed on its own (expiry): the command layer logs its
+ * DEL (command/propagate.h).  One observer; NULL while none. */
+typedef void notify_deletion_observer(int db_index, const char *key, size_t length);
+extern notify_deletion_observer *notify_deletion;
+void notify_set_deletion_observer(notify_deletion_observer *observer);
+
 /* Event classes: the notify-keyspace-events letters. */
 enum notify_class {
     NOTIFY_KEYSPACE = 1 << 0, /* K: __keyspace@<db>__:<key> <event> */

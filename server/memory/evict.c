@@ -41,6 +41,7 @@
 #include "keyspace.h"
 #include "lazyfree.h"
 #include "notify.h"
+#include "propagate.h"
 #include "pause.h"
 #include "memory.h"
 #include "server.h"
@@ -308,6 +309,7 @@ static bool evict_one(int policy) {
     if (!evict_choose(policy, &db_index, &key, &length)) return false;
     db_delete(keyspace_db(db_index), key, length, true);
     notify_keyspace_event(NOTIFY_EVICTED, "evicted", db_index, key, length);
+    propagate_deletion(db_index, key, length);
     zmalloc_free(key);
     server.stats.evicted_keys++;
     return true;

@@ -438,15 +438,25 @@ int networking_write_client(client *c) {
     return 0;
 }
 
+static void (*before_flush_hook)(void);
+static bool (*output_gate)(void);
+
+void networking_set_before_flush(void (*hook)(void)) { before_flush_hook = hook; }
+void networking_set_output_gate(bool (*held)(void)) { output_gate = held; }
+
 static void write_handler(evutil_socket_t fd, short events, void *argument) {
     (void)fd;
     (void)events;
     client *c = argument;
     if (c->flags & CLIENT_CLOSE_ASAP) return;
+    if (output_gate && output_gate()) return; /* sent after the before-sleep flush */
     networking_write_client(c);
 }
 
 void networking_flush_pending(void) {
+    /* Every flush point (before sleep, a busy script's, the resumed
+     * clients') writes the AOF first: no reply leaves before its write. */
+    if (before_flush_hook) before_flush_hook();
     while (net.pending_writes) {
         client *c = net.pending_writes;
         net.pending_writes = c->next_pending;

@@ -8,6 +8,7 @@
 #ifndef ZKV_NETWORKING_H
 #define ZKV_NETWORKING_H
 
+#include <stdbool.h>
 #include "client.h"
 
 /* How the network layer hands work to the command layer, which it cannot
@@ -28,6 +29,12 @@ int networking_listen(char **error);
 void networking_close_listeners(void);
 /* Writes the pending output of every scheduled client. */
 void networking_flush_pending(void);
+/* Work that must happen before replies are sent (the AOF's write and
+ * fsync): networking_flush_pending runs it first, wherever it is called. */
+void networking_set_before_flush(void (*hook)(void));
+/* While `held` answers true, a client's write event sends nothing (the
+ * AOF under appendfsync always: replies wait for their fsync). */
+void networking_set_output_gate(bool (*held)(void));
 /* Starts watching a new client's socket for reads; 0 or -1. */
 int networking_watch_client(client *c);
 /* Serves clients while a long command (a busy script) holds the loop: reads

@@ -60,6 +60,7 @@
 #include "prewrite.h"
 #include "rdb_format.h"
 #include "server.h"
+#include "strbuf.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
@@ -85,8 +86,13 @@ static struct {
     enum snapshot_phase phase;
     int fd;
     rdb_writer writer;
-    char temp[64];
+    char temp[1024];
     char filename[1024];
+    char directory[1024];
+    snapshot_done_fn *done; /* an AOF rewrite's; NULL for BGSAVE */
+    bool commands;          /* an AOF base in command form (RESTORE per key) */
+    strbuf scratch;         /* a key's DUMP payload in command form */
+    long long start_ms;
     snapshot_table tables[64];
     int table_count;
     int walk;             /* table being walked */
@@ -107,7 +113,15 @@ static struct {
 } snap = {.fd = -1};
 
 bool bgsave_in_progress(void) {
+    return snap.phase != SNAPSHOT_IDLE && snap.done == NULL;
+}
+
+bool snapshot_busy(void) {
     return snap.phase != SNAPSHOT_IDLE;
+}
+
+long long snapshot_elapsed_seconds(void) {
+    return snap.phase == SNAPSHOT_IDLE ? -1 : (server_unix_time_ms() - snap.start_ms) / 1000;
 }
 
 static bool writer_failed(void) {
@@ -122,14 +136,55 @@ static snapshot_table *find_table(table *t) {
 
 /* Writes one key as a key of database `index`.  After a failure nothing
  * more is written (the walk still claims, so every mark ends current). */
+/* RESP of one command into the file. */
+static int write_command(rdb_writer *w, int argc, const char *const *argv, const size_t *lengths) {
+    char header[32];
+    int length = snprintf(header, sizeof(header), "*%d\r\n", argc);
+    if (rdb_write_raw(w, header, (size_t)length) != 0) return -1;
+    for (int i = 0; i < argc; i++) {
+        length = snprintf(header, sizeof(header), "$%zu\r\n", lengths[i]);
+        if (rdb_write_raw(w, header, (size_t)length) != 0 || rdb_write_raw(w, argv[i], lengths[i]) != 0 ||
+            rdb_write_raw(w, "\r\n", 2) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_select(rdb_writer *w, int index) {
+    if (!snap.commands) {
+        if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) != 0) return -1;
+        return rdb_write_length(w, (uint64_t)index);
+    }
+    char number[16];
+    int length = snprintf(number, sizeof(number), "%d", index);
+    return write_command(w, 2, (const char *const[]){"SELECT", number}, (const size_t[]){6, (size_t)length});
+}
+
+/* A key in command form: RESTORE key <abs ms or 0> <payload> ABSTTL, which
+ * Redis's loader and redis-check-aof read like any command. */
+static int save_key_as_command(rdb_writer *w, const object *o, char **error) {
+    strbuf_clear(&snap.scratch);
+    const char *reason = NULL;
+    if (rdb_format_dump(o, w->compress, &snap.scratch, &reason) != 0) {
+        *error = zmalloc_strdup(reason ? reason : "a value that cannot be saved");
+        return -2;
+    }
+    size_t key_length;
+    const char *key = object_key(o, &key_length);
+    char ttl[24];
+    int ttl_length = snprintf(ttl, sizeof(ttl), "%lld", object_has_expire(o) ? object_expire(o) : 0LL);
+    return write_command(w, 5, (const char *const[]){"RESTORE", key, ttl, snap.scratch.data, "ABSTTL"},
+                         (const size_t[]){7, key_length, (size_t)ttl_length, snap.scratch.length, 6});
+}
+
 static void write_key(int index, const object *o) {
     if (writer_failed()) return;
     rdb_writer *w = &snap.writer;
     if (snap.stream_db != index) {
-        if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) != 0 || rdb_write_length(w, (uint64_t)index) != 0) return;
+        if (write_select(w, index) != 0) return;
         snap.stream_db = index;
     }
-    int result = rdb_save_key(w, o, &snap.error);
+    int result = snap.commands ? save_key_as_command(w, o, &snap.error) : rdb_save_key(w, o, &snap.error);
     if (result == -2) log_message(LOG_WARNING, "%s", snap.error);
     persist.save_keys_processed++;
 }
@@ -189,7 +244,7 @@ static bool walk(uint64_t deadline_us, bool claim_only) {
         if (!snap.iterating) {
             if (!claim_only && !writer_failed()) {
                 rdb_writer *w = &snap.writer;
-                if (rdb_write_byte(w, RDB_OPCODE_SELECTDB) == 0 && rdb_write_length(w, (uint64_t)entry->index) == 0 &&
+                if (write_select(w, entry->index) == 0 && !snap.commands &&
                     rdb_write_byte(w, RDB_OPCODE_RESIZEDB) == 0 && rdb_write_length(w, (uint64_t)entry->keys) == 0)
                     rdb_write_length(w, (uint64_t)entry->expires);
                 snap.stream_db = entry->index;
@@ -234,24 +289,22 @@ static void *sync_file(void *arg) {
     if (fsync(snap.fd) != 0) result = errno;
     if (close(snap.fd) != 0 && result == 0) result = errno;
     if (result == 0 && rename(snap.temp, snap.filename) != 0) result = errno;
-    if (result == 0) {
-        int dir = open(".", O_RDONLY);
-        if (dir >= 0) {
-            fsync(dir);
-            close(dir);
-        }
-    }
+    if (result == 0) persist_fsync_directory(snap.directory);
     snap.sync_result = result;
     atomic_store(&snap.sync_done, 1);
     return NULL;
 }
 
 static void fail(const char *reason) {
-    log_message(LOG_WARNING, "Background saving error: %s", reason);
-    persist.last_bgsave_ok = false;
-    persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
     unlink(snap.temp);
     snap.phase = SNAPSHOT_IDLE;
+    if (snap.done) {
+        snap.done(false, reason);
+    } else {
+        log_message(LOG_WARNING, "Background saving error: %s", reason);
+        persist.last_bgsave_ok = false;
+        persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
+    }
     zmalloc_free(snap.error);
     snap.error = NULL;
 }
@@ -264,8 +317,9 @@ static void finish_walk(void) {
         log_message(LOG_WARNING, "%lld keys changed without a write lookup during the snapshot", prewrite_late);
         snap.error = zmalloc_strdup("the snapshot would not be consistent");
     }
-    if (!writer_failed() && rdb_write_byte(w, RDB_OPCODE_EOF) == 0)
+    if (!writer_failed() && !snap.commands && rdb_write_byte(w, RDB_OPCODE_EOF) == 0)
         rdb_write_u64_le(w, persist.checksum ? rdb_writer_crc(w) : 0);
+    strbuf_free(&snap.scratch);
     if (!writer_failed()) rdb_writer_flush(w);
     int write_errno = w->error;
     rdb_writer_free(w);
@@ -359,28 +413,13 @@ void bgsave_step(void) {
     end_step();
 }
 
-int bgsave_start(char **error) {
-    if (bgsave_in_progress()) {
-        *error = zmalloc_strdup("Background save already in progress");
-        return -1;
-    }
-    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
-    persist.last_bgsave_try = server_unix_time_ms() / 1000;
-    persist.bgsave_start_ms = server_unix_time_ms();
-    persist.dirty_at_start = server.stats.dirty;
-    snprintf(snap.temp, sizeof(snap.temp), "temp-%d.rdb", (int)getpid());
-    snprintf(snap.filename, sizeof(snap.filename), "%s", server.config.db_filename);
-    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (snap.fd < 0) {
-        char cwd[4096];
-        log_message(LOG_WARNING, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", snap.temp,
-                    getcwd(cwd, sizeof(cwd)) ? cwd : "unknown", strerror(errno));
-        persist.last_bgsave_ok = false;
-        persist.last_bgsave_seconds = 0;
-        return 0;
-    }
+/* The walk's start, once snap.fd is open. */
+static void begin_walk(bool aof_base, const char *preamble) {
+    snap.start_ms = server_unix_time_ms();
     rdb_writer_init(&snap.writer, snap.fd, persist.compression);
-    rdb_save_header(&snap.writer);
+    snap.commands = preamble != NULL;
+    if (snap.commands) rdb_write_raw(&snap.writer, preamble, strlen(preamble));
+    else rdb_save_header(&snap.writer, aof_base);
     snap.table_count = 0;
     persist.save_keys_total = persist.save_keys_processed = 0;
     for (int i = 0; i < keyspace_database_count(); i++) {
@@ -396,7 +435,6 @@ int bgsave_start(char **error) {
     snap.error = NULL;
     snap.phase = SNAPSHOT_WALKING;
     prewrite_begin(prewrite_write, prewrite_adopt);
-    log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
     snap.last_slice_end_us = now_us();
     snap.prewritten = 0;
     snap.key_cost_us = 0.5;
@@ -404,15 +442,67 @@ int bgsave_start(char **error) {
     end_step();
     snap.writeback_done = 0;
     arm_timer(false);
+}
+
+int bgsave_start(char **error) {
+    if (snapshot_busy()) {
+        *error = zmalloc_strdup(bgsave_in_progress() ? "Background save already in progress"
+                                                     : "Another child process is active (AOF?): can't BGSAVE right "
+                                                       "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE "
+                                                       "whenever possible.");
+        return -1;
+    }
+    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
+    persist.last_bgsave_try = server_unix_time_ms() / 1000;
+    persist.bgsave_start_ms = server_unix_time_ms();
+    persist.dirty_at_start = server.stats.dirty;
+    snap.done = NULL;
+    snprintf(snap.temp, sizeof(snap.temp), "temp-%d.rdb", (int)getpid());
+    snprintf(snap.filename, sizeof(snap.filename), "%s", server.config.db_filename);
+    snprintf(snap.directory, sizeof(snap.directory), ".");
+    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (snap.fd < 0) {
+        char cwd[4096];
+        log_message(LOG_WARNING, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", snap.temp,
+                    getcwd(cwd, sizeof(cwd)) ? cwd : "unknown", strerror(errno));
+        persist.last_bgsave_ok = false;
+        persist.last_bgsave_seconds = 0;
+        return 0;
+    }
+    begin_walk(false, NULL);
+    log_message(LOG_NOTICE, "Background saving started (snapshot without fork)");
+    return 0;
+}
+
+int snapshot_start_aof(const char *temp, const char *filename, const char *directory, const char *preamble,
+                       snapshot_done_fn *done, char **error) {
+    zkv_assert(!snapshot_busy());
+    if (!snap.timer) snap.timer = evtimer_new(server.base, timer_fired, NULL);
+    snprintf(snap.temp, sizeof(snap.temp), "%s", temp);
+    snprintf(snap.filename, sizeof(snap.filename), "%s", filename);
+    snprintf(snap.directory, sizeof(snap.directory), "%s", directory);
+    snap.fd = open(snap.temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (snap.fd < 0) {
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", strerror(errno));
+        *error = strbuf_detach(&text, NULL);
+        return -1;
+    }
+    snap.done = done;
+    begin_walk(true, preamble);
     return 0;
 }
 
 static void sync_finished(void) {
     if (!pthread_equal(snap.syncer, pthread_self())) pthread_join(snap.syncer, NULL);
-    persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
+    if (!snap.done) persist.last_bgsave_seconds = (server_unix_time_ms() - persist.bgsave_start_ms) / 1000;
     snap.phase = SNAPSHOT_IDLE;
     if (snap.sync_result != 0) {
         fail(strerror(snap.sync_result));
+        return;
+    }
+    if (snap.done) {
+        snap.done(true, NULL);
         return;
     }
     log_message(LOG_NOTICE, "Background saving terminated with success");
@@ -444,10 +534,12 @@ void bgsave_abort(void) {
     }
     prewrite_end();
     rdb_writer_free(&snap.writer);
+    strbuf_free(&snap.scratch);
     close(snap.fd);
     unlink(snap.temp);
     zmalloc_free(snap.error);
     snap.error = NULL;
     snap.phase = SNAPSHOT_IDLE;
-    log_message(LOG_WARNING, "Background saving aborted");
+    if (snap.done) snap.done(false, "aborted");
+    else log_message(LOG_WARNING, "Background saving aborted");
 }

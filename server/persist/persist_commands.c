@@ -13,9 +13,11 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "log.h"
 #include "persist.h"
 #include "rdb_format.h"
+#include "propagate.h"
 #include "reply.h"
 #include "server.h"
 #include "zmalloc.h"
@@ -45,6 +47,15 @@ static void bgsave_command(client *c) {
     char *error = NULL;
     if (bgsave_in_progress()) {
         reply_error(c, "ERR Background save already in progress");
+    } else if (snapshot_busy()) {
+        /* An AOF rewrite holds the snapshot, as Redis's AOF child would. */
+        if (c->argc == 2) {
+            persist.bgsave_scheduled = true;
+            reply_simple(c, "Background saving scheduled");
+        } else {
+            reply_error(c, "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+                           "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
     } else if (bgsave_start(&error) != 0) {
         reply_error(c, "ERR");
     } else {
@@ -145,12 +156,21 @@ static void restore_command(client *c) {
     }
     bool deleted = options.replace && key_delete(c, key);
     if (ttl && !options.absolute_ttl) ttl += server_unix_time_ms();
-    if (ttl && ttl < server_unix_time_ms()) {
+    if (ttl && ttl < server_unix_time_ms() && !keyspace_loading) {
         /* Already expired: the key is gone (deleted above if it existed). */
         object_free(o);
-        (void)deleted;
+        if (deleted) propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});
         reply_ok(c);
         return;
+    }
+    if (ttl && !options.absolute_ttl && propagate_on) {
+        /* Logged with the absolute time, as Redis: RESTORE ... <ms> ... ABSTTL. */
+        resp_argument argv[c->argc + 1];
+        memcpy(argv, c->argv, sizeof(resp_argument) * (size_t)c->argc);
+        char number[24];
+        argv[2] = propagate_number(number, ttl);
+        argv[c->argc] = PROPAGATE_ARG("ABSTTL");
+        propagate_rewrite(c, c->argc + 1, argv);
     }
     if (ttl) o = object_set_expire(o, ttl);
     if (options.idle >= 0 || options.frequency >= 0) {

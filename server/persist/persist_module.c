@@ -36,6 +36,7 @@
 #include "log.h"
 #include "module.h"
 #include "number.h"
+#include "aof.h"
 #include "persist.h"
 #include "rdb_format.h"
 #include "server.h"
@@ -170,25 +171,16 @@ static void write_info(strbuf *out) {
                   "rdb_saves:%lld\r\n"
                   "rdb_last_cow_size:0\r\n"
                   "rdb_last_load_keys_expired:%lld\r\n"
-                  "rdb_last_load_keys_loaded:%lld\r\n"
-                  "aof_enabled:0\r\n"
-                  "aof_rewrite_in_progress:0\r\n"
-                  "aof_rewrite_scheduled:0\r\n"
-                  "aof_last_rewrite_time_sec:-1\r\n"
-                  "aof_current_rewrite_time_sec:-1\r\n"
-                  "aof_last_bgrewrite_status:ok\r\n"
-                  "aof_rewrites:0\r\n"
-                  "aof_rewrites_consecutive_failures:0\r\n"
-                  "aof_last_write_status:ok\r\n"
-                  "aof_last_cow_size:0\r\n"
-                  "module_fork_in_progress:0\r\n"
-                  "module_fork_last_cow_size:0\r\n"
-                  "%s",
+                  "rdb_last_load_keys_loaded:%lld\r\n",
                   persist_loading() ? 1 : 0, running ? persist.save_keys_processed : 0LL, running ? persist.save_keys_total : 0LL,
                   server.stats.dirty, running ? 1 : 0, persist.last_save_time,
                   persist.last_bgsave_ok ? "ok" : "err", persist.last_bgsave_seconds,
                   running ? (now - persist.bgsave_start_ms) / 1000 : -1LL, persist.saves,
-                  persist.keys_expired, persist.keys_loaded, loading_text);
+                  persist.keys_expired, persist.keys_loaded);
+    aof_info_fields(out);
+    strbuf_append_cstring(out, "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+    aof_info_tail(out);
+    strbuf_append_cstring(out, loading_text);
 }
 
 static const module_info_section persist_info_sections[] = {{"persistence", write_info}, {NULL, NULL}};
@@ -196,7 +188,7 @@ static const module_info_section persist_info_sections[] = {{"persistence", writ
 /* ---- guards and hooks ---- */
 
 static const char *misconf_check(void) {
-    if (!persist.stop_writes_on_error || persist.point_count == 0 || persist.last_bgsave_ok) return NULL;
+    if (!persist.stop_writes_on_error || persist.point_count == 0 || persist.last_bgsave_ok) return aof_write_refusal();
     return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
            "Commands that may modify the data set are disabled, because this instance is configured to report "
            "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
@@ -205,7 +197,7 @@ static const char *misconf_check(void) {
 
 /* FLUSHALL, as Redis 7.0: the running save would bring the data back. */
 static void after_flush_all(void) {
-    bgsave_abort();
+    if (bgsave_in_progress()) bgsave_abort(); /* an AOF rewrite goes on: its incremental file logs the FLUSHALL */
     if (persist.point_count == 0) return;
     char *error = NULL;
     long long dirty = server.stats.dirty;
@@ -214,6 +206,7 @@ static void after_flush_all(void) {
 }
 
 static int prepare_shutdown(int flags) {
+    if (aof_prepare_shutdown(flags) != 0) return -1;
     if (bgsave_in_progress()) {
         log_message(LOG_WARNING, "There is a background save in progress. Abandoning it!");
         bgsave_abort();
@@ -241,17 +234,15 @@ static int prepare_shutdown(int flags) {
 
 /* ---- lifecycle ---- */
 
-/* temp-<pid>.rdb files of processes that no longer run: a save killed with
- * its server (Redis leaves them forever). */
-static void remove_stale_temp_files(void) {
+void persist_remove_stale_files(const char *format, const char *suffix) {
     DIR *dir = opendir(".");
     if (!dir) return;
     struct dirent *entry;
     while ((entry = readdir(dir))) {
         int pid;
         char tail[8];
-        if (sscanf(entry->d_name, "temp-%d.%7s", &pid, tail) != 2 || strcmp(tail, "rdb") != 0) continue;
-        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+        if (sscanf(entry->d_name, format, &pid, tail) != 2 || strcmp(tail, suffix) != 0) continue;
+        if (pid > 0 && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH) {
             log_message(LOG_NOTICE, "Removing stale temp file %s of a save that did not finish.", entry->d_name);
             unlink(entry->d_name);
         }
@@ -306,9 +297,10 @@ static int persist_init(const char **error) {
     keyspace_set_flush_all_hook(after_flush_all);
     server_set_shutdown_preparer(prepare_shutdown);
     persist_debug_init();
-    remove_stale_temp_files();
+    persist_remove_stale_files("temp-%d.%7s", "rdb");
     clock_gettime(CLOCK_MONOTONIC, &loading.start);
     loading.start_unix = server_unix_time_ms() / 1000;
+    if (aof_enabled_at_start()) return 0; /* the AOF module loads the AOF instead */
     load_context *load;
     char *reason = NULL;
     if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) return fail_init(reason, error);
@@ -342,7 +334,14 @@ static int persist_init(const char **error) {
 static void persist_cron(void) {
     bgsave_check_finished();
     if (persist_loading()) return;
-    if (bgsave_in_progress()) return;
+    if (snapshot_busy()) return;
+    if (persist.bgsave_scheduled) {
+        persist.bgsave_scheduled = false;
+        char *error = NULL;
+        bgsave_start(&error);
+        zmalloc_free(error);
+        return;
+    }
     long long now = now_seconds();
     for (int i = 0; i < persist.point_count; i++) {
         const save_point *point = &persist.points[i];

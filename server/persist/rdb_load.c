@@ -67,6 +67,7 @@ struct load_context {
     strbuf reason;  /* set on failure */
     long long loaded, expired, empty_skipped;
     bool merge;     /* a key already present is replaced, not an error */
+    size_t *consumed; /* an AOF's RDB preamble: where the RDB ended (commands follow) */
     db *batch_db;   /* every pending key belongs to it */
     pending_key batch[2 * LOAD_GROUP];
     uint64_t hashes[2 * LOAD_GROUP];
@@ -397,7 +398,9 @@ int rdb_load_begin(const char *filename, bool merge, load_context **load, char *
 int rdb_load_step(load_context *ctx, long long microseconds, char **error) {
     int result = ctx->reason.length ? -1 : read_body(ctx, microseconds ? now_us() + microseconds : 0);
     if (result == 1) return 1;
-    if (result == 0 && rdb_reader_left(&ctx->reader) != 0)
+    if (result == 0 && ctx->consumed)
+        *ctx->consumed = ctx->size - rdb_reader_left(&ctx->reader);
+    else if (result == 0 && rdb_reader_left(&ctx->reader) != 0)
         log_message(LOG_WARNING, "RDB file %s has %zu bytes after its end, ignored", ctx->filename,
                     rdb_reader_left(&ctx->reader));
     if (result != 0) {
@@ -442,5 +445,19 @@ int rdb_load_file(const char *filename, bool merge, bool *missing, char **error)
         *missing = true;
         return 0;
     }
+    return rdb_load_step(ctx, 0, error);
+}
+
+int rdb_load_prefix(const char *filename, size_t *consumed, char **error) {
+    load_context *ctx;
+    *consumed = 0;
+    if (rdb_load_begin(filename, false, &ctx, error) != 0) return -1;
+    if (ctx == NULL) {
+        strbuf text = STRBUF_INIT;
+        strbuf_printf(&text, "Fatal error loading the DB from %s: No such file or directory", filename);
+        *error = strbuf_detach(&text, NULL);
+        return -1;
+    }
+    ctx->consumed = consumed;
     return rdb_load_step(ctx, 0, error);
 }

@@ -46,7 +46,7 @@ static int write_library(void *context, const char *code, size_t length) {
     return rdb_write_string(w, code, length);
 }
 
-int rdb_save_header(rdb_writer *w) {
+int rdb_save_header(rdb_writer *w, bool aof_base) {
     char magic[16];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     if (rdb_write_raw(w, magic, 9) != 0) return -1;
@@ -94,8 +94,8 @@ int rdb_save_key(rdb_writer *w, const object *o, char **error) {
 
 /* The dataset into `w`, EOF and CRC included.  0; -1 on a write error
  * (w->error); -2 with *error for a value that cannot be saved. */
-static int write_dataset(rdb_writer *w, char **error) {
-    if (rdb_save_header(w) != 0) return -1;
+static int write_dataset(rdb_writer *w, bool aof_base, char **error) {
+    if (rdb_save_header(w, aof_base) != 0) return -1;
     for (int i = 0; i < keyspace_database_count(); i++) {
         db *d = keyspace_db(i);
         if (db_size(d) == 0) continue;
@@ -138,16 +138,21 @@ static const char *working_directory(char *buffer, size_t size) {
     return getcwd(buffer, size) ? buffer : "unknown";
 }
 
-static void fsync_directory(void) {
-    int fd = open(".", O_RDONLY);
+void persist_fsync_directory(const char *path) {
+    int fd = open(path, O_RDONLY);
     if (fd < 0) return;
     fsync(fd);
     close(fd);
 }
 
 int rdb_save_file(const char *filename, pid_t pid, char **error) {
-    char temp[64], cwd[4096];
+    char temp[64];
     snprintf(temp, sizeof(temp), "temp-%d.rdb", (int)pid);
+    return rdb_save_as(temp, filename, ".", false, error);
+}
+
+int rdb_save_as(const char *temp, const char *filename, const char *directory, bool aof_base, char **error) {
+    char cwd[4096];
     int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         *error = format_error("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s", temp,
@@ -158,7 +163,7 @@ int rdb_save_file(const char *filename, pid_t pid, char **error) {
     rdb_writer w;
     rdb_writer_init(&w, fd, persist.compression);
     char *value_error = NULL;
-    int result = write_dataset(&w, &value_error);
+    int result = write_dataset(&w, aof_base, &value_error);
     if (result == 0 && fsync(fd) != 0) w.error = errno, result = -1;
     if (close(fd) != 0 && result == 0) w.error = errno, result = -1;
     int write_errno = w.error;
@@ -180,6 +185,6 @@ int rdb_save_file(const char *filename, pid_t pid, char **error) {
         unlink(temp);
         return -1;
     }
-    fsync_directory();
+    persist_fsync_directory(directory);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* script_run: invocation state, redis.call, busy scripts and KILL (see
  * script_run.h). */
+#include "propagate.h"
 #include "script_run.h"
 
 #include <stdio.h>
@@ -161,6 +162,8 @@ int script_run_begin(script_run *run, client *caller, lua_State *L, const char *
         }
     }
     memset(run, 0, sizeof(*run));
+    /* The script's commands are logged one by one, never the script. */
+    propagate_prevent(caller);
     run->caller = caller;
     run->L = L;
     run->name = name;

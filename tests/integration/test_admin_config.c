@@ -356,7 +356,7 @@ static void test_bad_config_files(void **state) {
     expect_start_failure("hz 1 2\n", NULL, "Bad directive or wrong number of arguments");
     expect_start_failure("requirepass \"unbalanced\n", NULL, "Unbalanced quotes in configuration line");
     expect_start_failure("save 900\n", NULL, "Invalid save parameters");
-    expect_start_failure("appendonly yes\n", NULL, "zkv has no persistence: appendonly must be 'no'");
+    expect_start_failure("appendonly maybe\n", NULL, "argument must be 'yes' or 'no'");
     expect_start_failure("maxmemory 12parsecs\n", NULL, "argument must be a memory value");
     const char *bad_option[] = {"--nosuch", "1", NULL};
     expect_start_failure(NULL, bad_option, ">>> 'nosuch \"1\"'\nBad directive or wrong number of arguments");

@@ -8,10 +8,14 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include <string.h>
+
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 
 enum expire_condition {
@@ -82,13 +86,23 @@ static void expire_generic(client *c, long long base_ms, bool seconds) {
         reply_integer(c, 0);
         return;
     }
-    if (when <= server_unix_time_ms()) {
+    if (when <= server_unix_time_ms() && !keyspace_loading) {
         db_delete(d, key->data, key->length, false);
         notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
+        propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});
     } else {
         db_set_expire(d, o, when);
         db_signal_modified(d, key->data, key->length);
         notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
+        if (propagate_on && (seconds || base_ms != 0)) {
+            /* Logged as an absolute time: a replay must not restart the TTL. */
+            resp_argument argv[c->argc];
+            memcpy(argv, c->argv, sizeof(argv));
+            char number[24];
+            argv[0] = PROPAGATE_ARG("PEXPIREAT");
+            argv[2] = propagate_number(number, when);
+            propagate_rewrite(c, c->argc, argv);
+        }
     }
     server.stats.dirty++;
     reply_integer(c, 1);

@@ -20,6 +20,7 @@
 #include "key_access.h"
 #include "multi.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "scan_args.h"
 #include "strbuf.h"
@@ -328,6 +329,7 @@ static void keyspace_flushdb_command(client *c) {
     multi_database_flushed(c->db_index);
     notify_keyspace_flushed(c->db_index);
     server.stats.dirty += db_empty(key_db(c));
+    propagate_force(c); /* logged even when the database was empty, as Redis */
     reply_ok(c);
 }
 
@@ -336,6 +338,7 @@ static void keyspace_flushall_command(client *c) {
     multi_database_flushed(-1);
     notify_keyspace_flushed(-1);
     server.stats.dirty += keyspace_flush_all() + 1;
+    propagate_force(c);
     reply_ok(c);
 }
 

@@ -17,6 +17,7 @@
 #include "hash_type.h"
 #include "key_access.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "resp_writer.h"
 #include "scan_args.h"
@@ -174,6 +175,7 @@ static void hash_hincrbyfloat_command(client *c) {
     hash_type_set(key_db(c), &o, c->argv[2].data, c->argv[2].length, text, length);
     key_modified(c, &c->argv[1], 1);
     notify_keyspace_event(NOTIFY_HASH, "hincrbyfloat", c->db_index, c->argv[1].data, c->argv[1].length);
+    propagate_rewrite(c, 4, (resp_argument[]){PROPAGATE_ARG("HSET"), c->argv[1], c->argv[2], {text, length}});
     reply_bulk(c, text, length);
 }
 

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "blocking.h"
+#include "command.h"
 #include "keyspace.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -105,6 +107,18 @@ void list_pop_range_with_key(client *c, db *d, object *o, const resp_argument *k
     notify_keyspace_event(NOTIFY_LIST, head ? "lpop" : "rpop", d->index, key->data, key->length);
     server.stats.dirty += (long long)take;
     list_delete_if_empty(d, o);
+}
+
+resp_argument list_end_word(bool head) {
+    return head ? PROPAGATE_ARG("left") : PROPAGATE_ARG("right");
+}
+
+void list_propagate_pop(int db_index, const resp_argument *key, bool head, long long count, size_t length) {
+    if (!propagate_on) return;
+    char number[24];
+    long long taken = (unsigned long long)count < length ? count : (long long)length;
+    propagate_also(db_index, 3, (resp_argument[]){head ? PROPAGATE_ARG("LPOP") : PROPAGATE_ARG("RPOP"), *key,
+                                                  propagate_number(number, taken)});
 }
 
 /* ---------------------------------------------------------------- type functions */
@@ -237,12 +251,19 @@ static enum blocking_result list_serve(client *c, db *d, const resp_argument *ke
         /* The lookup may have expired the target; the source is still there
          * (a lookup deletes only the key it is asked about). */
         list_move_element(c, d, o, key, target, &target_key, w->from_head, w->to_head);
+        if (c->last_command && strcmp(c->last_command->spec->name, "brpoplpush") == 0)
+            propagate_also(d->index, 3, (resp_argument[]){PROPAGATE_ARG("RPOPLPUSH"), *key, target_key});
+        else
+            propagate_also(d->index, 5, (resp_argument[]){PROPAGATE_ARG("LMOVE"), *key, target_key,
+                                                          list_end_word(w->from_head), list_end_word(w->to_head)});
         return BLOCKING_SERVED;
     }
     if (w->count > 0) {
+        list_propagate_pop(d->index, key, w->from_head, w->count, plist_length(list_value(o)));
         list_pop_range_with_key(c, d, o, key, w->from_head, w->count);
         return BLOCKING_SERVED;
     }
+    propagate_also(d->index, 2, (resp_argument[]){w->from_head ? PROPAGATE_ARG("LPOP") : PROPAGATE_ARG("RPOP"), *key});
     plist_value v;
     list_peek(list_value(o), w->from_head, &v);
     reply_array_header(c, 2);

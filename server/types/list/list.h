@@ -71,4 +71,9 @@ object *list_rdb_load(struct rdb_reader *r, int rdb_type, const char *key, size_
 extern const struct blocking_type list_blocking_type;
 void *list_wait_create(bool from_head, bool to_head, long long count, const resp_argument *target);
 
+/* What a served or non-blocking pop is logged as (Redis 7.0's forms):
+ * "left"/"right" for LMOVE's ends; [LR]POP key min(count, length). */
+resp_argument list_end_word(bool head);
+void list_propagate_pop(int db_index, const resp_argument *key, bool head, long long count, size_t length);
+
 #endif

@@ -20,6 +20,7 @@
 #include "key_access.h"
 #include "list.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "zmalloc.h"
 
@@ -487,6 +488,9 @@ static bool list_mpop_first(client *c, const resp_argument *keys, int key_count,
         object *o = list_lookup(c, &keys[i], true, &wrong);
         if (wrong) return true;
         if (!o) continue;
+        /* Logged as [LR]POP key count (a blocking form was served at once). */
+        list_propagate_pop(c->db_index, &keys[i], head, count, plist_length(list_value(o)));
+        propagate_prevent(c);
         list_pop_range_with_key(c, key_db(c), o, &keys[i], head, count);
         return true;
     }
@@ -534,6 +538,7 @@ static void list_blocking_pop(client *c, bool head) {
         db_signal_modified(d, c->argv[i].data, c->argv[i].length);
         notify_keyspace_event(NOTIFY_LIST, head ? "lpop" : "rpop", d->index, c->argv[i].data, c->argv[i].length);
         server.stats.dirty++;
+        propagate_rewrite(c, 2, (resp_argument[]){head ? PROPAGATE_ARG("LPOP") : PROPAGATE_ARG("RPOP"), c->argv[i]});
         list_delete_if_empty(d, o);
         return;
     }
@@ -552,7 +557,13 @@ static void list_blocking_move(client *c, bool from_head, bool to_head, const re
     long long timeout;
     if (!blocking_parse_timeout(c, timeout_argument, &timeout)) return;
     bool replied;
-    if (list_move_generic(c, &c->argv[1], &c->argv[2], from_head, to_head, &replied)) return;
+    if (list_move_generic(c, &c->argv[1], &c->argv[2], from_head, to_head, &replied)) {
+        if (c->argc == 6)
+            propagate_rewrite(c, 5, (resp_argument[]){PROPAGATE_ARG("LMOVE"), c->argv[1], c->argv[2], c->argv[3], c->argv[4]});
+        else
+            propagate_rewrite(c, 3, (resp_argument[]){PROPAGATE_ARG("RPOPLPUSH"), c->argv[1], c->argv[2]});
+        return;
+    }
     list_block(c, &c->argv[1], 1, timeout, from_head, to_head, 0, &c->argv[2]);
 }
 

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "key_access.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "resp_writer.h"
 #include "scan_args.h"
@@ -246,13 +247,21 @@ static void set_srandmember_command(client *c) {
 }
 
 /* Pops `count` random members (fewer than the set holds), replying each
- * before it is removed. */
+ * before it is removed; each is logged as an SREM (SPOP itself is not:
+ * its choice is random). */
 static void set_pop_some(client *c, object *o, size_t count) {
+    propagate_prevent(c);
     for (size_t i = 0; i < count; i++) {
         elem_view member;
         set_type_position position;
         set_type_random(o, &member, &position);
         set_reply_view(c, &member);
+        if (propagate_on) {
+            char digits[ELEM_INTEGER_BUFFER];
+            size_t length;
+            const char *bytes = elem_view_string(&member, digits, &length);
+            propagate_also(c->db_index, 3, (resp_argument[]){PROPAGATE_ARG("SREM"), c->argv[1], {bytes, length}});
+        }
         set_type_remove_at(o, &position);
     }
 }
@@ -283,10 +292,12 @@ static void set_spop_command(client *c) {
     size_t size = set_type_size(o);
     notify_keyspace_event(NOTIFY_SET, "spop", c->db_index, c->argv[1].data, c->argv[1].length);
     if ((unsigned long long)count >= size) {
-        if (with_count)
+        if (with_count) {
             set_reply_members(c, o);
-        else
+            propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), c->argv[1]});
+        } else {
             set_pop_some(c, o, 1);
+        }
         db_delete(key_db(c), c->argv[1].data, c->argv[1].length, false);
         notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
         key_modified(c, &c->argv[1], (long long)size);

@@ -16,7 +16,9 @@
 #include "args.h"
 #include "command.h"
 #include "key_access.h"
+#include "keyspace.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 
 /* Options of SET and GETEX. */
@@ -144,6 +146,10 @@ static void string_getdel_command(client *c) {
     db_delete(d, c->argv[1].data, c->argv[1].length, false);
     notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, c->argv[1].data, c->argv[1].length);
     server.stats.dirty++;
+    /* Redis logs the lazy form when lazyfree-lazy-user-del is on. */
+    propagate_rewrite(c, 2, (resp_argument[]){server.config.lazyfree_lazy_user_del ? PROPAGATE_ARG("UNLINK")
+                                                                                    : PROPAGATE_ARG("DEL"),
+                                              c->argv[1]});
 }
 
 static void string_getex_command(client *c) {
@@ -161,24 +167,46 @@ static void string_getex_command(client *c) {
     if (expire != NULL && !string_expire_time(c, expire, flags, &when)) return;
     key_reply_string(c, o);
     const resp_argument *key = &c->argv[1];
-    if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms()) {
+    if ((flags & (STRING_EXAT | STRING_PXAT)) && when <= server_unix_time_ms() && !keyspace_loading) {
         db_delete(d, key->data, key->length, false);
         notify_keyspace_event(NOTIFY_GENERIC, "del", c->db_index, key->data, key->length);
         server.stats.dirty++;
+        propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("DEL"), *key});
     } else if (expire != NULL) {
         db_set_expire(d, o, when);
         db_signal_modified(d, key->data, key->length);
         notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
         server.stats.dirty++;
+        char number[24];
+        propagate_rewrite(c, 3, (resp_argument[]){PROPAGATE_ARG("PEXPIREAT"), *key, propagate_number(number, when)});
     } else if ((flags & STRING_PERSIST) && object_has_expire(o)) {
         db_set_expire(d, o, OBJECT_NO_EXPIRE);
         db_signal_modified(d, key->data, key->length);
         notify_keyspace_event(NOTIFY_GENERIC, "persist", c->db_index, key->data, key->length);
         server.stats.dirty++;
+        propagate_rewrite(c, 2, (resp_argument[]){PROPAGATE_ARG("PERSIST"), *key});
     }
 }
 
 /* ---------------------------------------------------------------- set */
+
+/* As Redis logs a SET: with a TTL given as SET key value PXAT <ms> (SETEX
+ * and PSETEX too), else without its GET words. */
+static void string_set_propagate(client *c, const resp_argument *key, const resp_argument *value, int flags,
+                                 long long when) {
+    if (when != OBJECT_NO_EXPIRE) {
+        char number[24];
+        propagate_rewrite(c, 5, (resp_argument[]){PROPAGATE_ARG("SET"), *key, *value, PROPAGATE_ARG("PXAT"),
+                                                  propagate_number(number, when)});
+        return;
+    }
+    if (!(flags & STRING_GET)) return;
+    resp_argument argv[c->argc];
+    int argc = 0;
+    for (int i = 0; i < c->argc; i++)
+        if (i < 3 || !args_is(&c->argv[i], "get")) argv[argc++] = c->argv[i];
+    propagate_rewrite(c, argc, argv);
+}
 
 static void string_set_generic(client *c, const resp_argument *key, const resp_argument *value, int flags,
                                const resp_argument *expire, enum string_set_reply reply_kind) {
@@ -201,6 +229,7 @@ static void string_set_generic(client *c, const resp_argument *key, const resp_a
     server.stats.dirty++;
     notify_keyspace_event(NOTIFY_STRING, "set", c->db_index, key->data, key->length);
     if (expire != NULL) notify_keyspace_event(NOTIFY_GENERIC, "expire", c->db_index, key->data, key->length);
+    if (propagate_on) string_set_propagate(c, key, value, flags, expire != NULL ? when : OBJECT_NO_EXPIRE);
     if (flags & STRING_GET) return;
     if (reply_kind == STRING_REPLY_ONE_ZERO)
         reply_integer(c, 1);
@@ -234,6 +263,7 @@ static void string_psetex_command(client *c) {
 
 static void string_getset_command(client *c) {
     string_set_generic(c, &c->argv[1], &c->argv[2], STRING_GET, NULL, STRING_REPLY_OK);
+    propagate_rewrite(c, 3, (resp_argument[]){PROPAGATE_ARG("SET"), c->argv[1], c->argv[2]});
 }
 
 static void string_mset_generic(client *c, bool only_if_none_exists) {
@@ -365,6 +395,8 @@ static void string_incrbyfloat_command(client *c) {
     db_set(d, object_create_string(key->data, key->length, text, length, OBJECT_STRING_PLAIN, expire));
     server.stats.dirty++;
     notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", c->db_index, key->data, key->length);
+    /* Replayed as the value it produced: float arithmetic need not repeat. */
+    propagate_rewrite(c, 4, (resp_argument[]){PROPAGATE_ARG("SET"), *key, {text, length}, PROPAGATE_ARG("KEEPTTL")});
     reply_bulk(c, text, length);
 }
 

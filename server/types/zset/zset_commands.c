@@ -18,6 +18,7 @@
 #include "glob.h"
 #include "key_access.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "zmalloc.h"
 #include "zset.h"
@@ -217,6 +218,14 @@ bool zset_pop(client *c, const resp_argument *key, bool max, long long count, en
         reply_double(c, score);
     }
     zset_iterator_finish(&it);
+    if (shape == ZSET_POP_FLAT_KEYED || shape == ZSET_POP_KEYED) {
+        /* BZPOP* and [B]ZMPOP are logged as the ZPOPMIN/ZPOPMAX they did. */
+        char number[24];
+        resp_argument argv[3] = {max ? PROPAGATE_ARG("ZPOPMAX") : PROPAGATE_ARG("ZPOPMIN"), *key,
+                                 propagate_number(number, (long long)take)};
+        propagate_prevent(c);
+        propagate_also(c->db_index, shape == ZSET_POP_KEYED ? 3 : 2, argv);
+    }
     zset_delete_ranks(&z, max ? length - take : 0, take);
     zset_store(o, &z);
     if (take == length) db_delete(key_db(c), key->data, key->length, true);
