@@ -54,7 +54,7 @@ int rdb_save_header(rdb_writer *w, bool aof_base) {
     if (write_aux_integer(w, "redis-bits", (long long)sizeof(void *) * 8) != 0) return -1;
     if (write_aux_integer(w, "ctime", (long long)time(NULL)) != 0) return -1;
     if (write_aux_integer(w, "used-mem", (long long)zmalloc_used_memory()) != 0) return -1;
-    if (write_aux_integer(w, "aof-base", 0) != 0) return -1;
+    if (write_aux_integer(w, "aof-base", aof_base ? 1 : 0) != 0) return -1;
     return function_libraries_for_each(write_library, w);
 }
 
