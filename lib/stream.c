@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "number.h"
+#include "rdb_listpack.h"
 #include "stream_group.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -616,4 +617,45 @@ bool stream_iterator_next(stream_iterator *it, stream_entry *e) {
 void stream_iterator_finish(stream_iterator *it) {
     zmalloc_free(it->offsets);
     it->offsets = NULL;
+}
+
+/* ---------------------------------------------------------------- Redis's listpack form */
+
+void stream_node_listpack(const stream *s, size_t i, strbuf *out, stream_id *master) {
+    const stream_node *n = stream_node_at(s, (uint32_t)i);
+    *master = n->base;
+    rdb_listpack_builder b;
+    rdb_listpack_begin(&b, out);
+    uint64_t fields;
+    const uint8_t *p = node_master(n, &fields);
+    rdb_listpack_append_integer(&b, n->live);
+    rdb_listpack_append_integer(&b, 0);
+    rdb_listpack_append_integer(&b, (long long)fields);
+    for (uint64_t k = 0; k < fields; k++) {
+        uint64_t length;
+        p = varint_get(p, &length);
+        rdb_listpack_append_string(&b, p, length);
+        p += length;
+    }
+    rdb_listpack_append_integer(&b, 0);
+    size_t offset = n->first;
+    while (offset < n->used) {
+        stream_entry e;
+        offset = node_entry(n, offset, &e);
+        bool same = e.master != NULL;
+        rdb_listpack_append_integer(&b, same ? STREAM_FLAG_SAMEFIELDS : 0);
+        rdb_listpack_append_integer(&b, (long long)(e.id.ms - n->base.ms));
+        rdb_listpack_append_integer(&b, (long long)(e.id.seq - n->base.seq));
+        if (!same) rdb_listpack_append_integer(&b, (long long)e.field_count);
+        for (size_t k = 0; k < e.field_count; k++) {
+            const char *f, *v;
+            size_t fl, vl;
+            stream_entry_next(&e, &f, &fl, &v, &vl);
+            if (!same) rdb_listpack_append_string(&b, f, fl);
+            rdb_listpack_append_string(&b, v, vl);
+        }
+        long long lp_count = (long long)e.field_count + 3 + (same ? 0 : (long long)e.field_count + 1);
+        rdb_listpack_append_integer(&b, lp_count);
+    }
+    rdb_listpack_finish(&b);
 }

@@ -150,6 +150,11 @@ void stream_iterator_init(stream_iterator *it, const stream *s, const stream_id 
 bool stream_iterator_next(stream_iterator *it, stream_entry *e);
 void stream_iterator_finish(stream_iterator *it);
 
+/* Node i as the listpack Redis 7.0 would hold for it (RDB/DUMP), appended
+ * to `out`; *master is the node's master ID (its radix tree key). */
+struct strbuf;
+void stream_node_listpack(const stream *s, size_t i, struct strbuf *out, stream_id *master);
+
 /* Redis's listpack sizes (exposed for tests of the node cut). */
 size_t stream_lp_string_size(const char *data, size_t length);
 size_t stream_lp_integer_size(long long value);
