@@ -67,19 +67,32 @@ size_t stream_id_format(const stream_id *id, char buffer[STREAM_ID_BUFFER]) {
                             (unsigned long long)id->seq);
 }
 
-/* Redis's string2ull: an optional sign is not accepted, no leading zeros
- * beyond "0", at most 20 digits that fit 64 bits. */
+/* Redis's string2ull: a canonical decimal, else what strtoull(.., 10)
+ * accepts whole (leading spaces, a sign, leading zeros; a minus negates
+ * modulo 2^64), never a negative canonical number or an overflow. */
 static bool parse_u64(const char *p, size_t n, uint64_t *value) {
-    if (n == 0 || n > 20) return false;
-    if (n > 1 && p[0] == '0') return false;
+    long long canonical;
+    if (n && number_parse_integer(p, n, &canonical)) {
+        char digits[NUMBER_INTEGER_BUFFER];
+        if (number_format_integer(canonical, digits) == n && memcmp(digits, p, n) == 0) {
+            if (canonical < 0) return false;
+            *value = (uint64_t)canonical;
+            return true;
+        }
+    }
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r'))) i++;
+    bool negative = false;
+    if (i < n && (p[i] == '+' || p[i] == '-')) negative = p[i++] == '-';
+    if (i == n) return false;
     uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (; i < n; i++) {
         if (p[i] < '0' || p[i] > '9') return false;
         uint64_t digit = (uint64_t)(p[i] - '0');
         if (v > (UINT64_MAX - digit) / 10) return false;
         v = v * 10 + digit;
     }
-    *value = v;
+    *value = negative ? (uint64_t)0 - v : v;
     return true;
 }
 
