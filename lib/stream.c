@@ -362,10 +362,18 @@ stream *stream_duplicate(const stream *s) {
     return copy;
 }
 
-size_t stream_memory(const stream *s) {
+size_t stream_memory(const stream *s, size_t samples) {
     size_t total = zmalloc_usable_size(s);
     if (s->nodes) total += zmalloc_usable_size(s->nodes);
-    for (uint32_t i = 0; i < s->count; i++) total += zmalloc_usable_size(stream_node_at(s, i));
+    if (samples == 0 || s->count <= samples) {
+        for (uint32_t i = 0; i < s->count; i++) total += zmalloc_usable_size(stream_node_at(s, i));
+    } else {
+        /* Redis's estimate: the average of the first nodes for all but the
+         * last, which is usually the one still growing. */
+        size_t sampled = 0;
+        for (uint32_t i = 0; i < samples; i++) sampled += zmalloc_usable_size(stream_node_at(s, i));
+        total += sampled / samples * (s->count - 1) + zmalloc_usable_size(stream_node_at(s, s->count - 1));
+    }
     return total + stream_groups_memory(s->groups);
 }
 

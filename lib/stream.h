@@ -93,8 +93,10 @@ stream *stream_create(void);
 /* Frees the stream, its nodes and its groups. */
 void stream_free(stream *s);
 stream *stream_duplicate(const stream *s);
-/* Bytes allocated for the entries and the stream itself (groups apart). */
-size_t stream_memory(const stream *s);
+/* Bytes allocated for the stream, its nodes and its groups; with samples
+ * > 0 the nodes are estimated from the first `samples` of them (MEMORY
+ * USAGE's SAMPLES), 0 walks them all. */
+size_t stream_memory(const stream *s, size_t samples);
 /* Allocations to free (lazy free decides with it). */
 size_t stream_free_effort(const stream *s);
 /* Number of nodes (XINFO's radix-tree-keys). */

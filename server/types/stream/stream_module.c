@@ -1,10 +1,13 @@
 /* stream_module: the stream type's descriptor: its commands, the two node
- * parameters and the type table (free, copy, MEMORY USAGE, RDB).
+ * parameters and the type table (free, copy, MEMORY USAGE with SAMPLES,
+ * active defrag, RDB).
  *
  * stream-node-max-bytes and stream-node-max-entries take Redis's ranges
  * and apply to nodes opened from then on. */
+#include <stdbool.h>
 #include <limits.h>
 
+#include "collection_defrag.h"
 #include "module.h"
 #include "object.h"
 #include "stream_type.h"
@@ -22,8 +25,31 @@ static size_t stream_type_free_effort(const void *value) {
 }
 
 static size_t stream_type_memory_usage(const void *value, size_t samples) {
-    (void)samples;
-    return stream_memory(value);
+    return stream_memory(value, samples);
+}
+
+/* Active defrag: the stream block, its node array and up to
+ * STREAM_DEFRAG_NODES nodes per visit, resuming where the last visit of the
+ * same stream stopped, so a visit is bounded whatever the stream's size.
+ * Consumer groups are left where they are (they are few blocks per group
+ * beside the PEL arrays). */
+#define STREAM_DEFRAG_NODES 64
+
+static struct {
+    const stream *s;
+    uint32_t next;
+} stream_defrag_progress;
+
+static void *stream_type_defrag(void *value) {
+    bool resumed = stream_defrag_progress.s == value;
+    stream *s = collection_defrag_block(value);
+    if (s->nodes) s->nodes = collection_defrag_block(s->nodes);
+    uint32_t i = resumed ? stream_defrag_progress.next : 0;
+    uint32_t end = i + STREAM_DEFRAG_NODES;
+    for (; i < s->count && i < end; i++) s->nodes[s->head + i] = collection_defrag_block(s->nodes[s->head + i]);
+    stream_defrag_progress.s = i < s->count ? s : NULL;
+    stream_defrag_progress.next = i;
+    return s;
 }
 
 static const object_type_functions stream_type_table = {
@@ -31,6 +57,7 @@ static const object_type_functions stream_type_table = {
     .duplicate_value = stream_type_duplicate,
     .free_effort = stream_type_free_effort,
     .memory_usage = stream_type_memory_usage,
+    .defrag_value = stream_type_defrag,
     .rdb_type = stream_rdb_type,
     .rdb_save = stream_rdb_save,
     .rdb_load = stream_rdb_load,

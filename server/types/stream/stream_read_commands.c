@@ -104,6 +104,11 @@ static void stream_read_generic(client *c, bool xreadgroup) {
         int more = c->argc - i - 1;
         const resp_argument *o = &c->argv[i];
         if (args_is(o, "block") && more) {
+            if (c->flags & CLIENT_FAKE) { /* scripts: Redis refuses BLOCK outright */
+                reply_error_format(c, "ERR %.*s command is not allowed with BLOCK option from scripts",
+                                   (int)c->argv[0].length, c->argv[0].data);
+                return;
+            }
             i++;
             long long ms;
             if (!args_integer(&c->argv[i], &ms)) {
