@@ -167,7 +167,7 @@ static void reply_keys(client *c, int with_flags) {
         return;
     }
     const command_spec *spec = cmd->spec;
-    if (spec->key_count_at <= 0 && (spec->first_key <= 0 || spec->key_step <= 0)) {
+    if (spec->key_count_at <= 0 && !spec->get_keys && (spec->first_key <= 0 || spec->key_step <= 0)) {
         reply_error(c, "ERR The command has no key arguments");
         return;
     }

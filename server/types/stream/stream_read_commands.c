@@ -282,7 +282,8 @@ static void stream_xreadgroup_command(client *c) {
     stream_read_generic(c, true);
 }
 
-/* Keys follow STREAMS: the first half of what comes after it. */
+/* Keys follow STREAMS: the first half of what comes after it (RO and
+ * access for XREADGROUP too, as Redis 7.0's key spec says). */
 static int stream_read_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity) {
     int n = 0;
     for (int i = 1; i < argc; i++) {
@@ -296,13 +297,6 @@ static int stream_read_keys(const resp_argument *argv, int argc, int *positions,
             break;
         }
     }
-    return n;
-}
-
-static int stream_readgroup_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags,
-                                 int capacity) {
-    int n = stream_read_keys(argv, argc, positions, flags, capacity);
-    for (int i = 0; i < n; i++) flags[i] = KEY_RW | KEY_UPDATE;
     return n;
 }
 
@@ -320,5 +314,5 @@ const command_spec stream_read_commands[] = {
      .summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
      .since = "5.0.0",
      .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
-     .get_keys = stream_readgroup_keys},
+     .get_keys = stream_read_keys},
     {0}};
