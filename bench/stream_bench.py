@@ -25,43 +25,8 @@ import tempfile
 import time
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(binary, port):
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("could not start " + binary)
-
-
-def cli(port, *arguments):
-    return subprocess.run(["redis-cli", "-p", str(port)] + list(arguments), capture_output=True,
-                          text=True, check=True).stdout
-
-
-def used_memory(port):
-    for line in cli(port, "INFO", "memory").splitlines():
-        if line.startswith("used_memory:"):
-            return int(line.split(":")[1])
-    raise RuntimeError("no used_memory")
-
-
-def encode(arguments):
-    out = [b"*%d\r\n" % len(arguments)]
-    for argument in arguments:
-        data = argument.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zset_bench import benchmark, cli, encode, free_port, start, used_memory  # noqa: E402  (shared helpers)
 
 
 def shape_stream(keys, entries_per_key, seed):
@@ -116,13 +81,6 @@ def memory(zkv, redis):
         print("| %s (per %s) | %.1f | %.1f | %.2f | <= %.2f | %s / %s |" % (
             name, unit, redis_bytes / per, zkv_bytes / per, zkv_bytes / redis_bytes, target, redis_encoding,
             zkv_encoding), flush=True)
-
-
-def benchmark(port, requests, arguments):
-    output = subprocess.run(["redis-benchmark", "-p", str(port), "-P", "16", "-r", "1000000", "-n", str(requests),
-                             "-c", "50", "--csv"] + arguments, capture_output=True, text=True, check=True).stdout
-    lines = [line for line in output.splitlines() if line and not line.startswith('"test"')]
-    return float(lines[-1].split(",")[1].strip('"'))
 
 
 def preload(port):
