@@ -470,14 +470,18 @@ static long stream_find_node(const stream *s, const stream_id *id) {
     return found;
 }
 
-/* Removes the entries in [from, to) of node i (the offsets of entries). */
-static void node_cut(stream *s, uint32_t i, size_t from, size_t to, uint32_t entries) {
+/* Removes the entries in [from, to) of node i (the offsets of entries).
+ * A node left empty goes, unless keep_empty: Redis frees a listpack whose
+ * last entry XDEL removes, but an exact MINID trim that marks every live
+ * entry of its first node deleted (its last, already deleted entry being
+ * past the MINID) leaves that node in place, and later appends go to it. */
+static void node_cut(stream *s, uint32_t i, size_t from, size_t to, uint32_t entries, bool keep_empty) {
     stream_node *n = stream_node_at(s, i);
     memmove((uint8_t *)n + from, (uint8_t *)n + to, n->used - to);
     n->used -= (uint32_t)(to - from);
     n->live -= entries;
     s->length -= entries;
-    if (n->live == 0) stream_remove_node(s, i);
+    if (n->live == 0 && !keep_empty) stream_remove_node(s, i);
 }
 
 bool stream_delete(stream *s, const stream_id *id) {
@@ -490,7 +494,7 @@ bool stream_delete(stream *s, const stream_id *id) {
         size_t next = node_entry(n, offset, &e);
         int cmp = stream_id_compare(&e.id, id);
         if (cmp == 0) {
-            node_cut(s, (uint32_t)i, offset, next, 1);
+            node_cut(s, (uint32_t)i, offset, next, 1, false);
             return true;
         }
         if (cmp > 0) break;
@@ -499,23 +503,31 @@ bool stream_delete(stream *s, const stream_id *id) {
     return false;
 }
 
+/* Only a trim leaves empty nodes, at the head, so these loops end at once
+ * but for those. */
 bool stream_first_id(const stream *s, stream_id *id) {
-    if (s->count == 0) return false;
-    const stream_node *n = stream_node_at(s, 0);
-    stream_entry e;
-    node_entry(n, n->first, &e);
-    *id = e.id;
-    return true;
+    for (uint32_t i = 0; i < s->count; i++) {
+        const stream_node *n = stream_node_at(s, i);
+        if (!n->live) continue;
+        stream_entry e;
+        node_entry(n, n->first, &e);
+        *id = e.id;
+        return true;
+    }
+    return false;
 }
 
 bool stream_last_id(const stream *s, stream_id *id) {
-    if (s->count == 0) return false;
-    const stream_node *n = stream_node_at(s, s->count - 1);
-    size_t offset = n->first;
-    stream_entry e;
-    while (offset < n->used) offset = node_entry(n, offset, &e);
-    *id = e.id;
-    return true;
+    for (uint32_t i = s->count; i-- > 0;) {
+        const stream_node *n = stream_node_at(s, i);
+        if (!n->live) continue;
+        size_t offset = n->first;
+        stream_entry e;
+        while (offset < n->used) offset = node_entry(n, offset, &e);
+        *id = e.id;
+        return true;
+    }
+    return false;
 }
 
 bool stream_contains(const stream *s, const stream_id *id) {
@@ -558,7 +570,7 @@ long long stream_trim(stream *s, const stream_trim_args *args) {
             offset = next;
             cut++;
         }
-        if (cut) node_cut(s, 0, n->first, offset, cut);
+        if (cut) node_cut(s, 0, n->first, offset, cut, true);
         deleted += cut;
         break;
     }

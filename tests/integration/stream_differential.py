@@ -11,8 +11,9 @@ and seen times), the idle fields of XINFO CONSUMERS and XPENDING's extended
 rows; idle filters use 0 or an hour so they select the same entries on
 both.  XINFO's radix-tree-nodes counts Redis's radix tree nodes and is
 normalised too; radix-tree-keys (the node count) is compared.  Every other
-seed lowers stream-node-max-entries so nodes are cut often and approximate
-trimming removes whole nodes.  Then scripted blocking scenarios (XREAD and
+seed lowers stream-node-max-entries, and every third one
+stream-node-max-bytes, so nodes are cut often (by count and by Redis's
+listpack size) and approximate trimming removes whole nodes.  Then scripted blocking scenarios (XREAD and
 XREADGROUP BLOCK: serving order, timeouts, deleted keys and groups, RESP3).
 Exit 0 when identical, 1 on differences, 77 (skipped) without redis-server.
 
@@ -225,6 +226,8 @@ def run(zkv_port, redis_port, seed, count, small):
     for connection in connections[0]:
         connection.call(["FLUSHALL"])
         connection.call(["CONFIG", "SET", "stream-node-max-entries", "3" if small else "100"])
+        # Every third seed cuts nodes by Redis's listpack size instead.
+        connection.call(["CONFIG", "SET", "stream-node-max-bytes", "150" if seed % 3 == 2 else "4096"])
     keys = ["s%d" % i for i in range(3)]
     table = generators(rng, keys)
     weights = [w for w, _ in table]
