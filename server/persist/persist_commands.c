@@ -134,6 +134,9 @@ static void restore_command(client *c) {
         o = rdb_format_load_object(&r, type, key->data, key->length, OBJECT_NO_EXPIRE, &error);
     if (!o || rdb_reader_left(&r) != 0) {
         if (o) object_free(o);
+        /* The reason goes to the log, as Redis reports a corrupt payload. */
+        log_message(LOG_WARNING, "Bad data format in RESTORE: %s",
+                    error ? error : r.error ? r.error : "data after the value");
         reply_error(c, "ERR Bad data format");
         return;
     }

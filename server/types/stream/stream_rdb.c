@@ -174,7 +174,7 @@ static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *b
             }
         }
         long long lp_count;
-        if (!lp_int(&it, &lp_count)) {
+        if (!lp_int(&it, &lp_count) || lp_count != fields + 3 + (same ? 0 : fields + 1)) {
             reason = "bad stream entry";
             goto done;
         }
@@ -265,7 +265,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
         stream_group *g = stream_group_create(s, name.data, name.length, &last, (long long)entries_read);
         rdb_string_release(&name);
         if (!g) {
-            *error = "duplicated consumer group";
+            *error = "Duplicated consumer group name";
             goto fail;
         }
         if (rdb_type != RDB_TYPE_STREAM_LISTPACKS_2) g->entries_read = STREAM_ENTRIES_READ_INVALID;
@@ -278,7 +278,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
                 goto fail;
             stream_id id = read_id_raw(raw);
             if (stream_pel_find(&g->pel, &id, NULL)) {
-                *error = "duplicated ID in a group PEL";
+                *error = "Duplicated global PEL entry loading stream consumer group";
                 goto fail;
             }
             stream_nack *nack = stream_group_add_orphan(g, &id, (long long)time);
@@ -297,7 +297,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
             stream_consumer *c = stream_consumer_create(g, cname.data, cname.length, (long long)seen);
             rdb_string_release(&cname);
             if (!c) {
-                *error = "duplicated consumer";
+                *error = "Duplicate stream consumer detected.";
                 goto fail;
             }
             if (read_len(r, &owned) != 0) goto fail;
@@ -307,7 +307,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
                 stream_id id = read_id_raw(raw);
                 stream_nack *nack = stream_pel_find(&g->pel, &id, NULL);
                 if (!nack || nack->consumer) {
-                    *error = "consumer PEL entry not in the group PEL";
+                    *error = nack ? "Stream consumer PEL entry already has a consumer assigned" : "Consumer entry not found in group global PEL";
                     goto fail;
                 }
                 stream_nack_assign(nack, c);
@@ -315,7 +315,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
         }
         for (size_t k = 0; k < g->pel.count; k++) {
             if (!g->pel.items[k]->consumer) {
-                *error = "group PEL entry without a consumer";
+                *error = "Stream CG PEL entry without consumer";
                 goto fail;
             }
         }
