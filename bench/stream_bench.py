@@ -16,7 +16,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import statistics
 import string
 import subprocess

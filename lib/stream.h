@@ -19,7 +19,9 @@
  *
  * Deltas are taken from the node's base, not from the previous entry, so
  * deleting an entry is a memmove inside one node (at most a few KB) and a
- * node whose last entry goes is freed.  A node never gets entries again
+ * node whose last entry XDEL removes is freed (an exact MINID trim may leave
+ * its first node empty, as Redis leaves that listpack, so node boundaries
+ * stay Redis's).  A node never gets entries again
  * after the next one is opened, so node bases partition the ID space and a
  * lookup is a binary search over nodes plus a scan of one node.
  *
