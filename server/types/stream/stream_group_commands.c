@@ -485,6 +485,8 @@ static void stream_info_stream(client *c, stream *s) {
     reply_integer(c, (long long)s->length);
     reply_bulk_cstring(c, "radix-tree-keys");
     reply_integer(c, (long long)stream_node_count(s));
+    /* zkv has no radix tree: the least a tree of these keys has (a root
+     * and a leaf per key), which is what Redis shows for one node. */
     reply_bulk_cstring(c, "radix-tree-nodes");
     reply_integer(c, (long long)stream_node_count(s) + 1);
     reply_bulk_cstring(c, "last-generated-id");
