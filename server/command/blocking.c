@@ -185,6 +185,10 @@ static void key_modified(int db_index, const char *key, size_t length) {
     if (wk) mark_ready(wk);
 }
 
+void blocking_signal_key(int db_index, const char *key, size_t length) {
+    key_modified(db_index, key, length);
+}
+
 void blocking_signal_database(int db_index) {
     table *t = key_table(db_index, false);
     if (!t || table_size(t) == 0) return;

@@ -268,6 +268,12 @@ BLOCKING_SCENARIOS = {
         (0, ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
         (1, ["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"]), ("sleep", 0.1),
         (0, ["XGROUP", "DESTROY", "s", "g"])],
+    "watch-and-group-commands": [
+        (0, ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+        (1, ["WATCH", "s"]), (0, ["XGROUP", "DESTROY", "s", "g"]), (1, ["MULTI"]), (1, ["PING"]), (1, ["EXEC"]),
+        (1, ["WATCH", "s"]), (0, ["XGROUP", "CREATE", "s", "g", "$"]), (0, ["XSETID", "s", "5-5"]),
+        (0, ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]), (1, ["MULTI"]), (1, ["PING"]), (1, ["EXEC"]),
+        (1, ["WATCH", "s"]), (0, ["XADD", "s", "6-0", "f", "v"]), (1, ["MULTI"]), (1, ["PING"]), (1, ["EXEC"])],
     "xread-multi": [
         (0, ["MULTI"]), (0, ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]), (0, ["EXEC"])],
 }

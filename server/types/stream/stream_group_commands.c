@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "blocking.h"
 #include "key_access.h"
 #include "notify.h"
 #include "reply.h"
@@ -126,8 +127,9 @@ static void stream_xgroup_command(client *c) {
             reply_integer(c, 1);
             server.stats.dirty++;
             stream_event(c, "xgroup-destroy", key);
-            /* Waiters of that group are answered NOGROUP. */
-            db_signal_modified(d, key->data, key->length);
+            /* Waiters of that group are answered NOGROUP (the key itself
+             * is not modified: WATCH is not touched, as in Redis). */
+            blocking_signal_key(d->index, key->data, key->length);
         } else {
             reply_integer(c, 0);
         }
