@@ -37,13 +37,13 @@ static void array_remove(void **items, size_t *count, size_t index) {
 
 stream_nack *stream_pel_find(const stream_pel *pel, const stream_id *id, size_t *index) {
     size_t lo = 0, hi = pel->count;
-    if (hi && stream_id_compare(&pel->items[hi - 1]->id, id) < 0) lo = hi; /* the usual append */
+    if (hi && stream_id_compare(&stream_pel_at(pel, hi - 1)->id, id) < 0) lo = hi; /* the usual append */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int cmp = stream_id_compare(&pel->items[mid]->id, id);
+        int cmp = stream_id_compare(&stream_pel_at(pel, mid)->id, id);
         if (cmp == 0) {
             if (index) *index = mid;
-            return pel->items[mid];
+            return stream_pel_at(pel, mid);
         }
         if (cmp < 0) lo = mid + 1;
         else hi = mid;
@@ -52,18 +52,52 @@ stream_nack *stream_pel_find(const stream_pel *pel, const stream_id *id, size_t 
     return NULL;
 }
 
+/* Puts nack at position `index` of the window, moving the shorter side. */
+static void pel_insert_at(stream_pel *pel, size_t index, stream_nack *nack) {
+    if (index < pel->count / 2 && pel->head > 0) {
+        memmove(pel->items + pel->head - 1, pel->items + pel->head, index * sizeof *pel->items);
+        pel->head--;
+    } else {
+        if (pel->head + pel->count == pel->capacity) {
+            if (pel->head > 0 && pel->head >= pel->capacity / 4) {
+                memmove(pel->items, pel->items + pel->head, pel->count * sizeof *pel->items);
+                pel->head = 0;
+            } else {
+                pel->capacity = pel->capacity ? pel->capacity * 2 : 4;
+                pel->items = zmalloc_realloc(pel->items, pel->capacity * sizeof *pel->items);
+            }
+        }
+        stream_nack **at = pel->items + pel->head + index;
+        memmove(at + 1, at, (pel->count - index) * sizeof *pel->items);
+    }
+    pel->items[pel->head + index] = nack;
+    pel->count++;
+}
+
+static void pel_remove_at(stream_pel *pel, size_t index) {
+    if (index < pel->count / 2) {
+        memmove(pel->items + pel->head + 1, pel->items + pel->head, index * sizeof *pel->items);
+        pel->head++;
+    } else {
+        stream_nack **at = pel->items + pel->head + index;
+        memmove(at, at + 1, (pel->count - index - 1) * sizeof *pel->items);
+    }
+    pel->count--;
+    if (pel->count == 0) pel->head = 0;
+}
+
 static void pel_insert(stream_pel *pel, stream_nack *nack) {
     size_t index;
     stream_nack *found = stream_pel_find(pel, &nack->id, &index);
     zkv_assert(found == NULL);
-    array_insert((void ***)&pel->items, &pel->count, &pel->capacity, index, nack);
+    pel_insert_at(pel, index, nack);
 }
 
 static void pel_remove(stream_pel *pel, const stream_id *id) {
     size_t index;
     stream_nack *found = stream_pel_find(pel, id, &index);
     zkv_assert(found != NULL);
-    array_remove((void **)pel->items, &pel->count, index);
+    pel_remove_at(pel, index);
 }
 
 void stream_nack_assign(stream_nack *nack, stream_consumer *c) {
@@ -79,7 +113,7 @@ stream_nack *stream_group_deliver(stream_group *g, stream_consumer *c, const str
     if (!nack) {
         nack = zmalloc_alloc(sizeof *nack);
         *nack = (stream_nack){.id = *id, .consumer = NULL};
-        array_insert((void ***)&g->pel.items, &g->pel.count, &g->pel.capacity, index, nack);
+        pel_insert_at(&g->pel, index, nack);
     }
     stream_nack_assign(nack, c);
     nack->delivery_time = now;
@@ -93,7 +127,7 @@ stream_nack *stream_group_add_orphan(stream_group *g, const stream_id *id, long 
     zkv_assert(nack == NULL);
     nack = zmalloc_alloc(sizeof *nack);
     *nack = (stream_nack){.id = *id, .delivery_time = now, .delivery_count = 1, .consumer = NULL};
-    array_insert((void ***)&g->pel.items, &g->pel.count, &g->pel.capacity, index, nack);
+    pel_insert_at(&g->pel, index, nack);
     return nack;
 }
 
@@ -149,7 +183,7 @@ static void consumer_free(stream_consumer *c) {
 size_t stream_consumer_delete(stream_group *g, stream_consumer *c) {
     size_t pending = c->pel.count;
     for (size_t i = 0; i < c->pel.count; i++) {
-        stream_nack *nack = c->pel.items[i];
+        stream_nack *nack = stream_pel_at(&c->pel, i);
         pel_remove(&g->pel, &nack->id);
         zmalloc_free(nack);
     }
@@ -200,7 +234,7 @@ stream_group *stream_group_create(stream *s, const char *name, size_t length, co
 }
 
 static void group_free(stream_group *g) {
-    for (size_t i = 0; i < g->pel.count; i++) zmalloc_free(g->pel.items[i]);
+    for (size_t i = 0; i < g->pel.count; i++) zmalloc_free(stream_pel_at(&g->pel, i));
     zmalloc_free(g->pel.items);
     for (size_t i = 0; i < g->consumer_count; i++) consumer_free(g->consumers[i]);
     zmalloc_free(g->consumers);
@@ -233,11 +267,11 @@ static stream_group *group_duplicate(const stream_group *g) {
         zkv_assert(cc != NULL);
     }
     for (size_t i = 0; i < g->pel.count; i++) {
-        const stream_nack *nack = g->pel.items[i];
+        const stream_nack *nack = stream_pel_at(&g->pel, i);
         stream_nack *n = zmalloc_alloc(sizeof *n);
         *n = *nack;
         n->consumer = NULL;
-        array_insert((void ***)&copy->pel.items, &copy->pel.count, &copy->pel.capacity, copy->pel.count, n);
+        pel_insert_at(&copy->pel, copy->pel.count, n);
         if (nack->consumer) {
             stream_nack_assign(n, stream_consumer_find(copy, nack->consumer->name, nack->consumer->name_length));
         }
@@ -260,7 +294,7 @@ size_t stream_groups_memory(const stream_groups *groups) {
         const stream_group *g = groups->items[i];
         total += zmalloc_usable_size(g);
         if (g->pel.items) total += zmalloc_usable_size(g->pel.items);
-        if (g->pel.count) total += g->pel.count * zmalloc_usable_size(g->pel.items[0]);
+        if (g->pel.count) total += g->pel.count * zmalloc_usable_size(stream_pel_at(&g->pel, 0));
         if (g->consumers) total += zmalloc_usable_size(g->consumers);
         for (size_t j = 0; j < g->consumer_count; j++) {
             const stream_consumer *c = g->consumers[j];

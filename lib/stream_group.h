@@ -30,10 +30,15 @@ typedef struct stream_nack {
     struct stream_consumer *consumer;
 } stream_nack;
 
+/* Sorted by ID, in the window items[head, head + count) of an array of
+ * `capacity`: inserting or removing near either end (delivering new IDs,
+ * acknowledging the oldest) moves nothing or the short side only. */
 typedef struct stream_pel {
-    stream_nack **items;         /* sorted by id */
-    size_t count, capacity;
+    stream_nack **items;
+    size_t head, count, capacity;
 } stream_pel;
+
+static inline stream_nack *stream_pel_at(const stream_pel *pel, size_t i) { return pel->items[pel->head + i]; }
 
 typedef struct stream_consumer {
     long long seen_time;

@@ -229,8 +229,8 @@ static void stream_xpending_command(client *c) {
             reply_null_array(c);
             return;
         }
-        stream_reply_id(c, &g->pel.items[0]->id);
-        stream_reply_id(c, &g->pel.items[g->pel.count - 1]->id);
+        stream_reply_id(c, &stream_pel_at(&g->pel, 0)->id);
+        stream_reply_id(c, &stream_pel_at(&g->pel, g->pel.count - 1)->id);
         long long with = 0;
         for (size_t i = 0; i < g->consumer_count; i++) with += g->consumers[i]->pel.count > 0;
         reply_array_header(c, with);
@@ -257,8 +257,8 @@ static void stream_xpending_command(client *c) {
     stream_pel_find(pel, &start, &index);
     resp_deferred header = resp_write_deferred_header(c->reply);
     long long n = 0;
-    for (; count && index < pel->count && stream_id_compare(&pel->items[index]->id, &end) <= 0; index++) {
-        const stream_nack *nack = pel->items[index];
+    for (; count && index < pel->count && stream_id_compare(&stream_pel_at(pel, index)->id, &end) <= 0; index++) {
+        const stream_nack *nack = stream_pel_at(pel, index);
         if (min_idle && now - nack->delivery_time < min_idle) continue;
         n++;
         count--;
@@ -421,7 +421,7 @@ static void stream_xautoclaim_command(client *c) {
     /* Decide first, reply after: the cursor comes before the entries. */
     strbuf deleted = STRBUF_INIT, claimed = STRBUF_INIT;
     while (attempts-- > 0 && count > 0 && index < g->pel.count) {
-        stream_nack *nack = g->pel.items[index];
+        stream_nack *nack = stream_pel_at(&g->pel, index);
         stream_id id = nack->id;
         if (!stream_contains(s, &id)) {
             stream_group_ack(g, nack);
@@ -443,7 +443,7 @@ static void stream_xautoclaim_command(client *c) {
         server.stats.dirty++;
         index++;
     }
-    stream_id next = index < g->pel.count ? g->pel.items[index]->id : (stream_id){0, 0};
+    stream_id next = index < g->pel.count ? stream_pel_at(&g->pel, index)->id : (stream_id){0, 0};
     reply_array_header(c, 3);
     stream_reply_id(c, &next);
     for (int part = 0; part < 2; part++) {
@@ -537,7 +537,7 @@ static void stream_info_stream(client *c, stream *s) {
         size_t shown = count && (size_t)count < g->pel.count ? (size_t)count : g->pel.count;
         reply_array_header(c, (long long)shown);
         for (size_t k = 0; k < shown; k++) {
-            const stream_nack *nack = g->pel.items[k];
+            const stream_nack *nack = stream_pel_at(&g->pel, k);
             reply_array_header(c, 4);
             stream_reply_id(c, &nack->id);
             reply_bulk(c, nack->consumer->name, nack->consumer->name_length);
@@ -559,7 +559,7 @@ static void stream_info_stream(client *c, stream *s) {
             size_t cshown = count && (size_t)count < consumer->pel.count ? (size_t)count : consumer->pel.count;
             reply_array_header(c, (long long)cshown);
             for (size_t m = 0; m < cshown; m++) {
-                const stream_nack *nack = consumer->pel.items[m];
+                const stream_nack *nack = stream_pel_at(&consumer->pel, m);
                 reply_array_header(c, 3);
                 stream_reply_id(c, &nack->id);
                 reply_integer(c, nack->delivery_time);

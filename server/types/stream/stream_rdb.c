@@ -74,7 +74,7 @@ int stream_rdb_save(const object *o, rdb_writer *w) {
         if (r == 0) r = rdb_write_length(w, (uint64_t)g->entries_read);
         if (r == 0) r = rdb_write_length(w, g->pel.count);
         for (size_t k = 0; r == 0 && k < g->pel.count; k++) {
-            const stream_nack *nack = g->pel.items[k];
+            const stream_nack *nack = stream_pel_at(&g->pel, k);
             r = write_id_raw(w, &nack->id);
             if (r == 0) r = rdb_write_u64_le(w, (uint64_t)nack->delivery_time);
             if (r == 0) r = rdb_write_length(w, (uint64_t)nack->delivery_count);
@@ -85,7 +85,7 @@ int stream_rdb_save(const object *o, rdb_writer *w) {
             r = rdb_write_string(w, c->name, c->name_length);
             if (r == 0) r = rdb_write_u64_le(w, (uint64_t)c->seen_time);
             if (r == 0) r = rdb_write_length(w, c->pel.count);
-            for (size_t m = 0; r == 0 && m < c->pel.count; m++) r = write_id_raw(w, &c->pel.items[m]->id);
+            for (size_t m = 0; r == 0 && m < c->pel.count; m++) r = write_id_raw(w, &stream_pel_at(&c->pel, m)->id);
         }
     }
     return r;
@@ -314,7 +314,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
             }
         }
         for (size_t k = 0; k < g->pel.count; k++) {
-            if (!g->pel.items[k]->consumer) {
+            if (!stream_pel_at(&g->pel, k)->consumer) {
                 *error = "Stream CG PEL entry without consumer";
                 goto fail;
             }

@@ -149,7 +149,7 @@ size_t stream_reply_consumer_pel(client *c, stream *s, const stream_id *start, s
     long long now = server_unix_time_ms();
     resp_deferred header = resp_write_deferred_header(c->reply);
     for (; index < consumer->pel.count && (!count || n < count); index++) {
-        stream_nack *nack = consumer->pel.items[index];
+        stream_nack *nack = stream_pel_at(&consumer->pel, index);
         stream_iterator it;
         stream_entry e;
         stream_iterator_init(&it, s, &nack->id, &nack->id, false);

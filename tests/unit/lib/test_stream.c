@@ -220,7 +220,7 @@ static void test_groups(void **state) {
     for (uint64_t i = 10; i > 0; i--) stream_group_deliver(g, i % 2 ? alice : bob, &(stream_id){i, 0}, 5);
     assert_int_equal(g->pel.count, 10);
     for (size_t i = 1; i < g->pel.count; i++)
-        assert_true(stream_id_compare(&g->pel.items[i - 1]->id, &g->pel.items[i]->id) < 0);
+        assert_true(stream_id_compare(&stream_pel_at(&g->pel, i - 1)->id, &stream_pel_at(&g->pel, i)->id) < 0);
     assert_int_equal(alice->pel.count, 5);
     /* Redelivery moves the nack and resets its count. */
     stream_nack *n = stream_pel_find(&g->pel, &(stream_id){3, 0}, NULL);
@@ -243,9 +243,69 @@ static void test_groups(void **state) {
     assert_int_equal(zmalloc_used_memory(), baseline);
 }
 
+/* Random deliveries, reassignments and acknowledgements against a model
+ * (the owner of each of 600 IDs), in orders that hit both ends of the PEL
+ * windows and their middles. */
+static void test_pel_random(void **state) {
+    (void)state;
+    size_t baseline = zmalloc_used_memory();
+    stream *s = stream_create();
+    stream_group *g = stream_group_create(s, "g", 1, &(stream_id){0, 0}, 0);
+    stream_consumer *consumers[3] = {stream_consumer_create(g, "a", 1, 0), stream_consumer_create(g, "b", 1, 0),
+                                     stream_consumer_create(g, "c", 1, 0)};
+    enum { IDS = 600 };
+    int owner[IDS];
+    for (int i = 0; i < IDS; i++) owner[i] = -1;
+    int next = 0;
+    for (int step = 0; step < 40000; step++) {
+        uint64_t r = rng() % 10;
+        int id;
+        if (r < 4 && next < IDS) id = next++; /* new IDs in order */
+        else id = (int)(rng() % (uint64_t)(next ? next : 1));
+        if (r < 6) {
+            int c = (int)(rng() % 3);
+            stream_group_deliver(g, consumers[c], &(stream_id){(uint64_t)id, 0}, step);
+            owner[id] = c;
+        } else if (owner[id] >= 0) {
+            stream_nack *nack = stream_pel_find(&g->pel, &(stream_id){(uint64_t)id, 0}, NULL);
+            assert_non_null(nack);
+            if (r < 8) {
+                int c = (int)(rng() % 3);
+                stream_nack_assign(nack, consumers[c]);
+                owner[id] = c;
+            } else {
+                stream_group_ack(g, nack);
+                owner[id] = -1;
+            }
+        } else if (rng() % 50 == 0) {
+            /* Ack the oldest half at once, as a worker draining its PEL. */
+            for (int i = 0; i < next / 2; i++) {
+                stream_nack *nack = stream_pel_find(&g->pel, &(stream_id){(uint64_t)i, 0}, NULL);
+                if (nack) stream_group_ack(g, nack);
+                owner[i] = -1;
+            }
+        }
+        if (step % 101 == 0 || step == 39999) {
+            size_t k = 0, per[3] = {0, 0, 0};
+            for (int i = 0; i < IDS; i++) {
+                if (owner[i] < 0) continue;
+                const stream_nack *nack = stream_pel_at(&g->pel, k++);
+                assert_int_equal(nack->id.ms, (uint64_t)i);
+                assert_ptr_equal(nack->consumer, consumers[owner[i]]);
+                const stream_pel *own = &consumers[owner[i]]->pel;
+                assert_ptr_equal(stream_pel_at(own, per[owner[i]]++), nack);
+            }
+            assert_int_equal(k, g->pel.count);
+            for (int c = 0; c < 3; c++) assert_int_equal(per[c], consumers[c]->pel.count);
+        }
+    }
+    stream_free(s);
+    assert_int_equal(zmalloc_used_memory(), baseline);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids), cmocka_unit_test(test_lp_sizes), cmocka_unit_test(test_random_against_model),
-        cmocka_unit_test(test_groups)};
+        cmocka_unit_test(test_groups), cmocka_unit_test(test_pel_random)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
