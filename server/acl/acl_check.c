@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "glob.h"
+#include "zmalloc.h"
 
 /* SET and BITFIELD declare variable key flags: what they need depends on
  * their options, as Redis's key procedures for them decide. */
@@ -97,6 +98,22 @@ static int selector_check(const acl_selector *selector, const command *cmd, int 
                 *position = i;
                 return ACL_DENIED_KEY;
             }
+        }
+    } else if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->get_keys && argc > 1) {
+        /* Keys only the spec's function finds (XREAD's, after STREAMS). */
+        int *positions = zmalloc_alloc((size_t)argc * sizeof *positions);
+        uint32_t *flags = zmalloc_alloc((size_t)argc * sizeof *flags);
+        int count = spec->get_keys(argv, argc, positions, flags, argc);
+        unsigned permissions = needed_permissions(cmd, argc, argv);
+        int denied = -1;
+        for (int k = 0; k < count && denied < 0; k++)
+            if (!selector_allows_key(selector, argv[positions[k]].data, argv[positions[k]].length, permissions))
+                denied = positions[k];
+        zmalloc_free(positions);
+        zmalloc_free(flags);
+        if (denied >= 0) {
+            *position = denied;
+            return ACL_DENIED_KEY;
         }
     }
     return ACL_OK;
