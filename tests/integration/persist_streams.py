@@ -131,7 +131,7 @@ def stream_v1(lp, length, last, groups=b"\x00"):
 def test_old_and_bad(zc, rc):
     # Master entry (count 2, deleted 1, fields [f]), entries 5-0 (same
     # fields), 5-1 deleted, 6-0 with its own fields.
-    lp = listpack([2, 1, 1, b"f", 0, 2, 0, 0, b"v", 4, 3, 0, 1, b"w", 4, 0, 1, 0, 2, b"g", b"h", b"i", b"j", 7])
+    lp = listpack([2, 1, 1, b"f", 0, 2, 0, 0, b"v", 4, 3, 0, 1, b"w", 4, 0, 1, 0, 2, b"g", b"h", b"i", b"j", 8])
     group = b"\x01" + pc.string(b"grp") + b"grp" + b"\x05\x00" + b"\x00" + b"\x00"
     for name, body in (("type 15", stream_v1(lp, 2, (6, 0))), ("type 15 with a group", stream_v1(lp, 2, (6, 0), group))):
         zr = pc.reply(zc, "RESTORE", "old", 0, pc.payload(body), "REPLACE")
@@ -143,7 +143,9 @@ def test_old_and_bad(zc, rc):
     zc.delete("old")
     rc.delete("old")
     rc.config_set("sanitize-dump-payload", "yes")
+    bad_count = listpack([2, 1, 1, b"f", 0, 2, 0, 0, b"v", 4, 3, 0, 1, b"w", 4, 0, 1, 0, 2, b"g", b"h", b"i", b"j", 7])
     cases = {
+        "bad lp-count": stream_v1(bad_count, 2, (6, 0)),
         "length mismatch": stream_v1(lp, 3, (6, 0)),
         "truncated": stream_v1(lp, 2, (6, 0))[:-3],
         "last id below entries": stream_v1(lp, 2, (5, 0)),
