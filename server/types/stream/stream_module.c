@@ -78,7 +78,8 @@ static const config_parameter stream_parameters[] = {
 
 const zkv_module stream_module = {
     .name = "stream",
-    .commands = (const command_spec *const[]){stream_commands, stream_read_commands, stream_group_commands, NULL},
+    .commands = (const command_spec *const[]){stream_commands, stream_read_commands, stream_group_commands,
+                                                    stream_info_commands, NULL},
     .parameters = stream_parameters,
     .init = stream_module_init,
 };

@@ -67,6 +67,7 @@ stream_consumer *stream_consumer_touch(client *c, stream_group *g, const resp_ar
 extern const command_spec stream_commands[];
 extern const command_spec stream_group_commands[];
 extern const command_spec stream_read_commands[];
+extern const command_spec stream_info_commands[];
 int stream_rdb_type(const object *o);
 struct rdb_writer;
 struct rdb_reader;
