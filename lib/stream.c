@@ -158,26 +158,30 @@ static const uint8_t *varint_get(const uint8_t *p, uint64_t *v) {
     return p;
 }
 
-/* A 64-bit value with a flag bit: the first byte holds the flag (bit 0) and
- * 6 value bits, the rest follows as a varint. */
+/* A 64-bit value with two flags: the first byte holds the flags (bits 0
+ * and 1) and 5 value bits, the rest follows as a varint.  The flags sit in
+ * the entry's first byte so that deleting an entry rewrites one byte. */
+#define TAG_SAME 1u
+#define TAG_DELETED 2u
+
 static size_t tagged_size(uint64_t v) {
-    return 1 + (v >> 6 ? varint_size(v >> 6) : 0);
+    return 1 + (v >> 5 ? varint_size(v >> 5) : 0);
 }
 
-static uint8_t *tagged_put(uint8_t *p, uint64_t v, bool flag) {
-    uint64_t rest = v >> 6;
-    *p++ = (uint8_t)(((v & 0x3f) << 1) | (flag ? 1 : 0) | (rest ? 0x80 : 0));
+static uint8_t *tagged_put(uint8_t *p, uint64_t v, unsigned flags) {
+    uint64_t rest = v >> 5;
+    *p++ = (uint8_t)(((v & 0x1f) << 2) | flags | (rest ? 0x80 : 0));
     return rest ? varint_put(p, rest) : p;
 }
 
-static const uint8_t *tagged_get(const uint8_t *p, uint64_t *v, bool *flag) {
+static const uint8_t *tagged_get(const uint8_t *p, uint64_t *v, unsigned *flags) {
     uint8_t b = *p++;
-    *flag = b & 1;
-    uint64_t value = (b >> 1) & 0x3f;
+    *flags = b & 3u;
+    uint64_t value = (b >> 2) & 0x1f;
     if (b & 0x80) {
         uint64_t rest;
         p = varint_get(p, &rest);
-        value |= rest << 6;
+        value |= rest << 5;
     }
     *v = value;
     return p;
@@ -226,12 +230,15 @@ static size_t node_lp_bytes(const stream_node *n) {
     return n->lp_rest + stream_lp_integer_size(n->live) + stream_lp_integer_size(n->appended - n->live);
 }
 
-/* Decodes the entry at `offset`; returns the offset after it. */
-static size_t node_entry(const stream_node *n, size_t offset, stream_entry *e) {
+/* Decodes the entry at `offset` (*deleted: a tombstone); returns the
+ * offset after it. */
+static size_t node_entry(const stream_node *n, size_t offset, stream_entry *e, bool *deleted) {
     const uint8_t *p = (const uint8_t *)n + offset;
     uint64_t ms_delta, seq;
-    bool same;
-    p = tagged_get(p, &ms_delta, &same);
+    unsigned flags;
+    p = tagged_get(p, &ms_delta, &flags);
+    bool same = flags & TAG_SAME;
+    *deleted = flags & TAG_DELETED;
     p = varint_get(p, &seq);
     e->id.ms = n->base.ms + ms_delta;
     e->id.seq = ms_delta == 0 ? n->base.seq + seq : seq;
@@ -267,9 +274,10 @@ void stream_entry_next(stream_entry *e, const char **field, size_t *field_length
     e->data += length;
 }
 
-static stream_node *node_new(const stream_id *id, const stream_bytes *fv, size_t pairs) {
+/* A node whose master fields are fv[0], fv[stride], ... (`pairs` of them). */
+static stream_node *node_new(const stream_id *id, const stream_bytes *fv, size_t pairs, size_t stride) {
     size_t master = varint_size(pairs);
-    for (size_t i = 0; i < pairs; i++) master += varint_size(fv[2 * i].length) + fv[2 * i].length;
+    for (size_t i = 0; i < pairs; i++) master += varint_size(fv[stride * i].length) + fv[stride * i].length;
     size_t size = sizeof(stream_node) + master;
     stream_node *n = zmalloc_alloc(size);
     n->base = *id;
@@ -281,10 +289,11 @@ static stream_node *node_new(const stream_id *id, const stream_bytes *fv, size_t
     uint8_t *p = varint_put(n->data, pairs);
     size_t lp = 7 + stream_lp_integer_size((long long)pairs) + stream_lp_integer_size(0);
     for (size_t i = 0; i < pairs; i++) {
-        p = varint_put(p, fv[2 * i].length);
-        if (fv[2 * i].length) memcpy(p, fv[2 * i].data, fv[2 * i].length);
-        p += fv[2 * i].length;
-        lp += stream_lp_string_size(fv[2 * i].data, fv[2 * i].length);
+        const stream_bytes *f = &fv[stride * i];
+        p = varint_put(p, f->length);
+        if (f->length) memcpy(p, f->data, f->length);
+        p += f->length;
+        lp += stream_lp_string_size(f->data, f->length);
     }
     n->lp_rest = (uint32_t)lp;
     return n;
@@ -381,35 +390,30 @@ size_t stream_free_effort(const stream *s) {
     return 1 + s->count + stream_groups_free_effort(s->groups);
 }
 
-void stream_append(stream *s, const stream_id *id, const stream_bytes *fv, size_t pairs,
-                   const stream_limits *limits) {
-    stream_node *n = s->count ? stream_node_at(s, s->count - 1) : NULL;
-    if (n) {
-        size_t total = 0;
-        for (size_t i = 0; i < 2 * pairs; i++) total += fv[i].length;
-        size_t max_bytes = (size_t)limits->node_max_bytes;
-        if (max_bytes == 0 || max_bytes > STREAM_LISTPACK_MAX_SIZE) max_bytes = STREAM_LISTPACK_MAX_SIZE;
-        bool full = node_lp_bytes(n) + total >= max_bytes ||
-                    (limits->node_max_entries > 0 && (long long)n->appended >= limits->node_max_entries);
-        if (full) {
-            /* Closed for good: give back the growth slack. */
-            n = zmalloc_realloc(n, n->used);
-            s->nodes[s->head + s->count - 1] = n;
-            n = NULL;
-        }
-    }
-    if (!n) {
-        stream_reserve_node(s);
-        n = node_new(id, fv, pairs);
-        s->nodes[s->head + s->count++] = n;
-    }
+/* Closes the tail node for good: gives back its growth slack. */
+static void stream_close_tail(stream *s) {
+    if (!s->count) return;
+    stream_node *n = stream_node_at(s, s->count - 1);
+    s->nodes[s->head + s->count - 1] = zmalloc_realloc(n, n->used);
+}
+
+static void stream_open_node(stream *s, stream_node *n) {
+    stream_reserve_node(s);
+    s->nodes[s->head + s->count++] = n;
+}
+
+/* Writes an entry (a tombstone when deleted) at the end of the tail node;
+ * the node's counts, last ID and Redis size follow, and the stream's length
+ * for a live entry. */
+static void node_write_entry(stream *s, const stream_id *id, const stream_bytes *fv, size_t pairs, bool deleted) {
+    stream_node *n = stream_node_at(s, s->count - 1);
     bool same = node_same_fields(n, fv, pairs);
     uint64_t ms_delta = id->ms - n->base.ms;
     uint64_t seq = ms_delta == 0 ? id->seq - n->base.seq : id->seq;
     size_t need = tagged_size(ms_delta) + varint_size(seq);
     if (!same) need += varint_size(pairs);
     long long lp_count = (long long)pairs + 3;
-    size_t lp = stream_lp_integer_size(same ? STREAM_FLAG_SAMEFIELDS : 0) +
+    size_t lp = stream_lp_integer_size((same ? STREAM_FLAG_SAMEFIELDS : 0) | (deleted ? 1 : 0)) +
                 stream_lp_integer_size((long long)ms_delta) +
                 stream_lp_integer_size((long long)(id->seq - n->base.seq));
     if (!same) {
@@ -431,7 +435,7 @@ void stream_append(stream *s, const stream_id *id, const stream_bytes *fv, size_
         s->nodes[s->head + s->count - 1] = n;
     }
     uint8_t *p = (uint8_t *)n + n->used;
-    p = tagged_put(p, ms_delta, same);
+    p = tagged_put(p, ms_delta, (same ? TAG_SAME : 0) | (deleted ? TAG_DELETED : 0));
     p = varint_put(p, seq);
     if (!same) p = varint_put(p, pairs);
     for (size_t i = 0; i < pairs; i++) {
@@ -444,14 +448,44 @@ void stream_append(stream *s, const stream_id *id, const stream_bytes *fv, size_
     }
     zkv_assert((size_t)(p - (uint8_t *)n) == n->used + need);
     n->used += (uint32_t)need;
-    n->live++;
     n->appended++;
     n->last = *id;
     size_t lp_rest = n->lp_rest + lp;
     n->lp_rest = lp_rest > UINT32_MAX ? UINT32_MAX : (uint32_t)lp_rest;
-    s->length++;
+    if (!deleted) {
+        n->live++;
+        s->length++;
+    }
+}
+
+void stream_append(stream *s, const stream_id *id, const stream_bytes *fv, size_t pairs,
+                   const stream_limits *limits) {
+    stream_node *n = s->count ? stream_node_at(s, s->count - 1) : NULL;
+    if (n) {
+        size_t total = 0;
+        for (size_t i = 0; i < 2 * pairs; i++) total += fv[i].length;
+        size_t max_bytes = (size_t)limits->node_max_bytes;
+        if (max_bytes == 0 || max_bytes > STREAM_LISTPACK_MAX_SIZE) max_bytes = STREAM_LISTPACK_MAX_SIZE;
+        if (node_lp_bytes(n) + total >= max_bytes ||
+            (limits->node_max_entries > 0 && (long long)n->appended >= limits->node_max_entries)) {
+            stream_close_tail(s);
+            n = NULL;
+        }
+    }
+    if (!n) stream_open_node(s, node_new(id, fv, pairs, 2));
+    node_write_entry(s, id, fv, pairs, false);
     s->entries_added++;
     s->last_id = *id;
+}
+
+void stream_load_node(stream *s, const stream_id *base, const stream_bytes *fields, size_t count) {
+    stream_close_tail(s);
+    stream_open_node(s, node_new(base, fields, count, 1));
+}
+
+void stream_load_entry(stream *s, const stream_id *id, bool deleted, const stream_bytes *fv, size_t pairs) {
+    zkv_assert(s->count > 0);
+    node_write_entry(s, id, fv, pairs, deleted);
 }
 
 /* The window index of the node that would hold `id`: the last node whose
@@ -470,18 +504,13 @@ static long stream_find_node(const stream *s, const stream_id *id) {
     return found;
 }
 
-/* Removes the entries in [from, to) of node i (the offsets of entries).
- * A node left empty goes, unless keep_empty: Redis frees a listpack whose
- * last entry XDEL removes, but an exact MINID trim that marks every live
- * entry of its first node deleted (its last, already deleted entry being
- * past the MINID) leaves that node in place, and later appends go to it. */
-static void node_cut(stream *s, uint32_t i, size_t from, size_t to, uint32_t entries, bool keep_empty) {
+/* Marks the entry at `offset` of node i deleted (its first byte holds the
+ * flag), as Redis flags its listpack entry. */
+static void node_mark_deleted(stream *s, uint32_t i, size_t offset) {
     stream_node *n = stream_node_at(s, i);
-    memmove((uint8_t *)n + from, (uint8_t *)n + to, n->used - to);
-    n->used -= (uint32_t)(to - from);
-    n->live -= entries;
-    s->length -= entries;
-    if (n->live == 0 && !keep_empty) stream_remove_node(s, i);
+    ((uint8_t *)n)[offset] |= TAG_DELETED;
+    n->live--;
+    s->length--;
 }
 
 bool stream_delete(stream *s, const stream_id *id) {
@@ -491,10 +520,14 @@ bool stream_delete(stream *s, const stream_id *id) {
     size_t offset = n->first;
     while (offset < n->used) {
         stream_entry e;
-        size_t next = node_entry(n, offset, &e);
+        bool deleted;
+        size_t next = node_entry(n, offset, &e, &deleted);
         int cmp = stream_id_compare(&e.id, id);
         if (cmp == 0) {
-            node_cut(s, (uint32_t)i, offset, next, 1, false);
+            if (deleted) return false;
+            node_mark_deleted(s, (uint32_t)i, offset);
+            /* Redis frees a listpack once XDEL takes its last entry. */
+            if (n->live == 0) stream_remove_node(s, (uint32_t)i);
             return true;
         }
         if (cmp > 0) break;
@@ -503,14 +536,16 @@ bool stream_delete(stream *s, const stream_id *id) {
     return false;
 }
 
-/* Only a trim leaves empty nodes, at the head, so these loops end at once
- * but for those. */
+/* Only a trim leaves nodes without live entries, at the head, so these
+ * loops end at once but for those. */
 bool stream_first_id(const stream *s, stream_id *id) {
     for (uint32_t i = 0; i < s->count; i++) {
         const stream_node *n = stream_node_at(s, i);
         if (!n->live) continue;
+        size_t offset = n->first;
         stream_entry e;
-        node_entry(n, n->first, &e);
+        bool deleted = true;
+        while (deleted) offset = node_entry(n, offset, &e, &deleted);
         *id = e.id;
         return true;
     }
@@ -523,7 +558,12 @@ bool stream_last_id(const stream *s, stream_id *id) {
         if (!n->live) continue;
         size_t offset = n->first;
         stream_entry e;
-        while (offset < n->used) offset = node_entry(n, offset, &e);
+        bool deleted;
+        while (offset < n->used) {
+            stream_entry at;
+            offset = node_entry(n, offset, &at, &deleted);
+            if (!deleted) e = at;
+        }
         *id = e.id;
         return true;
     }
@@ -557,21 +597,21 @@ long long stream_trim(stream *s, const stream_trim_args *args) {
             continue;
         }
         if (args->approx) break;
-        /* Exact: the leading entries of this node, then stop. */
+        /* Exact: the leading entries of this node become tombstones, then
+         * stop; the node stays even when no live entry is left, as in Redis. */
         size_t offset = n->first;
-        uint32_t cut = 0;
         while (offset < n->used) {
-            if (args->strategy == STREAM_TRIM_MAXLEN) {
-                if (s->length - cut <= (uint64_t)args->maxlen) break;
-            }
+            if (args->strategy == STREAM_TRIM_MAXLEN && s->length <= (uint64_t)args->maxlen) break;
             stream_entry e;
-            size_t next = node_entry(n, offset, &e);
+            bool tombstone;
+            size_t next = node_entry(n, offset, &e, &tombstone);
             if (args->strategy == STREAM_TRIM_MINID && stream_id_compare(&e.id, &args->minid) >= 0) break;
+            if (!tombstone) {
+                node_mark_deleted(s, 0, offset);
+                deleted++;
+            }
             offset = next;
-            cut++;
         }
-        if (cut) node_cut(s, 0, n->first, offset, cut, true);
-        deleted += cut;
         break;
     }
     return deleted;
@@ -588,9 +628,11 @@ static void iterator_load_offsets(stream_iterator *it) {
             it->offset_capacity = it->offset_capacity ? it->offset_capacity * 2 : 128;
             it->offsets = zmalloc_realloc(it->offsets, it->offset_capacity * sizeof *it->offsets);
         }
-        it->offsets[it->offset_count++] = (uint32_t)offset;
         stream_entry e;
-        offset = node_entry(n, offset, &e);
+        bool deleted;
+        size_t next = node_entry(n, offset, &e, &deleted);
+        if (!deleted) it->offsets[it->offset_count++] = (uint32_t)offset;
+        offset = next;
     }
     it->offset = it->offset_count;
 }
@@ -627,8 +669,9 @@ bool stream_iterator_next(stream_iterator *it, stream_entry *e) {
                 if (++it->node < s->count) it->offset = stream_node_at(s, it->node)->first;
                 continue;
             }
-            it->offset = node_entry(n, it->offset, e);
-            if (stream_id_compare(&e->id, &it->start) < 0) continue;
+            bool deleted;
+            it->offset = node_entry(n, it->offset, e, &deleted);
+            if (deleted || stream_id_compare(&e->id, &it->start) < 0) continue;
             if (stream_id_compare(&e->id, &it->end) > 0) break;
             return true;
         }
@@ -638,7 +681,8 @@ bool stream_iterator_next(stream_iterator *it, stream_entry *e) {
             iterator_load_offsets(it);
             continue;
         }
-        node_entry(stream_node_at(s, it->node), it->offsets[--it->offset], e);
+        bool deleted;
+        node_entry(stream_node_at(s, it->node), it->offsets[--it->offset], e, &deleted);
         if (stream_id_compare(&e->id, &it->end) > 0) continue;
         if (stream_id_compare(&e->id, &it->start) < 0) break;
         return true;
@@ -662,7 +706,7 @@ void stream_node_listpack(const stream *s, size_t i, strbuf *out, stream_id *mas
     uint64_t fields;
     const uint8_t *p = node_master(n, &fields);
     rdb_listpack_append_integer(&b, n->live);
-    rdb_listpack_append_integer(&b, 0);
+    rdb_listpack_append_integer(&b, n->appended - n->live);
     rdb_listpack_append_integer(&b, (long long)fields);
     for (uint64_t k = 0; k < fields; k++) {
         uint64_t length;
@@ -674,9 +718,10 @@ void stream_node_listpack(const stream *s, size_t i, strbuf *out, stream_id *mas
     size_t offset = n->first;
     while (offset < n->used) {
         stream_entry e;
-        offset = node_entry(n, offset, &e);
+        bool deleted;
+        offset = node_entry(n, offset, &e, &deleted);
         bool same = e.master != NULL;
-        rdb_listpack_append_integer(&b, same ? STREAM_FLAG_SAMEFIELDS : 0);
+        rdb_listpack_append_integer(&b, (same ? STREAM_FLAG_SAMEFIELDS : 0) | (deleted ? 1 : 0));
         rdb_listpack_append_integer(&b, (long long)(e.id.ms - n->base.ms));
         rdb_listpack_append_integer(&b, (long long)(e.id.seq - n->base.seq));
         if (!same) rdb_listpack_append_integer(&b, (long long)e.field_count);

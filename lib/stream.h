@@ -12,16 +12,18 @@
  *            entries (live + deleted), Redis's listpack size for the node
  *   master   varint field count, then each field as varint length + bytes:
  *            the fields of the node's first entry
- *   entries  tagged varint: bit 0 "same fields as the master", the rest the
- *            ms delta from the base; varint seq (minus the base's seq when
+ *   entries  tagged varint: bit 0 "same fields as the master", bit 1
+ *            "deleted", the rest the ms delta from the base; varint seq
+ *            (minus the base's seq when
  *            the ms equals the base's); without the flag a varint field
  *            count and each field; then each value (varint length + bytes)
  *
- * Deltas are taken from the node's base, not from the previous entry, so
- * deleting an entry is a memmove inside one node (at most a few KB) and a
- * node whose last entry XDEL removes is freed (an exact MINID trim may leave
- * its first node empty, as Redis leaves that listpack, so node boundaries
- * stay Redis's).  A node never gets entries again
+ * Deleting an entry (XDEL, exact trimming) sets its deleted flag in place,
+ * as Redis flags its listpack entry: the bytes stay until the whole node
+ * goes (XDEL of its last live entry, or trimming), so nodes, their counts
+ * and their RDB form stay exactly Redis's, tombstones included.  Deltas are
+ * taken from the node's base, so a node can be read from any entry's
+ * offset.  A node never gets entries again
  * after the next one is opened, so node bases partition the ID space and a
  * lookup is a binary search over nodes plus a scan of one node.
  *
@@ -33,7 +35,8 @@
  * Trade-offs: iterating backwards decodes a node forwards first (its entry
  * offsets go to a small array); an entry's values are stored as bytes even
  * when numeric (Redis stores integers in its listpack), which costs one or
- * two bytes for numeric values but keeps replies a plain copy.
+ * two bytes for numeric values but keeps replies a plain copy; deleted
+ * entries keep their memory until their node goes, as in Redis.
  */
 #ifndef ZKV_STREAM_H
 #define ZKV_STREAM_H
@@ -158,6 +161,15 @@ void stream_iterator_finish(stream_iterator *it);
  * to `out`; *master is the node's master ID (its radix tree key). */
 struct strbuf;
 void stream_node_listpack(const stream *s, size_t i, struct strbuf *out, stream_id *master);
+
+/* ---- Loading (RDB): the file's nodes, tombstones included ---- */
+/* Opens a new tail node with master ID `base` and master fields `fields`
+ * (closing the previous one); entries then go to it, whatever the limits. */
+void stream_load_node(stream *s, const stream_id *base, const stream_bytes *fields, size_t count);
+/* Appends an entry (a tombstone when deleted) to the tail node: the caller
+ * checked that IDs increase and that id >= the node's base.  length follows
+ * the live entries; entries_added and last_id are the caller's to set. */
+void stream_load_entry(stream *s, const stream_id *id, bool deleted, const stream_bytes *fv, size_t pairs);
 
 /* Redis's listpack sizes (exposed for tests of the node cut). */
 size_t stream_lp_string_size(const char *data, size_t length);

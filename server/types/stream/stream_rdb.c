@@ -1,16 +1,15 @@
 /* stream_rdb: a stream in Redis 7.0's serialization (RDB files, DUMP).
  *
  * Saving writes RDB_TYPE_STREAM_LISTPACKS_2: each node as the listpack
- * Redis would hold for it (master entry, delta-encoded entries) under its
- * 16-byte big-endian master ID, then the stream's counters, then each group
- * with its PEL (ID, delivery time, delivery count) and its consumers (name,
- * seen time, the IDs they own).  A stream that never lost an entry gives
- * Redis's bytes; deleted entries are not kept by zkv, so their tombstones
- * are not written (the live entries and every counter are the same).
+ * Redis holds for it (master entry, delta-encoded entries, tombstones)
+ * under its 16-byte big-endian master ID, then the stream's counters, then
+ * each group with its PEL (ID, delivery time, delivery count) and its
+ * consumers (name, seen time, the IDs they own): Redis's bytes.
  *
- * Loading accepts types 15 and 19, validates every listpack, refuses IDs
- * out of order, and re-appends the live entries under the current node
- * limits (so a loaded stream's nodes are cut by this server's rules).
+ * Loading accepts types 15 and 19, validates every listpack as Redis's deep
+ * sanitization does (counts, lp-count of each entry), refuses IDs out of
+ * order, and keeps the file's nodes and tombstones, so a stream read from
+ * Redis trims and dumps as it did there.
  * Type 15 has no first/max-deleted IDs, entries-added or entries-read: they
  * are derived as Redis 7.0 derives them.
  */
@@ -111,18 +110,22 @@ static bool lp_bytes(rdb_listpack_iterator *it, stream_bytes *b, char digits[24]
     return true;
 }
 
-/* Appends the live entries of one node's listpack to s. */
-static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *blob, size_t size) {
+/* Loads one node's listpack as a node of s (tombstones included), checking
+ * that IDs increase across the stream (*last, when *any).  NULL, or the
+ * reason the listpack is refused. */
+static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *blob, size_t size, stream_id *last,
+                                 bool *any) {
     size_t count;
     const char *error = NULL;
     if (rdb_listpack_validate(blob, size, &count, &error) != 0) return error;
-    if (count == 0) return "empty listpack inside a stream";
+    if (count == 0) return "Empty listpack inside stream";
     stream_id master = read_id_raw(key);
+    if (*any && stream_id_compare(&master, last) <= 0) return "stream nodes out of order";
     rdb_listpack_iterator it;
     rdb_listpack_iterator_init(&it, blob);
     long long live, deleted, master_count, zero;
-    if (!lp_int(&it, &live) || !lp_int(&it, &deleted) || !lp_int(&it, &master_count) || master_count < 0 ||
-        (size_t)master_count > count)
+    if (!lp_int(&it, &live) || !lp_int(&it, &deleted) || !lp_int(&it, &master_count) || live < 0 || deleted < 0 ||
+        master_count < 0 || (size_t)master_count > count)
         return "bad stream master entry";
     size_t slots = (size_t)master_count * 2 + 2;
     stream_bytes *master_fields = zmalloc_alloc(slots * sizeof *master_fields);
@@ -141,13 +144,16 @@ static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *b
         reason = "bad stream master entry";
         goto done;
     }
-    long long seen = 0;
+    stream_load_node(s, &master, master_fields, (size_t)master_count);
+    *last = master;
+    *any = true;
+    long long seen = 0, tombstones = 0;
     for (;;) {
         long long flags, ms_delta, seq_delta, fields;
         rdb_listpack_iterator probe = it;
         rdb_element peek;
         if (!rdb_listpack_next(&probe, &peek)) break;
-        if (!lp_int(&it, &flags) || !lp_int(&it, &ms_delta) || !lp_int(&it, &seq_delta)) {
+        if (!lp_int(&it, &flags) || !lp_int(&it, &ms_delta) || !lp_int(&it, &seq_delta) || (flags & ~3LL)) {
             reason = "bad stream entry";
             goto done;
         }
@@ -178,10 +184,9 @@ static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *b
             reason = "bad stream entry";
             goto done;
         }
-        seen++;
-        if (flags & 1) continue; /* a tombstone */
         stream_id id = {master.ms + (uint64_t)ms_delta, master.seq + (uint64_t)seq_delta};
-        if (s->length && stream_id_compare(&id, &s->last_id) <= 0) {
+        /* The first entry may be the master ID itself; later ones must grow. */
+        if (stream_id_compare(&id, &master) < 0 || (seen && stream_id_compare(&id, last) <= 0)) {
             reason = "stream IDs out of order";
             goto done;
         }
@@ -189,9 +194,12 @@ static const char *load_listpack(stream *s, const uint8_t *key, const uint8_t *b
             reason = "stream entry without fields";
             goto done;
         }
-        stream_append(s, &id, fv, (size_t)fields, &stream_config);
+        stream_load_entry(s, &id, flags & 1, fv, (size_t)fields);
+        *last = id;
+        seen++;
+        tombstones += flags & 1;
     }
-    if (seen != live + deleted) reason = "stream listpack count mismatch";
+    if (seen != live + deleted || tombstones != deleted) reason = "stream listpack count mismatch";
 done:
     zmalloc_free(master_fields);
     zmalloc_free(digits);
@@ -208,6 +216,8 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
                         const char **error) {
     stream *s = stream_create();
     uint64_t nodes;
+    stream_id last = {0, 0};
+    bool any = false;
     *error = NULL;
     if (read_len(r, &nodes) != 0) goto fail;
     for (uint64_t i = 0; i < nodes; i++) {
@@ -222,7 +232,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
         memcpy(raw, k.data, 16);
         rdb_string_release(&k);
         if (rdb_read_string(r, &lp) != 0) goto fail;
-        const char *reason = load_listpack(s, raw, (const uint8_t *)lp.data, lp.length);
+        const char *reason = load_listpack(s, raw, (const uint8_t *)lp.data, lp.length, &last, &any);
         rdb_string_release(&lp);
         if (reason) {
             *error = reason;
@@ -245,8 +255,7 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
         s->max_deleted_id = (stream_id){0, 0};
         s->entries_added = s->length;
     }
-    stream_id top;
-    if (s->length && stream_last_id(s, &top) && stream_id_compare(&top, &s->last_id) > 0) {
+    if (any && stream_id_compare(&last, &s->last_id) > 0) {
         *error = "stream last ID below its entries";
         goto fail;
     }
@@ -261,8 +270,8 @@ object *stream_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key
             rdb_string_release(&name);
             goto fail;
         }
-        stream_id last = {ms, seq};
-        stream_group *g = stream_group_create(s, name.data, name.length, &last, (long long)entries_read);
+        stream_id group_last = {ms, seq};
+        stream_group *g = stream_group_create(s, name.data, name.length, &group_last, (long long)entries_read);
         rdb_string_release(&name);
         if (!g) {
             *error = "Duplicated consumer group name";
