@@ -217,10 +217,18 @@ size_t lhash_memory_sampled(const lhash *h, size_t samples) {
         for (size_t i = 0; i < pages; i++) bytes += lhash_page_memory(lhash_page_at(h, i));
         return bytes;
     }
-    /* Pages spread evenly over the table, extrapolated to all of them. */
-    size_t sampled = 0;
-    for (size_t i = 0; i < samples; i++) sampled += lhash_page_memory(lhash_page_at(h, i * pages / samples));
-    return bytes + (size_t)((double)sampled / (double)samples * (double)pages);
+    /* Pages spread evenly over the table, extrapolated by their entries:
+     * a page's bytes follow its entry count (its size class grows with
+     * it), so bytes per entry varies far less between pages than bytes per
+     * page does, and five pages give a close estimate. */
+    size_t sampled = 0, entries = 0;
+    for (size_t i = 0; i < samples; i++) {
+        lhash_page *page = lhash_page_at(h, i * pages / samples);
+        sampled += lhash_page_memory(page);
+        entries += page->count;
+    }
+    if (entries == 0) return bytes + (size_t)((double)sampled / (double)samples * (double)pages);
+    return bytes + (size_t)((double)sampled / (double)entries * (double)h->count);
 }
 
 /* ------------------------------------------------------------ entries */

@@ -16,6 +16,7 @@
 #include "plist.h"
 
 #include <lzf.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "zkv_assert.h"
@@ -31,11 +32,12 @@ enum { PLIST_SMALL = 1, PLIST_CHUNKED = 2 };
 
 struct plist {
     uint8_t tag;
+    uint8_t ends; /* PLIST_END_*: where the list has been changed */
 };
 
 typedef struct plist_small {
     uint8_t tag;
-    uint8_t unused;
+    uint8_t ends;
     uint16_t count;
     uint32_t bytes;
     unsigned char data[];
@@ -52,11 +54,21 @@ typedef struct plist_node {
 
 typedef struct plist_chunked {
     uint8_t tag;
-    uint8_t unused[3];
+    uint8_t ends;
+    uint8_t unused[2];
     uint32_t nodes;
     uint64_t count;
     plist_node *head, *tail;
 } plist_chunked;
+
+_Static_assert(offsetof(plist_small, ends) == offsetof(struct plist, ends) &&
+                   offsetof(plist_chunked, ends) == offsetof(struct plist, ends),
+               "both forms keep the ends byte where struct plist reads it");
+
+static plist *mark_ends(plist *l, unsigned ends) {
+    l->ends |= (uint8_t)ends;
+    return l;
+}
 
 /* ---------------------------------------------------------------- entries */
 
@@ -388,6 +400,7 @@ static plist_chunked *chunked_create(void) {
 /* The small block becomes the first node (one realloc, one move). */
 static plist_chunked *to_chunked(plist_small *s) {
     plist_chunked *q = chunked_create();
+    q->ends = s->ends;
     uint32_t bytes = s->bytes;
     uint16_t count = s->count;
     if (count == 0) {
@@ -413,11 +426,12 @@ static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
         return (plist *)q;
     uint32_t bytes = n ? n->bytes : 0;
     uint16_t count = n ? n->count : 0;
+    uint8_t ends = q->ends;
     zmalloc_free(q);
     if (!n) return plist_create();
     memmove((unsigned char *)n + sizeof(plist_small), n->data, bytes);
     plist_small *s = zmalloc_realloc(n, sizeof *s + bytes);
-    *s = (plist_small){.tag = PLIST_SMALL, .count = count, .bytes = bytes};
+    *s = (plist_small){.tag = PLIST_SMALL, .ends = ends, .count = count, .bytes = bytes};
     return (plist *)s;
 }
 
@@ -460,7 +474,16 @@ plist *plist_duplicate(const plist *l) {
         node_link(copy, copy->tail, m);
     }
     copy->count = q->count;
+    copy->ends = q->ends;
     return (plist *)copy;
+}
+
+unsigned plist_changed_ends(const plist *l) {
+    return l->ends;
+}
+
+void plist_set_changed_ends(plist *l, unsigned ends) {
+    l->ends = (uint8_t)ends;
 }
 
 size_t plist_length(const plist *l) {
@@ -498,6 +521,7 @@ static void chunked_push(plist_chunked *q, const entry_plan *p, bool head, const
 plist *plist_push(plist *l, const char *data, size_t length, bool head, const plist_limits *limits) {
     entry_plan p;
     plan_entry(&p, data, length);
+    unsigned end = head ? PLIST_END_HEAD : PLIST_END_TAIL;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
@@ -505,12 +529,12 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
             s->count++;
-            return (plist *)s;
+            return mark_ends((plist *)s, end);
         }
         l = (plist *)to_chunked(s);
     }
     chunked_push((plist_chunked *)l, &p, head, limits);
-    return l;
+    return mark_ends(l, end);
 }
 
 /* Size of the last entry of a chunk. */
@@ -527,10 +551,11 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
         uint32_t size = head ? entry_size_at(s->data) : last_entry_size(s->data, s->bytes);
         s = small_splice(s, head ? 0 : s->bytes - size, size, 0);
         s->count--;
-        return (plist *)s;
+        return mark_ends((plist *)s, head ? PLIST_END_HEAD : PLIST_END_TAIL);
     }
     plist_chunked *q = (plist_chunked *)l;
     zkv_assert(q->count > 0);
+    mark_ends(l, head ? PLIST_END_HEAD : PLIST_END_TAIL);
     plist_node *n = node_decompress(q, head ? q->head : q->tail);
     if (n->count == 1) {
         node_unlink_free(q, n);
@@ -580,6 +605,8 @@ static void chunked_delete_range(plist_chunked *q, size_t start, size_t count, c
 plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits) {
     zkv_assert(start + count <= plist_length(l));
     if (count == 0) return l;
+    bool at_head = start == 0, at_tail = start + count == plist_length(l);
+    mark_ends(l, at_head == at_tail ? PLIST_END_HEAD | PLIST_END_TAIL : at_head ? PLIST_END_HEAD : PLIST_END_TAIL);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;
@@ -661,6 +688,7 @@ plist *plist_insert(plist *l, size_t index, const char *data, size_t length, con
     size_t count = plist_length(l);
     zkv_assert(index <= count);
     if (index == 0 || index == count) return plist_push(l, data, length, index == 0, limits);
+    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
     if (l->tag == PLIST_SMALL) {
@@ -680,6 +708,7 @@ plist *plist_insert(plist *l, size_t index, const char *data, size_t length, con
 
 plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
     zkv_assert(index < plist_length(l));
+    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
     if (l->tag == PLIST_SMALL) {
@@ -755,6 +784,7 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         uint32_t matches = chunk_count_matches(s->data, s->bytes, data, length);
         uint32_t want = matches < limit ? matches : (uint32_t)limit;
         if (want == 0) return l;
+        mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
         uint32_t bytes = chunk_remove_matches(s->data, s->bytes, data, length, from_tail ? matches - want : 0, want);
         s = zmalloc_realloc(s, sizeof *s + bytes);
         s->bytes = bytes;
@@ -787,6 +817,7 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         }
         n = following;
     }
+    if (*removed) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     compress_ends(q, limits);
     return settle_form(q, limits);
 }

@@ -62,6 +62,17 @@ plist *plist_create(void);
 void plist_free(plist *l);
 plist *plist_duplicate(const plist *l);
 size_t plist_length(const plist *l);
+/* The ends a list has been changed at since it was created: pushes and
+ * pops mark theirs, an edit elsewhere (LINSERT, LSET, LREM, a middle
+ * range) marks both.  A list changed only at its head grew there like a
+ * stack; Redis's quicklist then holds nodes cut from the tail, which RDB
+ * files show, so the list's DUMP needs to know.  One byte of the header. */
+#define PLIST_END_HEAD 1u
+#define PLIST_END_TAIL 2u
+unsigned plist_changed_ends(const plist *l);
+/* Overrides them (a list loaded from a file takes the history its nodes
+ * show). */
+void plist_set_changed_ends(plist *l, unsigned ends);
 /* Blocks the list is made of (1 for a small list): its free effort. */
 size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */

@@ -72,15 +72,28 @@ unsigned long long rdb_writer_size(const rdb_writer *w) {
     return w->written + w->buffer.length;
 }
 
-int rdb_write_raw(rdb_writer *w, const void *data, size_t length) {
+/* Every byte goes through here, a few times per key: the common case (room
+ * in the buffer) is a copy without strbuf's call and reservation. */
+static inline int append_raw(rdb_writer *w, const void *data, size_t length) {
     if (w->error) return -1;
-    strbuf_append(&w->buffer, data, length);
-    if (w->fd >= 0 && w->buffer.length >= RDB_WRITER_FLUSH_BYTES) return rdb_writer_flush(w);
+    strbuf *b = &w->buffer;
+    if (b->length + length < b->capacity) {
+        memcpy(b->data + b->length, data, length);
+        b->length += length;
+        b->data[b->length] = '\0'; /* strbuf's invariant */
+    } else {
+        strbuf_append(b, data, length);
+    }
+    if (w->fd >= 0 && b->length >= RDB_WRITER_FLUSH_BYTES) return rdb_writer_flush(w);
     return 0;
 }
 
+int rdb_write_raw(rdb_writer *w, const void *data, size_t length) {
+    return append_raw(w, data, length);
+}
+
 int rdb_write_byte(rdb_writer *w, uint8_t byte) {
-    return rdb_write_raw(w, &byte, 1);
+    return append_raw(w, &byte, 1);
 }
 
 static size_t encode_length(uint8_t out[9], uint64_t length) {
@@ -105,7 +118,7 @@ static size_t encode_length(uint8_t out[9], uint64_t length) {
 
 int rdb_write_length(rdb_writer *w, uint64_t length) {
     uint8_t bytes[9];
-    return rdb_write_raw(w, bytes, encode_length(bytes, length));
+    return append_raw(w, bytes, encode_length(bytes, length));
 }
 
 /* The int8/16/32 form of `value`, or 0 when it needs more than 32 bits. */
@@ -132,33 +145,93 @@ static size_t encode_integer(uint8_t out[5], long long value) {
 int rdb_write_integer_string(rdb_writer *w, long long value) {
     uint8_t encoded[5];
     size_t size = encode_integer(encoded, value);
-    if (size) return rdb_write_raw(w, encoded, size);
+    if (size) return append_raw(w, encoded, size);
     char digits[NUMBER_INTEGER_BUFFER];
     size_t length = number_format_integer(value, digits);
     if (rdb_write_length(w, length) != 0) return -1;
-    return rdb_write_raw(w, digits, length);
+    return append_raw(w, digits, length);
 }
 
 bool rdb_string_is_integer(const void *data, size_t length, long long *value) {
     return length > 0 && length < NUMBER_INTEGER_BUFFER && number_parse_integer(data, length, value);
 }
 
-/* LZF only when it saves at least 4 bytes (Redis's rule, so the same data
- * gives the same file); 1 if written compressed, 0 if not, -1 on error. */
-static int write_lzf(rdb_writer *w, const void *data, size_t length) {
-    if (length > UINT32_MAX) return 0;
-    size_t room = length - 4;
+/* Whether LZF can possibly bring `length` bytes down to `accept`, by a
+ * bound cheaper than trying.  LZF's output is literal runs (one header byte
+ * per run, and the first byte is always a literal) and back-references of
+ * 2 or 3 bytes standing for 3 or more earlier bytes.  A back-reference of
+ * L bytes starting at p means the 3 bytes at each of p .. p+L-3 occurred
+ * earlier, and saves at most L - 2; so the output is at least
+ * length + 1 - R, where R counts the positions whose 3 bytes occurred
+ * earlier.  R is counted through a hashed bitmap (a collision only adds to
+ * R, which keeps the bound safe) and only up to what could be enough: on
+ * incompressible data (random values) this replaces most of the cost of a
+ * failed lzf_compress, and the bytes written are unchanged. */
+#define TRIGRAM_BITS 13
+
+static bool lzf_may_reach(const void *data, size_t length, size_t accept) {
+    if (length < 3 || accept + 1 >= length) return true;
+    /* A slot holds the generation (call) that last saw its trigram, so no
+     * call clears the table: static per thread, 16 KB, not on the heap. */
+    static _Thread_local uint16_t seen[1u << TRIGRAM_BITS];
+    static _Thread_local uint16_t generation;
+    if (++generation == 0) {
+        memset(seen, 0, sizeof(seen));
+        generation = 1;
+    }
+    size_t needed = length + 1 - accept;
+    const uint8_t *p = data;
+    size_t repeated = 0;
+    uint32_t window = (uint32_t)p[0] << 8 | p[1];
+    for (size_t i = 2; i < length; i++) {
+        window = window << 8 | p[i];
+        uint32_t slot = ((window & 0xFFFFFF) * 2654435761u) >> (32 - TRIGRAM_BITS);
+        if (seen[slot] == generation) {
+            if (++repeated >= needed) return true;
+        } else {
+            seen[slot] = generation;
+        }
+    }
+    return false;
+}
+
+/* LZF into `room` bytes at most, kept when no longer than `accept`
+ * bytes; 1 if written compressed, 0 if not, -1 on error.  liblzf gives up
+ * conservatively near the end of its output buffer, so `room` must be the
+ * size Redis passes for the decisions (not only the bytes) to match. */
+static int write_lzf_within(rdb_writer *w, const void *data, size_t length, size_t room, size_t accept) {
+    if (length > UINT32_MAX || !lzf_may_reach(data, length, accept)) return 0;
     if (w->scratch_size < room) {
         zmalloc_free(w->scratch);
         w->scratch = zmalloc_alloc(room);
         w->scratch_size = room;
     }
     unsigned compressed = lzf_compress(data, (unsigned)length, w->scratch, (unsigned)room);
-    if (compressed == 0) return 0;
+    if (compressed == 0 || compressed > accept) return 0;
     if (rdb_write_byte(w, 0xC0 | RDB_ENCODED_LZF) != 0 || rdb_write_length(w, compressed) != 0 ||
-        rdb_write_length(w, length) != 0 || rdb_write_raw(w, w->scratch, compressed) != 0)
+        rdb_write_length(w, length) != 0 || append_raw(w, w->scratch, compressed) != 0)
         return -1;
     return 1;
+}
+
+/* Redis's string rule: an output buffer of length - 4 bytes, so LZF is
+ * used when it saves at least 4 (the same data gives the same file). */
+static int write_lzf(rdb_writer *w, const void *data, size_t length) {
+    return write_lzf_within(w, data, length, length - 4, length - 4);
+}
+
+/* Redis's quicklist node rule (quicklist.c's MIN_COMPRESS_BYTES 48 and
+ * MIN_COMPRESS_IMPROVE 8): a buffer of the node's size, kept when it saves
+ * more than 8 bytes. */
+#define RDB_NODE_MIN_COMPRESS 48
+#define RDB_NODE_MIN_IMPROVE 8
+
+int rdb_write_compressed_node(rdb_writer *w, const void *data, size_t length) {
+    if (length >= RDB_NODE_MIN_COMPRESS) {
+        int done = write_lzf_within(w, data, length, length, length - RDB_NODE_MIN_IMPROVE - 1);
+        if (done != 0) return done < 0 ? -1 : 0;
+    }
+    return rdb_write_string(w, data, length);
 }
 
 int rdb_write_string(rdb_writer *w, const void *data, size_t length) {
@@ -166,26 +239,26 @@ int rdb_write_string(rdb_writer *w, const void *data, size_t length) {
     if (length <= 11 && rdb_string_is_integer(data, length, &value)) {
         uint8_t encoded[5];
         size_t size = encode_integer(encoded, value);
-        if (size) return rdb_write_raw(w, encoded, size);
+        if (size) return append_raw(w, encoded, size);
     }
     if (w->compress && length > RDB_LZF_MIN_LENGTH) {
         int done = write_lzf(w, data, length);
         if (done != 0) return done < 0 ? -1 : 0;
     }
     if (rdb_write_length(w, length) != 0) return -1;
-    return rdb_write_raw(w, data, length);
+    return append_raw(w, data, length);
 }
 
 int rdb_write_u64_le(rdb_writer *w, uint64_t value) {
     uint8_t bytes[8];
     for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(value >> (8 * i));
-    return rdb_write_raw(w, bytes, 8);
+    return append_raw(w, bytes, 8);
 }
 
 int rdb_write_u32_le(rdb_writer *w, uint32_t value) {
     uint8_t bytes[4];
     for (int i = 0; i < 4; i++) bytes[i] = (uint8_t)(value >> (8 * i));
-    return rdb_write_raw(w, bytes, 4);
+    return append_raw(w, bytes, 4);
 }
 
 int rdb_write_double_binary(rdb_writer *w, double value) {

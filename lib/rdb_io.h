@@ -94,6 +94,12 @@ int rdb_write_byte(rdb_writer *w, uint8_t byte);
 int rdb_write_length(rdb_writer *w, uint64_t length);
 /* A string in the smallest of Redis's encodings (see above). */
 int rdb_write_string(rdb_writer *w, const void *data, size_t length);
+/* A quicklist node Redis keeps LZF-compressed in memory (an inner node
+ * under list-compress-depth): Redis writes its compressed bytes whatever
+ * rdbcompression says, so this writes LZF when Redis's node compression
+ * would have kept it (48 bytes or more, saving more than 8), else as
+ * rdb_write_string. */
+int rdb_write_compressed_node(rdb_writer *w, const void *data, size_t length);
 /* An integer value as a string (int8/16/32 encoding, else its decimal). */
 int rdb_write_integer_string(rdb_writer *w, long long value);
 int rdb_write_double_binary(rdb_writer *w, double value);   /* 8 bytes LE */

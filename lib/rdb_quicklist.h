@@ -5,15 +5,20 @@
  *   RDB_TYPE_LIST_QUICKLIST (3.2-6.2): <len nodes> per node: <string: a ziplist>
  *
  * The reader hands each element, in order, to a callback, whichever node
- * kind holds it, so a list type needs no knowledge of the node formats; empty
- * nodes are skipped as Redis does.  Every blob is validated before its
- * elements are read.
+ * kind holds it, so a list type needs no knowledge of the node formats; a
+ * packed node holding no element is skipped and a zero-length node blob is
+ * corrupt, both as Redis does.  Every blob is validated before its elements
+ * are read.
  *
- * The writer cuts elements into listpack nodes of RDB_QUICKLIST_NODE_BYTES
- * (Redis's default list-max-listpack-size -2, 8 KB) by Redis 7.0's own
- * estimate (an element costs its raw length plus 8), as Redis's quicklist
- * cuts a list built by tail pushes, so such a list dumps to Redis's bytes
- * and any list to a file of Redis's size.
+ * The writer cuts elements into listpack nodes as Redis 7.0's quicklist
+ * cuts a list that grew at one end (its size estimate: an element costs
+ * its raw length plus 8; list-max-listpack-size as a size class or an
+ * entry count), so a list built by tail pushes (and tail pops) dumps to
+ * Redis's bytes, and one built by head pushes too when the builder is told
+ * to cut from the tail and given the elements tail first.  Nodes Redis
+ * keeps compressed (list-compress-depth) are written LZF as Redis writes
+ * them, even with rdbcompression no.  Any other history gives other node
+ * boundaries in Redis: the elements and the file's size are the same.
  * The node count comes before the nodes, so the builder keeps the nodes of
  * one list in memory until rdb_quicklist_write: a trade-off of one value's
  * serialized size for not walking the list twice.
@@ -23,12 +28,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rdb_io.h"
 #include "rdb_listpack.h"
 #include "strbuf.h"
 
-#define RDB_QUICKLIST_NODE_BYTES 8192
 #define RDB_QUICKLIST_PLAIN 1
 #define RDB_QUICKLIST_PACKED 2
 
@@ -36,19 +41,37 @@
  * failed with `error` if the callback set none). */
 typedef int rdb_element_fn(void *context, const rdb_element *e);
 
-/* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2.  0, or -1 with
- * r->error set. */
-int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *context);
+/* What the nodes of a list read back tell of its history: given the
+ * list-max-listpack-size it will live under, cut_from_tail is set when the
+ * head node could have taken the next node's first element, so the nodes
+ * were not cut from the head (the list grew at its head). */
+typedef struct rdb_quicklist_shape {
+    int fill;
+    bool cut_from_tail;
+    uint64_t nodes;     /* as the file says */
+} rdb_quicklist_shape;
+
+/* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2 (`shape` may be
+ * NULL).  0, or -1 with r->error set. */
+int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *context, rdb_quicklist_shape *shape);
 
 typedef struct rdb_quicklist_builder {
     strbuf nodes;               /* per node: u32 size, the listpack */
+    strbuf node_starts;         /* from_tail: each node's offset in `nodes` (size_t) */
     size_t node_count;
     rdb_listpack_builder current;
     strbuf current_blob;
+    strbuf entry_ends;          /* from_tail: where each entry of the open node ends (u32) */
+    int fill;                   /* list-max-listpack-size, clamped as Redis does */
+    int compress_depth;         /* list-compress-depth */
+    bool from_tail;
     bool open;
 } rdb_quicklist_builder;
 
-void rdb_quicklist_builder_init(rdb_quicklist_builder *b);
+/* `fill` and `compress_depth`: the list-max-listpack-size and
+ * list-compress-depth the list lives under; `from_tail`: elements come tail
+ * first and nodes are cut from the tail (a list built by head pushes). */
+void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail);
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length);
 /* Writes the node count and nodes (as RDB strings: LZF applies), then frees
  * the builder's memory.  0 or -1 (w->error). */

@@ -16,7 +16,9 @@ static bool read_length(const uint8_t *p, const uint8_t *end, size_t *length, si
     if (end - p < 5) return false;
     *length = (size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24);
     *size = 5;
-    return true;
+    /* A length that fits one byte is never written in five (Redis refuses
+     * it too: its fuzzer found a huge field hiding behind one). */
+    return *length >= ZM_BIGLEN;
 }
 
 /* Decodes the pair at p; returns the byte after it, or NULL if invalid. */
@@ -52,6 +54,10 @@ int rdb_zipmap_validate(const uint8_t *blob, size_t size, size_t *pairs, const c
             return -1;
         }
         seen++;
+    }
+    if (seen == 0) {
+        *error = "zipmap holds no pair"; /* Redis refuses an empty zipmap */
+        return -1;
     }
     if (blob[0] < ZM_BIGLEN && blob[0] != seen) {
         *error = "zipmap count invalid";

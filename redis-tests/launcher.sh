@@ -42,7 +42,8 @@ zkv_directives="port bind protected-mode unixsocket unixsocketperm requirepass m
   maxmemory-policy maxmemory-samples slowlog-log-slower-than slowlog-max-len latency-tracking
   latency-tracking-info-percentiles latency-monitor-threshold lazyfree-lazy-user-del
   lazyfree-lazy-user-flush save rdbcompression rdbchecksum stop-writes-on-bgsave-error
-  sanitize-dump-payload rdb-del-sync-files enable-protected-configs
+  sanitize-dump-payload rdb-del-sync-files enable-protected-configs key-load-delay
+  loading-process-events-interval-bytes rdb-key-save-delay
   aclfile acl-pubsub-default acllog-max-len user enable-debug-command ${ZKV_RT_EXTRA_DIRECTIVES:-}"
 # One space between words, so a directive is found as " name ".
 zkv_directives=" $(echo $zkv_directives) "

@@ -40,6 +40,7 @@
     X(list)            \
     X(zset)            \
     X(stream)          \
+    X(hll)             \
     X(sort)            \
     X(admin)           \
     X(memory)          \

@@ -9,9 +9,11 @@
  * ACL LOAD) points its clients back at default, unauthenticated, and closes
  * them, as Redis does.
  *
- * The check (acl_check.c) is installed into dispatch; upper layers call the
- * functions below for what dispatch cannot see (channels of SUBSCRIBE and
- * PUBLISH, SORT's BY/GET patterns, commands run by scripts).
+ * The check (acl_check.c) is installed into dispatch; it covers channels
+ * too, from the specs' channel_flags.  What dispatch cannot see reaches the
+ * acl module through command/permission.h (SORT's BY/GET patterns, the
+ * subscriptions of clients whose channel rules shrank) or the functions
+ * below (commands run by scripts).
  */
 #ifndef ZKV_ACL_H
 #define ZKV_ACL_H
@@ -32,16 +34,10 @@ enum acl_context { ACL_CONTEXT_TOPLEVEL, ACL_CONTEXT_MULTI, ACL_CONTEXT_LUA, ACL
 
 /* ---- For other features ---- */
 
-/* Channel permission of the client's user (pub/sub calls this for every
- * channel of SUBSCRIBE/SSUBSCRIBE/PUBLISH/SPUBLISH with is_pattern 0 and of
- * PSUBSCRIBE with is_pattern 1 before acting).  Returns 1 if allowed; when
- * refused it records an ACL LOG entry (reason "channel") and the caller
- * answers "-NOPERM this user has no permissions to access one of the
- * channels used as arguments". */
-int acl_check_channel(client *c, const char *channel, size_t length, int is_pattern);
-/* Key permission of the client's user for a key or pattern the key specs do
- * not show (SORT BY/GET pass the pattern with ACL_KEY_READ); 1 if allowed. */
-int acl_check_key(client *c, const char *key, size_t length, unsigned permissions);
+/* Does a selector of the client's user that allows this call (c->argc,
+ * c->argv) read every key?  SORT's BY/GET need it (installed as
+ * permission_full_key_read, permission.h); 1 if so. */
+int acl_full_key_read(client *c, command *cmd);
 /* The whole check for a command about to run (scripting calls it for
  * redis.call with ACL_CONTEXT_LUA): ACL_OK, or the refusal after recording
  * it in ACL LOG, with *position the argument index of the refused key. */
@@ -83,6 +79,15 @@ int acl_user_check_command(const acl_user *user, const command *cmd, int argc, c
                            int *position);
 /* The dispatch hook (installed by acl_module.c). */
 const char *acl_dispatch_check(client *c, command *cmd, int context);
+/* 1 if one of the selector's channel patterns grants `channel` (glob) or,
+ * with is_pattern, the PSUBSCRIBE pattern (literally); allchannels is not
+ * consulted. */
+int acl_selector_channel_listed(const acl_selector *selector, const char *channel, size_t length, int is_pattern);
+/* After ACL SETUSER changed `user` (`before` is its copy from before):
+ * closes its clients holding a subscription the new channel rules refuse,
+ * as Redis 7.0 does (nothing to do when a selector has allchannels or the
+ * new patterns include every old one). */
+void acl_close_revoked_subscribers(const acl_user *user, const acl_user *before);
 
 /* ---- ACL LOG (acl_log.c) ---- */
 

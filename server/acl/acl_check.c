@@ -3,11 +3,15 @@
  * Cost, per command: one flag test for a user that may do anything (the
  * default user, usually); otherwise one bit test per selector for the
  * command, and only for selectors with key patterns a glob match of each
- * key the command's spec names (first_key..last_key by key_step) against
- * the patterns whose %R/%W permissions cover the access.  Which access a
- * key needs comes from the spec's key flags, as Redis derives it: ACCESS
- * needs read, INSERT/DELETE/UPDATE need write, and a key that is only
- * looked at (EXISTS, TYPE) needs neither.
+ * key the command names against the patterns whose %R/%W permissions cover the access.  Which access a
+ * key needs comes from its key flags (command_for_each_key: a source and its
+ * destination differ, SET and BITFIELD decide per call), as Redis derives
+ * it: ACCESS needs read, INSERT/DELETE/UPDATE need write, and a key that is
+ * only looked at (EXISTS, TYPE) needs neither.
+ *
+ * Channels are checked the same way, from the spec's channel_flags
+ * (permission.h): a selector without allchannels matches each channel
+ * against its globs, and a PSUBSCRIBE pattern must be granted literally.
  *
  * With several selectors, the command is allowed when one selector allows
  * it; otherwise the reported reason is Redis's "most relevant" one: a
@@ -22,25 +26,12 @@
 
 #include "args.h"
 #include "glob.h"
-#include "zmalloc.h"
+#include "permission.h"
 
-/* SET and BITFIELD declare variable key flags: what they need depends on
- * their options, as Redis's key procedures for them decide. */
-static unsigned variable_permissions(const command *cmd, int argc, const resp_argument *argv) {
-    int is_set = !strcmp(cmd->spec->name, "set");
-    for (int i = is_set ? 3 : 2; i < argc; i++) {
-        if (is_set && args_is(&argv[i], "get")) return ACL_KEY_READ | ACL_KEY_WRITE;
-        if (!is_set && (args_is(&argv[i], "set") || args_is(&argv[i], "incrby")) && argc - i - 1 >= 3)
-            return ACL_KEY_READ | ACL_KEY_WRITE;
-    }
-    return is_set ? ACL_KEY_WRITE : ACL_KEY_READ;
-}
-
-/* The permissions a key needs, from the command's key-spec flags. */
-static unsigned needed_permissions(const command *cmd, int argc, const resp_argument *argv) {
-    uint32_t flags = cmd->spec->key_flags;
-    if (flags & KEY_VARIABLE_FLAGS) return variable_permissions(cmd, argc, argv);
-    if (!flags) flags = (cmd->spec->flags & COMMAND_WRITE) ? (KEY_RW | KEY_UPDATE) : (KEY_RO | KEY_ACCESS);
+/* The permissions a key needs from its key-spec flags, as Redis derives
+ * them: ACCESS needs read, INSERT/DELETE/UPDATE need write, and a key only
+ * looked at (EXISTS, HLEN) needs a pattern of either kind. */
+static unsigned needed_permissions(uint32_t flags) {
     unsigned permissions = 0;
     if (flags & KEY_ACCESS) permissions |= ACL_KEY_READ;
     if (flags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE)) permissions |= ACL_KEY_WRITE;
@@ -58,9 +49,7 @@ static int selector_allows_key(const acl_selector *selector, const char *key, si
     return 0;
 }
 
-/* Patterns (PSUBSCRIBE) must be granted literally; channels match the globs. */
-static int selector_allows_channel(const acl_selector *selector, const char *channel, size_t length, int is_pattern) {
-    if (selector->flags & ACL_SELECTOR_ALL_CHANNELS) return 1;
+int acl_selector_channel_listed(const acl_selector *selector, const char *channel, size_t length, int is_pattern) {
     for (int i = 0; i < selector->channel_count; i++) {
         const acl_pattern *pattern = &selector->channels[i];
         if (is_pattern ? (pattern->length == length && !memcmp(pattern->text, channel, length))
@@ -68,6 +57,22 @@ static int selector_allows_channel(const acl_selector *selector, const char *cha
             return 1;
     }
     return 0;
+}
+
+typedef struct key_check {
+    const acl_selector *selector;
+    const resp_argument *argv;
+    int refused; /* the position of the first refused key, 0 while none */
+} key_check;
+
+/* Keys flagged not-key (SPUBLISH's channel) are channels, checked apart. */
+static int key_refused(int position, uint32_t flags, void *context) {
+    key_check *check = context;
+    if (flags & KEY_NOT_KEY) return 0;
+    const resp_argument *key = &check->argv[position];
+    if (selector_allows_key(check->selector, key->data, key->length, needed_permissions(flags))) return 0;
+    check->refused = position;
+    return 1;
 }
 
 static int first_arg_allowed(const acl_selector *selector, unsigned id, int argc, const resp_argument *argv) {
@@ -89,31 +94,23 @@ static int selector_check(const acl_selector *selector, const command *cmd, int 
         !first_arg_allowed(selector, cmd->id, argc, argv))
         return ACL_DENIED_COMMAND;
     const command_spec *spec = cmd->spec;
-    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->first_key > 0 && spec->key_step > 0) {
-        int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-        if (last >= argc) last = argc - 1;
-        unsigned permissions = needed_permissions(cmd, argc, argv);
-        for (int i = spec->first_key; i <= last; i += spec->key_step) {
-            if (!selector_allows_key(selector, argv[i].data, argv[i].length, permissions)) {
-                *position = i;
-                return ACL_DENIED_KEY;
-            }
-        }
-    } else if (!(selector->flags & ACL_SELECTOR_ALL_KEYS) && spec->get_keys && argc > 1) {
-        /* Keys only the spec's function finds (XREAD's, after STREAMS). */
-        int *positions = zmalloc_alloc((size_t)argc * sizeof *positions);
-        uint32_t *flags = zmalloc_alloc((size_t)argc * sizeof *flags);
-        int count = spec->get_keys(argv, argc, positions, flags, argc);
-        unsigned permissions = needed_permissions(cmd, argc, argv);
-        int denied = -1;
-        for (int k = 0; k < count && denied < 0; k++)
-            if (!selector_allows_key(selector, argv[positions[k]].data, argv[positions[k]].length, permissions))
-                denied = positions[k];
-        zmalloc_free(positions);
-        zmalloc_free(flags);
-        if (denied >= 0) {
-            *position = denied;
+    if (!(selector->flags & ACL_SELECTOR_ALL_KEYS)) {
+        key_check check = {selector, argv, 0};
+        command_for_each_key(spec, argc, argv, key_refused, &check);
+        if (check.refused) {
+            *position = check.refused;
             return ACL_DENIED_KEY;
+        }
+    }
+    int first, last;
+    if (!(selector->flags & ACL_SELECTOR_ALL_CHANNELS) && (spec->channel_flags & (CHANNEL_PUBLISH | CHANNEL_SUBSCRIBE)) &&
+        command_channel_range(spec, argc, &first, &last)) {
+        int is_pattern = (spec->channel_flags & CHANNEL_PATTERN) != 0;
+        for (int i = first; i <= last; i++) {
+            if (!acl_selector_channel_listed(selector, argv[i].data, argv[i].length, is_pattern)) {
+                *position = i;
+                return ACL_DENIED_CHANNEL;
+            }
         }
     }
     return ACL_OK;
@@ -159,7 +156,9 @@ int acl_check_command(client *c, command *cmd, int argc, const resp_argument *ar
 const char *acl_dispatch_check(client *c, command *cmd, int context) {
     const acl_user *user = acl_client_user(c);
     if (user->flags & ACL_USER_UNRESTRICTED) return NULL;
-    int position;
+    int position = 0;
+    if (context == DISPATCH_PROBE)
+        return acl_user_check_command(user, cmd, c->argc, c->argv, &position) == ACL_OK ? NULL : "NOPERM";
     int result = acl_check_command(c, cmd, c->argc, c->argv, log_context(context), &position);
     if (result == ACL_OK) return NULL;
     static char text[256];
@@ -187,20 +186,25 @@ const char *acl_dispatch_check(client *c, command *cmd, int context) {
     return text;
 }
 
-int acl_check_key(client *c, const char *key, size_t length, unsigned permissions) {
-    const acl_user *user = acl_client_user(c);
-    if (user->flags & ACL_USER_UNRESTRICTED) return 1;
-    for (int i = 0; i < user->selector_count; i++)
-        if (selector_allows_key(&user->selectors[i], key, length, permissions)) return 1;
+/* Read access to any key: allkeys, or a pattern "*" that grants read. */
+static int selector_reads_every_key(const acl_selector *selector) {
+    if (selector->flags & ACL_SELECTOR_ALL_KEYS) return 1;
+    for (int i = 0; i < selector->key_count; i++) {
+        const acl_pattern *pattern = &selector->keys[i];
+        if ((pattern->permissions & ACL_KEY_READ) && pattern->length == 1 && pattern->text[0] == '*') return 1;
+    }
     return 0;
 }
 
-int acl_check_channel(client *c, const char *channel, size_t length, int is_pattern) {
+int acl_full_key_read(client *c, command *cmd) {
     const acl_user *user = acl_client_user(c);
     if (user->flags & ACL_USER_UNRESTRICTED) return 1;
-    for (int i = 0; i < user->selector_count; i++)
-        if (selector_allows_channel(&user->selectors[i], channel, length, is_pattern)) return 1;
-    acl_log_add(c, ACL_DENIED_CHANNEL, (c->flags & CLIENT_MULTI) ? ACL_CONTEXT_MULTI : ACL_CONTEXT_TOPLEVEL,
-                channel, length, user->name, user->name_length);
+    for (int i = 0; i < user->selector_count; i++) {
+        int position;
+        if (selector_check(&user->selectors[i], cmd, c->argc, c->argv, &position) == ACL_OK &&
+            selector_reads_every_key(&user->selectors[i]))
+            return 1;
+    }
     return 0;
 }
+

@@ -37,6 +37,7 @@ static int set_user(const char *name, size_t length, int count, const char *cons
     }
     acl_user *user = acl_find_user(name, length);
     acl_user *created = user ? NULL : acl_user_create(name, length);
+    acl_user *before = user ? acl_user_copy(user) : NULL;
     const char *reason;
     int failed;
     int result = acl_user_apply_rules(user ? user : created, total, (const char *const *)merged, merged_lengths,
@@ -51,9 +52,11 @@ static int set_user(const char *name, size_t length, int count, const char *cons
         const char *ignored;
         acl_user_apply_rules(added, total, (const char *const *)merged, merged_lengths, &ignored, &failed);
         acl_user_free(created);
-    } else if (user == acl_default_user()) {
-        acl_default_user_changed();
+    } else {
+        acl_close_revoked_subscribers(user, before);
+        if (user == acl_default_user()) acl_default_user_changed();
     }
+    acl_user_free(before);
     acl_rules_free(merged, merged_lengths, total);
     return result;
 }

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "config_table.h"
 #include "module.h"
+#include "permission.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -94,10 +95,12 @@ static int parse_user_line(const config_parameter *parameter, const char *text, 
     return result;
 }
 
-/* Every user, one per line after the first "user " the rewriter writes. */
+/* Every user, one per line after the first "user " the rewriter writes;
+ * nothing with an aclfile (CONFIG REWRITE then drops `user` lines, as
+ * Redis: the users live in the file). */
 static void format_user_lines(const config_parameter *parameter, strbuf *out) {
     (void)parameter;
-    if (!started) return;
+    if (!started || acl_file_path) return;
     size_t count;
     acl_user *const *users = acl_users(&count);
     for (size_t i = 0; i < count; i++) {
@@ -127,8 +130,8 @@ static const config_parameter acl_parameters[] = {
                          apply_log_length),
     {.name = "acl-pubsub-default", .type = CONFIG_ENUM, .value = &acl_pubsub_default_all,
      .default_text = "resetchannels", .choices = pubsub_defaults},
-    CONFIG_ENTRY_SPECIAL("user", "", CONFIG_MULTI_ARGUMENT | CONFIG_HIDDEN | CONFIG_IMMUTABLE, parse_user_line,
-                         format_user_lines, NULL),
+    CONFIG_ENTRY_SPECIAL("user", "", CONFIG_MULTI_ARGUMENT | CONFIG_HIDDEN | CONFIG_IMMUTABLE | CONFIG_REWRITE_ALWAYS,
+                         parse_user_line, format_user_lines, NULL),
     {.name = NULL}};
 
 /* ---- Life cycle ---- */
@@ -146,11 +149,13 @@ static int acl_module_init(const char **error) {
     started = 1;
     client_set_user_hooks(&user_hooks);
     dispatch_set_permission_check(acl_dispatch_check);
+    permission_set_full_key_read_check(acl_full_key_read);
     return 0;
 }
 
 static void acl_shutdown(void) {
     dispatch_set_permission_check(NULL);
+    permission_set_full_key_read_check(NULL);
     client_set_user_hooks(NULL);
     for (client *c = net.clients; c; c = c->next) c->user = NULL;
     acl_log_reset();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "permission.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
@@ -87,6 +88,41 @@ static void close_client(client *c) {
 void acl_close_clients_of(const acl_user *user) {
     for (client *c = net.clients; c; c = c->next)
         if (c->user == user) close_client(c);
+}
+
+/* Is every channel pattern of `before` among those of `after` (the same
+ * text in any selector)?  Then no subscription can have lost its grant. */
+static int channels_kept(const acl_user *after, const acl_user *before) {
+    for (int i = 0; i < before->selector_count; i++) {
+        const acl_selector *old = &before->selectors[i];
+        if (old->flags & ACL_SELECTOR_ALL_CHANNELS) return 0;
+        for (int j = 0; j < old->channel_count; j++) {
+            int found = 0;
+            for (int k = 0; k < after->selector_count && !found; k++)
+                found = acl_selector_channel_listed(&after->selectors[k], old->channels[j].text,
+                                                    old->channels[j].length, 1);
+            if (!found) return 0;
+        }
+    }
+    return 1;
+}
+
+/* Subscription visitor: nonzero when no selector of the user grants it. */
+static int subscription_refused(const char *name, size_t length, int is_pattern, void *context) {
+    const acl_user *user = context;
+    for (int i = 0; i < user->selector_count; i++)
+        if (acl_selector_channel_listed(&user->selectors[i], name, length, is_pattern)) return 0;
+    return 1;
+}
+
+void acl_close_revoked_subscribers(const acl_user *user, const acl_user *before) {
+    for (int i = 0; i < user->selector_count; i++)
+        if (user->selectors[i].flags & ACL_SELECTOR_ALL_CHANNELS) return;
+    if (channels_kept(user, before)) return;
+    for (client *c = net.clients; c; c = c->next) {
+        if (!(c->flags & CLIENT_PUBSUB) || acl_client_user(c) != user || (c->flags & CLIENT_CLOSE_ASAP)) continue;
+        if (permission_walk_subscriptions(c, subscription_refused, (void *)user)) close_client(c);
+    }
 }
 
 void acl_delete_user(acl_user *user) {

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -557,14 +558,36 @@ void acl_selector_describe_commands(const acl_selector *selector, strbuf *out) {
     change_all(&fake, !additive);
     strbuf rules = STRBUF_INIT;
     strbuf_append_cstring(&rules, additive ? "-@all " : "+@all ");
-    for (int bit = 0; bit < ACL_CATEGORY_COUNT; bit++) {
-        unsigned long on = 0, off = 0;
-        count_category(selector, 1u << bit, &on, &off);
-        if ((additive && on > off) || (!additive && off > on)) {
-            change_category(&fake, 1u << bit, additive);
-            strbuf_printf(&rules, "%c@%s ", additive ? '+' : '-', acl_category_name(bit));
+    /* Redis 7.0's best fit: repeatedly take the category that agrees with
+     * the remaining bits on more commands than it disagrees, with the fewest
+     * disagreements (then the most agreements); `rest` is the bitmap with
+     * the categories taken so far undone, so they stop counting. */
+    acl_selector rest;
+    selector_init(&rest, 0);
+    memcpy(rest.commands, selector->commands, command_words * sizeof(uint64_t));
+    uint32_t applied = 0;
+    for (;;) {
+        int best = -1;
+        unsigned long fewest_different = ULONG_MAX, most_same = 0;
+        for (int bit = 0; bit < ACL_CATEGORY_COUNT; bit++) {
+            if (applied & (1u << bit)) continue;
+            unsigned long on = 0, off = 0;
+            count_category(&rest, 1u << bit, &on, &off);
+            unsigned long different = additive ? off : on, same = additive ? on : off;
+            if (same > different &&
+                (different < fewest_different || (different == fewest_different && same > most_same))) {
+                best = bit;
+                fewest_different = different;
+                most_same = same;
+            }
         }
+        if (best < 0) break;
+        applied |= 1u << best;
+        change_category(&fake, 1u << best, additive);
+        change_category(&rest, 1u << best, !additive);
+        strbuf_printf(&rules, "%c@%s ", additive ? '+' : '-', acl_category_name(best));
     }
+    selector_clear(&rest);
     size_t count = command_id_count();
     for (unsigned id = 0; id < count; id++) {
         const command *cmd = command_by_id(id);

@@ -12,9 +12,10 @@
  * costs (commands + 1) / 8 bytes per selector (about 60 bytes today).  The
  * textual form shown by ACL GETUSER/LIST is not stored: it is recomputed
  * from the bitmap, by the same approximation Redis 7.0 uses (start from
- * +@all or -@all, add or remove whole categories while most of their
- * commands agree, then the single commands that still differ), so the
- * output matches Redis's for the same rules.
+ * +@all or -@all, add or remove whole categories, the best-fitting first,
+ * while more of their remaining commands agree than differ, then the single
+ * commands that still differ), so the output matches Redis's for the same
+ * rules.
  *
  * Key patterns carry read/write flags (%R~, %W~, ~ = both); channel
  * patterns are plain globs.  `allkeys`/`allchannels` are flags, not

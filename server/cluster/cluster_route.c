@@ -5,9 +5,9 @@
  * otherwise, whoever owns the slots), the slot must be this node's (-MOVED
  * to its owner otherwise), and while some slot has no owner the cluster is
  * down for every command with keys.  Keys are found from the command table's
- * first_key/last_key/key_step, or its key count (EVAL, FCALL), or the
- * spec's get_keys when it has no range (XREAD, XREADGROUP); other commands
- * whose keys move (flag movablekeys) are routed by those positions only.  EXEC is checked over all its queued
+ * first_key/last_key/key_step, or its key count (EVAL, FCALL); other
+ * commands whose keys move (flag movablekeys) are routed by those positions
+ * only.  EXEC is checked over all its queued
  * commands, since they must run on one node as a unit.
  *
  * The error text is built in a static buffer: the caller replies with it
@@ -19,7 +19,6 @@
 #include "cluster.h"
 #include "command.h"
 #include "multi.h"
-#include "zmalloc.h"
 
 #define SLOT_NONE (-1)
 #define SLOT_MIXED (-2)
@@ -27,36 +26,27 @@
 static const char crossslot_error[] = "CROSSSLOT Keys in request don't hash to the same slot";
 static const char down_error[] = "CLUSTERDOWN The cluster is down";
 
-/* The same for keys only the spec's function finds (XREAD's, after
- * STREAMS). */
-static int merge_found_key_slots(const command_spec *spec, int argc, const resp_argument *argv, int slot) {
-    int *positions = zmalloc_alloc((size_t)argc * sizeof *positions);
-    uint32_t *flags = zmalloc_alloc((size_t)argc * sizeof *flags);
-    int count = spec->get_keys(argv, argc, positions, flags, argc);
-    for (int k = 0; k < count && slot != SLOT_MIXED; k++) {
-        int key_slot = cluster_key_slot(argv[positions[k]].data, argv[positions[k]].length);
-        if (slot == SLOT_NONE) slot = key_slot;
-        else if (slot != key_slot) slot = SLOT_MIXED;
-    }
-    zmalloc_free(positions);
-    zmalloc_free(flags);
-    return slot;
-}
-
 /* Folds the slots of one command's keys into `slot` (SLOT_NONE so far, a
  * slot, or SLOT_MIXED). */
+typedef struct slot_merge {
+    const resp_argument *argv;
+    int slot;
+} slot_merge;
+
+static int merge_key_slot(int position, uint32_t flags, void *context) {
+    (void)flags;
+    slot_merge *merge = context;
+    int key_slot = cluster_key_slot(merge->argv[position].data, merge->argv[position].length);
+    if (merge->slot == SLOT_NONE) merge->slot = key_slot;
+    else if (merge->slot != key_slot) merge->slot = SLOT_MIXED;
+    return merge->slot == SLOT_MIXED;
+}
+
 static int merge_key_slots(const command_spec *spec, int argc, const resp_argument *argv, int slot) {
-    int first, last, step;
-    if (!command_key_range(spec, argc, argv, &first, &last, &step)) {
-        if (spec->get_keys && argc > 1) return merge_found_key_slots(spec, argc, argv, slot);
-        return slot;
-    }
-    for (int i = first; i <= last && slot != SLOT_MIXED; i += step) {
-        int key_slot = cluster_key_slot(argv[i].data, argv[i].length);
-        if (slot == SLOT_NONE) slot = key_slot;
-        else if (slot != key_slot) slot = SLOT_MIXED;
-    }
-    return slot;
+    if (slot == SLOT_MIXED) return slot;
+    slot_merge merge = {argv, slot};
+    command_for_each_key(spec, argc, argv, merge_key_slot, &merge);
+    return merge.slot;
 }
 
 static int is_exec(const command *cmd) { return !cmd->parent && !strcmp(cmd->spec->name, "exec"); }

@@ -1,5 +1,6 @@
 /* blocking: waiters per key, ready keys, the timeout heap (see blocking.h). */
 #include "blocking.h"
+#include "command.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -305,8 +306,13 @@ bool blocking_unblock(client *c, enum blocking_unblock_reason reason) {
     if (!c->blocked) return false;
     client *previous = net.current_client;
     net.current_client = c;
-    if (reason == BLOCKING_UNBLOCK_TIMEOUT) reply_null_array(c);
-    else reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (reason == BLOCKING_UNBLOCK_TIMEOUT) {
+        reply_null_array(c);
+    } else {
+        reply_error(c, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        /* The blocked command ends failed (INFO commandstats), as in Redis. */
+        if (c->last_command) c->last_command->stats.failed_calls++;
+    }
     net.current_client = previous;
     release_state(c, true);
     return true;

@@ -107,6 +107,16 @@ enum key_flag {
     KEY_FLAG_COUNT = 11
 };
 
+/* Channels a command names (Redis 7.0's channel specs), for ACL channel
+ * rules: a PUBLISH kind names argv[1], the others argv[1..].  See
+ * permission.h. */
+enum channel_flag {
+    CHANNEL_PUBLISH = 1u << 0,
+    CHANNEL_SUBSCRIBE = 1u << 1,
+    CHANNEL_UNSUBSCRIBE = 1u << 2,
+    CHANNEL_PATTERN = 1u << 3
+};
+
 /* COMMAND DOCS argument descriptions, from which redis-cli builds its hints.
  * ONEOF and BLOCK group the NULL-name terminated `arguments` below them. */
 enum command_argument_type {
@@ -155,16 +165,22 @@ typedef struct command_spec {
                             "nondeterministic_output request_policy:all_shards" */
     const command_argument *arguments; /* COMMAND DOCS, NULL-name terminated, or NULL */
     int key_count_at;    /* > 0: argv[key_count_at] says how many keys follow it (EVAL, FCALL:
-                            Redis's "keynum" key spec); first/last/step are then unused */
+                            Redis's "keynum" key spec); with first_key > 0 too, argv[first_key..
+                            last_key] are keys before the count (ZUNIONSTORE's destination) */
     /* Set on an entry whose `subcommands` join the container of the same name
      * that another module registers (pubsub adds CLIENT TRACKING to admin's
      * CLIENT); such an entry is not a command of its own. */
     int extends_container;
-    /* Keys of a movablekeys command that first/last/step cannot describe
-     * (SORT ... STORE): their argv positions (argv[0] is the command name)
-     * and enum key_flag bits, at most `capacity` of them; returns how many.
-     * NULL: the range, all with key_flags. */
+    /* Keys that first/last/step cannot describe (SORT ... STORE) or whose
+     * flags depend on the call (SET ... GET, BITFIELD): their argv positions
+     * (argv[0] is the command name) and enum key_flag bits, at most
+     * `capacity` (16) of them; returns how many.  NULL: the range and count. */
     int (*get_keys)(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity);
+    uint32_t channel_flags; /* enum channel_flag bits of its channel arguments; 0: none */
+    /* Nonzero: the key_flags of the first key only, key_flags then being the
+     * others' (a source unlike its destination: COPY, LMOVE, SDIFFSTORE...;
+     * Redis gives these commands two key specs). */
+    uint32_t first_key_flags;
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -208,12 +224,18 @@ void command_table_reset_stats(void);
 /* Redis 7.0 names: "write", "readonly", ... and "keyspace", "read", ...
  * (without '@'); NULL for an unused bit index. */
 const char *command_flag_name(int bit);
-/* Where a call's keys are: argv[*first..*last] every *step.  From the
- * spec's positions, or from the key count at key_count_at (a count that is
- * not a number, negative or past argc means no keys).  0 when it has none. */
-int command_key_range(const command_spec *spec, int argc, const resp_argument *argv, int *first, int *last,
-                      int *step);
 const char *acl_category_name(int bit);
+/* Every key of a call, with its enum key_flag bits, in argument order: from
+ * get_keys when the spec has one, else the range and the key count
+ * (first_key_flags for the first key, key_flags or the flags the command's
+ * kind implies for the others).  visit returns nonzero to stop.  Returns
+ * the number of keys visited; 0 when the call names none or its key count
+ * is not valid (not a number, < 1, or more than the arguments left). */
+typedef int command_key_visit(int position, uint32_t flags, void *context);
+int command_for_each_key(const command_spec *spec, int argc, const resp_argument *argv, command_key_visit *visit,
+                         void *context);
+/* The position of a call's first key, 0 when it names none. */
+int command_first_key(const command_spec *spec, int argc, const resp_argument *argv);
 
 /* ---- Dispatch (dispatch.c) ---- */
 
@@ -277,6 +299,9 @@ const char *dispatch_cluster_refusal(client *c, struct command *cmd);
  * asked by the out-of-memory check.  Returns `cmd`'s effective flags. */
 typedef uint32_t dispatch_flags_hook(const client *c, const struct command *cmd);
 void dispatch_set_flags_hook(dispatch_flags_hook *hook);
+/* `cmd`'s effective flags for this call (the hook's answer, else the spec's):
+ * what CLIENT PAUSE WRITE and a MULTI queue judge a command by. */
+uint32_t dispatch_command_flags(const client *c, const struct command *cmd);
 /* Whether memory was over maxmemory at the last check before a command (the
  * state a script starts in, Redis's pre_command_oom_state). */
 int dispatch_out_of_memory(void);
@@ -288,7 +313,8 @@ void dispatch_mark_errors_accounted(void);
  * for redis.call.  Returns NULL to go on, or the error text to refuse with
  * (-NOPERM ...); the check logs refusals itself.  `context` says where the
  * command comes from, which changes Redis's wording and ACL LOG's context. */
-enum dispatch_context { DISPATCH_TOPLEVEL, DISPATCH_MULTI, DISPATCH_EXEC, DISPATCH_SCRIPT };
+enum dispatch_context { DISPATCH_TOPLEVEL, DISPATCH_MULTI, DISPATCH_EXEC, DISPATCH_SCRIPT, DISPATCH_PROBE };
+/* DISPATCH_PROBE only asks (redis.acl_check_cmd): nothing is logged. */
 typedef const char *dispatch_permission_check(client *c, struct command *cmd, int context);
 void dispatch_set_permission_check(dispatch_permission_check *check);
 /* The installed check, or NULL (everything allowed) without one. */

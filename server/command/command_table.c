@@ -233,22 +233,75 @@ void command_table_reset_stats(void) {
     for (size_t i = 0; i < command_count; i++) reset_stats(sorted[i]);
 }
 
-int command_key_range(const command_spec *spec, int argc, const resp_argument *argv, int *first, int *last,
-                      int *step) {
+/* Room for get_keys' answer: SORT names two keys at most. */
+#define COMMAND_GET_KEYS_MAX 16
+
+int command_for_each_key(const command_spec *spec, int argc, const resp_argument *argv, command_key_visit *visit,
+                         void *context) {
+    if (spec->get_keys) {
+        /* Up to argc keys (XREAD may name hundreds): every one is visited,
+         * or a permission or slot check would miss the last ones. */
+        int stack_positions[COMMAND_GET_KEYS_MAX];
+        uint32_t stack_flags[COMMAND_GET_KEYS_MAX];
+        int capacity = argc > COMMAND_GET_KEYS_MAX ? argc : COMMAND_GET_KEYS_MAX;
+        int *positions = capacity > COMMAND_GET_KEYS_MAX ? zmalloc_alloc((size_t)capacity * sizeof *positions)
+                                                         : stack_positions;
+        uint32_t *flags = capacity > COMMAND_GET_KEYS_MAX ? zmalloc_alloc((size_t)capacity * sizeof *flags)
+                                                          : stack_flags;
+        int count = spec->get_keys(argv, argc, positions, flags, capacity), visited = count;
+        for (int i = 0; i < count; i++) {
+            if (visit(positions[i], flags[i], context)) {
+                visited = i + 1;
+                break;
+            }
+        }
+        if (positions != stack_positions) {
+            zmalloc_free(positions);
+            zmalloc_free(flags);
+        }
+        return visited;
+    }
+    uint32_t others = spec->key_flags                   ? spec->key_flags
+                      : (spec->flags & COMMAND_WRITE) ? KEY_RW | KEY_UPDATE
+                                                      : KEY_RO | KEY_ACCESS;
+    int first = 0, last = -1, step = 1, counted_first = 0, counted_last = -1;
     if (spec->key_count_at > 0) {
         long long count;
         if (spec->key_count_at >= argc || !args_integer(&argv[spec->key_count_at], &count) || count <= 0 ||
             count > argc - spec->key_count_at - 1)
             return 0;
-        *first = spec->key_count_at + 1;
-        *last = spec->key_count_at + (int)count;
-        *step = 1;
-        return 1;
+        counted_first = spec->key_count_at + 1;
+        counted_last = spec->key_count_at + (int)count;
+        if (spec->first_key > 0) {
+            first = spec->first_key;
+            last = spec->last_key;
+        }
+    } else if (spec->first_key > 0 && spec->key_step > 0) {
+        first = spec->first_key;
+        last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+        if (last >= argc) last = argc - 1;
+        step = spec->key_step;
     }
-    if (spec->first_key <= 0 || spec->key_step <= 0) return 0;
-    *first = spec->first_key;
-    *last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-    if (*last >= argc) *last = argc - 1;
-    *step = spec->key_step;
-    return *last >= *first;
+    int visited = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        int from = pass ? counted_first : first, to = pass ? counted_last : last, by = pass ? 1 : step;
+        for (int i = from; from > 0 && i <= to; i += by) {
+            uint32_t flags = visited == 0 && spec->first_key_flags ? spec->first_key_flags : others;
+            visited++;
+            if (visit(i, flags, context)) return visited;
+        }
+    }
+    return visited;
+}
+
+static int stop_at_first(int position, uint32_t flags, void *context) {
+    (void)flags;
+    *(int *)context = position;
+    return 1;
+}
+
+int command_first_key(const command_spec *spec, int argc, const resp_argument *argv) {
+    int position = 0;
+    command_for_each_key(spec, argc, argv, stop_at_first, &position);
+    return position;
 }

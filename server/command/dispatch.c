@@ -2,8 +2,10 @@
  *
  * dispatch_process_command applies, in Redis 7.0's order: QUIT, lookup
  * (unknown command / unknown subcommand), arity, enable-debug-command,
- * authentication, then either
- * queues the command (inside MULTI) or calls it.  A refusal counts as a
+ * authentication, "not allowed inside a transaction", permissions (ACL),
+ * cluster routing, busy script, memory, writes stopped, loading, RESP2
+ * subscribed mode, CLIENT PAUSE, then either queues the command (inside
+ * MULTI) or calls it.  A refusal counts as a
  * rejected call and, inside MULTI, makes EXEC abort.
  *
  * While CLIENT REPLY OFF/SKIP is in force, c->reply points at a scratch
@@ -75,6 +77,9 @@ void dispatch_set_cluster_check(dispatch_cluster_check *check) { cluster_check =
 
 void dispatch_set_busy_check(dispatch_busy_check *check) { busy_check = check; }
 void dispatch_set_flags_hook(dispatch_flags_hook *hook) { flags_hook = hook; }
+uint32_t dispatch_command_flags(const client *c, const command *cmd) {
+    return flags_hook ? flags_hook(c, cmd) : cmd->spec->flags;
+}
 void dispatch_set_monitor_feed(dispatch_monitor_feed *feed) { monitor_feed = feed; }
 void dispatch_set_key_slot(dispatch_key_slot_fn *fn) { key_slot = fn; }
 int dispatch_key_slot(const char *key, size_t length) { return key_slot ? key_slot(key, length) : -1; }
@@ -157,8 +162,7 @@ static void reject(client *c, command *cmd, const char *text) {
  * queued inside MULTI (a queue can grow without bound) except what ends the
  * transaction or the connection.  Only asked while over the limit. */
 static int refused_when_out_of_memory(const client *c, const command *cmd) {
-    uint32_t flags = flags_hook ? flags_hook(c, cmd) : cmd->spec->flags;
-    if (flags & COMMAND_DENYOOM) return 1;
+    if (dispatch_command_flags(c, cmd) & COMMAND_DENYOOM) return 1;
     if (!(c->flags & CLIENT_MULTI)) return 0;
     if (multi_is_exec(cmd)) return multi_queue_has_flags(c, COMMAND_DENYOOM);
     const char *name = cmd->spec->name;
@@ -273,6 +277,10 @@ static void process(client *c) {
         reject(c, cmd, "NOAUTH Authentication required.");
         return;
     }
+    if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {
+        reject(c, cmd, "ERR Command not allowed inside a transaction");
+        return;
+    }
     const char *denied = dispatch_check_permission(c, cmd, (c->flags & CLIENT_MULTI) ? DISPATCH_MULTI : DISPATCH_TOPLEVEL);
     if (denied) {
         reject(c, cmd, denied);
@@ -310,10 +318,6 @@ static void process(client *c) {
     }
     if (pause_postpones(c, cmd)) {
         pause_postpone(c);
-        return;
-    }
-    if ((c->flags & CLIENT_MULTI) && (cmd->spec->flags & COMMAND_NO_MULTI) && !runs_inside_multi(cmd)) {
-        reject(c, cmd, "ERR Command not allowed inside a transaction");
         return;
     }
     if ((c->flags & CLIENT_MULTI) && !runs_inside_multi(cmd)) {

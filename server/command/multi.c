@@ -225,7 +225,8 @@ void multi_queue_command(client *c, command *cmd) {
         copy[i].length = c->argv[i].length;
         data += c->argv[i].length;
     }
-    state->commands[state->count++] = (multi_command){.command = cmd, .argc = c->argc, .argv = copy};
+    state->commands[state->count++] =
+        (multi_command){.command = cmd, .argc = c->argc, .flags = dispatch_command_flags(c, cmd), .argv = copy};
     reply_simple(c, "QUEUED");
 }
 
@@ -237,7 +238,7 @@ int multi_is_exec(const command *cmd) {
 
 int multi_queue_has_flags(const client *c, unsigned int flags) {
     for (int i = 0; i < c->multi.count; i++)
-        if ((c->multi.commands[i].command->spec->flags & flags) == flags) return 1;
+        if ((c->multi.commands[i].flags & flags) == flags) return 1;
     return 0;
 }
 
@@ -354,7 +355,7 @@ const command_spec multi_commands[] = {
      .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .first_key = 1, .last_key = -1, .key_step = 1,
      .categories = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
      .summary = "Monitor changes to keys to determine execution of a MULTI/EXEC block", .since = "2.2.0",
-     .complexity = "O(1) for every key."},
+     .complexity = "O(1) for every key.", .key_flags = KEY_RO},
     {.name = "unwatch", .handler = unwatch_command, .arity = 1,
      .flags = TRANSACTION_FLAGS | COMMAND_FAST | COMMAND_ALLOW_BUSY, .categories = ACL_FAST | ACL_TRANSACTION,
      .group = "transactions", .summary = "Forget about all watched keys", .since = "2.2.0", .complexity = "O(1)"},

@@ -41,7 +41,8 @@ void multi_client_freed(client *c);
 /* True when `cmd` is EXEC. */
 int multi_is_exec(const struct command *cmd);
 /* True when a queued command of the transaction has every flag in `flags`
- * (EXEC of a transaction holding a denyoom command is itself denyoom). */
+ * (EXEC of a transaction holding a denyoom command is itself denyoom); a
+ * queued script is judged by the flags it declares, as Redis 7.0 does. */
 int multi_queue_has_flags(const client *c, unsigned int flags);
 /* EXEC refused before it ran (OOM, cluster, ...): answers
  * "EXECABORT Transaction discarded because of: <text>" and ends MULTI, as Redis. */

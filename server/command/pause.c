@@ -55,12 +55,16 @@ bool pause_active(void) {
     return kind != PAUSE_NONE;
 }
 
-static bool may_replicate(const command *cmd) { return (cmd->spec->flags & (COMMAND_WRITE | COMMAND_MAY_REPLICATE)) != 0; }
+/* A script that declares its flags is judged by them (no-writes scripts,
+ * FCALL of a no-writes function pass a WRITE pause), as Redis 7.0 does. */
+static bool may_replicate(const client *c, const command *cmd) {
+    return (dispatch_command_flags(c, cmd) & (COMMAND_WRITE | COMMAND_MAY_REPLICATE)) != 0;
+}
 
 bool pause_postpones(const client *c, const command *cmd) {
     if (kind == PAUSE_NONE || !pause_active()) return false;
     if (kind == PAUSE_ALL) return true;
-    if (may_replicate(cmd)) return true;
+    if (may_replicate(c, cmd)) return true;
     return multi_is_exec(cmd) && (c->flags & CLIENT_MULTI) &&
            (multi_queue_has_flags(c, COMMAND_WRITE) || multi_queue_has_flags(c, COMMAND_MAY_REPLICATE));
 }

@@ -29,8 +29,8 @@ struct command;
 /* True while a pause is in force (ends it first if its time is up). */
 bool pause_active(void);
 /* Does dispatch have to hold this command?  WRITE pauses commands that
- * write or may replicate (and EXEC of a queue holding one); ALL pauses
- * everything. */
+ * write or may replicate (and EXEC of a queue holding one), judging a
+ * script by the flags it declares; ALL pauses everything. */
 bool pause_postpones(const client *c, const struct command *cmd);
 /* Holds the running command of `c` (dispatch returns right after). */
 void pause_postpone(client *c);

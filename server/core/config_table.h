@@ -30,6 +30,8 @@ enum config_target { TARGET_INT, TARGET_LONG_LONG, TARGET_UNSIGNED_LONG, TARGET_
 #define CONFIG_MULTI_ARGUMENT (1u << 2) /* file/command line: several words make the value */
 #define CONFIG_EMPTY_IS_NULL (1u << 3)  /* string: "" stores NULL (requirepass) */
 #define CONFIG_HIDDEN (1u << 4)         /* CONFIG GET shows it only when asked by exact name */
+#define CONFIG_REWRITE_ALWAYS (1u << 5) /* CONFIG REWRITE writes it even at its default, and drops
+                                           its lines when it formats empty (`user`, as Redis) */
 
 typedef struct config_choice {
     const char *name;

@@ -158,6 +158,35 @@ static const command *resolve_target(client *c) {
 
 static int arity_accepts(int arity, int argc) { return arity > 0 ? argc == arity : argc >= -arity; }
 
+/* Has a key that is a key (SPUBLISH's channel is flagged not-key). */
+static int has_keys(const command_spec *spec) {
+    if (spec->get_keys || spec->key_count_at > 0) return 1;
+    return spec->first_key > 0 && spec->key_step > 0 && !(spec->key_flags & KEY_NOT_KEY);
+}
+
+typedef struct keys_reply {
+    client *c;
+    const resp_argument *argv;
+    int with_flags;
+    int count; /* keys that are keys, counted by the first pass */
+} keys_reply;
+
+static int count_key(int position, uint32_t flags, void *context) {
+    (void)position;
+    keys_reply *reply = context;
+    if (!(flags & KEY_NOT_KEY)) reply->count++;
+    return 0;
+}
+
+static int reply_key(int position, uint32_t flags, void *context) {
+    keys_reply *reply = context;
+    if (flags & KEY_NOT_KEY) return 0;
+    if (reply->with_flags) reply_array_header(reply->c, 2);
+    reply_bulk(reply->c, reply->argv[position].data, reply->argv[position].length);
+    if (reply->with_flags) command_info_reply_key_flags(reply->c, flags);
+    return 0;
+}
+
 static void reply_keys(client *c, int with_flags) {
     const command *cmd = resolve_target(c);
     int argc = c->argc - 2;
@@ -167,7 +196,7 @@ static void reply_keys(client *c, int with_flags) {
         return;
     }
     const command_spec *spec = cmd->spec;
-    if (spec->key_count_at <= 0 && !spec->get_keys && (spec->first_key <= 0 || spec->key_step <= 0)) {
+    if (!has_keys(spec)) {
         reply_error(c, "ERR The command has no key arguments");
         return;
     }
@@ -175,32 +204,16 @@ static void reply_keys(client *c, int with_flags) {
         reply_error(c, "ERR Invalid number of arguments specified for command");
         return;
     }
-    if (spec->get_keys) {
-        int positions[8];
-        uint32_t flags[8];
-        int count = spec->get_keys(argv, argc, positions, flags, 8);
-        reply_array_header(c, count);
-        for (int i = 0; i < count; i++) {
-            if (with_flags) reply_array_header(c, 2);
-            reply_bulk(c, argv[positions[i]].data, argv[positions[i]].length);
-            if (with_flags) command_info_reply_key_flags(c, flags[i]);
-        }
-        return;
-    }
-    int first, last, step;
-    if (!command_key_range(spec, argc, argv, &first, &last, &step)) {
+    keys_reply reply = {c, argv, with_flags, 0};
+    command_for_each_key(spec, argc, argv, count_key, &reply);
+    if (reply.count == 0) {
         /* EVAL with no keys is not an error: its keys are optional. */
-        if (spec->key_count_at > 0 && (spec->flags & COMMAND_NO_MANDATORY_KEYS)) reply_array_header(c, 0);
-        else reply_error(c, "ERR The command has no key arguments");
+        if (spec->flags & COMMAND_NO_MANDATORY_KEYS) reply_array_header(c, 0);
+        else reply_error(c, "ERR Invalid arguments specified for command");
         return;
     }
-    uint32_t key_flags = command_info_key_flags(cmd);
-    reply_array_header(c, (last - first) / step + 1);
-    for (int i = first; i <= last; i += step) {
-        if (with_flags) reply_array_header(c, 2);
-        reply_bulk(c, argv[i].data, argv[i].length);
-        if (with_flags) command_info_reply_key_flags(c, key_flags);
-    }
+    reply_array_header(c, reply.count);
+    command_for_each_key(spec, argc, argv, reply_key, &reply);
 }
 
 static void command_getkeys_command(client *c) { reply_keys(c, 0); }

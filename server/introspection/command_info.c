@@ -79,11 +79,13 @@ static void reply_tips(client *c, const char *tips) {
     }
 }
 
-static void reply_key_spec(client *c, const command *cmd) {
-    const command_spec *spec = cmd->spec;
+/* One key spec of COMMAND INFO: begin_search by index, find_keys by range
+ * (lastkey counts from the spec's first key, negatives from the end) or by
+ * keynum (the count at `index`, the keys right after it). */
+static void reply_key_spec(client *c, uint32_t flags, int index, int keynum, int last_key, int key_step) {
     reply_map_header(c, 3);
     reply_bulk_cstring(c, "flags");
-    command_info_reply_key_flags(c, command_info_key_flags(cmd));
+    command_info_reply_key_flags(c, flags);
     reply_bulk_cstring(c, "begin_search");
     reply_map_header(c, 2);
     reply_bulk_cstring(c, "type");
@@ -91,20 +93,50 @@ static void reply_key_spec(client *c, const command *cmd) {
     reply_bulk_cstring(c, "spec");
     reply_map_header(c, 1);
     reply_bulk_cstring(c, "index");
-    reply_integer(c, spec->first_key);
+    reply_integer(c, index);
     reply_bulk_cstring(c, "find_keys");
     reply_map_header(c, 2);
     reply_bulk_cstring(c, "type");
-    reply_bulk_cstring(c, "range");
+    reply_bulk_cstring(c, keynum ? "keynum" : "range");
     reply_bulk_cstring(c, "spec");
     reply_map_header(c, 3);
-    reply_bulk_cstring(c, "lastkey");
-    /* The range's last key counts from the first key, negatives from the end. */
-    reply_integer(c, spec->last_key < 0 ? spec->last_key : spec->last_key - spec->first_key);
+    reply_bulk_cstring(c, keynum ? "keynumidx" : "lastkey");
+    reply_integer(c, keynum ? 0 : (last_key < 0 ? last_key : last_key - index));
+    if (keynum) {
+        reply_bulk_cstring(c, "firstkey");
+        reply_integer(c, 1);
+    }
     reply_bulk_cstring(c, "keystep");
-    reply_integer(c, spec->key_step);
-    reply_bulk_cstring(c, "limit");
-    reply_integer(c, 0);
+    reply_integer(c, key_step);
+    if (!keynum) {
+        reply_bulk_cstring(c, "limit");
+        reply_integer(c, 0);
+    }
+}
+
+/* How many key specs reply_key_specs lists for `spec`. */
+static int key_spec_count(const command_spec *spec) {
+    int range = spec->first_key > 0 && spec->key_step > 0;
+    return range + (range && spec->first_key_flags && spec->key_count_at <= 0) + (spec->key_count_at > 0);
+}
+
+/* The specs Redis gives: a source unlike its destination (first_key_flags)
+ * is a spec of its own, a key count is a keynum spec after the range. */
+static void reply_key_specs(client *c, const command *cmd) {
+    const command_spec *spec = cmd->spec;
+    int range = spec->first_key > 0 && spec->key_step > 0;
+    int split = range && spec->first_key_flags && spec->key_count_at <= 0;
+    int keynum = spec->key_count_at > 0;
+    reply_set_header(c, key_spec_count(spec));
+    uint32_t others = command_info_key_flags(cmd);
+    if (split) {
+        reply_key_spec(c, spec->first_key_flags, spec->first_key, 0, spec->first_key, 1);
+        reply_key_spec(c, others, spec->first_key + spec->key_step, 0, spec->last_key, spec->key_step);
+    } else if (range) {
+        uint32_t flags = spec->first_key_flags ? spec->first_key_flags : others;
+        reply_key_spec(c, flags, spec->first_key, 0, spec->last_key, spec->key_step);
+    }
+    if (keynum) reply_key_spec(c, others, spec->key_count_at, 1, 0, 1);
 }
 
 void command_info_reply(client *c, const command *cmd) {
@@ -118,12 +150,7 @@ void command_info_reply(client *c, const command *cmd) {
     reply_integer(c, spec->key_step);
     reply_categories(c, spec->categories);
     reply_tips(c, spec->tips);
-    if (spec->first_key > 0) {
-        reply_set_header(c, 1);
-        reply_key_spec(c, cmd);
-    } else {
-        reply_set_header(c, 0);
-    }
+    reply_key_specs(c, cmd);
     if (cmd->subcommand_count == 0) {
         reply_set_header(c, 0);
         return;
@@ -145,8 +172,13 @@ static int argument_count(const command_argument *arguments) {
 
 static void reply_arguments(client *c, const command_argument *arguments);
 
-/* One argument as Redis 7.0 lays it out: name, type, key_spec_index (keys
- * refer to the single key spec zkv derives), token, since, flags, members. */
+/* Key arguments of the command being described, in order, name its key
+ * specs in order (the last spec takes the rest): COPY's source is spec 0,
+ * its destination spec 1, as Redis numbers them. */
+static int key_ordinal, key_specs;
+
+/* One argument as Redis 7.0 lays it out: name, type, key_spec_index, token,
+ * since, flags, members. */
 static void reply_argument(client *c, const command_argument *argument) {
     int is_key = argument->type == ARGUMENT_KEY;
     int members = argument_count(argument->arguments);
@@ -159,7 +191,8 @@ static void reply_argument(client *c, const command_argument *argument) {
     reply_bulk_cstring(c, argument_type_names[argument->type]);
     if (is_key) {
         reply_bulk_cstring(c, "key_spec_index");
-        reply_integer(c, 0);
+        reply_integer(c, key_ordinal < key_specs ? key_ordinal : (key_specs > 0 ? key_specs - 1 : 0));
+        key_ordinal++;
     }
     if (present(argument->token)) {
         reply_bulk_cstring(c, "token");
@@ -208,6 +241,8 @@ void command_info_reply_docs(client *c, const command *cmd) {
     reply_docs_field(c, "complexity", spec->complexity);
     if (has_arguments) {
         reply_bulk_cstring(c, "arguments");
+        key_ordinal = 0;
+        key_specs = key_spec_count(spec);
         reply_arguments(c, spec->arguments);
     }
     if (cmd->subcommand_count == 0) return;

@@ -62,6 +62,7 @@ struct watched_key;
 typedef struct multi_command {
     struct command *command;
     int argc;
+    uint32_t flags;      /* the command's flags when queued, a script's declared ones applied */
     resp_argument *argv; /* copies, owned by the queue */
 } multi_command;
 

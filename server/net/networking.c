@@ -153,6 +153,7 @@ static int add_listener(int fd, int unix_socket) {
 }
 
 int networking_listen(char **error) {
+    if (net.listener_count > 0) return 0; /* opened early (a module loading data at start) */
     /* The unix socket first: a client that sees the TCP port ready finds it too. */
     if (server.config.unix_socket && server.config.unix_socket[0] && open_unix_listener(error) != 0) return -1;
     if (server.config.port != 0) {

@@ -22,8 +22,8 @@ typedef struct net_processor {
 } net_processor;
 void networking_set_processor(const net_processor *processor);
 
-/* Opens the TCP and unix-socket listeners.  0, or -1 with a zmalloc'd
- * message in *error. */
+/* Opens the TCP and unix-socket listeners (once: a later call does
+ * nothing).  0, or -1 with a zmalloc'd message in *error. */
 int networking_listen(char **error);
 void networking_close_listeners(void);
 /* Writes the pending output of every scheduled client. */

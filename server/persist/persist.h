@@ -62,7 +62,8 @@ extern persist_state persist;
  * in *error (already logged as Redis does). */
 int rdb_save_file(const char *filename, pid_t pid, char **error);
 
-/* rdb_save.c, for the snapshot: the magic and AUX fields; one key
+/* rdb_save.c, for the snapshot: the magic, AUX fields and function
+ * libraries (FUNCTION2 records, as of this instant); one key
  * (EXPIRETIME_MS, IDLE/FREQ, type, key, value).  0; -1 on a write error
  * (w->error); -2 with a zmalloc'd *error for a value that cannot be saved. */
 int rdb_save_header(rdb_writer *w);
@@ -81,6 +82,8 @@ int rdb_load_file(const char *filename, bool merge, bool *missing, char **error)
 typedef struct load_context load_context;
 int rdb_load_begin(const char *filename, bool merge, load_context **load, char **error);
 int rdb_load_step(load_context *load, long long microseconds, char **error);
+/* Releases a load that will not go on (nothing is added). */
+void rdb_load_abandon(load_context *load);
 /* Bytes parsed so far; the file's size and its AUX used-mem in the outputs. */
 size_t rdb_load_progress(const load_context *load, size_t *total, long long *used_memory);
 
@@ -100,6 +103,9 @@ void persist_saved(long long dirty_before);
 /* rdb-key-save-delay: microseconds the snapshot waits after each key
  * (a testing aid, as in Redis; 0 normally). */
 extern int persist_key_save_delay;
+/* key-load-delay: microseconds the load waits after each key (a testing
+ * aid, as in Redis: it makes a small file take long to load; 0 normally). */
+extern int persist_key_load_delay;
 /* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE ignores a payload's CRC, so
  * tests can feed corrupt values to the validating codecs. */
 extern bool persist_skip_checksum;

@@ -127,12 +127,18 @@ static void restore_command(client *c) {
     }
     rdb_reader r;
     rdb_reader_init(&r, payload, value_length, RDB_VERSION);
-    uint8_t type;
+    uint8_t type = 0;
     const char *error = NULL;
     object *o = NULL;
     if (rdb_read_byte(&r, &type) == 0 && rdb_format_is_value_type(type))
         o = rdb_format_load_object(&r, type, key->data, key->length, OBJECT_NO_EXPIRE, &error);
     if (!o || rdb_reader_left(&r) != 0) {
+        /* Redis logs why at verbose level (its restore context). */
+        strbuf reason = STRBUF_INIT;
+        rdb_format_describe_error(type, o ? "data after the value" : error ? error : "not a value type", &reason);
+        log_message(LOG_VERBOSE, "Internal error in RDB reading offset 0, function at rdb.c:0 -> %s",
+                    strbuf_cstring(&reason));
+        strbuf_free(&reason);
         if (o) object_free(o);
         /* The reason goes to the log, as Redis reports a corrupt payload. */
         log_message(LOG_WARNING, "Bad data format in RESTORE: %s",
@@ -202,7 +208,7 @@ const command_spec persist_commands[] = {
      .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of "
                    "Redis objects composing the value and M their average size. For small string values the "
                    "time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-     .tips = "nondeterministic_output", .key_flags = KEY_RO, .arguments = dump_arguments},
+     .tips = "nondeterministic_output", .key_flags = KEY_RO | KEY_ACCESS, .arguments = dump_arguments},
     {.name = "restore", .handler = restore_command, .arity = -4, .flags = COMMAND_WRITE | COMMAND_DENYOOM,
      .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .group = "generic",

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "db.h"
 #include "debug_extension.h"
+#include "function_libraries.h"
 #include "key_access.h"
 #include "keyspace.h"
 #include "log.h"
@@ -56,6 +57,7 @@ static void debug_reload(client *c) {
     if (flush) {
         multi_database_flushed(-1);
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
+        function_libraries_flush(); /* Redis empties them too: the file brings them back */
     }
     bool missing;
     char *error = NULL;

@@ -2,9 +2,10 @@
  * the RDB files: parameters, save points, INFO persistence, the MISCONF
  * guard, FLUSHALL, the final save at shutdown and the load at start.
  *
- * The load starts in the module's init, before the listeners open, and
- * runs there for up to PERSIST_LOAD_AT_INIT_US: a small dump is loaded
- * before any client can connect.  A bigger one goes on from the loop in
+ * The load starts in the module's init and runs there for up to
+ * PERSIST_LOAD_AT_INIT_US; as Redis does, the listeners open first, so a
+ * client connecting meanwhile waits in the backlog instead of being
+ * refused, and a small dump is loaded before any command is read.  A bigger one goes on from the loop in
  * slices of PERSIST_LOAD_SLICE_US, while clients get -LOADING (dispatch's
  * loading check) except for the commands Redis lets through, and INFO
  * reports loading:1 and the loading_* fields.  A file that cannot be loaded
@@ -28,6 +29,7 @@
 #include <event2/event.h>
 
 #include "command.h"
+#include "networking.h"
 #include "config_table.h"
 #include "db.h"
 #include "keyspace.h"
@@ -103,6 +105,8 @@ static void format_save(const config_parameter *parameter, strbuf *out) {
 static const config_choice sanitize_choices[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static int incremental_fsync = 1;
 int persist_key_save_delay;
+int persist_key_load_delay;
+static long long loading_events_interval_bytes = 2 * 1024 * 1024;
 
 static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_SPECIAL("save", "3600 1 300 100 60 10000", CONFIG_MULTI_ARGUMENT, parse_save, format_save, NULL),
@@ -112,6 +116,10 @@ static const config_parameter persist_parameters[] = {
     CONFIG_ENTRY_BOOL("rdb-del-sync-files", &persist.del_sync_files, "no", 0),
     CONFIG_ENTRY_BOOL("rdb-save-incremental-fsync", &incremental_fsync, "yes", 0),
     CONFIG_ENTRY_INTEGER("rdb-key-save-delay", &persist_key_save_delay, TARGET_INT, INT_MIN, INT_MAX, "0", 0, NULL),
+    CONFIG_ENTRY_INTEGER("key-load-delay", &persist_key_load_delay, TARGET_INT, INT_MIN, INT_MAX, "0", 0, NULL),
+    /* Accepted: zkv's load serves clients every PERSIST_LOAD_SLICE_US, by time rather than bytes. */
+    CONFIG_ENTRY_INTEGER("loading-process-events-interval-bytes", &loading_events_interval_bytes, TARGET_LONG_LONG,
+                         1024, INT_MAX, "2097152", 0, NULL),
     /* zkv validates every payload fully whatever this says. */
     {.name = "sanitize-dump-payload", .type = CONFIG_ENUM, .value = &persist.sanitize_dump_payload,
      .default_text = "no", .choices = sanitize_choices},
@@ -281,6 +289,16 @@ static void load_slice(evutil_socket_t fd, short what, void *arg) {
     log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));
 }
 
+/* Module init errors are borrowed strings (main prints them and exits), but
+ * the loader's reasons are allocated: keep the text, free the allocation. */
+static int fail_init(char *reason, const char **error) {
+    static char message[1024];
+    snprintf(message, sizeof(message), "%s", reason ? reason : "Error loading the RDB file");
+    zmalloc_free(reason);
+    *error = message;
+    return -1;
+}
+
 static int persist_init(const char **error) {
     persist.last_save_time = now_seconds();
     dispatch_set_write_check(misconf_check);
@@ -293,18 +311,21 @@ static int persist_init(const char **error) {
     loading.start_unix = server_unix_time_ms() / 1000;
     load_context *load;
     char *reason = NULL;
-    if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) {
-        *error = reason;
+    if (rdb_load_begin(server.config.db_filename, false, &load, &reason) != 0) return fail_init(reason, error);
+    if (load == NULL) return 0;
+    char *listen_error = NULL;
+    if (networking_listen(&listen_error) != 0) {
+        rdb_load_abandon(load);
+        *error = listen_error;
         return -1;
     }
-    if (load == NULL) return 0;
     int result = rdb_load_step(load, PERSIST_LOAD_AT_INIT_US, &reason);
     if (result < 0) {
         /* The keys loaded before the fault go too: the process exits, and
          * nothing should outlive it unreleased (the sanitizer build checks). */
         for (int i = 0; i < keyspace_database_count(); i++) db_empty(keyspace_db(i));
-        *error = reason;
-        return -1;
+        log_message(LOG_WARNING, "Terminating server after rdb file reading failure.");
+        return fail_init(reason, error);
     }
     if (result == 0) {
         log_message(LOG_NOTICE, "DB loaded from disk: %.3f seconds", seconds_since(&loading.start));

@@ -1,6 +1,8 @@
 /* rdb_format: one value and the DUMP payload (see rdb_format.h). */
 #include "rdb_format.h"
 
+#include <string.h>
+
 #include "rdb_crc64.h"
 
 static enum object_type object_type_of(int rdb_type) {
@@ -48,6 +50,69 @@ int rdb_format_save_value(rdb_writer *w, const object *o) {
         return rdb_write_string(w, bytes, length);
     }
     return object_type_table(object_type(o))->rdb_save(o, w) == 0 ? 0 : -1;
+}
+
+/* Redis's name for each packed value type, as its loader reports a failed
+ * check ("Zset ziplist integrity check failed."). */
+static const char *packed_kind(int type) {
+    switch (type) {
+    case RDB_TYPE_HASH_ZIPMAP: return "Zipmap";
+    case RDB_TYPE_LIST_ZIPLIST: return "List ziplist";
+    case RDB_TYPE_SET_INTSET: return "Intset";
+    case RDB_TYPE_ZSET_ZIPLIST: return "Zset ziplist";
+    case RDB_TYPE_HASH_ZIPLIST: return "Hash ziplist";
+    case RDB_TYPE_LIST_QUICKLIST: return "Ziplist";
+    case RDB_TYPE_HASH_LISTPACK: return "Hash listpack";
+    case RDB_TYPE_ZSET_LISTPACK: return "Zset listpack";
+    case RDB_TYPE_LIST_QUICKLIST_2: return "Listpack";
+    default: return NULL;
+    }
+}
+
+static const char *packed_encoding(int type) {
+    switch (type) {
+    case RDB_TYPE_HASH_ZIPMAP: return "zipmap";
+    case RDB_TYPE_SET_INTSET: return "intset";
+    case RDB_TYPE_HASH_LISTPACK:
+    case RDB_TYPE_ZSET_LISTPACK:
+    case RDB_TYPE_LIST_QUICKLIST_2: return "listpack";
+    default: return "ziplist";
+    }
+}
+
+static bool starts_with(const char *text, const char *prefix) {
+    return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+void rdb_format_describe_error(int type, const char *detail, strbuf *out) {
+    static const struct {
+        const char *zkv, *redis;
+    } same_meaning[] = {{"duplicated hash field", "Duplicate hash fields detected"},
+                        {"duplicated set member", "Duplicate set members detected"},
+                        {"duplicated sorted set member", "Duplicate zset fields detected"},
+                        {"sorted set score is NaN", "Zset with NAN score detected"},
+                        {"quicklist node", "Quicklist integrity check failed"}};
+    const char *kind = packed_kind(type);
+    /* A packed value's own checks (its codec's, its pairs, duplicates)
+     * are one "integrity check" in Redis; a read error (EOF, LZF) is not. */
+    bool packed_check = kind && (starts_with(detail, "ziplist") || starts_with(detail, "listpack") ||
+                                 starts_with(detail, "zipmap") || starts_with(detail, "intset") ||
+                                 starts_with(detail, "duplicated") || strstr(detail, "odd number") != NULL ||
+                                 starts_with(detail, "packed"));
+    if (packed_check) {
+        strbuf_printf(out, "%s integrity check failed: ", kind);
+        if (starts_with(detail, "duplicated")) /* Redis's words for it */
+            strbuf_printf(out, "%s with dup elements (%s)", packed_encoding(type), detail);
+        else
+            strbuf_append_cstring(out, detail);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(same_meaning) / sizeof(same_meaning[0]); i++)
+        if (starts_with(detail, same_meaning[i].zkv)) {
+            strbuf_printf(out, "%s: %s", same_meaning[i].redis, detail);
+            return;
+        }
+    strbuf_append_cstring(out, detail);
 }
 
 object *rdb_format_load_object(rdb_reader *r, int type, const char *key, size_t key_length,

@@ -71,6 +71,12 @@ int rdb_format_save_value(rdb_writer *w, const object *o);
 object *rdb_format_load_object(rdb_reader *r, int type, const char *key, size_t key_length,
                                long long expire_ms, const char **error);
 
+/* The reason a value of RDB `type` failed to load, in Redis's words where
+ * its loader has them ("Hash ziplist integrity check failed",
+ * "Duplicate set members detected", ...: tools and tests grep for them)
+ * followed by zkv's detail, appended to *out. */
+void rdb_format_describe_error(int type, const char *detail, strbuf *out);
+
 /* Appends o's DUMP payload to `out`.  0, or -2 with *error as above. */
 int rdb_format_dump(const object *o, bool compress, strbuf *out, const char **error);
 /* Checks a payload's version and (if `check_crc`) CRC; 0 and the value's

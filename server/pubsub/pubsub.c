@@ -158,6 +158,26 @@ void pubsub_unsubscribe_all(client *c, pubsub_space space, pubsub_name_fn *fn, v
     zmalloc_free(records);
 }
 
+int pubsub_walk_subscriptions(client *c, permission_subscription_visit *visit, void *context) {
+    const pubsub_client *state = state_of(c, 0);
+    if (!state) return 0;
+    for (int space = 0; space < 3; space++) {
+        if (!state->spaces[space]) continue;
+        table_iterator it;
+        void *entry;
+        bool flag;
+        int stop = 0;
+        table_iterator_init(&it, state->spaces[space]);
+        while (!stop && table_iterator_next(&it, &entry, &flag)) {
+            const pubsub_record *record = entry;
+            stop = visit(record->name, record->length, space == PUBSUB_PATTERNS, context);
+        }
+        table_iterator_finish(&it);
+        if (stop) return stop;
+    }
+    return 0;
+}
+
 void pubsub_release_client(client *c) {
     pubsub_client *state = state_of(c, 0);
     if (!state) return;

@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "permission.h"
 
 typedef enum pubsub_space { PUBSUB_CHANNELS, PUBSUB_SHARD_CHANNELS, PUBSUB_PATTERNS } pubsub_space;
 
@@ -48,6 +49,12 @@ typedef void pubsub_name_fn(client *c, const char *name, size_t length, void *co
  * arguments), calling fn (may be NULL) after each removal, when the counters
  * already say so; `name` is valid during the call only. */
 void pubsub_unsubscribe_all(client *c, pubsub_space space, pubsub_name_fn *fn, void *context);
+
+/* Calls visit for each subscription of `c` (channels and shard channels
+ * with is_pattern 0, patterns with 1) until it returns nonzero; returns that
+ * or 0.  The walker permission.h takes: the acl module re-checks a
+ * subscriber's channels with it when its user's rules change. */
+int pubsub_walk_subscriptions(client *c, permission_subscription_visit *visit, void *context);
 
 /* Drops every subscription of `c` without replying (disconnect, RESET) and
  * frees its per-client state. */

@@ -3,11 +3,13 @@
  * parameters (notify-keyspace-events, tracking-table-max-keys) and the
  * hooks that connect them to the layers below: a client free and reset
  * hook (subscriptions and tracking go with the connection), dispatch's
- * context check (RESP2 subscribed mode), the keyspace's event publisher
+ * context check (RESP2 subscribed mode), the subscription walker ACL
+ * re-checks channels with (permission.h), the keyspace's event publisher
  * and key/flush observers (tracking). */
 #include "client.h"
 #include "command.h"
 #include "module.h"
+#include "permission.h"
 #include "pubsub.h"
 #include "pubsub_module.h"
 #include "tracking.h"
@@ -25,6 +27,7 @@ static int pubsub_module_init(const char **error) {
     client_add_free_hook(release_client);
     client_add_reset_hook(release_client);
     dispatch_set_context_check(pubsub_context_check);
+    permission_set_subscription_walker(pubsub_walk_subscriptions);
     return 0;
 }
 

@@ -226,10 +226,15 @@ static void invalidate_tracked(const char *key, size_t length, int loop_aware) {
     tracked_key_free(t);
 }
 
+static int remember_command_key(int position, uint32_t flags, void *context) {
+    (void)flags;
+    const client *c = context;
+    remember_key(c->id, c->argv[position].data, c->argv[position].length);
+    return 0;
+}
+
 void tracking_remember_command_keys(client *c, const command *cmd) {
-    int first, last, step;
-    if (!command_key_range(cmd->spec, c->argc, c->argv, &first, &last, &step)) return;
-    for (int i = first; i <= last; i += step) remember_key(c->id, c->argv[i].data, c->argv[i].length);
+    command_for_each_key(cmd->spec, c->argc, c->argv, remember_command_key, c);
 }
 
 /* Invalidates random keys while the table is over tracking-table-max-keys,

@@ -12,10 +12,8 @@
  * and settings Redis bundles), so zkv's payloads equal Redis's byte for byte
  * and either server restores the other's.
  *
- * Scope: only what DUMP/RESTORE of functions need.  The shared RDB codec
- * (another branch's lib/crc64 and rdb format) supersedes the encoder, CRC
- * and string reader here once merged; this file keeps the same contracts
- * so the swap is local.
+ * The bytes come from the shared RDB codec (lib/rdb_io, lib/rdb_crc64),
+ * which RDB files' FUNCTION2 records use too.
  */
 #ifndef ZKV_FUNCTION_DUMP_H
 #define ZKV_FUNCTION_DUMP_H

@@ -1,4 +1,4 @@
-/* script_api: the `redis` table scripts see (call, pcall, error_reply,
+/* script_api: the `redis` table scripts see (call, pcall, acl_check_cmd, error_reply,
  * status_reply, sha1hex, log, setresp, set_repl, replicate_commands,
  * breakpoint, debug, the log levels, REPL_* and the version), with Redis
  * 7.0's arguments and error texts.  zkv has no replication and no script
@@ -28,6 +28,8 @@ static int raise_error(lua_State *L, const char *text) {
 static int redis_call(lua_State *L) { return script_run_command(L, 1); }
 
 static int redis_pcall(lua_State *L) { return script_run_command(L, 0); }
+
+static int redis_acl_check_cmd(lua_State *L) { return script_run_acl_check(L); }
 
 static int redis_sha1hex(lua_State *L) {
     if (lua_gettop(L) != 1) return raise_error(L, "wrong number of arguments");
@@ -137,6 +139,7 @@ static void set_number(lua_State *L, const char *name, lua_Number value) {
 void script_api_register(lua_State *L) {
     set_function(L, "call", redis_call);
     set_function(L, "pcall", redis_pcall);
+    set_function(L, "acl_check_cmd", redis_acl_check_cmd);
     set_function(L, "sha1hex", redis_sha1hex);
     set_function(L, "error_reply", redis_error_reply);
     set_function(L, "status_reply", redis_status_reply);

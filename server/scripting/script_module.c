@@ -1,10 +1,12 @@
 /* script_module: Lua scripting (EVAL family, SCRIPT, FUNCTION, FCALL) as one module: its
  * commands, the busy-reply-threshold parameter (alias lua-time-limit), the
  * interpreters' creation at init and release at shutdown, and the memory
- * figures INFO reads through core/script_memory.h. */
+ * figures INFO reads through core/script_memory.h, the libraries RDB files
+ * carry through core/function_libraries.h. */
 #include <limits.h>
 
 #include "function_engine.h"
+#include "function_persistence.h"
 #include "function_registry.h"
 #include "module.h"
 #include "script_dispatch.h"
@@ -32,6 +34,7 @@ static int scripting_init(const char **error) {
         return -1;
     }
     script_memory_set_reader(read_memory);
+    function_persistence_install();
     dispatch_set_flags_hook(script_dispatch_flags);
     return 0;
 }

@@ -173,9 +173,8 @@ int script_run_begin(script_run *run, client *caller, lua_State *L, const char *
     if (oom) run->state |= RUN_OOM_AT_START;
     if (flags & (SCRIPT_FLAG_EVAL_COMPAT | SCRIPT_FLAG_ALLOW_CROSS_SLOT)) run->state |= RUN_CROSS_SLOT_OK;
     run->slot = -1;
-    int first, last, step;
-    if (caller->command && command_key_range(caller->command->spec, caller->argc, caller->argv, &first, &last, &step))
-        run->slot = dispatch_key_slot(caller->argv[first].data, caller->argv[first].length);
+    int first = caller->command ? command_first_key(caller->command->spec, caller->argc, caller->argv) : 0;
+    if (first) run->slot = dispatch_key_slot(caller->argv[first].data, caller->argv[first].length);
     script_client->db_index = caller->db_index;
     script_client->user = caller->user; /* redis.call runs with the caller's rights */
     script_client->on_behalf_of = caller;
@@ -263,9 +262,8 @@ static const char *cluster_refusal(script_run *run, command *cmd) {
             return "Script attempted to access a non local key in a cluster node";
         return strncmp(routing, "ERR ", 4) ? routing : routing + 4; /* "MOVE is not allowed in cluster mode" */
     }
-    int first, last, step;
-    if ((run->state & RUN_CROSS_SLOT_OK) || !command_key_range(cmd->spec, c->argc, c->argv, &first, &last, &step))
-        return NULL;
+    int first = (run->state & RUN_CROSS_SLOT_OK) ? 0 : command_first_key(cmd->spec, c->argc, c->argv);
+    if (!first) return NULL;
     int slot = dispatch_key_slot(c->argv[first].data, c->argv[first].length);
     if (slot < 0) return NULL;
     if (run->slot < 0) run->slot = slot;
@@ -348,6 +346,39 @@ static void push_reply(lua_State *L) {
     int parsed = script_convert_push_reply(L, data, length);
     zkv_assert(parsed == 0);
     resp_output_clear(output);
+}
+
+int script_run_acl_check(lua_State *L) {
+    if (!current) {
+        const char *text = "redis.acl_check_cmd can only be called inside a script invocation";
+        script_lua_push_error_table(L, text, strlen(text));
+        return lua_error(L);
+    }
+    int argc = lua_gettop(L);
+    const char *problem = NULL;
+    if (argc == 0) problem = "Please specify at least one argument for this redis lib call";
+    else if (build_arguments(L, argc) != 0) problem = "Lua redis lib command arguments must be strings or integers";
+    client *c = script_client;
+    command *cmd = NULL;
+    if (!problem) {
+        c->argc = argc;
+        c->argv = arguments;
+        /* As Redis's lookup: a container needs a known subcommand. */
+        cmd = command_lookup(c->argv[0].data, c->argv[0].length);
+        if (cmd && cmd->subcommand_count && argc > 1)
+            cmd = command_lookup_subcommand(cmd, c->argv[1].data, c->argv[1].length);
+        if (!cmd) problem = "Invalid command passed to redis.acl_check_cmd()";
+    }
+    int allowed = !problem && dispatch_check_permission(c, cmd, DISPATCH_PROBE) == NULL;
+    c->argc = 0;
+    c->argv = NULL;
+    lua_settop(L, 0);
+    if (problem) {
+        script_lua_push_error_table(L, problem, strlen(problem));
+        return lua_error(L);
+    }
+    lua_pushboolean(L, allowed);
+    return 1;
 }
 
 int script_run_command(lua_State *L, int raise_error) {

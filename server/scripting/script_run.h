@@ -82,5 +82,8 @@ void script_run_kill(client *c, int eval);
 void script_api_register(lua_State *L);
 /* redis.call / redis.pcall on the current run: the script_api helpers. */
 int script_run_command(lua_State *L, int raise_error);
+/* redis.acl_check_cmd(command, args...): may the caller's user run it?
+ * true/false, nothing logged; an unknown command raises. */
+int script_run_acl_check(lua_State *L);
 
 #endif

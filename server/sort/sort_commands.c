@@ -17,6 +17,9 @@
  * to keep the stored result deterministic.  ALPHA compares bytes (Redis's
  * strcoll under the C locale, which zkv never changes).
  *
+ * BY with a '*' and GET read keys no key spec names, so they are refused
+ * unless the user may read every key (permission.h), as Redis does.
+ *
  * The work is proportional to the collection, as in Redis: SORT is in the
  * @slow and @dangerous categories for that reason.
  */
@@ -31,6 +34,7 @@
 #include "command.h"
 #include "key_access.h"
 #include "number.h"
+#include "permission.h"
 #include "reply.h"
 #include "server.h"
 #include "sort_pattern.h"
@@ -165,6 +169,7 @@ typedef struct sort_options {
 
 /* Parses the options after the key; false after replying the error. */
 static bool parse_options(client *c, bool read_only, sort_options *o) {
+    int full_key_read = permission_full_key_read(c, c->command);
     for (int j = 2; j < c->argc; j++) {
         int left = c->argc - j - 1;
         const resp_argument *a = &c->argv[j];
@@ -187,9 +192,17 @@ static bool parse_options(client *c, bool read_only, sort_options *o) {
                 reply_error(c, "ERR BY option of SORT denied in Cluster mode.");
                 return false;
             }
+            if (star && !full_key_read) {
+                reply_error(c, "ERR BY option of SORT denied due to insufficient ACL permissions.");
+                return false;
+            }
         } else if (args_is(a, "get") && left >= 1) {
             if (server.config.cluster_enabled) {
                 reply_error(c, "ERR GET option of SORT denied in Cluster mode.");
+                return false;
+            }
+            if (!full_key_read) {
+                reply_error(c, "ERR GET option of SORT denied due to insufficient ACL permissions.");
                 return false;
             }
             o->gets[o->get_count++] = &c->argv[++j];

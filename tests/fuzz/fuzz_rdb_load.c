@@ -131,7 +131,7 @@ static void quicklist(const uint8_t *data, size_t size, int type) {
     rdb_reader r;
     size_t elements = 0;
     rdb_reader_init(&r, data, size, 10);
-    rdb_quicklist_read(&r, type, count_element, &elements);
+    rdb_quicklist_read(&r, type, count_element, &elements, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

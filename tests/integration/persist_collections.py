@@ -228,6 +228,11 @@ def test_bad_payloads(zc, rc):
         "intset size mismatch": b"\x0b\x0c" + struct.pack("<II", 2, 3) + struct.pack("<hh", 1, 5),
         "empty plain set": b"\x02\x00",
         "empty plain hash": b"\x04\x00",
+        # Zipmaps Debian's 7.0.15 refuses: a short length in the 5-byte form,
+        # no pair at all.
+        "zipmap with a 5-byte short field length": b"\x09\x0e\x01\xfe\x04\x00\x00\x00key1\x01\x00v\xff",
+        "zipmap with a 5-byte short value length": b"\x09\x0e\x01\x01k\xfe\x04\x00\x00\x00\x00val1\xff",
+        "empty zipmap": b"\x09\x02\x00\xff",
     }
     for name, body in cases.items():
         zr, rr = reply(zc, "RESTORE", "bad", 0, payload(body)), reply(rc, "RESTORE", "bad", 0, payload(body))

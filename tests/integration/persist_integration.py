@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """RDB persistence against zkv-server and, when installed, Debian's
 redis-server 7.0.15 and redis-check-rdb: save/restart round trips, files and
-DUMP payloads moved both ways, RESTORE's errors byte for byte, corrupt files
+DUMP payloads moved both ways, function libraries (FUNCTION2 records) both ways,
+RESTORE's errors byte for byte, corrupt files
 refused at start with the file named, MISCONF and SHUTDOWN faults.
 
 Exit 0 on success, 1 on a failure, 77 when redis-server is missing (the
@@ -21,6 +22,7 @@ import time
 import redis
 
 import persist_collections
+import persist_functions
 import persist_lists_zsets
 import persist_streams
 
@@ -272,6 +274,11 @@ def test_bad_files(zkv, work):
         log = server.log_text()
         check(code == 1, "%s file: exit code %r" % (name, code))
         check("dump.rdb" in log and reason in log, "%s file: log %r" % (name, log[-300:]))
+        if name not in ("garbage", "empty", "version"):  # refused past the header: Redis's lines too
+            check("Internal error in RDB reading offset" in log and
+                  "Terminating server after rdb file reading failure." in log, "%s file: Redis's lines" % name)
+    test_empty_keys(zkv, work)
+    test_key_load_delay(zkv, work)
     # A file saved without checksum loads; a stale temp file is removed.
     directory = os.path.join(work, "nocrc")
     os.makedirs(directory)
@@ -282,6 +289,63 @@ def test_bad_files(zkv, work):
     server = Server(zkv, directory)
     check(server.client.get("a") == b"hello", "file without checksum loads")
     check(not os.path.exists(os.path.join(directory, "temp-999999.rdb")), "stale temp file removed")
+    server.stop()
+
+
+def test_empty_keys(zkv, work):
+    """Empty collections in a file (written by old Redis bugs) are skipped
+    with Redis's log lines, the rest of the file loads."""
+    empty_listpack = struct.pack("<IH", 7, 0) + b"\xff"
+    empty_ziplist = struct.pack("<IIH", 11, 10, 0) + b"\xff"
+    body = (b"\xfe\x00\x02\x03set\x00" + b"\x04\x04hash\x00" + b"\x05\x04zset\x00" +
+            b"\x12\x02ql\x00" + b"\x12\x03ql2\x01\x02" + bytes([len(empty_listpack)]) + empty_listpack +
+            b"\x0e\x03qlz\x01" + bytes([len(empty_ziplist)]) + empty_ziplist +
+            b"\x10\x02hl" + bytes([len(empty_listpack)]) + empty_listpack +
+            b"\x11\x02zl" + bytes([len(empty_listpack)]) + empty_listpack +
+            b"\x0a\x02lz" + bytes([len(empty_ziplist)]) + empty_ziplist + b"\x00\x04kept\x01v")
+    directory = os.path.join(work, "empty-keys")
+    os.makedirs(directory)
+    with open(os.path.join(directory, "dump.rdb"), "wb") as f:
+        f.write(build_file(body))
+    server = Server(zkv, directory)
+    check(server.client.dbsize() == 1 and server.client.get("kept") == b"v", "empty keys skipped, the rest loads")
+    log = server.log_text()
+    for key in ("set", "hash", "zset", "ql", "ql2", "qlz", "hl", "zl", "lz"):
+        check("rdbLoadObject skipping empty key: %s\n" % key in log, "empty key %s logged" % key)
+    check("Done loading RDB, keys loaded: 1, keys expired: 0, empty keys skipped: 9." in log,
+          "empty keys counted: " + log[-400:])
+    server.stop()
+
+
+def test_key_load_delay(zkv, work):
+    """key-load-delay (Redis's testing aid) makes a small file load slowly:
+    a client connecting meanwhile is accepted (the port is bound before the
+    load, as in Redis) and gets -LOADING, INFO says loading:1."""
+    directory = os.path.join(work, "slow-load")
+    os.makedirs(directory)
+    body = b"\xfe\x00" + b"".join(b"\x00" + bytes([len(k)]) + k + b"\x01v" for k in
+                                   (b"key:%04d" % i for i in range(600)))
+    with open(os.path.join(directory, "dump.rdb"), "wb") as f:
+        f.write(build_file(body))
+    server = Server(zkv, directory, ["--key-load-delay", "2000", "--loading-process-events-interval-bytes", "1024"],
+                    expect_start=False)
+    started = time.time()
+    client = redis.Redis(port=server.port, socket_timeout=30)
+    replies, loading = [], []
+    while time.time() - started < 20:
+        try:
+            replies.append(client.ping())
+            break
+        except redis.BusyLoadingError as error:
+            replies.append(str(error))
+            loading.append(client.info("persistence")["loading"])  # the last may see the end
+            time.sleep(0.05)
+        except redis.ConnectionError:
+            time.sleep(0.01)
+    check("Redis is loading the dataset in memory" in replies, "-LOADING while a slow file loads: %r" % replies[:3])
+    check(1 in loading, "INFO loading:1 while loading: %r" % loading)
+    check(replies[-1] is True and client.dbsize() == 600, "the slow file loaded")
+    check(time.time() - started >= 1.0, "key-load-delay slowed the load")
     server.stop()
 
 
@@ -375,6 +439,82 @@ def check_sanitizer_reports(work):
         check(not marks, "%s holds a sanitizer report (%s):\n%s" % (name, ", ".join(marks), text[-4000:]))
 
 
+LIBRARIES = {
+    "mylib": "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)",
+    "rolib": "#!lua name=rolib\nredis.register_function{function_name='ro', callback=function() return 2 end, "
+             "flags={'no-writes'}}",
+}
+
+
+def library_names(client):
+    names = []
+    for library in client.execute_command("FUNCTION", "LIST"):
+        fields = dict(zip(library[::2], library[1::2]))
+        name = fields.get(b"library_name", fields.get("library_name"))
+        names.append(name.decode() if isinstance(name, bytes) else name)
+    return sorted(names)
+
+
+def test_function_libraries(zkv, redis_server, work):
+    """Function libraries are saved as FUNCTION2 records (SAVE, BGSAVE),
+    come back at start-up and with DEBUG RELOAD, and files go both ways
+    with redis-server."""
+    directory = os.path.join(work, "libraries")
+    os.makedirs(directory)
+    server = Server(zkv, directory, ["--enable-debug-command", "yes"])
+    for code in LIBRARIES.values():
+        server.client.execute_command("FUNCTION", "LOAD", code)
+    check(server.client.save() is True, "SAVE with libraries")
+    check(server.client.execute_command("DEBUG", "RELOAD") in (b"OK", "OK", True), "DEBUG RELOAD")
+    check(library_names(server.client) == sorted(LIBRARIES), "libraries after DEBUG RELOAD")
+    server.stop()
+    server = Server(zkv, directory)
+    check(library_names(server.client) == sorted(LIBRARIES), "libraries after restart")
+    check(server.client.execute_command("FCALL", "myfunc", 0, "hi") in (b"hi", "hi"), "FCALL after restart")
+    check(server.client.execute_command("FCALL_RO", "ro", 0) == 2, "FCALL_RO after restart")
+    server.client.execute_command("FUNCTION", "DELETE", "rolib")
+    check(server.client.bgsave() is True, "BGSAVE with libraries")
+    for _ in range(400):
+        if server.client.info("persistence")["rdb_bgsave_in_progress"] == 0:
+            break
+        time.sleep(0.025)
+    server.stop()
+    server = Server(redis_server, directory)
+    check(library_names(server.client) == ["mylib"], "redis-server loads zkv's libraries")
+    server.client.execute_command("FUNCTION", "LOAD", LIBRARIES["rolib"])
+    server.client.save()
+    server.stop()
+    server = Server(zkv, directory)
+    check(library_names(server.client) == sorted(LIBRARIES), "zkv loads redis-server's libraries")
+    server.stop()
+    # The FUNCTION record of Redis 7.0's release candidates (name, engine,
+    # description, code without shebang) loads in both servers.
+    def string(text):
+        return bytes([len(text)]) + text
+    blob = b"redis.register_function('rcf', function() return 'rc' end)"
+    candidate = build_file(b"\xf6" + string(b"rclib") + string(b"LUA") + b"\x01" + string(b"old") + string(blob))
+    for binary, label in ((zkv, "zkv"), (redis_server, "redis-server")):
+        rc_directory = os.path.join(work, "functions-rc-" + label)
+        os.makedirs(rc_directory)
+        with open(os.path.join(rc_directory, "dump.rdb"), "wb") as f:
+            f.write(candidate)
+        server = Server(binary, rc_directory)
+        check(server.client.execute_command("FCALL", "rcf", 0) in (b"rc", "rc"), "%s: release-candidate record" % label)
+        server.stop()
+    # A library that does not load refuses the file, naming the reason.
+    broken = os.path.join(work, "functions-broken")
+    os.makedirs(broken)
+    with open(os.path.join(broken, "dump.rdb"), "wb") as f:
+        f.write(build_file(b"\xf5" + string(b"#!lua name=bad\nthis is not lua")))
+    server = Server(zkv, broken, expect_start=False)
+    try:
+        code = server.exit_code(15)
+    except subprocess.TimeoutExpired:
+        server.stop()
+        code = None
+    check(code == 1 and "Failed loading library, " in server.log_text(), "broken library: %r" % code)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--zkv", default=os.environ.get("ZKV_SERVER", "build/zkv-server"))
@@ -389,9 +529,11 @@ def main():
         zkv_file, data = test_round_trip(args.zkv, work)
         test_cross(args.zkv, args.redis, work, zkv_file, data)
         test_dump_restore(args.zkv, args.redis, work)
+        test_function_libraries(args.zkv, args.redis, work)
         persist_collections.run(sys.modules[__name__], args.zkv, args.redis, work)
         persist_lists_zsets.run(sys.modules[__name__], args.zkv, args.redis, work)
         persist_streams.run(sys.modules[__name__], args.zkv, args.redis, work)
+        persist_functions.run(sys.modules[__name__], args.zkv, args.redis, work)
         test_bad_files(args.zkv, work)
         test_faults(args.zkv, work)
     finally:

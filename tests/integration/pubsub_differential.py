@@ -3,10 +3,13 @@
 stream against zkv-server and redis-server, every byte each connection
 receives compared.
 
-Five connections per server (RESP2 and RESP3 subscribers, a RESP3 tracking
-client, a RESP2 tracking client redirecting to a subscriber of
-__redis__:invalidate, and a writer).  After each command the script reads
-every connection until it is quiet, and compares the bytes.  Replies whose
+Six connections per server (RESP2 and RESP3 subscribers, a RESP3 tracking
+client, a RESP3 NOLOOP tracking client, a RESP2 tracking client redirecting
+to a subscriber of __redis__:invalidate, and a writer).  Scripts that read
+or write are in the stream: their keys count for the client that called
+them.  After each command the script syncs every connection (PING with a
+token: what came before its answer is all the command caused there) and
+compares the bytes.  Replies whose
 order is a hash table's (UNSUBSCRIBE with no argument, PUBSUB CHANNELS) are
 not generated, and each output is compared as a sorted list of RESP frames,
 because Redis delivers pattern matches in the order of its (randomly seeded)
@@ -19,6 +22,7 @@ import argparse
 import os
 import random
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -61,17 +65,25 @@ class Connection:
     def send(self, words):
         self.sock.sendall(encode(words))
 
-    def drain(self, quiet=0.05, limit=1.0):
-        data, deadline, last = b"", time.time() + limit, time.time()
-        while time.time() < deadline and time.time() - last < quiet:
+    def sync(self, token, limit=10.0):
+        """Everything the server wrote to this connection before it answered
+        PING <token>, without that answer: the server handles a connection's
+        requests in order, so once the answer is here nothing older is on
+        its way.  Up to `limit` seconds, then what arrived."""
+        self.send(["PING", token])
+        marker, data, deadline = token.encode(), b"", time.time() + limit
+        while time.time() < deadline:
+            complete, rest = split_frames(data)
+            if complete and not rest and marker in complete[-1]:
+                return b"".join(complete[:-1])
+            select.select([self.sock], [], [], 0.05)
             try:
                 chunk = self.sock.recv(65536)
                 if not chunk:
                     break
                 data += chunk
-                last = time.time()
             except BlockingIOError:
-                time.sleep(0.002)
+                pass
         return data
 
 
@@ -97,6 +109,11 @@ def random_command(rng):
     if kind < 0.55:
         return "PING", rng.choice([[], ["hey"]])
     key = rng.choice(KEYS)
+    if kind < 0.62:
+        return rng.choice([("EVAL", ["return redis.call('get', KEYS[1])", "2", key, rng.choice(KEYS)]),
+                           ("EVAL", ["return redis.call('set', KEYS[1], 's')", "1", key]),
+                           ("EVAL_RO", ["return redis.call('ping')", "1", key]),
+                           ("EVAL_RO", ["return redis.call('exists', KEYS[1])", "1", key])])
     return rng.choice([("SET", [key, "v"]), ("GET", [key]), ("DEL", [key]), ("INCR", [key]),
                        ("APPEND", [key, "x"]), ("EXPIRE", [key, "100000"]), ("PERSIST", [key]),
                        ("SETEX", [key, "100000", "v"]), ("RENAME", [key, rng.choice(KEYS)]),
@@ -104,8 +121,8 @@ def random_command(rng):
                        ("SETRANGE", [key, "2", "ab"]), ("INCRBYFLOAT", [key, "1.5"])])
 
 
-def frames(data):
-    """Splits RESP bytes into top-level frames (sorted for comparison)."""
+def split_frames(data):
+    """Top-level RESP frames in order, and the incomplete bytes after them."""
     out, at = [], 0
 
     def skip(at):
@@ -113,6 +130,8 @@ def frames(data):
         kind, value = data[at:at + 1], data[at + 1:end]
         at = end + 2
         if kind in b"$=" and value != b"-1":
+            if at + int(value) + 2 > len(data):
+                raise IndexError
             return at + int(value) + 2
         if kind in b"*>~%" and value != b"-1":
             for _ in range(int(value) * (2 if kind == b"%" else 1)):
@@ -121,28 +140,36 @@ def frames(data):
 
     try:
         while at < len(data):
-            start, at = at, skip(at)
+            start = at
+            at = skip(at)
             out.append(data[start:at])
     except (ValueError, IndexError):
-        out.append(data[at:])  # incomplete: compared as is
-    return sorted(out)
+        return out, data[start:]
+    return out, b""
+
+
+def frames(data):
+    """The frames of `data`, sorted for comparison (an incomplete tail as is)."""
+    complete, rest = split_frames(data)
+    return sorted(complete + ([rest] if rest else []))
 
 
 def open_all(port):
-    names = ["sub2", "sub3", "track3", "redirect_target", "track2", "writer"]
+    names = ["sub2", "sub3", "track3", "redirect_target", "track2", "writer", "noloop3"]
     conns = {n: Connection(port) for n in names}
     ids = []
     for n in names:
         conns[n].send(["CLIENT", "ID"])
-        ids.append(int(re.match(rb":(\d+)", conns[n].drain(quiet=0.05)).group(1)))
+        ids.append(int(re.match(rb":(\d+)", conns[n].sync("id")).group(1)))
     setup = [("sub3", ["HELLO", "3"]), ("track3", ["HELLO", "3"]), ("track3", ["CLIENT", "TRACKING", "on"]),
              ("redirect_target", ["SUBSCRIBE", "__redis__:invalidate"]),
              ("track2", ["CLIENT", "TRACKING", "on", "REDIRECT", str(ids[3])]),
-             ("writer", ["CONFIG", "SET", "notify-keyspace-events", "KEA"])]
+             ("writer", ["CONFIG", "SET", "notify-keyspace-events", "KEA"]),
+             ("noloop3", ["HELLO", "3"]), ("noloop3", ["CLIENT", "TRACKING", "on", "NOLOOP"])]
     for name, words in setup:
         conns[name].send(words)
     for c in conns.values():
-        c.drain(quiet=0.05)
+        c.sync("setup")
     return conns, ids
 
 
@@ -161,7 +188,7 @@ def main():
     try:
         sides = [open_all(p) for p in ports]
         rng = random.Random(args.seed)
-        actors = ["sub2", "sub3", "track3", "track2", "writer"]
+        actors = ["sub2", "sub3", "track3", "track2", "writer", "noloop3"]
         mismatches = 0
         for step in range(args.commands):
             actor = rng.choice(actors)
@@ -169,9 +196,13 @@ def main():
             if actor in ("sub2",) and name not in ("SUBSCRIBE", "UNSUBSCRIBE", "PSUBSCRIBE", "PUNSUBSCRIBE",
                                                    "SSUBSCRIBE", "SUNSUBSCRIBE", "PING"):
                 actor = "writer"
+            token = "sync-%d" % step
+            outputs = []
             for conns, _ in sides:
                 conns[actor].send([name] + words)
-            outputs = [{n: frames(c.drain()) for n, c in conns.items()} for conns, _ in sides]
+                output = {actor: frames(conns[actor].sync(token))}
+                output.update({n: frames(c.sync(token)) for n, c in conns.items() if n != actor})
+                outputs.append(output)
             for n in outputs[0]:
                 if outputs[0][n] != outputs[1][n]:
                     mismatches += 1

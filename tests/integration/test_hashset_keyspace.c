@@ -2,7 +2,8 @@
  * and the lazy-free thread gives the memory back; MEMORY USAGE of a big hash
  * with SAMPLES is an estimate close to the exact walk (SAMPLES 0) at a
  * fraction of its cost, as Redis 7.0 samples; eviction under maxmemory
- * removes a hash or a set as one key, never some of its fields. */
+ * removes a hash or a set as one key, never some of its fields; SMOVE
+ * touches its target only when the member is new there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -176,11 +177,37 @@ static void test_eviction_removes_whole_keys(void **state) {
     expect_status(redisCommand(redis, "FLUSHALL"), "OK");
 }
 
+/* SMOVE of a member the target already holds changes only the source: a
+ * client watching the target keeps its transaction (Redis 7.0). */
+static void test_smove_touches_target_only_when_added(void **state) {
+    (void)state;
+    freeReplyObject(redisCommand(redis, "DEL src dst"));
+    expect_integer(redisCommand(redis, "SADD src a b"), 2);
+    expect_integer(redisCommand(redis, "SADD dst a"), 1);
+    expect_status(redisCommand(redis, "WATCH dst"), "OK");
+    expect_status(redisCommand(redis, "MULTI"), "OK");
+    expect_status(redisCommand(redis, "SADD dst c"), "QUEUED");
+    redisContext *other = test_redis_connect(server.port);
+    expect_integer(redisCommand(other, "SMOVE src dst a"), 1);
+    redisReply *exec = redisCommand(redis, "EXEC");
+    expect_reply_type(exec, REDIS_REPLY_ARRAY);
+    freeReplyObject(exec);
+    expect_integer(redisCommand(redis, "SCARD dst"), 2);
+    /* A member new to the target does change it. */
+    expect_status(redisCommand(redis, "WATCH dst"), "OK");
+    expect_status(redisCommand(redis, "MULTI"), "OK");
+    expect_status(redisCommand(redis, "SADD dst d"), "QUEUED");
+    expect_integer(redisCommand(other, "SMOVE src dst b"), 1);
+    expect_nil(redisCommand(redis, "EXEC"));
+    redisFree(other);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unlink_big_hash),
         cmocka_unit_test(test_memory_usage_samples),
         cmocka_unit_test(test_eviction_removes_whole_keys),
+        cmocka_unit_test(test_smove_touches_target_only_when_added),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

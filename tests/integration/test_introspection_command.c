@@ -153,6 +153,42 @@ static void test_docs_arguments(void **state) {
     close(fd);
 }
 
+/* Key specs as Redis 7.0 lists them: a source unlike its destination is a
+ * spec of its own (COPY: RO access, then OW update), a key count a keynum
+ * spec after the range (ZUNIONSTORE); COMMAND DOCS numbers key arguments
+ * by those specs (BITOP's destkey 0, its keys 1). */
+static void test_key_specs(void **state) {
+    (void)state;
+    int fd = test_connect(server.port);
+    char reply[4096] = {0};
+    const char *copy_specs =
+        "*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+        "$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+        "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n"
+        "*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n+update\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+        "$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n"
+        "*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
+    test_send_string(fd, "COMMAND INFO copy\r\n");
+    size_t length = test_read_available(fd, reply, sizeof(reply) - 1, 300);
+    assert_true(length > strlen(copy_specs));
+    assert_string_equal(reply + length - strlen(copy_specs), copy_specs);
+    const char *keynum_spec =
+        "*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n"
+        "$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n"
+        "*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n*0\r\n";
+    memset(reply, 0, sizeof(reply));
+    test_send_string(fd, "COMMAND INFO zunionstore\r\n");
+    length = test_read_available(fd, reply, sizeof(reply) - 1, 300);
+    assert_true(length > strlen(keynum_spec));
+    assert_string_equal(reply + length - strlen(keynum_spec), keynum_spec);
+    memset(reply, 0, sizeof(reply));
+    test_send_string(fd, "COMMAND DOCS bitop\r\n");
+    length = test_read_available(fd, reply, sizeof(reply) - 1, 300);
+    assert_non_null(strstr(reply, "$7\r\ndestkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"));
+    assert_non_null(strstr(reply, "$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:1\r\n"));
+    close(fd);
+}
+
 static int reply_contains(const redisReply *reply, const char *name) {
     for (size_t i = 0; i < reply->elements; i++) {
         if (strcmp(reply->element[i]->str, name) == 0) return 1;
@@ -235,7 +271,7 @@ int main(void) {
         cmocka_unit_test(test_count_matches_command), cmocka_unit_test(test_info_bytes_resp2),
         cmocka_unit_test(test_info_bytes_resp3),      cmocka_unit_test(test_info_subcommands),
         cmocka_unit_test(test_docs),                  cmocka_unit_test(test_docs_arguments),
-        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_list),                  cmocka_unit_test(test_key_specs),
         cmocka_unit_test(test_getkeys_errors),        cmocka_unit_test(test_getkeys_of_key_commands),
         cmocka_unit_test(test_help),
     };

@@ -201,6 +201,36 @@ static void test_commandstats_and_errorstats(void **state) {
     redisFree(fresh);
 }
 
+/* A blocked command ended by CLIENT UNBLOCK ... ERROR counts as failed. */
+static void test_unblocked_command_failed(void **state) {
+    (void)state;
+    expect_status(redisCommand(context, "CONFIG RESETSTAT"), "OK");
+    redisContext *blocked = test_redis_connect(server.port);
+    redisReply *id = redisCommand(blocked, "CLIENT ID");
+    expect_reply_type(id, REDIS_REPLY_INTEGER);
+    long long blocked_id = id->integer;
+    freeReplyObject(id);
+    assert_int_equal(redisAppendCommand(blocked, "BLPOP unblock:list 0"), REDIS_OK);
+    int written = 0;
+    assert_int_equal(redisBufferWrite(blocked, &written), REDIS_OK);
+    redisReply *unblocked = NULL;
+    for (int attempt = 0; attempt < 500 && (!unblocked || unblocked->integer == 0); attempt++) {
+        if (unblocked) freeReplyObject(unblocked);
+        usleep(2000);
+        unblocked = redisCommand(context, "CLIENT UNBLOCK %lld ERROR", blocked_id);
+    }
+    expect_integer(unblocked, 1);
+    redisReply *answer = NULL;
+    assert_int_equal(redisGetReply(blocked, (void **)&answer), REDIS_OK);
+    expect_error(answer, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    char *text = test_info_fetch(context, "commandstats");
+    char value[256];
+    assert_non_null(test_info_value(text, "cmdstat_blpop", value, sizeof(value)));
+    assert_non_null(strstr(value, ",rejected_calls=0,failed_calls=1"));
+    free(text);
+    redisFree(blocked);
+}
+
 static void test_latencystats(void **state) {
     (void)state;
     for (int i = 0; i < 5; i++) freeReplyObject(redisCommand(context, "CLIENT GETNAME"));
@@ -248,6 +278,7 @@ int main(void) {
         cmocka_unit_test(test_server_and_clients_fields), cmocka_unit_test(test_memory_fields),
         cmocka_unit_test(test_stats_count),        cmocka_unit_test(test_commandstats_and_errorstats),
         cmocka_unit_test(test_latencystats),       cmocka_unit_test(test_resp3_verbatim),
+        cmocka_unit_test(test_unblocked_command_failed),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

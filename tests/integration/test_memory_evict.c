@@ -257,7 +257,11 @@ static void test_mass_eviction_does_not_stall(void **state) {
     print_message("mass eviction: %lld keys left after %lld ms, slowest PING %lld ms\n", keys,
                   monotonic_ms() - start, slowest);
     assert_true(keys < 20000);
+#if defined(__SANITIZE_ADDRESS__)
+    assert_true(slowest < 300); /* every eviction slice runs a few times slower */
+#else
     assert_true(slowest < 100);
+#endif
 }
 
 /* The eviction parameters are ordinary configuration. */

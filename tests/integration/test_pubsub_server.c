@@ -214,6 +214,35 @@ static void test_pause_holds_writes(void **unused) {
     close(writer);
 }
 
+/* A script that declares no-writes (EVAL with a shebang, a no-writes
+ * function, one queued in MULTI) passes CLIENT PAUSE WRITE as in Redis 7.0;
+ * a script without flags may write and is held. */
+static void test_pause_judges_scripts_by_flags(void **unused) {
+    (void)unused;
+    int control = raw(), client = raw();
+    const char *ro_eval = "*3\r\n$4\r\nEVAL\r\n$33\r\n#!lua flags=no-writes\nreturn 'ro'\r\n$1\r\n0\r\n";
+    assert_int_equal(test_roundtrip(control,
+                                    "FUNCTION LOAD \"#!lua name=pauselib\\nredis.register_function{function_name='pf', "
+                                    "callback=function() return 7 end, flags={'no-writes'}}\"\r\n",
+                                    "$8\r\npauselib\r\n"),
+                     0);
+    assert_int_equal(test_roundtrip(control, "CLIENT PAUSE 5000 WRITE\r\n", "+OK\r\n"), 0);
+    assert_int_equal(test_roundtrip(client, ro_eval, "$2\r\nro\r\n"), 0);
+    assert_int_equal(test_roundtrip(client, "FCALL pf 0\r\n", ":7\r\n"), 0);
+    assert_int_equal(test_roundtrip(client, "MULTI\r\n", "+OK\r\n"), 0);
+    assert_int_equal(test_roundtrip(client, ro_eval, "+QUEUED\r\n"), 0);
+    assert_int_equal(test_roundtrip(client, "EXEC\r\n", "*1\r\n$2\r\nro\r\n"), 0);
+    assert_int_equal(test_send_string(client, "EVAL \"return 1\" 0\r\n"), 0);
+    char reply[64];
+    assert_int_equal(test_read_available(client, reply, sizeof(reply), 300), 0); /* held: may write */
+    assert_int_equal(test_roundtrip(control, "CLIENT UNPAUSE\r\n", "+OK\r\n"), 0);
+    assert_int_equal(test_read_exact(client, reply, 4, TEST_IO_TIMEOUT_MS), 4);
+    assert_memory_equal(reply, ":1\r\n", 4);
+    assert_int_equal(test_roundtrip(control, "FUNCTION DELETE pauselib\r\n", "+OK\r\n"), 0);
+    close(control);
+    close(client);
+}
+
 int main(void) {
     const struct CMUnitTest alone[] = {cmocka_unit_test(test_async_subscriber)};
     const struct CMUnitTest together[] = {
@@ -221,6 +250,7 @@ int main(void) {
         cmocka_unit_test(test_slow_subscriber_is_dropped),
         cmocka_unit_test(test_tracking_redirect_resp2),
         cmocka_unit_test(test_pause_holds_writes),
+        cmocka_unit_test(test_pause_judges_scripts_by_flags),
     };
     int failures = cmocka_run_group_tests(alone, NULL, NULL);
     return failures + cmocka_run_group_tests(together, start_shared, stop_shared);

@@ -579,9 +579,14 @@ static void list_blmpop_command(client *c) {
 
 /* ---------------------------------------------------------------- table */
 
-#define LIST_SPEC(n, h, a, f, fk, lk, cat, s, since_version, cx)                                              \
+/* The optional last arguments set key flags (Redis 7.0's key specs). */
+#define LIST_SPEC(n, h, a, f, fk, lk, cat, s, since_version, cx, ...)                                         \
     {.name = n, .handler = h, .arity = a, .flags = f, .first_key = fk, .last_key = lk, .key_step = fk ? 1 : 0, \
-     .categories = ACL_LIST | (cat), .group = "list", .summary = s, .since = since_version, .complexity = cx}
+     .categories = ACL_LIST | (cat), .group = "list", .summary = s, .since = since_version, .complexity = cx,   \
+     __VA_ARGS__}
+#define INSERTS .key_flags = KEY_RW | KEY_INSERT
+#define POPS .key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE
+#define MOVES .first_key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE, .key_flags = KEY_RW | KEY_INSERT
 
 #define W COMMAND_WRITE
 #define R COMMAND_READONLY
@@ -592,22 +597,22 @@ static void list_blmpop_command(client *c) {
 const command_spec list_commands[] = {
     LIST_SPEC("lpush", list_lpush_command, -3, W | D | F, 1, 1, ACL_WRITE | ACL_FAST,
               "Prepend one or multiple elements to a list", "1.0.0",
-              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", INSERTS),
     LIST_SPEC("rpush", list_rpush_command, -3, W | D | F, 1, 1, ACL_WRITE | ACL_FAST,
               "Append one or multiple elements to a list", "1.0.0",
-              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", INSERTS),
     LIST_SPEC("lpushx", list_lpushx_command, -3, W | D | F, 1, 1, ACL_WRITE | ACL_FAST,
               "Prepend an element to a list, only if the list exists", "2.2.0",
-              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", INSERTS),
     LIST_SPEC("rpushx", list_rpushx_command, -3, W | D | F, 1, 1, ACL_WRITE | ACL_FAST,
               "Append an element to a list, only if the list exists", "2.2.0",
-              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+              "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", INSERTS),
     LIST_SPEC("lpop", list_lpop_command, -2, W | F, 1, 1, ACL_WRITE | ACL_FAST,
-              "Remove and get the first elements in a list", "1.0.0", "O(N) where N is the number of elements returned"),
+              "Remove and get the first elements in a list", "1.0.0", "O(N) where N is the number of elements returned", POPS),
     LIST_SPEC("rpop", list_rpop_command, -2, W | F, 1, 1, ACL_WRITE | ACL_FAST,
-              "Remove and get the last elements in a list", "1.0.0", "O(N) where N is the number of elements returned"),
+              "Remove and get the last elements in a list", "1.0.0", "O(N) where N is the number of elements returned", POPS),
     LIST_SPEC("llen", list_llen_command, 2, R | F, 1, 1, ACL_READ | ACL_FAST, "Get the length of a list", "1.0.0",
-              "O(1)"),
+              "O(1)", .key_flags = KEY_RO),
     LIST_SPEC("lindex", list_lindex_command, 3, R, 1, 1, ACL_READ | ACL_SLOW, "Get an element from a list by its index",
               "1.0.0",
               "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
@@ -622,31 +627,31 @@ const command_spec list_commands[] = {
               "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
     LIST_SPEC("linsert", list_linsert_command, 5, W | D, 1, 1, ACL_WRITE | ACL_SLOW,
               "Insert an element before or after another element in a list", "2.2.0",
-              "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+              "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", INSERTS),
     LIST_SPEC("lrem", list_lrem_command, 4, W, 1, 1, ACL_WRITE | ACL_SLOW, "Remove elements from a list", "1.0.0",
-              "O(N+M) where N is the length of the list and M is the number of elements removed."),
+              "O(N+M) where N is the length of the list and M is the number of elements removed.", .key_flags = KEY_RW | KEY_DELETE),
     LIST_SPEC("ltrim", list_ltrim_command, 4, W, 1, 1, ACL_WRITE | ACL_SLOW, "Trim a list to the specified range",
-              "1.0.0", "O(N) where N is the number of elements to be removed by the operation."),
+              "1.0.0", "O(N) where N is the number of elements to be removed by the operation.", .key_flags = KEY_RW | KEY_DELETE),
     LIST_SPEC("lmove", list_lmove_command, 5, W | D, 1, 2, ACL_WRITE | ACL_SLOW,
-              "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)"),
+              "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)", MOVES),
     LIST_SPEC("rpoplpush", list_rpoplpush_command, 3, W | D, 1, 2, ACL_WRITE | ACL_SLOW,
-              "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)"),
+              "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)", MOVES),
     LIST_SPEC("lmpop", list_lmpop_command, -4, W | COMMAND_MOVABLE_KEYS, 0, 0, ACL_WRITE | ACL_SLOW,
               "Pop elements from a list", "7.0.0",
-              "O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+              "O(N+M) where N is the number of provided keys and M is the number of elements returned.", POPS, .key_count_at = 1),
     LIST_SPEC("blpop", list_blpop_command, -3, W | B, 1, -2, ACL_WRITE | ACL_SLOW | ACL_BLOCKING,
               "Remove and get the first element in a list, or block until one is available", "2.0.0",
-              "O(N) where N is the number of provided keys."),
+              "O(N) where N is the number of provided keys.", POPS),
     LIST_SPEC("brpop", list_brpop_command, -3, W | B, 1, -2, ACL_WRITE | ACL_SLOW | ACL_BLOCKING,
               "Remove and get the last element in a list, or block until one is available", "2.0.0",
-              "O(N) where N is the number of provided keys."),
+              "O(N) where N is the number of provided keys.", POPS),
     LIST_SPEC("blmove", list_blmove_command, 6, W | D | B, 1, 2, ACL_WRITE | ACL_SLOW | ACL_BLOCKING,
               "Pop an element from a list, push it to another list and return it; or block until one is available",
-              "6.2.0", "O(1)"),
+              "6.2.0", "O(1)", MOVES),
     LIST_SPEC("brpoplpush", list_brpoplpush_command, 4, W | D | B, 1, 2, ACL_WRITE | ACL_SLOW | ACL_BLOCKING,
               "Pop an element from a list, push it to another list and return it; or block until one is available",
-              "2.2.0", "O(1)"),
+              "2.2.0", "O(1)", MOVES),
     LIST_SPEC("blmpop", list_blmpop_command, -5, COMMAND_WRITE | COMMAND_BLOCKING | COMMAND_MOVABLE_KEYS, 0, 0,
               ACL_WRITE | ACL_SLOW | ACL_BLOCKING, "Pop elements from a list, or block until one is available",
-              "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+              "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", POPS, .key_count_at = 2),
     {0}};

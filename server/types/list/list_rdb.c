@@ -2,17 +2,20 @@
  *
  * Saving writes what Redis 7.0 writes for every list, RDB_TYPE_LIST_QUICKLIST_2:
  * the elements in order, cut into listpack nodes by lib/rdb_quicklist as
- * Redis's quicklist cuts a list built by tail pushes (8 KiB nodes), so an
- * RPUSH-built list dumps to Redis's bytes.  A list built by head pushes or
- * edited in the middle has other node boundaries in Redis (its nodes record
- * its history); zkv's chunks do not, so there the bytes differ while the
- * elements and the size are the same.  The nodes of one list are held in
- * memory until written (rdb_quicklist.h's trade-off).
+ * Redis's quicklist cuts them under the same list-max-listpack-size and
+ * list-compress-depth.  Redis's nodes record the list's history; zkv keeps
+ * one byte of it (plist_changed_ends): a list changed only at its head
+ * (LPUSH, LPOP) is cut from the tail, any other from the head, so lists
+ * built at one end (RPUSH/RPOP or LPUSH/LPOP) dump to Redis's bytes.  A
+ * list changed at both ends or in the middle has other boundaries in
+ * Redis: the elements and the size are the same.  The nodes of one list
+ * are held in memory until written (rdb_quicklist.h's trade-off).
  *
  * Loading accepts every list type of a Redis 7.0 file (1 plain, 10 ziplist,
  * 14 quicklist, 18 quicklist 2), validates every blob before reading it
  * (lib/rdb_*), and pushes the elements at the tail under list_limits, so
- * the list lands in the chunks a run of RPUSHes would give it.  An empty
+ * the list lands in the chunks a run of RPUSHes would give it; nodes cut
+ * from the tail mark it as grown at its head, so it dumps as it came.  An empty
  * list (Redis skips empty nodes, a corrupt file may hold no elements) is
  * reported empty, not created.
  */
@@ -28,13 +31,15 @@ int list_rdb_type(const object *o) {
 
 int list_rdb_save(const object *o, rdb_writer *w) {
     const plist *l = list_value(o);
+    /* Changed only at its head: Redis's nodes were cut from the tail. */
+    bool from_tail = plist_changed_ends(l) == PLIST_END_HEAD;
     rdb_quicklist_builder builder;
-    rdb_quicklist_builder_init(&builder);
+    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, from_tail);
     size_t length = plist_length(l);
     if (length > 0) {
         plist_iterator it;
         plist_value v;
-        plist_iterator_init(&it, l, 0, true);
+        plist_iterator_init(&it, l, from_tail ? length - 1 : 0, !from_tail);
         while (plist_iterator_next(&it, &v)) {
             char digits[NUMBER_INTEGER_BUFFER];
             size_t size;
@@ -97,12 +102,13 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
                       const char **error) {
     *error = NULL;
     list_rdb_loader l = {NULL};
+    rdb_quicklist_shape shape = {.fill = list_limits.fill};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_LIST: result = list_rdb_load_plain(r, &l); break;
     case RDB_TYPE_LIST_ZIPLIST: result = list_rdb_load_ziplist(r, &l); break;
     case RDB_TYPE_LIST_QUICKLIST:
-    case RDB_TYPE_LIST_QUICKLIST_2: result = rdb_quicklist_read(r, rdb_type, list_rdb_push, &l); break;
+    case RDB_TYPE_LIST_QUICKLIST_2: result = rdb_quicklist_read(r, rdb_type, list_rdb_push, &l, &shape); break;
     default:
         *error = "not a list type";
         result = -1;
@@ -114,5 +120,11 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
         return NULL;
     }
     if (!l.list) return NULL;
+    /* Redis keeps a loaded list's nodes, so its next DUMP is cut the same
+     * way: nodes cut from the tail mean the list grew at its head; one node
+     * says nothing (the next pushes fill it from either end). */
+    unsigned ends = shape.cut_from_tail ? PLIST_END_HEAD : PLIST_END_TAIL;
+    if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) ends = 0;
+    plist_set_changed_ends(l.list, ends);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
 }

@@ -116,9 +116,12 @@ static void set_smove_command(client *c) {
         to = set_type_create(target->data, target->length, member->data, member->length);
         db_add(d, to);
     }
-    bool added = set_type_add(to, member->data, member->length);
-    key_modified(c, target, 1 + added);
-    if (added) notify_keyspace_event(NOTIFY_SET, "sadd", d->index, target->data, target->length);
+    /* The target changed only if the member was new there (as Redis: a
+     * client watching it keeps its transaction otherwise). */
+    if (set_type_add(to, member->data, member->length)) {
+        key_modified(c, target, 1);
+        notify_keyspace_event(NOTIFY_SET, "sadd", d->index, target->data, target->length);
+    }
     reply_integer(c, 1);
 }
 
@@ -536,11 +539,13 @@ const command_spec set_commands[] = {
      .complexity = "O(N) where N is the number of members to be removed.", .key_flags = KEY_RW | KEY_DELETE},
     {.name = "smove", .handler = set_smove_command, .arity = 4, .flags = COMMAND_WRITE | COMMAND_FAST,
      .first_key = 1, .last_key = 2, .key_step = 1, .categories = SET_ACL_WRITE | ACL_FAST, .group = "set",
-     .summary = "Move a member from one set to another", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Move a member from one set to another", .since = "1.0.0", .complexity = "O(1)",
+     .first_key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE, .key_flags = KEY_RW | KEY_INSERT},
     {.name = "sismember", .handler = set_sismember_command, .arity = 3,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = SET_ACL_READ | ACL_FAST, .group = "set",
-     .summary = "Determine if a given value is a member of a set", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Determine if a given value is a member of a set", .since = "1.0.0", .complexity = "O(1)",
+     .key_flags = KEY_RO},
     {.name = "smismember", .handler = set_smismember_command, .arity = -3,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = SET_ACL_READ | ACL_FAST, .group = "set",
@@ -548,7 +553,7 @@ const command_spec set_commands[] = {
      .complexity = "O(N) where N is the number of elements being checked for membership"},
     {.name = "scard", .handler = set_scard_command, .arity = 2, .flags = COMMAND_READONLY | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = SET_ACL_READ | ACL_FAST, .group = "set",
-     .summary = "Get the number of members in a set", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Get the number of members in a set", .since = "1.0.0", .complexity = "O(1)", .key_flags = KEY_RO},
     {.name = "smembers", .handler = set_smembers_command, .arity = 2, .flags = COMMAND_READONLY,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = SET_ACL_READ | ACL_SLOW, .group = "set",
      .summary = "Get all the members in a set", .since = "1.0.0",
@@ -572,12 +577,14 @@ const command_spec set_commands[] = {
      .flags = COMMAND_READONLY | COMMAND_MOVABLE_KEYS, .first_key = 0, .last_key = 0, .key_step = 0,
      .categories = SET_ACL_READ | ACL_SLOW, .group = "set",
      .summary = "Intersect multiple sets and return the cardinality of the result", .since = "7.0.0",
-     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+     .key_flags = KEY_RO | KEY_ACCESS, .key_count_at = 1},
     {.name = "sinterstore", .handler = set_sinterstore_command, .arity = -3,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = -1, .key_step = 1,
      .categories = SET_ACL_WRITE | ACL_SLOW, .group = "set",
      .summary = "Intersect multiple sets and store the resulting set in a key", .since = "1.0.0",
-     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+     .first_key_flags = KEY_RW | KEY_UPDATE, .key_flags = KEY_RO | KEY_ACCESS},
     {.name = "sunion", .handler = set_sunion_command, .arity = -2, .flags = COMMAND_READONLY,
      .first_key = 1, .last_key = -1, .key_step = 1, .categories = SET_ACL_READ | ACL_SLOW, .group = "set",
      .summary = "Add multiple sets", .since = "1.0.0",
@@ -587,7 +594,8 @@ const command_spec set_commands[] = {
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = -1, .key_step = 1,
      .categories = SET_ACL_WRITE | ACL_SLOW, .group = "set",
      .summary = "Add multiple sets and store the resulting set in a key", .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .first_key_flags = KEY_OW | KEY_UPDATE, .key_flags = KEY_RO | KEY_ACCESS},
     {.name = "sdiff", .handler = set_sdiff_command, .arity = -2, .flags = COMMAND_READONLY,
      .first_key = 1, .last_key = -1, .key_step = 1, .categories = SET_ACL_READ | ACL_SLOW, .group = "set",
      .summary = "Subtract multiple sets", .since = "1.0.0",
@@ -597,7 +605,8 @@ const command_spec set_commands[] = {
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = -1, .key_step = 1,
      .categories = SET_ACL_WRITE | ACL_SLOW, .group = "set",
      .summary = "Subtract multiple sets and store the resulting set in a key", .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .first_key_flags = KEY_OW | KEY_UPDATE, .key_flags = KEY_RO | KEY_ACCESS},
     {.name = "sscan", .handler = set_sscan_command, .arity = -3, .flags = COMMAND_READONLY, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = SET_ACL_READ | ACL_SLOW, .group = "set",
      .summary = "Incrementally iterate Set elements", .since = "2.0.0",

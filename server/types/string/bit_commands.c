@@ -400,6 +400,27 @@ static const command_argument lcs_arguments[] = {
     {.name = "withmatchlen", .type = ARGUMENT_PURE_TOKEN, .token = "WITHMATCHLEN", .flags = ARGUMENT_OPTIONAL},
     ARGUMENT_END};
 
+/* BITFIELD's key flags per call, as Redis 7.0 resolves them: read-only
+ * (RO access) when only GET and OVERFLOW appear, else RW access update (a
+ * SET, an INCRBY or a syntax error, which is treated as a write). */
+static int bitfield_get_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity) {
+    (void)capacity;
+    positions[0] = 1;
+    flags[0] = KEY_RO | KEY_ACCESS;
+    for (int i = 2; i < argc; i++) {
+        int left = argc - i - 1;
+        if (args_is(&argv[i], "get") && left >= 2) {
+            i += 2;
+        } else if (args_is(&argv[i], "overflow") && left >= 1) {
+            i += 1;
+        } else {
+            flags[0] = KEY_RW | KEY_ACCESS | KEY_UPDATE;
+            break;
+        }
+    }
+    return 1;
+}
+
 const command_spec bits_commands[] = {
     {.name = "setbit", .handler = setbit_command, .arity = 4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
@@ -429,14 +450,14 @@ const command_spec bits_commands[] = {
      .categories = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Perform bitwise operations between strings", .since = "2.6.0",
      .complexity = "O(N)",
-     .arguments = bitop_arguments},
+     .arguments = bitop_arguments, .first_key_flags = KEY_OW | KEY_UPDATE, .key_flags = KEY_RO | KEY_ACCESS},
     {.name = "bitfield", .handler = bits_bitfield_command, .arity = -2,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0",
      .complexity = "O(1) for each subcommand specified",
      .arguments = bitfield_arguments,
-     .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS},
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = bitfield_get_keys},
     {.name = "bitfield_ro", .handler = bits_bitfield_ro_command, .arity = -2,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_FAST, .group = "bitmap",

@@ -487,6 +487,18 @@ static void string_strlen_command(client *c) {
 
 /* ---------------------------------------------------------------- specs */
 
+/* SET's key flags depend on the call, as Redis 7.0 resolves them: with GET
+ * the old value is read (RW access update), without it only overwritten
+ * (OW update).  For COMMAND GETKEYSANDFLAGS and the ACL check. */
+static int set_get_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity) {
+    (void)capacity;
+    positions[0] = 1;
+    flags[0] = KEY_OW | KEY_UPDATE;
+    for (int i = 3; i < argc; i++)
+        if (args_is(&argv[i], "get")) flags[0] = KEY_RW | KEY_ACCESS | KEY_UPDATE;
+    return 1;
+}
+
 const command_spec string_commands[] = {
     {.name = "append", .handler = string_append_command, .arity = 3,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
@@ -586,7 +598,7 @@ const command_spec string_commands[] = {
      .categories = ACL_WRITE | ACL_STRING | ACL_SLOW, .group = "string",
      .summary = "Set the string value of a key",
      .since = "1.0.0", .complexity = "O(1)",
-     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE | KEY_VARIABLE_FLAGS},
+     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = set_get_keys},
     {.name = "setex", .handler = string_setex_command, .arity = 4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_STRING | ACL_SLOW, .group = "string",

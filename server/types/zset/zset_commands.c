@@ -113,7 +113,7 @@ done:
     if (scores != stack_scores) zmalloc_free(scores);
 }
 
-static void zset_zadd_command(client *c) { zadd_generic(c, 0); }
+void zset_zadd_command(client *c) { zadd_generic(c, 0); }
 static void zset_zincrby_command(client *c) { zadd_generic(c, ZSET_ADD_INCR); }
 
 /* ---------------------------------------------------------------- ZREM ZCARD */
@@ -558,14 +558,17 @@ const command_spec zset_commands[] = {
     {.name = "zincrby", .handler = zset_zincrby_command, .arity = 4, .flags = ZSET_WRITE_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = ACL_ZWRITE_FAST, .group = "sorted-set",
      .summary = "Increment the score of a member in a sorted set", .since = "1.2.0",
-     .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
+     .complexity = "O(log(N)) where N is the number of elements in the sorted set.",
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
     {.name = "zrem", .handler = zset_zrem_command, .arity = -3, .flags = COMMAND_WRITE | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_ZWRITE_FAST, .group = "sorted-set",
      .summary = "Remove one or more members from a sorted set", .since = "1.2.0",
-     .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."},
+     .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
+     .key_flags = KEY_RW | KEY_DELETE},
     {.name = "zcard", .handler = zset_zcard_command, .arity = 2, .flags = ZSET_READ_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = ACL_ZREAD_FAST, .group = "sorted-set",
-     .summary = "Get the number of members in a sorted set", .since = "1.2.0", .complexity = "O(1)"},
+     .summary = "Get the number of members in a sorted set", .since = "1.2.0", .complexity = "O(1)",
+     .key_flags = KEY_RO},
     {.name = "zscore", .handler = zset_zscore_command, .arity = 3, .flags = ZSET_READ_FAST, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = ACL_ZREAD_FAST, .group = "sorted-set",
      .summary = "Get the score associated with the given member in a sorted set", .since = "1.2.0",
@@ -584,15 +587,18 @@ const command_spec zset_commands[] = {
     {.name = "zpopmin", .handler = zset_zpopmin_command, .arity = -2, .flags = COMMAND_WRITE | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_ZWRITE_FAST, .group = "sorted-set",
      .summary = "Remove and return members with the lowest scores in a sorted set", .since = "5.0.0",
-     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE},
     {.name = "zpopmax", .handler = zset_zpopmax_command, .arity = -2, .flags = COMMAND_WRITE | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_ZWRITE_FAST, .group = "sorted-set",
      .summary = "Remove and return members with the highest scores in a sorted set", .since = "5.0.0",
-     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+     .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE},
     {.name = "zmpop", .handler = zset_zmpop_command, .arity = -4, .flags = COMMAND_WRITE | COMMAND_MOVABLE_KEYS,
      .categories = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Remove and return members with scores in a sorted set", .since = "7.0.0",
-     .complexity = "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
+     .complexity = "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_DELETE, .key_count_at = 1},
     {.name = "zrandmember", .handler = zset_zrandmember_command, .arity = -2, .flags = COMMAND_READONLY,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_READ | ACL_SORTEDSET | ACL_SLOW,
      .group = "sorted-set", .summary = "Get one or multiple random elements from a sorted set", .since = "6.2.0",

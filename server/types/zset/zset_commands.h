@@ -20,6 +20,9 @@ extern const command_spec zset_setop_commands[];
 extern const command_spec zset_blocking_commands[];
 extern const command_spec geo_commands[];
 
+/* ZADD itself: GEOADD runs it on its rewritten arguments. */
+void zset_zadd_command(client *c);
+
 /* Reply shapes of a pop: ZPOPMIN without count (flat member, score...),
  * with count (pairs in RESP3), BZPOPMIN's [key, member, score], and
  * ZMPOP/BZMPOP's [key, [[member, score]...]]. */

