@@ -23,7 +23,7 @@ LAYERS = [
     ("server/net", "server/keyspace"),
     ("server/command",),
     ("server/types/generic", "server/types/string", "server/types/hash", "server/types/set",
-     "server/types/list", "server/types/zset", "server/types/hll", "server/admin"),
+     "server/types/list", "server/types/zset", "server/types/stream", "server/types/hll", "server/admin"),
     ("server/memory", "server/cluster", "server/persist", "server/pubsub", "server/scripting",
      "server/acl", "server/sort"),
     ("server/introspection",),

@@ -39,6 +39,7 @@
     X(set)             \
     X(list)            \
     X(zset)            \
+    X(stream)          \
     X(hll)             \
     X(sort)            \
     X(admin)           \

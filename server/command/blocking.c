@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "keyspace.h"
 #include "networking.h"
 #include "notify.h"
@@ -43,6 +44,7 @@ typedef struct blocked_state {
     const blocking_type *type;
     void *request;
     client *c;
+    struct command *command; /* the blocked command: a served error counts as its failure */
     uint64_t deadline_us; /* monotonic; 0: forever */
     size_t heap_index;
     int key_count;
@@ -184,6 +186,10 @@ static void key_modified(int db_index, const char *key, size_t length) {
     if (wk) mark_ready(wk);
 }
 
+void blocking_signal_key(int db_index, const char *key, size_t length) {
+    key_modified(db_index, key, length);
+}
+
 void blocking_signal_database(int db_index) {
     table *t = key_table(db_index, false);
     if (!t || table_size(t) == 0) return;
@@ -240,7 +246,8 @@ void blocking_block(client *c, const blocking_type *type, const resp_argument *k
                     long long timeout_ms, void *request) {
     zkv_assert(c->blocked == NULL && key_count > 0);
     blocked_state *st = zmalloc_alloc(sizeof *st + (size_t)key_count * sizeof(waiter));
-    *st = (blocked_state){.type = type, .request = request, .c = c, .heap_index = BLOCKING_NOT_IN_HEAP};
+    *st = (blocked_state){.type = type, .request = request, .c = c, .command = c->command,
+                          .heap_index = BLOCKING_NOT_IN_HEAP};
     table *t = key_table(c->db_index, true);
     int used = 0;
     for (int i = 0; i < key_count; i++) {
@@ -333,7 +340,10 @@ static void serve_key(const ready_key *r) {
         net.current_client = c;
         uint32_t was_executing = c->flags & CLIENT_EXECUTING;
         c->flags |= CLIENT_EXECUTING;
+        long long errors = server.stats.total_error_replies;
         enum blocking_result result = st->type->serve(c, d, &key, st->request);
+        if (result == BLOCKING_SERVED && st->command && server.stats.total_error_replies != errors)
+            st->command->stats.failed_calls++;
         c->flags = (c->flags & ~CLIENT_EXECUTING) | was_executing;
         net.current_client = previous;
         if (served_observer && result != BLOCKING_EMPTY) served_observer(c);
@@ -412,8 +422,20 @@ static void client_freed(client *c) {
     if (c->blocked) release_state(c, false);
 }
 
+/* FLUSHDB/FLUSHALL empty a database without a per-key signal: its
+ * waited-on keys are offered again (a stream group reader is then told its
+ * key is gone, Redis 7.0's reply). */
+static void keyspace_flushed(int db_index) {
+    if (db_index >= 0) {
+        blocking_signal_database(db_index);
+        return;
+    }
+    for (int i = 0; i < keyspace_database_count(); i++) blocking_signal_database(i);
+}
+
 void blocking_init(void) {
     notify_add_key_observer(key_modified);
+    notify_add_flush_observer(keyspace_flushed);
     client_add_free_hook(client_freed);
 }
 

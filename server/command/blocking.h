@@ -68,6 +68,9 @@ enum blocking_unblock_reason { BLOCKING_UNBLOCK_TIMEOUT, BLOCKING_UNBLOCK_ERROR 
  * "-UNBLOCKED client unblocked via CLIENT UNBLOCK"; false if not blocked. */
 bool blocking_unblock(client *c, enum blocking_unblock_reason reason);
 
+/* Marks one key ready without modifying it (no WATCH or tracking signal):
+ * XGROUP DESTROY, whose waiters must learn their group is gone. */
+void blocking_signal_key(int db_index, const char *key, size_t length);
 /* Marks every waited-on key of database `db_index` ready (SWAPDB). */
 void blocking_signal_database(int db_index);
 /* Serves waiters of ready keys; called by dispatch after each command. */

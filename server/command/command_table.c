@@ -239,12 +239,27 @@ void command_table_reset_stats(void) {
 int command_for_each_key(const command_spec *spec, int argc, const resp_argument *argv, command_key_visit *visit,
                          void *context) {
     if (spec->get_keys) {
-        int positions[COMMAND_GET_KEYS_MAX];
-        uint32_t flags[COMMAND_GET_KEYS_MAX];
-        int count = spec->get_keys(argv, argc, positions, flags, COMMAND_GET_KEYS_MAX);
-        for (int i = 0; i < count; i++)
-            if (visit(positions[i], flags[i], context)) return i + 1;
-        return count;
+        /* Up to argc keys (XREAD may name hundreds): every one is visited,
+         * or a permission or slot check would miss the last ones. */
+        int stack_positions[COMMAND_GET_KEYS_MAX];
+        uint32_t stack_flags[COMMAND_GET_KEYS_MAX];
+        int capacity = argc > COMMAND_GET_KEYS_MAX ? argc : COMMAND_GET_KEYS_MAX;
+        int *positions = capacity > COMMAND_GET_KEYS_MAX ? zmalloc_alloc((size_t)capacity * sizeof *positions)
+                                                         : stack_positions;
+        uint32_t *flags = capacity > COMMAND_GET_KEYS_MAX ? zmalloc_alloc((size_t)capacity * sizeof *flags)
+                                                          : stack_flags;
+        int count = spec->get_keys(argv, argc, positions, flags, capacity), visited = count;
+        for (int i = 0; i < count; i++) {
+            if (visit(positions[i], flags[i], context)) {
+                visited = i + 1;
+                break;
+            }
+        }
+        if (positions != stack_positions) {
+            zmalloc_free(positions);
+            zmalloc_free(flags);
+        }
+        return visited;
     }
     uint32_t others = spec->key_flags                   ? spec->key_flags
                       : (spec->flags & COMMAND_WRITE) ? KEY_RW | KEY_UPDATE

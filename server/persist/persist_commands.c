@@ -151,6 +151,9 @@ static void restore_command(client *c) {
                     strbuf_cstring(&reason));
         strbuf_free(&reason);
         if (o) object_free(o);
+        /* The reason goes to the log, as Redis reports a corrupt payload. */
+        log_message(LOG_WARNING, "Bad data format in RESTORE: %s",
+                    error ? error : r.error ? r.error : "data after the value");
         reply_error(c, "ERR Bad data format");
         return;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""type_events_differential: the keyspace events of the list, hash, set and
-sorted-set commands, zkv-server against redis-server 7.0.15.
+"""type_events_differential: the keyspace events of the list, hash, set,
+sorted-set and stream commands, zkv-server against redis-server 7.0.15.
 
 One scripted command list (every event those types publish: pushes, pops,
 moves, the *STORE results, the served blocking pops, and the generic "del"
@@ -68,6 +68,20 @@ SCRIPT = [
     ("block", ["bzpopmin", "bz1", "bz2", "0"], ["zadd", "bz2", "1", "a", "2", "b"]),
     ("block", ["bzpopmax", "bz5", "0"], ["zadd", "bz5", "3", "c"]),
     ("block", ["bzmpop", "0", "2", "bz3", "bz4", "min", "count", "3"], ["zadd", "bz4", "1", "a", "2", "b"]),
+    ["xadd", "x", "1-1", "f", "v"], ["xadd", "x", "maxlen", "1", "2-1", "f", "v"],
+    ["xadd", "nox", "nomkstream", "*", "f", "v"], ["xadd", "x", "1-0", "f", "v"], ["xdel", "x", "9-9"],
+    ["xdel", "x", "2-1"], ["xadd", "x", "3-1", "f", "v"], ["xtrim", "x", "maxlen", "5"],
+    ["xtrim", "x", "maxlen", "0"], ["xsetid", "x", "5-0"], ["xgroup", "create", "x", "g", "$"],
+    ["xgroup", "create", "x", "g", "$"], ["xgroup", "create", "x2", "g", "0", "mkstream"],
+    ["xgroup", "createconsumer", "x", "g", "c"], ["xgroup", "createconsumer", "x", "g", "c"],
+    ["xadd", "x", "6-0", "f", "v"], ["xreadgroup", "group", "g", "c2", "streams", "x", ">"],
+    ["xack", "x", "g", "6-0"], ["xadd", "x", "7-0", "f", "v"], ["xreadgroup", "group", "g", "c", "streams", "x", ">"],
+    ["xclaim", "x", "g", "c3", "0", "7-0"], ["xautoclaim", "x", "g", "c4", "0", "0"],
+    ["xgroup", "setid", "x", "g", "0"], ["xgroup", "delconsumer", "x", "g", "c"],
+    ["xgroup", "delconsumer", "x", "g", "nope"], ["xgroup", "destroy", "x", "g"], ["xgroup", "destroy", "x", "g"],
+    ("block", ["xread", "block", "0", "streams", "bx", "$"], ["xadd", "bx", "1-1", "f", "v"]),
+    ["xgroup", "create", "bg", "g", "$", "mkstream"],
+    ("block", ["xreadgroup", "group", "g", "c", "block", "0", "streams", "bg", ">"], ["xadd", "bg", "1-1", "f", "v"]),
     ["del", "l2", "s2", "s3", "su", "zi"],
 ]
 
