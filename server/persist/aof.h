@@ -135,6 +135,9 @@ void aof_unlink_async(const char *path);
 const char *aof_write_refusal(void);
 /* DEBUG AOF-FLUSH-SLEEP <us>: a pause before each write (tests). */
 extern long long aof_flush_sleep_us;
+/* DEBUG AOF-FSYNC-DELAY <us> (zkv): the helper thread waits this long before
+ * each background fsync, standing in for a slow disk (tests of everysec). */
+void aof_set_fsync_delay(long long microseconds);
 /* INFO aof_last_write_status: the last write and background fsync worked. */
 bool aof_last_write_ok(void);
 /* Replies may leave only after their writes reached the file (always). */

@@ -185,6 +185,23 @@ static const char *const flush_sleep_help[] = {
 static const debug_extension flush_sleep_extension = {"aof-flush-sleep", 3, 3, debug_aof_flush_sleep,
                                                       flush_sleep_help};
 
+static void debug_aof_fsync_delay(client *c) {
+    long long microseconds;
+    if (!args_integer_or_reply(c, &c->argv[2], &microseconds)) return;
+    if (microseconds < 0 || microseconds > 60 * 1000000LL) {
+        reply_error(c, "ERR the delay must be between 0 and 60000000 microseconds");
+        return;
+    }
+    aof_set_fsync_delay(microseconds);
+    reply_ok(c);
+}
+
+static const char *const fsync_delay_help[] = {
+    "AOF-FSYNC-DELAY <microsec>",
+    "    (zkv) The background fsync of appendfsync everysec waits this long first, as a slow disk would.", NULL};
+static const debug_extension fsync_delay_extension = {"aof-fsync-delay", 3, 3, debug_aof_fsync_delay,
+                                                      fsync_delay_help};
+
 static const char *const loadaof_help[] = {"LOADAOF", "    Flush the AOF buffers on disk and reload the AOF in memory.",
                                            NULL};
 static const debug_extension loadaof_extension = {"loadaof", 2, 2, debug_loadaof, loadaof_help};
@@ -225,6 +242,7 @@ static int aof_init(const char **error) {
     networking_set_output_gate(aof_output_held);
     debug_register_extension(&loadaof_extension);
     debug_register_extension(&flush_sleep_extension);
+    debug_register_extension(&fsync_delay_extension);
     persist_remove_stale_files("temp-rewriteaof-bg-%d.%7s", "aof");
     char *reason = NULL;
     if (aof_manifest_load(&reason) != 0) {

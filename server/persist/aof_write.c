@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aof.h"
@@ -73,6 +74,16 @@ static struct {
 
 static long long last_fsync_second;
 long long aof_flush_sleep_us; /* DEBUG AOF-FLUSH-SLEEP (tests) */
+static atomic_llong fsync_delay_us; /* DEBUG AOF-FSYNC-DELAY (tests): read by the helper thread */
+
+void aof_set_fsync_delay(long long microseconds) { atomic_store(&fsync_delay_us, microseconds); }
+
+static void wait_fsync_delay(void) {
+    long long delay = atomic_load(&fsync_delay_us);
+    if (delay <= 0) return;
+    struct timespec pause = {(time_t)(delay / 1000000), (long)(delay % 1000000) * 1000};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) continue;
+}
 static long long synced_size; /* aof.current_size at the last fsync asked */
 static long long last_write_error_log;
 
@@ -89,6 +100,7 @@ static void *helper_main(void *arg) {
         helper.count--;
         pthread_mutex_unlock(&helper.lock);
         if (j.kind == JOB_FSYNC) {
+            wait_fsync_delay();
             int result = fdatasync(j.fd) == 0 ? 0 : errno;
             /* EBADF/EINVAL: the file was replaced meanwhile; nothing to report. */
             if (result == EBADF || result == EINVAL) result = 0;

@@ -10,6 +10,8 @@ appending, with Redis 7.0's outcomes:
 - a single-file AOF of Redis < 7 (commands, or an RDB preamble and
   commands) is moved into the directory and loaded;
 - redis-check-aof accepts what zkv wrote;
+- a background fsync slower than a second (DEBUG AOF-FSYNC-DELAY) holds no
+  reply and counts in aof_delayed_fsync;
 - the disk filling up (a 1 MB tmpfs, when mount is allowed) turns writes
   into "-MISCONF Errors writing to the AOF file: No space left on device";
   once space is back they are accepted again, and everything acknowledged
@@ -204,6 +206,34 @@ def test_auto_rewrite_and_enable(zkv, root):
     check("Writing initial AOF, can't exit." in log, "the refusal is logged")
 
 
+def test_slow_fsync(zkv, root):
+    """appendfsync everysec with fsyncs of 2.5 s (DEBUG AOF-FSYNC-DELAY):
+    the loop goes on answering, aof_delayed_fsync counts the overdue
+    fsyncs, and every acknowledged write is in the file."""
+    directory = os.path.join(root, "slow-fsync")
+    os.mkdir(directory)
+    server = Server([zkv], directory, ["--appendonly", "yes", "--appendfsync", "everysec"])
+    written, slowest = 0, 0.0
+    try:
+        check(server.call(["DEBUG", "AOF-FSYNC-DELAY", "2500000"]) == b"OK", "DEBUG AOF-FSYNC-DELAY")
+        start = time.time()
+        while time.time() - start < 6:
+            before = time.time()
+            reply = server.call(["SET", "key:%d" % written, "v"])
+            slowest = max(slowest, time.time() - before)
+            check(reply == b"OK", "SET during slow fsyncs: %r" % reply)
+            written += 1
+        info = server.call(["INFO", "persistence"]).decode()
+        delayed = int(info.split("aof_delayed_fsync:")[1].split("\r\n")[0])
+        check(delayed >= 1, "aof_delayed_fsync counts the overdue fsyncs (%d)" % delayed)
+        check(slowest < 0.5, "no reply waits for the slow fsync (slowest %.3f s)" % slowest)
+        server.call(["DEBUG", "AOF-FSYNC-DELAY", "0"])
+    finally:
+        server.stop()
+    loaded = load(zkv, directory)
+    check(len(loaded) == written, "every acknowledged write is in the AOF (%d of %d)" % (len(loaded), written))
+
+
 def test_disk_full(zkv, root):
     directory = os.path.join(root, "full")
     os.mkdir(directory)
@@ -256,6 +286,7 @@ def main():
     root = tempfile.mkdtemp(prefix="aof-faults-")
     try:
         test_truncated(options.zkv, root)
+        test_slow_fsync(options.zkv, root)
         test_unfinished_multi(options.zkv, root)
         test_corrupt_middle(options.zkv, root)
         test_manifest_faults(options.zkv, root)
