@@ -358,7 +358,7 @@ const command_spec stream_commands[] = {
     {.name = "xlen", .handler = stream_xlen_command, .arity = 2, .flags = COMMAND_READONLY | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_READ | ACL_STREAM | ACL_FAST,
      .group = "stream", .summary = "Return the number of entries in a stream", .since = "5.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)", .key_flags = KEY_RO}, /* looks, reads nothing: any key permission will do */
     {.name = "xdel", .handler = stream_xdel_command, .arity = -3, .flags = COMMAND_WRITE | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_WRITE | ACL_STREAM | ACL_FAST,
      .group = "stream",
