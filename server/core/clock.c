@@ -6,9 +6,11 @@
  * stamp counter ticks at a constant rate (constant_tsc + nonstop_tsc in
  * /proc/cpuinfo) the counter is read directly and converted with a
  * fixed-point factor measured against CLOCK_MONOTONIC at start-up (a 10 ms
- * calibration; the error is well under 1%, fine for statistics).  Everywhere
+ * calibration between two tightly bracketed readings: the error is a few
+ * ppm, fine for statistics and timeouts).  Everywhere
  * else, and if calibration looks wrong, it falls back to clock_gettime.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -42,11 +44,29 @@ static int cpu_has_invariant_tsc(void) {
     return found;
 }
 
+/* One (microseconds, ticks) pair: the clock read between two counter reads,
+ * the tightest of a few tries, so a preemption between the two reads (on a
+ * loaded machine: a millisecond, 10% of the calibration) cannot skew the
+ * factor. */
+static void clock_and_ticks(uint64_t *us, uint64_t *ticks) {
+    uint64_t best_span = UINT64_MAX;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint64_t before = __rdtsc(), now = clock_us(), after = __rdtsc();
+        if (after - before < best_span) {
+            best_span = after - before;
+            *us = now;
+            *ticks = before + (after - before) / 2;
+        }
+    }
+}
+
 void monotonic_init(void) {
     if (!cpu_has_invariant_tsc()) return;
-    uint64_t start_us = clock_us(), start_ticks = __rdtsc();
+    uint64_t start_us, start_ticks, end_us, end_ticks;
+    clock_and_ticks(&start_us, &start_ticks);
     while (clock_us() - start_us < 10000) continue;
-    uint64_t elapsed_us = clock_us() - start_us, elapsed_ticks = __rdtsc() - start_ticks;
+    clock_and_ticks(&end_us, &end_ticks);
+    uint64_t elapsed_us = end_us - start_us, elapsed_ticks = end_ticks - start_ticks;
     if (elapsed_ticks < elapsed_us * 100) return; /* under 100 MHz: not a sane TSC */
     ticks_to_us_factor = ((unsigned __int128)elapsed_us << 64) / elapsed_ticks;
     base_ticks = __rdtsc();
