@@ -13,53 +13,13 @@ Usage: bench/geo_bench.py [--zkv build/zkv-server] [--rounds 3] [--requests 2000
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(binary, port):
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("could not start " + binary)
-
-
-def cli(port, *arguments):
-    return subprocess.run(["redis-cli", "-p", str(port)] + list(arguments), capture_output=True,
-                          text=True, check=True).stdout
-
-
-def used_memory(port):
-    for line in cli(port, "INFO", "memory").splitlines():
-        if line.startswith("used_memory:"):
-            return int(line.split(":")[1])
-    raise RuntimeError("no used_memory")
-
-
-def encode(arguments):
-    out = [b"*%d\r\n" % len(arguments)]
-    for argument in arguments:
-        data = argument.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
-
-
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zset_bench import encode, free_port, start  # noqa: E402  (shared helpers)
 
 
 def preload(port):
