@@ -82,7 +82,7 @@ static int parse_save(const config_parameter *parameter, const char *text, const
     int word_count = config_split_line(text, &words);
     int ok = word_count >= 0 && word_count % 2 == 0 && word_count / 2 <= PERSIST_MAX_SAVE_POINTS;
     for (int i = 0; ok && i < word_count; i += 2) {
-        long long seconds, changes;
+        long long seconds = 0, changes = 0;
         ok = number_parse_integer(words[i], strlen(words[i]), &seconds) &&
              number_parse_integer(words[i + 1], strlen(words[i + 1]), &changes) && seconds >= 1 && changes >= 0;
         points[count++] = (save_point){seconds, changes};
