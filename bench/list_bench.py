@@ -8,15 +8,23 @@ RPUSH, and the delta is divided by keys or elements:
   - 1,000,000 keys x 5 elements   (B/key)
   - 10,000 lists x 100 elements   (B/element)
   - 1 list x 1,000,000 elements   (B/element)
-Throughput: `redis-benchmark -t TESTS -P 16 -r 1000000 -n N -q` against each
-server (one fresh server each, the two alternating for --rounds rounds),
-requests per second per test and the server's CPU time per request (from
-/proc: steadier than requests per second on a shared machine, where the
-client's share of the CPU sets the pace), medians and zkv/redis ratios.
+Throughput: redis-benchmark's list tests at -P 16 with 50 clients against
+each server (one fresh server each, the two alternating for --rounds
+rounds): requests per second per test and the server's CPU time per request
+(from /proc), medians and zkv/redis ratios.  Two clients can send them:
+  --client redis-benchmark  `redis-benchmark -t TESTS -P 16 -r 1000000 -n N`
+  --client pipebench        bench/pipebench.c with the same commands, keys and
+                            request model; it does not build reply objects,
+                            so on 2 cores the server rather than the client
+                            sets the pace (redis-benchmark spends more per
+                            LRANGE reply than either server does).
+With --pin (the default on 2+ CPUs) the server runs on CPU 0 and the client
+on CPU 1, so neither steals the other's core.
 
 Usage: bench/list_bench.py [--zkv build/zkv-server] [--redis redis-server]
                            [--scale 1.0] [--requests 1000000] [--skip-memory]
                            [--tests lpush,rpush,lpop,rpop,lrange] [--rounds 1]
+                           [--client pipebench|redis-benchmark] [--no-pin]
 Servers are killed by PID at the end.
 """
 import argparse
@@ -27,6 +35,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -37,9 +46,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, port):
+    def __init__(self, binary, port, prefix=()):
         self.port = port
-        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        # An empty directory of its own: a dump.rdb left in the working
+        # directory would otherwise be loaded (and answer -LOADING meanwhile).
+        self.directory = tempfile.mkdtemp(prefix="list_bench.")
+        args = list(prefix) + [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                               "no", "--dir", self.directory]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while True:
@@ -80,6 +93,7 @@ class Server:
         self.sock.close()
         self.process.kill()
         self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def rpush(key, elements):
@@ -125,28 +139,64 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def benchmark(binary, requests, tests):
+# The commands redis-benchmark sends for its list tests (its -r does not
+# touch list keys): test name -> (label, command).
+PIPEBENCH_TESTS = {
+    "lpush": [("LPUSH", ["LPUSH", "mylist", "xxx"])],
+    "rpush": [("RPUSH", ["RPUSH", "mylist", "xxx"])],
+    "lpop": [("LPOP", ["LPOP", "mylist"])],
+    "rpop": [("RPOP", ["RPOP", "mylist"])],
+    "lrange": [("LRANGE_%d (first %d elements)" % (n, n), ["LRANGE", "mylist", "0", str(n - 1)])
+               for n in (100, 300, 500, 600)],
+}
+
+
+def run_redis_benchmark(port, requests, test, pin):
+    base = pin + ["redis-benchmark", "-p", str(port), "-P", "16", "-n", str(requests), "-q"]
+    if test in ("lpop", "rpop"):
+        subprocess.run(base + ["-t", "lpush"], capture_output=True, timeout=1800)
+    output = subprocess.run(base + ["-t", test, "-r", "1000000"], capture_output=True, text=True,
+                            timeout=1800).stdout
+    rates = {}
+    for line in output.replace("\r", "\n").split("\n"):
+        match = re.match(r"(\S+(?: \([^)]*\))?): ([\d.]+) requests per second", line.strip())
+        if match:
+            rates[match.group(1)] = float(match.group(2))
+    return rates
+
+
+def run_pipebench(tool, port, requests, test, pin):
+    def run(count, command):
+        output = subprocess.run(pin + [tool, "--port", str(port), "--requests", str(count), "--"] + command,
+                                capture_output=True, text=True, timeout=1800, check=True).stdout
+        if not output.rstrip().endswith("errors=0"):
+            raise RuntimeError("%s answered errors: %s" % (" ".join(command), output.strip()))
+        return float(re.search(r"rps=([\d.]+)", output).group(1))
+    if test in ("lpop", "rpop", "lrange"):
+        run(requests if test != "lrange" else 600, ["LPUSH", "mylist", "xxx"])
+    return {label: run(requests, command) for label, command in PIPEBENCH_TESTS[test]}
+
+
+def benchmark(binary, requests, tests, client, pin):
     """{test: (requests per second, server CPU microseconds per request)},
-    one fresh server and one redis-benchmark run per test (LPOP and RPOP
-    first get an unmeasured LPUSH fill, as in redis-benchmark's own order)."""
+    one fresh server and one client run per test (LPOP and RPOP first get an
+    unmeasured LPUSH fill, as in redis-benchmark's own order)."""
     results = {}
+    server_pin = ["taskset", "-c", "0"] if pin else []
+    client_pin = ["taskset", "-c", "1"] if pin else []
     for test in tests.split(","):
-        server = Server(binary, free_port())
+        server = Server(binary, free_port(), server_pin)
         try:
-            base = ["redis-benchmark", "-p", str(server.port), "-P", "16", "-n", str(requests), "-q"]
-            if test in ("lpop", "rpop"):
-                subprocess.run(base + ["-t", "lpush"], capture_output=True, timeout=1800)
             before = cpu_seconds(server.process.pid)
-            output = subprocess.run(base + ["-t", test, "-r", "1000000"], capture_output=True, text=True,
-                                    timeout=1800).stdout
+            if client == "redis-benchmark":
+                rates = run_redis_benchmark(server.port, requests, test, client_pin)
+            else:
+                rates = run_pipebench(client, server.port, requests, test, client_pin)
             cpu = cpu_seconds(server.process.pid) - before
         finally:
             server.stop()
-        lines = [line for line in output.replace("\r", "\n").split("\n") if "requests per second" in line]
-        for line in lines:
-            match = re.match(r"(\S+(?: \([^)]*\))?): ([\d.]+) requests per second", line.strip())
-            if match:
-                results[match.group(1)] = (float(match.group(2)), cpu * 1e6 / requests / len(lines))
+        for label, rate in rates.items():
+            results[label] = (rate, cpu * 1e6 / requests / len(rates))
     return results
 
 
@@ -159,7 +209,13 @@ def main():
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--tests", default="lpush,rpush,lpop,rpop,lrange")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--client", default="pipebench",
+                        help="pipebench (bench/pipebench.c, built as build/bench/pipebench) or redis-benchmark")
+    parser.add_argument("--pipebench", default="build/bench/pipebench")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the server and client to CPUs 0 and 1")
     options = parser.parse_args()
+    client = "redis-benchmark" if options.client == "redis-benchmark" else options.pipebench
+    pin = not options.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
     if not options.redis:
         print("redis-server not found")
         return 77
@@ -172,9 +228,10 @@ def main():
             sys.stdout.flush()
     runs = {"redis": [], "zkv": []}
     for _ in range(options.rounds):
-        runs["redis"].append(benchmark(options.redis, options.requests, options.tests))
-        runs["zkv"].append(benchmark(options.zkv, options.requests, options.tests))
+        runs["redis"].append(benchmark(options.redis, options.requests, options.tests, client, pin))
+        runs["zkv"].append(benchmark(options.zkv, options.requests, options.tests, client, pin))
     median = lambda values: sorted(values)[len(values) // 2]
+    print("\n%s, %s" % ("client " + options.client, "server on CPU 0, client on CPU 1" if pin else "not pinned"))
     print("\n| test (-P 16 -r 1000000 -n %d, median of %d) | redis-server rps | zkv rps | zkv / redis "
           "| redis CPU us/req | zkv CPU us/req | zkv / redis |\n|---|---|---|---|---|---|---|" %
           (options.requests, options.rounds))
