@@ -151,11 +151,30 @@ PIPEBENCH_TESTS = {
 }
 
 
+def pipebench_run(tool, port, count, command, pin):
+    output = subprocess.run(pin + [tool, "--port", str(port), "--requests", str(count), "--"] + command,
+                            capture_output=True, text=True, timeout=1800, check=True).stdout
+    if not output.rstrip().endswith("errors=0"):
+        raise RuntimeError("%s answered errors: %s" % (" ".join(command), output.strip()))
+    return float(re.search(r"rps=([\d.]+)", output).group(1))
+
+
+def fill(client, port, requests, test, pin):
+    """The unmeasured LPUSHes a test needs first (redis-benchmark's order:
+    its LPUSH test fills the list LPOP/RPOP drain; LRANGE gets its own)."""
+    if test not in ("lpop", "rpop", "lrange"):
+        return
+    if client == "redis-benchmark":
+        if test != "lrange":  # redis-benchmark's lrange tests fill the list themselves
+            subprocess.run(pin + ["redis-benchmark", "-p", str(port), "-P", "16", "-n", str(requests), "-q",
+                                  "-t", "lpush"], capture_output=True, timeout=1800)
+    else:
+        pipebench_run(client, port, requests if test != "lrange" else 600, ["LPUSH", "mylist", "xxx"], pin)
+
+
 def run_redis_benchmark(port, requests, test, pin):
-    base = pin + ["redis-benchmark", "-p", str(port), "-P", "16", "-n", str(requests), "-q"]
-    if test in ("lpop", "rpop"):
-        subprocess.run(base + ["-t", "lpush"], capture_output=True, timeout=1800)
-    output = subprocess.run(base + ["-t", test, "-r", "1000000"], capture_output=True, text=True,
+    output = subprocess.run(pin + ["redis-benchmark", "-p", str(port), "-P", "16", "-n", str(requests), "-q",
+                                   "-t", test, "-r", "1000000"], capture_output=True, text=True,
                             timeout=1800).stdout
     rates = {}
     for line in output.replace("\r", "\n").split("\n"):
@@ -166,27 +185,19 @@ def run_redis_benchmark(port, requests, test, pin):
 
 
 def run_pipebench(tool, port, requests, test, pin):
-    def run(count, command):
-        output = subprocess.run(pin + [tool, "--port", str(port), "--requests", str(count), "--"] + command,
-                                capture_output=True, text=True, timeout=1800, check=True).stdout
-        if not output.rstrip().endswith("errors=0"):
-            raise RuntimeError("%s answered errors: %s" % (" ".join(command), output.strip()))
-        return float(re.search(r"rps=([\d.]+)", output).group(1))
-    if test in ("lpop", "rpop", "lrange"):
-        run(requests if test != "lrange" else 600, ["LPUSH", "mylist", "xxx"])
-    return {label: run(requests, command) for label, command in PIPEBENCH_TESTS[test]}
+    return {label: pipebench_run(tool, port, requests, command, pin) for label, command in PIPEBENCH_TESTS[test]}
 
 
 def benchmark(binary, requests, tests, client, pin):
     """{test: (requests per second, server CPU microseconds per request)},
-    one fresh server and one client run per test (LPOP and RPOP first get an
-    unmeasured LPUSH fill, as in redis-benchmark's own order)."""
+    one fresh server and one client run per test, after its unmeasured fill."""
     results = {}
     server_pin = ["taskset", "-c", "0"] if pin else []
     client_pin = ["taskset", "-c", "1"] if pin else []
     for test in tests.split(","):
         server = Server(binary, free_port(), server_pin)
         try:
+            fill(client, server.port, requests, test, client_pin)
             before = cpu_seconds(server.process.pid)
             if client == "redis-benchmark":
                 rates = run_redis_benchmark(server.port, requests, test, client_pin)
