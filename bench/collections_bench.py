@@ -21,9 +21,15 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# Servers run in an empty directory of their own: a dump.rdb left in the
+# working directory would otherwise be loaded (answering -LOADING meanwhile).
+SERVER_DIRECTORY = tempfile.TemporaryDirectory(prefix="zkv-bench.")
 
 
 def free_port():
@@ -36,7 +42,7 @@ class Server:
     def __init__(self, name, argv):
         self.name, self.port = name, free_port()
         self.process = subprocess.Popen(argv + ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                                "--appendonly", "no"],
+                                                "--appendonly", "no", "--dir", SERVER_DIRECTORY.name],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:

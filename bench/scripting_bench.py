@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ONE = "return redis.call('GET', KEYS[1])"
@@ -41,10 +42,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Servers run in an empty directory of their own: a dump.rdb left in the
+# working directory would otherwise be loaded (answering -LOADING meanwhile).
+SERVER_DIRECTORY = tempfile.TemporaryDirectory(prefix="zkv-bench.")
+
+
 def start(binary, port):
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no"] if "redis" in os.path.basename(binary) else
-                               [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+                                "no", "--dir", SERVER_DIRECTORY.name],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:

@@ -32,9 +32,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Servers run in an empty directory of their own: a dump.rdb left in the
+# working directory would otherwise be loaded (answering -LOADING meanwhile).
+SERVER_DIRECTORY = tempfile.TemporaryDirectory(prefix="zkv-bench.")
+
+
 def start(binary, port):
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--appendonly", "no", "--dir", SERVER_DIRECTORY.name],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
