@@ -143,5 +143,7 @@ extern bool persist_skip_checksum;
 void persist_debug_init(void);
 /* persist_digest.c: registers DEBUG DIGEST. */
 void persist_digest_init(void);
+/* DEBUG OBJECT (persist_debug_object.c). */
+void persist_debug_object_init(void);
 
 #endif
