@@ -251,7 +251,9 @@ static void reply_argument(client *c, const command_argument *argument) {
     int is_key = argument->type == ARGUMENT_KEY;
     int members = argument_count(argument->arguments);
     int flags = __builtin_popcount(argument->flags);
-    reply_map_header(c, 2 + is_key + present(argument->token) + present(argument->since) + (flags > 0) +
+    /* A token may be empty (MIGRATE's "" instead of a key): Redis shows it. */
+    int has_token = argument->token != NULL;
+    reply_map_header(c, 2 + is_key + has_token + present(argument->since) + (flags > 0) +
                             (members > 0));
     reply_bulk_cstring(c, "name");
     reply_bulk_cstring(c, argument->name);
@@ -262,7 +264,7 @@ static void reply_argument(client *c, const command_argument *argument) {
         reply_integer(c, key_ordinal < key_specs ? key_ordinal : (key_specs > 0 ? key_specs - 1 : 0));
         key_ordinal++;
     }
-    if (present(argument->token)) {
+    if (has_token) {
         reply_bulk_cstring(c, "token");
         reply_bulk_cstring(c, argument->token);
     }
