@@ -11,10 +11,15 @@
  *      SELECT, then RESTORE key ttl payload [REPLACE] per key with DUMP's
  *      payload (rdb_format) and the remaining TTL;
  *   2. the client is suspended (CLIENT_BLOCKED: its further input waits)
- *      while a non-blocking connection (numeric hosts at once, names
- *      through libevent's asynchronous resolver) sends the request and
- *      reads one reply line per command, every step bounded by `timeout`
- *      milliseconds (1000 when not positive, as Redis);
+ *      while a non-blocking connection sends the request and reads one
+ *      reply line per command, every step bounded by `timeout` milliseconds
+ *      (1000 when not positive, as Redis).  Connections are kept per
+ *      "host:port" as Redis keeps them (64 at most, closed after ten idle
+ *      seconds, INFO migrate_cached_sockets), SELECT omitted when the kept
+ *      one is already there, and a socket error before any RESTORE was
+ *      acknowledged is retried once on a new connection, as Redis does.  A
+ *      new connection goes to a numeric address at once, to a name through
+ *      libevent's asynchronous resolver (Redis resolves on its loop);
  *   3. each RESTORE acknowledged deletes its key (unless COPY), logged as
  *      a DEL; the client gets +OK, the first error of the target as "ERR
  *      Target instance replied with error: ...", or "IOERR error or
@@ -28,10 +33,9 @@
  * one: nothing is lost).  A client that disconnects mid-way abandons the
  * transfer (keys acknowledged so far are deleted, the rest stay).  Inside
  * MULTI or a script, where a command cannot wait, MIGRATE answers an error
- * instead of freezing the server.  Redis caches a connection per target for
- * ten seconds and omits SELECT when it already chose the database; zkv
- * connects each time and always sends SELECT (the target sees the same
- * data).  In cluster mode Redis sends RESTORE-ASKING; zkv sends RESTORE.
+ * instead of freezing the server.  Two MIGRATEs to one target at the same
+ * time use two connections (the second is not kept).  In cluster mode Redis
+ * sends RESTORE-ASKING; zkv sends RESTORE.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,11 +64,12 @@
 #include "reply.h"
 #include "server.h"
 #include "strbuf.h"
-#include "zkv_assert.h"
 #include "zmalloc.h"
 
 #define MIGRATE_LINE_MAX 1024 /* the part of a reply line kept, as Redis's buffers */
 #define MIGRATE_DEFAULT_TIMEOUT_MS 1000
+#define MIGRATE_CACHE_ITEMS 64       /* connections kept, as Redis */
+#define MIGRATE_CACHE_TTL_SECONDS 10 /* an idle one closes after this, as Redis */
 
 enum migrate_phase { PHASE_RESOLVING, PHASE_CONNECTING, PHASE_WRITING, PHASE_READING };
 
@@ -74,20 +79,37 @@ typedef struct migrate_key {
     bool changed; /* written, deleted or flushed since its payload was made */
 } migrate_key;
 
+/* A connection kept for the next MIGRATE to the same "host:port", with the
+ * database it last SELECTed (-1: unknown), as Redis's cache. */
+typedef struct cached_socket {
+    char *name;
+    int fd;
+    long long last_db;
+    long long last_use_seconds;
+    bool busy; /* a migration is using it */
+    struct cached_socket *next;
+} cached_socket;
+
 typedef struct migration {
     client *c;              /* NULL once the client went away */
     int db_index;
+    long long target_db;
     bool copy;
+    bool retried;           /* Redis retries once on a fresh connection */
     long long timeout_ms;
+    char host[256];
     int port;
+    char *name;             /* "host:port", the cache's key */
     enum migrate_phase phase;
-    int fd;
+    int fd;                 /* owned by `cached` when that is set */
+    cached_socket *cached;
     struct event *io;       /* fd readiness, or the resolver's deadline */
     struct evdns_getaddrinfo_request *lookup;
+    strbuf auth, select, body; /* the commands, sent as [AUTH] [SELECT] RESTORE... */
     strbuf request;
     size_t sent;
-    /* replies: [AUTH] SELECT then one per key */
-    bool has_auth;
+    /* replies: [AUTH] [SELECT] then one per key */
+    bool has_auth, has_select;
     int replies_read;
     char auth_line[MIGRATE_LINE_MAX], select_line[MIGRATE_LINE_MAX], line[MIGRATE_LINE_MAX];
     size_t line_length;
@@ -98,7 +120,58 @@ typedef struct migration {
 } migration;
 
 static migration *in_flight;        /* every running migration */
+static cached_socket *cache;        /* MIGRATE_CACHE_ITEMS at most */
 static struct evdns_base *resolver; /* created at the first host name */
+
+/* ---------------------------------------------------------------- cache */
+
+static void cache_remove(cached_socket *entry) {
+    for (cached_socket **p = &cache; *p; p = &(*p)->next) {
+        if (*p != entry) continue;
+        *p = entry->next;
+        close(entry->fd);
+        zmalloc_free(entry->name);
+        zmalloc_free(entry);
+        server.migrate_cached_sockets--;
+        return;
+    }
+}
+
+static cached_socket *cache_find(const char *name) {
+    for (cached_socket *e = cache; e; e = e->next)
+        if (strcmp(e->name, name) == 0) return e;
+    return NULL;
+}
+
+/* Keeps a new connection (busy) under `name`, dropping the idlest idle one
+ * when full; NULL when every kept connection is busy. */
+static cached_socket *cache_add(const char *name, int fd) {
+    if (server.migrate_cached_sockets >= MIGRATE_CACHE_ITEMS) {
+        cached_socket *idlest = NULL;
+        for (cached_socket *e = cache; e; e = e->next)
+            if (!e->busy && (!idlest || e->last_use_seconds < idlest->last_use_seconds)) idlest = e;
+        if (!idlest) return NULL;
+        cache_remove(idlest);
+    }
+    cached_socket *e = zmalloc_calloc(sizeof(*e));
+    e->name = zmalloc_alloc(strlen(name) + 1);
+    strcpy(e->name, name);
+    e->fd = fd;
+    e->last_db = -1;
+    e->busy = true;
+    e->next = cache;
+    cache = e;
+    server.migrate_cached_sockets++;
+    return e;
+}
+
+void migrate_cron(void) {
+    long long now = server_unix_time_ms() / 1000;
+    for (cached_socket *e = cache, *next; e; e = next) {
+        next = e->next;
+        if (!e->busy && now - e->last_use_seconds > MIGRATE_CACHE_TTL_SECONDS) cache_remove(e);
+    }
+}
 
 /* ---------------------------------------------------------------- ending */
 
@@ -111,12 +184,37 @@ static void unlink_migration(migration *m) {
     }
 }
 
+/* Lets go of the connection: back to the cache when it is in a known state
+ * (`keep`), else closed (and out of the cache). */
+static void release_connection(migration *m, bool keep) {
+    if (m->io) {
+        event_free(m->io);
+        m->io = NULL;
+    }
+    if (m->cached) {
+        if (keep) {
+            m->cached->busy = false;
+            m->cached->last_use_seconds = server_unix_time_ms() / 1000;
+            m->cached->last_db = m->error_replied ? -1 : m->target_db;
+        } else {
+            cache_remove(m->cached);
+        }
+        m->cached = NULL;
+    } else if (m->fd >= 0) {
+        close(m->fd);
+    }
+    m->fd = -1;
+}
+
 static void free_migration(migration *m) {
     unlink_migration(m);
-    if (m->io) event_free(m->io);
-    if (m->fd >= 0) close(m->fd);
+    release_connection(m, false);
     for (int i = 0; i < m->key_count; i++) zmalloc_free(m->keys[i].name);
     zmalloc_free(m->keys);
+    zmalloc_free(m->name);
+    strbuf_free(&m->auth);
+    strbuf_free(&m->select);
+    strbuf_free(&m->body);
     strbuf_free(&m->request);
     zmalloc_free(m);
 }
@@ -140,19 +238,19 @@ static void answer(migration *m, const char *error) {
     networking_resume_client(c);
 }
 
-/* Ends with an I/O failure: "IOERR ..." unless the target's error was
- * already answered (Redis answers that one only). */
-static void fail(migration *m, const char *what) {
-    char text[96];
-    snprintf(text, sizeof(text), "IOERR error or timeout %s", what);
-    if (m->error_replied) answer(m, NULL);
-    else answer(m, text);
-    free_migration(m);
-}
-
 static const char *phase_failure(enum migrate_phase phase) {
     if (phase == PHASE_RESOLVING || phase == PHASE_CONNECTING) return "connecting to the client";
     return phase == PHASE_WRITING ? "writing to target instance" : "reading to target instance";
+}
+
+/* Ends with an I/O failure: "IOERR ..." unless the target's error was
+ * already answered (Redis answers that one only). */
+static void fail(migration *m, enum migrate_phase phase) {
+    char text[96];
+    snprintf(text, sizeof(text), "IOERR error or timeout %s", phase_failure(phase));
+    if (m->error_replied) answer(m, NULL);
+    else answer(m, text);
+    free_migration(m);
 }
 
 /* ---------------------------------------------------------------- replies */
@@ -169,6 +267,10 @@ static void delete_acknowledged(migration *m, int index) {
     server.stats.dirty++;
 }
 
+static int preamble_replies(const migration *m) {
+    return (m->has_auth ? 1 : 0) + (m->has_select ? 1 : 0);
+}
+
 /* One complete reply line (without CR LF), in order. */
 static void take_line(migration *m, const char *line) {
     int index = m->replies_read++;
@@ -176,15 +278,15 @@ static void take_line(migration *m, const char *line) {
         snprintf(m->auth_line, sizeof(m->auth_line), "%s", line);
         return;
     }
-    if (index == (m->has_auth ? 1 : 0)) {
+    if (m->has_select && index == (m->has_auth ? 1 : 0)) {
         snprintf(m->select_line, sizeof(m->select_line), "%s", line);
         return;
     }
-    int key = index - (m->has_auth ? 2 : 1);
-    const char *error = m->has_auth && m->auth_line[0] == '-' ? m->auth_line
-                        : m->select_line[0] == '-'             ? m->select_line
-                        : line[0] == '-'                       ? line
-                                                               : NULL;
+    int key = index - preamble_replies(m);
+    const char *error = m->has_auth && m->auth_line[0] == '-'     ? m->auth_line
+                        : m->has_select && m->select_line[0] == '-' ? m->select_line
+                        : line[0] == '-'                           ? line
+                                                                   : NULL;
     if (error == NULL) {
         delete_acknowledged(m, key);
     } else if (!m->error_replied && m->c) {
@@ -199,13 +301,10 @@ static void take_line(migration *m, const char *line) {
     }
 }
 
-static int replies_expected(const migration *m) {
-    return (m->has_auth ? 1 : 0) + 1 + m->key_count;
-}
-
 /* ---------------------------------------------------------------- I/O */
 
 static void io_ready(evutil_socket_t fd, short what, void *context);
+static void start_connection(migration *m);
 
 static int arm(migration *m, short what) {
     struct timeval tv = {.tv_sec = (time_t)(m->timeout_ms / 1000),
@@ -215,6 +314,31 @@ static int arm(migration *m, short what) {
     return m->io && event_add(m->io, &tv) == 0 ? 0 : -1;
 }
 
+/* The request for this connection: SELECT only when it may be elsewhere. */
+static void compose_request(migration *m) {
+    m->has_select = m->cached == NULL || m->cached->last_db != m->target_db;
+    strbuf_clear(&m->request);
+    if (m->auth.length) strbuf_append(&m->request, m->auth.data, m->auth.length);
+    if (m->has_select) strbuf_append(&m->request, m->select.data, m->select.length);
+    strbuf_append(&m->request, m->body.data, m->body.length);
+    m->sent = 0;
+    m->replies_read = 0;
+    m->line_length = 0;
+}
+
+/* A socket error (not a timeout, which `timed_out` says): Redis closes the
+ * connection and, when no RESTORE was acknowledged yet, tries once more on
+ * a new one (a kept connection the target closed meanwhile). */
+static void socket_failed(migration *m, enum migrate_phase phase, bool timed_out) {
+    release_connection(m, false);
+    if (!timed_out && !m->retried && m->replies_read <= preamble_replies(m) && !m->error_replied) {
+        m->retried = true;
+        start_connection(m);
+        return;
+    }
+    fail(m, phase);
+}
+
 static void read_replies(migration *m) {
     char buffer[4096];
     for (;;) {
@@ -222,9 +346,7 @@ static void read_replies(migration *m) {
         if (n == 0) break; /* closed before every reply came */
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (arm(m, EV_READ) == 0) return;
-            }
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && arm(m, EV_READ) == 0) return;
             break;
         }
         for (ssize_t i = 0; i < n; i++) {
@@ -237,17 +359,25 @@ static void read_replies(migration *m) {
             m->line[m->line_length] = '\0';
             m->line_length = 0;
             take_line(m, m->line);
-            if (m->replies_read == replies_expected(m)) {
+            if (m->replies_read == preamble_replies(m) + m->key_count) {
+                release_connection(m, true);
                 answer(m, NULL);
                 free_migration(m);
                 return;
             }
         }
     }
-    fail(m, phase_failure(PHASE_READING));
+    socket_failed(m, PHASE_READING, false);
 }
 
 static void write_request(migration *m) {
+    m->phase = PHASE_WRITING;
+    if (preamble_replies(m) + m->key_count == 0) { /* nothing to ask: Redis answers +OK */
+        release_connection(m, true);
+        answer(m, NULL);
+        free_migration(m);
+        return;
+    }
     while (m->sent < m->request.length) {
         ssize_t n = write(m->fd, m->request.data + m->sent, m->request.length - m->sent);
         if (n > 0) {
@@ -256,7 +386,7 @@ static void write_request(migration *m) {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && arm(m, EV_WRITE) == 0) return;
-        fail(m, phase_failure(PHASE_WRITING));
+        socket_failed(m, PHASE_WRITING, false);
         return;
     }
     m->phase = PHASE_READING;
@@ -267,20 +397,18 @@ static void io_ready(evutil_socket_t fd, short what, void *context) {
     (void)fd;
     migration *m = context;
     if (what & EV_TIMEOUT) {
-        fail(m, phase_failure(m->phase));
+        if (m->phase == PHASE_CONNECTING) fail(m, PHASE_CONNECTING);
+        else socket_failed(m, m->phase, true);
         return;
     }
-    if (m->phase == PHASE_CONNECTING) {
-        /* A refused connection shows when writing, as in Redis (its
-         * connect does not wait for the handshake either). */
-        m->phase = PHASE_WRITING;
-    }
-    if (m->phase == PHASE_WRITING) write_request(m);
-    else read_replies(m);
+    /* A refused connection shows when writing, as in Redis (its connect
+     * does not wait for the handshake either). */
+    if (m->phase == PHASE_READING) read_replies(m);
+    else write_request(m);
 }
 
-/* Starts a non-blocking connection to one address; 0, or -1 when it failed
- * at once. */
+/* Starts a non-blocking connection to one address and keeps it in the
+ * cache; 0, or -1 when it failed at once. */
 static int connect_to(migration *m, const struct sockaddr *address, socklen_t length) {
     int fd = socket(address->sa_family, SOCK_STREAM, 0);
     if (fd < 0) return -1;
@@ -291,19 +419,18 @@ static int connect_to(migration *m, const struct sockaddr *address, socklen_t le
         return -1;
     }
     m->fd = fd;
+    if (!cache_find(m->name)) m->cached = cache_add(m->name, fd);
+    compose_request(m);
     m->phase = PHASE_CONNECTING;
-    return arm(m, EV_WRITE);
+    if (arm(m, EV_WRITE) == 0) return 0;
+    release_connection(m, false);
+    return -1;
 }
 
 static void connect_first(migration *m, const struct evutil_addrinfo *addresses) {
-    for (const struct evutil_addrinfo *a = addresses; a; a = a->ai_next) {
+    for (const struct evutil_addrinfo *a = addresses; a; a = a->ai_next)
         if (connect_to(m, a->ai_addr, (socklen_t)a->ai_addrlen) == 0) return;
-        if (m->fd >= 0) {
-            close(m->fd);
-            m->fd = -1;
-        }
-    }
-    fail(m, phase_failure(PHASE_CONNECTING));
+    fail(m, PHASE_CONNECTING);
 }
 
 static void resolved(int result, struct evutil_addrinfo *addresses, void *context) {
@@ -315,7 +442,7 @@ static void resolved(int result, struct evutil_addrinfo *addresses, void *contex
     }
     if (result != 0 || m->c == NULL) {
         if (addresses) evutil_freeaddrinfo(addresses);
-        fail(m, phase_failure(PHASE_RESOLVING));
+        fail(m, PHASE_RESOLVING);
         return;
     }
     connect_first(m, addresses);
@@ -328,26 +455,37 @@ static void resolve_timeout(evutil_socket_t fd, short what, void *context) {
     if (m->lookup) evdns_getaddrinfo_cancel(m->lookup); /* calls resolved() */
 }
 
-static void start_connection(migration *m, const char *host) {
+/* A kept connection to the target when one is idle, else a new one:
+ * numeric addresses at once, names through the asynchronous resolver. */
+static void start_connection(migration *m) {
+    cached_socket *kept = cache_find(m->name);
+    if (kept && !kept->busy) {
+        kept->busy = true;
+        m->cached = kept;
+        m->fd = kept->fd;
+        compose_request(m);
+        write_request(m);
+        return;
+    }
     struct sockaddr_storage storage;
     memset(&storage, 0, sizeof(storage));
     struct sockaddr_in *v4 = (struct sockaddr_in *)&storage;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
-    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, m->host, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons((uint16_t)m->port);
-        if (connect_to(m, (struct sockaddr *)v4, sizeof(*v4)) != 0) fail(m, phase_failure(PHASE_CONNECTING));
+        if (connect_to(m, (struct sockaddr *)v4, sizeof(*v4)) != 0) fail(m, PHASE_CONNECTING);
         return;
     }
-    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    if (inet_pton(AF_INET6, m->host, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((uint16_t)m->port);
-        if (connect_to(m, (struct sockaddr *)v6, sizeof(*v6)) != 0) fail(m, phase_failure(PHASE_CONNECTING));
+        if (connect_to(m, (struct sockaddr *)v6, sizeof(*v6)) != 0) fail(m, PHASE_CONNECTING);
         return;
     }
     if (!resolver) resolver = evdns_base_new(server.base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
     if (!resolver) {
-        fail(m, phase_failure(PHASE_RESOLVING));
+        fail(m, PHASE_RESOLVING);
         return;
     }
     char port[16];
@@ -358,9 +496,9 @@ static void start_connection(migration *m, const char *host) {
                          .tv_usec = (suseconds_t)(m->timeout_ms % 1000) * 1000};
     m->io = evtimer_new(server.base, resolve_timeout, m);
     if (m->io) evtimer_add(m->io, &tv);
-    /* May answer at once (a hosts-file name), freeing nothing we touch
-     * after: resolved() owns `m` from here. */
-    struct evdns_getaddrinfo_request *request = evdns_getaddrinfo(resolver, host, port, &hints, resolved, m);
+    /* May answer at once (a hosts-file name): resolved() owns `m` from here,
+     * and a request is returned only when it did not. */
+    struct evdns_getaddrinfo_request *request = evdns_getaddrinfo(resolver, m->host, port, &hints, resolved, m);
     if (request) m->lookup = request;
 }
 
@@ -386,7 +524,7 @@ static void client_freed(client *c) {
         if (m->c != c) continue;
         m->c = NULL;
         if (m->lookup) evdns_getaddrinfo_cancel(m->lookup); /* resolved() frees it */
-        else free_migration(m);
+        else free_migration(m); /* a half-used connection is closed, not kept */
         return;
     }
 }
@@ -465,18 +603,22 @@ static void migrate_command(client *c) {
     m->copy = o.copy;
     m->timeout_ms = o.timeout_ms;
     m->db_index = c->db_index;
+    m->target_db = o.db;
     m->has_auth = o.password != NULL;
+    strbuf_init(&m->auth);
+    strbuf_init(&m->select);
+    strbuf_init(&m->body);
     strbuf_init(&m->request);
     if (o.password) {
         resp_argument auth[3] = {PROPAGATE_ARG("AUTH")};
         int n = 1;
         if (o.username) auth[n++] = *o.username;
         auth[n++] = *o.password;
-        append_command(&m->request, n, auth);
+        append_command(&m->auth, n, auth);
     }
     char number[24];
     resp_argument select[2] = {PROPAGATE_ARG("SELECT"), propagate_number(number, o.db)};
-    append_command(&m->request, 2, select);
+    append_command(&m->select, 2, select);
     m->keys = zmalloc_calloc((size_t)(o.key_count > 0 ? o.key_count : 1) * sizeof(*m->keys));
     long long now = server_unix_time_ms();
     int found = 0;
@@ -502,7 +644,7 @@ static void migrate_command(client *c) {
         char ttl_text[24];
         resp_argument restore[5] = {PROPAGATE_ARG("RESTORE"), *key, propagate_number(ttl_text, ttl),
                                     {payload.data, payload.length}, PROPAGATE_ARG("REPLACE")};
-        append_command(&m->request, o.replace ? 5 : 4, restore);
+        append_command(&m->body, o.replace ? 5 : 4, restore);
         strbuf_free(&payload);
         migrate_key *k = &m->keys[m->key_count++];
         k->length = key->length;
@@ -514,7 +656,7 @@ static void migrate_command(client *c) {
         reply_simple(c, "NOKEY");
         return;
     }
-    char host[256], port_text[32];
+    char port_text[32];
     long port = 0;
     if (terminated(&c->argv[2], port_text, sizeof(port_text))) port = strtol(port_text, NULL, 10); /* atoi */
     m->port = port < 0 || port > 65535 ? 0 : (int)port;
@@ -522,11 +664,13 @@ static void migrate_command(client *c) {
     m->next = in_flight;
     in_flight = m;
     c->flags |= CLIENT_BLOCKED;
-    if (!terminated(&c->argv[1], host, sizeof(host))) {
-        fail(m, phase_failure(PHASE_CONNECTING));
+    if (!terminated(&c->argv[1], m->host, sizeof(m->host))) {
+        fail(m, PHASE_CONNECTING);
         return;
     }
-    start_connection(m, host);
+    m->name = zmalloc_alloc(strlen(m->host) + 16);
+    sprintf(m->name, "%s:%d", m->host, m->port);
+    start_connection(m);
 }
 
 void migrate_init(void) {

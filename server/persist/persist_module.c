@@ -334,6 +334,7 @@ static int persist_init(const char **error) {
 }
 
 static void persist_cron(void) {
+    migrate_cron();
     bgsave_check_finished();
     if (persist_loading()) return;
     if (snapshot_busy()) return;

@@ -9,7 +9,8 @@ payloads where Redis's bytes are deterministic, TTLs within a second) must
 equal the reference's.  Cases: one key, KEYS with present and missing keys,
 NOKEY, COPY, REPLACE, BUSYKEY from the target, another database, AUTH and
 AUTH2 (right and wrong credentials), a refused port, argument errors in
-Redis's order, a timeout against a listener that never answers (the reply
+Redis's order, connections kept per target (INFO migrate_cached_sockets; the
+targets close them between cases, so both sources retry on a new one), a timeout against a listener that never answers (the reply
 and its wording are compared, as is the elapsed time being >= the timeout),
 and COMMAND GETKEYS / ACL DRYRUN of MIGRATE forms.
 
@@ -265,6 +266,12 @@ def main():
             for case, expected in reference.items():
                 check(got[case] == expected, "%s, %s:\n  got      %.600r\n  expected %.600r" %
                       (label, case, got[case], expected))
+        # Connections are kept per target, as Redis keeps them: one for
+        # redis-server's source, one per target for zkv's.
+        for name, kept in (("redis_source", 1), ("zkv_source", 2)):
+            info = text(conns[name].call(["INFO", "stats"]))
+            check("migrate_cached_sockets:%d\r\n" % kept in info.decode(),
+                  "%s: migrate_cached_sockets is not %d" % (name, kept))
         for name in ("redis_source", "zkv_source"):
             conns[name].call(["ACL", "SETUSER", "mig", "on", "nopass", "+@all", "%R~read*", "%W~write*", "%RW~rw*"])
         for probe in probes():
