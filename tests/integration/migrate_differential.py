@@ -18,7 +18,8 @@ zkv-only checks (Redis blocks its whole loop while MIGRATE waits, zkv must
 not): another client's PING is answered while a MIGRATE waits on a silent
 target; commands pipelined behind a MIGRATE are answered after it, in
 order; a client that disconnects while its MIGRATE waits leaves the server
-healthy.
+healthy; inside MULTI, where nothing may wait, MIGRATE answers an error.
+SLOWLOG's redaction of AUTH/AUTH2 arguments is compared with Redis's.
 
 Servers are started on free ports of 127.0.0.1 and killed by PID.  Exit 0
 when everything matches, 1 otherwise, 77 without redis-server.
@@ -225,6 +226,11 @@ def zkv_only(zkv_path):
         time.sleep(0.2)
         check(text(other.call(["GET", "k"])) == b"v", "zkv: key lost after the MIGRATE client left")
         check(text(other.call(["PING"])) == b"+PONG", "zkv: unhealthy after the MIGRATE client left")
+        # Where a command cannot wait (MULTI, scripts), MIGRATE refuses.
+        other.call(["MULTI"])
+        other.call(["MIGRATE", "127.0.0.1", str(listener.port), "k", "0", "100"])
+        check(text(other.call(["EXEC"])) == [b"-ERR MIGRATE cannot wait for the target inside MULTI or a script"],
+              "zkv: MIGRATE inside MULTI")
         check(process.poll() is None, "zkv exited")
     finally:
         listener.close()
@@ -277,6 +283,17 @@ def main():
         for probe in probes():
             got, expected = text(conns["zkv_source"].call(probe)), text(conns["redis_source"].call(probe))
             check(got == expected, "%r:\n  zkv   %r\n  redis %r" % (probe, got, expected))
+        # Credentials are redacted in SLOWLOG as Redis redacts them.
+        entries = {}
+        for name in ("redis_source", "zkv_source"):
+            conn = conns[name]
+            conn.call(["CONFIG", "SET", "slowlog-log-slower-than", "0"])
+            conn.call(["SLOWLOG", "RESET"])
+            conn.call(["MIGRATE", "127.0.0.1", str(refused_port), "", "0", "100", "AUTH", "secret1", "AUTH2",
+                       "user2", "secret2", "KEYS", "AUTH", "k"])
+            entries[name] = text(conn.call(["SLOWLOG", "GET", "1"]))[0][3]
+            conn.call(["CONFIG", "SET", "slowlog-log-slower-than", "10000"])
+        check(entries["zkv_source"] == entries["redis_source"], "SLOWLOG arguments: %r" % entries)
         # A target that never answers: same words after the same wait.
         listener = SilentListener()
         for name in ("redis_source", "zkv_source"):
