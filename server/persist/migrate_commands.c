@@ -219,21 +219,33 @@ static void free_migration(migration *m) {
     zmalloc_free(m);
 }
 
-/* Answers the suspended client (unless gone) and lets it run its input. */
+/* An error reply to the waiting client.  Inside its own MIGRATE (a failure
+ * known at once) dispatch counts the failed call; later, this does. */
+static void reply_failure(client *c, const char *error) {
+    client *previous = net.current_client;
+    net.current_client = c;
+    reply_error(c, error);
+    if (!(c->flags & CLIENT_EXECUTING) && c->last_command) c->last_command->stats.failed_calls++;
+    net.current_client = previous;
+}
+
+/* Answers the suspended client (unless gone) and lets it run its input:
+ * from an event, by resuming it; inside its own MIGRATE, dispatch goes on
+ * with its input once the flag is gone (resuming there would nest). */
 static void answer(migration *m, const char *error) {
     client *c = m->c;
     if (c == NULL) return;
-    client *previous = net.current_client;
-    net.current_client = c;
     if (error) {
-        reply_error(c, error);
-        if (c->last_command) c->last_command->stats.failed_calls++;
+        reply_failure(c, error);
     } else if (!m->error_replied) {
+        client *previous = net.current_client;
+        net.current_client = c;
         reply_ok(c);
+        net.current_client = previous;
     }
-    net.current_client = previous;
     c->flags &= ~CLIENT_BLOCKED;
     m->c = NULL;
+    if (c->flags & CLIENT_EXECUTING) return;
     client_schedule_write(c);
     networking_resume_client(c);
 }
@@ -292,11 +304,7 @@ static void take_line(migration *m, const char *line) {
     } else if (!m->error_replied && m->c) {
         char text[MIGRATE_LINE_MAX + 64];
         snprintf(text, sizeof(text), "ERR Target instance replied with error: %s", error + 1);
-        client *previous = net.current_client;
-        net.current_client = m->c;
-        reply_error(m->c, text);
-        if (m->c->last_command) m->c->last_command->stats.failed_calls++;
-        net.current_client = previous;
+        reply_failure(m->c, text);
         m->error_replied = true;
     }
 }
