@@ -226,6 +226,11 @@ def zkv_only(zkv_path):
         time.sleep(0.2)
         check(text(other.call(["GET", "k"])) == b"v", "zkv: key lost after the MIGRATE client left")
         check(text(other.call(["PING"])) == b"+PONG", "zkv: unhealthy after the MIGRATE client left")
+        # A failure known at once (host name too long) answers in order.
+        other.sock.sendall(b"".join(encode_all([["MIGRATE", "h" * 300, "1", "k", "0", "100"], ["PING"]])))
+        replies = [text(waiting_read(other)) for _ in range(2)]
+        check(replies == [b"-IOERR error or timeout connecting to the client", b"+PONG"],
+              "zkv: pipeline behind an immediate MIGRATE failure: %r" % replies)
         # Where a command cannot wait (MULTI, scripts), MIGRATE refuses.
         other.call(["MULTI"])
         other.call(["MIGRATE", "127.0.0.1", str(listener.port), "k", "0", "100"])
