@@ -221,8 +221,11 @@ static void reset_command(client *c) {
      .group = "connection", .summary = s, .since = version, .complexity = "O(1)"}
 
 const command_spec connection_commands[] = {
-    CONNECTION("ping", ping_command, -1, COMMAND_FAST, ACL_FAST, "Ping the server", "1.0.0"),
-    CONNECTION("echo", echo_command, 2, COMMAND_FAST, ACL_FAST, "Echo the given string", "1.0.0"),
+    {.name = "ping", .handler = ping_command, .arity = -1, .flags = COMMAND_FAST,
+     .categories = ACL_FAST | ACL_CONNECTION, .group = "connection", .summary = "Ping the server", .since = "1.0.0",
+     .complexity = "O(1)", .tips = "request_policy:all_shards response_policy:all_succeeded"},
+    CONNECTION("echo", echo_command, 2, COMMAND_LOADING | COMMAND_STALE | COMMAND_FAST, ACL_FAST,
+               "Echo the given string", "1.0.0"),
     CONNECTION("quit", quit_command, -1,
                COMMAND_ALLOW_BUSY | COMMAND_NOSCRIPT | COMMAND_LOADING | COMMAND_STALE | COMMAND_FAST |
                    COMMAND_NO_AUTH,
@@ -243,5 +246,5 @@ const command_spec connection_commands[] = {
                ACL_FAST, "Reset the connection", "6.2.0"),
     {.name = "time", .handler = time_command, .arity = 1, .flags = COMMAND_LOADING | COMMAND_STALE | COMMAND_FAST,
      .categories = ACL_FAST, .group = "server", .summary = "Return the current server time", .since = "2.6.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)", .tips = "nondeterministic_output"},
     {.name = NULL}};

@@ -23,7 +23,7 @@
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
-#define DEBUG_MAX_EXTENSIONS 8
+#define DEBUG_MAX_EXTENSIONS 16
 static const debug_extension *debug_extensions[DEBUG_MAX_EXTENSIONS];
 static int debug_extension_count;
 

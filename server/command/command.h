@@ -107,6 +107,37 @@ enum key_flag {
     KEY_FLAG_COUNT = 11
 };
 
+/* Explicit key specs, Redis 7.0's model (COMMAND INFO "key_specs"), for a
+ * command whose keys first/last/step, key_count_at and first_key_flags
+ * cannot describe as Redis does: several specs with their own flags or
+ * notes, a keyword search (XREAD's STREAMS, MIGRATE's KEYS, GEORADIUS's
+ * STORE), keys no position can name (SORT's BY/GET patterns: "unknown").
+ * A command with them shows them in COMMAND INFO verbatim, and
+ * command_for_each_key finds its keys with them as Redis's
+ * getKeysFromCommandWithSpecs does: the specs decide unless one has
+ * KEY_VARIABLE_FLAGS; a call they cannot describe (an unknown or
+ * incomplete spec, a key out of range, a bad key count) falls back to
+ * get_keys, or names no key without one (Redis's PFMERGE with a
+ * destination only).  first_key/last_key/key_step stay the legacy COMMAND INFO
+ * fields (and what cluster routing without get_keys reads). */
+enum key_search_type { KEY_SEARCH_INDEX = 1, KEY_SEARCH_KEYWORD, KEY_SEARCH_UNKNOWN };
+enum key_find_type { KEY_FIND_RANGE = 1, KEY_FIND_KEYNUM, KEY_FIND_UNKNOWN };
+typedef struct key_spec {
+    uint32_t flags;      /* enum key_flag bits */
+    const char *notes;   /* COMMAND INFO "notes", or NULL */
+    int search;          /* enum key_search_type; 0 ends an array of specs */
+    int position;        /* INDEX: the argv position; KEYWORD: where the search starts
+                            (negative: from the end, searching backwards) */
+    const char *keyword; /* KEYWORD: matched case-insensitively */
+    int find;            /* enum key_find_type */
+    /* RANGE: the last key relative to the first (negative: from the end of
+     * argv, or with `limit`: -1 and 1/limit of the arguments left), step. */
+    int last_key, key_step, limit;
+    /* KEYNUM, relative to the search's result: the count's offset, the
+     * first key's offset, the step. */
+    int keynum_index, keynum_first, keynum_step;
+} key_spec;
+
 /* Channels a command names (Redis 7.0's channel specs), for ACL channel
  * rules: a PUBLISH kind names argv[1], the others argv[1..].  See
  * permission.h. */
@@ -181,6 +212,9 @@ typedef struct command_spec {
      * others' (a source unlike its destination: COPY, LMOVE, SDIFFSTORE...;
      * Redis gives these commands two key specs). */
     uint32_t first_key_flags;
+    /* Explicit key specs (see key_spec above), ended by {0}; NULL: derived
+     * from the fields above. */
+    const key_spec *key_specs;
 } command_spec;
 
 /* Per-command counters (INFO commandstats). */
@@ -234,6 +268,13 @@ const char *acl_category_name(int bit);
 typedef int command_key_visit(int position, uint32_t flags, void *context);
 int command_for_each_key(const command_spec *spec, int argc, const resp_argument *argv, command_key_visit *visit,
                          void *context);
+/* The keys of a call by `specs` alone, as Redis's getKeysUsingKeySpecs
+ * (specs flagged KEY_NOT_KEY skipped): visits them and returns how many,
+ * or -1 (having visited nothing) when a spec cannot describe the call. */
+int command_keys_by_specs(const key_spec *specs, int argc, const resp_argument *argv, command_key_visit *visit,
+                          void *context);
+/* The number of specs in an explicit array. */
+int command_key_spec_count(const key_spec *specs);
 /* The position of a call's first key, 0 when it names none. */
 int command_first_key(const command_spec *spec, int argc, const resp_argument *argv);
 

@@ -236,8 +236,21 @@ void command_table_reset_stats(void) {
 /* Room for get_keys' answer: SORT names two keys at most. */
 #define COMMAND_GET_KEYS_MAX 16
 
+/* Whether a spec's keys' flags depend on the call (SET ... GET): then
+ * get_keys decides, as in Redis. */
+static bool specs_have_variable_flags(const key_spec *specs) {
+    for (int j = 0; specs[j].search; j++)
+        if (specs[j].flags & KEY_VARIABLE_FLAGS) return true;
+    return false;
+}
+
 int command_for_each_key(const command_spec *spec, int argc, const resp_argument *argv, command_key_visit *visit,
                          void *context) {
+    if (spec->key_specs && !specs_have_variable_flags(spec->key_specs)) {
+        int visited = command_keys_by_specs(spec->key_specs, argc, argv, visit, context);
+        if (visited >= 0) return visited;
+        if (!spec->get_keys) return 0; /* Redis: no getkeys procedure, no keys (PFMERGE dest) */
+    }
     if (spec->get_keys) {
         /* Up to argc keys (XREAD may name hundreds): every one is visited,
          * or a permission or slot check would miss the last ones. */

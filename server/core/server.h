@@ -158,6 +158,7 @@ typedef struct server_state {
     size_t peak_used_memory;
     int in_exec;                   /* EXEC is running queued commands */
     pid_t child_pid;               /* a forked background save, 0 if none */
+    int migrate_cached_sockets;    /* MIGRATE's kept connections (INFO stats) */
 } server_state;
 
 extern server_state server;

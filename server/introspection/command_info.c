@@ -114,8 +114,71 @@ static void reply_key_spec(client *c, uint32_t flags, int index, int keynum, int
     }
 }
 
+/* One explicit spec (command.h's key_spec), every field as Redis 7.0 lays
+ * it out; an unknown search or find has an empty spec map. */
+static void reply_explicit_key_spec(client *c, const key_spec *spec) {
+    reply_map_header(c, 3 + (spec->notes != NULL));
+    if (spec->notes) {
+        reply_bulk_cstring(c, "notes");
+        reply_bulk_cstring(c, spec->notes);
+    }
+    reply_bulk_cstring(c, "flags");
+    command_info_reply_key_flags(c, spec->flags);
+    reply_bulk_cstring(c, "begin_search");
+    reply_map_header(c, 2);
+    reply_bulk_cstring(c, "type");
+    if (spec->search == KEY_SEARCH_INDEX) {
+        reply_bulk_cstring(c, "index");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 1);
+        reply_bulk_cstring(c, "index");
+        reply_integer(c, spec->position);
+    } else if (spec->search == KEY_SEARCH_KEYWORD) {
+        reply_bulk_cstring(c, "keyword");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 2);
+        reply_bulk_cstring(c, "keyword");
+        reply_bulk_cstring(c, spec->keyword);
+        reply_bulk_cstring(c, "startfrom");
+        reply_integer(c, spec->position);
+    } else {
+        reply_bulk_cstring(c, "unknown");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 0);
+    }
+    reply_bulk_cstring(c, "find_keys");
+    reply_map_header(c, 2);
+    reply_bulk_cstring(c, "type");
+    if (spec->find == KEY_FIND_RANGE) {
+        reply_bulk_cstring(c, "range");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 3);
+        reply_bulk_cstring(c, "lastkey");
+        reply_integer(c, spec->last_key);
+        reply_bulk_cstring(c, "keystep");
+        reply_integer(c, spec->key_step);
+        reply_bulk_cstring(c, "limit");
+        reply_integer(c, spec->limit);
+    } else if (spec->find == KEY_FIND_KEYNUM) {
+        reply_bulk_cstring(c, "keynum");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 3);
+        reply_bulk_cstring(c, "keynumidx");
+        reply_integer(c, spec->keynum_index);
+        reply_bulk_cstring(c, "firstkey");
+        reply_integer(c, spec->keynum_first);
+        reply_bulk_cstring(c, "keystep");
+        reply_integer(c, spec->keynum_step);
+    } else {
+        reply_bulk_cstring(c, "unknown");
+        reply_bulk_cstring(c, "spec");
+        reply_map_header(c, 0);
+    }
+}
+
 /* How many key specs reply_key_specs lists for `spec`. */
 static int key_spec_count(const command_spec *spec) {
+    if (spec->key_specs) return command_key_spec_count(spec->key_specs);
     int range = spec->first_key > 0 && spec->key_step > 0;
     return range + (range && spec->first_key_flags && spec->key_count_at <= 0) + (spec->key_count_at > 0);
 }
@@ -124,6 +187,11 @@ static int key_spec_count(const command_spec *spec) {
  * is a spec of its own, a key count is a keynum spec after the range. */
 static void reply_key_specs(client *c, const command *cmd) {
     const command_spec *spec = cmd->spec;
+    if (spec->key_specs) {
+        reply_set_header(c, key_spec_count(spec));
+        for (int j = 0; spec->key_specs[j].search; j++) reply_explicit_key_spec(c, &spec->key_specs[j]);
+        return;
+    }
     int range = spec->first_key > 0 && spec->key_step > 0;
     int split = range && spec->first_key_flags && spec->key_count_at <= 0;
     int keynum = spec->key_count_at > 0;
@@ -183,7 +251,9 @@ static void reply_argument(client *c, const command_argument *argument) {
     int is_key = argument->type == ARGUMENT_KEY;
     int members = argument_count(argument->arguments);
     int flags = __builtin_popcount(argument->flags);
-    reply_map_header(c, 2 + is_key + present(argument->token) + present(argument->since) + (flags > 0) +
+    /* A token may be empty (MIGRATE's "" instead of a key): Redis shows it. */
+    int has_token = argument->token != NULL;
+    reply_map_header(c, 2 + is_key + has_token + present(argument->since) + (flags > 0) +
                             (members > 0));
     reply_bulk_cstring(c, "name");
     reply_bulk_cstring(c, argument->name);
@@ -194,7 +264,7 @@ static void reply_argument(client *c, const command_argument *argument) {
         reply_integer(c, key_ordinal < key_specs ? key_ordinal : (key_specs > 0 ? key_specs - 1 : 0));
         key_ordinal++;
     }
-    if (present(argument->token)) {
+    if (has_token) {
         reply_bulk_cstring(c, "token");
         reply_bulk_cstring(c, argument->token);
     }

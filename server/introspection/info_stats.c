@@ -70,9 +70,10 @@ void info_write_stats(strbuf *out) {
                   "pubsubshard_channels:%zu\r\n"
                   "latest_fork_usec:0\r\n"
                   "total_forks:0\r\n"
-                  "migrate_cached_sockets:0\r\n"
+                  "migrate_cached_sockets:%d\r\n"
                   "slave_expires_tracked_keys:0\r\n",
-                  pubsub_count(PUBSUB_CHANNELS), pubsub_count(PUBSUB_PATTERNS), pubsub_count(PUBSUB_SHARD_CHANNELS));
+                  pubsub_count(PUBSUB_CHANNELS), pubsub_count(PUBSUB_PATTERNS), pubsub_count(PUBSUB_SHARD_CHANNELS),
+                  server.migrate_cached_sockets);
     defrag_stats defrag;
     defrag_get_stats(&defrag);
     strbuf_printf(out,

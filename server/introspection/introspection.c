@@ -88,6 +88,22 @@ static int hello_argument_redacted(int argc, const resp_argument *argv, int inde
     return 0;
 }
 
+/* MIGRATE ... [AUTH password] [AUTH2 username password] [KEYS ...]: the
+ * credentials, as Redis redacts them (options end at KEYS). */
+static int migrate_argument_redacted(int argc, const resp_argument *argv, int index) {
+    for (int i = 6; i < argc; i++) {
+        if (args_is(&argv[i], "keys")) return 0;
+        if (args_is(&argv[i], "auth") && i + 1 < argc) {
+            if (index == i + 1) return 1;
+            i += 1;
+        } else if (args_is(&argv[i], "auth2") && i + 2 < argc) {
+            if (index == i + 1 || index == i + 2) return 1;
+            i += 2;
+        }
+    }
+    return 0;
+}
+
 /* CONFIG SET name value [name value ...]: values of password parameters. */
 static int config_set_argument_redacted(int argc, const resp_argument *argv, int index) {
     if (index < 3 || index >= argc || (index - 3) % 2 != 0) return 0;
@@ -100,5 +116,6 @@ int introspection_argument_redacted(const command *cmd, int argc, const resp_arg
     if (strcmp(name, "auth") == 0) return index >= 1;
     if (strcmp(name, "hello") == 0) return hello_argument_redacted(argc, argv, index);
     if (strcmp(name, "config|set") == 0) return config_set_argument_redacted(argc, argv, index);
+    if (strcmp(name, "migrate") == 0) return migrate_argument_redacted(argc, argv, index);
     return 0;
 }

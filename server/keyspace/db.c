@@ -2,6 +2,7 @@
  * right, and the LRU/LFU clock.  See db.h for the rules. */
 #include "db.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,21 @@ long long db_object_idle_ms(const object *o) {
     uint32_t now = db_lru_clock(), lru = object_lru(o);
     uint32_t seconds = now >= lru ? now - lru : OBJECT_LRU_MAX - lru + now;
     return (long long)seconds * 1000;
+}
+
+/* Redis's shared integers and the count it reports for them. */
+#define DB_SHARED_INTEGERS 10000
+#define DB_SHARED_REFCOUNT INT_MAX
+
+int db_object_refcount(const object *o) {
+    int policy = server.config.maxmemory_policy;
+    bool clocks_needed = policy != MAXMEMORY_NO_EVICTION && policy != MAXMEMORY_ALLKEYS_RANDOM &&
+                         policy != MAXMEMORY_VOLATILE_RANDOM && policy != MAXMEMORY_VOLATILE_TTL;
+    bool sharing = server.config.maxmemory == 0 || !clocks_needed;
+    long long value;
+    bool shared = sharing && object_string_integer(o, &value) && value >= 0 && value < DB_SHARED_INTEGERS &&
+                  !object_is_integer_copy(o);
+    return shared ? DB_SHARED_REFCOUNT : 1;
 }
 
 int db_object_frequency(const object *o) {

@@ -103,6 +103,10 @@ uint32_t db_lru_clock(void);
 long long db_object_idle_ms(const object *o);
 int db_object_frequency(const object *o);
 bool db_lfu_enabled(void);
+/* OBJECT REFCOUNT and DEBUG OBJECT's refcount: Redis shares the integers
+ * 0..9999 between keys unless an LRU/LFU policy with maxmemory needs a
+ * clock per key; a shared value reports INT_MAX references, others 1. */
+int db_object_refcount(const object *o);
 /* Sets the clock from an idle time (LRU policies) or an LFU counter (LFU
  * policies), as RESTORE and RDB loading do; a negative value leaves it. */
 void db_object_set_clock(object *o, long long idle_seconds, int frequency);

@@ -326,6 +326,22 @@ enum object_encoding object_encoding(const object *o) {
     return (enum object_encoding)(o->type_encoding >> 4);
 }
 
+const char *object_encoding_name(const object *o) {
+    switch (object_encoding(o)) {
+    case OBJECT_ENCODING_RAW: return "raw";
+    case OBJECT_ENCODING_INT: return "int";
+    case OBJECT_ENCODING_HASHTABLE: return "hashtable";
+    case OBJECT_ENCODING_LINKEDLIST: return "linkedlist";
+    case OBJECT_ENCODING_INTSET: return "intset";
+    case OBJECT_ENCODING_SKIPLIST: return "skiplist";
+    case OBJECT_ENCODING_EMBSTR: return "embstr";
+    case OBJECT_ENCODING_QUICKLIST: return "quicklist";
+    case OBJECT_ENCODING_STREAM: return "stream";
+    case OBJECT_ENCODING_LISTPACK: return "listpack";
+    default: return "unknown";
+    }
+}
+
 void object_set_encoding(object *o, enum object_encoding encoding) {
     object_set_type(o, object_type(o), encoding);
 }

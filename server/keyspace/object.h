@@ -195,6 +195,9 @@ object *object_packed_resize(object *o, size_t length, unsigned char **bytes);
 const char *object_key(const object *o, size_t *length);
 enum object_type object_type(const object *o);
 enum object_encoding object_encoding(const object *o);
+/* Redis 7.0's name of the encoding ("embstr", "listpack", ...), as OBJECT
+ * ENCODING and DEBUG OBJECT show it; "unknown" for a value without one. */
+const char *object_encoding_name(const object *o);
 void object_set_encoding(object *o, enum object_encoding encoding);
 uint32_t object_lru(const object *o);
 void object_set_lru(object *o, uint32_t lru);

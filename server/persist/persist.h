@@ -143,5 +143,12 @@ extern bool persist_skip_checksum;
 void persist_debug_init(void);
 /* persist_digest.c: registers DEBUG DIGEST. */
 void persist_digest_init(void);
+/* MIGRATE (migrate_commands.c): the key, flush and
+ * client-free watchers registered at init. */
+void migrate_init(void);
+/* Closes MIGRATE's connections idle for more than ten seconds (cron). */
+void migrate_cron(void);
+/* DEBUG OBJECT (persist_debug_object.c). */
+void persist_debug_object_init(void);
 
 #endif

@@ -135,4 +135,5 @@ void persist_debug_init(void) {
     debug_register_extension(&populate_extension);
     debug_register_extension(&skip_checksum_extension);
     persist_digest_init();
+    persist_debug_object_init();
 }

@@ -59,6 +59,7 @@ static int persist_loading(void) {
 }
 
 extern const command_spec persist_commands[];
+extern const command_spec migrate_commands[];
 
 static long long now_seconds(void) {
     return server_unix_time_ms() / 1000;
@@ -297,6 +298,7 @@ static int persist_init(const char **error) {
     keyspace_set_flush_all_hook(after_flush_all);
     server_set_shutdown_preparer(prepare_shutdown);
     persist_debug_init();
+    migrate_init();
     persist_remove_stale_files("temp-%d.%7s", "rdb");
     clock_gettime(CLOCK_MONOTONIC, &loading.start);
     loading.start_unix = server_unix_time_ms() / 1000;
@@ -332,6 +334,7 @@ static int persist_init(const char **error) {
 }
 
 static void persist_cron(void) {
+    migrate_cron();
     bgsave_check_finished();
     if (persist_loading()) return;
     if (snapshot_busy()) return;
@@ -362,7 +365,7 @@ static void persist_shutdown(void) {
 
 const zkv_module persist_module = {
     .name = "persist",
-    .commands = (const command_spec *const[]){persist_commands, NULL},
+    .commands = (const command_spec *const[]){persist_commands, migrate_commands, NULL},
     .parameters = persist_parameters,
     .info_sections = persist_info_sections,
     .init = persist_init,

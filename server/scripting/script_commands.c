@@ -168,11 +168,25 @@ static const command_spec script_subcommands[] = {
      .tips = "request_policy:all_nodes response_policy:all_succeeded", .arguments = script_argument},
     {0}};
 
+/* Redis 7.0's key specs of EVAL and EVAL_RO carry notes (COMMAND INFO);
+ * FCALL's are the same (function_commands.c). */
+const key_spec script_write_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS | KEY_UPDATE,
+     .notes = "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+     .search = KEY_SEARCH_INDEX, .position = 2, .find = KEY_FIND_KEYNUM, .keynum_first = 1, .keynum_step = 1},
+    {0}};
+const key_spec script_read_key_specs[] = {
+    {.flags = KEY_RO | KEY_ACCESS,
+     .notes = "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+     .search = KEY_SEARCH_INDEX, .position = 2, .find = KEY_FIND_KEYNUM, .keynum_first = 1, .keynum_step = 1},
+    {0}};
+
 const command_spec script_commands[] = {
     {.name = "eval", .handler = eval_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_MAY_REPLICATE,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "2.6.0",
      .summary = "Execute a Lua script server side", .complexity = "Depends on the script that is executed.",
-     .arguments = eval_arguments, .key_count_at = 2, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
+     .arguments = eval_arguments, .key_count_at = 2, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE,
+     .key_specs = script_write_key_specs},
     {.name = "evalsha", .handler = evalsha_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_MAY_REPLICATE,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "2.6.0",
      .summary = "Execute a Lua script server side", .complexity = "Depends on the script that is executed.",
@@ -180,7 +194,8 @@ const command_spec script_commands[] = {
     {.name = "eval_ro", .handler = eval_ro_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_READONLY,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
      .summary = "Execute a read-only Lua script server side",
-     .complexity = "Depends on the script that is executed.", .arguments = eval_arguments, .key_count_at = 2},
+     .complexity = "Depends on the script that is executed.", .arguments = eval_arguments, .key_count_at = 2,
+     .key_specs = script_read_key_specs},
     {.name = "evalsha_ro", .handler = evalsha_ro_command, .arity = -3, .flags = EVAL_FLAGS | COMMAND_READONLY,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "7.0.0",
      .summary = "Execute a read-only Lua script server side",

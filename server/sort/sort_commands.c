@@ -390,17 +390,50 @@ static int sort_get_keys(const resp_argument *argv, int argc, int *positions, ui
     return count;
 }
 
+/* SORT_RO's only key is the sorted one (its unknown BY/GET spec leaves the
+ * rest to this, as Redis's sortROGetKeys). */
+static int sort_ro_get_keys(const resp_argument *argv, int argc, int *positions, uint32_t *flags, int capacity) {
+    (void)argv, (void)argc;
+    zkv_assert(capacity >= 1);
+    positions[0] = 1;
+    flags[0] = KEY_RO | KEY_ACCESS;
+    return 1;
+}
+
+/* Redis 7.0's key specs: the sorted key, then BY/GET patterns and the
+ * STORE target as "unknown" specs (with Redis's notes), which make the
+ * key finders fall back to the get_keys above. */
+#define SORT_PATTERN_KEY_SPEC                                                                                        \
+    {.flags = KEY_RO | KEY_ACCESS,                                                                                   \
+     .notes = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the "      \
+              "content of the key we sort",                                                                          \
+     .search = KEY_SEARCH_UNKNOWN, .find = KEY_FIND_UNKNOWN}
+static const key_spec sort_key_specs[] = {
+    {.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE, .key_step = 1},
+    SORT_PATTERN_KEY_SPEC,
+    {.flags = KEY_OW | KEY_UPDATE,
+     .notes = "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in "
+              "the argument array",
+     .search = KEY_SEARCH_UNKNOWN, .find = KEY_FIND_UNKNOWN},
+    {0}};
+static const key_spec sort_ro_key_specs[] = {
+    {.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE, .key_step = 1},
+    SORT_PATTERN_KEY_SPEC,
+    {0}};
+
 #define SORT_CATEGORIES (ACL_SET | ACL_SORTEDSET | ACL_LIST | ACL_SLOW | ACL_DANGEROUS)
 
 const command_spec sort_commands[] = {
     {.name = "sort", .handler = sort_sort_command, .arity = -2,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | SORT_CATEGORIES, .group = "generic", .get_keys = sort_get_keys,
+     .key_specs = sort_key_specs,
      .summary = "Sort the elements in a list, set or sorted set", .since = "1.0.0",
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = "sort_ro", .handler = sort_sort_ro_command, .arity = -2,
      .flags = COMMAND_READONLY | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1, .key_step = 1,
-     .categories = ACL_READ | SORT_CATEGORIES, .group = "generic",
+     .categories = ACL_READ | SORT_CATEGORIES, .group = "generic", .get_keys = sort_ro_get_keys,
+     .key_specs = sort_ro_key_specs,
      .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", .since = "7.0.0",
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
     {0}};

@@ -26,11 +26,6 @@
 #include "strbuf.h"
 #include "zmalloc.h"
 
-/* Redis shares the integers 0..9999 between keys; OBJECT REFCOUNT shows
- * them with this count. */
-#define KEYSPACE_SHARED_INTEGERS 10000
-#define KEYSPACE_SHARED_REFCOUNT INT_MAX
-
 static const char *keyspace_type_name(const object *o) {
     if (o == NULL) return "none";
     switch (object_type(o)) {
@@ -376,22 +371,6 @@ static void keyspace_swapdb_command(client *c) {
 
 /* ---------------------------------------------------------------- OBJECT */
 
-static const char *keyspace_encoding_name(const object *o) {
-    switch (object_encoding(o)) {
-    case OBJECT_ENCODING_RAW: return "raw";
-    case OBJECT_ENCODING_INT: return "int";
-    case OBJECT_ENCODING_HASHTABLE: return "hashtable";
-    case OBJECT_ENCODING_LINKEDLIST: return "linkedlist";
-    case OBJECT_ENCODING_INTSET: return "intset";
-    case OBJECT_ENCODING_SKIPLIST: return "skiplist";
-    case OBJECT_ENCODING_EMBSTR: return "embstr";
-    case OBJECT_ENCODING_QUICKLIST: return "quicklist";
-    case OBJECT_ENCODING_STREAM: return "stream";
-    case OBJECT_ENCODING_LISTPACK: return "listpack";
-    default: return "unknown";
-    }
-}
-
 /* The key of OBJECT <sub> <key>, or NULL after replying null. */
 static object *keyspace_object_lookup(client *c) {
     object *o = db_lookup(key_db(c), c->argv[2].data, c->argv[2].length, DB_LOOKUP_NOTOUCH);
@@ -401,7 +380,7 @@ static object *keyspace_object_lookup(client *c) {
 
 static void keyspace_object_encoding_command(client *c) {
     object *o = keyspace_object_lookup(c);
-    if (o != NULL) reply_bulk_cstring(c, keyspace_encoding_name(o));
+    if (o != NULL) reply_bulk_cstring(c, object_encoding_name(o));
 }
 
 static void keyspace_object_freq_command(client *c) {
@@ -428,19 +407,9 @@ static void keyspace_object_idletime_command(client *c) {
     reply_integer(c, db_object_idle_ms(o) / 1000);
 }
 
-/* Redis shares small integers unless an LRU/LFU policy needs per-key
- * clocks; a shared value reports INT_MAX references. */
 static void keyspace_object_refcount_command(client *c) {
     object *o = keyspace_object_lookup(c);
-    if (o == NULL) return;
-    int policy = server.config.maxmemory_policy;
-    bool clocks_needed = policy != MAXMEMORY_NO_EVICTION && policy != MAXMEMORY_ALLKEYS_RANDOM &&
-                         policy != MAXMEMORY_VOLATILE_RANDOM && policy != MAXMEMORY_VOLATILE_TTL;
-    bool sharing = server.config.maxmemory == 0 || !clocks_needed;
-    long long value;
-    bool shared = sharing && object_string_integer(o, &value) && value >= 0 &&
-                  value < KEYSPACE_SHARED_INTEGERS && !object_is_integer_copy(o);
-    reply_integer(c, shared ? KEYSPACE_SHARED_REFCOUNT : 1);
+    if (o != NULL) reply_integer(c, db_object_refcount(o));
 }
 
 static void keyspace_object_help_command(client *c) {

@@ -307,6 +307,20 @@ static void pfdebug_command(client *c) {
     edit_close(d, &o, &b);
 }
 
+/* Redis 7.0's key specs: PFCOUNT's note, PFMERGE's destination and sources
+ * apart (a destination alone names no key, as in Redis). */
+static const key_spec pfcount_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS,
+     .notes = "RW because it may change the internal representation of the key, and propagate to replicas",
+     .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE, .last_key = -1, .key_step = 1},
+    {0}};
+static const key_spec pfmerge_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS | KEY_INSERT, .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE,
+     .key_step = 1},
+    {.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_INDEX, .position = 2, .find = KEY_FIND_RANGE,
+     .last_key = -1, .key_step = 1},
+    {0}};
+
 const command_spec hll_commands[] = {
     {.name = "pfadd", .handler = pfadd_command, .arity = -2, .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_FAST,
      .first_key = 1, .last_key = 1, .key_step = 1, .categories = ACL_WRITE | ACL_HYPERLOGLOG | ACL_FAST,
@@ -319,12 +333,12 @@ const command_spec hll_commands[] = {
      .since = "2.8.9",
      .complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N "
                    "being the number of keys, and much bigger constant times, when called with multiple keys.",
-     .key_flags = KEY_RW | KEY_ACCESS},
+     .key_flags = KEY_RW | KEY_ACCESS, .key_specs = pfcount_key_specs},
     {.name = "pfmerge", .handler = pfmerge_command, .arity = -2, .flags = COMMAND_WRITE | COMMAND_DENYOOM,
      .first_key = 1, .last_key = -1, .key_step = 1, .categories = ACL_WRITE | ACL_HYPERLOGLOG | ACL_SLOW,
      .group = "hyperloglog", .summary = "Merge N different HyperLogLogs into a single one.", .since = "2.8.9",
      .complexity = "O(N) to merge N HyperLogLogs, but with high constant times.",
-     .key_flags = KEY_RW | KEY_ACCESS | KEY_INSERT},
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_INSERT, .key_specs = pfmerge_key_specs},
     {.name = "pfselftest", .handler = pfselftest_command, .arity = 1, .flags = COMMAND_ADMIN,
      .categories = ACL_HYPERLOGLOG | ACL_ADMIN | ACL_SLOW | ACL_DANGEROUS, .group = "hyperloglog",
      .summary = "An internal command for testing HyperLogLog values", .since = "2.8.9", .complexity = "N/A"},

@@ -338,12 +338,18 @@ static void stream_xsetid_command(client *c) {
 
 #define STREAM_WRITE_FLAGS (COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_FAST)
 
+/* Redis 7.0's key spec of XADD, with its note (COMMAND INFO). */
+static const key_spec xadd_key_specs[] = {
+    {.flags = KEY_RW | KEY_UPDATE, .notes = "UPDATE instead of INSERT because of the optional trimming feature",
+     .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE, .key_step = 1},
+    {0}};
+
 const command_spec stream_commands[] = {
     {.name = "xadd", .handler = stream_xadd_command, .arity = -5, .flags = STREAM_WRITE_FLAGS, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = ACL_WRITE | ACL_STREAM | ACL_FAST, .group = "stream",
      .summary = "Appends a new entry to a stream", .since = "5.0.0",
      .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
-     .key_flags = KEY_RW | KEY_UPDATE, .tips = "nondeterministic_output"},
+     .key_flags = KEY_RW | KEY_UPDATE, .tips = "nondeterministic_output", .key_specs = xadd_key_specs},
     {.name = "xrange", .handler = stream_xrange_command, .arity = -4, .flags = COMMAND_READONLY, .first_key = 1,
      .last_key = 1, .key_step = 1, .categories = ACL_READ | ACL_STREAM | ACL_SLOW, .group = "stream",
      .summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval",

@@ -463,24 +463,27 @@ static void stream_xautoclaim_command(client *c) {
 
 /* ---------------------------------------------------------------- tables */
 
-#define XGROUP_SUB(n, ar, fl, cat, sum, cx)                                                                       \
+/* kf: the key's flags as Redis 7.0 declares them (CREATE inserts a group,
+ * DESTROY deletes one; 0: RW and UPDATE). */
+#define XGROUP_SUB(n, ar, fl, cat, sum, cx, kf)                                                                   \
     {.name = n, .handler = stream_xgroup_command, .arity = ar, .flags = fl, .first_key = 2, .last_key = 2,       \
-     .key_step = 1, .categories = cat, .group = "stream", .summary = sum, .since = "5.0.0", .complexity = cx}
+     .key_step = 1, .categories = cat, .group = "stream", .summary = sum, .since = "5.0.0", .complexity = cx,     \
+     .key_flags = kf}
 
 static const command_spec stream_xgroup_subcommands[] = {
     XGROUP_SUB("create", -5, COMMAND_WRITE | COMMAND_DENYOOM, ACL_WRITE | ACL_STREAM | ACL_SLOW,
-               "Create a consumer group.", "O(1)"),
+               "Create a consumer group.", "O(1)", KEY_RW | KEY_INSERT),
     XGROUP_SUB("createconsumer", 5, COMMAND_WRITE | COMMAND_DENYOOM, ACL_WRITE | ACL_STREAM | ACL_SLOW,
-               "Create a consumer in a consumer group.", "O(1)"),
+               "Create a consumer in a consumer group.", "O(1)", KEY_RW | KEY_INSERT),
     XGROUP_SUB("delconsumer", 5, COMMAND_WRITE, ACL_WRITE | ACL_STREAM | ACL_SLOW,
-               "Delete a consumer from a consumer group.", "O(1)"),
+               "Delete a consumer from a consumer group.", "O(1)", KEY_RW | KEY_DELETE),
     XGROUP_SUB("destroy", 4, COMMAND_WRITE, ACL_WRITE | ACL_STREAM | ACL_SLOW, "Destroy a consumer group.",
-               "O(N) where N is the number of entries in the group's pending entries list (PEL)."),
+               "O(N) where N is the number of entries in the group's pending entries list (PEL).", KEY_RW | KEY_DELETE),
     {.name = "help", .handler = stream_xgroup_command, .arity = 2, .flags = COMMAND_LOADING | COMMAND_STALE,
      .categories = ACL_STREAM | ACL_SLOW, .group = "stream", .summary = "Show helpful text about the different subcommands",
      .since = "5.0.0", .complexity = "O(1)"},
     XGROUP_SUB("setid", -5, COMMAND_WRITE, ACL_WRITE | ACL_STREAM | ACL_SLOW, "Set a consumer group to an arbitrary last delivered ID value.",
-               "O(1)"),
+               "O(1)", 0),
     {0}};
 
 const command_spec stream_group_commands[] = {
@@ -509,5 +512,6 @@ const command_spec stream_group_commands[] = {
      .flags = COMMAND_WRITE | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_STREAM | ACL_FAST, .group = "stream",
      .summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
-     .since = "6.2.0", .complexity = "O(1) if COUNT is small.", .tips = "nondeterministic_output"},
+     .since = "6.2.0", .complexity = "O(1) if COUNT is small.", .tips = "nondeterministic_output",
+     .key_flags = KEY_RW | KEY_DELETE},
     {0}};

@@ -300,6 +300,18 @@ static int stream_read_keys(const resp_argument *argv, int argc, int *positions,
     return n;
 }
 
+/* Redis 7.0's key specs: the keys are the first half of what follows
+ * STREAMS, looked at read-only by both commands (XREADGROUP's included, as
+ * 7.0 declares it); stream_read_keys serves calls the specs cannot. */
+static const key_spec xread_key_specs[] = {
+    {.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_KEYWORD, .position = 1, .keyword = "STREAMS",
+     .find = KEY_FIND_RANGE, .last_key = -1, .key_step = 1, .limit = 2},
+    {0}};
+static const key_spec xreadgroup_key_specs[] = {
+    {.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_KEYWORD, .position = 4, .keyword = "STREAMS",
+     .find = KEY_FIND_RANGE, .last_key = -1, .key_step = 1, .limit = 2},
+    {0}};
+
 const command_spec stream_read_commands[] = {
     {.name = "xread", .handler = stream_xread_command, .arity = -4,
      .flags = COMMAND_READONLY | COMMAND_BLOCKING | COMMAND_MOVABLE_KEYS, .first_key = 0, .last_key = 0,
@@ -307,12 +319,12 @@ const command_spec stream_read_commands[] = {
      .summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
      .since = "5.0.0",
      .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
-     .get_keys = stream_read_keys},
+     .get_keys = stream_read_keys, .key_specs = xread_key_specs},
     {.name = "xreadgroup", .handler = stream_xreadgroup_command, .arity = -7,
      .flags = COMMAND_WRITE | COMMAND_BLOCKING | COMMAND_MOVABLE_KEYS, .first_key = 0, .last_key = 0,
      .key_step = 0, .categories = ACL_WRITE | ACL_STREAM | ACL_SLOW | ACL_BLOCKING, .group = "stream",
      .summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
      .since = "5.0.0",
      .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
-     .get_keys = stream_read_keys},
+     .get_keys = stream_read_keys, .key_specs = xreadgroup_key_specs},
     {0}};

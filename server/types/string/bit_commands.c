@@ -421,6 +421,13 @@ static int bitfield_get_keys(const resp_argument *argv, int argc, int *positions
     return 1;
 }
 
+/* Redis 7.0's key spec for BITFIELD, with its note (COMMAND INFO). */
+static const key_spec bitfield_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS,
+     .notes = "This command allows both access and modification of the key", .search = KEY_SEARCH_INDEX,
+     .position = 1, .find = KEY_FIND_RANGE, .key_step = 1},
+    {0}};
+
 const command_spec bits_commands[] = {
     {.name = "setbit", .handler = setbit_command, .arity = 4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
@@ -457,7 +464,8 @@ const command_spec bits_commands[] = {
      .summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0",
      .complexity = "O(1) for each subcommand specified",
      .arguments = bitfield_arguments,
-     .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = bitfield_get_keys},
+     .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = bitfield_get_keys,
+     .key_specs = bitfield_key_specs},
     {.name = "bitfield_ro", .handler = bits_bitfield_ro_command, .arity = -2,
      .flags = COMMAND_READONLY | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_BITMAP | ACL_FAST, .group = "bitmap",

@@ -531,6 +531,17 @@ static int set_get_keys(const resp_argument *argv, int argc, int *positions, uin
     return 1;
 }
 
+/* Redis 7.0's key specs where they carry notes (COMMAND INFO). */
+static const key_spec set_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS | KEY_UPDATE | KEY_VARIABLE_FLAGS,
+     .notes = "RW and ACCESS due to the optional `GET` argument", .search = KEY_SEARCH_INDEX, .position = 1,
+     .find = KEY_FIND_RANGE, .key_step = 1},
+    {0}};
+static const key_spec getex_key_specs[] = {
+    {.flags = KEY_RW | KEY_ACCESS | KEY_UPDATE, .notes = "RW and UPDATE because it changes the TTL",
+     .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE, .key_step = 1},
+    {0}};
+
 const command_spec string_commands[] = {
     {.name = "append", .handler = string_append_command, .arity = 3,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
@@ -567,7 +578,7 @@ const command_spec string_commands[] = {
      .categories = ACL_WRITE | ACL_STRING | ACL_FAST, .group = "string",
      .summary = "Get the value of a key and optionally set its expiration",
      .since = "6.2.0", .complexity = "O(1)",
-     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE},
+     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE, .key_specs = getex_key_specs},
     {.name = "getrange", .handler = string_getrange_command, .arity = 4,
      .flags = COMMAND_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_READ | ACL_STRING | ACL_SLOW, .group = "string",
@@ -630,7 +641,8 @@ const command_spec string_commands[] = {
      .categories = ACL_WRITE | ACL_STRING | ACL_SLOW, .group = "string",
      .summary = "Set the string value of a key",
      .since = "1.0.0", .complexity = "O(1)",
-     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = set_get_keys},
+     .key_flags = KEY_ACCESS | KEY_RW | KEY_UPDATE | KEY_VARIABLE_FLAGS, .get_keys = set_get_keys,
+     .key_specs = set_key_specs},
     {.name = "setex", .handler = string_setex_command, .arity = 4,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_STRING | ACL_SLOW, .group = "string",

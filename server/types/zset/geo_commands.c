@@ -472,6 +472,22 @@ static int georadius_get_keys(const resp_argument *argv, int argc, int *position
     return 2;
 }
 
+/* Redis 7.0's key specs of GEORADIUS (STORE/STOREDIST searched from
+ * argv[6]) and GEORADIUSBYMEMBER (from argv[5]): the source is only read,
+ * the first STORE or STOREDIST target overwritten.  They decide ACL checks
+ * and COMMAND GETKEYS, as in Redis; georadius_get_keys serves a call they
+ * cannot describe (a STORE without a key after it). */
+#define GEORADIUS_KEY_SPECS(from)                                                                               \
+    {{.flags = KEY_RO | KEY_ACCESS, .search = KEY_SEARCH_INDEX, .position = 1, .find = KEY_FIND_RANGE,         \
+      .key_step = 1},                                                                                            \
+     {.flags = KEY_OW | KEY_UPDATE, .search = KEY_SEARCH_KEYWORD, .position = from, .keyword = "STORE",         \
+      .find = KEY_FIND_RANGE, .key_step = 1},                                                                    \
+     {.flags = KEY_OW | KEY_UPDATE, .search = KEY_SEARCH_KEYWORD, .position = from, .keyword = "STOREDIST",     \
+      .find = KEY_FIND_RANGE, .key_step = 1},                                                                    \
+     {0}}
+static const key_spec georadius_key_specs[] = GEORADIUS_KEY_SPECS(6);
+static const key_spec georadiusbymember_key_specs[] = GEORADIUS_KEY_SPECS(5);
+
 #define GEO_SEARCH_COMPLEXITY                                                                                  \
     "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by " \
     "center and radius and M is the number of items inside the index."
@@ -501,12 +517,14 @@ const command_spec geo_commands[] = {
     {.name = "georadius", .handler = georadius_command, .arity = -6,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_GEO | ACL_SLOW, .group = "geo", .get_keys = georadius_get_keys,
+     .key_specs = georadius_key_specs,
      .summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum "
                 "distance from a point",
      .since = "3.2.0", .complexity = GEO_SEARCH_COMPLEXITY},
     {.name = "georadiusbymember", .handler = georadiusbymember_command, .arity = -5,
      .flags = COMMAND_WRITE | COMMAND_DENYOOM | COMMAND_MOVABLE_KEYS, .first_key = 1, .last_key = 1, .key_step = 1,
      .categories = ACL_WRITE | ACL_GEO | ACL_SLOW, .group = "geo", .get_keys = georadius_get_keys,
+     .key_specs = georadiusbymember_key_specs,
      .summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum "
                 "distance from a member",
      .since = "3.2.0", .complexity = GEO_SEARCH_COMPLEXITY},
@@ -528,5 +546,6 @@ const command_spec geo_commands[] = {
      .categories = ACL_WRITE | ACL_GEO | ACL_SLOW, .group = "geo",
      .summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or "
                 "a circle, and store the result in another key.",
-     .since = "6.2.0", .complexity = GEO_SEARCH_BOX_COMPLEXITY, .key_flags = KEY_RW | KEY_ACCESS | KEY_UPDATE},
+     .since = "6.2.0", .complexity = GEO_SEARCH_BOX_COMPLEXITY, .first_key_flags = KEY_OW | KEY_UPDATE,
+     .key_flags = KEY_RO | KEY_ACCESS},
     {0}};
