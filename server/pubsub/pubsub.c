@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "glob.h"
-#include "strbuf.h"
 #include "table.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -191,41 +190,76 @@ void pubsub_release_client(client *c) {
 
 /* ---- Delivery ---- */
 
-static void append_bulk(strbuf *out, const char *data, size_t length) {
-    strbuf_append_char(out, '$');
-    strbuf_append_unsigned(out, length);
-    strbuf_append(out, "\r\n", 2);
-    strbuf_append(out, data, length);
-    strbuf_append(out, "\r\n", 2);
+/* One message frame, [kind, (pattern,) channel, message], encoded once for
+ * all its receivers.  RESP3's push differs from RESP2's array only in its
+ * first byte ('>' for '*'), so the RESP3 bytes are a copy made when the
+ * first RESP3 receiver needs them.  Frames up to FRAME_INLINE bytes (most
+ * messages) live on the stack: delivery allocates nothing per message. */
+#define FRAME_INLINE 512
+
+typedef struct frame {
+    char *bytes[2]; /* RESP2, RESP3 (NULL until needed) */
+    size_t length;
+    char storage[2][FRAME_INLINE];
+} frame;
+
+static size_t decimal_length(size_t value) {
+    size_t digits = 1;
+    while (value >= 10) {
+        value /= 10;
+        digits++;
+    }
+    return digits;
 }
 
-/* One frame in both protocols: [kind, (pattern,) channel, message]. */
-typedef struct frame {
-    strbuf resp2, resp3;
-} frame;
+static size_t bulk_size(size_t length) { return 1 + decimal_length(length) + 2 + length + 2; }
+
+static char *put_bulk(char *at, const char *data, size_t length) {
+    size_t digits = decimal_length(length);
+    *at++ = '$';
+    for (size_t i = digits, rest = length; i > 0; i--, rest /= 10) at[i - 1] = (char)('0' + rest % 10);
+    at += digits;
+    *at++ = '\r';
+    *at++ = '\n';
+    memcpy(at, data, length);
+    at += length;
+    *at++ = '\r';
+    *at++ = '\n';
+    return at;
+}
+
+static char *frame_storage(frame *f, int which) {
+    return f->length <= FRAME_INLINE ? f->storage[which] : zmalloc_alloc(f->length);
+}
 
 static void frame_build(frame *f, const char *kind, const pubsub_record *pattern, const char *channel,
                         size_t channel_length, const char *message, size_t message_length) {
-    strbuf body = STRBUF_INIT;
-    append_bulk(&body, kind, strlen(kind));
-    if (pattern) append_bulk(&body, pattern->name, pattern->length);
-    append_bulk(&body, channel, channel_length);
-    append_bulk(&body, message, message_length);
-    const char *header = pattern ? "4\r\n" : "3\r\n";
-    strbuf_init(&f->resp2);
-    strbuf_init(&f->resp3);
-    strbuf_append_char(&f->resp2, '*');
-    strbuf_append_cstring(&f->resp2, header);
-    strbuf_append(&f->resp2, body.data, body.length);
-    strbuf_append_char(&f->resp3, '>');
-    strbuf_append_cstring(&f->resp3, header);
-    strbuf_append(&f->resp3, body.data, body.length);
-    strbuf_free(&body);
+    size_t kind_length = strlen(kind);
+    f->length = 4 + bulk_size(kind_length) + (pattern ? bulk_size(pattern->length) : 0) + bulk_size(channel_length) +
+                bulk_size(message_length);
+    char *at = f->bytes[0] = frame_storage(f, 0);
+    f->bytes[1] = NULL;
+    memcpy(at, pattern ? "*4\r\n" : "*3\r\n", 4);
+    at = put_bulk(at + 4, kind, kind_length);
+    if (pattern) at = put_bulk(at, pattern->name, pattern->length);
+    at = put_bulk(at, channel, channel_length);
+    at = put_bulk(at, message, message_length);
+    zkv_assert((size_t)(at - f->bytes[0]) == f->length);
+}
+
+static const char *frame_bytes(frame *f, int resp3) {
+    if (resp3 && !f->bytes[1]) {
+        f->bytes[1] = frame_storage(f, 1);
+        memcpy(f->bytes[1], f->bytes[0], f->length);
+        f->bytes[1][0] = '>';
+    }
+    return f->bytes[resp3];
 }
 
 static void frame_free(frame *f) {
-    strbuf_free(&f->resp2);
-    strbuf_free(&f->resp3);
+    for (int i = 0; i < 2; i++) {
+        if (f->bytes[i] && f->bytes[i] != f->storage[i]) zmalloc_free(f->bytes[i]);
+    }
 }
 
 void pubsub_after_push(client *c) {
@@ -233,12 +267,11 @@ void pubsub_after_push(client *c) {
     client_check_output_limits(c);
 }
 
-static void deliver(const pubsub_record *record, const frame *f) {
+static void deliver(const pubsub_record *record, frame *f) {
     for (uint32_t i = 0; i < record->count; i++) {
         client *c = record->subscribers[i];
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
-        const strbuf *bytes = c->resp_version == 3 ? &f->resp3 : &f->resp2;
-        resp_write_raw(pubsub_output(c), bytes->data, bytes->length);
+        resp_write_raw(pubsub_output(c), frame_bytes(f, c->resp_version == 3), f->length);
         pubsub_after_push(c);
     }
 }
