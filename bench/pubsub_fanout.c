@@ -3,7 +3,7 @@
  * redis-server alternately and compares).
  *
  *     pubsub_fanout PORT [SUBSCRIBERS=100] [SECONDS=5] [SHAPE=0] [SERVER_PID=0]
- *                   [IN_FLIGHT=32]
+ *                   [IN_FLIGHT=32] [WAIT=0]
  *
  * SHAPE 0: SUBSCRIBERS connections SUBSCRIBE to "bench"; every PUBLISH goes
  * to all of them.  SHAPE 1: SUBSCRIBERS channels "b0000".."b<N-1>", each
@@ -27,7 +27,9 @@
  * client_cpu_share is this process's CPU time over the timed part per
  * second.  With SERVER_PID, the server's CPU time (utime + stime from /proc)
  * and its read + write system calls (/proc/<pid>/io) over the timed part
- * are printed as well, per delivered message.  Output: one line of
+ * are printed as well, per delivered message.  WAIT=1: once subscribed,
+ * print "ready" and wait for a line on stdin before the timed part (lets a
+ * harness zero a profiler's counters there).  Output: one line of
  * key=value pairs.
  */
 #define _GNU_SOURCE
@@ -146,7 +148,7 @@ static void subscribe(int fd, const char *command, const char *name) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [SUBSCRIBERS] [SECONDS] [SHAPE] [SERVER_PID] [IN_FLIGHT]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [SUBSCRIBERS] [SECONDS] [SHAPE] [SERVER_PID] [IN_FLIGHT] [WAIT]\n", argv[0]);
         return 2;
     }
     int port = atoi(argv[1]);
@@ -155,6 +157,7 @@ int main(int argc, char **argv) {
     int shape = argc > 4 ? atoi(argv[4]) : 0;
     int server_pid = argc > 5 ? atoi(argv[5]) : 0;
     int window = argc > 6 ? atoi(argv[6]) : 32;
+    int wait_for_go = argc > 7 && atoi(argv[7]);
     if (subscribers < 1 || subscribers > MAX_SUBSCRIBERS || seconds <= 0 || shape < 0 || shape > 2 ||
         window < 1 || window > MAX_IN_FLIGHT) {
         fprintf(stderr, "SUBSCRIBERS 1..%d, SECONDS > 0, SHAPE 0, 1 or 2, IN_FLIGHT 1..%d\n", MAX_SUBSCRIBERS,
@@ -213,6 +216,12 @@ int main(int argc, char **argv) {
     struct epoll_event events[1024];
     double cpu_start = server_pid ? cpu_seconds(server_pid) : -1;
     double syscalls_start = server_pid ? server_syscalls(server_pid) : -1;
+    if (wait_for_go) {
+        char line[16];
+        printf("ready\n");
+        fflush(stdout);
+        if (!fgets(line, sizeof(line), stdin)) return 1;
+    }
     double own_start = own_cpu_seconds();
     double start = now(), end = start + seconds;
     while (now() < end) {
