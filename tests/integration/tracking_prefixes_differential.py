@@ -8,7 +8,8 @@ overlapping pair is not the first given (PREFIX x PREFIX a PREFIX ab) it
 replies the error, enables tracking with every prefix and replies +OK too.
 Each case runs on a fresh connection of each server, in RESP2 and RESP3,
 followed by CLIENT TRACKINGINFO and writes whose invalidations show which
-prefixes are in force; every byte received is compared.
+prefixes are in force (and the order of BCAST messages: prefixes in byte
+order, keys sorted within each); every byte received is compared.
 
 Usage: tracking_prefixes_differential.py ZKV_SERVER [REDIS_SERVER]
 Exit 0 when every byte matched; 77 (skip) when redis-server is missing.
@@ -38,9 +39,12 @@ CASES += [
     [["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x", "PREFIX", "a", "PREFIX", "ab"],
      ["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "z", "PREFIX", "x", "PREFIX", "xy"], ["CLIENT", "TRACKINGINFO"]],
 ]
-# Keys written after each case by another connection: their invalidations
-# (one per matching prefix) show the prefixes in force.
-WRITES = [["SET", "abc", "1"], ["SET", "bcd", "1"], ["SET", "cde", "1"], ["SET", "xyz", "1"], ["SET", "q", "1"]]
+# Keys written after each case by another connection, in one command so both
+# servers batch them alike: their invalidations (one message per matching
+# prefix, prefixes in byte order, keys sorted within a message) show the
+# prefixes in force.
+WRITES = [["MSET", "xz", "1", "abc", "1", "bcd", "1", "cde", "1", "ab2", "1", "xyz", "1", "q", "1", "ab1", "1",
+           "a", "1", "bb", "1", "cd", "1"]]
 
 
 def run_case(port, resp3, commands, step):
