@@ -191,10 +191,14 @@ void pubsub_release_client(client *c) {
 /* ---- Delivery ---- */
 
 /* One message frame, [kind, (pattern,) channel, message], encoded once for
- * all its receivers.  RESP3's push differs from RESP2's array only in its
+ * all its receivers.  The channel and message bulks, which every frame of
+ * one PUBLISH ends with, are encoded once per PUBLISH (the tail); a frame
+ * is its kind's constant header, the pattern's bulk for pmessage, and a
+ * copy of the tail.  RESP3's push differs from RESP2's array only in its
  * first byte ('>' for '*'), so the RESP3 bytes are a copy made when the
- * first RESP3 receiver needs them.  Frames up to FRAME_INLINE bytes (most
- * messages) live on the stack: delivery allocates nothing per message. */
+ * first RESP3 receiver needs them.  Up to FRAME_INLINE bytes (most
+ * messages) all of this lives on the stack: delivery allocates nothing per
+ * message. */
 #define FRAME_INLINE 512
 
 typedef struct frame {
@@ -202,6 +206,16 @@ typedef struct frame {
     size_t length;
     char storage[2][FRAME_INLINE];
 } frame;
+
+typedef struct frame_tail {
+    char *bytes; /* NULL until a frame needs it */
+    size_t length;
+    char storage[FRAME_INLINE];
+} frame_tail;
+
+static const char message_header[] = "*3\r\n$7\r\nmessage\r\n";
+static const char smessage_header[] = "*3\r\n$8\r\nsmessage\r\n";
+static const char pmessage_header[] = "*4\r\n$8\r\npmessage\r\n";
 
 static size_t decimal_length(size_t value) {
     size_t digits = 1;
@@ -228,23 +242,34 @@ static char *put_bulk(char *at, const char *data, size_t length) {
     return at;
 }
 
+static void tail_build(frame_tail *t, const char *channel, size_t channel_length, const char *message,
+                       size_t message_length) {
+    if (t->bytes) return;
+    t->length = bulk_size(channel_length) + bulk_size(message_length);
+    t->bytes = t->length <= FRAME_INLINE ? t->storage : zmalloc_alloc(t->length);
+    char *end = put_bulk(put_bulk(t->bytes, channel, channel_length), message, message_length);
+    zkv_assert((size_t)(end - t->bytes) == t->length);
+}
+
+static void tail_free(frame_tail *t) {
+    if (t->bytes && t->bytes != t->storage) zmalloc_free(t->bytes);
+}
+
 static char *frame_storage(frame *f, int which) {
     return f->length <= FRAME_INLINE ? f->storage[which] : zmalloc_alloc(f->length);
 }
 
-static void frame_build(frame *f, const char *kind, const pubsub_record *pattern, const char *channel,
-                        size_t channel_length, const char *message, size_t message_length) {
-    size_t kind_length = strlen(kind);
-    f->length = 4 + bulk_size(kind_length) + (pattern ? bulk_size(pattern->length) : 0) + bulk_size(channel_length) +
-                bulk_size(message_length);
+/* header: one of the *_header constants. */
+static void frame_build(frame *f, const char *header, size_t header_length, const pubsub_record *pattern,
+                        const frame_tail *t) {
+    f->length = header_length + (pattern ? bulk_size(pattern->length) : 0) + t->length;
     char *at = f->bytes[0] = frame_storage(f, 0);
     f->bytes[1] = NULL;
-    memcpy(at, pattern ? "*4\r\n" : "*3\r\n", 4);
-    at = put_bulk(at + 4, kind, kind_length);
+    memcpy(at, header, header_length);
+    at += header_length;
     if (pattern) at = put_bulk(at, pattern->name, pattern->length);
-    at = put_bulk(at, channel, channel_length);
-    at = put_bulk(at, message, message_length);
-    zkv_assert((size_t)(at - f->bytes[0]) == f->length);
+    memcpy(at, t->bytes, t->length);
+    zkv_assert((size_t)(at + t->length - f->bytes[0]) == f->length);
 }
 
 static const char *frame_bytes(frame *f, int resp3) {
@@ -280,25 +305,29 @@ long long pubsub_publish(pubsub_space space, const char *channel, size_t channel
                          size_t message_length) {
     zkv_assert(space != PUBSUB_PATTERNS);
     long long receivers = 0;
+    frame_tail tail;
+    tail.bytes = NULL;
     pubsub_record *record = table_find(spaces[space], channel, channel_length, table_hash_key(channel, channel_length));
     if (record) {
         frame f;
-        frame_build(&f, space == PUBSUB_SHARD_CHANNELS ? "smessage" : "message", NULL, channel, channel_length,
-                    message, message_length);
+        tail_build(&tail, channel, channel_length, message, message_length);
+        if (space == PUBSUB_SHARD_CHANNELS) frame_build(&f, smessage_header, sizeof(smessage_header) - 1, NULL, &tail);
+        else frame_build(&f, message_header, sizeof(message_header) - 1, NULL, &tail);
         deliver(record, &f);
         frame_free(&f);
         receivers += record->count;
     }
-    if (space != PUBSUB_CHANNELS) return receivers;
-    for (size_t i = 0; i < pattern_count; i++) {
+    for (size_t i = 0; space == PUBSUB_CHANNELS && i < pattern_count; i++) {
         pubsub_record *pattern = patterns[i];
         if (!glob_match(pattern->name, pattern->length, channel, channel_length, 0)) continue;
         frame f;
-        frame_build(&f, "pmessage", pattern, channel, channel_length, message, message_length);
+        tail_build(&tail, channel, channel_length, message, message_length);
+        frame_build(&f, pmessage_header, sizeof(pmessage_header) - 1, pattern, &tail);
         deliver(pattern, &f);
         frame_free(&f);
         receivers += pattern->count;
     }
+    tail_free(&tail);
     return receivers;
 }
 
