@@ -67,15 +67,17 @@ static int transaction_slot(const client *c) {
     return slot;
 }
 
+int cluster_allow_pubsubshard_when_down = 1;
+
 /* The refusal for `slot` (a served slot), or NULL if this node serves it.
  * While the cluster is down only the shard channel commands (pub/sub
- * commands with keys) still run, as under Redis's default
- * cluster-allow-pubsubshard-when-down yes; EXEC is refused even when it
- * queued only those, as Redis 7.0 does. */
+ * commands with keys) still run, with cluster-allow-pubsubshard-when-down
+ * yes (the default); EXEC is refused even when it queued only those, as
+ * Redis 7.0 does. */
 static const char *slot_refusal(int slot, const command *cmd, int exec) {
     static char moved[64 + CLUSTER_IP_LENGTH];
     const cluster_topology *t = cluster_current();
-    int shard_pubsub = !exec && (cmd->spec->flags & COMMAND_PUBSUB);
+    int shard_pubsub = cluster_allow_pubsubshard_when_down && !exec && (cmd->spec->flags & COMMAND_PUBSUB);
     if (t->slots_assigned < CLUSTER_SLOTS && !shard_pubsub) return down_error;
     int owner = t->owner[slot];
     if (owner == t->myself) return NULL;

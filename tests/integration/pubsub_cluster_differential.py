@@ -145,7 +145,7 @@ STEPS = [
 # the cluster is down; a key in an unserved slot gets "Hash slot not served"
 # (judged on the first key), other commands with keys "The cluster is down",
 # except the shard channel commands on this node's slots, which still run
-# (Redis's default cluster-allow-pubsubshard-when-down yes) but not inside
+# (with cluster-allow-pubsubshard-when-down yes, the default) but not inside
 # MULTI, whose EXEC is refused.
 DOWN_STEPS = [
     ("pub", ["GET", "b"]),
@@ -184,6 +184,15 @@ DOWN_STEPS = [
     ("pub", ["EVAL", "return 1", "1", "b"]),
     ("pub", ["FCALL", "pub", "0", "b"]),
     ("pub", ["FCALL", "pub", "0", "a"]),
+    # With cluster-allow-pubsubshard-when-down no they are refused as well.
+    ("pub", ["CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "no"]),
+    ("pub", ["SPUBLISH", "b", "d6"]),
+    ("sub3", ["SSUBSCRIBE", "c"]),
+    ("sub3", ["SUNSUBSCRIBE", "c"]),
+    ("pub", ["EVAL", SCRIPT_SPUBLISH % "b", "0"]),
+    ("pub", ["CONFIG", "GET", "cluster-allow-pubsubshard-when-down"]),
+    ("pub", ["CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "yes"]),
+    ("pub", ["SPUBLISH", "b", "d7"]),
     ("sub2", ["SUNSUBSCRIBE"]),
     ("sub3", ["SUNSUBSCRIBE"]),
 ]
