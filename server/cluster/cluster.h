@@ -86,6 +86,10 @@ void cluster_node_id(const char *ip, int port, char id[CLUSTER_ID_LENGTH + 1]);
  * queued commands are checked together; a refused EXEC discards the
  * transaction as Redis does). */
 const char *cluster_route_check(client *c, struct command *cmd);
+/* cluster-allow-pubsubshard-when-down (Redis's parameter, default yes):
+ * whether SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH on this node's slots still
+ * run while some slot has no node. */
+extern int cluster_allow_pubsubshard_when_down;
 /* MOVE, SWAPDB and COPY to another database: Redis's refusal in cluster
  * mode, or NULL (cluster_databases.c). */
 const char *cluster_database_refusal(const client *c, const struct command *cmd);

@@ -141,6 +141,7 @@ static const config_parameter cluster_parameters[] = {
                          cluster_config_parse_topology_file, cluster_config_format_topology_file, NULL),
     CONFIG_ENTRY_SPECIAL("cluster-myself", "", CONFIG_IMMUTABLE | CONFIG_HIDDEN, cluster_config_parse_myself,
                          cluster_config_format_myself, NULL),
+    CONFIG_ENTRY_BOOL("cluster-allow-pubsubshard-when-down", &cluster_allow_pubsubshard_when_down, "yes", 0),
     {.name = NULL}};
 
 static void cluster_write_info(strbuf *out) {

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "glob.h"
-#include "strbuf.h"
 #include "table.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
@@ -191,41 +190,101 @@ void pubsub_release_client(client *c) {
 
 /* ---- Delivery ---- */
 
-static void append_bulk(strbuf *out, const char *data, size_t length) {
-    strbuf_append_char(out, '$');
-    strbuf_append_unsigned(out, length);
-    strbuf_append(out, "\r\n", 2);
-    strbuf_append(out, data, length);
-    strbuf_append(out, "\r\n", 2);
-}
+/* One message frame, [kind, (pattern,) channel, message], encoded once for
+ * all its receivers.  The channel and message bulks, which every frame of
+ * one PUBLISH ends with, are encoded once per PUBLISH (the tail); a frame
+ * is its kind's constant header, the pattern's bulk for pmessage, and a
+ * copy of the tail.  RESP3's push differs from RESP2's array only in its
+ * first byte ('>' for '*'), so the RESP3 bytes are a copy made when the
+ * first RESP3 receiver needs them.  Up to FRAME_INLINE bytes (most
+ * messages) all of this lives on the stack: delivery allocates nothing per
+ * message. */
+#define FRAME_INLINE 512
 
-/* One frame in both protocols: [kind, (pattern,) channel, message]. */
 typedef struct frame {
-    strbuf resp2, resp3;
+    char *bytes[2]; /* RESP2, RESP3 (NULL until needed) */
+    size_t length;
+    char storage[2][FRAME_INLINE];
 } frame;
 
-static void frame_build(frame *f, const char *kind, const pubsub_record *pattern, const char *channel,
-                        size_t channel_length, const char *message, size_t message_length) {
-    strbuf body = STRBUF_INIT;
-    append_bulk(&body, kind, strlen(kind));
-    if (pattern) append_bulk(&body, pattern->name, pattern->length);
-    append_bulk(&body, channel, channel_length);
-    append_bulk(&body, message, message_length);
-    const char *header = pattern ? "4\r\n" : "3\r\n";
-    strbuf_init(&f->resp2);
-    strbuf_init(&f->resp3);
-    strbuf_append_char(&f->resp2, '*');
-    strbuf_append_cstring(&f->resp2, header);
-    strbuf_append(&f->resp2, body.data, body.length);
-    strbuf_append_char(&f->resp3, '>');
-    strbuf_append_cstring(&f->resp3, header);
-    strbuf_append(&f->resp3, body.data, body.length);
-    strbuf_free(&body);
+typedef struct frame_tail {
+    char *bytes; /* NULL until a frame needs it */
+    size_t length;
+    char storage[FRAME_INLINE];
+} frame_tail;
+
+static const char message_header[] = "*3\r\n$7\r\nmessage\r\n";
+static const char smessage_header[] = "*3\r\n$8\r\nsmessage\r\n";
+static const char pmessage_header[] = "*4\r\n$8\r\npmessage\r\n";
+
+static size_t decimal_length(size_t value) {
+    size_t digits = 1;
+    while (value >= 10) {
+        value /= 10;
+        digits++;
+    }
+    return digits;
+}
+
+static size_t bulk_size(size_t length) { return 1 + decimal_length(length) + 2 + length + 2; }
+
+static char *put_bulk(char *at, const char *data, size_t length) {
+    size_t digits = decimal_length(length);
+    *at++ = '$';
+    for (size_t i = digits, rest = length; i > 0; i--, rest /= 10) at[i - 1] = (char)('0' + rest % 10);
+    at += digits;
+    *at++ = '\r';
+    *at++ = '\n';
+    memcpy(at, data, length);
+    at += length;
+    *at++ = '\r';
+    *at++ = '\n';
+    return at;
+}
+
+static void tail_build(frame_tail *t, const char *channel, size_t channel_length, const char *message,
+                       size_t message_length) {
+    if (t->bytes) return;
+    t->length = bulk_size(channel_length) + bulk_size(message_length);
+    t->bytes = t->length <= FRAME_INLINE ? t->storage : zmalloc_alloc(t->length);
+    char *end = put_bulk(put_bulk(t->bytes, channel, channel_length), message, message_length);
+    zkv_assert((size_t)(end - t->bytes) == t->length);
+}
+
+static void tail_free(frame_tail *t) {
+    if (t->bytes && t->bytes != t->storage) zmalloc_free(t->bytes);
+}
+
+static char *frame_storage(frame *f, int which) {
+    return f->length <= FRAME_INLINE ? f->storage[which] : zmalloc_alloc(f->length);
+}
+
+/* header: one of the *_header constants. */
+static void frame_build(frame *f, const char *header, size_t header_length, const pubsub_record *pattern,
+                        const frame_tail *t) {
+    f->length = header_length + (pattern ? bulk_size(pattern->length) : 0) + t->length;
+    char *at = f->bytes[0] = frame_storage(f, 0);
+    f->bytes[1] = NULL;
+    memcpy(at, header, header_length);
+    at += header_length;
+    if (pattern) at = put_bulk(at, pattern->name, pattern->length);
+    memcpy(at, t->bytes, t->length);
+    zkv_assert((size_t)(at + t->length - f->bytes[0]) == f->length);
+}
+
+static const char *frame_bytes(frame *f, int resp3) {
+    if (resp3 && !f->bytes[1]) {
+        f->bytes[1] = frame_storage(f, 1);
+        memcpy(f->bytes[1], f->bytes[0], f->length);
+        f->bytes[1][0] = '>';
+    }
+    return f->bytes[resp3];
 }
 
 static void frame_free(frame *f) {
-    strbuf_free(&f->resp2);
-    strbuf_free(&f->resp3);
+    for (int i = 0; i < 2; i++) {
+        if (f->bytes[i] && f->bytes[i] != f->storage[i]) zmalloc_free(f->bytes[i]);
+    }
 }
 
 void pubsub_after_push(client *c) {
@@ -233,12 +292,11 @@ void pubsub_after_push(client *c) {
     client_check_output_limits(c);
 }
 
-static void deliver(const pubsub_record *record, const frame *f) {
+static void deliver(const pubsub_record *record, frame *f) {
     for (uint32_t i = 0; i < record->count; i++) {
         client *c = record->subscribers[i];
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
-        const strbuf *bytes = c->resp_version == 3 ? &f->resp3 : &f->resp2;
-        resp_write_raw(pubsub_output(c), bytes->data, bytes->length);
+        resp_write_raw(pubsub_output(c), frame_bytes(f, c->resp_version == 3), f->length);
         pubsub_after_push(c);
     }
 }
@@ -247,25 +305,29 @@ long long pubsub_publish(pubsub_space space, const char *channel, size_t channel
                          size_t message_length) {
     zkv_assert(space != PUBSUB_PATTERNS);
     long long receivers = 0;
+    frame_tail tail;
+    tail.bytes = NULL;
     pubsub_record *record = table_find(spaces[space], channel, channel_length, table_hash_key(channel, channel_length));
     if (record) {
         frame f;
-        frame_build(&f, space == PUBSUB_SHARD_CHANNELS ? "smessage" : "message", NULL, channel, channel_length,
-                    message, message_length);
+        tail_build(&tail, channel, channel_length, message, message_length);
+        if (space == PUBSUB_SHARD_CHANNELS) frame_build(&f, smessage_header, sizeof(smessage_header) - 1, NULL, &tail);
+        else frame_build(&f, message_header, sizeof(message_header) - 1, NULL, &tail);
         deliver(record, &f);
         frame_free(&f);
         receivers += record->count;
     }
-    if (space != PUBSUB_CHANNELS) return receivers;
-    for (size_t i = 0; i < pattern_count; i++) {
+    for (size_t i = 0; space == PUBSUB_CHANNELS && i < pattern_count; i++) {
         pubsub_record *pattern = patterns[i];
         if (!glob_match(pattern->name, pattern->length, channel, channel_length, 0)) continue;
         frame f;
-        frame_build(&f, "pmessage", pattern, channel, channel_length, message, message_length);
+        tail_build(&tail, channel, channel_length, message, message_length);
+        frame_build(&f, pmessage_header, sizeof(pmessage_header) - 1, pattern, &tail);
         deliver(pattern, &f);
         frame_free(&f);
         receivers += pattern->count;
     }
+    tail_free(&tail);
     return receivers;
 }
 

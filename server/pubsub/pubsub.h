@@ -14,9 +14,12 @@
  * subscriber array (O(subscribers of that name)); Redis's lists cost the
  * same, and arrays make the publish loop a walk over adjacent pointers.
  *
- * Delivery.  A message is encoded once per protocol (RESP2 array and RESP3
- * push) and the same bytes are appended to every receiver's output buffer,
- * so N receivers cost N memcpy's, not N encodings.  Delivery bypasses
+ * Delivery.  A message is encoded once (the RESP3 push is that RESP2 array
+ * with another first byte, copied when a RESP3 receiver first needs it), on
+ * the stack unless large, and the same bytes are appended to every
+ * receiver's output buffer: N receivers cost N memcpy's, not N encodings,
+ * and no allocation.  Each receiver's socket is written at most once per
+ * event loop iteration, however many messages it got.  Delivery bypasses
  * CLIENT REPLY OFF/SKIP (Redis 7.0 pushes are never silenced).  After
  * appending, each receiver's output limit is checked: a subscriber that
  * cannot keep up is closed asynchronously (client-output-buffer-limit

@@ -45,4 +45,5 @@ const zkv_module pubsub_module = {
     .parameters = pubsub_parameters,
     .init = pubsub_module_init,
     .cron = pubsub_cron,
+    .before_sleep = tracking_broadcast_pending,
 };

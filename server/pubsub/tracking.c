@@ -3,6 +3,7 @@
 #include "tracking.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -297,7 +298,26 @@ static void drop_pending(prefix_record *p) {
     p->pending_count = 0;
 }
 
+/* Byte order, a prefix before its extensions: Redis's rax order, which
+ * its BCAST messages follow (prefixes, and keys within a message). */
+static int compare_bytes(const char *a, size_t a_length, const char *b, size_t b_length) {
+    int order = memcmp(a, b, a_length < b_length ? a_length : b_length);
+    if (order) return order;
+    return a_length < b_length ? -1 : a_length > b_length;
+}
+
+static int compare_pending(const void *left, const void *right) {
+    const pending_key *a = *(pending_key *const *)left, *b = *(pending_key *const *)right;
+    return compare_bytes(a->key, a->length, b->key, b->length);
+}
+
+static int compare_prefix_records(const void *left, const void *right) {
+    const prefix_record *a = *(prefix_record *const *)left, *b = *(prefix_record *const *)right;
+    return compare_bytes(a->prefix, a->length, b->prefix, b->length);
+}
+
 static void broadcast_prefix(prefix_record *p) {
+    qsort(p->pending, p->pending_count, sizeof(*p->pending), compare_pending);
     resp_argument *keys = zmalloc_alloc(p->pending_count * sizeof(resp_argument));
     for (uint32_t i = 0; i < p->client_count; i++) {
         client *c = p->clients[i];
@@ -314,13 +334,25 @@ static void broadcast_prefix(prefix_record *p) {
     drop_pending(p);
 }
 
+void tracking_broadcast_pending(void) {
+    size_t count = 0;
+    for (size_t i = 0; i < prefix_count; i++) count += prefixes[i]->pending_count != 0;
+    if (count == 0) return;
+    prefix_record **ready = zmalloc_alloc(count * sizeof(*ready));
+    count = 0;
+    for (size_t i = 0; i < prefix_count; i++) {
+        if (prefixes[i]->pending_count) ready[count++] = prefixes[i];
+    }
+    qsort(ready, count, sizeof(*ready), compare_prefix_records);
+    for (size_t i = 0; i < count; i++) broadcast_prefix(ready[i]);
+    zmalloc_free(ready);
+}
+
 static void broadcast(evutil_socket_t fd, short events, void *argument) {
     (void)fd;
     (void)events;
     (void)argument;
-    for (size_t i = 0; i < prefix_count; i++) {
-        if (prefixes[i]->pending_count) broadcast_prefix(prefixes[i]);
-    }
+    tracking_broadcast_pending();
 }
 
 static void queue_broadcast(const char *key, size_t length) {

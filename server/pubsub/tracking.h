@@ -14,8 +14,12 @@
  * BCAST mode.  Clients register prefixes; a changed key matching a prefix
  * is queued on that prefix (deduplicated, remembering who changed it for
  * NOLOOP) and every client of the prefix receives the queued keys in one
- * message when the current loop event ends (a zero-delay timer, so the
- * output is flushed by the same iteration).
+ * message before the event loop sleeps, as Redis sends them from its
+ * beforeSleep: prefixes in byte order, keys sorted within a message (the
+ * order of Redis's radix trees), ahead of any reply to a command read in
+ * a later iteration.  The module's before_sleep runs after the network's
+ * flush, so a zero-delay timer queued with the first key wakes the loop
+ * once more to write them (and sends whatever a later hook queued).
  *
  * Messages.  RESP3 clients get a push `invalidate [keys]` (null for a
  * flush); with REDIRECT the message goes to the other client instead, as a
@@ -51,6 +55,8 @@ void tracking_limit_table(void);
 
 /* Turns tracking off and frees the client's state (RESET, disconnect). */
 void tracking_release_client(client *c);
+/* Sends the BCAST keys queued so far (the module's before_sleep). */
+void tracking_broadcast_pending(void);
 
 /* tracking-table-max-keys (0: unlimited). */
 extern long long tracking_max_keys;

@@ -2,10 +2,14 @@
  *
  * They join admin's CLIENT container (command_spec.extends_container), so
  * CLIENT keeps one table while the tracking state stays in this folder.
- * Option checks and error texts follow Redis 7.0 in its order.  One
- * deliberate difference: Redis, given overlapping prefixes after the first
- * (PREFIX a PREFIX b PREFIX bc), replies with the error and then enables
- * tracking and replies +OK as well; zkv replies with the error only.
+ * Option checks and error texts follow Redis 7.0 in its order, including
+ * one quirk clients can see: when two of the given prefixes overlap and the
+ * first of them is not the first prefix given (PREFIX a PREFIX b PREFIX bc),
+ * Redis 7.0.15 replies with the error and then enables tracking with every
+ * prefix and replies +OK as well (two replies to one command); an overlap
+ * involving the first prefix, or one with an existing prefix, is refused
+ * with the error only.  zkv gives the same replies, so a client that counts
+ * replies stays in step with either server.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +69,13 @@ static int parse_options(client *c, tracking_request *request) {
     return 1;
 }
 
-static int prefixes_collide(client *c, const tracking_request *request) {
+/* What prefixes_collide found. */
+typedef enum collision { COLLISION_NONE, COLLISION_REFUSE, COLLISION_REPORTED } collision;
+
+/* Replies the error for the first overlap found.  COLLISION_REPORTED: two
+ * given prefixes overlap and the earlier is not the first given, which Redis
+ * 7.0.15 reports and then goes on to enable (see the file comment). */
+static collision prefixes_collide(client *c, const tracking_request *request) {
     const tracking_state *state = c->tracking;
     for (int i = 0; i < request->prefix_count; i++) {
         const resp_argument *p = request->prefixes[i];
@@ -77,7 +87,7 @@ static int prefixes_collide(client *c, const tracking_request *request) {
                                "ERR Prefix '%.*s' overlaps with an existing prefix '%.*s'. Prefixes for a single "
                                "client must not overlap.",
                                (int)p->length, p->data, (int)length, existing);
-            return 1;
+            return COLLISION_REFUSE;
         }
         for (int j = i + 1; j < request->prefix_count; j++) {
             const resp_argument *other = request->prefixes[j];
@@ -86,10 +96,10 @@ static int prefixes_collide(client *c, const tracking_request *request) {
                                "ERR Prefix '%.*s' overlaps with another provided prefix '%.*s'. Prefixes for a "
                                "single client must not overlap.",
                                (int)p->length, p->data, (int)other->length, other->data);
-            return 1;
+            return i == 0 ? COLLISION_REFUSE : COLLISION_REPORTED;
         }
     }
-    return 0;
+    return COLLISION_NONE;
 }
 
 /* The checks of TRACKING ON against the request and the current state. */
@@ -118,7 +128,7 @@ static int compatible(client *c, const tracking_request *request) {
                        "then re-enabling it with a different mode.");
         return 0;
     }
-    return !(request->bcast && prefixes_collide(c, request));
+    return !request->bcast || prefixes_collide(c, request) != COLLISION_REFUSE;
 }
 
 static void enable(client *c, const tracking_request *request) {

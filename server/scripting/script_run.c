@@ -260,8 +260,11 @@ static const char *cluster_refusal(script_run *run, command *cmd) {
     client *c = script_client;
     const char *routing = dispatch_cluster_refusal(c, cmd);
     if (routing) {
-        if (!strncmp(routing, "CLUSTERDOWN", 11)) return "Script attempted to execute a command while the cluster is down";
-        if (!strncmp(routing, "MOVED", 5) || !strncmp(routing, "ASK", 3) || !strncmp(routing, "CROSSSLOT", 9))
+        if (!strcmp(routing, "CLUSTERDOWN The cluster is down"))
+            return "Script attempted to execute a command while the cluster is down";
+        /* A key in a slot no node serves counts as non-local, as in Redis. */
+        if (!strncmp(routing, "MOVED", 5) || !strncmp(routing, "ASK", 3) || !strncmp(routing, "CROSSSLOT", 9) ||
+            !strncmp(routing, "CLUSTERDOWN", 11))
             return "Script attempted to access a non local key in a cluster node";
         return strncmp(routing, "ERR ", 4) ? routing : routing + 4; /* "MOVE is not allowed in cluster mode" */
     }

@@ -412,7 +412,9 @@ static void test_bad_topologies(void **state) {
                          "cluster-myself 127.0.0.1:9: not a node of the cluster topology");
 }
 
-/* A cluster with an unserved slot is down for commands with keys. */
+/* A cluster with an unserved slot is down for commands with keys: a key in
+ * the unserved slots gets Redis's "Hash slot not served", one in a served
+ * slot "The cluster is down" (k126 is in slot 58, foo in 12182). */
 static void test_partial_coverage_is_down(void **state) {
     (void)state;
     test_server node;
@@ -426,7 +428,8 @@ static void test_partial_coverage_is_down(void **state) {
     const char *arguments[] = {"--cluster-enabled", "yes", "--cluster-topology-file", path, NULL};
     assert_int_equal(test_server_start_full(&node, NULL, node.port, arguments), 0);
     int fd = test_connect(node.port);
-    EXPECT(fd, "-CLUSTERDOWN The cluster is down\r\n", "GET", "foo");
+    EXPECT(fd, "-CLUSTERDOWN Hash slot not served\r\n", "GET", "foo");
+    EXPECT(fd, "-CLUSTERDOWN The cluster is down\r\n", "GET", "k126");
     EXPECT(fd, "+PONG\r\n", "PING");
     assert_non_null(strstr(bulk_reply(fd, resp("CLUSTER", "INFO", NULL)),
                            "cluster_state:fail\r\ncluster_slots_assigned:101\r\n"));

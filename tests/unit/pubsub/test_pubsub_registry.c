@@ -121,6 +121,34 @@ static void test_patterns_and_resp3(void **state) {
     client_free(publisher);
 }
 
+/* One frame per message for both protocols: small ones on the stack, large
+ * ones (past the 512-byte inline frame) on the heap, the RESP3 copy made
+ * for the RESP3 receiver only; lengths of 0, 1 and 2+ digits. */
+static void test_frame_sizes_both_protocols(void **state) {
+    (void)state;
+    client *resp2 = fake_client(), *resp3 = fake_client();
+    client_set_protocol(resp3, 3);
+    run(resp2, "SUBSCRIBE ch");
+    run(resp3, "PSUBSCRIBE c*");
+    replies(resp2);
+    replies(resp3);
+    static char message[2000], expected[2100];
+    memset(message, 'm', sizeof(message));
+    const size_t lengths[] = {0, 9, 10, 480, 2000};
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        size_t n = lengths[i];
+        assert_int_equal(pubsub_publish(PUBSUB_CHANNELS, "ch", 2, message, n), 2);
+        snprintf(expected, sizeof(expected), "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$%zu\r\n%.*s\r\n", n, (int)n,
+                 message);
+        assert_string_equal(replies(resp2), expected);
+        snprintf(expected, sizeof(expected), ">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$%zu\r\n%.*s\r\n", n,
+                 (int)n, message);
+        assert_string_equal(replies(resp3), expected);
+    }
+    client_free(resp2);
+    client_free(resp3);
+}
+
 static void test_resp2_context_and_ping(void **state) {
     (void)state;
     client *c = fake_client();
@@ -192,6 +220,7 @@ static void test_memory_returns_to_baseline(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_subscribe_publish_unsubscribe),
+        cmocka_unit_test(test_frame_sizes_both_protocols),
         cmocka_unit_test(test_patterns_and_resp3),
         cmocka_unit_test(test_resp2_context_and_ping),
         cmocka_unit_test(test_keyspace_events),
