@@ -413,6 +413,7 @@ int networking_write_client(client *c) {
         client_check_output_limits(c);
         return -1;
     }
+    bool wrote = false;
     for (int round = 0; round < WRITES_PER_FLUSH; round++) {
         int count = resp_output_iovec(output, vectors, WRITE_VECTORS);
         if (count == 0) break;
@@ -430,7 +431,12 @@ int networking_write_client(client *c) {
         resp_output_consume(output, (size_t)written);
         server.stats.net_output_bytes += written;
         c->reply_bytes_total += (uint64_t)written;
+        wrote = true;
     }
+    /* Output is interaction too, as in Redis: a subscriber that only
+     * receives is not idle, so the cron does not take back the output
+     * buffer its next message needs (CLIENT LIST idle= agrees). */
+    if (wrote) c->last_interaction_ms = server_unix_time_ms();
     server.stats.total_writes_processed++;
     int remaining = resp_output_pending_bytes(output) != 0;
     set_write_event(c, remaining);

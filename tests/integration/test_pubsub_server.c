@@ -162,6 +162,37 @@ static void test_slow_subscriber_is_dropped(void **unused) {
     close(control);
 }
 
+/* Output counts as interaction, as in Redis: a subscriber that only
+ * receives shows idle=0 in CLIENT LIST (Redis 7.0.15 too), and the cron
+ * therefore keeps the output buffer its next message needs instead of
+ * freeing it every tick. */
+static void test_receiving_subscriber_is_not_idle(void **unused) {
+    (void)unused;
+    int subscriber = raw(), publisher = raw();
+    assert_int_equal(test_roundtrip(subscriber, "CLIENT SETNAME receiver\r\n", "+OK\r\n"), 0);
+    assert_int_equal(test_roundtrip(subscriber, "SUBSCRIBE tick\r\n", "*3\r\n$9\r\nsubscribe\r\n$4\r\ntick\r\n:1\r\n"),
+                     0);
+    const char *message = "*3\r\n$7\r\nmessage\r\n$4\r\ntick\r\n$1\r\nx\r\n";
+    for (int i = 0; i < 30; i++) { /* 3 s: past the 2 s after which an idle client's buffers go */
+        assert_int_equal(test_roundtrip(publisher, "PUBLISH tick x\r\n", ":1\r\n"), 0);
+        char frame[64];
+        size_t length = test_read_exact(subscriber, frame, strlen(message), TEST_IO_TIMEOUT_MS);
+        assert_int_equal(length, strlen(message));
+        usleep(100 * 1000);
+    }
+    assert_int_equal(test_send_string(publisher, "CLIENT LIST\r\n"), 0);
+    char list[4096];
+    size_t length = test_read_available(publisher, list, sizeof(list) - 1, 200);
+    list[length] = '\0';
+    char *line = strstr(list, "name=receiver ");
+    assert_non_null(line);
+    char *end = strchr(line, '\n');
+    if (end) *end = '\0';
+    assert_non_null(strstr(line, " idle=0 "));
+    close(subscriber);
+    close(publisher);
+}
+
 static void test_tracking_redirect_resp2(void **unused) {
     (void)unused;
     redisContext *listener = test_redis_connect(shared.port), *reader = test_redis_connect(shared.port);
@@ -248,6 +279,7 @@ int main(void) {
     const struct CMUnitTest together[] = {
         cmocka_unit_test(test_resp3_push_frames),
         cmocka_unit_test(test_slow_subscriber_is_dropped),
+        cmocka_unit_test(test_receiving_subscriber_is_not_idle),
         cmocka_unit_test(test_tracking_redirect_resp2),
         cmocka_unit_test(test_pause_holds_writes),
         cmocka_unit_test(test_pause_judges_scripts_by_flags),
