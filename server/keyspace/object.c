@@ -397,6 +397,11 @@ void object_set_pointer(object *o, void *value) {
     memcpy(object_value_area(o), &value, sizeof value);
 }
 
+void *object_value(const object *o) {
+    size_t length;
+    return object_is_packed(o) ? object_packed_bytes(o, &length) : object_pointer(o);
+}
+
 /* ---------------------------------------------------------------- packed values */
 
 bool object_is_packed(const object *o) {

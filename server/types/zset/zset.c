@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "collection_defrag.h"
 #include "table.h"
@@ -145,11 +146,57 @@ void *zset_to_pointer(const zset *z) {
     return (void *)((uintptr_t)z->value | BIG_TAG);
 }
 
-zset zset_of(const object *o) { return zset_from_pointer(object_pointer(o)); }
+zset zset_of(const object *o) {
+    if (!object_is_packed(o)) return zset_from_pointer(object_pointer(o));
+    size_t length;
+    zset z = {OBJECT_ENCODING_LISTPACK, object_packed_bytes(o, &length)};
+    return z;
+}
 
-void zset_store(object *o, const zset *z) {
-    object_set_pointer(o, zset_to_pointer(z));
-    object_set_encoding(o, z->encoding);
+zset zset_open(const object *o) {
+    zset z = zset_of(o);
+    if (z.encoding == OBJECT_ENCODING_LISTPACK) z.value = zpack_duplicate(z.value);
+    return z;
+}
+
+object *zset_create_object(const char *key, size_t key_length, zset *z, long long expire_ms) {
+    object *o;
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        o = object_create_packed(key, key_length, OBJECT_ZSET, z->encoding, z->value, zpack_bytes(z->value),
+                                 expire_ms);
+        zpack_free(z->value);
+        z->value = NULL;
+    } else {
+        o = object_create_pointer(key, key_length, OBJECT_ZSET, z->encoding, zset_to_pointer(z), expire_ms);
+    }
+    return o;
+}
+
+void zset_store(db *d, object **o, zset *z) {
+    object *fresh = *o;
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        /* a write never turns a big set packed: only new keys start so */
+        zkv_assert(object_is_packed(*o));
+        size_t length = zpack_bytes(z->value);
+        unsigned char *bytes;
+        fresh = object_packed_resize(*o, length, &bytes);
+        memcpy(bytes, z->value, length);
+        zpack_free(z->value);
+        z->value = bytes;
+    } else if (object_is_packed(*o)) {
+        size_t key_length;
+        const char *key = object_key(*o, &key_length);
+        fresh = zset_create_object(key, key_length, z, object_expire(*o));
+        object_set_lru(fresh, object_lru(*o));
+    } else {
+        object_set_pointer(fresh, zset_to_pointer(z));
+    }
+    object_set_encoding(fresh, z->encoding);
+    if (fresh == *o) return;
+    object *previous = *o;
+    db_update_quiet(d, previous, fresh);
+    if (object_is_packed(previous) && !object_is_packed(fresh)) object_free(previous);
+    *o = fresh;
 }
 
 /* Where the last visit of a big set stopped: the set (its header after the
@@ -232,11 +279,9 @@ static void convert_to_big(zset *z) {
     zset_big *b = big_create();
     size_t offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
-        double score;
-        offset = zpack_read(p, offset, &member, &length, &score);
-        big_insert(b, member, length, score, true);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        big_insert(b, e.member, e.length, e.score, true);
     }
     zpack_free(p);
     z->value = b;
@@ -361,10 +406,8 @@ size_t zset_count_score_below(const zset *z, double score, bool or_equal) {
     const zpack *p = z->value;
     size_t count = 0, offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
         double s;
-        offset = zpack_read(p, offset, &member, &length, &s);
+        offset = zpack_read_score(p, offset, &s);
         if (or_equal ? s > score : s >= score) break;
         count++;
     }
@@ -377,11 +420,9 @@ size_t zset_count_member_below(const zset *z, const char *member, size_t length,
     const zpack *p = z->value;
     size_t count = 0, offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *m;
-        size_t l;
-        double s;
-        offset = zpack_read(p, offset, &m, &l, &s);
-        int c = zbtree_compare_members(m, l, member, length);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        int c = zbtree_compare_members(e.member, e.length, member, length);
         if (or_equal ? c > 0 : c >= 0) break;
         count++;
     }
@@ -405,10 +446,8 @@ void zset_iterator_init(zset_iterator *it, const zset *z, size_t start, bool rev
     if (reverse && start < zpack_count(p)) it->offsets = zmalloc_alloc((start + 1) * sizeof(size_t));
     for (size_t i = 0; i < start && offset != zpack_end(p); i++) {
         if (it->offsets) it->offsets[i] = offset;
-        const char *m;
-        size_t l;
         double s;
-        offset = zpack_read(p, offset, &m, &l, &s);
+        offset = zpack_read_score(p, offset, &s);
     }
     if (it->offsets) it->offsets[start] = offset;
     it->offset = offset;
@@ -427,12 +466,15 @@ bool zset_iterator_next(zset_iterator *it, const char **member, size_t *length, 
     const zpack *p = it->z->value;
     if (!it->reverse) {
         if (it->offset == zpack_end(p)) return false;
-        it->offset = zpack_read(p, it->offset, member, length, score);
-        return true;
+        it->offset = zpack_read(p, it->offset, &it->entry);
+    } else {
+        if (!it->offsets || it->position == (size_t)-1) return false;
+        zpack_read(p, it->offsets[it->position], &it->entry);
+        it->position--;
     }
-    if (!it->offsets || it->position == (size_t)-1) return false;
-    zpack_read(p, it->offsets[it->position], member, length, score);
-    it->position--;
+    *member = it->entry.member;
+    *length = it->entry.length;
+    *score = it->entry.score;
     return true;
 }
 
@@ -443,21 +485,22 @@ void zset_iterator_finish(zset_iterator *it) {
 
 /* ---- Sampling and scanning ---- */
 
-void zset_random_member(const zset *z, const char **member, size_t *length, double *score) {
+void zset_random_member(const zset *z, zpack_entry *out) {
     if (z->encoding != OBJECT_ENCODING_LISTPACK) {
         const zentry *e = table_random_entry(((const zset_big *)z->value)->index);
         zkv_assert(e != NULL);
-        *member = zentry_member(e, length);
-        *score = zentry_score(e);
+        out->member = zentry_member(e, &out->length);
+        out->score = zentry_score(e);
         return;
     }
     const zpack *p = z->value;
     zkv_assert(zpack_count(p) > 0);
     size_t pick = (size_t)random() % zpack_count(p), offset = zpack_first(p);
-    for (size_t i = 0;; i++) {
-        offset = zpack_read(p, offset, member, length, score);
-        if (i == pick) return;
+    for (size_t i = 0; i < pick; i++) {
+        double s;
+        offset = zpack_read_score(p, offset, &s);
     }
+    zpack_read(p, offset, out);
 }
 
 typedef struct scan_adapter {
@@ -481,11 +524,9 @@ unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, v
     const zpack *p = z->value;
     size_t offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
-        double score;
-        offset = zpack_read(p, offset, &member, &length, &score);
-        fn(context, member, length, score);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        fn(context, e.member, e.length, e.score);
     }
     return 0;
 }

@@ -57,7 +57,7 @@ static bool source_open(client *c, const object *o, setop_source *s) {
     }
     s->z = zset_create(SIZE_MAX, 0);
     s->owned = true;
-    type->for_each_element(object_pointer(o), copy_element, &s->z);
+    type->for_each_element(object_value(o), copy_element, &s->z);
     return true;
 }
 
