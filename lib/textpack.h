@@ -43,8 +43,13 @@ enum textpack_mode { TEXTPACK_RAW = 0, TEXTPACK_DIGITS, TEXTPACK_LOWER, TEXTPACK
 /* The canonical mode of `length` bytes: the narrowest alphabet holding all
  * of them when its encoding is shorter than the bytes, else TEXTPACK_RAW. */
 enum textpack_mode textpack_mode(const char *bytes, size_t length);
-/* Bytes the encoding of `length` characters takes in `mode`. */
-size_t textpack_size(enum textpack_mode mode, size_t length);
+/* Bits per character of a mode (4, 5, 6, 7; 8 for RAW), and the bytes the
+ * encoding of `length` characters takes (inline: scans of packed sets size
+ * every entry with it). */
+static inline unsigned textpack_width(enum textpack_mode mode) { return mode == TEXTPACK_RAW ? 8 : (unsigned)mode + 3; }
+static inline size_t textpack_size(enum textpack_mode mode, size_t length) {
+    return (length * textpack_width(mode) + 7) / 8;
+}
 /* Encodes (textpack_size bytes written; every byte must be in the mode's
  * alphabet: textpack_mode chose it) and decodes `length` characters. */
 void textpack_encode(enum textpack_mode mode, const char *bytes, size_t length, unsigned char *out);

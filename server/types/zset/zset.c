@@ -101,13 +101,14 @@ zset zset_create(size_t size_hint, size_t longest_member) {
 }
 
 void zset_release(zset *z) {
+    if (z->view) return;
     if (z->encoding == OBJECT_ENCODING_LISTPACK) zpack_free(z->value);
     else big_release(z->value);
     z->value = NULL;
 }
 
 zset zset_duplicate(const zset *z) {
-    zset copy = {z->encoding, NULL};
+    zset copy = {z->encoding, NULL, false};
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         copy.value = zpack_duplicate(z->value);
         return copy;
@@ -149,18 +150,22 @@ void *zset_to_pointer(const zset *z) {
 zset zset_of(const object *o) {
     if (!object_is_packed(o)) return zset_from_pointer(object_pointer(o));
     size_t length;
-    zset z = {OBJECT_ENCODING_LISTPACK, object_packed_bytes(o, &length)};
+    zset z = {OBJECT_ENCODING_LISTPACK, object_packed_bytes(o, &length), true};
     return z;
 }
 
-zset zset_open(const object *o) {
-    zset z = zset_of(o);
-    if (z.encoding == OBJECT_ENCODING_LISTPACK) z.value = zpack_duplicate(z.value);
-    return z;
+zset zset_open(const object *o) { return zset_of(o); }
+
+/* Before a packed set changes: a view is copied out of the key's block. */
+static void own(zset *z) {
+    if (!z->view) return;
+    z->value = zpack_duplicate(z->value);
+    z->view = false;
 }
 
 object *zset_create_object(const char *key, size_t key_length, zset *z, long long expire_ms) {
     object *o;
+    zkv_assert(!z->view);
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         o = object_create_packed(key, key_length, OBJECT_ZSET, z->encoding, z->value, zpack_bytes(z->value),
                                  expire_ms);
@@ -174,6 +179,7 @@ object *zset_create_object(const char *key, size_t key_length, zset *z, long lon
 
 void zset_store(db *d, object **o, zset *z) {
     object *fresh = *o;
+    if (z->view) return; /* unchanged */
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         /* a write never turns a big set packed: only new keys start so */
         zkv_assert(object_is_packed(*o));
@@ -183,6 +189,7 @@ void zset_store(db *d, object **o, zset *z) {
         memcpy(bytes, z->value, length);
         zpack_free(z->value);
         z->value = bytes;
+        z->view = true;
     } else if (object_is_packed(*o)) {
         size_t key_length;
         const char *key = object_key(*o, &key_length);
@@ -275,6 +282,7 @@ long long zset_rank(const zset *z, const char *member, size_t length, bool rever
 /* ---- Conversion ---- */
 
 static void convert_to_big(zset *z) {
+    own(z);
     zpack *p = z->value;
     zset_big *b = big_create();
     size_t offset = zpack_first(p);
@@ -350,6 +358,7 @@ bool zset_add(zset *z, const char *member, size_t length, double score, int *fla
         if (new_score) *new_score = score;
         if (score != current) {
             if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+                own(z);
                 z->value = zpack_delete(z->value, offset);
                 z->value = zpack_insert(z->value, member, length, score);
             } else {
@@ -369,8 +378,12 @@ bool zset_add(zset *z, const char *member, size_t length, double score, int *fla
     if (z->encoding == OBJECT_ENCODING_LISTPACK &&
         (zpack_count(z->value) + 1 > (size_t)zset_config.max_entries || length > (size_t)zset_config.max_value))
         convert_to_big(z);
-    if (z->encoding == OBJECT_ENCODING_LISTPACK) z->value = zpack_insert(z->value, member, length, score);
-    else big_insert(z->value, member, length, score, false);
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        own(z);
+        z->value = zpack_insert(z->value, member, length, score);
+    } else {
+        big_insert(z->value, member, length, score, false);
+    }
     if (new_score) *new_score = score;
     *flags = ZSET_ADD_OUT_ADDED;
     return true;
@@ -380,6 +393,7 @@ bool zset_remove(zset *z, const char *member, size_t length) {
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         size_t offset = zpack_find(z->value, member, length, NULL, NULL);
         if (offset == ZPACK_NONE) return false;
+        own(z);
         z->value = zpack_delete(z->value, offset);
         return true;
     }
@@ -391,6 +405,8 @@ bool zset_remove(zset *z, const char *member, size_t length) {
 
 void zset_delete_ranks(zset *z, size_t start, size_t count) {
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        if (count == 0) return;
+        own(z);
         z->value = zpack_delete_ranks(z->value, start, count);
         return;
     }

@@ -23,12 +23,14 @@
  *
  * A `zset` is a handle (value pointer and encoding) kept on the stack:
  * zset_of() reads it from a key (a view into the key's block for a packed
- * set), zset_open() opens it for writing (a packed set is copied out of the
- * block: the operations reallocate it), zset_store() writes the changed
- * handle back and puts the key's possibly moved or rebuilt block in the
- * database.  A copy costs one allocation and ~100 bytes moved per write
- * command, the price of keeping lib/zpack ignorant of keys.  Iterators,
- * member pointers and offsets are invalidated by any change to the set.
+ * set), zset_open() opens it for writing: the first change copies a packed
+ * set out of the block (lib/zpack reallocates what it changes), and
+ * zset_store() writes a changed handle back and puts the key's possibly
+ * moved or rebuilt block in the database.  A change thus costs one
+ * allocation and the set's bytes moved twice (~100 for a small set), the
+ * price of keeping lib/zpack ignorant of keys; a write that changes nothing
+ * (ZADD NX of a present member, ZREM of an absent one) copies nothing.
+ * Iterators, member pointers and offsets are invalidated by any change.
  */
 #ifndef ZKV_ZSET_H
 #define ZKV_ZSET_H
@@ -44,6 +46,7 @@
 typedef struct zset {
     enum object_encoding encoding; /* OBJECT_ENCODING_LISTPACK or _SKIPLIST */
     void *value;                   /* zpack * or struct zset_big * */
+    bool view;                     /* packed bytes in a key's block, copied at the first change */
 } zset;
 
 /* The encoding limits (zset-max-listpack-entries / -value). */
@@ -60,7 +63,8 @@ void zset_release(zset *z);
 zset zset_duplicate(const zset *z);
 /* A read-only view of a key's set: valid until the key changes. */
 zset zset_of(const object *o);
-/* The key's set for writing; every zset_open is followed by zset_store. */
+/* The key's set for writing (a view until the first change); every
+ * zset_open is followed by zset_store. */
 zset zset_open(const object *o);
 /* Stores the changed handle back into the key: *o becomes the key's block
  * (moved or rebuilt, and updated in `d` quietly: the caller signals the
