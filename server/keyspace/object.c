@@ -398,8 +398,7 @@ void object_set_pointer(object *o, void *value) {
 }
 
 void *object_value(const object *o) {
-    size_t length;
-    return object_is_packed(o) ? object_packed_bytes(o, &length) : object_pointer(o);
+    return object_is_packed(o) ? (void *)o : object_pointer(o);
 }
 
 /* ---------------------------------------------------------------- packed values */

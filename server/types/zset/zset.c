@@ -88,7 +88,7 @@ static void big_delete(zset_big *b, zentry *e) {
 /* ---- Handles ---- */
 
 zset zset_create(size_t size_hint, size_t longest_member) {
-    zset z;
+    zset z = {.view = false};
     if (zset_config.max_entries == 0 || size_hint > (size_t)zset_config.max_entries ||
         longest_member > (size_t)zset_config.max_value) {
         z.encoding = OBJECT_ENCODING_SKIPLIST;
@@ -126,32 +126,30 @@ zset zset_duplicate(const zset *z) {
     return copy;
 }
 
-/* The key stores a big set's pointer with its low bit set, so the type
- * table's functions, which see only the pointer, know the encoding. */
+/* A big set's pointer is stored with its low bit set.  The type table's
+ * functions receive that, or (object_value) the key's block itself for a
+ * packed set: blocks are aligned, so the bit tells the two apart. */
 #define BIG_TAG ((uintptr_t)1)
-
-zset zset_from_pointer(void *pointer) {
-    zset z;
-    if ((uintptr_t)pointer & BIG_TAG) {
-        z.encoding = OBJECT_ENCODING_SKIPLIST;
-        z.value = (void *)((uintptr_t)pointer & ~BIG_TAG);
-    } else {
-        z.encoding = OBJECT_ENCODING_LISTPACK;
-        z.value = pointer;
-    }
-    return z;
-}
-
-void *zset_to_pointer(const zset *z) {
-    if (z->encoding == OBJECT_ENCODING_LISTPACK) return z->value;
-    return (void *)((uintptr_t)z->value | BIG_TAG);
-}
 
 zset zset_of(const object *o) {
     if (!object_is_packed(o)) return zset_from_pointer(object_pointer(o));
     size_t length;
     zset z = {OBJECT_ENCODING_LISTPACK, object_packed_bytes(o, &length), true};
     return z;
+}
+
+zset zset_from_pointer(void *pointer) {
+    if (!((uintptr_t)pointer & BIG_TAG)) {
+        zkv_assert(object_is_packed(pointer));
+        return zset_of(pointer);
+    }
+    zset z = {OBJECT_ENCODING_SKIPLIST, (void *)((uintptr_t)pointer & ~BIG_TAG), false};
+    return z;
+}
+
+void *zset_to_pointer(const zset *z) {
+    zkv_assert(z->encoding == OBJECT_ENCODING_SKIPLIST);
+    return (void *)((uintptr_t)z->value | BIG_TAG);
 }
 
 zset zset_open(const object *o) { return zset_of(o); }
@@ -179,7 +177,8 @@ object *zset_create_object(const char *key, size_t key_length, zset *z, long lon
 
 void zset_store(db *d, object **o, zset *z) {
     object *fresh = *o;
-    if (z->view) return; /* unchanged */
+    bool rebuilt = false; /* a new block: the old one is freed here */
+    if (z->view) return;  /* unchanged */
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         /* a write never turns a big set packed: only new keys start so */
         zkv_assert(object_is_packed(*o));
@@ -195,14 +194,14 @@ void zset_store(db *d, object **o, zset *z) {
         const char *key = object_key(*o, &key_length);
         fresh = zset_create_object(key, key_length, z, object_expire(*o));
         object_set_lru(fresh, object_lru(*o));
+        rebuilt = true;
     } else {
         object_set_pointer(fresh, zset_to_pointer(z));
     }
     object_set_encoding(fresh, z->encoding);
     if (fresh == *o) return;
-    object *previous = *o;
-    db_update_quiet(d, previous, fresh);
-    if (object_is_packed(previous) && !object_is_packed(fresh)) object_free(previous);
+    db_update_quiet(d, *o, fresh);
+    if (rebuilt) object_free(*o);
     *o = fresh;
 }
 
@@ -216,10 +215,7 @@ static struct {
 
 void *zset_defrag_pointer(void *pointer) {
     zset z = zset_from_pointer(pointer);
-    if (z.encoding == OBJECT_ENCODING_LISTPACK) {
-        z.value = collection_defrag_block(z.value);
-        return zset_to_pointer(&z);
-    }
+    zkv_assert(z.encoding == OBJECT_ENCODING_SKIPLIST); /* packed sets move with their key */
     zset_big *b = collection_defrag_block(z.value);
     size_t rank = defrag_progress.set == z.value ? defrag_progress.rank : 0;
     zbtree_cursor cursor;

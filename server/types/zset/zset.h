@@ -73,8 +73,8 @@ void zset_store(db *d, object **o, zset *z);
 /* A new key holding *z (packed sets are copied into the block and their
  * block freed; big sets are owned by the key). */
 object *zset_create_object(const char *key, size_t key_length, zset *z, long long expire_ms);
-/* The value as the type table's functions receive it (object_value): a big
- * set's pointer, tagged, or a packed set's bytes; and back. */
+/* The pointer a key stores for a big set (tagged), and back; back also
+ * from what object_value gives for a packed set (its key's block). */
 void *zset_to_pointer(const zset *z);
 zset zset_from_pointer(void *pointer);
 
@@ -138,8 +138,8 @@ void zset_random_member(const zset *z, zpack_entry *out);
 typedef void zset_scan_fn(void *context, const char *member, size_t length, double score);
 unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, void *context);
 
-/* Active defragmentation of the value behind a key's pointer: a packed set
- * is one block, moved whole; a big set moves its header and up to
+/* Active defragmentation of the value behind a key's pointer (a big set;
+ * a packed one moves with its key's block): a big set moves its header and up to
  * ZSET_DEFRAG_ENTRIES members per visit, from where the last visit of the
  * same set stopped (its tree nodes and index buckets stay).  Returns the
  * (possibly new) pointer. */

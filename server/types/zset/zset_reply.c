@@ -16,7 +16,7 @@
 
 bool zset_read(client *c, const resp_argument *key, zset *z) {
     object *o;
-    z->value = NULL;
+    *z = (zset){.value = NULL};
     if (!key_read_typed(c, key, OBJECT_ZSET, &o)) return false;
     if (o) *z = zset_of(o);
     return true;
