@@ -111,7 +111,6 @@ static double score_at(const unsigned char *at) {
 /* A member to store or look for, encoded once. */
 typedef struct wanted {
     enum textpack_mode mode;
-    const char *member;
     size_t length;
     const unsigned char *bytes;
     size_t size;
@@ -120,7 +119,6 @@ typedef struct wanted {
 
 static void want(wanted *w, const char *member, size_t length) {
     w->mode = textpack_mode(member, length);
-    w->member = member;
     w->length = length;
     if (w->mode == TEXTPACK_RAW) {
         w->bytes = (const unsigned char *)member;
@@ -202,7 +200,7 @@ size_t zpack_find(const zpack *p, const char *member, size_t length, double *sco
     for (size_t i = 0; i < h.count; i++) {
         stored s;
         const unsigned char *at = parse(data + offset, &s);
-        if (s.mode == w.mode && s.length == length && memcmp(s.bytes, w.bytes, w.size) == 0) {
+        if (s.mode == w.mode && s.length == length && (w.size == 0 || memcmp(s.bytes, w.bytes, w.size) == 0)) {
             if (score) *score = score_at(at);
             if (rank) *rank = i;
             return offset;

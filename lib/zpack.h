@@ -17,10 +17,12 @@
  * key's block (server/types/zset).  Redis's listpack stores the score as
  * text (about 18 bytes for a random double) plus two length bytes; a binary
  * score is both smaller and exact without parsing.  Scores stay 8 bytes:
- * random doubles have no redundancy a byte-aligned code could take (XOR
- * with the previous score saves about one byte in eight), and coding the
- * integers that timestamps and counters are would need a second kind of
- * entry for a class of data the member coding already favours.
+ * random doubles have almost no redundancy a byte-aligned code could take
+ * (XOR with the previous score in a sorted set saves the sign and exponent
+ * byte, one in eight, and needs a length field to say so).  Integer scores
+ * (timestamps, counters) would take 1 to 6 bytes as varints, but need a
+ * flag the head byte has no room for unless members of 15 bytes and more
+ * pay a second head byte; that trade is left for a later change.
  * A zero score is stored as +0 because Redis's listpack loses the sign of
  * -0 (ZSCORE prints 0) while its skiplist keeps it.
  *
