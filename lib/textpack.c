@@ -62,7 +62,9 @@ enum textpack_mode textpack_mode(const char *bytes, size_t length) {
 
 /* Eight characters of w bits are exactly w bytes: both directions work a
  * group at a time in a 64-bit word (big-endian: the first character in the
- * most significant bits), the last group padded with zero bits. */
+ * most significant bits), the last group padded with zero bits.  The eight
+ * steps of a full group are unrolled (-O2 does not: about a third of the
+ * instructions per character). */
 static void put_group(uint64_t word, unsigned size, unsigned char *out) {
     for (unsigned b = size; b-- > 0; word >>= 8) out[b] = (unsigned char)word;
 }
@@ -83,6 +85,7 @@ void textpack_encode(enum textpack_mode mode, const char *bytes, size_t length, 
     const unsigned char *in = (const unsigned char *)bytes, *end = in + length;
     for (; end - in >= 8; in += 8, out += width) {
         uint64_t word = 0;
+#pragma GCC unroll 8
         for (int i = 0; i < 8; i++) word = word << width | code[in[i]];
         put_group(word, width, out);
     }
@@ -105,6 +108,7 @@ void textpack_decode(enum textpack_mode mode, const unsigned char *in, size_t le
     char *end = out + length;
     for (; end - out >= 8; in += width, out += 8) {
         uint64_t word = get_group(in, width);
+#pragma GCC unroll 8
         for (int i = 7; i >= 0; i--, word >>= width) out[i] = symbol[word & mask];
     }
     unsigned rest = (unsigned)(end - out);
