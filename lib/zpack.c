@@ -66,7 +66,81 @@ static void write_header(zpack *p, size_t count, size_t used) {
 
 static const unsigned char *entries(const zpack *p) { return BYTES(p) + read_header(p).size; }
 
-static size_t entry_size(size_t length) { return varint_size(length) + length + sizeof(double); }
+/* The head of an entry: mode and length, in 1 byte up to 30 bytes of member. */
+#define HEAD_LENGTH_MAX 31
+
+static size_t head_size(size_t length) {
+    return length < HEAD_LENGTH_MAX ? 1 : 1 + varint_size(length - HEAD_LENGTH_MAX);
+}
+
+static size_t head_put(unsigned char *at, enum textpack_mode mode, size_t length) {
+    size_t short_length = length < HEAD_LENGTH_MAX ? length : HEAD_LENGTH_MAX;
+    at[0] = (unsigned char)(mode << 5 | short_length);
+    return length < HEAD_LENGTH_MAX ? 1 : 1 + varint_put(at + 1, length - HEAD_LENGTH_MAX);
+}
+
+/* An entry's member as stored. */
+typedef struct stored {
+    enum textpack_mode mode;
+    size_t length;               /* characters */
+    const unsigned char *bytes;  /* the encoding */
+    size_t size;                 /* its bytes */
+} stored;
+
+/* Parses the entry at `at`; returns the address of its score. */
+static const unsigned char *parse(const unsigned char *at, stored *s) {
+    s->mode = (enum textpack_mode)(at[0] >> 5);
+    s->length = at[0] & HEAD_LENGTH_MAX;
+    at++;
+    if (s->length == HEAD_LENGTH_MAX) {
+        size_t more;
+        at += varint_get(at, &more);
+        s->length += more;
+    }
+    s->bytes = at;
+    s->size = s->mode == TEXTPACK_RAW ? s->length : textpack_size(s->mode, s->length);
+    return at + s->size;
+}
+
+static double score_at(const unsigned char *at) {
+    double score;
+    memcpy(&score, at, sizeof score);
+    return score;
+}
+
+/* A member to store or look for, encoded once. */
+typedef struct wanted {
+    enum textpack_mode mode;
+    size_t length;
+    const unsigned char *bytes;
+    size_t size;
+    unsigned char coded[TEXTPACK_MAX];
+} wanted;
+
+static void want(wanted *w, const char *member, size_t length) {
+    w->mode = textpack_mode(member, length);
+    w->length = length;
+    if (w->mode == TEXTPACK_RAW) {
+        w->bytes = (const unsigned char *)member;
+        w->size = length;
+    } else {
+        textpack_encode(w->mode, member, length, w->coded);
+        w->bytes = w->coded;
+        w->size = textpack_size(w->mode, length);
+    }
+}
+
+static size_t entry_size(const wanted *w) { return head_size(w->length) + w->size + sizeof(double); }
+
+static void decode(const stored *s, zpack_entry *e) {
+    e->length = s->length;
+    if (s->mode == TEXTPACK_RAW) {
+        e->member = (const char *)s->bytes;
+        return;
+    }
+    textpack_decode(s->mode, s->bytes, s->length, e->buffer);
+    e->member = e->buffer;
+}
 
 zpack *zpack_create(void) {
     zpack *p = zmalloc_alloc(header_size(0, 0));
@@ -100,34 +174,38 @@ size_t zpack_first(const zpack *p) {
 
 size_t zpack_end(const zpack *p) { return read_header(p).used; }
 
-static size_t read_at(const unsigned char *data, size_t offset, const char **member, size_t *length,
-                      double *score) {
-    const unsigned char *at = data + offset;
-    at += varint_get(at, length);
-    *member = (const char *)at;
-    memcpy(score, at + *length, sizeof(double));
-    return (size_t)(at - data) + *length + sizeof(double);
+size_t zpack_read(const zpack *p, size_t offset, zpack_entry *entry) {
+    const unsigned char *data = entries(p);
+    stored s;
+    const unsigned char *score = parse(data + offset, &s);
+    decode(&s, entry);
+    entry->score = score_at(score);
+    return (size_t)(score - data) + sizeof(double);
 }
 
-size_t zpack_read(const zpack *p, size_t offset, const char **member, size_t *length, double *score) {
-    return read_at(entries(p), offset, member, length, score);
+size_t zpack_read_score(const zpack *p, size_t offset, double *score) {
+    const unsigned char *data = entries(p);
+    stored s;
+    const unsigned char *at = parse(data + offset, &s);
+    *score = score_at(at);
+    return (size_t)(at - data) + sizeof(double);
 }
 
 size_t zpack_find(const zpack *p, const char *member, size_t length, double *score, size_t *rank) {
     header h = read_header(p);
     const unsigned char *data = BYTES(p) + h.size;
+    wanted w;
+    want(&w, member, length);
     size_t offset = 0;
     for (size_t i = 0; i < h.count; i++) {
-        const char *m;
-        size_t l;
-        double s;
-        size_t next = read_at(data, offset, &m, &l, &s);
-        if (l == length && memcmp(m, member, length) == 0) {
-            if (score) *score = s;
+        stored s;
+        const unsigned char *at = parse(data + offset, &s);
+        if (s.mode == w.mode && s.length == length && (w.size == 0 || memcmp(s.bytes, w.bytes, w.size) == 0)) {
+            if (score) *score = score_at(at);
             if (rank) *rank = i;
             return offset;
         }
-        offset = next;
+        offset = (size_t)(at - data) + sizeof(double);
     }
     return ZPACK_NONE;
 }
@@ -158,12 +236,12 @@ static zpack *splice(zpack *p, size_t offset, size_t remove, size_t insert, size
     return p;
 }
 
-static void write_entry(zpack *p, size_t offset, const char *member, size_t length, double score) {
+static void write_entry(zpack *p, size_t offset, const wanted *w, double score) {
     if (score == 0) score = 0; /* -0 reads back as 0, as from Redis's listpack */
     unsigned char *at = BYTES(p) + read_header(p).size + offset;
-    at += varint_put(at, length);
-    if (length) memcpy(at, member, length);
-    memcpy(at + length, &score, sizeof(double));
+    at += head_put(at, w->mode, w->length);
+    if (w->size) memcpy(at, w->bytes, w->size);
+    memcpy(at + w->size, &score, sizeof(double));
 }
 
 zpack *zpack_insert(zpack *p, const char *member, size_t length, double score) {
@@ -171,30 +249,36 @@ zpack *zpack_insert(zpack *p, const char *member, size_t length, double score) {
     const unsigned char *data = BYTES(p) + h.size;
     size_t offset = 0;
     for (size_t i = 0; i < h.count; i++) {
-        const char *m;
-        size_t l;
-        double s;
-        size_t next = read_at(data, offset, &m, &l, &s);
-        if (s > score || (s == score && zbtree_compare_members(m, l, member, length) > 0)) break;
-        offset = next;
+        stored s;
+        const unsigned char *at = parse(data + offset, &s);
+        double other = score_at(at);
+        if (other > score) break;
+        if (other == score) {
+            zpack_entry e;
+            decode(&s, &e);
+            if (zbtree_compare_members(e.member, e.length, member, length) > 0) break;
+        }
+        offset = (size_t)(at - data) + sizeof(double);
     }
-    p = splice(p, offset, 0, entry_size(length), h.count + 1);
-    write_entry(p, offset, member, length, score);
+    wanted w;
+    want(&w, member, length);
+    p = splice(p, offset, 0, entry_size(&w), h.count + 1);
+    write_entry(p, offset, &w, score);
     return p;
 }
 
 zpack *zpack_append(zpack *p, const char *member, size_t length, double score) {
     header h = read_header(p);
-    p = splice(p, h.used, 0, entry_size(length), h.count + 1);
-    write_entry(p, h.used, member, length, score);
+    wanted w;
+    want(&w, member, length);
+    p = splice(p, h.used, 0, entry_size(&w), h.count + 1);
+    write_entry(p, h.used, &w, score);
     return p;
 }
 
 zpack *zpack_delete(zpack *p, size_t offset) {
-    const char *m;
-    size_t l;
     double s;
-    size_t next = zpack_read(p, offset, &m, &l, &s);
+    size_t next = zpack_read_score(p, offset, &s);
     return splice(p, offset, next - offset, 0, zpack_count(p) - 1);
 }
 
@@ -206,10 +290,8 @@ zpack *zpack_delete_ranks(zpack *p, size_t start, size_t count) {
     size_t offset = 0, from = 0;
     for (size_t i = 0; i < start + count; i++) {
         if (i == start) from = offset;
-        const char *m;
-        size_t l;
-        double s;
-        offset = read_at(data, offset, &m, &l, &s);
+        stored s;
+        offset = (size_t)(parse(data + offset, &s) - data) + sizeof(double);
     }
     return splice(p, from, offset - from, 0, h.count - count);
 }

@@ -413,6 +413,10 @@ void object_set_pointer(object *o, void *value) {
     memcpy(object_value_area(o), &value, sizeof value);
 }
 
+void *object_value(const object *o) {
+    return object_is_packed(o) ? (void *)o : object_pointer(o);
+}
+
 /* ---------------------------------------------------------------- packed values */
 
 bool object_is_packed(const object *o) {

@@ -232,6 +232,12 @@ size_t object_string_length(const object *o);
 object *object_string_resize(object *o, size_t length, char **bytes);
 /* The pointer of a non-string value. */
 void *object_pointer(const object *o);
+/* What the type table's value functions take (for_each_element and its
+ * window): the pointer of a value kept behind one, the object itself for a
+ * packed one (read with object_packed_bytes).  Blocks are at least 8-byte
+ * aligned: a type with packed values tags its own pointers to tell them
+ * apart. */
+void *object_value(const object *o);
 void object_set_pointer(object *o, void *value);
 /* The separately allocated buffer of a long string, or NULL (active defrag
  * moves it and stores the new address with object_set_pointer). */

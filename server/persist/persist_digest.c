@@ -84,7 +84,7 @@ static void value_digest(const object *o, digest *d) {
     const object_type_functions *functions = object_type_table(type);
     if (type != OBJECT_HASH && functions->for_each_element) {
         element_walk walk = {.sorted_set = type == OBJECT_ZSET};
-        functions->for_each_element(object_pointer(o), visit_element, &walk);
+        functions->for_each_element(object_value(o), visit_element, &walk);
         const digest *part = type == OBJECT_SET ? &walk.unordered : &walk.ordered;
         mix(d, part, sizeof(*part));
         return;

@@ -323,10 +323,10 @@ static void sort_generic(client *c, bool read_only) {
         size_t from = r.keep_from;
         r.keep_from = 0;
         r.keep_to -= from;
-        r.seen = type->for_each_element_window(object_pointer(source), from, r.keep_to, collect_element, &r);
+        r.seen = type->for_each_element_window(object_value(source), from, r.keep_to, collect_element, &r);
         r.keep_from = from;
     } else if (source) {
-        type->for_each_element(object_pointer(source), collect_element, &r);
+        type->for_each_element(object_value(source), collect_element, &r);
     }
     r.desc = o.desc;
     r.alpha = o.alpha;

@@ -13,7 +13,8 @@ static void append(geo_points *points, const double xy[2], double distance, doub
         points->items = zmalloc_realloc(points->items, points->capacity * sizeof *points->items);
     }
     points->items[points->count++] = (geo_point){.longitude = xy[0], .latitude = xy[1], .distance = distance,
-                                                 .score = score, .member = member, .length = length};
+                                                 .score = score, .length = length, .offset = points->names.length};
+    strbuf_append(&points->names, member, length);
 }
 
 static bool inside(const geohash_shape *shape, double score, double xy[2], double *distance) {
@@ -68,10 +69,13 @@ void geo_search(const zset *z, geohash_shape *shape, geo_points *points, size_t 
         search_box(z, boxes[i], shape, points, limit);
         previous = i;
     }
+    const char *names = points->names.data ? points->names.data : ""; /* empty members only */
+    for (size_t i = 0; i < points->count; i++) points->items[i].member = names + points->items[i].offset;
 }
 
 void geo_points_free(geo_points *points) {
     zmalloc_free(points->items);
+    strbuf_free(&points->names);
     *points = (geo_points){0};
 }
 

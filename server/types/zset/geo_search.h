@@ -17,23 +17,27 @@
 #include <stddef.h>
 
 #include "geohash.h"
+#include "strbuf.h"
 #include "zset.h"
 
 typedef struct geo_point {
     double longitude, latitude;
     double distance; /* metres */
     double score;
-    const char *member; /* into the set: valid while it is not changed */
+    const char *member; /* into `names`, set when geo_search returns */
     size_t length;
+    size_t offset;      /* of the member in `names` */
 } geo_point;
 
+/* The members are copied: a packed set's are decoded one at a time. */
 typedef struct geo_points {
     geo_point *items;
     size_t count, capacity;
+    strbuf names;
 } geo_points;
 
-/* Appends the members of `z` inside `shape` to `points`; `limit` > 0 stops
- * the search once that many were found (ANY). */
+/* Appends the members of `z` inside `shape` to `points` (a zeroed or
+ * freed one); `limit` > 0 stops the search once that many were found (ANY). */
 void geo_search(const zset *z, geohash_shape *shape, geo_points *points, size_t limit);
 /* Orders the points by distance, ascending or descending, so that the first
  * `wanted` are the ones Redis returns, in its order. */

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "collection_defrag.h"
 #include "table.h"
@@ -87,7 +88,7 @@ static void big_delete(zset_big *b, zentry *e) {
 /* ---- Handles ---- */
 
 zset zset_create(size_t size_hint, size_t longest_member) {
-    zset z;
+    zset z = {.view = false};
     if (zset_config.max_entries == 0 || size_hint > (size_t)zset_config.max_entries ||
         longest_member > (size_t)zset_config.max_value) {
         z.encoding = OBJECT_ENCODING_SKIPLIST;
@@ -100,13 +101,14 @@ zset zset_create(size_t size_hint, size_t longest_member) {
 }
 
 void zset_release(zset *z) {
+    if (z->view) return;
     if (z->encoding == OBJECT_ENCODING_LISTPACK) zpack_free(z->value);
     else big_release(z->value);
     z->value = NULL;
 }
 
 zset zset_duplicate(const zset *z) {
-    zset copy = {z->encoding, NULL};
+    zset copy = {z->encoding, NULL, false};
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         copy.value = zpack_duplicate(z->value);
         return copy;
@@ -124,32 +126,83 @@ zset zset_duplicate(const zset *z) {
     return copy;
 }
 
-/* The key stores a big set's pointer with its low bit set, so the type
- * table's functions, which see only the pointer, know the encoding. */
+/* A big set's pointer is stored with its low bit set.  The type table's
+ * functions receive that, or (object_value) the key's block itself for a
+ * packed set: blocks are aligned, so the bit tells the two apart. */
 #define BIG_TAG ((uintptr_t)1)
 
+zset zset_of(const object *o) {
+    if (!object_is_packed(o)) return zset_from_pointer(object_pointer(o));
+    size_t length;
+    zset z = {OBJECT_ENCODING_LISTPACK, object_packed_bytes(o, &length), true};
+    return z;
+}
+
 zset zset_from_pointer(void *pointer) {
-    zset z;
-    if ((uintptr_t)pointer & BIG_TAG) {
-        z.encoding = OBJECT_ENCODING_SKIPLIST;
-        z.value = (void *)((uintptr_t)pointer & ~BIG_TAG);
-    } else {
-        z.encoding = OBJECT_ENCODING_LISTPACK;
-        z.value = pointer;
+    if (!((uintptr_t)pointer & BIG_TAG)) {
+        zkv_assert(object_is_packed(pointer));
+        return zset_of(pointer);
     }
+    zset z = {OBJECT_ENCODING_SKIPLIST, (void *)((uintptr_t)pointer & ~BIG_TAG), false};
     return z;
 }
 
 void *zset_to_pointer(const zset *z) {
-    if (z->encoding == OBJECT_ENCODING_LISTPACK) return z->value;
+    zkv_assert(z->encoding == OBJECT_ENCODING_SKIPLIST);
     return (void *)((uintptr_t)z->value | BIG_TAG);
 }
 
-zset zset_of(const object *o) { return zset_from_pointer(object_pointer(o)); }
+zset zset_open(const object *o) { return zset_of(o); }
 
-void zset_store(object *o, const zset *z) {
-    object_set_pointer(o, zset_to_pointer(z));
-    object_set_encoding(o, z->encoding);
+/* Before a packed set changes: a view is copied out of the key's block. */
+static void own(zset *z) {
+    if (!z->view) return;
+    z->value = zpack_duplicate(z->value);
+    z->view = false;
+}
+
+object *zset_create_object(const char *key, size_t key_length, zset *z, long long expire_ms) {
+    object *o;
+    zkv_assert(!z->view);
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        o = object_create_packed(key, key_length, OBJECT_ZSET, z->encoding, z->value, zpack_bytes(z->value),
+                                 expire_ms);
+        zpack_free(z->value);
+        z->value = NULL;
+    } else {
+        o = object_create_pointer(key, key_length, OBJECT_ZSET, z->encoding, zset_to_pointer(z), expire_ms);
+    }
+    return o;
+}
+
+void zset_store(db *d, object **o, zset *z) {
+    object *fresh = *o;
+    bool rebuilt = false; /* a new block: the old one is freed here */
+    if (z->view) return;  /* unchanged */
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        /* a write never turns a big set packed: only new keys start so */
+        zkv_assert(object_is_packed(*o));
+        size_t length = zpack_bytes(z->value);
+        unsigned char *bytes;
+        fresh = object_packed_resize(*o, length, &bytes);
+        memcpy(bytes, z->value, length);
+        zpack_free(z->value);
+        z->value = bytes;
+        z->view = true;
+    } else if (object_is_packed(*o)) {
+        size_t key_length;
+        const char *key = object_key(*o, &key_length);
+        fresh = zset_create_object(key, key_length, z, object_expire(*o));
+        object_set_lru(fresh, object_lru(*o));
+        rebuilt = true;
+    } else {
+        object_set_pointer(fresh, zset_to_pointer(z));
+    }
+    object_set_encoding(fresh, z->encoding);
+    if (fresh == *o) return;
+    db_update_quiet(d, *o, fresh);
+    if (rebuilt) object_free(*o);
+    *o = fresh;
 }
 
 /* Where the last visit of a big set stopped: the set (its header after the
@@ -162,10 +215,7 @@ static struct {
 
 void *zset_defrag_pointer(void *pointer) {
     zset z = zset_from_pointer(pointer);
-    if (z.encoding == OBJECT_ENCODING_LISTPACK) {
-        z.value = collection_defrag_block(z.value);
-        return zset_to_pointer(&z);
-    }
+    zkv_assert(z.encoding == OBJECT_ENCODING_SKIPLIST); /* packed sets move with their key */
     zset_big *b = collection_defrag_block(z.value);
     size_t rank = defrag_progress.set == z.value ? defrag_progress.rank : 0;
     zbtree_cursor cursor;
@@ -228,15 +278,14 @@ long long zset_rank(const zset *z, const char *member, size_t length, bool rever
 /* ---- Conversion ---- */
 
 static void convert_to_big(zset *z) {
+    own(z);
     zpack *p = z->value;
     zset_big *b = big_create();
     size_t offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
-        double score;
-        offset = zpack_read(p, offset, &member, &length, &score);
-        big_insert(b, member, length, score, true);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        big_insert(b, e.member, e.length, e.score, true);
     }
     zpack_free(p);
     z->value = b;
@@ -305,6 +354,7 @@ bool zset_add(zset *z, const char *member, size_t length, double score, int *fla
         if (new_score) *new_score = score;
         if (score != current) {
             if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+                own(z);
                 z->value = zpack_delete(z->value, offset);
                 z->value = zpack_insert(z->value, member, length, score);
             } else {
@@ -324,8 +374,12 @@ bool zset_add(zset *z, const char *member, size_t length, double score, int *fla
     if (z->encoding == OBJECT_ENCODING_LISTPACK &&
         (zpack_count(z->value) + 1 > (size_t)zset_config.max_entries || length > (size_t)zset_config.max_value))
         convert_to_big(z);
-    if (z->encoding == OBJECT_ENCODING_LISTPACK) z->value = zpack_insert(z->value, member, length, score);
-    else big_insert(z->value, member, length, score, false);
+    if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        own(z);
+        z->value = zpack_insert(z->value, member, length, score);
+    } else {
+        big_insert(z->value, member, length, score, false);
+    }
     if (new_score) *new_score = score;
     *flags = ZSET_ADD_OUT_ADDED;
     return true;
@@ -335,6 +389,7 @@ bool zset_remove(zset *z, const char *member, size_t length) {
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
         size_t offset = zpack_find(z->value, member, length, NULL, NULL);
         if (offset == ZPACK_NONE) return false;
+        own(z);
         z->value = zpack_delete(z->value, offset);
         return true;
     }
@@ -346,6 +401,8 @@ bool zset_remove(zset *z, const char *member, size_t length) {
 
 void zset_delete_ranks(zset *z, size_t start, size_t count) {
     if (z->encoding == OBJECT_ENCODING_LISTPACK) {
+        if (count == 0) return;
+        own(z);
         z->value = zpack_delete_ranks(z->value, start, count);
         return;
     }
@@ -361,10 +418,8 @@ size_t zset_count_score_below(const zset *z, double score, bool or_equal) {
     const zpack *p = z->value;
     size_t count = 0, offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
         double s;
-        offset = zpack_read(p, offset, &member, &length, &s);
+        offset = zpack_read_score(p, offset, &s);
         if (or_equal ? s > score : s >= score) break;
         count++;
     }
@@ -377,11 +432,9 @@ size_t zset_count_member_below(const zset *z, const char *member, size_t length,
     const zpack *p = z->value;
     size_t count = 0, offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *m;
-        size_t l;
-        double s;
-        offset = zpack_read(p, offset, &m, &l, &s);
-        int c = zbtree_compare_members(m, l, member, length);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        int c = zbtree_compare_members(e.member, e.length, member, length);
         if (or_equal ? c > 0 : c >= 0) break;
         count++;
     }
@@ -405,10 +458,8 @@ void zset_iterator_init(zset_iterator *it, const zset *z, size_t start, bool rev
     if (reverse && start < zpack_count(p)) it->offsets = zmalloc_alloc((start + 1) * sizeof(size_t));
     for (size_t i = 0; i < start && offset != zpack_end(p); i++) {
         if (it->offsets) it->offsets[i] = offset;
-        const char *m;
-        size_t l;
         double s;
-        offset = zpack_read(p, offset, &m, &l, &s);
+        offset = zpack_read_score(p, offset, &s);
     }
     if (it->offsets) it->offsets[start] = offset;
     it->offset = offset;
@@ -427,12 +478,15 @@ bool zset_iterator_next(zset_iterator *it, const char **member, size_t *length, 
     const zpack *p = it->z->value;
     if (!it->reverse) {
         if (it->offset == zpack_end(p)) return false;
-        it->offset = zpack_read(p, it->offset, member, length, score);
-        return true;
+        it->offset = zpack_read(p, it->offset, &it->entry);
+    } else {
+        if (!it->offsets || it->position == (size_t)-1) return false;
+        zpack_read(p, it->offsets[it->position], &it->entry);
+        it->position--;
     }
-    if (!it->offsets || it->position == (size_t)-1) return false;
-    zpack_read(p, it->offsets[it->position], member, length, score);
-    it->position--;
+    *member = it->entry.member;
+    *length = it->entry.length;
+    *score = it->entry.score;
     return true;
 }
 
@@ -443,21 +497,22 @@ void zset_iterator_finish(zset_iterator *it) {
 
 /* ---- Sampling and scanning ---- */
 
-void zset_random_member(const zset *z, const char **member, size_t *length, double *score) {
+void zset_random_member(const zset *z, zpack_entry *out) {
     if (z->encoding != OBJECT_ENCODING_LISTPACK) {
         const zentry *e = table_random_entry(((const zset_big *)z->value)->index);
         zkv_assert(e != NULL);
-        *member = zentry_member(e, length);
-        *score = zentry_score(e);
+        out->member = zentry_member(e, &out->length);
+        out->score = zentry_score(e);
         return;
     }
     const zpack *p = z->value;
     zkv_assert(zpack_count(p) > 0);
     size_t pick = (size_t)random() % zpack_count(p), offset = zpack_first(p);
-    for (size_t i = 0;; i++) {
-        offset = zpack_read(p, offset, member, length, score);
-        if (i == pick) return;
+    for (size_t i = 0; i < pick; i++) {
+        double s;
+        offset = zpack_read_score(p, offset, &s);
     }
+    zpack_read(p, offset, out);
 }
 
 typedef struct scan_adapter {
@@ -481,11 +536,9 @@ unsigned long zset_scan(const zset *z, unsigned long cursor, zset_scan_fn *fn, v
     const zpack *p = z->value;
     size_t offset = zpack_first(p);
     while (offset != zpack_end(p)) {
-        const char *member;
-        size_t length;
-        double score;
-        offset = zpack_read(p, offset, &member, &length, &score);
-        fn(context, member, length, score);
+        zpack_entry e;
+        offset = zpack_read(p, offset, &e);
+        fn(context, e.member, e.length, e.score);
     }
     return 0;
 }

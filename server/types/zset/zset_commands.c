@@ -73,14 +73,9 @@ static void zadd_generic(client *c, int flags) {
     long long added = 0, updated = 0, processed = 0;
     double score = 0;
     bool failed = false;
-    if (o == NULL) {
-        if (xx) goto answer;
-        zset fresh = zset_create(0, c->argv[first + 1].length);
-        o = object_create_pointer(key->data, key->length, OBJECT_ZSET, fresh.encoding, zset_to_pointer(&fresh),
-                                  OBJECT_NO_EXPIRE);
-        db_add(key_db(c), o);
-    }
-    zset z = zset_of(o);
+    if (o == NULL && xx) goto answer;
+    /* a new key is built aside and added whole */
+    zset z = o ? zset_open(o) : zset_create(0, c->argv[first + 1].length);
     for (int j = 0; j < elements; j++) {
         int out = flags;
         double new_score = 0;
@@ -94,7 +89,14 @@ static void zadd_generic(client *c, int flags) {
         if (!(out & ZSET_ADD_OUT_NOP)) processed++;
         score = new_score;
     }
-    zset_store(o, &z);
+    if (o) {
+        zset_store(key_db(c), &o, &z);
+    } else if (zset_length(&z) == 0) {
+        zset_release(&z);
+    } else {
+        o = zset_create_object(key->data, key->length, &z, OBJECT_NO_EXPIRE);
+        db_add(key_db(c), o);
+    }
     if (added + updated) {
         key_modified(c, key, added + updated);
         notify_keyspace_event(NOTIFY_ZSET, incr ? "zincr" : "zadd", c->db_index, key->data, key->length);
@@ -126,7 +128,7 @@ static void zset_zrem_command(client *c) {
         reply_integer(c, 0);
         return;
     }
-    zset z = zset_of(o);
+    zset z = zset_open(o);
     long long deleted = 0;
     bool emptied = false;
     for (int j = 2; j < c->argc; j++) {
@@ -136,7 +138,7 @@ static void zset_zrem_command(client *c) {
             break;
         }
     }
-    zset_store(o, &z);
+    zset_store(key_db(c), &o, &z);
     if (emptied) db_delete(key_db(c), c->argv[1].data, c->argv[1].length, true);
     if (deleted) {
         key_modified(c, &c->argv[1], deleted);
@@ -190,7 +192,7 @@ static void zset_zrevrank_command(client *c) { zrank_generic(c, true); }
 bool zset_pop(client *c, const resp_argument *key, bool max, long long count, enum zset_pop_shape shape) {
     object *o = db_lookup_write(key_db(c), key->data, key->length);
     if (!o || object_type(o) != OBJECT_ZSET) return false;
-    zset z = zset_of(o);
+    zset z = zset_open(o);
     size_t length = zset_length(&z);
     size_t take = (size_t)count > length ? length : (size_t)count;
     /* BZPOPMIN's [key, member, score] stays flat in RESP3 too */
@@ -227,7 +229,7 @@ bool zset_pop(client *c, const resp_argument *key, bool max, long long count, en
         propagate_also(c->db_index, shape == ZSET_POP_KEYED ? 3 : 2, argv);
     }
     zset_delete_ranks(&z, max ? length - take : 0, take);
-    zset_store(o, &z);
+    zset_store(key_db(c), &o, &z);
     if (take == length) db_delete(key_db(c), key->data, key->length, true);
     key_modified(c, key, (long long)take);
     notify_keyspace_event(NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", c->db_index, key->data, key->length);
@@ -379,11 +381,9 @@ static void zrandmember_count(client *c, long long l, bool with_scores) {
         unsigned long long count = (unsigned long long)-l;
         zset_reply_header(c, (long long)count, with_scores);
         for (unsigned long long i = 0; i < count; i++) {
-            const char *member;
-            size_t length;
-            double score;
-            zset_random_member(&z, &member, &length, &score);
-            zset_reply_member(c, member, length, score, with_scores);
+            zpack_entry e;
+            zset_random_member(&z, &e);
+            zset_reply_member(c, e.member, e.length, e.score, with_scores);
             if (c->flags & CLIENT_CLOSE_ASAP) break;
         }
         return;
@@ -436,11 +436,9 @@ static void zset_zrandmember_command(client *c) {
         reply_null(c);
         return;
     }
-    const char *member;
-    size_t length;
-    double score;
-    zset_random_member(&z, &member, &length, &score);
-    reply_bulk(c, member, length);
+    zpack_entry e;
+    zset_random_member(&z, &e);
+    reply_bulk(c, e.member, e.length);
 }
 
 /* ---------------------------------------------------------------- ZSCAN */

@@ -2,8 +2,10 @@
  * and GEO), the encoding parameters, and the type table the keyspace, the
  * lazy-free thread and MEMORY USAGE call.
  *
- * The values behind a key's pointer carry their encoding in the pointer's
- * low bit (zset.h), which is all these functions need.  A big set's free
+ * Only big sets live behind a key's pointer (tagged in its low bit,
+ * zset.h); packed ones live in the key's block, which the keyspace frees,
+ * copies and defragments whole, so the element walks are the only functions
+ * here that see one (object_value gives them the block).  A big set's free
  * effort is its member count plus its tree nodes, so deleting one of more
  * than 64 members goes to the lazy-free thread.
  */

@@ -238,7 +238,7 @@ static void zremrange_generic(client *c, enum range_kind kind) {
         reply_integer(c, 0);
         return;
     }
-    zset z = zset_of(o);
+    zset z = zset_open(o);
     size_t start, end;
     if (kind == RANGE_RANK) {
         range_selection s;
@@ -251,9 +251,9 @@ static void zremrange_generic(client *c, enum range_kind kind) {
         zset_lex_ranks(&z, &lex_range, &start, &end);
     }
     size_t removed = end - start;
+    if (removed) zset_delete_ranks(&z, start, removed);
+    zset_store(key_db(c), &o, &z);
     if (removed) {
-        zset_delete_ranks(&z, start, removed);
-        zset_store(o, &z);
         bool emptied = zset_length(&z) == 0;
         if (emptied) db_delete(key_db(c), c->argv[1].data, c->argv[1].length, true);
         key_modified(c, &c->argv[1], (long long)removed);

@@ -207,5 +207,5 @@ object *zset_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
         if (created) zset_release(&z);
         return NULL;
     }
-    return object_create_pointer(key, key_length, OBJECT_ZSET, z.encoding, zset_to_pointer(&z), expire_ms);
+    return zset_create_object(key, key_length, &z, expire_ms);
 }

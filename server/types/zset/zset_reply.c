@@ -16,7 +16,7 @@
 
 bool zset_read(client *c, const resp_argument *key, zset *z) {
     object *o;
-    z->value = NULL;
+    *z = (zset){.value = NULL};
     if (!key_read_typed(c, key, OBJECT_ZSET, &o)) return false;
     if (o) *z = zset_of(o);
     return true;
@@ -34,8 +34,7 @@ void zset_reply_store(client *c, const resp_argument *key, zset *result, const c
         reply_integer(c, 0);
         return;
     }
-    object *o = object_create_pointer(key->data, key->length, OBJECT_ZSET, result->encoding,
-                                      zset_to_pointer(result), OBJECT_NO_EXPIRE);
+    object *o = zset_create_object(key->data, key->length, result, OBJECT_NO_EXPIRE);
     db_set(d, o);
     server.stats.dirty++;
     notify_keyspace_event(NOTIFY_ZSET, event, d->index, key->data, key->length);

@@ -44,7 +44,7 @@ static bool source_open(client *c, const object *o, setop_source *s) {
     s->o = o;
     s->owned = false;
     s->weight = 1.0;
-    s->z.value = NULL;
+    s->z = (zset){.value = NULL};
     if (!o) return true;
     if (object_type(o) == OBJECT_ZSET) {
         s->z = zset_of(o);
@@ -57,7 +57,7 @@ static bool source_open(client *c, const object *o, setop_source *s) {
     }
     s->z = zset_create(SIZE_MAX, 0);
     s->owned = true;
-    type->for_each_element(object_pointer(o), copy_element, &s->z);
+    type->for_each_element(object_value(o), copy_element, &s->z);
     return true;
 }
 

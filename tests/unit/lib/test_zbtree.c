@@ -296,14 +296,13 @@ static void test_zpack(void **state) {
             assert_int_equal(zpack_count(p), m.count);
             size_t offset = zpack_first(p);
             for (size_t i = 0; i < m.count; i++) {
-                const char *member;
-                size_t length, l;
-                double score;
-                offset = zpack_read(p, offset, &member, &length, &score);
+                zpack_entry read;
+                size_t l;
+                offset = zpack_read(p, offset, &read);
                 const char *expected = zentry_member(m.items[i], &l);
-                assert_int_equal(length, l);
-                assert_memory_equal(member, expected, l);
-                assert_true(score == zentry_score(m.items[i]));
+                assert_int_equal(read.length, l);
+                assert_memory_equal(read.member, expected, l);
+                assert_true(read.score == zentry_score(m.items[i]));
             }
             assert_int_equal(offset, zpack_end(p));
         }
@@ -315,11 +314,9 @@ static void test_zpack(void **state) {
         free(m.items);
     }
     zpack *p = zpack_insert(zpack_create(), "z", 1, -0.0);
-    const char *member;
-    size_t length;
-    double score;
-    zpack_read(p, zpack_first(p), &member, &length, &score);
-    assert_false(signbit(score)); /* -0 is stored as 0, as Redis's listpack does */
+    zpack_entry read;
+    zpack_read(p, zpack_first(p), &read);
+    assert_false(signbit(read.score)); /* -0 is stored as 0, as Redis's listpack does */
     zpack_free(p);
     assert_int_equal(zmalloc_used_memory(), before);
 }
