@@ -50,6 +50,8 @@ void memory_take_sample(void);
 /* Client output buffers holding unsent replies, summed now (one pass over
  * the clients): memory not counted for eviction. */
 size_t memory_client_output(void);
+/* Scripts' Lua memory eviction does not count (core/script_memory.h). */
+size_t memory_scripts_not_counted(void);
 /* The breakdown of `used` bytes. */
 memory_overhead memory_compute_overhead(size_t used);
 /* INFO memory (the memory module's section). */

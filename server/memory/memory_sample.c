@@ -34,6 +34,7 @@
 #include "command.h"
 #include "evict.h"
 #include "keyspace.h"
+#include "script_memory.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -54,6 +55,12 @@ size_t memory_client_output(void) {
     for (client *c = net.clients; c; c = c->next)
         total += memory_output_pending(c->reply) + memory_output_pending(c->hidden_reply);
     return total;
+}
+
+size_t memory_scripts_not_counted(void) {
+    script_memory scripts;
+    script_memory_read(&scripts);
+    return scripts.not_counted_for_evict;
 }
 
 void memory_take_sample(void) {

@@ -16,11 +16,21 @@
 #include "script_run.h"
 #include "script_sha1.h"
 
+/* The eviction rule of core/script_memory.h: growth beyond the set-up
+ * interpreters, less the cached bodies Redis counts, plus flushed
+ * interpreters still being closed. */
+static size_t lua_not_counted_for_evict(void) {
+    size_t eval_growth = script_eval_vm_growth(), bodies = script_eval_body_bytes();
+    return (eval_growth > bodies ? eval_growth - bodies : 0) + script_eval_closing_bytes() +
+           function_engine_vm_growth();
+}
+
 static void read_memory(script_memory *out) {
     out->vm_eval = script_eval_vm_bytes();
     out->scripts_eval = script_eval_body_bytes();
     out->cached_scripts = script_eval_count();
     out->vm_functions = function_engine_vm_bytes();
+    out->not_counted_for_evict = lua_not_counted_for_evict();
     function_registry *functions = function_registry_current();
     if (!functions) return;
     out->functions = function_registry_bytes(functions);
