@@ -88,6 +88,10 @@ SCRIPTS = [
     ("return redis.call('multi')", []), ("return redis.call('select', 99)", []),
     ("return redis.call('config', 'nosuch')", []), ("return redis.call('config')", []),
     ("return redis.call('ping')", []), ("return redis.call('echo', 'x')", []),
+    # Number arguments print as %.17g (whole numbers under 1e15 take a faster path).
+    ("local r = {} for _, n in ipairs({0, -0.0, 1, -1, 7.0, 1e15 - 1, -(1e15 - 1), 1e15, -1e15, 2^53, 1.5, 0.1,"
+     " -2.5, 1e300, 1/0, -1/0, 1e-7, 123456789012.5}) do r[#r + 1] = redis.call('echo', n) end"
+     " r[#r + 1] = redis.call('echo', 0/0) return r", []),
     ("error('boom')", []), ("error({err='CODE custom'})", []), ("error()", []), ("error(1)", []),
     ("local t = redis.pcall('nosuch'); return t['err']", []),
     ("return pcall(function() error('x') end)", []), ("return {pcall(error, {err='A b'})}", []),
