@@ -413,8 +413,13 @@ static void evict_resume(evutil_socket_t fd, short events, void *argument) {
     evict_perform();
 }
 
-/* The dispatch guard: nonzero refuses the denyoom command with -OOM. */
+/* The dispatch guard: nonzero refuses the denyoom command with -OOM.
+ * While a command is still running (a busy script, whose loop answers
+ * SCRIPT KILL and the like meanwhile), nothing is evicted or refused, as in
+ * Redis: keys must not vanish under the script; eviction resumes at the
+ * next command after it. */
 static int evict_memory_check(void) {
+    if (dispatch_call_depth() > 0) return 0;
     return evict_perform() == EVICT_FAIL;
 }
 

@@ -24,10 +24,11 @@ import argparse
 import os
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from keyspace_differential import free_port  # noqa: E402
-from scripting_differential import Connection, field, start  # noqa: E402
+from keyspace_differential import encode, free_port  # noqa: E402
+from scripting_differential import Connection, field, read_reply, start  # noqa: E402
 
 KB = 1024
 MB = 1024 * KB
@@ -46,6 +47,19 @@ redis.register_function{function_name='build', flags={'no-writes'}, callback=fun
     for i = 1, tonumber(args[1]) do t[i] = string.rep('y', 64) .. i end
     return #t
 end}
+"""
+
+
+# Writes 3 MB (over the limit), then stays busy for one to two seconds.
+BUSY_WRITER = """
+redis.call('SET', 'big', string.rep('z', 3 * 1024 * 1024))
+local start = tonumber(redis.call('TIME')[1])
+local spins = 0
+while true do
+    spins = spins + 1
+    if spins % 100000 == 0 and tonumber(redis.call('TIME')[1]) >= start + 2 then break end
+end
+return redis.call('DBSIZE')
 """
 
 
@@ -128,6 +142,22 @@ def scenario(connection, label, is_zkv, failures):
     check(failures, label, connection.call("SET", "after-cache", "1") == b"+OK\r\n", "SET after caching refused")
     check_nothing_evicted(failures, label, connection, 1004, "after caching scripts")
     check_counted(failures, label, connection.call("INFO", "memory"), maxmemory, "after caching scripts")
+
+    # A busy script over the limit: the commands the loop still answers
+    # (SCRIPT KILL) evict nothing under it; its own view of the keyspace
+    # stays whole.  Eviction resumes once it ends.
+    connection.call("CONFIG", "SET", "busy-reply-threshold", "100")
+    connection.call("CONFIG", "RESETSTAT")
+    killer = Connection(connection.sock.getpeername()[1])
+    connection.sock.sendall(encode(["EVAL", BUSY_WRITER, "0"]))
+    time.sleep(0.4)
+    reply = killer.call("SCRIPT", "KILL")
+    check(failures, label, reply.startswith(b"-UNKILLABLE"), "SCRIPT KILL of a writer: %r" % reply)
+    reply = read_reply(connection.stream)
+    check(failures, label, reply == b":1005\r\n", "DBSIZE seen by the busy script at its end: %r" % reply)
+    killer.sock.close()
+    connection.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+    connection.call("DEL", "big")
 
     connection.call("SCRIPT", "FLUSH", "SYNC")
     flushed = connection.call("INFO", "memory")
