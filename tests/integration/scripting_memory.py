@@ -150,8 +150,11 @@ def scenario(connection, label, is_zkv, failures):
     connection.call("CONFIG", "RESETSTAT")
     killer = Connection(connection.sock.getpeername()[1])
     connection.sock.sendall(encode(["EVAL", BUSY_WRITER, "0"]))
-    time.sleep(0.4)
+    deadline = time.time() + 10
     reply = killer.call("SCRIPT", "KILL")
+    while reply.startswith(b"-NOTBUSY") and time.time() < deadline:  # the script has not started yet
+        time.sleep(0.05)
+        reply = killer.call("SCRIPT", "KILL")
     check(failures, label, reply.startswith(b"-UNKILLABLE"), "SCRIPT KILL of a writer: %r" % reply)
     reply = read_reply(connection.stream)
     check(failures, label, reply == b":1005\r\n", "DBSIZE seen by the busy script at its end: %r" % reply)
