@@ -34,6 +34,7 @@ typedef struct script_memory {
     size_t vm_functions;      /* bytes of the functions interpreter */
     size_t functions;         /* libraries' bookkeeping (used_memory_functions) */
     size_t not_counted_for_evict; /* interpreter bytes eviction ignores (see above) */
+    size_t since_startup;     /* what scripts added since start (Lua growth, libraries): overhead */
     long long cached_scripts; /* number_of_cached_scripts */
     long long function_count; /* number_of_functions */
     long long library_count;  /* number_of_libraries */

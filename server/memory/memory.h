@@ -30,6 +30,7 @@ typedef struct memory_overhead {
     size_t clients;       /* query and output buffers, client structs */
     size_t tables;        /* bucket arrays and overflow buckets */
     size_t key_headers;   /* per-key metadata inside the objects */
+    size_t scripts;       /* what scripts added to the Lua interpreters and libraries */
     size_t total;
     size_t dataset;       /* used - total (0 if negative) */
     long long keys;

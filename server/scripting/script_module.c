@@ -25,6 +25,17 @@ static size_t lua_not_counted_for_evict(void) {
            function_engine_vm_growth();
 }
 
+/* The function libraries' bookkeeping once the engine was set up (part of
+ * used_memory_startup, like the interpreters' settled size). */
+static size_t functions_at_startup;
+
+/* What scripts added since start, for the overhead/dataset split: not
+ * dataset, and in Redis not even in used_memory. */
+static size_t since_startup(size_t functions) {
+    return script_eval_vm_growth() + script_eval_closing_bytes() + function_engine_vm_growth() +
+           (functions > functions_at_startup ? functions - functions_at_startup : 0);
+}
+
 static void read_memory(script_memory *out) {
     out->vm_eval = script_eval_vm_bytes();
     out->scripts_eval = script_eval_body_bytes();
@@ -32,8 +43,9 @@ static void read_memory(script_memory *out) {
     out->vm_functions = function_engine_vm_bytes();
     out->not_counted_for_evict = lua_not_counted_for_evict();
     function_registry *functions = function_registry_current();
+    if (functions) out->functions = function_registry_bytes(functions);
+    out->since_startup = since_startup(out->functions);
     if (!functions) return;
-    out->functions = function_registry_bytes(functions);
     out->function_count = function_registry_function_count(functions);
     out->library_count = function_registry_library_count(functions);
 }
@@ -43,6 +55,7 @@ static int scripting_init(const char **error) {
         *error = "Could not create the Lua interpreter.";
         return -1;
     }
+    functions_at_startup = function_registry_bytes(function_registry_current());
     script_memory_set_reader(read_memory);
     function_persistence_install();
     dispatch_set_flags_hook(script_dispatch_flags);

@@ -13,6 +13,11 @@ scenario runs on both servers and the same rules must hold on each:
   a ~14 MB table, a function that does the same, and 300 cached scripts
   evict no key and refuse no write, and at every point
   used_memory - mem_not_counted_for_evict stays under maxmemory;
+- what scripts hold is overhead, not used_memory_dataset, and MEMORY STATS's
+  lua.caches / functions.caches are INFO's used_memory_scripts_eval /
+  used_memory_functions;
+- a busy script over the limit sees no key evicted while the loop answers
+  SCRIPT KILL;
 - SCRIPT FLUSH gives the interpreter back.
 
 zkv alone: used_memory includes the Lua bytes (it grows with the table).
@@ -142,6 +147,14 @@ def scenario(connection, label, is_zkv, failures):
     check(failures, label, connection.call("SET", "after-cache", "1") == b"+OK\r\n", "SET after caching refused")
     check_nothing_evicted(failures, label, connection, 1004, "after caching scripts")
     check_counted(failures, label, connection.call("INFO", "memory"), maxmemory, "after caching scripts")
+    # What scripts hold is overhead, not dataset; MEMORY STATS names the caches as INFO does.
+    grown = number(cached, "used_memory_dataset") - number(filled, "used_memory_dataset")
+    check(failures, label, abs(grown) < 512 * KB, "used_memory_dataset moved by %d with scripts" % grown)
+    stats = connection.call("MEMORY", "STATS").split(b"\r\n")
+    for stat, info_field in (("lua.caches", "used_memory_scripts_eval"), ("functions.caches", "used_memory_functions")):
+        value = stats[stats.index(stat.encode()) + 1]
+        check(failures, label, value == b":%d" % number(cached, info_field),
+              "MEMORY STATS %s %r, INFO %s %d" % (stat, value, info_field, number(cached, info_field)))
 
     # A busy script over the limit: the commands the loop still answers
     # (SCRIPT KILL) evict nothing under it; its own view of the keyspace
