@@ -95,6 +95,7 @@ def check_nothing_evicted(failures, label, connection, keys, when):
 
 
 def scenario(connection, label, is_zkv, failures):
+    connection.sock.settimeout(180)  # a 14 MB table takes seconds in a sanitizer build on a loaded machine
     idle = connection.call("INFO", "memory")
     lua, functions = number(idle, "used_memory_lua"), number(idle, "used_memory_vm_functions")
     check(failures, label, lua % KB == 0 and functions % KB == 0, "idle Lua figures not whole KB: %d %d" % (lua, functions))
