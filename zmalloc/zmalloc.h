@@ -62,6 +62,14 @@ void zmalloc_set_oom_handler(zmalloc_oom_handler handler);
 /* Bytes currently allocated through zmalloc by all threads. */
 size_t zmalloc_used_memory(void);
 
+/* What the calling thread's zmalloc calls have added to used_memory so far,
+ * modulo 2^64 (defined inline below).  The difference of two reads on one
+ * thread is exactly what that thread's calls in between counted, the
+ * allocator's rounding included: other threads count elsewhere.  A
+ * subsystem keeps its own share of used_memory this way (the Lua
+ * interpreters do).  Not meaningful in a thread's exit destructors. */
+static inline size_t zmalloc_thread_counted(void);
+
 /* Resident set size of the process in bytes (Linux: /proc/self/stat field
  * 24 times the page size; macOS: task_info; elsewhere used_memory). */
 size_t zmalloc_rss(void);
@@ -135,5 +143,9 @@ void *zmalloc_defrag_move(void *ptr);
 #define zmalloc_alloc(size) zmalloc_hot_alloc(size)
 #define zmalloc_calloc(size) zmalloc_hot_calloc(size)
 #define zmalloc_free(ptr) zmalloc_hot_free(ptr)
+
+static inline size_t zmalloc_thread_counted(void) {
+    return atomic_load_explicit(&zmalloc_counter_thread_slot.bytes, memory_order_relaxed);
+}
 
 #endif

@@ -317,8 +317,9 @@ static bool evict_one(int policy) {
 
 /* ---------------------------------------------------------------- driver */
 
-/* Output buffers not counted, measured once per evict_perform: freeing
- * keys does not change them, and summing them walks every client. */
+/* Output buffers and scripts' Lua memory not counted (core/script_memory.h),
+ * measured once per evict_perform: freeing keys does not change them, and
+ * summing the buffers walks every client. */
 static size_t evict_not_counted;
 
 static size_t evict_counted_memory(void) {
@@ -387,7 +388,7 @@ enum evict_result evict_perform(void) {
     /* Only when over: each costs a pass over the clients.  Clients just
      * evicted (or closing anyway) free their input when the iteration ends:
      * keys must not go for it meanwhile. */
-    evict_not_counted = memory_client_output() + client_closing_input_memory();
+    evict_not_counted = memory_client_output() + client_closing_input_memory() + memory_scripts_not_counted();
     if (!evict_over_limit()) return evict_note_state(EVICT_OK);
     int policy = server.config.maxmemory_policy;
     uint64_t start = server_monotonic_us();
@@ -412,8 +413,13 @@ static void evict_resume(evutil_socket_t fd, short events, void *argument) {
     evict_perform();
 }
 
-/* The dispatch guard: nonzero refuses the denyoom command with -OOM. */
+/* The dispatch guard: nonzero refuses the denyoom command with -OOM.
+ * While a command is still running (a busy script, whose loop answers
+ * SCRIPT KILL and the like meanwhile), nothing is evicted or refused, as in
+ * Redis: keys must not vanish under the script; eviction resumes at the
+ * next command after it. */
 static int evict_memory_check(void) {
+    if (dispatch_call_depth() > 0) return 0;
     return evict_perform() == EVICT_FAIL;
 }
 

@@ -1,9 +1,10 @@
 /* evict: the maxmemory ceiling.
  *
  * Before a command that may grow memory (denyoom) runs while maxmemory is
- * set, and on every cron tick, used memory not counting client output
- * buffers is brought back under maxmemory by evicting keys chosen by
- * maxmemory-policy.  The work per call is bounded in time (by
+ * set (except while a busy script lets the loop answer SCRIPT KILL), and
+ * on every cron tick, used memory not counting client output buffers and
+ * scripts' Lua memory is brought back under maxmemory by evicting keys
+ * chosen by maxmemory-policy.  The work per call is bounded in time (by
  * maxmemory-eviction-tenacity); what is left continues from a timer on the
  * next loop iteration, so evicting millions of keys never stalls the loop.
  */

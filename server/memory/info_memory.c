@@ -11,7 +11,8 @@
  * The overhead/dataset split and its formula are in memory_sample.c.
  *
  * Lua and function figures come from the scripting module through
- * core/script_memory.h.  Fields for subsystems zkv lacks (replication
+ * core/script_memory.h; mem_not_counted_for_evict is what eviction leaves
+ * out: output buffers (sampled) and scripts' Lua memory (live).  Fields for subsystems zkv lacks (replication
  * backlog, AOF, cluster links) are reported as zero.
  */
 #include <string.h>
@@ -110,6 +111,7 @@ void memory_write_info(strbuf *out) {
     field_human(out, "total_system_memory_human", f.system);
     script_memory scripts;
     script_memory_read(&scripts);
+    f.not_counted += scripts.not_counted_for_evict;
     field_bytes(out, "used_memory_lua", scripts.vm_eval);
     field_bytes(out, "used_memory_vm_eval", scripts.vm_eval);
     field_human(out, "used_memory_lua_human", scripts.vm_eval);

@@ -30,6 +30,7 @@ typedef struct memory_overhead {
     size_t clients;       /* query and output buffers, client structs */
     size_t tables;        /* bucket arrays and overflow buckets */
     size_t key_headers;   /* per-key metadata inside the objects */
+    size_t scripts;       /* what scripts added to the Lua interpreters and libraries */
     size_t total;
     size_t dataset;       /* used - total (0 if negative) */
     long long keys;
@@ -50,6 +51,8 @@ void memory_take_sample(void);
 /* Client output buffers holding unsent replies, summed now (one pass over
  * the clients): memory not counted for eviction. */
 size_t memory_client_output(void);
+/* Scripts' Lua memory eviction does not count (core/script_memory.h). */
+size_t memory_scripts_not_counted(void);
 /* The breakdown of `used` bytes. */
 memory_overhead memory_compute_overhead(size_t used);
 /* INFO memory (the memory module's section). */

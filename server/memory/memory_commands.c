@@ -136,8 +136,12 @@ static void memory_stats_command(client *c) {
     static const char *const absent[] = {"replication.backlog", "clients.slaves"};
     for (size_t i = 0; i < 2; i++) memory_stat_integer(c, absent[i], 0);
     memory_stat_integer(c, "clients.normal", (long long)o.clients);
-    static const char *const absent_after[] = {"cluster.links", "aof.buffer", "lua.caches", "functions.caches"};
-    for (size_t i = 0; i < 4; i++) memory_stat_integer(c, absent_after[i], 0);
+    static const char *const absent_after[] = {"cluster.links", "aof.buffer"};
+    for (size_t i = 0; i < 2; i++) memory_stat_integer(c, absent_after[i], 0);
+    script_memory scripts;
+    script_memory_read(&scripts);
+    memory_stat_integer(c, "lua.caches", (long long)scripts.scripts_eval);
+    memory_stat_integer(c, "functions.caches", (long long)scripts.functions);
     memory_stats_databases(c);
     memory_stat_integer(c, "overhead.total", (long long)o.total);
     memory_stat_integer(c, "keys.count", o.keys);

@@ -19,6 +19,10 @@
  *                                        overflow buckets (8 B per slot)
  *              + keys x 5                the per-key header inside each
  *                                        object (type, flags, 24-bit clock)
+ *              + scripts                 what scripts added to the Lua
+ *                                        interpreters and function libraries
+ *                                        (Redis: the script caches; its Lua
+ *                                        is outside used_memory altogether)
  *     dataset  = used_memory - overhead
  *
  * Redis counts a dictEntry and an robj per key; zkv has neither (the table
@@ -34,6 +38,7 @@
 #include "command.h"
 #include "evict.h"
 #include "keyspace.h"
+#include "script_memory.h"
 #include "server.h"
 #include "zmalloc.h"
 
@@ -54,6 +59,12 @@ size_t memory_client_output(void) {
     for (client *c = net.clients; c; c = c->next)
         total += memory_output_pending(c->reply) + memory_output_pending(c->hidden_reply);
     return total;
+}
+
+size_t memory_scripts_not_counted(void) {
+    script_memory scripts;
+    script_memory_read(&scripts);
+    return scripts.not_counted_for_evict;
 }
 
 void memory_take_sample(void) {
@@ -95,7 +106,10 @@ memory_overhead memory_compute_overhead(size_t used) {
     o.tables = keyspace_tables_memory();
     for (int i = 0; i < keyspace_database_count(); i++) o.keys += db_size(keyspace_db(i));
     o.key_headers = (size_t)o.keys * MEMORY_KEY_HEADER_BYTES;
-    o.total = o.startup + o.clients + o.tables + o.key_headers;
+    script_memory scripts;
+    script_memory_read(&scripts);
+    o.scripts = scripts.since_startup;
+    o.total = o.startup + o.clients + o.tables + o.key_headers + o.scripts;
     o.dataset = used > o.total ? used - o.total : 0;
     return o;
 }

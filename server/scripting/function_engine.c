@@ -178,6 +178,7 @@ int function_engine_init(void) {
     lua_rawset(L, LUA_REGISTRYINDEX);
     function_registry_init(release_handle);
     function_registry_swap(function_registry_create());
+    script_lua_settle(L, &vm_memory);
     return 0;
 }
 
@@ -188,7 +189,8 @@ void function_engine_shutdown(void) {
 }
 
 lua_State *function_engine_vm(void) { return vm; }
-size_t function_engine_vm_bytes(void) { return vm_memory.bytes; }
+size_t function_engine_vm_bytes(void) { return vm ? script_lua_reported_bytes(vm) : 0; }
+size_t function_engine_vm_growth(void) { return script_lua_growth(&vm_memory); }
 
 void function_engine_push(const function_info *function) {
     lua_rawgeti(vm, LUA_REGISTRYINDEX, function->handle);

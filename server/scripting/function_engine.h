@@ -33,7 +33,10 @@ int function_engine_init(void);
 void function_engine_shutdown(void);
 
 lua_State *function_engine_vm(void);
+/* The interpreter's size as Redis reports it (script_lua_reported_bytes). */
 size_t function_engine_vm_bytes(void);
+/* What the interpreter holds beyond its size once set up (script_lua_growth). */
+size_t function_engine_vm_growth(void);
 
 /* Creates the library `code` (shebang "#!lua name=<lib>" first) and links
  * it into `registry`; with `replace` an existing library of that name is

@@ -1,5 +1,5 @@
 /* script_commands: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT LOAD EXISTS
- * FLUSH KILL HELP, Redis 7.0's texts.  The run itself is script_run's; this
+ * FLUSH KILL DEBUG HELP, Redis 7.0's texts.  The run itself is script_run's; this
  * file only reads arguments and finds or compiles the script. */
 #include <string.h>
 
@@ -99,8 +99,30 @@ static void script_flush_command(client *c) {
 
 static void script_kill_command(client *c) { script_run_kill(c, 1); }
 
+/* SCRIPT DEBUG.  zkv has no Lua debugger (Redis's LDB): NO, which turns a
+ * session off, answers as Redis; YES and SYNC, which would start one at
+ * the client's next EVAL, are refused, not acknowledged and ignored, so a
+ * debugging client (redis-cli --ldb) stops with the reason instead of
+ * running the script undebugged.  The pipeline and mode errors are
+ * Redis's, checked in its order. */
+static void script_debug_command(client *c) {
+    if (resp_output_pending_bytes(c->reply)) {
+        reply_error(c, "ERR SCRIPT DEBUG must be called outside a pipeline");
+        return;
+    }
+    if (args_is(&c->argv[2], "no")) {
+        reply_ok(c);
+    } else if (args_is(&c->argv[2], "yes") || args_is(&c->argv[2], "sync")) {
+        reply_error(c, "ERR SCRIPT DEBUG YES and SYNC are not supported: zkv has no Lua debugger");
+    } else {
+        reply_error(c, "ERR Use SCRIPT DEBUG YES/SYNC/NO");
+    }
+}
+
 static void script_help_command(client *c) {
     static const char *const lines[] = {
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
         "EXISTS <sha1> [<sha1> ...]",
         "    Return information about the existence of the scripts in the script cache.",
         "FLUSH [ASYNC|SYNC]",
@@ -141,8 +163,19 @@ static const command_argument script_flush_arguments[] = {
 static const command_argument sha1_list[] = {
     {.name = "sha1", .type = ARGUMENT_STRING, .flags = ARGUMENT_MULTIPLE}, {0}};
 static const command_argument script_argument[] = {{.name = "script", .type = ARGUMENT_STRING}, {0}};
+static const command_argument debug_modes[] = {
+    {.name = "yes", .type = ARGUMENT_PURE_TOKEN, .token = "YES"},
+    {.name = "sync", .type = ARGUMENT_PURE_TOKEN, .token = "SYNC"},
+    {.name = "no", .type = ARGUMENT_PURE_TOKEN, .token = "NO"},
+    {0}};
+static const command_argument script_debug_arguments[] = {
+    {.name = "mode", .type = ARGUMENT_ONEOF, .arguments = debug_modes}, {0}};
 
 static const command_spec script_subcommands[] = {
+    {.name = "debug", .handler = script_debug_command, .arity = 3, .flags = COMMAND_NOSCRIPT,
+     .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "3.2.0",
+     .summary = "Set the debug mode for executed scripts.", .complexity = "O(1)",
+     .arguments = script_debug_arguments},
     {.name = "exists", .handler = script_exists_command, .arity = -3, .flags = COMMAND_NOSCRIPT,
      .categories = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .since = "2.6.0",
      .summary = "Check existence of scripts in the script cache.",

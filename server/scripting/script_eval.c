@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ static eval_vm *open_vm(void) {
     lua_pushlightuserdata(L, &scripts_key);
     lua_newtable(L);
     lua_rawset(L, LUA_REGISTRYINDEX);
+    script_lua_settle(L, &opened->memory);
     return opened;
 }
 
@@ -64,10 +66,20 @@ void script_eval_shutdown(void) {
 lua_State *script_eval_vm(void) { return vm->L; }
 long long script_eval_count(void) { return script_count; }
 size_t script_eval_body_bytes(void) { return body_bytes; }
-size_t script_eval_vm_bytes(void) { return vm ? vm->memory.bytes : 0; }
+size_t script_eval_vm_bytes(void) { return vm ? script_lua_reported_bytes(vm->L) : 0; }
+size_t script_eval_vm_growth(void) { return vm ? script_lua_growth(&vm->memory) : 0; }
+
+/* Bytes of interpreters SCRIPT FLUSH ASYNC handed to a thread that has not
+ * finished closing them: the amount at hand-off, taken back at the end. */
+static _Atomic size_t closing_bytes;
+
+size_t script_eval_closing_bytes(void) { return atomic_load(&closing_bytes); }
 
 static void *close_in_background(void *argument) {
-    close_vm(argument);
+    eval_vm *closing = argument;
+    size_t held = closing->memory.held; /* written before the hand-off */
+    close_vm(closing);
+    atomic_fetch_sub(&closing_bytes, held);
     return NULL;
 }
 
@@ -77,9 +89,13 @@ void script_eval_flush(int async) {
     script_count = 0;
     body_bytes = 0;
     pthread_t thread;
-    if (async && pthread_create(&thread, NULL, close_in_background, old) == 0) {
-        pthread_detach(thread);
-        return;
+    if (async) {
+        atomic_fetch_add(&closing_bytes, old->memory.held);
+        if (pthread_create(&thread, NULL, close_in_background, old) == 0) {
+            pthread_detach(thread);
+            return;
+        }
+        atomic_fetch_sub(&closing_bytes, old->memory.held);
     }
     close_vm(old);
 }

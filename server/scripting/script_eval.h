@@ -37,7 +37,13 @@ void script_eval_flush(int async);
 lua_State *script_eval_vm(void);
 long long script_eval_count(void);
 size_t script_eval_body_bytes(void);
+/* The interpreter's size as Redis reports it (script_lua_reported_bytes). */
 size_t script_eval_vm_bytes(void);
+/* What the interpreter holds beyond its size once set up (script_lua_growth). */
+size_t script_eval_vm_growth(void);
+/* Bytes of flushed interpreters a background thread is still closing
+ * (SCRIPT FLUSH ASYNC); readable from any thread. */
+size_t script_eval_closing_bytes(void);
 
 /* Parses a "#!lua flags=a,b" first line: *flags (SCRIPT_FLAG_EVAL_COMPAT
  * when there is no shebang) and *skip, the bytes before the first line's

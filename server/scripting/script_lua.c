@@ -23,19 +23,32 @@ static char tostring_key;
 
 /* ---- Allocator ---- */
 
+/* The share is measured, not computed from the sizes Lua passes: the
+ * thread's zmalloc counter moves by exactly what the call counted. */
 static void *allocate(void *context, void *block, size_t old_size, size_t new_size) {
+    (void)old_size;
     script_lua_memory *memory = context;
-    if (new_size == 0) {
-        if (block) {
-            memory->bytes -= old_size;
-            zmalloc_free(block);
-        }
-        return NULL;
-    }
-    void *moved = zmalloc_try_realloc(block, new_size);
-    if (!moved) return NULL; /* Lua raises "not enough memory" and keeps the old block */
-    memory->bytes += new_size - (block ? old_size : 0);
-    return moved;
+    size_t before = zmalloc_thread_counted();
+    void *result = NULL;
+    if (new_size == 0)
+        zmalloc_free(block); /* block may be NULL */
+    else
+        result = zmalloc_try_realloc(block, new_size); /* NULL: Lua raises "not enough memory", keeps block */
+    memory->held += zmalloc_thread_counted() - before;
+    return result;
+}
+
+void script_lua_settle(lua_State *L, script_lua_memory *memory) {
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    memory->settled = memory->held;
+}
+
+size_t script_lua_growth(const script_lua_memory *memory) {
+    return memory->held > memory->settled ? memory->held - memory->settled : 0;
+}
+
+size_t script_lua_reported_bytes(lua_State *L) {
+    return (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024;
 }
 
 /* ---- math.random: a 48-bit linear congruential generator ---- */

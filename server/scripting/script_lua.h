@@ -2,7 +2,7 @@
  *
  * EVAL scripts share one interpreter and function libraries another; both
  * are built here the same way: every byte the VM allocates goes through
- * zmalloc (a lua_Alloc that also keeps the VM's own byte count for INFO),
+ * zmalloc (a lua_Alloc that also keeps the VM's share of used_memory),
  * the libraries Redis scripts may use are loaded (base without dofile,
  * loadfile, print and the deprecated setfenv/getfenv/newproxy; string,
  * table, math, cjson, bit, struct, cmsgpack), and math.random becomes a
@@ -32,16 +32,30 @@
 
 #include <lua.h>
 
-/* Bytes held by one interpreter, updated by its allocator (may be read at
- * any time; used_memory_vm_eval / used_memory_vm_functions). */
+/* One interpreter's share of used_memory, kept by its allocator: its
+ * blocks as zmalloc counts them (the allocator's rounding included, which
+ * Lua's own count leaves out), and that share once the interpreter was set
+ * up (script_lua_settle).  What it holds beyond that is what scripts made
+ * of it, which eviction does not count (core/script_memory.h).  Written by
+ * the thread running or closing the interpreter. */
 typedef struct script_lua_memory {
-    size_t bytes;
+    size_t held;
+    size_t settled;
 } script_lua_memory;
 
 /* A new interpreter with the libraries loaded and globals still writable;
  * its allocations are counted in *memory, which must outlive it.  NULL when
  * memory is short. */
 lua_State *script_lua_open(script_lua_memory *memory);
+/* Collects the garbage of the set-up and records what the interpreter
+ * holds as its settled share.  Call once the engine has finished setting
+ * it up. */
+void script_lua_settle(lua_State *L, script_lua_memory *memory);
+/* Bytes held beyond the settled share (0 when under it). */
+size_t script_lua_growth(const script_lua_memory *memory);
+/* The interpreter's size as Redis reports it (used_memory_vm_eval,
+ * used_memory_vm_functions): Lua's own count, in whole kilobytes. */
+size_t script_lua_reported_bytes(lua_State *L);
 /* Makes the global table and the tables it holds read-only (see above).
  * Call once, after the engine registered its globals. */
 void script_lua_lock(lua_State *L);

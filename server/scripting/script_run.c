@@ -3,6 +3,7 @@
 #include "propagate.h"
 #include "script_run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "errorstats.h"
 #include "log.h"
 #include "networking.h"
+#include "number.h"
 #include "reply.h"
 #include "script_convert.h"
 #include "script_lua.h"
@@ -295,6 +297,20 @@ static const char *refusal(script_run *run, command *cmd, int argc) {
     return server.config.cluster_enabled ? cluster_refusal(run, cmd) : NULL;
 }
 
+/* Appends a number argument as Redis prints it, "%.17g".  Whole numbers
+ * under 10^15 print the same through the integer formatter, at a tenth of
+ * printf's floating-point cost (~2,000 instructions): scripts pass counts,
+ * offsets and TTLs that way.  -0 and the rest take printf ("-0", "1.5",
+ * "1e+20", "inf", "nan" as Redis). */
+static void append_number(strbuf *out, double value) {
+    if (value > -1e15 && value < 1e15 && value == floor(value) && !(value == 0 && signbit(value))) {
+        char text[NUMBER_INTEGER_BUFFER];
+        strbuf_append(out, text, number_format_integer((long long)value, text));
+    } else {
+        strbuf_printf(out, "%.17g", value);
+    }
+}
+
 /* Points the script client's argv at the arguments: strings stay on the
  * Lua stack, numbers are printed as %.17g (as Redis) into number_texts.
  * Nothing is pushed, so a call with as many arguments as the stack holds
@@ -310,7 +326,7 @@ static int build_arguments(lua_State *L, int argc) {
         if (type == LUA_TNUMBER) {
             arguments[i - 1].data = NULL;
             arguments[i - 1].length = number_texts.length; /* the offset until the buffer stops moving */
-            strbuf_printf(&number_texts, "%.17g", (double)lua_tonumber(L, i));
+            append_number(&number_texts, (double)lua_tonumber(L, i));
             strbuf_append_char(&number_texts, '\0');
         } else if (type == LUA_TSTRING) {
             arguments[i - 1].data = lua_tolstring(L, i, &arguments[i - 1].length);

@@ -88,6 +88,10 @@ SCRIPTS = [
     ("return redis.call('multi')", []), ("return redis.call('select', 99)", []),
     ("return redis.call('config', 'nosuch')", []), ("return redis.call('config')", []),
     ("return redis.call('ping')", []), ("return redis.call('echo', 'x')", []),
+    # Number arguments print as %.17g (whole numbers under 1e15 take a faster path).
+    ("local r = {} for _, n in ipairs({0, -0.0, 1, -1, 7.0, 1e15 - 1, -(1e15 - 1), 1e15, -1e15, 2^53, 1.5, 0.1,"
+     " -2.5, 1e300, 1/0, -1/0, 1e-7, 123456789012.5}) do r[#r + 1] = redis.call('echo', n) end"
+     " r[#r + 1] = redis.call('echo', 0/0) return r", []),
     ("error('boom')", []), ("error({err='CODE custom'})", []), ("error()", []), ("error(1)", []),
     ("local t = redis.pcall('nosuch'); return t['err']", []),
     ("return pcall(function() error('x') end)", []), ("return {pcall(error, {err='A b'})}", []),
@@ -129,6 +133,9 @@ ARGUMENT_CASES = [
     ["EVAL_RO", "#!lua\nreturn 1", "0"], ["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
     ["SCRIPT", "FLUSH"], ["SCRIPT", "FLUSH", "ASYNC"], ["SCRIPT", "FLUSH", "SYNC"], ["SCRIPT", "FLUSH", "x"],
     ["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"], ["SCRIPT", "KILL"], ["SCRIPT", "NOSUCH"],
+    ["SCRIPT", "DEBUG", "NO"], ["SCRIPT", "DEBUG", "no"], ["SCRIPT", "DEBUG", "maybe"], ["SCRIPT", "DEBUG"],
+    ["SCRIPT", "DEBUG", "no", "x"], ["EVAL", "return redis.call('script', 'debug', 'no')", "0"],
+    ["SCRIPT", "HELP"], ["COMMAND", "DOCS", "script|debug"], ["COMMAND", "INFO", "script|debug"],
     ["EVAL"], ["SCRIPT"],
 ]
 
@@ -137,6 +144,16 @@ def compare(zkv, redis, arguments, failures):
     expected, got = redis.call(*arguments), zkv.call(*arguments)
     if expected != got:
         failures.append("%r\n  redis: %r\n  zkv:   %r" % (arguments, expected, got))
+
+
+def compare_pipeline(zkv, redis, batch, failures):
+    """Sends `batch` in one write to each server; all the replies must match."""
+    replies = []
+    for connection in (redis, zkv):
+        connection.sock.sendall(b"".join(encode(arguments) for arguments in batch))
+        replies.append(b"".join(read_reply(connection.stream) for _ in batch))
+    if replies[0] != replies[1]:
+        failures.append("%r\n  redis: %r\n  zkv:   %r" % (batch, replies[0], replies[1]))
 
 
 def field(info, name):
@@ -196,6 +213,9 @@ def main():
                 compare(zkv, redis, ["EVAL", script] + (rest or ["0"]), failures)
             for arguments in ARGUMENT_CASES:
                 compare(zkv, redis, arguments, failures)
+            # SCRIPT DEBUG behind another reply (a pipeline, EXEC's header) is refused.
+            for batch in ([["PING"], ["SCRIPT", "DEBUG", "NO"]], [["MULTI"], ["SCRIPT", "DEBUG", "NO"], ["EXEC"]]):
+                compare_pipeline(zkv, redis, batch, failures)
         # Errors raised inside scripts are counted once, by the code that raised them.
         for connection in (zkv, redis):
             connection.call("HELLO", "2")
@@ -224,6 +244,11 @@ def main():
         info = zkv.call("INFO", "memory")
         if field(info, "number_of_cached_scripts") != "0" or int(field(info, "used_memory_vm_eval")) > before + 4096:
             failures.append("SCRIPT FLUSH kept memory: before %d, after %s" % (before, field(info, "used_memory_vm_eval")))
+        # zkv has no Lua debugger: YES and SYNC are refused, not acknowledged.
+        for mode in ("YES", "sync"):
+            reply = zkv.call("SCRIPT", "DEBUG", mode)
+            if reply != b"-ERR SCRIPT DEBUG YES and SYNC are not supported: zkv has no Lua debugger\r\n":
+                failures.append("SCRIPT DEBUG %s: %r" % (mode, reply))
         run_busy(zkv_port, failures, "zkv")
     finally:
         for process in processes:

@@ -203,11 +203,45 @@ static void test_allocations_in_late_exit_destructors_are_counted(void **state) 
     pthread_key_delete(late_key);
 }
 
+/* zmalloc_thread_counted: a thread's reading moves by exactly what its own
+ * calls count (the allocator's rounding included), never by another
+ * thread's allocations, and wraps through zero when it frees what another
+ * thread allocated. */
+static void *allocate_many(void *argument) {
+    void **blocks = argument;
+    for (int i = 0; i < 1000; i++) blocks[i] = zmalloc_alloc((size_t)(i % 300) + 1);
+    return NULL;
+}
+
+static void test_thread_counted_measures_own_calls(void **state) {
+    (void)state;
+    static void *blocks[1000];
+    size_t before = zmalloc_thread_counted(), used_before = zmalloc_used_memory();
+    void *block = zmalloc_alloc(100);
+    size_t counted = zmalloc_thread_counted() - before;
+    assert_int_equal(counted, zmalloc_usable_size(block) + zmalloc_size_header_bytes());
+    assert_int_equal(zmalloc_used_memory() - used_before, counted);
+    block = zmalloc_realloc(block, 5000);
+    assert_int_equal(zmalloc_thread_counted() - before, zmalloc_usable_size(block) + zmalloc_size_header_bytes());
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, allocate_many, blocks), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(zmalloc_thread_counted() - before, zmalloc_usable_size(block) + zmalloc_size_header_bytes());
+    zmalloc_free(block);
+    assert_int_equal(zmalloc_thread_counted(), before);
+    size_t others = 0;
+    for (int i = 0; i < 1000; i++) others += zmalloc_usable_size(blocks[i]) + zmalloc_size_header_bytes();
+    for (int i = 0; i < 1000; i++) zmalloc_free(blocks[i]);
+    assert_int_equal(before - zmalloc_thread_counted(), others);
+    assert_int_equal(zmalloc_used_memory(), used_before);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_keep_the_count_exact),
         cmocka_unit_test(test_exited_freeing_threads_fold_negative_counts),
         cmocka_unit_test(test_allocations_in_late_exit_destructors_are_counted),
+        cmocka_unit_test(test_thread_counted_measures_own_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
