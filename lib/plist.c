@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "rdb_listpack.h"
+#include "rdb_quicklist.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
@@ -74,6 +76,7 @@ typedef struct plist_chunked {
     uint32_t nodes;
     uint64_t count;
     plist_node *head, *tail;
+    uint32_t end_node; /* plist_end_node: 0 when cut as the others */
 } plist_chunked;
 
 _Static_assert(offsetof(plist_small, ends) == offsetof(struct plist, ends) &&
@@ -535,6 +538,7 @@ plist *plist_duplicate(const plist *l) {
     }
     copy->count = q->count;
     copy->ends = q->ends;
+    copy->end_node = q->end_node;
     return (plist *)copy;
 }
 
@@ -544,6 +548,122 @@ unsigned plist_changed_ends(const plist *l) {
 
 void plist_set_changed_ends(plist *l, unsigned ends) {
     l->ends = (uint8_t)ends;
+}
+
+/* ---------------------------------------------------------------- Redis's end node
+ *
+ * A list grown at one end only is cut into Redis's nodes from its other
+ * end, the near one: each node as full as Redis's insert test lets it be,
+ * except the near end's own node, which pops there (or a trim) have eaten
+ * into and pushes at the far end may have filled while it was the only
+ * one.  end_node counts that node once it differs (0: cut as the others);
+ * the far end's node needs nothing, as cutting leaves it whatever remains.
+ * A list changed elsewhere keeps no count (its nodes are not known). */
+
+static bool end_node_near_head(const plist *l) {
+    return l->ends != PLIST_END_HEAD;
+}
+
+/* Cutting Redis's nodes from `start` elements off one end: where (in
+ * elements from that end) the node holding element `target` ends. */
+static size_t end_node_cut(const plist *l, bool from_head, size_t start, size_t target, int fill) {
+    size_t length = plist_length(l);
+    if (start >= length) return length;
+    plist_iterator it;
+    plist_value v;
+    plist_iterator_init(&it, l, from_head ? start : length - 1 - start, from_head);
+    size_t pos = start, bytes = RDB_LISTPACK_EMPTY_BYTES, count = 0;
+    while (plist_iterator_next(&it, &v)) {
+        char digits[NUMBER_INTEGER_BUFFER];
+        size_t raw;
+        const char *data = plist_value_bytes(&v, &raw, digits);
+        if (count > 0 && !rdb_quicklist_node_takes(fill, bytes, count, raw)) {
+            if (pos > target) break;
+            bytes = RDB_LISTPACK_EMPTY_BYTES, count = 0;
+        }
+        bytes += rdb_listpack_entry_size(data, raw);
+        count++, pos++;
+    }
+    plist_iterator_finish(&it);
+    return pos;
+}
+
+/* Listpack bytes of the `count` elements at one end. */
+static size_t end_node_bytes(const plist *l, bool from_head, size_t count) {
+    plist_iterator it;
+    plist_value v;
+    size_t length = plist_length(l), bytes = RDB_LISTPACK_EMPTY_BYTES;
+    plist_iterator_init(&it, l, from_head ? 0 : length - 1, from_head);
+    for (size_t i = 0; i < count && plist_iterator_next(&it, &v); i++) {
+        char digits[NUMBER_INTEGER_BUFFER];
+        size_t raw;
+        const char *data = plist_value_bytes(&v, &raw, digits);
+        bytes += rdb_listpack_entry_size(data, raw);
+    }
+    plist_iterator_finish(&it);
+    return bytes;
+}
+
+static bool end_node_tracked(const plist_chunked *q) {
+    return q->ends != (PLIST_END_HEAD | PLIST_END_TAIL);
+}
+
+/* Before a push: one at the far end joins the near node when that is the
+ * only node and Redis's test lets it. */
+static void end_node_push(plist_chunked *q, size_t length, bool head, int fill) {
+    bool near_head = end_node_near_head((plist *)q);
+    if (!end_node_tracked(q) || head == near_head || q->end_node == 0 || q->end_node != q->count) return;
+    if (rdb_quicklist_node_takes(fill, end_node_bytes((plist *)q, near_head, q->end_node), q->end_node, length))
+        q->end_node++;
+}
+
+/* Before a pop. */
+static void end_node_pop(plist_chunked *q, bool head, int fill) {
+    if (!end_node_tracked(q)) return;
+    bool near_head = end_node_near_head((plist *)q);
+    if (head == near_head) {
+        if (q->end_node == 0) q->end_node = (uint32_t)end_node_cut((plist *)q, near_head, 0, 0, fill);
+        q->end_node--;
+    } else if (q->end_node == q->count) {
+        q->end_node--;
+    }
+}
+
+/* Before `count` elements are deleted at one end (not the whole list). */
+static void end_node_delete(plist_chunked *q, bool at_head, size_t count, int fill) {
+    if (!end_node_tracked(q)) return;
+    bool near_head = end_node_near_head((plist *)q);
+    size_t length = q->count;
+    if (at_head == near_head) {
+        if (count >= length) {
+            q->end_node = 0;
+            return;
+        }
+        size_t start = q->end_node;
+        if (start == 0) start = end_node_cut((plist *)q, near_head, 0, 0, fill);
+        if (count < start) {
+            q->end_node = (uint32_t)(start - count);
+            return;
+        }
+        q->end_node = (uint32_t)(end_node_cut((plist *)q, near_head, start, count, fill) - count);
+    } else if (q->end_node > length - count) {
+        q->end_node = (uint32_t)(length - count);
+    }
+}
+
+size_t plist_end_node(const plist *l) {
+    if (l->tag != PLIST_CHUNKED || !end_node_tracked((const plist_chunked *)l)) return 0;
+    return ((const plist_chunked *)l)->end_node;
+}
+
+void plist_set_end_node(plist *l, size_t count) {
+    if (l->tag != PLIST_CHUNKED) return;
+    plist_chunked *q = (plist_chunked *)l;
+    q->end_node = count < q->count ? (uint32_t)count : 0;
+}
+
+size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill) {
+    return end_node_cut(l, from_head, start, start, fill) - start;
 }
 
 size_t plist_length(const plist *l) {
@@ -593,8 +713,13 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
         }
         l = (plist *)to_chunked(s);
     }
+    end_node_push((plist_chunked *)l, length, head, limits->fill);
     chunked_push((plist_chunked *)l, &p, head, limits);
-    return mark_ends(l, end);
+    bool near_head = end_node_near_head(l);
+    mark_ends(l, end);
+    if (end_node_near_head(l) != near_head || l->ends == (PLIST_END_HEAD | PLIST_END_TAIL))
+        ((plist_chunked *)l)->end_node = 0;
+    return l;
 }
 
 /* Size of the last entry of a chunk. */
@@ -611,11 +736,11 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
         uint32_t size = head ? entry_size_at(s->data) : last_entry_size(s->data, s->bytes);
         s = small_splice(s, head ? 0 : s->bytes - size, size, 0);
         s->count--;
-        return mark_ends((plist *)s, head ? PLIST_END_HEAD : PLIST_END_TAIL);
+        return (plist *)s;
     }
     plist_chunked *q = (plist_chunked *)l;
     zkv_assert(q->count > 0);
-    mark_ends(l, head ? PLIST_END_HEAD : PLIST_END_TAIL);
+    end_node_pop(q, head, limits->fill);
     plist_node *n = node_decompress(q, head ? q->head : q->tail);
     if (n->count == 1) {
         node_unlink_free(q, n);
@@ -668,7 +793,8 @@ plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limi
     zkv_assert(start + count <= plist_length(l));
     if (count == 0) return l;
     bool at_head = start == 0, at_tail = start + count == plist_length(l);
-    mark_ends(l, at_head == at_tail ? PLIST_END_HEAD | PLIST_END_TAIL : at_head ? PLIST_END_HEAD : PLIST_END_TAIL);
+    if (at_head == at_tail) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
+    else if (l->tag == PLIST_CHUNKED) end_node_delete((plist_chunked *)l, at_head, count, limits->fill);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;

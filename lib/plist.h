@@ -62,17 +62,33 @@ plist *plist_create(void);
 void plist_free(plist *l);
 plist *plist_duplicate(const plist *l);
 size_t plist_length(const plist *l);
-/* The ends a list has been changed at since it was created: pushes and
- * pops mark theirs, an edit elsewhere (LINSERT, LSET, LREM, a middle
- * range) marks both.  A list changed only at its head grew there like a
- * stack; Redis's quicklist then holds nodes cut from the tail, which RDB
- * files show, so the list's DUMP needs to know.  One byte of the header. */
+/* The ends a list has grown at since it was created: pushes mark theirs,
+ * an edit elsewhere (LINSERT, LSET, LREM, a middle range) marks both; pops
+ * and trims at an end mark nothing.  A list grown only at its head grew
+ * there like a stack; Redis's quicklist then holds nodes cut from the
+ * tail, which RDB files show, so the list's DUMP needs to know.  One byte
+ * of the header. */
 #define PLIST_END_HEAD 1u
 #define PLIST_END_TAIL 2u
 unsigned plist_changed_ends(const plist *l);
 /* Overrides them (a list loaded from a file takes the history its nodes
  * show). */
 void plist_set_changed_ends(plist *l, unsigned ends);
+/* Redis's quicklist node at the end a list grown at one end is cut from
+ * (the head, or the tail for a list grown at its head): the elements it
+ * holds when pops or trims there, or pushes at the other end while it was
+ * the only node, made it other than a full node; 0 when it is cut like the
+ * others, and always for a small list (a trade-off: the count lives in the
+ * chunked header only, so a small list whose Redis nodes are two is cut as
+ * one grown at an end) and a list changed in the middle.  Kept by pushes,
+ * pops and end trims under the limits they are given. */
+size_t plist_end_node(const plist *l);
+/* Sets it (a list loaded from a file takes its first node's count). */
+void plist_set_end_node(plist *l, size_t count);
+/* The elements of the node Redis's quicklist cuts under list-max-listpack-
+ * size `fill` from `start` elements off the head (or the tail), as a list
+ * grown at the other end fills its nodes.  O(start's chunk + the node). */
+size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill);
 /* Blocks the list is made of (1 for a small list): its free effort. */
 size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */

@@ -11,11 +11,13 @@ static int emit(rdb_reader *r, rdb_element_fn *fn, void *context, const rdb_elem
     return 0;
 }
 
-static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context) {
+static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context,
+                             size_t *elements) {
     size_t count;
     const char *error;
     const uint8_t *bytes = (const uint8_t *)blob->data;
     if (rdb_ziplist_validate(bytes, blob->length, &count, &error) != 0) return rdb_reader_fail(r, error);
+    *elements = count;
     rdb_ziplist_iterator it;
     rdb_element e;
     rdb_ziplist_iterator_init(&it, bytes, blob->length);
@@ -24,11 +26,13 @@ static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_
     return 0;
 }
 
-static int read_listpack_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context) {
+static int read_listpack_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context,
+                              size_t *elements) {
     size_t count;
     const char *error;
     const uint8_t *bytes = (const uint8_t *)blob->data;
     if (rdb_listpack_validate(bytes, blob->length, &count, &error) != 0) return rdb_reader_fail(r, error);
+    *elements = count;
     rdb_listpack_iterator it;
     rdb_element e;
     rdb_listpack_iterator_init(&it, bytes);
@@ -50,9 +54,7 @@ static int clamp_fill(int fill) {
     return fill < -5 ? -5 : fill > 32767 ? 32767 : fill; /* quicklistSetFill */
 }
 
-/* Would a node of `node_bytes` (finished) holding `node_count` elements
- * take one more of `length` raw bytes? */
-static bool size_takes(int fill, size_t node_bytes, size_t node_count, size_t length) {
+bool rdb_quicklist_node_takes(int fill, size_t node_bytes, size_t node_count, size_t length) {
     fill = clamp_fill(fill);
     size_t size = node_bytes + length + NODE_ENTRY_ESTIMATE;
     if (fill < 0) return size <= ((size_t)4096 << (-fill - 1));
@@ -76,7 +78,7 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
     uint64_t nodes;
     if (rdb_read_length(r, &nodes) != 0) return -1;
     size_t first_bytes = 0, first_count = 0;
-    if (shape) shape->cut_from_tail = false, shape->nodes = nodes;
+    if (shape) shape->cut_from_tail = false, shape->nodes = nodes, shape->counted = 0;
     for (uint64_t n = 0; n < nodes; n++) {
         uint64_t container = RDB_QUICKLIST_PACKED;
         if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && rdb_read_length(r, &container) != 0) return -1;
@@ -103,19 +105,25 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
             if (container == RDB_QUICKLIST_PLAIN ||
                 rdb_listpack_validate((const uint8_t *)blob.data, blob.length, &count, &ignored) == 0)
                 shape->cut_from_tail =
-                    size_takes(shape->fill, first_bytes, first_count, first_length(&blob, container));
+                    rdb_quicklist_node_takes(shape->fill, first_bytes, first_count, first_length(&blob, container));
         }
         int result;
+        size_t elements = 1;
         if (container == RDB_QUICKLIST_PLAIN) {
             rdb_element e = {.string = (const uint8_t *)blob.data, .length = blob.length};
             result = emit(r, fn, context, &e);
         } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2) {
-            result = read_listpack_node(r, &blob, fn, context);
+            result = read_listpack_node(r, &blob, fn, context, &elements);
         } else {
-            result = read_ziplist_node(r, &blob, fn, context);
+            result = read_ziplist_node(r, &blob, fn, context, &elements);
         }
         rdb_string_release(&blob);
         if (result != 0) return -1;
+        if (shape && elements > 0) {
+            if (shape->counted < 2) shape->head_counts[shape->counted] = elements;
+            shape->tail_counts[0] = shape->tail_counts[1], shape->tail_counts[1] = elements;
+            shape->counted++;
+        }
     }
     return 0;
 }
@@ -159,7 +167,12 @@ static void close_node(rdb_quicklist_builder *b) {
 }
 
 static bool node_takes(const rdb_quicklist_builder *b, size_t length) {
-    return size_takes(b->fill, b->current_blob.length + 1, b->current.count, length);
+    if (b->node_count == 0 && b->first_node > 0) return b->current.count < b->first_node;
+    return rdb_quicklist_node_takes(b->fill, b->current_blob.length + 1, b->current.count, length);
+}
+
+void rdb_quicklist_first_node(rdb_quicklist_builder *b, size_t count) {
+    b->first_node = count;
 }
 
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length) {

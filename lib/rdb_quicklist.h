@@ -49,6 +49,10 @@ typedef struct rdb_quicklist_shape {
     int fill;
     bool cut_from_tail;
     uint64_t nodes;     /* as the file says */
+    /* Elements of the first two and the last two nodes holding any, of
+     * `counted` such nodes. */
+    size_t head_counts[2], tail_counts[2];
+    uint64_t counted;
 } rdb_quicklist_shape;
 
 /* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2 (`shape` may be
@@ -64,6 +68,7 @@ typedef struct rdb_quicklist_builder {
     strbuf entry_ends;          /* from_tail: where each entry of the open node ends (u32) */
     int fill;                   /* list-max-listpack-size, clamped as Redis does */
     int compress_depth;         /* list-compress-depth */
+    size_t first_node;          /* elements of the first node cut (0: as the others) */
     bool from_tail;
     bool open;
 } rdb_quicklist_builder;
@@ -72,7 +77,15 @@ typedef struct rdb_quicklist_builder {
  * list-compress-depth the list lives under; `from_tail`: elements come tail
  * first and nodes are cut from the tail (a list built by head pushes). */
 void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail);
+/* The first node cut (the head's, or the tail's when from_tail) holds
+ * `count` elements whatever their size: what is left of a node a list was
+ * popped from at that end; the next ones are cut as usual. */
+void rdb_quicklist_first_node(rdb_quicklist_builder *b, size_t count);
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length);
+/* Redis 7.0's test for adding an element of `length` raw bytes to a node
+ * of `node_bytes` (its listpack, terminator included) holding
+ * `node_count`: the rule every node of a list is cut by. */
+bool rdb_quicklist_node_takes(int fill, size_t node_bytes, size_t node_count, size_t length);
 /* Writes the node count and nodes (as RDB strings: LZF applies), then frees
  * the builder's memory.  0 or -1 (w->error). */
 int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w);

@@ -4,11 +4,14 @@
  * the elements in order, cut into listpack nodes by lib/rdb_quicklist as
  * Redis's quicklist cuts them under the same list-max-listpack-size and
  * list-compress-depth.  Redis's nodes record the list's history; zkv keeps
- * one byte of it (plist_changed_ends): a list changed only at its head
- * (LPUSH, LPOP) is cut from the tail, any other from the head, so lists
- * built at one end (RPUSH/RPOP or LPUSH/LPOP) dump to Redis's bytes.  A
- * list changed at both ends or in the middle has other boundaries in
- * Redis: the elements and the size are the same.  The nodes of one list
+ two things of it: the ends it grew at (plist_changed_ends): a list grown
+ * only at its head (LPUSH) is cut from the tail, any other from the head;
+ * and the count of the node at that end (plist_end_node), which pops and
+ * trims there eat into.  So lists grown at one end and popped or trimmed
+ * at either (a queue: RPUSH, LPOP, LTRIM) dump to Redis's bytes while
+ * chunked; a small list is cut as if freshly grown.  A list grown at both
+ * ends or changed in the middle has other boundaries in Redis: the
+ * elements and the size are the same.  The nodes of one list
  * are held in memory until written (rdb_quicklist.h's trade-off).
  *
  * Loading accepts every list type of a Redis 7.0 file (1 plain, 10 ziplist,
@@ -35,6 +38,8 @@ int list_rdb_save(const object *o, rdb_writer *w) {
     bool from_tail = plist_changed_ends(l) == PLIST_END_HEAD;
     rdb_quicklist_builder builder;
     rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, from_tail);
+    size_t end_node = plist_end_node(l);
+    if (end_node > 0) rdb_quicklist_first_node(&builder, end_node);
     size_t length = plist_length(l);
     if (length > 0) {
         plist_iterator it;
@@ -121,10 +126,24 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
     }
     if (!l.list) return NULL;
     /* Redis keeps a loaded list's nodes, so its next DUMP is cut the same
-     * way: nodes cut from the tail mean the list grew at its head; one node
-     * says nothing (the next pushes fill it from either end). */
-    unsigned ends = shape.cut_from_tail ? PLIST_END_HEAD : PLIST_END_TAIL;
-    if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) ends = 0;
+     * way: the list is taken as grown at the end whose cut reproduces the
+     * file's second (or second to last) node, given the first (or last)
+     * node's count; when both do, nodes cut from the tail (a head node that
+     * could take more) mean the list grew at its head.  One node says
+     * nothing (the next pushes fill it from either end). */
+    unsigned ends = PLIST_END_TAIL;
+    size_t end_node = 0;
+    if (shape.counted >= 2) {
+        bool forward = shape.counted == 2 ||
+                       plist_redis_node(l.list, true, shape.head_counts[0], list_limits.fill) == shape.head_counts[1];
+        bool backward = shape.counted > 2 && plist_redis_node(l.list, false, shape.tail_counts[1], list_limits.fill) ==
+                                                 shape.tail_counts[0];
+        if (backward && (!forward || shape.cut_from_tail)) ends = PLIST_END_HEAD, end_node = shape.tail_counts[1];
+        else end_node = shape.head_counts[0];
+    } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) {
+        ends = 0;
+    }
     plist_set_changed_ends(l.list, ends);
+    plist_set_end_node(l.list, end_node);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
 }
