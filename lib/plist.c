@@ -482,6 +482,9 @@ static plist_chunked *to_chunked(plist_small *s) {
  * every push and pop. */
 static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     if (q->nodes > 1) return (plist *)q;
+    /* A small list has no room for the count of Redis's end node: one
+     * that is two nodes in Redis stays chunked. */
+    if (q->end_node != 0 && q->end_node < q->count && q->ends != (PLIST_END_HEAD | PLIST_END_TAIL)) return (plist *)q;
     plist_node *n = q->head;
     if (n && ((n->flags & NODE_COMPRESSED) || sizeof(plist_small) + n->bytes > limit_bytes(limits->fill) / 2 ||
               (limits->fill > 0 && n->count > limit_count(limits->fill) / 2 + 1)))
@@ -656,10 +659,14 @@ size_t plist_end_node(const plist *l) {
     return ((const plist_chunked *)l)->end_node;
 }
 
-void plist_set_end_node(plist *l, size_t count) {
-    if (l->tag != PLIST_CHUNKED) return;
-    plist_chunked *q = (plist_chunked *)l;
-    q->end_node = count < q->count ? (uint32_t)count : 0;
+plist *plist_set_end_node(plist *l, size_t count) {
+    if (count == 0 || count >= plist_length(l)) count = 0;
+    if (l->tag != PLIST_CHUNKED) {
+        if (count == 0) return l;
+        l = (plist *)to_chunked((plist_small *)l);
+    }
+    ((plist_chunked *)l)->end_node = (uint32_t)count;
+    return l;
 }
 
 size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill) {

@@ -79,12 +79,15 @@ void plist_set_changed_ends(plist *l, unsigned ends);
  * holds when pops or trims there, or pushes at the other end while it was
  * the only node, made it other than a full node; 0 when it is cut like the
  * others, and always for a small list (a trade-off: the count lives in the
- * chunked header only, so a small list whose Redis nodes are two is cut as
- * one grown at an end) and a list changed in the middle.  Kept by pushes,
+ * chunked header only, so a list stays chunked while it holds one that
+ * matters, and a small list that is two nodes in Redis without ever having
+ * been chunked here is cut as one grown at an end) and a list changed in
+ * the middle.  Kept by pushes,
  * pops and end trims under the limits they are given. */
 size_t plist_end_node(const plist *l);
-/* Sets it (a list loaded from a file takes its first node's count). */
-void plist_set_end_node(plist *l, size_t count);
+/* Sets it (a list loaded from a file takes its first node's count); a
+ * small list becomes chunked to hold it.  Returns the list, maybe moved. */
+plist *plist_set_end_node(plist *l, size_t count);
 /* The elements of the node Redis's quicklist cuts under list-max-listpack-
  * size `fill` from `start` elements off the head (or the tail), as a list
  * grown at the other end fills its nodes.  O(start's chunk + the node). */

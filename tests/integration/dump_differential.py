@@ -18,6 +18,12 @@ rdbcompression no, where Redis leaves its end nodes raw whatever their
 size: a full end node in one server may be a nearly empty one in the
 other).
 
+Mixed list histories (random pushes, pops, LTRIM, LINSERT, LSET with
+larger values, LREM, per scenario) must be byte-identical where the list
+grew at one end (queues and stacks: zkv keeps Redis's end node); lists
+grown at both ends or edited in the middle are counted and compared by
+contents and size.
+
 Both servers are started on free ports of 127.0.0.1 and killed by PID.
 Exit 0 when every comparison holds, 1 otherwise, 77 without redis-server.
 

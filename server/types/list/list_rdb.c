@@ -144,6 +144,6 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
         ends = 0;
     }
     plist_set_changed_ends(l.list, ends);
-    plist_set_end_node(l.list, end_node);
+    l.list = plist_set_end_node(l.list, end_node);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
 }
