@@ -278,10 +278,22 @@ static void test_changed_ends(void **state) {
     copy = plist_set(copy, 3, "x", 1, &limits);
     assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD | PLIST_END_TAIL);
     plist_free(copy);
-    l = plist_pop(l, false, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD | PLIST_END_TAIL);
+    l = plist_pop(l, false, &limits); /* pops mark nothing */
+    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD);
     plist_set_changed_ends(l, PLIST_END_TAIL);
     for (int i = 0; i < 3000; i++) l = plist_push(l, "element-tail", 12, false, &limits);
+    assert_int_equal(plist_changed_ends(l), PLIST_END_TAIL);
+    /* Redis's head node: eaten into by pops and trims at the head, then
+     * the next node's count once it is gone. */
+    size_t node = plist_redis_node(l, true, 0, limits.fill);
+    assert_true(node > 10 && node < 3000);
+    assert_int_equal(plist_end_node(l), 0);
+    for (int i = 0; i < 10; i++) l = plist_pop(l, true, &limits);
+    assert_int_equal(plist_end_node(l), node - 10);
+    size_t next = plist_redis_node(l, true, node - 10, limits.fill);
+    l = plist_delete_range(l, 0, node - 10 + 3, &limits);
+    assert_int_equal(plist_end_node(l), next - 3);
+    l = plist_pop(l, false, &limits);
     assert_int_equal(plist_changed_ends(l), PLIST_END_TAIL);
     l = plist_insert(l, 5, "middle", 6, &limits);
     assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD | PLIST_END_TAIL);
