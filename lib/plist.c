@@ -669,6 +669,30 @@ plist *plist_set_end_node(plist *l, size_t count) {
     return l;
 }
 
+bool plist_redis_nodes_match(const plist *l, bool from_head, const size_t *counts, size_t n, int fill) {
+    size_t length = plist_length(l);
+    if (n == 0 || length == 0) return n == 0 && length == 0;
+    plist_iterator it;
+    plist_value v;
+    plist_iterator_init(&it, l, from_head ? 0 : length - 1, from_head);
+    size_t node = 0, count = 0, bytes = RDB_LISTPACK_EMPTY_BYTES;
+    bool match = true;
+    while (match && plist_iterator_next(&it, &v)) {
+        char digits[NUMBER_INTEGER_BUFFER];
+        size_t raw;
+        const char *data = plist_value_bytes(&v, &raw, digits);
+        bool full = node == 0 ? count == counts[0] : count > 0 && !rdb_quicklist_node_takes(fill, bytes, count, raw);
+        if (full) {
+            match = count == counts[node] && ++node < n;
+            count = 0, bytes = RDB_LISTPACK_EMPTY_BYTES;
+        }
+        bytes += rdb_listpack_entry_size(data, raw);
+        count++;
+    }
+    plist_iterator_finish(&it);
+    return match && node == n - 1 && count == counts[n - 1];
+}
+
 size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill) {
     return end_node_cut(l, from_head, start, start, fill) - start;
 }

@@ -92,6 +92,9 @@ plist *plist_set_end_node(plist *l, size_t count);
  * size `fill` from `start` elements off the head (or the tail), as a list
  * grown at the other end fills its nodes.  O(start's chunk + the node). */
 size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill);
+/* True when the list's `n` Redis nodes counted from the head (or the tail)
+ * are `counts`: the first as given, each next one cut as above.  One pass. */
+bool plist_redis_nodes_match(const plist *l, bool from_head, const size_t *counts, size_t n, int fill);
 /* Blocks the list is made of (1 for a small list): its free effort. */
 size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */

@@ -78,7 +78,7 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
     uint64_t nodes;
     if (rdb_read_length(r, &nodes) != 0) return -1;
     size_t first_bytes = 0, first_count = 0;
-    if (shape) shape->cut_from_tail = false, shape->nodes = nodes, shape->counted = 0;
+    if (shape) shape->cut_from_tail = false, shape->nodes = nodes;
     for (uint64_t n = 0; n < nodes; n++) {
         uint64_t container = RDB_QUICKLIST_PACKED;
         if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && rdb_read_length(r, &container) != 0) return -1;
@@ -119,11 +119,7 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
         }
         rdb_string_release(&blob);
         if (result != 0) return -1;
-        if (shape && elements > 0) {
-            if (shape->counted < 2) shape->head_counts[shape->counted] = elements;
-            shape->tail_counts[0] = shape->tail_counts[1], shape->tail_counts[1] = elements;
-            shape->counted++;
-        }
+        if (shape && shape->node_counts && elements > 0) strbuf_append(shape->node_counts, &elements, sizeof(elements));
     }
     return 0;
 }

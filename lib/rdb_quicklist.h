@@ -49,10 +49,7 @@ typedef struct rdb_quicklist_shape {
     int fill;
     bool cut_from_tail;
     uint64_t nodes;     /* as the file says */
-    /* Elements of the first two and the last two nodes holding any, of
-     * `counted` such nodes. */
-    size_t head_counts[2], tail_counts[2];
-    uint64_t counted;
+    strbuf *node_counts; /* when set: each non-empty node's element count (size_t) */
 } rdb_quicklist_shape;
 
 /* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2 (`shape` may be

@@ -107,7 +107,8 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
                       const char **error) {
     *error = NULL;
     list_rdb_loader l = {NULL};
-    rdb_quicklist_shape shape = {.fill = list_limits.fill};
+    strbuf counts = STRBUF_INIT;
+    rdb_quicklist_shape shape = {.fill = list_limits.fill, .node_counts = &counts};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_LIST: result = list_rdb_load_plain(r, &l); break;
@@ -119,30 +120,34 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
         result = -1;
         break;
     }
-    if (result != 0) {
-        if (!*error) *error = r->error ? r->error : "corrupt list";
+    if (result != 0 || !l.list) {
+        if (result != 0 && !*error) *error = r->error ? r->error : "corrupt list";
         if (l.list) plist_free(l.list);
+        strbuf_free(&counts);
         return NULL;
     }
-    if (!l.list) return NULL;
     /* Redis keeps a loaded list's nodes, so its next DUMP is cut the same
-     * way: the list is taken as grown at the end whose cut reproduces the
-     * file's second (or second to last) node, given the first (or last)
-     * node's count; when both do, nodes cut from the tail (a head node that
-     * could take more) mean the list grew at its head.  One node says
-     * nothing (the next pushes fill it from either end). */
+     * way: the list is taken as grown at the end whose cut, given that
+     * end's node, gives every other node of the file (one pass each way);
+     * when both do, or neither, nodes cut from the tail (a head node that
+     * could take more) mean it grew at its head.  One node says nothing
+     * (the next pushes fill it from either end). */
     unsigned ends = PLIST_END_TAIL;
     size_t end_node = 0;
-    if (shape.counted >= 2) {
-        bool forward = shape.counted == 2 ||
-                       plist_redis_node(l.list, true, shape.head_counts[0], list_limits.fill) == shape.head_counts[1];
-        bool backward = shape.counted > 2 && plist_redis_node(l.list, false, shape.tail_counts[1], list_limits.fill) ==
-                                                 shape.tail_counts[0];
-        if (backward && (!forward || shape.cut_from_tail)) ends = PLIST_END_HEAD, end_node = shape.tail_counts[1];
-        else end_node = shape.head_counts[0];
+    size_t *count = (size_t *)counts.data, n = counts.length / sizeof(size_t);
+    if (n >= 2) {
+        bool forward = plist_redis_nodes_match(l.list, true, count, n, list_limits.fill);
+        for (size_t i = 0; i < n / 2; i++) {
+            size_t t = count[i];
+            count[i] = count[n - 1 - i], count[n - 1 - i] = t;
+        }
+        bool backward = plist_redis_nodes_match(l.list, false, count, n, list_limits.fill);
+        if (forward == backward ? shape.cut_from_tail : backward) ends = PLIST_END_HEAD, end_node = count[0];
+        else end_node = count[n - 1];
     } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) {
         ends = 0;
     }
+    strbuf_free(&counts);
     plist_set_changed_ends(l.list, ends);
     l.list = plist_set_end_node(l.list, end_node);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
