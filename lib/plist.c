@@ -28,12 +28,14 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "qshape.h"
 #include "rdb_listpack.h"
-#include "rdb_quicklist.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
 enum { PLIST_SMALL = 1, PLIST_CHUNKED = 2 };
+
+static size_t redis_range_bytes(void *context, size_t start, size_t count);
 
 #define NODE_COMPRESSED 1u
 #define PLIST_SAFETY_LIMIT 8192 /* bytes of a chunk capped by entry count */
@@ -76,7 +78,7 @@ typedef struct plist_chunked {
     uint32_t nodes;
     uint64_t count;
     plist_node *head, *tail;
-    uint32_t end_node; /* plist_end_node: 0 when cut as the others */
+    qshape shape; /* Redis's nodes (see "Redis's nodes" below) */
 } plist_chunked;
 
 _Static_assert(offsetof(plist_small, ends) == offsetof(struct plist, ends) &&
@@ -474,6 +476,7 @@ static plist_chunked *to_chunked(plist_small *s) {
     node_measure(n);
     node_link(q, NULL, n);
     q->count = count;
+    qshape_init(&q->shape, count, redis_range_bytes(q, 0, count));
     return q;
 }
 
@@ -484,7 +487,7 @@ static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     if (q->nodes > 1) return (plist *)q;
     /* A small list has no room for the count of Redis's end node: one
      * that is two nodes in Redis stays chunked. */
-    if (q->end_node != 0 && q->end_node < q->count && q->ends != (PLIST_END_HEAD | PLIST_END_TAIL)) return (plist *)q;
+    if (q->shape.length > 1) return (plist *)q;
     plist_node *n = q->head;
     if (n && ((n->flags & NODE_COMPRESSED) || sizeof(plist_small) + n->bytes > limit_bytes(limits->fill) / 2 ||
               (limits->fill > 0 && n->count > limit_count(limits->fill) / 2 + 1)))
@@ -492,6 +495,7 @@ static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     uint32_t bytes = n ? n->bytes : 0;
     uint16_t count = n ? n->count : 0;
     uint8_t ends = q->ends;
+    qshape_free(&q->shape);
     zmalloc_free(q);
     if (!n) return plist_create();
     memmove((unsigned char *)n + sizeof(plist_small), node_data(n), bytes);
@@ -520,6 +524,7 @@ void plist_free(plist *l) {
             next = n->next;
             zmalloc_free(n);
         }
+        qshape_free(&q->shape);
     }
     zmalloc_free(l);
 }
@@ -541,7 +546,7 @@ plist *plist_duplicate(const plist *l) {
     }
     copy->count = q->count;
     copy->ends = q->ends;
-    copy->end_node = q->end_node;
+    qshape_copy(&copy->shape, &q->shape);
     return (plist *)copy;
 }
 
@@ -553,148 +558,78 @@ void plist_set_changed_ends(plist *l, unsigned ends) {
     l->ends = (uint8_t)ends;
 }
 
-/* ---------------------------------------------------------------- Redis's end node
+/* ---------------------------------------------------------------- Redis's nodes
  *
- * A list grown at one end only is cut into Redis's nodes from its other
- * end, the near one: each node as full as Redis's insert test lets it be,
- * except the near end's own node, which pops there (or a trim) have eaten
- * into and pushes at the far end may have filled while it was the only
- * one.  end_node counts that node once it differs (0: cut as the others);
- * the far end's node needs nothing, as cutting leaves it whatever remains.
- * A list changed elsewhere keeps no count (its nodes are not known). */
+ * A chunked list carries its qshape: the nodes Redis 7.0's quicklist would
+ * hold for the same history.  A small list is one Redis node: an operation
+ * that would give Redis a second one (a push or an insert its node does
+ * not take) makes the list chunked first, and a chunked list whose shadow
+ * holds more than one node stays chunked (settle_form). */
 
-static bool end_node_near_head(const plist *l) {
-    return l->ends != PLIST_END_HEAD;
+/* Listpack bytes of an element (what Redis's node would hold). */
+static size_t redis_entry(const plist_value *v, size_t *raw) {
+    char digits[NUMBER_INTEGER_BUFFER];
+    const char *data = plist_value_bytes(v, raw, digits);
+    return rdb_listpack_entry_size(data, *raw);
 }
 
-/* Cutting Redis's nodes from `start` elements off one end: where (in
- * elements from that end) the node holding element `target` ends. */
-static size_t end_node_cut(const plist *l, bool from_head, size_t start, size_t target, int fill) {
-    size_t length = plist_length(l);
-    if (start >= length) return length;
+static size_t redis_range_bytes(void *context, size_t start, size_t count) {
+    const plist *l = context;
+    size_t bytes = RDB_LISTPACK_EMPTY_BYTES;
+    if (count == 0) return bytes;
     plist_iterator it;
     plist_value v;
-    plist_iterator_init(&it, l, from_head ? start : length - 1 - start, from_head);
-    size_t pos = start, bytes = RDB_LISTPACK_EMPTY_BYTES, count = 0;
-    while (plist_iterator_next(&it, &v)) {
-        char digits[NUMBER_INTEGER_BUFFER];
-        size_t raw;
-        const char *data = plist_value_bytes(&v, &raw, digits);
-        if (count > 0 && !rdb_quicklist_node_takes(fill, bytes, count, raw)) {
-            if (pos > target) break;
-            bytes = RDB_LISTPACK_EMPTY_BYTES, count = 0;
-        }
-        bytes += rdb_listpack_entry_size(data, raw);
-        count++, pos++;
-    }
-    plist_iterator_finish(&it);
-    return pos;
-}
-
-/* Listpack bytes of the `count` elements at one end. */
-static size_t end_node_bytes(const plist *l, bool from_head, size_t count) {
-    plist_iterator it;
-    plist_value v;
-    size_t length = plist_length(l), bytes = RDB_LISTPACK_EMPTY_BYTES;
-    plist_iterator_init(&it, l, from_head ? 0 : length - 1, from_head);
+    plist_iterator_init(&it, l, start, true);
     for (size_t i = 0; i < count && plist_iterator_next(&it, &v); i++) {
-        char digits[NUMBER_INTEGER_BUFFER];
         size_t raw;
-        const char *data = plist_value_bytes(&v, &raw, digits);
-        bytes += rdb_listpack_entry_size(data, raw);
+        bytes += redis_entry(&v, &raw);
     }
     plist_iterator_finish(&it);
     return bytes;
 }
 
-static bool end_node_tracked(const plist_chunked *q) {
-    return q->ends != (PLIST_END_HEAD | PLIST_END_TAIL);
+/* Would Redis's single node of a small list take an element of `raw`
+ * bytes?  A listpack entry is at most 4 bytes longer than the list's own,
+ * so the walk is needed only near the limit. */
+static bool small_redis_takes(const plist_small *s, size_t raw, int fill) {
+    size_t bound = RDB_LISTPACK_EMPTY_BYTES + s->bytes + 4 * (size_t)s->count;
+    if (s->count == 0 || qshape_takes(fill, bound, s->count, raw)) return true;
+    return qshape_takes(fill, redis_range_bytes((void *)s, 0, s->count), s->count, raw);
 }
 
-/* Before a push: one at the far end joins the near node when that is the
- * only node and Redis's test lets it. */
-static void end_node_push(plist_chunked *q, size_t length, bool head, int fill) {
-    bool near_head = end_node_near_head((plist *)q);
-    if (!end_node_tracked(q) || head == near_head || q->end_node == 0 || q->end_node != q->count) return;
-    if (rdb_quicklist_node_takes(fill, end_node_bytes((plist *)q, near_head, q->end_node), q->end_node, length))
-        q->end_node++;
-}
-
-/* Before a pop. */
-static void end_node_pop(plist_chunked *q, bool head, int fill) {
-    if (!end_node_tracked(q)) return;
-    bool near_head = end_node_near_head((plist *)q);
-    if (head == near_head) {
-        if (q->end_node == 0) q->end_node = (uint32_t)end_node_cut((plist *)q, near_head, 0, 0, fill);
-        q->end_node--;
-    } else if (q->end_node == q->count) {
-        q->end_node--;
-    }
-}
-
-/* Before `count` elements are deleted at one end (not the whole list). */
-static void end_node_delete(plist_chunked *q, bool at_head, size_t count, int fill) {
-    if (!end_node_tracked(q)) return;
-    bool near_head = end_node_near_head((plist *)q);
-    size_t length = q->count;
-    if (at_head == near_head) {
-        if (count >= length) {
-            q->end_node = 0;
-            return;
-        }
-        size_t start = q->end_node;
-        if (start == 0) start = end_node_cut((plist *)q, near_head, 0, 0, fill);
-        if (count < start) {
-            q->end_node = (uint32_t)(start - count);
-            return;
-        }
-        q->end_node = (uint32_t)(end_node_cut((plist *)q, near_head, start, count, fill) - count);
-    } else if (q->end_node > length - count) {
-        q->end_node = (uint32_t)(length - count);
-    }
-}
-
-size_t plist_end_node(const plist *l) {
-    if (l->tag != PLIST_CHUNKED || !end_node_tracked((const plist_chunked *)l)) return 0;
-    return ((const plist_chunked *)l)->end_node;
-}
-
-plist *plist_set_end_node(plist *l, size_t count) {
-    if (count == 0 || count >= plist_length(l)) count = 0;
-    if (l->tag != PLIST_CHUNKED) {
-        if (count == 0) return l;
-        l = (plist *)to_chunked((plist_small *)l);
-    }
-    ((plist_chunked *)l)->end_node = (uint32_t)count;
-    return l;
-}
-
-bool plist_redis_nodes_match(const plist *l, bool from_head, const size_t *counts, size_t n, int fill) {
-    size_t length = plist_length(l);
-    if (n == 0 || length == 0) return n == 0 && length == 0;
+/* The element at `index`'s listpack bytes. */
+static size_t redis_entry_at(const plist *l, size_t index) {
     plist_iterator it;
     plist_value v;
-    plist_iterator_init(&it, l, from_head ? 0 : length - 1, from_head);
-    size_t node = 0, count = 0, bytes = RDB_LISTPACK_EMPTY_BYTES;
-    bool match = true;
-    while (match && plist_iterator_next(&it, &v)) {
-        char digits[NUMBER_INTEGER_BUFFER];
-        size_t raw;
-        const char *data = plist_value_bytes(&v, &raw, digits);
-        bool full = node == 0 ? count == counts[0] : count > 0 && !rdb_quicklist_node_takes(fill, bytes, count, raw);
-        if (full) {
-            match = count == counts[node] && ++node < n;
-            count = 0, bytes = RDB_LISTPACK_EMPTY_BYTES;
-        }
-        bytes += rdb_listpack_entry_size(data, raw);
-        count++;
-    }
+    size_t raw, entry = 0;
+    plist_iterator_init(&it, l, index, true);
+    if (plist_iterator_next(&it, &v)) entry = redis_entry(&v, &raw);
     plist_iterator_finish(&it);
-    return match && node == n - 1 && count == counts[n - 1];
+    return entry;
 }
 
-size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill) {
-    return end_node_cut(l, from_head, start, start, fill) - start;
+size_t plist_redis_nodes(const plist *l, const qshape_node **nodes) {
+    if (l->tag != PLIST_CHUNKED) {
+        *nodes = NULL;
+        return 0;
+    }
+    const plist_chunked *q = (const plist_chunked *)l;
+    *nodes = q->shape.nodes;
+    return q->shape.length;
+}
+
+plist *plist_set_redis_nodes(plist *l, const qshape_node *nodes, size_t n) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += nodes[i].count;
+    if (total != plist_length(l) || n == 0) return l;
+    if (l->tag != PLIST_CHUNKED) {
+        if (n == 1) return l;
+        l = (plist *)to_chunked((plist_small *)l);
+    }
+    plist_chunked *q = (plist_chunked *)l;
+    q->shape.length = 0;
+    for (size_t i = 0; i < n; i++) qshape_append(&q->shape, nodes[i].count, nodes[i].bytes);
+    return l;
 }
 
 size_t plist_length(const plist *l) {
@@ -707,6 +642,7 @@ size_t plist_chunk_count(const plist *l) {
 
 size_t plist_memory(const plist *l) {
     size_t total = zmalloc_usable_size(l);
+    if (l->tag == PLIST_CHUNKED) total += qshape_heap_bytes(&((const plist_chunked *)l)->shape);
     if (l->tag == PLIST_CHUNKED)
         for (const plist_node *n = ((const plist_chunked *)l)->head; n; n = n->next) total += zmalloc_usable_size(n);
     return total;
@@ -735,7 +671,8 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
     unsigned end = head ? PLIST_END_HEAD : PLIST_END_TAIL;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
-        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX &&
+            small_redis_takes(s, length, limits->fill)) {
             uint32_t offset = head ? 0 : s->bytes;
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
@@ -744,13 +681,10 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
         }
         l = (plist *)to_chunked(s);
     }
-    end_node_push((plist_chunked *)l, length, head, limits->fill);
-    chunked_push((plist_chunked *)l, &p, head, limits);
-    bool near_head = end_node_near_head(l);
-    mark_ends(l, end);
-    if (end_node_near_head(l) != near_head || l->ends == (PLIST_END_HEAD | PLIST_END_TAIL))
-        ((plist_chunked *)l)->end_node = 0;
-    return l;
+    plist_chunked *q = (plist_chunked *)l;
+    qshape_push(&q->shape, head, length, rdb_listpack_entry_size(data, length), limits->fill);
+    chunked_push(q, &p, head, limits);
+    return mark_ends(l, end);
 }
 
 /* Size of the last entry of a chunk. */
@@ -771,7 +705,7 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
     }
     plist_chunked *q = (plist_chunked *)l;
     zkv_assert(q->count > 0);
-    end_node_pop(q, head, limits->fill);
+    qshape_pop(&q->shape, head, redis_entry_at(l, head ? 0 : q->count - 1));
     plist_node *n = node_decompress(q, head ? q->head : q->tail);
     if (n->count == 1) {
         node_unlink_free(q, n);
@@ -825,7 +759,6 @@ plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limi
     if (count == 0) return l;
     bool at_head = start == 0, at_tail = start + count == plist_length(l);
     if (at_head == at_tail) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
-    else if (l->tag == PLIST_CHUNKED) end_node_delete((plist_chunked *)l, at_head, count, limits->fill);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;
@@ -836,6 +769,7 @@ plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limi
     }
     plist_chunked *q = (plist_chunked *)l;
     chunked_delete_range(q, start, count, limits);
+    qshape_delete_range(&q->shape, start, count, redis_range_bytes, q);
     return settle_form(q, limits);
 }
 
@@ -902,7 +836,8 @@ static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, 
     compress_ends(q, limits);
 }
 
-plist *plist_insert(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
+plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t length,
+                    const plist_limits *limits) {
     size_t count = plist_length(l);
     zkv_assert(index <= count);
     if (index == 0 || index == count) return plist_push(l, data, length, index == 0, limits);
@@ -911,7 +846,8 @@ plist *plist_insert(plist *l, size_t index, const char *data, size_t length, con
     plan_entry(&p, data, length);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
-        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX &&
+            small_redis_takes(s, length, limits->fill)) {
             uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
@@ -920,6 +856,8 @@ plist *plist_insert(plist *l, size_t index, const char *data, size_t length, con
         }
     }
     plist_chunked *q = as_chunked(l);
+    qshape_insert(&q->shape, after ? index - 1 : index, after, length, rdb_listpack_entry_size(data, length),
+                  limits->fill, redis_range_bytes, q);
     chunked_insert(q, index, &p, limits);
     return settle_form(q, limits);
 }
@@ -929,6 +867,7 @@ plist *plist_set(plist *l, size_t index, const char *data, size_t length, const 
     mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
+    size_t old_entry = l->tag == PLIST_CHUNKED ? redis_entry_at(l, index) : 0;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
@@ -939,7 +878,10 @@ plist *plist_set(plist *l, size_t index, const char *data, size_t length, const 
             return (plist *)s;
         }
     }
+    if (l->tag != PLIST_CHUNKED) old_entry = redis_entry_at(l, index);
     plist_chunked *q = as_chunked(l);
+    /* Redis replaces in place: the node keeps its elements. */
+    qshape_replace(&q->shape, index, old_entry, rdb_listpack_entry_size(data, length));
     uint32_t pos;
     plist_node *n = node_decompress(q, node_locate(q, index, &pos));
     uint32_t offset = chunk_offset(node_data(n), n->bytes, n->count, pos);
@@ -992,6 +934,29 @@ static uint32_t chunk_count_matches(const unsigned char *data, uint32_t bytes, c
     return matches;
 }
 
+/* LREM's deletions in Redis's nodes, before the list changes: the
+ * matches are found first (from the tail, the last `limit` of them). */
+static void redis_remove(plist_chunked *q, const char *data, size_t length, bool from_tail, size_t limit) {
+    plist_iterator it;
+    plist_value v;
+    size_t matches = 0;
+    plist_iterator_init(&it, (plist *)q, 0, true);
+    while (plist_iterator_next(&it, &v)) matches += plist_value_equals(&v, data, length);
+    plist_iterator_finish(&it);
+    size_t want = matches < limit ? matches : limit;
+    if (want == 0) return;
+    size_t skip = from_tail ? matches - want : 0, found = 0, *indexes = zmalloc_alloc(want * sizeof(size_t));
+    plist_iterator_init(&it, (plist *)q, 0, true);
+    for (size_t i = 0; found < want && plist_iterator_next(&it, &v); i++) {
+        if (!plist_value_equals(&v, data, length)) continue;
+        if (skip) skip--;
+        else indexes[found++] = i;
+    }
+    plist_iterator_finish(&it);
+    qshape_delete_sorted(&q->shape, indexes, found, rdb_listpack_entry_size(data, length));
+    zmalloc_free(indexes);
+}
+
 plist *plist_remove(plist *l, const char *data, size_t length, long long count, const plist_limits *limits,
                     size_t *removed) {
     bool from_tail = count < 0;
@@ -1011,6 +976,7 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         return (plist *)s;
     }
     plist_chunked *q = (plist_chunked *)l;
+    redis_remove(q, data, length, from_tail, limit);
     plist_node *n = from_tail ? q->tail : q->head;
     while (n && *removed < limit) {
         plist_node *following = from_tail ? n->prev : n->next;

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "number.h"
+#include "qshape.h"
 
 typedef struct plist plist; /* opaque: see the forms above */
 
@@ -74,27 +75,14 @@ unsigned plist_changed_ends(const plist *l);
 /* Overrides them (a list loaded from a file takes the history its nodes
  * show). */
 void plist_set_changed_ends(plist *l, unsigned ends);
-/* Redis's quicklist node at the end a list grown at one end is cut from
- * (the head, or the tail for a list grown at its head): the elements it
- * holds when pops or trims there, or pushes at the other end while it was
- * the only node, made it other than a full node; 0 when it is cut like the
- * others, and always for a small list (a trade-off: the count lives in the
- * chunked header only, so a list stays chunked while it holds one that
- * matters, and a small list that is two nodes in Redis without ever having
- * been chunked here is cut as one grown at an end) and a list changed in
- * the middle.  Kept by pushes,
- * pops and end trims under the limits they are given. */
-size_t plist_end_node(const plist *l);
-/* Sets it (a list loaded from a file takes its first node's count); a
- * small list becomes chunked to hold it.  Returns the list, maybe moved. */
-plist *plist_set_end_node(plist *l, size_t count);
-/* The elements of the node Redis's quicklist cuts under list-max-listpack-
- * size `fill` from `start` elements off the head (or the tail), as a list
- * grown at the other end fills its nodes.  O(start's chunk + the node). */
-size_t plist_redis_node(const plist *l, bool from_head, size_t start, int fill);
-/* True when the list's `n` Redis nodes counted from the head (or the tail)
- * are `counts`: the first as given, each next one cut as above.  One pass. */
-bool plist_redis_nodes_match(const plist *l, bool from_head, const size_t *counts, size_t n, int fill);
+/* Redis's quicklist nodes for the list's history (lib/qshape.h), head
+ * first: 0 nodes and *nodes NULL for a small list, which is one node
+ * holding every element. */
+size_t plist_redis_nodes(const plist *l, const qshape_node **nodes);
+/* Sets them (a list loaded from a file takes the file's nodes); ignored
+ * unless their counts add up to the list's length.  A small list becomes
+ * chunked to hold two or more.  Returns the list, maybe moved. */
+plist *plist_set_redis_nodes(plist *l, const qshape_node *nodes, size_t n);
 /* Blocks the list is made of (1 for a small list): its free effort. */
 size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */
@@ -110,8 +98,11 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
 plist *plist_pop(plist *l, bool head, const plist_limits *limits);
 /* Replaces the element at `index` (0 ≤ index < length). */
 plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits);
-/* Inserts before the element at `index` (index == length appends). */
-plist *plist_insert(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits);
+/* Inserts at `index` (index == length appends): after the element at
+ * index - 1 (LINSERT AFTER) when `after`, else before the one at `index`;
+ * the two differ only in where Redis's nodes split. */
+plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t length,
+                    const plist_limits *limits);
 /* Deletes `count` elements from `start` (start + count ≤ length).  Whole
  * chunks in the range are freed without being read. */
 plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits);

@@ -11,18 +11,25 @@ static int emit(rdb_reader *r, rdb_element_fn *fn, void *context, const rdb_elem
     return 0;
 }
 
+/* A ziplist node becomes a listpack in Redis 7.0: its size as one. */
 static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context,
-                             size_t *elements) {
+                             size_t *elements, size_t *listpack_bytes) {
     size_t count;
     const char *error;
     const uint8_t *bytes = (const uint8_t *)blob->data;
     if (rdb_ziplist_validate(bytes, blob->length, &count, &error) != 0) return rdb_reader_fail(r, error);
     *elements = count;
+    *listpack_bytes = RDB_LISTPACK_EMPTY_BYTES;
     rdb_ziplist_iterator it;
     rdb_element e;
     rdb_ziplist_iterator_init(&it, bytes, blob->length);
-    while (rdb_ziplist_next(&it, &e))
+    while (rdb_ziplist_next(&it, &e)) {
+        char digits[24];
+        size_t length;
+        const char *data = rdb_element_bytes(&e, digits, &length);
+        *listpack_bytes += rdb_listpack_entry_size(data, length);
         if (emit(r, fn, context, &e) != 0) return -1;
+    }
     return 0;
 }
 
@@ -108,18 +115,22 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
                     rdb_quicklist_node_takes(shape->fill, first_bytes, first_count, first_length(&blob, container));
         }
         int result;
-        size_t elements = 1;
+        size_t elements = 1, listpack_bytes = blob.length;
         if (container == RDB_QUICKLIST_PLAIN) {
             rdb_element e = {.string = (const uint8_t *)blob.data, .length = blob.length};
+            listpack_bytes = RDB_LISTPACK_EMPTY_BYTES + rdb_listpack_entry_size(blob.data, blob.length);
             result = emit(r, fn, context, &e);
         } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2) {
             result = read_listpack_node(r, &blob, fn, context, &elements);
         } else {
-            result = read_ziplist_node(r, &blob, fn, context, &elements);
+            result = read_ziplist_node(r, &blob, fn, context, &elements, &listpack_bytes);
         }
         rdb_string_release(&blob);
         if (result != 0) return -1;
-        if (shape && shape->node_counts && elements > 0) strbuf_append(shape->node_counts, &elements, sizeof(elements));
+        if (shape && shape->nodes_out && elements > 0) {
+            qshape_node node = {(uint32_t)elements, (uint32_t)listpack_bytes};
+            strbuf_append(shape->nodes_out, &node, sizeof(node));
+        }
     }
     return 0;
 }
@@ -163,12 +174,13 @@ static void close_node(rdb_quicklist_builder *b) {
 }
 
 static bool node_takes(const rdb_quicklist_builder *b, size_t length) {
-    if (b->node_count == 0 && b->first_node > 0) return b->current.count < b->first_node;
+    if (b->node_count < b->cut_count) return b->current.count < b->cuts[b->node_count].count;
     return rdb_quicklist_node_takes(b->fill, b->current_blob.length + 1, b->current.count, length);
 }
 
-void rdb_quicklist_first_node(rdb_quicklist_builder *b, size_t count) {
-    b->first_node = count;
+void rdb_quicklist_cuts(rdb_quicklist_builder *b, const qshape_node *nodes, size_t n) {
+    b->cuts = nodes;
+    b->cut_count = n;
 }
 
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length) {

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qshape.h"
 #include "rdb_io.h"
 #include "rdb_listpack.h"
 #include "strbuf.h"
@@ -49,7 +50,8 @@ typedef struct rdb_quicklist_shape {
     int fill;
     bool cut_from_tail;
     uint64_t nodes;     /* as the file says */
-    strbuf *node_counts; /* when set: each non-empty node's element count (size_t) */
+    strbuf *nodes_out; /* when set: each non-empty node as a qshape_node (its
+                          elements, its size as a listpack) */
 } rdb_quicklist_shape;
 
 /* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2 (`shape` may be
@@ -65,7 +67,8 @@ typedef struct rdb_quicklist_builder {
     strbuf entry_ends;          /* from_tail: where each entry of the open node ends (u32) */
     int fill;                   /* list-max-listpack-size, clamped as Redis does */
     int compress_depth;         /* list-compress-depth */
-    size_t first_node;          /* elements of the first node cut (0: as the others) */
+    const qshape_node *cuts;    /* the nodes to cut, in the order elements come */
+    size_t cut_count;
     bool from_tail;
     bool open;
 } rdb_quicklist_builder;
@@ -74,10 +77,10 @@ typedef struct rdb_quicklist_builder {
  * list-compress-depth the list lives under; `from_tail`: elements come tail
  * first and nodes are cut from the tail (a list built by head pushes). */
 void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail);
-/* The first node cut (the head's, or the tail's when from_tail) holds
- * `count` elements whatever their size: what is left of a node a list was
- * popped from at that end; the next ones are cut as usual. */
-void rdb_quicklist_first_node(rdb_quicklist_builder *b, size_t count);
+/* Cuts the nodes as given (their counts; the list's own history, see
+ * lib/qshape.h) instead of by Redis's insert test; `nodes` must stay
+ * valid until rdb_quicklist_write. */
+void rdb_quicklist_cuts(rdb_quicklist_builder *b, const qshape_node *nodes, size_t n);
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length);
 /* Redis 7.0's test for adding an element of `length` raw bytes to a node
  * of `node_bytes` (its listpack, terminator included) holding

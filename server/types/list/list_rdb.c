@@ -34,17 +34,18 @@ int list_rdb_type(const object *o) {
 
 int list_rdb_save(const object *o, rdb_writer *w) {
     const plist *l = list_value(o);
-    /* Changed only at its head: Redis's nodes were cut from the tail. */
-    bool from_tail = plist_changed_ends(l) == PLIST_END_HEAD;
     rdb_quicklist_builder builder;
-    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, from_tail);
-    size_t end_node = plist_end_node(l);
-    if (end_node > 0) rdb_quicklist_first_node(&builder, end_node);
+    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, false);
     size_t length = plist_length(l);
+    const qshape_node *nodes;
+    size_t n = plist_redis_nodes(l, &nodes);
+    qshape_node single = {(uint32_t)length, 0}; /* a small list is one node */
+    if (n == 0) nodes = &single, n = 1;
+    rdb_quicklist_cuts(&builder, nodes, n);
     if (length > 0) {
         plist_iterator it;
         plist_value v;
-        plist_iterator_init(&it, l, from_tail ? length - 1 : 0, !from_tail);
+        plist_iterator_init(&it, l, 0, true);
         while (plist_iterator_next(&it, &v)) {
             char digits[NUMBER_INTEGER_BUFFER];
             size_t size;
@@ -107,8 +108,8 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
                       const char **error) {
     *error = NULL;
     list_rdb_loader l = {NULL};
-    strbuf counts = STRBUF_INIT;
-    rdb_quicklist_shape shape = {.fill = list_limits.fill, .node_counts = &counts};
+    strbuf nodes = STRBUF_INIT;
+    rdb_quicklist_shape shape = {.fill = list_limits.fill, .nodes_out = &nodes};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_LIST: result = list_rdb_load_plain(r, &l); break;
@@ -123,32 +124,13 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
     if (result != 0 || !l.list) {
         if (result != 0 && !*error) *error = r->error ? r->error : "corrupt list";
         if (l.list) plist_free(l.list);
-        strbuf_free(&counts);
+        strbuf_free(&nodes);
         return NULL;
     }
-    /* Redis keeps a loaded list's nodes, so its next DUMP is cut the same
-     * way: the list is taken as grown at the end whose cut, given that
-     * end's node, gives every other node of the file (one pass each way);
-     * when both do, or neither, nodes cut from the tail (a head node that
-     * could take more) mean it grew at its head.  One node says nothing
-     * (the next pushes fill it from either end). */
-    unsigned ends = PLIST_END_TAIL;
-    size_t end_node = 0;
-    size_t *count = (size_t *)counts.data, n = counts.length / sizeof(size_t);
-    if (n >= 2) {
-        bool forward = plist_redis_nodes_match(l.list, true, count, n, list_limits.fill);
-        for (size_t i = 0; i < n / 2; i++) {
-            size_t t = count[i];
-            count[i] = count[n - 1 - i], count[n - 1 - i] = t;
-        }
-        bool backward = plist_redis_nodes_match(l.list, false, count, n, list_limits.fill);
-        if (forward == backward ? shape.cut_from_tail : backward) ends = PLIST_END_HEAD, end_node = count[0];
-        else end_node = count[n - 1];
-    } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) {
-        ends = 0;
-    }
-    strbuf_free(&counts);
-    plist_set_changed_ends(l.list, ends);
-    l.list = plist_set_end_node(l.list, end_node);
+    /* Redis keeps a loaded list's nodes (a ziplist node becomes a
+     * listpack), so the list takes them as its history: its next DUMP is
+     * cut the same way, and later changes move them as Redis would. */
+    l.list = plist_set_redis_nodes(l.list, (const qshape_node *)nodes.data, nodes.length / sizeof(qshape_node));
+    strbuf_free(&nodes);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
 }
