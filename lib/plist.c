@@ -45,12 +45,11 @@ static size_t redis_range_bytes(void *context, size_t start, size_t count);
 
 struct plist {
     uint8_t tag;
-    uint8_t ends; /* PLIST_END_*: where the list has been changed */
 };
 
 typedef struct plist_small {
     uint8_t tag;
-    uint8_t ends;
+    uint8_t unused;
     uint16_t count;
     uint32_t bytes;
     unsigned char data[];
@@ -73,22 +72,13 @@ static unsigned char *node_data(const plist_node *n) {
 
 typedef struct plist_chunked {
     uint8_t tag;
-    uint8_t ends;
-    uint8_t unused[2];
+    uint8_t unused[3];
     uint32_t nodes;
     uint64_t count;
     plist_node *head, *tail;
     qshape shape; /* Redis's nodes (see "Redis's nodes" below) */
 } plist_chunked;
 
-_Static_assert(offsetof(plist_small, ends) == offsetof(struct plist, ends) &&
-                   offsetof(plist_chunked, ends) == offsetof(struct plist, ends),
-               "both forms keep the ends byte where struct plist reads it");
-
-static plist *mark_ends(plist *l, unsigned ends) {
-    l->ends |= (uint8_t)ends;
-    return l;
-}
 
 /* ---------------------------------------------------------------- entries */
 
@@ -463,7 +453,6 @@ static plist_chunked *chunked_create(void) {
 /* The small block becomes the first node (one realloc, one move). */
 static plist_chunked *to_chunked(plist_small *s) {
     plist_chunked *q = chunked_create();
-    q->ends = s->ends;
     uint32_t bytes = s->bytes;
     uint16_t count = s->count;
     if (count == 0) {
@@ -485,8 +474,7 @@ static plist_chunked *to_chunked(plist_small *s) {
  * every push and pop. */
 static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     if (q->nodes > 1) return (plist *)q;
-    /* A small list has no room for the count of Redis's end node: one
-     * that is two nodes in Redis stays chunked. */
+    /* A small list is one Redis node: one that is two stays chunked. */
     if (q->shape.length > 1) return (plist *)q;
     plist_node *n = q->head;
     if (n && ((n->flags & NODE_COMPRESSED) || sizeof(plist_small) + n->bytes > limit_bytes(limits->fill) / 2 ||
@@ -494,13 +482,12 @@ static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
         return (plist *)q;
     uint32_t bytes = n ? n->bytes : 0;
     uint16_t count = n ? n->count : 0;
-    uint8_t ends = q->ends;
     qshape_free(&q->shape);
     zmalloc_free(q);
     if (!n) return plist_create();
     memmove((unsigned char *)n + sizeof(plist_small), node_data(n), bytes);
     plist_small *s = zmalloc_realloc(n, sizeof *s + bytes);
-    *s = (plist_small){.tag = PLIST_SMALL, .ends = ends, .count = count, .bytes = bytes};
+    *s = (plist_small){.tag = PLIST_SMALL, .count = count, .bytes = bytes};
     return (plist *)s;
 }
 
@@ -545,18 +532,10 @@ plist *plist_duplicate(const plist *l) {
         node_link(copy, copy->tail, m);
     }
     copy->count = q->count;
-    copy->ends = q->ends;
     qshape_copy(&copy->shape, &q->shape);
     return (plist *)copy;
 }
 
-unsigned plist_changed_ends(const plist *l) {
-    return l->ends;
-}
-
-void plist_set_changed_ends(plist *l, unsigned ends) {
-    l->ends = (uint8_t)ends;
-}
 
 /* ---------------------------------------------------------------- Redis's nodes
  *
@@ -668,7 +647,6 @@ static void chunked_push(plist_chunked *q, const entry_plan *p, bool head, const
 plist *plist_push(plist *l, const char *data, size_t length, bool head, const plist_limits *limits) {
     entry_plan p;
     plan_entry(&p, data, length);
-    unsigned end = head ? PLIST_END_HEAD : PLIST_END_TAIL;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX &&
@@ -677,14 +655,14 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
             s->count++;
-            return mark_ends((plist *)s, end);
+            return (plist *)s;
         }
         l = (plist *)to_chunked(s);
     }
     plist_chunked *q = (plist_chunked *)l;
     qshape_push(&q->shape, head, length, rdb_listpack_entry_size(data, length), limits->fill);
     chunked_push(q, &p, head, limits);
-    return mark_ends(l, end);
+    return l;
 }
 
 /* Size of the last entry of a chunk. */
@@ -757,8 +735,6 @@ static void chunked_delete_range(plist_chunked *q, size_t start, size_t count, c
 plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits) {
     zkv_assert(start + count <= plist_length(l));
     if (count == 0) return l;
-    bool at_head = start == 0, at_tail = start + count == plist_length(l);
-    if (at_head == at_tail) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;
@@ -841,7 +817,6 @@ plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t
     size_t count = plist_length(l);
     zkv_assert(index <= count);
     if (index == 0 || index == count) return plist_push(l, data, length, index == 0, limits);
-    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
     if (l->tag == PLIST_SMALL) {
@@ -864,7 +839,6 @@ plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t
 
 plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
     zkv_assert(index < plist_length(l));
-    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
     size_t old_entry = l->tag == PLIST_CHUNKED ? redis_entry_at(l, index) : 0;
@@ -967,7 +941,6 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         uint32_t matches = chunk_count_matches(s->data, s->bytes, data, length);
         uint32_t want = matches < limit ? matches : (uint32_t)limit;
         if (want == 0) return l;
-        mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
         uint32_t bytes = chunk_remove_matches(s->data, s->bytes, data, length, from_tail ? matches - want : 0, want);
         s = zmalloc_realloc(s, sizeof *s + bytes);
         s->bytes = bytes;
@@ -1002,7 +975,6 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         }
         n = following;
     }
-    if (*removed) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     compress_ends(q, limits);
     return settle_form(q, limits);
 }

@@ -16,6 +16,10 @@
  *     allocation holding its links, counts and entries (no separate node
  *     struct).  A list becomes chunked when its block would pass the size
  *     limit, and small again when it shrinks back to one half-full chunk.
+ * A chunked list also carries the nodes Redis's quicklist would hold for
+ * its history (lib/qshape.h, 8 bytes a node), which RDB files and DUMP
+ * show; a small list is one such node, so a list that is two or more in
+ * Redis (an insert or push its node would not take) is chunked.
  * The size limit is Redis's list-max-listpack-size: a positive value caps
  * the entries per chunk (chunks still stay under 8 KiB), -1..-5 caps the
  * block at 4..64 KiB.  The limit applies to the whole block so the default
@@ -63,18 +67,6 @@ plist *plist_create(void);
 void plist_free(plist *l);
 plist *plist_duplicate(const plist *l);
 size_t plist_length(const plist *l);
-/* The ends a list has grown at since it was created: pushes mark theirs,
- * an edit elsewhere (LINSERT, LSET, LREM, a middle range) marks both; pops
- * and trims at an end mark nothing.  A list grown only at its head grew
- * there like a stack; Redis's quicklist then holds nodes cut from the
- * tail, which RDB files show, so the list's DUMP needs to know.  One byte
- * of the header. */
-#define PLIST_END_HEAD 1u
-#define PLIST_END_TAIL 2u
-unsigned plist_changed_ends(const plist *l);
-/* Overrides them (a list loaded from a file takes the history its nodes
- * show). */
-void plist_set_changed_ends(plist *l, unsigned ends);
 /* Redis's quicklist nodes for the list's history (lib/qshape.h), head
  * first: 0 nodes and *nodes NULL for a small list, which is one node
  * holding every element. */

@@ -68,24 +68,10 @@ bool rdb_quicklist_node_takes(int fill, size_t node_bytes, size_t node_count, si
     return size <= NODE_SAFETY_LIMIT && node_count < (size_t)fill;
 }
 
-/* The raw length of a node's first element (0 for an empty listpack). */
-static size_t first_length(const rdb_string *blob, uint64_t container) {
-    if (container == RDB_QUICKLIST_PLAIN) return blob->length;
-    rdb_listpack_iterator it;
-    rdb_element e;
-    rdb_listpack_iterator_init(&it, (const uint8_t *)blob->data);
-    if (!rdb_listpack_next(&it, &e)) return 0;
-    char digits[24];
-    size_t length;
-    rdb_element_bytes(&e, digits, &length);
-    return length;
-}
-
 int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *context, rdb_quicklist_shape *shape) {
     uint64_t nodes;
     if (rdb_read_length(r, &nodes) != 0) return -1;
-    size_t first_bytes = 0, first_count = 0;
-    if (shape) shape->cut_from_tail = false, shape->nodes = nodes;
+    if (shape) shape->nodes = nodes;
     for (uint64_t n = 0; n < nodes; n++) {
         uint64_t container = RDB_QUICKLIST_PACKED;
         if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && rdb_read_length(r, &container) != 0) return -1;
@@ -97,22 +83,6 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
             /* Neither container can be empty (Redis refuses it too). */
             rdb_string_release(&blob);
             return rdb_reader_fail(r, "quicklist node is empty");
-        }
-        /* A head node that could have taken the next node's first element
-         * was not cut from the head. */
-        if (shape && rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && n == 0 && container == RDB_QUICKLIST_PACKED) {
-            size_t count;
-            const char *ignored;
-            if (rdb_listpack_validate((const uint8_t *)blob.data, blob.length, &count, &ignored) == 0)
-                first_bytes = blob.length, first_count = count;
-        }
-        if (shape && n == 1 && first_bytes) {
-            size_t count;
-            const char *ignored;
-            if (container == RDB_QUICKLIST_PLAIN ||
-                rdb_listpack_validate((const uint8_t *)blob.data, blob.length, &count, &ignored) == 0)
-                shape->cut_from_tail =
-                    rdb_quicklist_node_takes(shape->fill, first_bytes, first_count, first_length(&blob, container));
         }
         int result;
         size_t elements = 1, listpack_bytes = blob.length;
@@ -135,37 +105,16 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
     return 0;
 }
 
-void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail) {
+void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth) {
     memset(b, 0, sizeof(*b));
     b->fill = clamp_fill(fill);
     b->compress_depth = compress_depth;
-    b->from_tail = from_tail;
-}
-
-/* Puts the open node's entries (appended tail first) back in list order;
- * entry_ends holds where each one ends. */
-static void reverse_entries(rdb_quicklist_builder *b) {
-    const uint32_t *ends = (const uint32_t *)b->entry_ends.data;
-    size_t count = b->entry_ends.length / sizeof(uint32_t);
-    strbuf reversed = STRBUF_INIT;
-    for (size_t i = count; i-- > 0;) {
-        uint32_t from = i == 0 ? RDB_LISTPACK_HEADER : ends[i - 1];
-        strbuf_append(&reversed, b->current_blob.data + from, ends[i] - from);
-    }
-    if (reversed.length) memcpy(b->current_blob.data + RDB_LISTPACK_HEADER, reversed.data, reversed.length);
-    strbuf_free(&reversed);
-    strbuf_clear(&b->entry_ends);
 }
 
 static void close_node(rdb_quicklist_builder *b) {
     if (!b->open) return;
-    if (b->from_tail) reverse_entries(b);
     rdb_listpack_finish(&b->current);
     uint32_t size = (uint32_t)b->current_blob.length;
-    if (b->from_tail) {
-        size_t start = b->nodes.length;
-        strbuf_append(&b->node_starts, &start, sizeof(start));
-    }
     strbuf_append(&b->nodes, &size, sizeof(size));
     strbuf_append(&b->nodes, b->current_blob.data, size);
     strbuf_clear(&b->current_blob);
@@ -190,10 +139,6 @@ void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length
         b->open = true;
     }
     rdb_listpack_append_string(&b->current, data, length);
-    if (b->from_tail) {
-        uint32_t end = (uint32_t)b->current_blob.length;
-        strbuf_append(&b->entry_ends, &end, sizeof(end));
-    }
 }
 
 /* Node `index` (from the head) of `count`: Redis keeps the nodes more than
@@ -206,10 +151,8 @@ static bool node_is_inner(const rdb_quicklist_builder *b, size_t index, size_t c
 int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w) {
     close_node(b);
     int result = rdb_write_length(w, b->node_count);
-    const size_t *starts = (const size_t *)b->node_starts.data;
     size_t offset = 0;
     for (size_t i = 0; result == 0 && i < b->node_count; i++) {
-        if (b->from_tail) offset = starts[b->node_count - 1 - i]; /* cut tail first */
         uint32_t size;
         memcpy(&size, b->nodes.data + offset, sizeof(size));
         offset += sizeof(size);
@@ -226,9 +169,7 @@ int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w) {
 
 void rdb_quicklist_builder_free(rdb_quicklist_builder *b) {
     strbuf_free(&b->nodes);
-    strbuf_free(&b->node_starts);
     strbuf_free(&b->current_blob);
-    strbuf_free(&b->entry_ends);
     b->node_count = 0;
     b->open = false;
 }

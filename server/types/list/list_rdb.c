@@ -1,24 +1,19 @@
 /* list_rdb: a list in Redis's serialization (RDB files, DUMP payloads).
  *
  * Saving writes what Redis 7.0 writes for every list, RDB_TYPE_LIST_QUICKLIST_2:
- * the elements in order, cut into listpack nodes by lib/rdb_quicklist as
- * Redis's quicklist cuts them under the same list-max-listpack-size and
- * list-compress-depth.  Redis's nodes record the list's history; zkv keeps
- two things of it: the ends it grew at (plist_changed_ends): a list grown
- * only at its head (LPUSH) is cut from the tail, any other from the head;
- * and the count of the node at that end (plist_end_node), which pops and
- * trims there eat into.  So lists grown at one end and popped or trimmed
- * at either (a queue: RPUSH, LPOP, LTRIM) dump to Redis's bytes while
- * chunked; a small list is cut as if freshly grown.  A list grown at both
- * ends or changed in the middle has other boundaries in Redis: the
- * elements and the size are the same.  The nodes of one list
- * are held in memory until written (rdb_quicklist.h's trade-off).
+ * the elements in order, cut into listpack nodes by lib/rdb_quicklist
+ * where Redis's quicklist would hold its nodes after the same history:
+ * the list keeps them (plist_redis_nodes, lib/qshape.h), so DUMP and the
+ * file are Redis's bytes whatever the list went through (pushes at either
+ * end, pops, trims, LINSERT's splits and merges, LSET, LREM).  The nodes
+ * of one list are held in memory until written (rdb_quicklist.h's
+ * trade-off).
  *
  * Loading accepts every list type of a Redis 7.0 file (1 plain, 10 ziplist,
  * 14 quicklist, 18 quicklist 2), validates every blob before reading it
- * (lib/rdb_*), and pushes the elements at the tail under list_limits, so
- * the list lands in the chunks a run of RPUSHes would give it; nodes cut
- * from the tail mark it as grown at its head, so it dumps as it came.  An empty
+ * (lib/rdb_*), and pushes the elements at the tail under list_limits (as
+ * Redis does for types 1 and 10); a quicklist's nodes then become the
+ * list's history, as Redis keeps them.  An empty
  * list (Redis skips empty nodes, a corrupt file may hold no elements) is
  * reported empty, not created.
  */
@@ -35,7 +30,7 @@ int list_rdb_type(const object *o) {
 int list_rdb_save(const object *o, rdb_writer *w) {
     const plist *l = list_value(o);
     rdb_quicklist_builder builder;
-    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, false);
+    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth);
     size_t length = plist_length(l);
     const qshape_node *nodes;
     size_t n = plist_redis_nodes(l, &nodes);
@@ -109,7 +104,7 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
     *error = NULL;
     list_rdb_loader l = {NULL};
     strbuf nodes = STRBUF_INIT;
-    rdb_quicklist_shape shape = {.fill = list_limits.fill, .nodes_out = &nodes};
+    rdb_quicklist_shape shape = {.nodes_out = &nodes};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_LIST: result = list_rdb_load_plain(r, &l); break;

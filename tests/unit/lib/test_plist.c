@@ -257,42 +257,10 @@ static void test_compression_saves(void **state) {
     plist_free(b);
 }
 
-/* The ends a list was changed at survive the small and chunked forms,
- * duplication, and only edits in the middle mark both. */
-static void test_changed_ends(void **state) {
-    (void)state;
-    plist_limits limits = {-2, 0};
-    plist *l = plist_create();
-    assert_int_equal(plist_changed_ends(l), 0);
-    for (int i = 0; i < 3000; i++) l = plist_push(l, "element-head", 12, true, &limits);
-    assert_true(plist_chunk_count(l) > 2);
-    l = plist_pop(l, true, &limits);
-    l = plist_delete_range(l, 0, 2900, &limits); /* back to one block */
-    assert_int_equal(plist_chunk_count(l), 1);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD);
-    plist *copy = plist_duplicate(l);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD);
-    size_t removed;
-    copy = plist_remove(copy, "absent", 6, 0, &limits, &removed);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD);
-    copy = plist_set(copy, 3, "x", 1, &limits);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD | PLIST_END_TAIL);
-    plist_free(copy);
-    l = plist_pop(l, false, &limits); /* pops mark nothing */
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD);
-    plist_set_changed_ends(l, PLIST_END_TAIL);
-    for (int i = 0; i < 3000; i++) l = plist_push(l, "element-tail", 12, false, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_TAIL);
-    l = plist_pop(l, false, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_TAIL);
-    l = plist_insert(l, 5, false, "middle", 6, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD | PLIST_END_TAIL);
-    plist_free(l);
-}
-
 /* Redis's nodes (qshape) follow the list: a queue's head node is what
  * pops left of it, a trim there eats into the next, an insert into a full
- * node splits it, a small list is one node. */
+ * node splits it and the pieces merge as quicklist 7.0's do, a small list
+ * is one node. */
 static void test_redis_nodes(void **state) {
     (void)state;
     plist_limits limits = {-2, 0};
@@ -358,7 +326,7 @@ int main(void) {
         cmocka_unit_test(test_random_default_limits), cmocka_unit_test(test_random_small_chunks),
         cmocka_unit_test(test_random_compressed),     cmocka_unit_test(test_small_list_bytes),
         cmocka_unit_test(test_long_list), cmocka_unit_test(test_compression_saves),
-        cmocka_unit_test(test_changed_ends),    cmocka_unit_test(test_redis_nodes),
+        cmocka_unit_test(test_redis_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
