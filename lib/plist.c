@@ -567,13 +567,13 @@ static size_t redis_range_bytes(void *context, size_t start, size_t count) {
     return bytes;
 }
 
-/* Would Redis's single node of a small list take an element of `raw`
- * bytes?  A listpack entry is at most 4 bytes longer than the list's own,
- * so the walk is needed only near the limit. */
+/* Does Redis's single node of a small list surely take an element of
+ * `raw` bytes?  A listpack entry is at most 4 bytes longer than the list's
+ * own, so the test needs no walk; near the limit the list goes chunked,
+ * where the shadow knows the node's bytes (a walk once, not one a push). */
 static bool small_redis_takes(const plist_small *s, size_t raw, int fill) {
     size_t bound = RDB_LISTPACK_EMPTY_BYTES + s->bytes + 4 * (size_t)s->count;
-    if (s->count == 0 || qshape_takes(fill, bound, s->count, raw)) return true;
-    return qshape_takes(fill, redis_range_bytes((void *)s, 0, s->count), s->count, raw);
+    return s->count == 0 || qshape_takes(fill, bound, s->count, raw);
 }
 
 /* The element at `index`'s listpack bytes. */
@@ -683,8 +683,18 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
     }
     plist_chunked *q = (plist_chunked *)l;
     zkv_assert(q->count > 0);
-    qshape_pop(&q->shape, head, redis_entry_at(l, head ? 0 : q->count - 1));
     plist_node *n = node_decompress(q, head ? q->head : q->tail);
+    /* The element's listpack size, for Redis's end node if it stays. */
+    const qshape_node *end = &q->shape.nodes[head ? 0 : q->shape.length - 1];
+    size_t entry = 0;
+    if (end->count > 1) {
+        plist_value v;
+        size_t raw;
+        const unsigned char *data = node_data(n);
+        read_entry(head ? data : data + n->bytes - last_entry_size(data, n->bytes), &v);
+        entry = redis_entry(&v, &raw);
+    }
+    qshape_pop(&q->shape, head, entry);
     if (n->count == 1) {
         node_unlink_free(q, n);
     } else {
