@@ -28,10 +28,14 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "qshape.h"
+#include "rdb_listpack.h"
 #include "zkv_assert.h"
 #include "zmalloc.h"
 
 enum { PLIST_SMALL = 1, PLIST_CHUNKED = 2 };
+
+static size_t redis_range_bytes(void *context, size_t start, size_t count);
 
 #define NODE_COMPRESSED 1u
 #define PLIST_SAFETY_LIMIT 8192 /* bytes of a chunk capped by entry count */
@@ -41,12 +45,11 @@ enum { PLIST_SMALL = 1, PLIST_CHUNKED = 2 };
 
 struct plist {
     uint8_t tag;
-    uint8_t ends; /* PLIST_END_*: where the list has been changed */
 };
 
 typedef struct plist_small {
     uint8_t tag;
-    uint8_t ends;
+    uint8_t unused;
     uint16_t count;
     uint32_t bytes;
     unsigned char data[];
@@ -69,21 +72,13 @@ static unsigned char *node_data(const plist_node *n) {
 
 typedef struct plist_chunked {
     uint8_t tag;
-    uint8_t ends;
-    uint8_t unused[2];
+    uint8_t unused[3];
     uint32_t nodes;
     uint64_t count;
     plist_node *head, *tail;
+    qshape shape; /* Redis's nodes (see "Redis's nodes" below) */
 } plist_chunked;
 
-_Static_assert(offsetof(plist_small, ends) == offsetof(struct plist, ends) &&
-                   offsetof(plist_chunked, ends) == offsetof(struct plist, ends),
-               "both forms keep the ends byte where struct plist reads it");
-
-static plist *mark_ends(plist *l, unsigned ends) {
-    l->ends |= (uint8_t)ends;
-    return l;
-}
 
 /* ---------------------------------------------------------------- entries */
 
@@ -458,7 +453,6 @@ static plist_chunked *chunked_create(void) {
 /* The small block becomes the first node (one realloc, one move). */
 static plist_chunked *to_chunked(plist_small *s) {
     plist_chunked *q = chunked_create();
-    q->ends = s->ends;
     uint32_t bytes = s->bytes;
     uint16_t count = s->count;
     if (count == 0) {
@@ -471,6 +465,7 @@ static plist_chunked *to_chunked(plist_small *s) {
     node_measure(n);
     node_link(q, NULL, n);
     q->count = count;
+    qshape_init(&q->shape, count, redis_range_bytes(q, 0, count));
     return q;
 }
 
@@ -479,18 +474,20 @@ static plist_chunked *to_chunked(plist_small *s) {
  * every push and pop. */
 static plist *settle_form(plist_chunked *q, const plist_limits *limits) {
     if (q->nodes > 1) return (plist *)q;
+    /* A small list is one Redis node: one that is two stays chunked. */
+    if (q->shape.length > 1) return (plist *)q;
     plist_node *n = q->head;
     if (n && ((n->flags & NODE_COMPRESSED) || sizeof(plist_small) + n->bytes > limit_bytes(limits->fill) / 2 ||
               (limits->fill > 0 && n->count > limit_count(limits->fill) / 2 + 1)))
         return (plist *)q;
     uint32_t bytes = n ? n->bytes : 0;
     uint16_t count = n ? n->count : 0;
-    uint8_t ends = q->ends;
+    qshape_free(&q->shape);
     zmalloc_free(q);
     if (!n) return plist_create();
     memmove((unsigned char *)n + sizeof(plist_small), node_data(n), bytes);
     plist_small *s = zmalloc_realloc(n, sizeof *s + bytes);
-    *s = (plist_small){.tag = PLIST_SMALL, .ends = ends, .count = count, .bytes = bytes};
+    *s = (plist_small){.tag = PLIST_SMALL, .count = count, .bytes = bytes};
     return (plist *)s;
 }
 
@@ -514,6 +511,7 @@ void plist_free(plist *l) {
             next = n->next;
             zmalloc_free(n);
         }
+        qshape_free(&q->shape);
     }
     zmalloc_free(l);
 }
@@ -534,16 +532,83 @@ plist *plist_duplicate(const plist *l) {
         node_link(copy, copy->tail, m);
     }
     copy->count = q->count;
-    copy->ends = q->ends;
+    qshape_copy(&copy->shape, &q->shape);
     return (plist *)copy;
 }
 
-unsigned plist_changed_ends(const plist *l) {
-    return l->ends;
+
+/* ---------------------------------------------------------------- Redis's nodes
+ *
+ * A chunked list carries its qshape: the nodes Redis 7.0's quicklist would
+ * hold for the same history.  A small list is one Redis node: an operation
+ * that would give Redis a second one (a push or an insert its node does
+ * not take) makes the list chunked first, and a chunked list whose shadow
+ * holds more than one node stays chunked (settle_form). */
+
+/* Listpack bytes of an element (what Redis's node would hold). */
+static size_t redis_entry(const plist_value *v, size_t *raw) {
+    char digits[NUMBER_INTEGER_BUFFER];
+    const char *data = plist_value_bytes(v, raw, digits);
+    return rdb_listpack_entry_size(data, *raw);
 }
 
-void plist_set_changed_ends(plist *l, unsigned ends) {
-    l->ends = (uint8_t)ends;
+static size_t redis_range_bytes(void *context, size_t start, size_t count) {
+    const plist *l = context;
+    size_t bytes = RDB_LISTPACK_EMPTY_BYTES;
+    if (count == 0) return bytes;
+    plist_iterator it;
+    plist_value v;
+    plist_iterator_init(&it, l, start, true);
+    for (size_t i = 0; i < count && plist_iterator_next(&it, &v); i++) {
+        size_t raw;
+        bytes += redis_entry(&v, &raw);
+    }
+    plist_iterator_finish(&it);
+    return bytes;
+}
+
+/* Does Redis's single node of a small list surely take an element of
+ * `raw` bytes?  A listpack entry is at most 4 bytes longer than the list's
+ * own, so the test needs no walk; near the limit the list goes chunked,
+ * where the shadow knows the node's bytes (a walk once, not one a push). */
+static bool small_redis_takes(const plist_small *s, size_t raw, int fill) {
+    size_t bound = RDB_LISTPACK_EMPTY_BYTES + s->bytes + 4 * (size_t)s->count;
+    return s->count == 0 || qshape_takes(fill, bound, s->count, raw);
+}
+
+/* The element at `index`'s listpack bytes. */
+static size_t redis_entry_at(const plist *l, size_t index) {
+    plist_iterator it;
+    plist_value v;
+    size_t raw, entry = 0;
+    plist_iterator_init(&it, l, index, true);
+    if (plist_iterator_next(&it, &v)) entry = redis_entry(&v, &raw);
+    plist_iterator_finish(&it);
+    return entry;
+}
+
+size_t plist_redis_nodes(const plist *l, const qshape_node **nodes) {
+    if (l->tag != PLIST_CHUNKED) {
+        *nodes = NULL;
+        return 0;
+    }
+    const plist_chunked *q = (const plist_chunked *)l;
+    *nodes = q->shape.nodes;
+    return q->shape.length;
+}
+
+plist *plist_set_redis_nodes(plist *l, const qshape_node *nodes, size_t n) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += nodes[i].count;
+    if (total != plist_length(l) || n == 0) return l;
+    if (l->tag != PLIST_CHUNKED) {
+        if (n == 1) return l;
+        l = (plist *)to_chunked((plist_small *)l);
+    }
+    plist_chunked *q = (plist_chunked *)l;
+    q->shape.length = 0;
+    for (size_t i = 0; i < n; i++) qshape_append(&q->shape, nodes[i].count, nodes[i].bytes);
+    return l;
 }
 
 size_t plist_length(const plist *l) {
@@ -556,6 +621,7 @@ size_t plist_chunk_count(const plist *l) {
 
 size_t plist_memory(const plist *l) {
     size_t total = zmalloc_usable_size(l);
+    if (l->tag == PLIST_CHUNKED) total += qshape_heap_bytes(&((const plist_chunked *)l)->shape);
     if (l->tag == PLIST_CHUNKED)
         for (const plist_node *n = ((const plist_chunked *)l)->head; n; n = n->next) total += zmalloc_usable_size(n);
     return total;
@@ -581,20 +647,22 @@ static void chunked_push(plist_chunked *q, const entry_plan *p, bool head, const
 plist *plist_push(plist *l, const char *data, size_t length, bool head, const plist_limits *limits) {
     entry_plan p;
     plan_entry(&p, data, length);
-    unsigned end = head ? PLIST_END_HEAD : PLIST_END_TAIL;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
-        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX &&
+            small_redis_takes(s, length, limits->fill)) {
             uint32_t offset = head ? 0 : s->bytes;
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
             s->count++;
-            return mark_ends((plist *)s, end);
+            return (plist *)s;
         }
         l = (plist *)to_chunked(s);
     }
-    chunked_push((plist_chunked *)l, &p, head, limits);
-    return mark_ends(l, end);
+    plist_chunked *q = (plist_chunked *)l;
+    qshape_push(&q->shape, head, length, rdb_listpack_entry_size(data, length), limits->fill);
+    chunked_push(q, &p, head, limits);
+    return l;
 }
 
 /* Size of the last entry of a chunk. */
@@ -611,12 +679,22 @@ plist *plist_pop(plist *l, bool head, const plist_limits *limits) {
         uint32_t size = head ? entry_size_at(s->data) : last_entry_size(s->data, s->bytes);
         s = small_splice(s, head ? 0 : s->bytes - size, size, 0);
         s->count--;
-        return mark_ends((plist *)s, head ? PLIST_END_HEAD : PLIST_END_TAIL);
+        return (plist *)s;
     }
     plist_chunked *q = (plist_chunked *)l;
     zkv_assert(q->count > 0);
-    mark_ends(l, head ? PLIST_END_HEAD : PLIST_END_TAIL);
     plist_node *n = node_decompress(q, head ? q->head : q->tail);
+    /* The element's listpack size, for Redis's end node if it stays. */
+    const qshape_node *end = &q->shape.nodes[head ? 0 : q->shape.length - 1];
+    size_t entry = 0;
+    if (end->count > 1) {
+        plist_value v;
+        size_t raw;
+        const unsigned char *data = node_data(n);
+        read_entry(head ? data : data + n->bytes - last_entry_size(data, n->bytes), &v);
+        entry = redis_entry(&v, &raw);
+    }
+    qshape_pop(&q->shape, head, entry);
     if (n->count == 1) {
         node_unlink_free(q, n);
     } else {
@@ -667,8 +745,6 @@ static void chunked_delete_range(plist_chunked *q, size_t start, size_t count, c
 plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits) {
     zkv_assert(start + count <= plist_length(l));
     if (count == 0) return l;
-    bool at_head = start == 0, at_tail = start + count == plist_length(l);
-    mark_ends(l, at_head == at_tail ? PLIST_END_HEAD | PLIST_END_TAIL : at_head ? PLIST_END_HEAD : PLIST_END_TAIL);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t from = chunk_offset(s->data, s->bytes, s->count, (uint32_t)start), to = from;
@@ -679,6 +755,7 @@ plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limi
     }
     plist_chunked *q = (plist_chunked *)l;
     chunked_delete_range(q, start, count, limits);
+    qshape_delete_range(&q->shape, start, count, redis_range_bytes, q);
     return settle_form(q, limits);
 }
 
@@ -745,16 +822,17 @@ static void chunked_insert(plist_chunked *q, size_t index, const entry_plan *p, 
     compress_ends(q, limits);
 }
 
-plist *plist_insert(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
+plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t length,
+                    const plist_limits *limits) {
     size_t count = plist_length(l);
     zkv_assert(index <= count);
     if (index == 0 || index == count) return plist_push(l, data, length, index == 0, limits);
-    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
-        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX) {
+        if (fits(s->count, sizeof *s + s->bytes + p.total, limits) && s->count < UINT16_MAX &&
+            small_redis_takes(s, length, limits->fill)) {
             uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
             s = small_splice(s, offset, 0, p.total);
             write_entry(s->data + offset, &p);
@@ -763,15 +841,17 @@ plist *plist_insert(plist *l, size_t index, const char *data, size_t length, con
         }
     }
     plist_chunked *q = as_chunked(l);
+    qshape_insert(&q->shape, after ? index - 1 : index, after, length, rdb_listpack_entry_size(data, length),
+                  limits->fill, redis_range_bytes, q);
     chunked_insert(q, index, &p, limits);
     return settle_form(q, limits);
 }
 
 plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits) {
     zkv_assert(index < plist_length(l));
-    mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     entry_plan p;
     plan_entry(&p, data, length);
+    size_t old_entry = l->tag == PLIST_CHUNKED ? redis_entry_at(l, index) : 0;
     if (l->tag == PLIST_SMALL) {
         plist_small *s = (plist_small *)l;
         uint32_t offset = chunk_offset(s->data, s->bytes, s->count, (uint32_t)index);
@@ -782,7 +862,10 @@ plist *plist_set(plist *l, size_t index, const char *data, size_t length, const 
             return (plist *)s;
         }
     }
+    if (l->tag != PLIST_CHUNKED) old_entry = redis_entry_at(l, index);
     plist_chunked *q = as_chunked(l);
+    /* Redis replaces in place: the node keeps its elements. */
+    qshape_replace(&q->shape, index, old_entry, rdb_listpack_entry_size(data, length));
     uint32_t pos;
     plist_node *n = node_decompress(q, node_locate(q, index, &pos));
     uint32_t offset = chunk_offset(node_data(n), n->bytes, n->count, pos);
@@ -835,6 +918,29 @@ static uint32_t chunk_count_matches(const unsigned char *data, uint32_t bytes, c
     return matches;
 }
 
+/* LREM's deletions in Redis's nodes, before the list changes: the
+ * matches are found first (from the tail, the last `limit` of them). */
+static void redis_remove(plist_chunked *q, const char *data, size_t length, bool from_tail, size_t limit) {
+    plist_iterator it;
+    plist_value v;
+    size_t matches = 0;
+    plist_iterator_init(&it, (plist *)q, 0, true);
+    while (plist_iterator_next(&it, &v)) matches += plist_value_equals(&v, data, length);
+    plist_iterator_finish(&it);
+    size_t want = matches < limit ? matches : limit;
+    if (want == 0) return;
+    size_t skip = from_tail ? matches - want : 0, found = 0, *indexes = zmalloc_alloc(want * sizeof(size_t));
+    plist_iterator_init(&it, (plist *)q, 0, true);
+    for (size_t i = 0; found < want && plist_iterator_next(&it, &v); i++) {
+        if (!plist_value_equals(&v, data, length)) continue;
+        if (skip) skip--;
+        else indexes[found++] = i;
+    }
+    plist_iterator_finish(&it);
+    qshape_delete_sorted(&q->shape, indexes, found, rdb_listpack_entry_size(data, length));
+    zmalloc_free(indexes);
+}
+
 plist *plist_remove(plist *l, const char *data, size_t length, long long count, const plist_limits *limits,
                     size_t *removed) {
     bool from_tail = count < 0;
@@ -845,7 +951,6 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         uint32_t matches = chunk_count_matches(s->data, s->bytes, data, length);
         uint32_t want = matches < limit ? matches : (uint32_t)limit;
         if (want == 0) return l;
-        mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
         uint32_t bytes = chunk_remove_matches(s->data, s->bytes, data, length, from_tail ? matches - want : 0, want);
         s = zmalloc_realloc(s, sizeof *s + bytes);
         s->bytes = bytes;
@@ -854,6 +959,7 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         return (plist *)s;
     }
     plist_chunked *q = (plist_chunked *)l;
+    redis_remove(q, data, length, from_tail, limit);
     plist_node *n = from_tail ? q->tail : q->head;
     while (n && *removed < limit) {
         plist_node *following = from_tail ? n->prev : n->next;
@@ -879,7 +985,6 @@ plist *plist_remove(plist *l, const char *data, size_t length, long long count, 
         }
         n = following;
     }
-    if (*removed) mark_ends(l, PLIST_END_HEAD | PLIST_END_TAIL);
     compress_ends(q, limits);
     return settle_form(q, limits);
 }

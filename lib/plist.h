@@ -16,6 +16,10 @@
  *     allocation holding its links, counts and entries (no separate node
  *     struct).  A list becomes chunked when its block would pass the size
  *     limit, and small again when it shrinks back to one half-full chunk.
+ * A chunked list also carries the nodes Redis's quicklist would hold for
+ * its history (lib/qshape.h, 8 bytes a node), which RDB files and DUMP
+ * show; a small list is one such node, so a list that is two or more in
+ * Redis (an insert or push its node would not take) is chunked.
  * The size limit is Redis's list-max-listpack-size: a positive value caps
  * the entries per chunk (chunks still stay under 8 KiB), -1..-5 caps the
  * block at 4..64 KiB.  The limit applies to the whole block so the default
@@ -40,6 +44,7 @@
 #include <stdint.h>
 
 #include "number.h"
+#include "qshape.h"
 
 typedef struct plist plist; /* opaque: see the forms above */
 
@@ -62,17 +67,14 @@ plist *plist_create(void);
 void plist_free(plist *l);
 plist *plist_duplicate(const plist *l);
 size_t plist_length(const plist *l);
-/* The ends a list has been changed at since it was created: pushes and
- * pops mark theirs, an edit elsewhere (LINSERT, LSET, LREM, a middle
- * range) marks both.  A list changed only at its head grew there like a
- * stack; Redis's quicklist then holds nodes cut from the tail, which RDB
- * files show, so the list's DUMP needs to know.  One byte of the header. */
-#define PLIST_END_HEAD 1u
-#define PLIST_END_TAIL 2u
-unsigned plist_changed_ends(const plist *l);
-/* Overrides them (a list loaded from a file takes the history its nodes
- * show). */
-void plist_set_changed_ends(plist *l, unsigned ends);
+/* Redis's quicklist nodes for the list's history (lib/qshape.h), head
+ * first: 0 nodes and *nodes NULL for a small list, which is one node
+ * holding every element. */
+size_t plist_redis_nodes(const plist *l, const qshape_node **nodes);
+/* Sets them (a list loaded from a file takes the file's nodes); ignored
+ * unless their counts add up to the list's length.  A small list becomes
+ * chunked to hold two or more.  Returns the list, maybe moved. */
+plist *plist_set_redis_nodes(plist *l, const qshape_node *nodes, size_t n);
 /* Blocks the list is made of (1 for a small list): its free effort. */
 size_t plist_chunk_count(const plist *l);
 /* Bytes the allocator gave the list's blocks.  O(chunks). */
@@ -88,8 +90,11 @@ plist *plist_push(plist *l, const char *data, size_t length, bool head, const pl
 plist *plist_pop(plist *l, bool head, const plist_limits *limits);
 /* Replaces the element at `index` (0 ≤ index < length). */
 plist *plist_set(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits);
-/* Inserts before the element at `index` (index == length appends). */
-plist *plist_insert(plist *l, size_t index, const char *data, size_t length, const plist_limits *limits);
+/* Inserts at `index` (index == length appends): after the element at
+ * index - 1 (LINSERT AFTER) when `after`, else before the one at `index`;
+ * the two differ only in where Redis's nodes split. */
+plist *plist_insert(plist *l, size_t index, bool after, const char *data, size_t length,
+                    const plist_limits *limits);
 /* Deletes `count` elements from `start` (start + count ≤ length).  Whole
  * chunks in the range are freed without being read. */
 plist *plist_delete_range(plist *l, size_t start, size_t count, const plist_limits *limits);

@@ -196,6 +196,22 @@ void rdb_listpack_append_string(rdb_listpack_builder *b, const void *data, size_
     b->count++;
 }
 
+size_t rdb_listpack_entry_size(const void *data, size_t length) {
+    long long value;
+    size_t n;
+    if (rdb_string_is_integer(data, length, &value)) {
+        n = value >= 0 && value <= 127                      ? 1
+            : value >= -4096 && value <= 4095               ? 2
+            : value >= INT16_MIN && value <= INT16_MAX      ? 3
+            : value >= -8388608 && value <= 8388607         ? 4
+            : value >= INT32_MIN && value <= INT32_MAX      ? 5
+                                                            : 9;
+    } else {
+        n = length + (length < 64 ? 1 : length < 4096 ? 2 : 5);
+    }
+    return n + backlen_size(n);
+}
+
 void rdb_listpack_finish(rdb_listpack_builder *b) {
     strbuf_append_char(b->out, (char)LP_EOF);
     uint8_t *blob = (uint8_t *)b->out->data + b->start;

@@ -25,6 +25,7 @@
 #include "strbuf.h"
 
 #define RDB_LISTPACK_HEADER 6
+#define RDB_LISTPACK_EMPTY_BYTES 7 /* the header and the terminator */
 
 /* Checks every byte of a blob: header size and count, each entry's bounds
  * and back length, the terminator.  0 with the element count, or -1 with a
@@ -47,6 +48,8 @@ typedef struct rdb_listpack_builder {
 } rdb_listpack_builder;
 void rdb_listpack_begin(rdb_listpack_builder *b, strbuf *out);
 void rdb_listpack_append_string(rdb_listpack_builder *b, const void *data, size_t length);
+/* Bytes the entry rdb_listpack_append_string would write for the element. */
+size_t rdb_listpack_entry_size(const void *data, size_t length);
 void rdb_listpack_append_integer(rdb_listpack_builder *b, long long value);
 /* Writes the terminator and the header; the blob is out->data + start. */
 void rdb_listpack_finish(rdb_listpack_builder *b);

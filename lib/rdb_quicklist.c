@@ -11,24 +11,35 @@ static int emit(rdb_reader *r, rdb_element_fn *fn, void *context, const rdb_elem
     return 0;
 }
 
-static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context) {
+/* A ziplist node becomes a listpack in Redis 7.0: its size as one. */
+static int read_ziplist_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context,
+                             size_t *elements, size_t *listpack_bytes) {
     size_t count;
     const char *error;
     const uint8_t *bytes = (const uint8_t *)blob->data;
     if (rdb_ziplist_validate(bytes, blob->length, &count, &error) != 0) return rdb_reader_fail(r, error);
+    *elements = count;
+    *listpack_bytes = RDB_LISTPACK_EMPTY_BYTES;
     rdb_ziplist_iterator it;
     rdb_element e;
     rdb_ziplist_iterator_init(&it, bytes, blob->length);
-    while (rdb_ziplist_next(&it, &e))
+    while (rdb_ziplist_next(&it, &e)) {
+        char digits[24];
+        size_t length;
+        const char *data = rdb_element_bytes(&e, digits, &length);
+        *listpack_bytes += rdb_listpack_entry_size(data, length);
         if (emit(r, fn, context, &e) != 0) return -1;
+    }
     return 0;
 }
 
-static int read_listpack_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context) {
+static int read_listpack_node(rdb_reader *r, const rdb_string *blob, rdb_element_fn *fn, void *context,
+                              size_t *elements) {
     size_t count;
     const char *error;
     const uint8_t *bytes = (const uint8_t *)blob->data;
     if (rdb_listpack_validate(bytes, blob->length, &count, &error) != 0) return rdb_reader_fail(r, error);
+    *elements = count;
     rdb_listpack_iterator it;
     rdb_element e;
     rdb_listpack_iterator_init(&it, bytes);
@@ -50,33 +61,17 @@ static int clamp_fill(int fill) {
     return fill < -5 ? -5 : fill > 32767 ? 32767 : fill; /* quicklistSetFill */
 }
 
-/* Would a node of `node_bytes` (finished) holding `node_count` elements
- * take one more of `length` raw bytes? */
-static bool size_takes(int fill, size_t node_bytes, size_t node_count, size_t length) {
+bool rdb_quicklist_node_takes(int fill, size_t node_bytes, size_t node_count, size_t length) {
     fill = clamp_fill(fill);
     size_t size = node_bytes + length + NODE_ENTRY_ESTIMATE;
     if (fill < 0) return size <= ((size_t)4096 << (-fill - 1));
     return size <= NODE_SAFETY_LIMIT && node_count < (size_t)fill;
 }
 
-/* The raw length of a node's first element (0 for an empty listpack). */
-static size_t first_length(const rdb_string *blob, uint64_t container) {
-    if (container == RDB_QUICKLIST_PLAIN) return blob->length;
-    rdb_listpack_iterator it;
-    rdb_element e;
-    rdb_listpack_iterator_init(&it, (const uint8_t *)blob->data);
-    if (!rdb_listpack_next(&it, &e)) return 0;
-    char digits[24];
-    size_t length;
-    rdb_element_bytes(&e, digits, &length);
-    return length;
-}
-
 int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *context, rdb_quicklist_shape *shape) {
     uint64_t nodes;
     if (rdb_read_length(r, &nodes) != 0) return -1;
-    size_t first_bytes = 0, first_count = 0;
-    if (shape) shape->cut_from_tail = false, shape->nodes = nodes;
+    if (shape) shape->nodes = nodes;
     for (uint64_t n = 0; n < nodes; n++) {
         uint64_t container = RDB_QUICKLIST_PACKED;
         if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && rdb_read_length(r, &container) != 0) return -1;
@@ -89,68 +84,37 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
             rdb_string_release(&blob);
             return rdb_reader_fail(r, "quicklist node is empty");
         }
-        /* A head node that could have taken the next node's first element
-         * was not cut from the head. */
-        if (shape && rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && n == 0 && container == RDB_QUICKLIST_PACKED) {
-            size_t count;
-            const char *ignored;
-            if (rdb_listpack_validate((const uint8_t *)blob.data, blob.length, &count, &ignored) == 0)
-                first_bytes = blob.length, first_count = count;
-        }
-        if (shape && n == 1 && first_bytes) {
-            size_t count;
-            const char *ignored;
-            if (container == RDB_QUICKLIST_PLAIN ||
-                rdb_listpack_validate((const uint8_t *)blob.data, blob.length, &count, &ignored) == 0)
-                shape->cut_from_tail =
-                    size_takes(shape->fill, first_bytes, first_count, first_length(&blob, container));
-        }
         int result;
+        size_t elements = 1, listpack_bytes = blob.length;
         if (container == RDB_QUICKLIST_PLAIN) {
             rdb_element e = {.string = (const uint8_t *)blob.data, .length = blob.length};
+            listpack_bytes = RDB_LISTPACK_EMPTY_BYTES + rdb_listpack_entry_size(blob.data, blob.length);
             result = emit(r, fn, context, &e);
         } else if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2) {
-            result = read_listpack_node(r, &blob, fn, context);
+            result = read_listpack_node(r, &blob, fn, context, &elements);
         } else {
-            result = read_ziplist_node(r, &blob, fn, context);
+            result = read_ziplist_node(r, &blob, fn, context, &elements, &listpack_bytes);
         }
         rdb_string_release(&blob);
         if (result != 0) return -1;
+        if (shape && shape->nodes_out && elements > 0) {
+            qshape_node node = {(uint32_t)elements, (uint32_t)listpack_bytes};
+            strbuf_append(shape->nodes_out, &node, sizeof(node));
+        }
     }
     return 0;
 }
 
-void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail) {
+void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth) {
     memset(b, 0, sizeof(*b));
     b->fill = clamp_fill(fill);
     b->compress_depth = compress_depth;
-    b->from_tail = from_tail;
-}
-
-/* Puts the open node's entries (appended tail first) back in list order;
- * entry_ends holds where each one ends. */
-static void reverse_entries(rdb_quicklist_builder *b) {
-    const uint32_t *ends = (const uint32_t *)b->entry_ends.data;
-    size_t count = b->entry_ends.length / sizeof(uint32_t);
-    strbuf reversed = STRBUF_INIT;
-    for (size_t i = count; i-- > 0;) {
-        uint32_t from = i == 0 ? RDB_LISTPACK_HEADER : ends[i - 1];
-        strbuf_append(&reversed, b->current_blob.data + from, ends[i] - from);
-    }
-    if (reversed.length) memcpy(b->current_blob.data + RDB_LISTPACK_HEADER, reversed.data, reversed.length);
-    strbuf_free(&reversed);
-    strbuf_clear(&b->entry_ends);
 }
 
 static void close_node(rdb_quicklist_builder *b) {
     if (!b->open) return;
-    if (b->from_tail) reverse_entries(b);
     rdb_listpack_finish(&b->current);
     uint32_t size = (uint32_t)b->current_blob.length;
-    if (b->from_tail) {
-        size_t start = b->nodes.length;
-        strbuf_append(&b->node_starts, &start, sizeof(start));
-    }
     strbuf_append(&b->nodes, &size, sizeof(size));
     strbuf_append(&b->nodes, b->current_blob.data, size);
     strbuf_clear(&b->current_blob);
@@ -159,7 +123,13 @@ static void close_node(rdb_quicklist_builder *b) {
 }
 
 static bool node_takes(const rdb_quicklist_builder *b, size_t length) {
-    return size_takes(b->fill, b->current_blob.length + 1, b->current.count, length);
+    if (b->node_count < b->cut_count) return b->current.count < b->cuts[b->node_count].count;
+    return rdb_quicklist_node_takes(b->fill, b->current_blob.length + 1, b->current.count, length);
+}
+
+void rdb_quicklist_cuts(rdb_quicklist_builder *b, const qshape_node *nodes, size_t n) {
+    b->cuts = nodes;
+    b->cut_count = n;
 }
 
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length) {
@@ -169,10 +139,6 @@ void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length
         b->open = true;
     }
     rdb_listpack_append_string(&b->current, data, length);
-    if (b->from_tail) {
-        uint32_t end = (uint32_t)b->current_blob.length;
-        strbuf_append(&b->entry_ends, &end, sizeof(end));
-    }
 }
 
 /* Node `index` (from the head) of `count`: Redis keeps the nodes more than
@@ -185,10 +151,8 @@ static bool node_is_inner(const rdb_quicklist_builder *b, size_t index, size_t c
 int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w) {
     close_node(b);
     int result = rdb_write_length(w, b->node_count);
-    const size_t *starts = (const size_t *)b->node_starts.data;
     size_t offset = 0;
     for (size_t i = 0; result == 0 && i < b->node_count; i++) {
-        if (b->from_tail) offset = starts[b->node_count - 1 - i]; /* cut tail first */
         uint32_t size;
         memcpy(&size, b->nodes.data + offset, sizeof(size));
         offset += sizeof(size);
@@ -205,9 +169,7 @@ int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w) {
 
 void rdb_quicklist_builder_free(rdb_quicklist_builder *b) {
     strbuf_free(&b->nodes);
-    strbuf_free(&b->node_starts);
     strbuf_free(&b->current_blob);
-    strbuf_free(&b->entry_ends);
     b->node_count = 0;
     b->open = false;
 }

@@ -10,15 +10,12 @@
  * corrupt, both as Redis does.  Every blob is validated before its elements
  * are read.
  *
- * The writer cuts elements into listpack nodes as Redis 7.0's quicklist
- * cuts a list that grew at one end (its size estimate: an element costs
- * its raw length plus 8; list-max-listpack-size as a size class or an
- * entry count), so a list built by tail pushes (and tail pops) dumps to
- * Redis's bytes, and one built by head pushes too when the builder is told
- * to cut from the tail and given the elements tail first.  Nodes Redis
- * keeps compressed (list-compress-depth) are written LZF as Redis writes
- * them, even with rdbcompression no.  Any other history gives other node
- * boundaries in Redis: the elements and the file's size are the same.
+ * The writer cuts elements into listpack nodes where it is told (a list's
+ * history, lib/qshape.h), or else as Redis 7.0's quicklist cuts a list
+ * grown by tail pushes (its size estimate: an element costs its raw length
+ * plus 8; list-max-listpack-size as a size class or an entry count).
+ * Nodes Redis keeps compressed (list-compress-depth) are written LZF as
+ * Redis writes them, even with rdbcompression no.
  * The node count comes before the nodes, so the builder keeps the nodes of
  * one list in memory until rdb_quicklist_write: a trade-off of one value's
  * serialized size for not walking the list twice.
@@ -30,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qshape.h"
 #include "rdb_io.h"
 #include "rdb_listpack.h"
 #include "strbuf.h"
@@ -41,14 +39,11 @@
  * failed with `error` if the callback set none). */
 typedef int rdb_element_fn(void *context, const rdb_element *e);
 
-/* What the nodes of a list read back tell of its history: given the
- * list-max-listpack-size it will live under, cut_from_tail is set when the
- * head node could have taken the next node's first element, so the nodes
- * were not cut from the head (the list grew at its head). */
+/* What the reader tells of a list's nodes. */
 typedef struct rdb_quicklist_shape {
-    int fill;
-    bool cut_from_tail;
     uint64_t nodes;     /* as the file says */
+    strbuf *nodes_out;  /* when set: each non-empty node as a qshape_node (its
+                           elements, its size as a listpack) */
 } rdb_quicklist_shape;
 
 /* Reads a list of `rdb_type` QUICKLIST or QUICKLIST_2 (`shape` may be
@@ -57,22 +52,28 @@ int rdb_quicklist_read(rdb_reader *r, int rdb_type, rdb_element_fn *fn, void *co
 
 typedef struct rdb_quicklist_builder {
     strbuf nodes;               /* per node: u32 size, the listpack */
-    strbuf node_starts;         /* from_tail: each node's offset in `nodes` (size_t) */
     size_t node_count;
     rdb_listpack_builder current;
     strbuf current_blob;
-    strbuf entry_ends;          /* from_tail: where each entry of the open node ends (u32) */
     int fill;                   /* list-max-listpack-size, clamped as Redis does */
     int compress_depth;         /* list-compress-depth */
-    bool from_tail;
+    const qshape_node *cuts;    /* the nodes to cut, in the order elements come */
+    size_t cut_count;
     bool open;
 } rdb_quicklist_builder;
 
 /* `fill` and `compress_depth`: the list-max-listpack-size and
- * list-compress-depth the list lives under; `from_tail`: elements come tail
- * first and nodes are cut from the tail (a list built by head pushes). */
-void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth, bool from_tail);
+ * list-compress-depth the list lives under; elements come head first. */
+void rdb_quicklist_builder_init(rdb_quicklist_builder *b, int fill, int compress_depth);
+/* Cuts the nodes as given (their counts; the list's own history, see
+ * lib/qshape.h) instead of by Redis's insert test; `nodes` must stay
+ * valid until rdb_quicklist_write. */
+void rdb_quicklist_cuts(rdb_quicklist_builder *b, const qshape_node *nodes, size_t n);
 void rdb_quicklist_add(rdb_quicklist_builder *b, const void *data, size_t length);
+/* Redis 7.0's test for adding an element of `length` raw bytes to a node
+ * of `node_bytes` (its listpack, terminator included) holding
+ * `node_count`: the rule every node of a list is cut by. */
+bool rdb_quicklist_node_takes(int fill, size_t node_bytes, size_t node_count, size_t length);
 /* Writes the node count and nodes (as RDB strings: LZF applies), then frees
  * the builder's memory.  0 or -1 (w->error). */
 int rdb_quicklist_write(rdb_quicklist_builder *b, rdb_writer *w);

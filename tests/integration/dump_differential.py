@@ -5,18 +5,17 @@ redis-server 7.0.15, then every key's DUMP payload is compared.
 For each type, scenarios (seeded) cover its encodings and the settings that
 change its bytes: strings (integers, LZF or not), hashes and sorted sets as
 listpacks, intsets, sorted sets as skiplists (Redis writes them highest
-score first), and lists built at one end (RPUSH/RPOP or LPUSH/LPOP) under
-several list-max-listpack-size values, list-compress-depth and
-rdbcompression yes/no.  Payloads must be byte-identical (and Redis's,
-restored in zkv, must dump to the same bytes again), except where
-Redis's bytes follow its hash tables' order (hashtable hashes and sets):
-there the payloads must have the same length and each server must RESTORE
-the other's to the same contents.  A list changed at both ends has
-history-dependent nodes in Redis, so only its contents and size are
-compared (the size within 1% or 64 bytes; not at all with list-compress-depth and
-rdbcompression no, where Redis leaves its end nodes raw whatever their
-size: a full end node in one server may be a nearly empty one in the
-other).
+score first), and lists (built at one end or both) under several
+list-max-listpack-size values, list-compress-depth and rdbcompression
+yes/no.  Payloads must be byte-identical (and Redis's, restored in zkv,
+must dump to the same bytes again), except where Redis's bytes follow its
+hash tables' order (hashtable hashes and sets): there the payloads must
+have the same length and each server must RESTORE the other's to the
+same contents.
+
+Mixed list histories (random pushes at both ends, pops, LTRIM, LINSERT,
+LSET with larger values, LREM, per scenario) must be byte-identical too:
+zkv keeps the nodes Redis's quicklist would hold (lib/qshape.h).
 
 Both servers are started on free ports of 127.0.0.1 and killed by PID.
 Exit 0 when every comparison holds, 1 otherwise, 77 without redis-server.
@@ -139,18 +138,65 @@ def build_lists(rng, servers, keys, tag):
             call_both(servers, side, key, *batch)
             if rng.random() < 0.2:
                 call_both(servers, pop, key, rng.randint(1, 30))
-        keys.append((key, "list", not both))
+        keys.append((key, "list", True))
 
 
-def compare(servers, keys, label, raw_ends):
+# Mixed list histories: each scenario's commands, chosen at random; every
+# payload must be Redis's bytes (zkv keeps Redis's nodes, lib/qshape.h).
+MIXED = {
+    # pushes at the tail, pops (and LTRIM) at either end: a queue
+    "queue": (["RPUSH"], ["LPOP", "RPOP", "LTRIM"], True),
+    # the mirror: pushes at the head
+    "stack": (["LPUSH"], ["RPOP", "LPOP", "LTRIM"], True),
+    # pushes at both ends
+    "both ends": (["RPUSH", "LPUSH"], ["LPOP", "RPOP", "LTRIM"], True),
+    # edits in the middle
+    "middle": (["RPUSH", "LPUSH"], ["LINSERT", "LSET", "LREM", "LTRIM", "LPOP", "RPOP"], True),
+}
+MIXED_COUNTS = {name: [0, 0] for name in MIXED}  # identical, not
+
+
+def mixed_edit(rng, servers, key, command):
+    length = int(servers[1].call(["LLEN", key])[1:-2])
+    if command in ("LPOP", "RPOP"):
+        call_both(servers, command, key, rng.randint(1, 40))
+    elif command == "LTRIM":
+        start = rng.randint(0, max(0, min(length // 4, 60)))
+        end = -1 - rng.randint(0, max(0, min(length // 4, 60)))
+        call_both(servers, "LTRIM", key, start, end)
+    elif command == "LINSERT" and length:
+        pivot = bulk(servers[1].call(["LINDEX", key, str(rng.randint(0, length - 1))]))
+        call_both(servers, "LINSERT", key, rng.choice(["BEFORE", "AFTER"]), pivot, element(rng))
+    elif command == "LSET" and length:
+        value = element(rng) if rng.random() < 0.7 else "v" * rng.randint(100, 3000)
+        call_both(servers, "LSET", key, rng.randint(-length, length - 1), value)
+    elif command == "LREM" and length:
+        victim = bulk(servers[1].call(["LINDEX", key, str(rng.randint(0, length - 1))]))
+        call_both(servers, "LREM", key, rng.randint(-2, 2), victim)
+
+
+def build_mixed_lists(rng, servers, keys, tag):
+    for name, (pushes, edits, exact) in MIXED.items():
+        for i in range(4):
+            key = "m%s:%s:%d" % (tag, name, i)
+            for _ in range(rng.randint(1, 50)):
+                call_both(servers, rng.choice(pushes), key, *[element(rng) for _ in range(rng.randint(1, 60))])
+                for _ in range(rng.randint(0, 3)):
+                    mixed_edit(rng, servers, key, rng.choice(edits))
+            keys.append((key, "list", exact, name))
+
+
+def compare(servers, keys, label):
     zkv, redis = servers
-    for key, kind, exact in keys:
+    for key, kind, exact, *scenario in keys:
         exists = [server.call(["EXISTS", key]) for server in servers]
         if exists[0] != exists[1]:
             FAILURES.append("%s %s: EXISTS zkv %r, redis %r" % (label, key, exists[0], exists[1]))
         if exists != [b":1\r\n"] * 2:
             continue  # emptied by the random removals
         payloads = [bulk(server.call(["DUMP", key])) for server in servers]
+        if scenario:
+            MIXED_COUNTS[scenario[0]][payloads[0] != payloads[1]] += 1
         if payloads[0] == payloads[1]:
             COUNTS["identical"] += 1
             # Redis's payload restored in zkv dumps to the same bytes again
@@ -166,9 +212,7 @@ def compare(servers, keys, label, raw_ends):
                             (label, key, kind, len(payloads[0]), len(payloads[1])))
             continue
         COUNTS["by contents"] += 1
-        same_size = len(payloads[0]) == len(payloads[1]) if kind != "list" else \
-            raw_ends or abs(len(payloads[0]) - len(payloads[1])) <= max(len(payloads[1]) // 100, 64)
-        if not same_size:
+        if len(payloads[0]) != len(payloads[1]):
             FAILURES.append("%s %s (%s): payload sizes %d vs %d" % (label, key, kind, len(payloads[0]),
                                                                     len(payloads[1])))
         for server, payload in zip(servers, reversed(payloads)):
@@ -204,12 +248,13 @@ def run(zkv_path, redis_path, seed):
                 call_both(servers, "CONFIG", "SET", name, value)
             keys = []
             build_lists(rng, servers, keys, fill + depth)
+            build_mixed_lists(rng, servers, keys, fill + depth)
             if fill == "-2" and depth == "0":
                 build_strings(rng, servers, keys)
                 build_hashes(rng, servers, keys)
                 build_sets(rng, servers, keys)
                 build_zsets(rng, servers, keys)
-            compare(servers, keys, label, depth != "0" and compression == "no")
+            compare(servers, keys, label)
     finally:
         for process in processes:
             process.kill()
@@ -230,6 +275,8 @@ def main():
     for failure in FAILURES[:50]:
         print("FAIL:", failure)
     print("payloads identical: %(identical)d, compared by contents and size: %(by contents)d" % COUNTS)
+    for name, (same, other) in MIXED_COUNTS.items():
+        print("mixed list histories, %s: %d of %d payloads byte-identical" % (name, same, same + other))
     print("%d differences" % len(FAILURES))
     return 1 if FAILURES else 0
 

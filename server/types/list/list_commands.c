@@ -357,7 +357,7 @@ static void list_linsert_command(client *c) {
         reply_integer(c, -1);
         return;
     }
-    l = plist_insert(l, after ? index + 1 : index, c->argv[4].data, c->argv[4].length, &list_limits);
+    l = plist_insert(l, after ? index + 1 : index, after, c->argv[4].data, c->argv[4].length, &list_limits);
     list_store(o, l);
     db_signal_modified(key_db(c), c->argv[1].data, c->argv[1].length);
     notify_keyspace_event(NOTIFY_LIST, "linsert", c->db_index, c->argv[1].data, c->argv[1].length);

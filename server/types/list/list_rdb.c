@@ -1,21 +1,19 @@
 /* list_rdb: a list in Redis's serialization (RDB files, DUMP payloads).
  *
  * Saving writes what Redis 7.0 writes for every list, RDB_TYPE_LIST_QUICKLIST_2:
- * the elements in order, cut into listpack nodes by lib/rdb_quicklist as
- * Redis's quicklist cuts them under the same list-max-listpack-size and
- * list-compress-depth.  Redis's nodes record the list's history; zkv keeps
- * one byte of it (plist_changed_ends): a list changed only at its head
- * (LPUSH, LPOP) is cut from the tail, any other from the head, so lists
- * built at one end (RPUSH/RPOP or LPUSH/LPOP) dump to Redis's bytes.  A
- * list changed at both ends or in the middle has other boundaries in
- * Redis: the elements and the size are the same.  The nodes of one list
- * are held in memory until written (rdb_quicklist.h's trade-off).
+ * the elements in order, cut into listpack nodes by lib/rdb_quicklist
+ * where Redis's quicklist would hold its nodes after the same history:
+ * the list keeps them (plist_redis_nodes, lib/qshape.h), so DUMP and the
+ * file are Redis's bytes whatever the list went through (pushes at either
+ * end, pops, trims, LINSERT's splits and merges, LSET, LREM).  The nodes
+ * of one list are held in memory until written (rdb_quicklist.h's
+ * trade-off).
  *
  * Loading accepts every list type of a Redis 7.0 file (1 plain, 10 ziplist,
  * 14 quicklist, 18 quicklist 2), validates every blob before reading it
- * (lib/rdb_*), and pushes the elements at the tail under list_limits, so
- * the list lands in the chunks a run of RPUSHes would give it; nodes cut
- * from the tail mark it as grown at its head, so it dumps as it came.  An empty
+ * (lib/rdb_*), and pushes the elements at the tail under list_limits (as
+ * Redis does for types 1 and 10); a quicklist's nodes then become the
+ * list's history, as Redis keeps them.  An empty
  * list (Redis skips empty nodes, a corrupt file may hold no elements) is
  * reported empty, not created.
  */
@@ -31,15 +29,18 @@ int list_rdb_type(const object *o) {
 
 int list_rdb_save(const object *o, rdb_writer *w) {
     const plist *l = list_value(o);
-    /* Changed only at its head: Redis's nodes were cut from the tail. */
-    bool from_tail = plist_changed_ends(l) == PLIST_END_HEAD;
     rdb_quicklist_builder builder;
-    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth, from_tail);
+    rdb_quicklist_builder_init(&builder, list_limits.fill, list_limits.compress_depth);
     size_t length = plist_length(l);
+    const qshape_node *nodes;
+    size_t n = plist_redis_nodes(l, &nodes);
+    qshape_node single = {(uint32_t)length, 0}; /* a small list is one node */
+    if (n == 0) nodes = &single, n = 1;
+    rdb_quicklist_cuts(&builder, nodes, n);
     if (length > 0) {
         plist_iterator it;
         plist_value v;
-        plist_iterator_init(&it, l, from_tail ? length - 1 : 0, !from_tail);
+        plist_iterator_init(&it, l, 0, true);
         while (plist_iterator_next(&it, &v)) {
             char digits[NUMBER_INTEGER_BUFFER];
             size_t size;
@@ -102,7 +103,8 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
                       const char **error) {
     *error = NULL;
     list_rdb_loader l = {NULL};
-    rdb_quicklist_shape shape = {.fill = list_limits.fill};
+    strbuf nodes = STRBUF_INIT;
+    rdb_quicklist_shape shape = {.nodes_out = &nodes};
     int result;
     switch (rdb_type) {
     case RDB_TYPE_LIST: result = list_rdb_load_plain(r, &l); break;
@@ -114,17 +116,16 @@ object *list_rdb_load(rdb_reader *r, int rdb_type, const char *key, size_t key_l
         result = -1;
         break;
     }
-    if (result != 0) {
-        if (!*error) *error = r->error ? r->error : "corrupt list";
+    if (result != 0 || !l.list) {
+        if (result != 0 && !*error) *error = r->error ? r->error : "corrupt list";
         if (l.list) plist_free(l.list);
+        strbuf_free(&nodes);
         return NULL;
     }
-    if (!l.list) return NULL;
-    /* Redis keeps a loaded list's nodes, so its next DUMP is cut the same
-     * way: nodes cut from the tail mean the list grew at its head; one node
-     * says nothing (the next pushes fill it from either end). */
-    unsigned ends = shape.cut_from_tail ? PLIST_END_HEAD : PLIST_END_TAIL;
-    if (rdb_type == RDB_TYPE_LIST_QUICKLIST_2 && shape.nodes <= 1) ends = 0;
-    plist_set_changed_ends(l.list, ends);
+    /* Redis keeps a loaded list's nodes (a ziplist node becomes a
+     * listpack), so the list takes them as its history: its next DUMP is
+     * cut the same way, and later changes move them as Redis would. */
+    l.list = plist_set_redis_nodes(l.list, (const qshape_node *)nodes.data, nodes.length / sizeof(qshape_node));
+    strbuf_free(&nodes);
     return object_create_pointer(key, key_length, OBJECT_LIST, OBJECT_ENCODING_QUICKLIST, l.list, expire_ms);
 }

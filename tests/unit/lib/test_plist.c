@@ -129,7 +129,7 @@ static void run_random(unsigned seed, int fill, int depth, int steps, size_t tar
             model_insert(&m, index, value, length);
         } else if (op < 75) {
             size_t index = (size_t)rand() % (m.count + 1);
-            l = plist_insert(l, index, value, length, &limits);
+            l = plist_insert(l, index, false, value, length, &limits);
             model_insert(&m, index, value, length);
         } else if (op < 82 && m.count) {
             size_t start = (size_t)rand() % m.count;
@@ -257,35 +257,68 @@ static void test_compression_saves(void **state) {
     plist_free(b);
 }
 
-/* The ends a list was changed at survive the small and chunked forms,
- * duplication, and only edits in the middle mark both. */
-static void test_changed_ends(void **state) {
+/* Redis's nodes (qshape) follow the list: a queue's head node is what
+ * pops left of it, a trim there eats into the next, an insert into a full
+ * node splits it and the pieces merge as quicklist 7.0's do, a small list
+ * is one node. */
+static void test_redis_nodes(void **state) {
     (void)state;
     plist_limits limits = {-2, 0};
     plist *l = plist_create();
-    assert_int_equal(plist_changed_ends(l), 0);
-    for (int i = 0; i < 3000; i++) l = plist_push(l, "element-head", 12, true, &limits);
-    assert_true(plist_chunk_count(l) > 2);
-    l = plist_pop(l, true, &limits);
-    l = plist_delete_range(l, 0, 2900, &limits); /* back to one block */
-    assert_int_equal(plist_chunk_count(l), 1);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD);
-    plist *copy = plist_duplicate(l);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD);
-    size_t removed;
-    copy = plist_remove(copy, "absent", 6, 0, &limits, &removed);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD);
-    copy = plist_set(copy, 3, "x", 1, &limits);
-    assert_int_equal(plist_changed_ends(copy), PLIST_END_HEAD | PLIST_END_TAIL);
-    plist_free(copy);
-    l = plist_pop(l, false, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD | PLIST_END_TAIL);
-    plist_set_changed_ends(l, PLIST_END_TAIL);
+    const qshape_node *nodes;
     for (int i = 0; i < 3000; i++) l = plist_push(l, "element-tail", 12, false, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_TAIL);
-    l = plist_insert(l, 5, "middle", 6, &limits);
-    assert_int_equal(plist_changed_ends(l), PLIST_END_HEAD | PLIST_END_TAIL);
+    size_t n = plist_redis_nodes(l, &nodes);
+    /* 14-byte entries: 7 + 14 * 584 + 12 + 8 <= 8192 takes a 584th. */
+    assert_int_equal(n, 6);
+    assert_int_equal(nodes[0].count, 584);
+    assert_int_equal(nodes[0].bytes, 7 + 14 * 584);
+    assert_int_equal(nodes[5].count, 3000 - 5 * 584);
+    for (int i = 0; i < 10; i++) l = plist_pop(l, true, &limits);
+    n = plist_redis_nodes(l, &nodes);
+    assert_int_equal(nodes[0].count, 574);
+    l = plist_delete_range(l, 0, 574 + 4, &limits);
+    n = plist_redis_nodes(l, &nodes);
+    assert_int_equal(n, 5);
+    assert_int_equal(nodes[0].count, 580);
+    assert_int_equal(nodes[0].bytes, 7 + 14 * 580);
+    /* Node 1 is full: split at offset 10 into 10 + "middle" and 574,
+     * which merge again (8043 + 155 - 11 <= 8192), as quicklist 7.0 does. */
+    l = plist_insert(l, 590, false, "middle", 6, &limits);
+    n = plist_redis_nodes(l, &nodes);
+    assert_int_equal(n, 5);
+    assert_int_equal(nodes[1].count, 585);
+    assert_int_equal(nodes[1].bytes, 7 + 14 * 584 + 8);
+    l = plist_set(l, 600, "x", 1, &limits); /* in place */
+    n = plist_redis_nodes(l, &nodes);
+    assert_int_equal(nodes[1].count, 585);
+    assert_int_equal(nodes[1].bytes, 7 + 14 * 583 + 8 + 3);
+    /* After the element: 100 stay, 484 + "middle" go, and the two merge
+     * again (1407 + 6791 - 11 <= 8192). */
+    l = plist_insert(l, 580 + 585 + 100, true, "middle", 6, &limits);
+    assert_int_equal(plist_redis_nodes(l, &nodes), 5);
+    assert_int_equal(nodes[2].count, 585);
+    /* A 3000-byte element before offset 300 of node 3: 300 and it (7211
+     * bytes) cannot rejoin the 284 left (3983), which merge with the
+     * 80-element tail node instead (3983 + 1127 - 11). */
+    char big[3000];
+    memset(big, 'b', sizeof(big));
+    l = plist_insert(l, 580 + 585 + 585 + 300, false, big, sizeof(big), &limits);
+    assert_int_equal(plist_redis_nodes(l, &nodes), 5);
+    assert_int_equal(nodes[3].count, 301);
+    assert_int_equal(nodes[3].bytes, 7 + 14 * 300 + 3004);
+    assert_int_equal(nodes[4].count, 284 + 80);
+    plist *copy = plist_duplicate(l);
+    const qshape_node *copied;
+    assert_int_equal(plist_redis_nodes(copy, &copied), 5);
+    assert_memory_equal(copied, nodes, 5 * sizeof(qshape_node));
+    plist_free(copy);
+    l = plist_delete_range(l, 10, plist_length(l) - 20, &limits);
+    assert_int_equal(plist_redis_nodes(l, &nodes), 2); /* two nodes in Redis: still chunked */
     plist_free(l);
+    plist *small = plist_create();
+    small = plist_push(small, "a", 1, false, &limits);
+    assert_int_equal(plist_redis_nodes(small, &nodes), 0);
+    plist_free(small);
 }
 
 int main(void) {
@@ -293,7 +326,7 @@ int main(void) {
         cmocka_unit_test(test_random_default_limits), cmocka_unit_test(test_random_small_chunks),
         cmocka_unit_test(test_random_compressed),     cmocka_unit_test(test_small_list_bytes),
         cmocka_unit_test(test_long_list), cmocka_unit_test(test_compression_saves),
-        cmocka_unit_test(test_changed_ends),
+        cmocka_unit_test(test_redis_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

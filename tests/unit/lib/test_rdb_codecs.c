@@ -400,7 +400,7 @@ static int collect(void *context, const rdb_element *e) {
 static void test_quicklist(void **state) {
     (void)state;
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b, -2, 0, false);
+    rdb_quicklist_builder_init(&b, -2, 0);
     char element[32];
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(element, sizeof(element), "element-%d", i);
@@ -457,7 +457,7 @@ static void test_quicklist_redis_bytes(void **state) {
     static const uint8_t expected[] = {0x01, 0x02, 0x0f, 0x0f, 0, 0, 0, 0x03, 0, 0x81, 'a', 0x02,
                                        0x81, 'b', 0x02, 0x01, 0x01, 0xff};
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b, -2, 0, false);
+    rdb_quicklist_builder_init(&b, -2, 0);
     rdb_quicklist_add(&b, "a", 1);
     rdb_quicklist_add(&b, "b", 1);
     rdb_quicklist_add(&b, "1", 1);

@@ -40,7 +40,8 @@ static int check_element(void *context, const rdb_element *e) {
  * element count (from the listpack header) in `counts`. */
 typedef struct cut_options {
     int fill, depth;
-    bool from_tail;     /* elements are given tail first */
+    const qshape_node *cuts; /* the nodes to cut (cut_count of them), or by the insert test */
+    size_t cut_count;
     int lzf_nodes;      /* out: nodes written LZF-compressed */
     rdb_quicklist_shape shape; /* out: what the reader tells of the nodes */
 } cut_options;
@@ -48,11 +49,9 @@ typedef struct cut_options {
 static size_t node_counts_with(const char *const *elements, const size_t *lengths, size_t n, size_t counts[MAX_NODES],
                                cut_options *o) {
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b, o->fill, o->depth, o->from_tail);
-    for (size_t i = 0; i < n; i++) {
-        size_t at = o->from_tail ? n - 1 - i : i;
-        rdb_quicklist_add(&b, elements[at], lengths[at]);
-    }
+    rdb_quicklist_builder_init(&b, o->fill, o->depth);
+    if (o->cut_count) rdb_quicklist_cuts(&b, o->cuts, o->cut_count);
+    for (size_t i = 0; i < n; i++) rdb_quicklist_add(&b, elements[i], lengths[i]);
     rdb_writer w;
     rdb_writer_init(&w, -1, false);
     assert_int_equal(rdb_quicklist_write(&b, &w), 0);
@@ -60,7 +59,6 @@ static size_t node_counts_with(const char *const *elements, const size_t *length
     rdb_reader r;
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
     read_check check = {elements, lengths, 0};
-    o->shape.fill = o->fill;
     assert_int_equal(rdb_quicklist_read(&r, RDB_TYPE_LIST_QUICKLIST_2, check_element, &check, &o->shape), 0);
     assert_int_equal(check.next, n);
     rdb_reader_init(&r, w.buffer.data, w.buffer.length, 10);
@@ -84,7 +82,7 @@ static size_t node_counts_with(const char *const *elements, const size_t *length
 
 static size_t node_counts(const char *const *elements, const size_t *lengths, size_t n, size_t counts[MAX_NODES]) {
     rdb_quicklist_builder b;
-    rdb_quicklist_builder_init(&b, -2, 0, false);
+    rdb_quicklist_builder_init(&b, -2, 0);
     for (size_t i = 0; i < n; i++) rdb_quicklist_add(&b, elements[i], lengths[i]);
     rdb_writer w;
     rdb_writer_init(&w, -1, false);
@@ -186,23 +184,31 @@ static size_t numbered(const char *elements[2000], size_t lengths[2000]) {
 }
 
 /* LPUSH-built, Redis 7.0.15: the head node is the partial one, the others
- * hold 511 each; the reader tells a tail cut from a head cut. */
-static void test_cut_from_tail(void **state) {
+ * hold 511 each.  Given those cuts the builder writes them, and the reader
+ * hands back each node's count and listpack size. */
+static void test_cuts_given(void **state) {
     (void)state;
     const char *elements[2000];
     size_t lengths[2000], counts[MAX_NODES];
     size_t n = numbered(elements, lengths);
-    cut_options o = {.fill = -2, .from_tail = true};
+    const qshape_node cuts[] = {{467, 0}, {511, 0}, {511, 0}, {511, 0}};
+    strbuf nodes = STRBUF_INIT;
+    cut_options o = {.fill = -2, .cuts = cuts, .cut_count = 4, .shape = {.nodes_out = &nodes}};
     assert_int_equal(node_counts_with(elements, lengths, n, counts, &o), 4);
     assert_int_equal(counts[0], 467);
     assert_int_equal(counts[1], 511);
     assert_int_equal(counts[3], 511);
-    assert_true(o.shape.cut_from_tail);
     assert_int_equal(o.shape.nodes, 4);
+    assert_int_equal(nodes.length, 4 * sizeof(qshape_node));
+    const qshape_node *read = (const qshape_node *)nodes.data;
+    assert_int_equal(read[0].count, 467);
+    /* 14-byte strings: 16-byte entries and the 7 bytes of a listpack. */
+    assert_int_equal(read[0].bytes, 7 + 16 * 467);
+    assert_int_equal(read[3].count, 511);
+    strbuf_free(&nodes);
     cut_options forward = {.fill = -2};
     node_counts_with(elements, lengths, n, counts, &forward);
     assert_int_equal(counts[0], 511);
-    assert_false(forward.shape.cut_from_tail);
 }
 
 /* list-max-listpack-size: -1 is a 4 KB node (255 such elements), -5 a
@@ -257,7 +263,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_by_estimate),
         cmocka_unit_test(test_cut_large_and_small),
-        cmocka_unit_test(test_cut_many_small),  cmocka_unit_test(test_cut_from_tail),
+        cmocka_unit_test(test_cut_many_small),  cmocka_unit_test(test_cuts_given),
         cmocka_unit_test(test_fill),            cmocka_unit_test(test_compress_depth),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
