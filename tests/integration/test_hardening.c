@@ -521,6 +521,73 @@ static void test_huge_query_and_reply_fail_alone(void **state) {
 #endif
 }
 
+/* Beyond Redis: a command called from a script whose reply needs more
+ * memory than the system gives (a 400 MB address-space limit here: a 1 GB
+ * SRANDMEMBER) raises "ERR out of memory ..." in the script, which pcall
+ * catches and redis.pcall returns; the reply's memory is freed and the
+ * script goes on.  Before, the server aborted copying the reply (and a
+ * reply cut short by the output buffer would have reached the script
+ * truncated). */
+static void test_script_call_reply_fails_alone(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    char member[1000];
+    memset(member, 'm', sizeof(member));
+    expect_integer(redisCommand(redis, "SADD s %b", member, sizeof(member)), 1);
+    const char *counted = "return #redis.call('SRANDMEMBER', KEYS[1], ARGV[1])";
+    const char *caught = "local ok, e = pcall(redis.call, 'SRANDMEMBER', KEYS[1], ARGV[1])\n"
+                         "return {tostring(ok), tostring(e), redis.call('SCARD', KEYS[1])}";
+    const char *returned = "local r = redis.pcall('SRANDMEMBER', KEYS[1], ARGV[1]) return r.err and r or #r";
+    /* Each script once with a small reply (and one copied from several
+     * chunks), so the cache and Lua's heap are in the baseline. */
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", counted), 3);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3000", counted), 3000);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", returned), 3);
+    redisReply *reply = redisCommand(redis, "EVAL %s 1 s -3", caught);
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    freeReplyObject(reply);
+    long long baseline = info_field(redis, "memory", "used_memory");
+
+    const char *refusal = "ERR out of memory for the command's reply";
+    reply = redisCommand(redis, "EVAL %s 1 s -1000000", counted);
+    assert_non_null(reply); /* the server aborted before */
+    assert_int_equal(reply->type, REDIS_REPLY_ERROR);
+    assert_true(strncmp(reply->str, refusal, strlen(refusal)) == 0);
+    assert_non_null(strstr(reply->str, " script: "));
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "EVAL %s 1 s -1000000", caught);
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 3);
+    assert_string_equal(reply->element[0]->str, "false");
+    assert_string_equal(reply->element[1]->str, refusal);
+    assert_int_equal(reply->element[2]->integer, 1);
+    freeReplyObject(reply);
+    expect_error(redisCommand(redis, "EVAL %s 1 s -1000000", returned), refusal);
+    redisReply *errors = redisCommand(redis, "INFO errorstats");
+    assert_non_null(strstr(errors->str, "errorstat_ERR:count=3\r\n"));
+    freeReplyObject(errors);
+    /* The refused reply left nothing behind, and the next calls are whole. */
+    assert_true(info_field(redis, "memory", "used_memory") <= baseline + (1 << 20));
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3000", counted), 3000);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", returned), 3);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -533,6 +600,7 @@ int main(void) {
         cmocka_unit_test(test_idle_server_returns_memory),
         cmocka_unit_test(test_huge_string_request_fails_alone),
         cmocka_unit_test(test_huge_query_and_reply_fail_alone),
+        cmocka_unit_test(test_script_call_reply_fails_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
