@@ -604,6 +604,53 @@ static void test_script_call_reply_fails_alone(void **state) {
 #endif
 }
 
+/* Beyond Redis: with CLIENT REPLY OFF a reply the allocator refuses is
+ * dropped like any other, and the refusal is not left on the buffer that
+ * swallows hidden replies: before, the client was closed ("no memory for its
+ * reply") at the next message it published to itself while replies were off. */
+static void test_hidden_reply_refusal_forgotten(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    char member[1000];
+    memset(member, 'm', sizeof(member));
+    expect_integer(redisCommand(redis, "SADD s %b", member, sizeof(member)), 1);
+    redisFree(redis);
+    int fd = test_connect(server.port);
+    char reply[4096];
+    assert_int_equal(test_send_string(fd, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"), 0);
+    assert_true(test_read_available(fd, reply, sizeof(reply), 300) > 0);
+    assert_int_equal(test_roundtrip(fd, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n",
+                                    ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"),
+                     0);
+    /* A 1 GB reply swallowed while replies are off, then a message to
+     * itself (delivered, as Redis does), replies on again, PING. */
+    assert_int_equal(test_send_string(fd, "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n"
+                                          "*3\r\n$11\r\nSRANDMEMBER\r\n$1\r\ns\r\n$8\r\n-1000000\r\n"
+                                          "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+                                          "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n"
+                                          "*1\r\n$4\r\nPING\r\n"),
+                     0);
+    const char *expected = ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n+OK\r\n+PONG\r\n";
+    size_t got = test_read_exact(fd, reply, strlen(expected), 20000);
+    reply[got] = '\0';
+    assert_string_equal(reply, expected);
+    close(fd);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -617,6 +664,7 @@ int main(void) {
         cmocka_unit_test(test_huge_string_request_fails_alone),
         cmocka_unit_test(test_huge_query_and_reply_fail_alone),
         cmocka_unit_test(test_script_call_reply_fails_alone),
+        cmocka_unit_test(test_hidden_reply_refusal_forgotten),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
