@@ -30,6 +30,8 @@
  * Resizing is incremental as in Redis: two bucket arrays coexist, and each
  * insert or delete moves one chain (visiting at most ten empty buckets) from
  * the old to the new array; the server's cron moves more for a bounded time.
+ * A new array past 256 KB is first zeroed in 32 KB steps by the same calls
+ * (calloc would zero reused pages all at once), then installed.
  * Rehashing recomputes each moved entry's hash (a touch of its memory): the
  * price of storing no hash in the slot.
  *
@@ -97,6 +99,9 @@ size_t table_size(const table *t);
 size_t table_memory(const table *t);
 /* Number of slots in the main array(s): the "hashtable size". */
 size_t table_slot_capacity(const table *t);
+/* True from the insert or delete that starts a resize (the new array's
+ * zeroing included) until its last entry has moved: table_rehash_steps and
+ * table_rehash_for have work to do. */
 bool table_is_rehashing(const table *t);
 
 uint64_t table_hash_key(const char *key, size_t length);

@@ -92,6 +92,12 @@ void resp_output_clear(resp_output *output)
     output->chunk_count = 0;
 }
 
+void resp_output_reset(resp_output *output)
+{
+    resp_output_clear(output);
+    output->failed = 0;
+}
+
 void resp_output_destroy(resp_output *output)
 {
     if (output == NULL)

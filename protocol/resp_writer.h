@@ -60,6 +60,11 @@ void resp_output_shrink(resp_output *output);
  * queued, so the owner must close the connection instead of sending a
  * truncated reply.  One request must not abort the server. */
 int resp_output_failed(const resp_output *output);
+/* resp_output_clear, and the refusal forgotten: for an owner that answers
+ * the failure itself and goes on with the same output (the script client,
+ * whose redis.call raises an error instead of handing the script a
+ * truncated reply). */
+void resp_output_reset(resp_output *output);
 
 /* ---- Encoders.  Text passed to simple/error must not contain CR or LF. ---- */
 void resp_write_simple(resp_output *output, const char *text, size_t length); /* +OK */

@@ -113,7 +113,10 @@ static void hide_reply(client *c) {
 
 void dispatch_restore_reply(client *c) {
     if (!c->hidden_reply) return;
-    resp_output_clear(discard_output);
+    /* Reset, not cleared: a discarded reply the allocator refused must not
+     * leave the shared buffer failed, or the next client seen while its
+     * replies are off would be closed for it. */
+    resp_output_reset(discard_output);
     c->reply = c->hidden_reply;
     c->hidden_reply = NULL;
 }

@@ -35,7 +35,8 @@ static client *script_client;
 static script_run *current;
 static resp_argument *arguments; /* the script client's argv, reused */
 static int argument_slots;
-static strbuf reply_bytes;
+static char *reply_copy; /* a reply in several chunks, made contiguous */
+static size_t reply_copy_size;
 static strbuf number_texts; /* numeric arguments of redis.call, as text */
 
 static const struct {
@@ -120,6 +121,28 @@ void script_run_kill(client *c, int eval) {
     reply_ok(c);
 }
 
+/* ---- The reply of redis.call ---- */
+
+/* A reply spread over several chunks is copied into one block to be parsed;
+ * a block past this size is given back after its reply rather than kept for
+ * the next (one huge reply must not hold its size for the process's life). */
+#define REPLY_COPY_KEPT (64 * 1024)
+
+static void release_reply_copy(void) {
+    if (reply_copy_size <= REPLY_COPY_KEPT) return;
+    zmalloc_free(reply_copy);
+    reply_copy = NULL;
+    reply_copy_size = 0;
+}
+
+/* What a redis.call reply that was left behind costs: Lua raises its
+ * memory error from inside the conversion, past the clearing, so the next
+ * call and the end of the run drop what is still there. */
+static void drop_stale_reply(void) {
+    resp_output_reset(script_client->reply);
+    release_reply_copy();
+}
+
 /* ---- A run ---- */
 
 int script_run_init(void) {
@@ -136,7 +159,9 @@ void script_run_shutdown(void) {
     zmalloc_free(arguments);
     arguments = NULL;
     argument_slots = 0;
-    strbuf_free(&reply_bytes);
+    zmalloc_free(reply_copy);
+    reply_copy = NULL;
+    reply_copy_size = 0;
     strbuf_free(&number_texts);
 }
 
@@ -194,6 +219,7 @@ void script_run_end(script_run *run) {
         log_message(LOG_WARNING, "Slow script finished after %lld milliseconds.",
                     (long long)(server_monotonic_us() - run->start_us) / 1000);
     script_client->on_behalf_of = NULL;
+    drop_stale_reply();
     current = NULL;
 }
 
@@ -342,32 +368,51 @@ static int build_arguments(lua_State *L, int argc) {
     return 0;
 }
 
-/* Moves the script client's reply into a Lua value on the stack. */
-static void push_reply(lua_State *L) {
+/* Moves the script client's reply into a Lua value on the stack; -1 (with
+ * nothing pushed and nothing kept) when the reply could not be stored whole:
+ * the output or the copy was refused by the allocator. */
+static int push_reply(lua_State *L) {
     resp_output *output = script_client->reply;
+    if (resp_output_failed(output)) {
+        drop_stale_reply();
+        return -1;
+    }
     struct iovec vectors[16];
     int count = resp_output_iovec(output, vectors, 16);
+    size_t pending = resp_output_pending_bytes(output);
     const char *data;
     size_t length;
-    if (count == 1 && vectors[0].iov_len == resp_output_pending_bytes(output)) {
+    if (count == 1 && vectors[0].iov_len == pending) {
         data = vectors[0].iov_base;
         length = vectors[0].iov_len;
     } else {
-        strbuf_clear(&reply_bytes);
+        if (pending > reply_copy_size) {
+            zmalloc_free(reply_copy); /* nothing in it to keep: no realloc copy */
+            reply_copy = zmalloc_try_alloc(pending);
+            reply_copy_size = reply_copy ? pending : 0;
+            if (!reply_copy) {
+                drop_stale_reply();
+                return -1;
+            }
+        }
+        length = 0;
         while ((count = resp_output_iovec(output, vectors, 16)) > 0) {
             size_t taken = 0;
             for (int i = 0; i < count; i++) {
-                strbuf_append(&reply_bytes, vectors[i].iov_base, vectors[i].iov_len);
+                memcpy(reply_copy + length + taken, vectors[i].iov_base, vectors[i].iov_len);
                 taken += vectors[i].iov_len;
             }
             resp_output_consume(output, taken);
+            length += taken;
         }
-        data = reply_bytes.data;
-        length = reply_bytes.length;
+        zkv_assert(length == pending);
+        data = reply_copy;
     }
     int parsed = script_convert_push_reply(L, data, length);
     zkv_assert(parsed == 0);
     resp_output_clear(output);
+    release_reply_copy();
+    return 0;
 }
 
 int script_run_acl_check(lua_State *L) {
@@ -403,6 +448,27 @@ int script_run_acl_check(lua_State *L) {
     return 1;
 }
 
+/* A call answered by the script layer instead of the command: the error
+ * (`problem` as script_lua_push_error_table reads it) is counted here, once,
+ * and raised (redis.call) or returned (redis.pcall). */
+static int call_failed(lua_State *L, const char *problem, int raise_error) {
+    size_t length = strlen(problem);
+    if (problem[0] == '-') errorstats_count(problem + 1, length - 1);
+    else {
+        char counted[128];
+        snprintf(counted, sizeof(counted), "ERR %s", problem);
+        errorstats_count(counted, strlen(counted));
+    }
+    dispatch_mark_errors_accounted();
+    script_client->argc = 0;
+    script_client->argv = NULL;
+    lua_settop(L, 0);
+    script_lua_push_error_table(L, problem, length);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ignore_error_stats_update");
+    return raise_error ? lua_error(L) : 1;
+}
+
 int script_run_command(lua_State *L, int raise_error) {
     script_run *run = current;
     if (!run) {
@@ -425,29 +491,16 @@ int script_run_command(lua_State *L, int raise_error) {
     command *cmd = resolve(c);
     problem = refusal(run, cmd, argc);
     if (problem) {
-        size_t length = strlen(problem);
-        if (problem[0] == '-') errorstats_count(problem + 1, length - 1);
-        else {
-            char counted[128];
-            snprintf(counted, sizeof(counted), "ERR %s", problem);
-            errorstats_count(counted, strlen(counted));
-        }
         if (cmd) cmd->stats.rejected_calls++;
-        dispatch_mark_errors_accounted();
-        c->argc = 0;
-        c->argv = NULL;
-        lua_settop(L, 0);
-        script_lua_push_error_table(L, problem, length);
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, "ignore_error_stats_update");
-        return raise_error ? lua_error(L) : 1;
+        return call_failed(L, problem, raise_error);
     }
     if (cmd->spec->flags & COMMAND_WRITE) run->state |= RUN_WROTE;
+    drop_stale_reply();
     dispatch_call(c, cmd);
     c->argc = 0;
     c->argv = NULL;
     lua_settop(L, 0); /* the arguments are spent; the reply may need the room */
-    push_reply(L);
+    if (push_reply(L) != 0) return call_failed(L, "out of memory for the command's reply", raise_error);
     if (raise_error && lua_istable(L, -1)) {
         lua_getfield(L, -1, "err");
         int is_error = lua_isstring(L, -1);

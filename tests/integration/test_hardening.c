@@ -233,6 +233,22 @@ static long long keyspace_expires(redisContext *redis) {
     return expires;
 }
 
+/* used_memory once nothing is on its way back (the lazy-free thread idle,
+ * the client's pipeline buffers shrunk by the cron): a limit measured before
+ * let the final SET of test_volatile_policies_leave_none find room on a
+ * loaded machine. */
+static long long settled_used_memory(redisContext *redis) {
+    long long deadline = monotonic_ms() + 10000, used = info_field(redis, "memory", "used_memory");
+    for (;;) {
+        usleep(300000);
+        long long now = info_field(redis, "memory", "used_memory");
+        int steady = now > used - 4096 && now < used + 4096;
+        used = now;
+        if ((steady && info_field(redis, "memory", "lazyfree_pending_objects") == 0) || monotonic_ms() > deadline)
+            return used;
+    }
+}
+
 /* Item 5: with few keys with a TTL among many without, the volatile
  * policies evict every key with a TTL before answering -OOM (Redis leaves
  * none); random samples miss them, the cursor walk finds them. */
@@ -247,7 +263,7 @@ static void test_volatile_policies_leave_none(void **state) {
         expect_status(redisCommand(redis, "CONFIG SET maxmemory 0"), "OK");
         pipeline(redis, 200000, "SET plain:%d x", 0);
         pipeline(redis, 2000, "SET ttl:%d x EX 1000", 0);
-        long long used = info_field(redis, "memory", "used_memory");
+        long long used = settled_used_memory(redis);
         expect_status(redisCommand(redis, "CONFIG SET maxmemory-policy %s", policies[p]), "OK");
         expect_status(redisCommand(redis, "CONFIG SET maxmemory %lld", used - 10000), "OK");
         /* Each new key forces evictions until only keys without a TTL remain. */
@@ -521,6 +537,120 @@ static void test_huge_query_and_reply_fail_alone(void **state) {
 #endif
 }
 
+/* Beyond Redis: a command called from a script whose reply needs more
+ * memory than the system gives (a 400 MB address-space limit here: a 1 GB
+ * SRANDMEMBER) raises "ERR out of memory ..." in the script, which pcall
+ * catches and redis.pcall returns; the reply's memory is freed and the
+ * script goes on.  Before, the server aborted copying the reply (and a
+ * reply cut short by the output buffer would have reached the script
+ * truncated). */
+static void test_script_call_reply_fails_alone(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    char member[1000];
+    memset(member, 'm', sizeof(member));
+    expect_integer(redisCommand(redis, "SADD s %b", member, sizeof(member)), 1);
+    const char *counted = "return #redis.call('SRANDMEMBER', KEYS[1], ARGV[1])";
+    const char *caught = "local ok, e = pcall(redis.call, 'SRANDMEMBER', KEYS[1], ARGV[1])\n"
+                         "return {tostring(ok), tostring(e), redis.call('SCARD', KEYS[1])}";
+    const char *returned = "local r = redis.pcall('SRANDMEMBER', KEYS[1], ARGV[1]) return r.err and r or #r";
+    /* Each script once with a small reply (and one copied from several
+     * chunks), so the cache and Lua's heap are in the baseline. */
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", counted), 3);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3000", counted), 3000);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", returned), 3);
+    redisReply *reply = redisCommand(redis, "EVAL %s 1 s -3", caught);
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    freeReplyObject(reply);
+    long long baseline = info_field(redis, "memory", "used_memory");
+
+    const char *refusal = "ERR out of memory for the command's reply";
+    reply = redisCommand(redis, "EVAL %s 1 s -1000000", counted);
+    assert_non_null(reply); /* the server aborted before */
+    assert_int_equal(reply->type, REDIS_REPLY_ERROR);
+    assert_true(strncmp(reply->str, refusal, strlen(refusal)) == 0);
+    assert_non_null(strstr(reply->str, " script: "));
+    freeReplyObject(reply);
+    reply = redisCommand(redis, "EVAL %s 1 s -1000000", caught);
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(reply->elements, 3);
+    assert_string_equal(reply->element[0]->str, "false");
+    assert_string_equal(reply->element[1]->str, refusal);
+    assert_int_equal(reply->element[2]->integer, 1);
+    freeReplyObject(reply);
+    expect_error(redisCommand(redis, "EVAL %s 1 s -1000000", returned), refusal);
+    redisReply *errors = redisCommand(redis, "INFO errorstats");
+    assert_non_null(strstr(errors->str, "errorstat_ERR:count=3\r\n"));
+    freeReplyObject(errors);
+    /* The refused reply left nothing behind, and the next calls are whole. */
+    assert_true(info_field(redis, "memory", "used_memory") <= baseline + (1 << 20));
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3000", counted), 3000);
+    expect_integer(redisCommand(redis, "EVAL %s 1 s -3", returned), 3);
+    expect_status(redisCommand(redis, "PING"), "PONG");
+    redisFree(redis);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
+/* Beyond Redis: with CLIENT REPLY OFF a reply the allocator refuses is
+ * dropped like any other, and the refusal is not left on the buffer that
+ * swallows hidden replies: before, the client was closed ("no memory for its
+ * reply") at the next message it published to itself while replies were off. */
+static void test_hidden_reply_refusal_forgotten(void **state) {
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#else
+    struct rlimit saved, limited;
+    assert_int_equal(getrlimit(RLIMIT_AS, &saved), 0);
+    limited = saved;
+    limited.rlim_cur = 400ULL << 20;
+    assert_int_equal(setrlimit(RLIMIT_AS, &limited), 0); /* inherited by the server */
+    test_server server;
+    int started = test_server_start(&server, NULL);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_int_equal(started, 0);
+    redisContext *redis = test_redis_connect(server.port);
+    char member[1000];
+    memset(member, 'm', sizeof(member));
+    expect_integer(redisCommand(redis, "SADD s %b", member, sizeof(member)), 1);
+    redisFree(redis);
+    int fd = test_connect(server.port);
+    char reply[4096];
+    assert_int_equal(test_send_string(fd, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"), 0);
+    assert_true(test_read_available(fd, reply, sizeof(reply), 300) > 0);
+    assert_int_equal(test_roundtrip(fd, "*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n",
+                                    ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"),
+                     0);
+    /* A 1 GB reply swallowed while replies are off, then a message to
+     * itself (delivered, as Redis does), replies on again, PING. */
+    assert_int_equal(test_send_string(fd, "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n"
+                                          "*3\r\n$11\r\nSRANDMEMBER\r\n$1\r\ns\r\n$8\r\n-1000000\r\n"
+                                          "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+                                          "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n"
+                                          "*1\r\n$4\r\nPING\r\n"),
+                     0);
+    const char *expected = ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n+OK\r\n+PONG\r\n";
+    size_t got = test_read_exact(fd, reply, strlen(expected), 20000);
+    reply[got] = '\0';
+    assert_string_equal(reply, expected);
+    close(fd);
+    assert_int_equal(test_server_stop(&server), 0);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_debug_gated_by_default),
@@ -533,6 +663,8 @@ int main(void) {
         cmocka_unit_test(test_idle_server_returns_memory),
         cmocka_unit_test(test_huge_string_request_fails_alone),
         cmocka_unit_test(test_huge_query_and_reply_fail_alone),
+        cmocka_unit_test(test_script_call_reply_fails_alone),
+        cmocka_unit_test(test_hidden_reply_refusal_forgotten),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

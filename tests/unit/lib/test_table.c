@@ -409,6 +409,46 @@ static void test_expand_once(void **state) {
     assert_int_equal(zmalloc_used_memory(), before);
 }
 
+/* A bucket array past 256 KB is zeroed in 32 KB steps before its resize
+ * starts (calloc would zero reused pages in one go on the event loop): the
+ * table answers for every entry meanwhile, does not install the array while
+ * an iterator pauses it, and counts the array in its memory. */
+static void test_large_array_prepared_in_steps(void **state) {
+    (void)state;
+    size_t before = zmalloc_used_memory();
+    table *t = table_create(&test_type);
+    const long full = (long)TABLE_BUCKET_SLOTS << 12; /* a 256 KB array at load 1 */
+    for (long i = 0; i < full; i++) insert(t, i);
+    while (table_rehash_steps(t, 1000)) {}
+    size_t capacity = table_slot_capacity(t);
+    assert_int_equal(capacity, (size_t)full);
+    size_t memory = table_memory(t);
+    insert(t, full); /* starts the doubling to 512 KB: 16 steps of zeroing */
+    assert_true(table_is_rehashing(t));
+    assert_int_equal(table_slot_capacity(t), capacity); /* not installed yet */
+    assert_true(table_memory(t) >= memory + 512 * 1024);
+    table_iterator it;
+    table_iterator_init(&it, t);
+    for (int step = 0; step < 40; step++) assert_true(table_rehash_steps(t, 1));
+    assert_int_equal(table_slot_capacity(t), capacity); /* paused: still not */
+    long seen = 0;
+    void *entry;
+    bool flag;
+    while (table_iterator_next(&it, &entry, &flag)) seen++;
+    table_iterator_finish(&it);
+    assert_int_equal(seen, full + 1);
+    insert(t, full + 1); /* installs it, then the rehash proper */
+    assert_int_equal(table_slot_capacity(t), capacity * 3);
+    for (long i = 0; i <= full + 1; i++) assert_non_null(find(t, i));
+    while (table_rehash_steps(t, 1000)) {}
+    assert_int_equal(table_slot_capacity(t), capacity * 2);
+    for (long i = 0; i <= full + 1; i++) assert_true(delete (t, i));
+    while (table_rehash_steps(t, 1000)) {}
+    assert_int_equal(table_size(t), 0);
+    table_release(t);
+    assert_int_equal(zmalloc_used_memory(), before);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_seeded_and_spreads),
@@ -421,6 +461,7 @@ int main(void) {
         cmocka_unit_test(test_grow_and_shrink),
         cmocka_unit_test(test_declined_growth),
         cmocka_unit_test(test_expand_once),
+        cmocka_unit_test(test_large_array_prepared_in_steps),
         cmocka_unit_test(test_memory_per_entry),
         cmocka_unit_test(test_against_reference),
     };
