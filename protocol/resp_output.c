@@ -34,11 +34,26 @@ int resp_output_failed(const resp_output *output)
     return output->failed;
 }
 
+static void free_spare(resp_output *output);
+
+/* Marks the output failed.  What was queued is dropped at once: none of it
+ * will be sent (the owner closes the connection or resets the output), and
+ * the refusal says memory is short just when the rest of the command, and
+ * every other client, still need some. */
+static void mark_failed(resp_output *output)
+{
+    if (output->failed)
+        return;
+    output->failed = 1;
+    resp_output_clear(output);
+    free_spare(output);
+}
+
 /* Marks the output failed and gives the sink, emptied, as the place to
  * write `size` bytes. */
 static resp_chunk *fail_output(resp_output *output, size_t size)
 {
-    output->failed = 1;
+    mark_failed(output);
     zkv_assert(size <= RESP_OUTPUT_CHUNK_SIZE);
     resp_output_sink->length = 0;
     return resp_output_sink;
@@ -245,7 +260,7 @@ void resp_output_append_reference(resp_output *output, const void *data, size_t 
 {
     resp_chunk *chunk = output->failed ? NULL : zmalloc_try_alloc(sizeof(*chunk));
     if (chunk == NULL) {
-        output->failed = 1;
+        mark_failed(output);
         if (release != NULL)
             release(context); /* never referenced: the owner may drop it now */
         return;
@@ -285,7 +300,7 @@ void resp_output_insert(resp_output *output, resp_deferred deferred, const char 
     } else {
         resp_chunk *moved = new_buffer_chunk(output, length + rest);
         if (moved == NULL) {
-            output->failed = 1;
+            mark_failed(output);
             return;
         }
         memcpy(moved->data, header, length);

@@ -239,7 +239,7 @@ static void test_chunk_boundaries(void **state)
     assert_true(resp_output_chunk_count(output) >= 4);
     size_t length;
     char *bytes = drain_output(output, 777, &length);
-    size_t large_header = (size_t)sprintf(value, "$%d\r\n", 3 * RESP_OUTPUT_CHUNK_SIZE);
+    size_t large_header = (size_t)sprintf(value, "$%zu\r\n", (size_t)(3 * RESP_OUTPUT_CHUNK_SIZE));
     assert_int_equal(length, expected_length + large_header + 3 * RESP_OUTPUT_CHUNK_SIZE + 2);
     assert_memory_equal(bytes, expected, expected_length);
     assert_memory_equal(bytes + expected_length, value, large_header);
