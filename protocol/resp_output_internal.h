@@ -16,9 +16,6 @@ typedef struct resp_chunk {
     char data[];
 } resp_chunk;
 
-_Static_assert(sizeof(resp_chunk) + RESP_OUTPUT_CHUNK_SIZE == RESP_OUTPUT_CHUNK_ALLOCATION,
-               "a standard chunk must be exactly one 16 KiB allocation");
-
 struct resp_output {
     resp_chunk *head;
     resp_chunk *tail;

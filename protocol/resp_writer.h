@@ -27,12 +27,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-/* A buffer chunk is one allocation of exactly 16 KiB, a size class of every
- * allocator zkv uses: its header (six pointer-sized fields, checked where
- * the chunk is defined) plus this payload.  A payload of a full 16 KiB
- * would land in jemalloc's 20 KiB class and waste a fifth of every chunk. */
-#define RESP_OUTPUT_CHUNK_ALLOCATION (16 * 1024)
-#define RESP_OUTPUT_CHUNK_SIZE (RESP_OUTPUT_CHUNK_ALLOCATION - 6 * sizeof(void *))
+#define RESP_OUTPUT_CHUNK_SIZE (16 * 1024)
 
 typedef struct resp_output resp_output; /* opaque */
 
